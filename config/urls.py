@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from config.views import healthz
+from schools import api as schools_api
+from schools import views as schools_views
+
+router = DefaultRouter()
+router.register("regions", schools_api.RegionViewSet, basename="region")
+router.register("municipalities", schools_api.MunicipalityViewSet, basename="municipality")
+router.register("schools", schools_api.SchoolViewSet, basename="school")
+router.register("bodies", schools_api.BodyViewSet, basename="body")
+
+urlpatterns = [
+    path("", schools_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("schools.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

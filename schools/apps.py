@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SchoolsConfig(AppConfig):
+    name = "schools"
+    verbose_name = _("Регионы, муниципалитеты и школы")
+
+    def ready(self):
+        from schools import policy  # noqa: F401  registers the permissions

@@ -1,0 +1,68 @@
+"""What each role may do: the one policy table of the product.
+
+A permission is granted to a set of roles. Without an object, `user.has_perm`
+answers whether the user holds one of those roles anywhere (used for menus);
+with an object, whether one of those memberships reaches the object's node.
+Views, API views and services ask `user.has_perm(...)`; none of them tests
+roles by hand.
+"""
+
+import rules
+
+from schools.models import Role
+from schools.scoping import is_tenant_model, node_of, reach_of
+
+ALL_ROLES = frozenset(Role.values)
+OFFICIALS = frozenset({Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL})
+ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL, Role.METHODIST})
+
+# permission → roles that hold it. Keep it in one table so it can be read whole.
+POLICY: dict[str, frozenset[str]] = {
+    # the tree
+    "schools.view_tree": ALL_ROLES,
+    "schools.import_schools": frozenset({Role.REGIONAL_ANALYST}),
+    "schools.manage_bodies": OFFICIALS,
+    # roadmaps
+    "roadmaps.view_roadmap": ALL_ROLES,
+    "roadmaps.edit_roadmap": frozenset(
+        {Role.MUNICIPAL_OFFICIAL, Role.SCHOOL_DEPUTY, Role.REGIONAL_ANALYST}
+    ),
+    "roadmaps.approve_roadmap": frozenset(
+        {Role.MUNICIPAL_OFFICIAL, Role.SCHOOL_DEPUTY, Role.REGIONAL_ANALYST}
+    ),
+    "roadmaps.report_progress": frozenset({Role.SCHOOL_DEPUTY, Role.MUNICIPAL_OFFICIAL}),
+    "roadmaps.review_report": OFFICIALS,
+    # assessments
+    "assessments.view_results": ALL_ROLES,
+    "assessments.import_results": frozenset(
+        {Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL, Role.SCHOOL_DEPUTY}
+    ),
+    "assessments.run_checks": ANALYSTS,
+    "assessments.answer_flag": OFFICIALS,
+    # documents
+    "reports.view_document": ALL_ROLES,
+    "reports.build_document": frozenset(ALL_ROLES - {Role.VIEWER}),
+    "reports.write_recommendations": ANALYSTS,
+}
+
+
+def _roles_reach(roles: frozenset[str]):
+    @rules.predicate(name=f"holds one of {sorted(roles)}")
+    def predicate(user, obj=None):
+        reach = reach_of(user, roles)
+        if obj is None:
+            return not reach.nothing
+        if not is_tenant_model(type(obj)):
+            return False
+        return reach.covers(**node_of(obj))
+
+    return predicate
+
+
+for _permission, _roles in POLICY.items():
+    rules.add_perm(_permission, _roles_reach(_roles))
+
+
+def roles_for(permission: str) -> frozenset[str]:
+    """The roles that hold `permission` (to scope a queryset to what a user may change)."""
+    return POLICY[permission]

@@ -1,0 +1,166 @@
+"""The one scoping rule: which part of the region → municipality → school tree
+a user reaches, and the queryset filter every tenant-owned model goes through.
+
+A membership at a node reaches that node's whole subtree. Superusers reach
+everything. Every tenant-owned model declares, once, the lookups that lead
+from a row to its region, municipality and school (`scope_paths`), and uses
+`ScopedQuerySet` as its default manager, so `Model.objects.visible_to(user)`
+is the only way views, API views, exports, reports and tasks read tenant data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    """Lookups from a row to the ids of its region, municipality and school.
+
+    "pk" means the row itself is that node; None means the row does not hang
+    below that level (a region-level object has no school).
+    """
+
+    region: str | None
+    municipality: str | None = None
+    school: str | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The nodes a user reaches; each reaches its subtree."""
+
+    everything: bool = False
+    regions: frozenset[int] = frozenset()
+    municipalities: frozenset[int] = frozenset()
+    schools: frozenset[int] = frozenset()
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.regions or self.municipalities or self.schools)
+
+    def covers(self, *, region_id, municipality_id=None, school_id=None) -> bool:
+        """Whether a node given by its ids lies in this reach."""
+        return (
+            self.everything
+            or (region_id is not None and region_id in self.regions)
+            or (municipality_id is not None and municipality_id in self.municipalities)
+            or (school_id is not None and school_id in self.schools)
+        )
+
+
+# Models that hold no tenant data: reference data shared by every region. Every
+# other model of the product must declare scope_paths (a test enforces it).
+GLOBAL_MODELS: frozenset[str] = frozenset()
+
+EVERYTHING = Reach(everything=True)
+NOTHING = Reach()
+
+
+def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
+    """The nodes `user` reaches through memberships (optionally only those of `roles`).
+
+    Cached on the user object, so one request computes it once per role set.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return EVERYTHING
+    key = tuple(sorted(roles)) if roles is not None else None
+    cache = user.__dict__.setdefault("_reach_cache", {})
+    if key not in cache:
+        from schools.models import Membership
+
+        memberships = Membership.objects.filter(user=user)
+        if roles is not None:
+            memberships = memberships.filter(role__in=list(roles))
+        regions, municipalities, schools = set(), set(), set()
+        for region_id, municipality_id, school_id in memberships.values_list(
+            "region_id", "municipality_id", "school_id"
+        ):
+            if school_id:
+                schools.add(school_id)
+            elif municipality_id:
+                municipalities.add(municipality_id)
+            elif region_id:
+                regions.add(region_id)
+        cache[key] = Reach(
+            regions=frozenset(regions),
+            municipalities=frozenset(municipalities),
+            schools=frozenset(schools),
+        )
+    return cache[key]
+
+
+def forget_reach(user) -> None:
+    """Drop the cached reach (after memberships of this user change)."""
+    user.__dict__.pop("_reach_cache", None)
+
+
+def _path(prefix: str, path: str) -> str:
+    if path == "pk":
+        return prefix or "pk"
+    return f"{prefix}__{path}" if prefix else path
+
+
+def reach_q(paths: ScopePaths, reach: Reach) -> Q:
+    """The filter that keeps the rows whose node lies in `reach`."""
+    if reach.everything:
+        return Q()
+    q = Q(pk__in=[])
+    for level, ids in (
+        ("region", reach.regions),
+        ("municipality", reach.municipalities),
+        ("school", reach.schools),
+    ):
+        path = getattr(paths, level)
+        if ids and path is not None:
+            q |= Q(**{f"{path}__in": sorted(ids)})
+    return q
+
+
+def node_of(obj) -> dict[str, int | None]:
+    """The region, municipality and school ids of one tenant-owned object."""
+    paths: ScopePaths = type(obj).scope_paths
+    node = {}
+    for level in ("region", "municipality", "school"):
+        path = getattr(paths, level)
+        if path is None:
+            node[f"{level}_id"] = None
+            continue
+        if path == "pk":
+            node[f"{level}_id"] = obj.pk
+            continue
+        value = obj
+        parts = path.split("__")
+        for part in parts[:-1]:
+            value = getattr(value, part) if value is not None else None
+        node[f"{level}_id"] = getattr(value, f"{parts[-1]}_id", None) if value is not None else None
+    return node
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Default queryset of every tenant-owned model."""
+
+    def visible_to(self, user, roles: Iterable[str] | None = None):
+        """The rows `user` may see (through memberships of `roles`, if given)."""
+        return self.filter(reach_q(self.model.scope_paths, reach_of(user, roles)))
+
+    def get_visible_or_404(self, user, **lookup):
+        """One row by `lookup`, or Http404 both when it is missing and when it is out of scope."""
+        try:
+            return self.visible_to(user).get(**lookup)
+        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise Http404 from exc
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def is_tenant_model(model) -> bool:
+    return isinstance(getattr(model, "scope_paths", None), ScopePaths)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from schools import views
+
+app_name = "schools"
+
+urlpatterns = [
+    path("municipalities/", views.municipality_list, name="municipality-list"),
+    path(
+        "municipalities/<int:municipality_pk>/",
+        views.municipality_detail,
+        name="municipality-detail",
+    ),
+    path("schools/", views.school_list, name="school-list"),
+    path("schools/<int:school_pk>/", views.school_detail, name="school-detail"),
+]

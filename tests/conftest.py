@@ -1,0 +1,97 @@
+"""The fixed cast.
+
+Region «Альфа-край» holds municipality A («Альфаград») with two schools and
+municipality B («Бетаград») with one school. Alice is the regional analyst,
+Bob the official of A, Carol the deputy of school A1, Dan the official of B,
+Victor a read-only viewer of A, Mia a methodist of A; Gina is the analyst
+of another region («Гамма-область»). Names carry markers
+(«Альфа», «Бета») that the isolation sweep looks for in responses.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from tests import factories as f
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class World:
+    region: object
+    other_region: object
+    muni_a: object
+    muni_b: object
+    school_a1: object
+    school_a2: object
+    school_b1: object
+    body_a: object
+    body_b: object
+    alice: object
+    bob: object
+    carol: object
+    dan: object
+    victor: object
+    mia: object
+    gina: object
+    # Strings that only objects of municipality A (and of its region) carry.
+    municipality_markers: tuple = ("Альфаград", "Альфа-школа", "Альфа-орган")
+    region_markers: tuple = ("Альфа-край", "Бетаград", "Бета-школа")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    region = f.region(code="77", name="Альфа-край")
+    other_region = f.region(code="66", name="Гамма-область")
+    muni_a = f.municipality(region=region, name="Альфаград", code="A")
+    muni_b = f.municipality(region=region, name="Бетаград", code="B")
+    school_a1 = f.school(
+        municipality=muni_a, name="Альфа-школа №1", code="770001", fis_login="edu770001"
+    )
+    school_a2 = f.school(
+        municipality=muni_a,
+        name="Альфа-школа №2",
+        code="770002",
+        kind="gymnasium",
+        locality="rural",
+    )
+    school_b1 = f.school(
+        municipality=muni_b, name="Бета-школа №1", code="770101", fis_login="edu770101"
+    )
+    f.school(municipality=f.municipality(region=other_region, name="Гаммаполь"), name="Гамма-школа")
+    body_a = f.body(municipality=muni_a, name="Альфа-орган управления образованием")
+    body_b = f.body(municipality=muni_b, name="Бета-орган управления образованием")
+    return World(
+        region=region,
+        other_region=other_region,
+        muni_a=muni_a,
+        muni_b=muni_b,
+        school_a1=school_a1,
+        school_a2=school_a2,
+        school_b1=school_b1,
+        body_a=body_a,
+        body_b=body_b,
+        alice=f.user("alice", role=f.Role.REGIONAL_ANALYST, node=region),
+        bob=f.user("bob", role=f.Role.MUNICIPAL_OFFICIAL, node=muni_a),
+        carol=f.user("carol", role=f.Role.SCHOOL_DEPUTY, node=school_a1),
+        dan=f.user("dan", role=f.Role.MUNICIPAL_OFFICIAL, node=muni_b),
+        victor=f.user("victor", role=f.Role.VIEWER, node=muni_a),
+        mia=f.user("mia", role=f.Role.METHODIST, node=muni_a),
+        gina=f.user("gina", role=f.Role.REGIONAL_ANALYST, node=other_region),
+    )
+
+
+def require_service(name: str, available: bool, why: str):
+    """Skip a service test on a laptop without the service; fail it in CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI but is not available: {why}")
+    pytest.skip(f"{name} is not available here ({why}); CI runs this test")

@@ -1,0 +1,121 @@
+"""Isolation of municipalities, over every route the project has.
+
+Routes are found by walking the URL configuration, so a route added later is
+swept without anyone remembering to add it here. A route's object kwargs must
+be named `<model>_pk` (or be a REST `pk`, whose model is the viewset's), so the
+sweep can put an object of municipality A into it; a route it cannot fill
+fails the test.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from schools.scoping import is_tenant_model
+
+# Routes without tenant data, or with their own gate (the admin is staff-only).
+EXEMPT_NAMESPACES = {"admin"}
+EXEMPT_NAMES = {"login", "logout", "set_language", "api-schema", "api-docs", "api-root", "healthz"}
+
+
+@dataclass
+class Route:
+    name: str
+    kwargs: tuple[str, ...]
+    callback: object
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            kwargs = tuple(k for k in pattern.pattern.regex.groupindex if k != "format")
+            yield Route(name=name, kwargs=kwargs, callback=pattern.callback)
+
+
+def all_routes():
+    seen = {}
+    for route in _walk(get_resolver().url_patterns):
+        if route.name.split(":")[0] in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
+            continue
+        seen.setdefault(route.name, route)
+    return sorted(seen.values(), key=lambda r: r.name)
+
+
+def model_for_kwarg(route: Route, kwarg: str):
+    if kwarg.endswith("_pk"):
+        wanted = kwarg[: -len("_pk")].replace("_", "")
+        for model in apps.get_models():
+            if model._meta.model_name == wanted and is_tenant_model(model):
+                return model
+    if kwarg == "pk" and hasattr(route.callback, "cls"):
+        serializer = getattr(route.callback.cls, "serializer_class", None)
+        return serializer.Meta.model if serializer else None
+    return None
+
+
+def object_of_a(world, model):
+    """An object of `model` inside A and who must not reach it.
+
+    Prefer an object of municipality A that Dan (municipality B) must not see;
+    for region-level objects, one of A's region that Gina (another region) must
+    not see. Returns (object, outsider, insider).
+    """
+    for insider, outsider in ((world.bob, world.dan), (world.alice, world.gina)):
+        obj = (
+            model.objects.visible_to(insider)
+            .exclude(pk__in=model.objects.visible_to(outsider).values("pk"))
+            .order_by("pk")
+            .first()
+        )
+        if obj is not None:
+            return obj, outsider, insider
+    return None, None, None
+
+
+ROUTES = all_routes()
+
+
+def test_the_sweep_finds_the_routes_it_must_cover():
+    names = {r.name for r in ROUTES}
+    assert {"schools:school-detail", "schools:school-list", "school-detail", "school-list"} <= names
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_other_municipality_and_other_region_get_nothing(client, world, route):
+    kwargs, outsider, insider = {}, None, None
+    for kwarg in route.kwargs:
+        model = model_for_kwarg(route, kwarg)
+        assert model is not None, f"{route.name}: cannot tell which model «{kwarg}» names"
+        obj, outsider, insider = object_of_a(world, model)
+        assert obj is not None, f"{route.name}: the sweep's world has no {model.__name__} inside A"
+        kwargs[kwarg] = obj.pk
+    url = reverse(route.name, kwargs=kwargs)
+
+    anonymous = client.get(url)
+    assert anonymous.status_code in (302, 401, 403), f"{url} answers anonymous users"
+
+    if kwargs:
+        client.force_login(outsider)
+        statuses = {client.get(url).status_code, client.post(url).status_code}
+        assert statuses <= {404, 405} and 404 in statuses, f"{url} reveals A's object: {statuses}"
+        client.force_login(insider)
+        assert client.get(url).status_code != 404, f"{url} does not find the object for its owner"
+        return
+    for outsider, markers in (
+        (world.dan, world.municipality_markers),
+        (world.gina, world.municipality_markers + world.region_markers),
+    ):
+        client.force_login(outsider)
+        response = client.get(url)
+        assert response.status_code in (200, 302, 405)
+        body = response.content.decode("utf-8", "replace")
+        leaked = [m for m in markers if m in body]
+        assert not leaked, f"{url} shows {outsider.username} data it must not see: {leaked}"

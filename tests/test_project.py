@@ -1,0 +1,140 @@
+"""The project as a newcomer and an operator meet it: settings, compose, the demo."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from schools.demo import DEMO_PASSWORD, USERS
+from schools.models import Membership, School
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, env=None, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def clean_env(**extra):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_PROFILE"}
+    }
+    env.update(extra)
+    return env
+
+
+def test_production_profile_passes_check_deploy():
+    env = clean_env(
+        DJANGO_PROFILE="production",
+        SECRET_KEY="x" * 60 + "-production-secret-0123456789",
+        ALLOWED_HOSTS="roadmaps.example.ru",
+        DEBUG="false",
+    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_profile_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", env=clean_env(DJANGO_PROFILE="production", SECRET_KEY=""))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_demo_command_builds_a_working_sqlite_site_from_nothing(tmp_path):
+    """What `make run` does before it starts the server, on a fresh SQLite file."""
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    assert run_manage("migrate", "--noinput", env=env).returncode == 0
+    first = run_manage("load_demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert DEMO_PASSWORD in first.stdout and "official" in first.stdout
+    again = run_manage("load_demo", env=env)
+    assert again.returncode == 0 and again.stdout == first.stdout
+
+
+def test_demo_is_idempotent_and_believable(db):
+    call_command("load_demo", stdout=io.StringIO())
+    counts = (School.objects.count(), Membership.objects.count())
+    call_command("load_demo", stdout=io.StringIO())
+    assert (School.objects.count(), Membership.objects.count()) == counts
+    assert counts[0] >= 30
+    assert School.objects.filter(short_name="МБОУ СОШ №4 имени В.Н. Носова").exists()
+    assert {role for _, _, role, _, _ in USERS} >= {
+        "regional_analyst",
+        "municipal_official",
+        "methodist",
+        "school_deputy",
+        "viewer",
+    }
+
+
+@pytest.mark.parametrize("username", [u[0] for u in USERS])
+def test_every_demo_user_logs_in_and_sees_a_home_page_of_their_role(client, db, username):
+    call_command("load_demo", stdout=io.StringIO())
+    response = client.post(
+        "/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["user"].username == username
+    membership = Membership.objects.get(user__username=username)
+    html = response.content.decode()
+    assert membership.get_role_display().capitalize() in html
+    assert str(membership.node) in html
+
+
+def test_login_with_a_wrong_password_says_so_in_russian(client, db):
+    call_command("load_demo", stdout=io.StringIO())
+    response = client.post("/login/", {"username": "official", "password": "wrong"})
+    assert "Неверное имя пользователя или пароль" in response.content.decode()
+
+
+def test_navigation_shows_only_what_the_role_may_use(client, world):
+    client.force_login(world.carol)
+    html = client.get("/").content.decode()
+    assert "Администрирование" not in html
+    assert 'href="/schools/"' in html
+
+
+def test_docker_compose_describes_the_production_shape():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) >= {"db", "redis", "web", "worker", "beat"}
+    for name in ("db", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], f"{name} has no healthcheck"
+    assert set(compose["volumes"]) >= {"pgdata", "media"}
+    web = services["web"]
+    assert "gunicorn" in web["command"] and "migrate" in web["command"]
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert web["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install" in dockerfile and "gunicorn" in dockerfile
+
+
+def test_healthz_answers_while_the_database_does(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_interface_is_russian_and_english_is_available(client, db):
+    html = client.get("/login/").content.decode()
+    assert "Вход в систему" in html
+    from django.conf import settings
+
+    assert dict(settings.LANGUAGES).keys() == {"ru", "en"}
+    assert os.environ.get("TIME_ZONE", "Europe/Moscow") == settings.TIME_ZONE
