@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from config.views import healthz
+from assessments import api as assessments_api
+from reports import api as reports_api
+from roadmaps import api as roadmaps_api
 from schools import api as schools_api
 from schools import views as schools_views
 
@@ -14,6 +17,9 @@ router.register("regions", schools_api.RegionViewSet, basename="region")
 router.register("municipalities", schools_api.MunicipalityViewSet, basename="municipality")
 router.register("schools", schools_api.SchoolViewSet, basename="school")
 router.register("bodies", schools_api.BodyViewSet, basename="body")
+roadmaps_api.register(router)
+assessments_api.register(router)
+reports_api.register(router)
 
 urlpatterns = [
     path("", schools_views.home, name="home"),
@@ -25,6 +31,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
+    path("roadmaps/", include("roadmaps.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("documents/", include("reports.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

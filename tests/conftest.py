@@ -8,8 +8,9 @@ of another region («Гамма-область»). Names carry markers
 («Альфа», «Бета») that the isolation sweep looks for in responses.
 """
 
+import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -39,6 +40,8 @@ class World:
     # Strings that only objects of municipality A (and of its region) carry.
     municipality_markers: tuple = ("Альфаград", "Альфа-школа", "Альфа-орган")
     region_markers: tuple = ("Альфа-край", "Бетаград", "Бета-школа")
+    # What each app adds to the world (roadmaps, results…), by name.
+    extra: dict = field(default_factory=dict)
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +71,7 @@ def world(db):
     f.school(municipality=f.municipality(region=other_region, name="Гаммаполь"), name="Гамма-школа")
     body_a = f.body(municipality=muni_a, name="Альфа-орган управления образованием")
     body_b = f.body(municipality=muni_b, name="Бета-орган управления образованием")
-    return World(
+    world = World(
         region=region,
         other_region=other_region,
         muni_a=muni_a,
@@ -86,6 +89,18 @@ def world(db):
         mia=f.user("mia", role=f.Role.METHODIST, node=muni_a),
         gina=f.user("gina", role=f.Role.REGIONAL_ANALYST, node=other_region),
     )
+    # Each app may add its objects: tests/<app>/world.py defines populate(world),
+    # which must put at least one object of every model of the app inside
+    # municipality A (the isolation sweep needs them) and one inside B.
+    for app in ("roadmaps", "assessments", "reports"):
+        try:
+            module = importlib.import_module(f"tests.{app}.world")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"tests.{app}.world":
+                raise
+            continue
+        module.populate(world)
+    return world
 
 
 def require_service(name: str, available: bool, why: str):

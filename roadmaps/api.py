@@ -1,0 +1,5 @@
+"""REST endpoints of the roadmaps app, registered on the /api/v1/ router."""
+
+
+def register(router):
+    """Add this app's viewsets to `router`."""
