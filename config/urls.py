@@ -5,8 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from config.views import healthz
 from assessments import api as assessments_api
+from config.views import healthz
 from reports import api as reports_api
 from roadmaps import api as roadmaps_api
 from schools import api as schools_api

@@ -9,8 +9,9 @@ from import_export import resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from schools.importing import ImportFailed
-from schools.models import Body, Membership, Municipality, Region, School
+from schools.models import ApiToken, Body, Membership, Municipality, Region, School
 from schools.services import schools_import
+from schools.tokens import api_token_issue, api_token_revoke
 
 
 class ScopedAdminMixin:
@@ -156,3 +157,74 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__last_name", "position"]
     autocomplete_fields = ["user"]
     raw_id_fields = ["school"]
+
+
+class ApiTokenAdminForm(forms.ModelForm):
+    days = forms.IntegerField(
+        label=_("Срок действия, дней"), min_value=1, max_value=3 * 365, initial=365
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "read_only"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators issue tokens for users; the key is shown once in a message."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__username", "prefix"]
+    actions = ["revoke"]
+    autocomplete_fields = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAdminForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "user",
+            "name",
+            "prefix",
+            "read_only",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name", "days", "read_only"]
+        return self.get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, key = api_token_issue(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+            read_only=form.cleaned_data["read_only"],
+        )
+        obj.pk = token.pk
+        messages.warning(request, _("Ключ токена (показан один раз): %s") % key)
+
+    @admin.action(description=_("Отозвать выбранные токены"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token)

@@ -338,3 +338,39 @@ class Membership(models.Model):
             raise ValidationError(
                 {"municipality": _("Специалист органа управления назначается в муниципалитет.")}
             )
+
+
+class ApiToken(models.Model):
+    """A machine's key to the API, acting as its user within the user's memberships.
+
+    Only a hash of the key is stored; the key itself is shown once, when issued.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("пользователь"),
+    )
+    name = models.CharField(_("назначение"), max_length=200)
+    prefix = models.CharField(_("начало ключа"), max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    read_only = models.BooleanField(_("только чтение"), default=False)
+    created_at = models.DateTimeField(_("выдан"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("действует до"))
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-токен")
+        verbose_name_plural = _("API-токены")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -13,4 +13,6 @@ urlpatterns = [
     ),
     path("schools/", views.school_list, name="school-list"),
     path("schools/<int:school_pk>/", views.school_detail, name="school-detail"),
+    path("account/tokens/", views.token_list, name="token-list"),
+    path("account/tokens/<int:apitoken_pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

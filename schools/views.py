@@ -1,9 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from schools import selectors
+from schools.forms import ApiTokenForm
 from schools.models import Role
+from schools.tokens import api_token_issue, api_token_list, api_token_revoke
 
 
 @login_required
@@ -59,3 +64,36 @@ def school_list(request):
 def school_detail(request, school_pk):
     school = selectors.school_get(user=request.user, pk=school_pk)
     return render(request, "schools/school_detail.html", {"school": school})
+
+
+@login_required
+def token_list(request):
+    """The user's API tokens; a new key is shown once, right after it is issued."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = api_token_issue(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+            read_only=form.cleaned_data["read_only"],
+        )
+        messages.success(
+            request,
+            _("Токен «%s» выдан. Скопируйте ключ сейчас: он больше не будет показан.") % token.name,
+        )
+        form = ApiTokenForm()
+    return render(
+        request,
+        "schools/token_list.html",
+        {"tokens": api_token_list(user=request.user), "form": form, "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, apitoken_pk):
+    token = get_object_or_404(api_token_list(user=request.user), pk=apitoken_pk)
+    api_token_revoke(token=token)
+    messages.success(request, _("Токен «%s» отозван.") % token.name)
+    return redirect("schools:token-list")

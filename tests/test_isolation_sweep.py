@@ -49,11 +49,17 @@ def all_routes():
     return sorted(seen.values(), key=lambda r: r.name)
 
 
+# Models private to one user rather than to a node of the tree: their owner field.
+USER_OWNED = {"schools.ApiToken": "user"}
+
+
 def model_for_kwarg(route: Route, kwarg: str):
     if kwarg.endswith("_pk"):
         wanted = kwarg[: -len("_pk")].replace("_", "")
         for model in apps.get_models():
-            if model._meta.model_name == wanted and is_tenant_model(model):
+            if model._meta.model_name == wanted and (
+                is_tenant_model(model) or model._meta.label in USER_OWNED
+            ):
                 return model
     if kwarg == "pk" and hasattr(route.callback, "cls"):
         serializer = getattr(route.callback.cls, "serializer_class", None)
@@ -66,8 +72,14 @@ def object_of_a(world, model):
 
     Prefer an object of municipality A that Dan (municipality B) must not see;
     for region-level objects, one of A's region that Gina (another region) must
-    not see. Returns (object, outsider, insider).
+    not see. Returns (object, outsider, insider). A user-owned object is Bob's,
+    and Dan must not reach it.
     """
+    if model._meta.label in USER_OWNED:
+        owner = USER_OWNED[model._meta.label]
+        if not model.objects.filter(**{owner: world.bob}).exists():
+            make_user_owned(model, world.bob)
+        return model.objects.filter(**{owner: world.bob}).first(), world.dan, world.bob
     for insider, outsider in ((world.bob, world.dan), (world.alice, world.gina)):
         obj = (
             model.objects.visible_to(insider)
@@ -78,6 +90,13 @@ def object_of_a(world, model):
         if obj is not None:
             return obj, outsider, insider
     return None, None, None
+
+
+def make_user_owned(model, user):
+    if model._meta.label == "schools.ApiToken":
+        from schools.tokens import api_token_issue
+
+        api_token_issue(user=user, name="sweep")
 
 
 ROUTES = all_routes()
