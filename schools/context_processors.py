@@ -7,6 +7,7 @@ NAVIGATION = [
     ("home", _("Главная"), None),
     ("schools:municipality-list", _("Муниципалитеты"), "schools.view_tree"),
     ("schools:school-list", _("Школы"), "schools.view_tree"),
+    ("reports:document-list", _("Документы"), "reports.view_document"),
 ]
 
 

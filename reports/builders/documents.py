@@ -1,0 +1,1 @@
+"""Imports every builder module so that each registers its document kind."""

@@ -1,0 +1,141 @@
+"""Requesting and building documents. Building happens in Celery (inline without Redis)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports.builders import DocumentParamsError, builder_for
+from reports.models import Document
+from reports.pdf import html_to_pdf
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _inputs_key(kind, fmt, params, built_from) -> str:
+    payload = json.dumps(
+        {"kind": kind, "format": fmt, "params": params, "built_from": built_from},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _load_builders():
+    # Builders register themselves on import.
+    from reports.builders import documents  # noqa: F401
+
+
+def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
+    """Ask for a document. The same inputs give the same document without building it again.
+
+    Raises Http404 when the parameters name objects out of the user's scope and
+    DocumentParamsError for parameters that make no sense.
+    """
+    _load_builders()
+    builder = builder_for(kind)
+    if fmt not in builder.formats:
+        raise DocumentParamsError(_("Формат %s для этого документа не поддерживается.") % fmt)
+    if not user.has_perm("reports.build_document"):
+        raise DocumentParamsError(_("Ваша роль не позволяет заказывать документы."))
+    prepared = builder.prepare(params=params, user=user)
+    key = _inputs_key(kind, fmt, params, prepared.built_from)
+    existing = (
+        Document.objects.visible_to(user)
+        .filter(inputs_key=key)
+        .exclude(status=Document.Status.FAILED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        document = Document.objects.create(
+            kind=kind,
+            format=fmt,
+            params=params,
+            inputs_key=key,
+            title=prepared.title,
+            region=prepared.region,
+            municipality=prepared.municipality,
+            school=prepared.school,
+            built_from=prepared.built_from,
+            requested_by=user,
+        )
+        from reports.tasks import build_document
+
+        transaction.on_commit(lambda: build_document.delay(document.pk))
+    return document
+
+
+def document_render_html(*, kind: str, params: dict, user) -> str:
+    """The document as the browser preview shows it: the same template as the PDF."""
+    _load_builders()
+    builder = builder_for(kind)
+    prepared = builder.prepare(params=params, user=user)
+    return render_to_string(builder.template, builder.context(prepared))
+
+
+def document_build(*, document_id: int) -> Document:
+    """Build the file of a requested document. Safe to run twice: a built one is left alone."""
+    _load_builders()
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == Document.Status.DONE:
+            return document
+        document.status = Document.Status.RUNNING
+        document.started_at = timezone.now()
+        document.progress = 10
+        document.error = ""
+        document.save(update_fields=["status", "started_at", "progress", "error"])
+    try:
+        content, pages = _build_bytes(document)
+    except Exception as exc:
+        logger.exception("document %s failed", document_id)
+        message = (
+            str(exc)
+            if isinstance(exc, DocumentParamsError)
+            else _(
+                "Документ не удалось построить: внутренняя ошибка. Попробуйте ещё раз или сообщите администратору."
+            )
+        )
+        Document.objects.filter(pk=document_id).update(
+            status=Document.Status.FAILED, error=message, finished_at=timezone.now(), progress=100
+        )
+        document.refresh_from_db()
+        return document
+    name = f"{document.kind}-{document.inputs_key[:8]}.{document.format}"
+    document.file.save(name, ContentFile(content), save=False)
+    document.pages = pages
+    document.size = len(content)
+    document.status = Document.Status.DONE
+    document.progress = 100
+    document.finished_at = timezone.now()
+    document.save(update_fields=["file", "pages", "size", "status", "progress", "finished_at"])
+    return document
+
+
+def _build_bytes(document: Document) -> tuple[bytes, int | None]:
+    builder = builder_for(document.kind)
+    prepared = builder.prepare(params=document.params, user=document.requested_by)
+    context = builder.context(prepared)
+    Document.objects.filter(pk=document.pk).update(progress=40)
+    if document.format == Document.Format.PDF:
+        pdf = html_to_pdf(render_to_string(builder.template, dict(context, for_print=True)))
+        return pdf.content, pdf.pages
+    if document.format == Document.Format.DOCX:
+        return builder.to_docx(context), None
+    return builder.to_xlsx(context), None
