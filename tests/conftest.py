@@ -50,6 +50,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def login_throttling_off(settings):
+    """Tests log in many times from one address; tests/schools/test_security.py turns it on."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Files written by a test stay in the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
