@@ -1,0 +1,153 @@
+"""Backup and restore of the whole product: the database and the uploaded files.
+
+A backup is one folder: `database.dump` (pg_dump custom format on PostgreSQL,
+a SQLite copy otherwise), `media.tar.gz` (evidence files, documents) and
+`manifest.json` (when, what, row counts to check a restore against).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+
+class BackupError(RuntimeError):
+    """The message is Russian, for the operator."""
+
+
+def _pg_env() -> tuple[list[str], dict]:
+    db = settings.DATABASES["default"]
+    args = [
+        "-h",
+        db.get("HOST") or "localhost",
+        "-p",
+        str(db.get("PORT") or 5432),
+        "-U",
+        db.get("USER") or "postgres",
+    ]
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    return args, env
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per model of the product, to compare a restore with its backup."""
+    counts = {}
+    for app_label in ("schools", "roadmaps", "assessments", "reports", "auth"):
+        for model in apps.get_app_config(app_label).get_models():
+            counts[model._meta.label] = model._base_manager.count()
+    return counts
+
+
+def backup_create(*, target: Path) -> dict:
+    """Write a backup into the empty or new folder `target`; returns the manifest."""
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise BackupError(f"Папка {target} не пуста: укажите новую папку для резервной копии.")
+    target.mkdir(parents=True, exist_ok=True)
+    db = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        args, env = _pg_env()
+        result = subprocess.run(
+            [
+                "pg_dump",
+                "-Fc",
+                "--no-owner",
+                "--no-acl",
+                "-f",
+                str(target / "database.dump"),
+                *args,
+                db["NAME"],
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise BackupError(f"pg_dump не сработал: {result.stderr.strip()}")
+    elif connection.vendor == "sqlite":
+        source = sqlite3.connect(db["NAME"])
+        with sqlite3.connect(target / "database.dump") as copy:
+            source.backup(copy)
+        source.close()
+    else:
+        raise BackupError(f"Резервное копирование базы {connection.vendor} не поддерживается.")
+    media = Path(settings.MEDIA_ROOT)
+    with tarfile.open(target / "media.tar.gz", "w:gz") as archive:
+        if media.exists():
+            archive.add(media, arcname="media")
+    manifest = {
+        "created_at": timezone.now().isoformat(),
+        "vendor": connection.vendor,
+        "counts": row_counts(),
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return manifest
+
+
+def backup_restore(*, source: Path) -> dict:
+    """Restore a backup into the (empty) configured database and media folder.
+
+    Returns the row counts after the restore; raises BackupError when they differ
+    from the backup's manifest.
+    """
+    source = Path(source)
+    manifest_path = source / "manifest.json"
+    if not manifest_path.exists():
+        raise BackupError(f"В папке {source} нет manifest.json: это не резервная копия.")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest["vendor"] != connection.vendor:
+        raise BackupError(f"Копия сделана для {manifest['vendor']}, а база — {connection.vendor}.")
+    db = settings.DATABASES["default"]
+    connection.close()
+    if connection.vendor == "postgresql":
+        args, env = _pg_env()
+        result = subprocess.run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-acl",
+                "-d",
+                db["NAME"],
+                *args,
+                str(source / "database.dump"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise BackupError(f"pg_restore не сработал: {result.stderr.strip()}")
+    else:
+        shutil.copyfile(source / "database.dump", db["NAME"])
+    media = Path(settings.MEDIA_ROOT)
+    with tarfile.open(source / "media.tar.gz", "r:gz") as archive:
+        members = [
+            m for m in archive.getmembers() if m.name == "media" or m.name.startswith("media/")
+        ]
+        for member in members:
+            member.name = member.name[len("media") :].lstrip("/") or "."
+        media.mkdir(parents=True, exist_ok=True)
+        archive.extractall(media, members=members, filter="data")
+    counts = row_counts()
+    if counts != manifest["counts"]:
+        differ = {
+            k: (manifest["counts"].get(k), counts.get(k))
+            for k in set(counts) | set(manifest["counts"])
+            if counts.get(k) != manifest["counts"].get(k)
+        }
+        raise BackupError(f"После восстановления не совпадает число строк: {differ}")
+    return counts
