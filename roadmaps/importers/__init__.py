@@ -1,0 +1,132 @@
+"""Import of the roadmap documents officials have: DOCX, XLSX or text pasted from a PDF.
+
+    parse_roadmap_document(data, filename) -> ParsedRoadmap
+
+The format is found from the content, never from the name. Pure: nothing is
+saved; the import service turns the result into models after a preview.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from schools.files import FileRejected, decode_text, sniff_kind
+from schools.importing import ImportFailed, Problem
+
+from .header import read_header
+from .parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
+from .source import (
+    Block,
+    Paragraph,
+    Row,
+    blocks_from_docx,
+    blocks_from_text,
+    blocks_from_xlsx,
+)
+from .table import TableParser, is_header
+
+__all__ = [
+    "ParsedMeasure",
+    "ParsedOrder",
+    "ParsedRoadmap",
+    "ParsedSection",
+    "parse_roadmap_document",
+    "parse_roadmap_text",
+]
+
+
+def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
+    """Parse a roadmap document; raise ImportFailed with a Russian message if it has no
+    table of measures or is not a DOCX, XLSX or text file."""
+    kind = sniff_kind(data)
+    if kind == "docx":
+        return _parse_blocks([blocks_from_docx(data, filename)], filename, "docx")
+    if kind == "xlsx":
+        return _parse_blocks(blocks_from_xlsx(data, filename), filename, "xlsx")
+    if kind == "text":
+        if b"\x00" in data[:4096]:
+            raise _failed(
+                filename, _("Файл «%s» не является документом DOCX, XLSX или текстом.") % filename
+            )
+        try:
+            text = decode_text(data)
+        except FileRejected as exc:
+            raise _failed(filename, str(exc)) from exc
+        return _parse_blocks([blocks_from_text(text)], filename, "text")
+    if kind == "ole":
+        raise _failed(
+            filename,
+            _(
+                "Файл «%s» в старом формате Word или Excel 97–2003 (.doc, .xls): "
+                "сохраните его как .docx или .xlsx."
+            )
+            % filename,
+        )
+    raise _failed(
+        filename, _("Файл «%s» повреждён или не является документом DOCX или XLSX.") % filename
+    )
+
+
+def parse_roadmap_text(text: str, filename: str = "text") -> ParsedRoadmap:
+    """Parse text pasted from a PDF (tab-separated table cells)."""
+    return _parse_blocks([blocks_from_text(text)], filename, "text")
+
+
+def _failed(filename: str, message: str) -> ImportFailed:
+    return ImportFailed([Problem(file=filename, message=message)])
+
+
+def _parse_blocks(sheets: list[list[Block]], filename: str, kind: str) -> ParsedRoadmap:
+    for blocks in sheets:
+        header_at = next(
+            (i for i, b in enumerate(blocks) if isinstance(b, Row) and is_header(b.cells)), None
+        )
+        if header_at is not None:
+            return _build(blocks, header_at, kind)
+    raise _failed(
+        filename,
+        _(
+            "В файле «%s» не найдена таблица мероприятий: нужна строка заголовков со столбцом "
+            "«Мероприятие» (или «Наименование мероприятия», «Содержание работы») и хотя бы "
+            "одним из столбцов «№», «Сроки», «Ответственный», «Результат»."
+        )
+        % filename,
+    )
+
+
+def _as_paragraphs(blocks: list[Block]) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            paragraphs.append(block)
+            continue
+        for cell in block.cells:
+            if cell:
+                paragraphs.append(Paragraph(cell.split("\n"), block.place))
+    return paragraphs
+
+
+def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
+    roadmap = ParsedRoadmap(source_format=kind)
+    last_row = max(i for i, b in enumerate(blocks) if isinstance(b, Row))
+    read_header(_as_paragraphs(blocks[:header_at]), roadmap)
+    table = TableParser(blocks[header_at].cells)
+    for block in blocks[header_at + 1 : last_row + 1]:
+        if isinstance(block, Row):
+            table.add(block)
+        else:
+            for offset, line in enumerate(block.lines):
+                table.add(Row(cells=[line], place=block.place + offset))
+    result = table.finish()
+    roadmap.sections = result.sections
+    roadmap.columns = result.columns
+    closing = result.closing + ["\n".join(p.lines) for p in _as_paragraphs(blocks[last_row + 1 :])]
+    roadmap.closing = "\n\n".join(closing)
+    if not roadmap.period_start:
+        roadmap.warnings.append(
+            _(
+                "Период дорожной карты не найден; годы в сроках определены по текущему учебному году."
+            )
+        )
+    roadmap.warnings.extend(result.warnings)
+    return roadmap

@@ -6,6 +6,7 @@ INTERFACE (the importer fills it, the import service and command read it):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +22,17 @@ class ParsedOrder:
     body: str = ""  # the issuing body as in the header, e.g. "ОТДЕЛ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ ..."
     preamble: str = ""
     items: list[str] = field(default_factory=list)  # the numbered items after ПРИКАЗЫВАЮ
+    date_text: str = ""  # the date as written, e.g. "от «29» декабря 2023 года"
+
+
+@dataclass
+class ParsedApproval:
+    """An «Утверждено» / «Согласовано» block of a plan approved without an order."""
+
+    label: str  # as written: "Утверждено", "СОГЛАСОВАНО"
+    position: str = ""
+    name: str = ""
+    date_text: str = ""
 
 
 @dataclass
@@ -33,6 +45,7 @@ class ParsedMeasure:
     result: str = ""
     document: str = ""  # the document that proves it (Формат документа / Форма отчётности)
     source_row: int | None = None  # row in the source table, for warnings
+    extra: dict[str, str] = field(default_factory=dict)  # unrecognised column header -> text
 
 
 @dataclass
@@ -50,6 +63,92 @@ class ParsedRoadmap:
     period_end: date | None = None
     preamble: str = ""  # пояснительная записка / free text before the table
     order: ParsedOrder = field(default_factory=ParsedOrder)
-    sections: list[ParsedSection] = field(default_factory=list)  # measures before any heading go in a section with title ""
+    sections: list[ParsedSection] = field(
+        default_factory=list
+    )  # measures before any heading go in a section with title ""
     columns: dict[str, str] = field(default_factory=dict)  # field name -> header as written
     warnings: list[str] = field(default_factory=list)  # Russian, for the user
+    closing: str = ""  # free text after the table
+    approvals: list[ParsedApproval] = field(default_factory=list)
+    source_format: str = ""  # 'text', 'docx' or 'xlsx'
+
+    def iter_sections(self) -> Iterator[ParsedSection]:
+        """Every section, depth first, in document order."""
+        stack = list(reversed(self.sections))
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.sections))
+
+    def iter_measures(self) -> Iterator[ParsedMeasure]:
+        """Every measure in document order."""
+        for section in self.iter_sections():
+            yield from section.measures
+
+    def as_json(
+        self,
+        parse_deadline: Callable | None = None,
+        match_responsible: Callable[[str], list] | None = None,
+    ) -> dict:
+        """The shape `import_roadmap --json` prints (see issue 3); JSON-serialisable.
+
+        `parse_deadline(text, period_start=, period_end=)` defaults to
+        `roadmaps.deadlines.parse_deadline`; while it is not implemented every
+        deadline comes out as kind "unparsed". `match_responsible(text)` returns
+        the matched bodies/schools (already JSON-serialisable); default none.
+        """
+        if parse_deadline is None:
+            from roadmaps.deadlines import parse_deadline
+        start, end = self.effective_period()
+
+        def deadline(text: str) -> dict:
+            kind, dates = "unparsed", []
+            if text.strip():
+                try:
+                    schedule = parse_deadline(text, period_start=start, period_end=end)
+                    kind, dates = schedule.kind, [d.isoformat() for d in schedule.dates]
+                except NotImplementedError:
+                    pass
+            return {"text": text, "kind": kind, "dates": dates}
+
+        def measure(m: ParsedMeasure) -> dict:
+            matched = list(match_responsible(m.responsible_text)) if match_responsible else []
+            return {
+                "number": m.number,
+                "text": m.text,
+                "participants": m.participants,
+                "result": m.result,
+                "document": m.document,
+                "deadline": deadline(m.deadline_text),
+                "responsible": {"text": m.responsible_text, "matched": matched},
+            }
+
+        def section(s: ParsedSection) -> dict:
+            return {
+                "number": s.number,
+                "title": s.title,
+                "sections": [section(child) for child in s.sections],
+                "measures": [measure(m) for m in s.measures],
+            }
+
+        order = self.order
+        return {
+            "order": {
+                "number": order.number,
+                "date": order.date.isoformat() if order.date else None,
+                "place": order.place,
+                "title": order.title,
+                "signatory": order.signatory,
+            },
+            "sections": [section(s) for s in self.sections],
+            "warnings": list(self.warnings),
+        }
+
+    def effective_period(self) -> tuple[date, date]:
+        """The period deadlines are read in: the parsed one, else the school year
+        of the order date, else the current school year."""
+        if self.period_start and self.period_end:
+            return self.period_start, self.period_end
+        anchor = self.order.date or date.today()
+        first = anchor.year if anchor.month >= 8 else anchor.year - 1
+        return date(first, 9, 1), date(first + 1, 8, 31)

@@ -1,0 +1,288 @@
+"""The text above the table: the order's header, its items and signatory, the
+«Утверждено / Согласовано» blocks, the roadmap's own title, preamble and period."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .parsed import ParsedApproval, ParsedOrder, ParsedRoadmap
+from .source import Paragraph
+
+
+def _spaced(word: str) -> str:
+    return r"\s*".join(word)
+
+
+ORDER_WORD = re.compile(
+    r"^(?:" + "|".join(_spaced(w) for w in ("приказ", "распоряжение", "постановление")) + r")$",
+    re.IGNORECASE,
+)
+COMMAND = re.compile(
+    r"^(?:"
+    + "|".join(_spaced(w) for w in ("приказываю", "постановляю", "распоряжаюсь", "решил"))
+    + r")\s*:?\s*$",
+    re.IGNORECASE,
+)
+APPROVAL = re.compile(
+    r"^(утвержд\w*|согласован\w*)\s*:?\s*$",
+    re.IGNORECASE,
+)
+MONTHS = {
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6,
+    "июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}  # fmt: skip
+DATE_WORDS = re.compile(
+    r"[«\"]?\s*(\d{1,2})\s*[»\"]?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})", re.IGNORECASE
+)
+DATE_DIGITS = re.compile(r"\b(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})")
+ORDER_NUMBER = re.compile(r"№\s*([0-9A-Za-zА-Яа-яЁё/\-.]*\d[0-9A-Za-zА-Яа-яЁё/\-]*)")
+PLACE = re.compile(r"^(?:г|с|п|пгт|пос|ст|д|рп)\.?\s*[А-ЯЁ][\w\-]*(?:[ \-][А-ЯЁ][\w\-]*)*$")
+NAME = re.compile(
+    r"(?:^|\s)([А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+    r"|[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?\s[А-ЯЁ]\.\s?[А-ЯЁ]\.)\s*$"
+)
+ITEM = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\S")
+BULLET = re.compile(r"^[-–—•·]\s*")
+TITLE_START = re.compile(r"^[«\"“]?\s*(?:Об?|О внесении)\s", re.IGNORECASE)
+APPENDIX_LINE = re.compile(
+    r"^(?:приложение|к\s+(?:приказу|распоряжению|постановлению)|утвержден\w*\b|от\s+[«\d]|№)",
+    re.IGNORECASE,
+)
+ROADMAP_TITLE = re.compile(
+    r"^[«\"]?\s*(?:план|дорожная\s+карта|«дорожная|комплекс\s+мер|перечень\s+мероприятий|программа)",
+    re.IGNORECASE,
+)
+
+
+def parse_date(text: str) -> date | None:
+    found = DATE_WORDS.search(text)
+    try:
+        if found:
+            return date(int(found.group(3)), MONTHS[found.group(2).lower()], int(found.group(1)))
+        found = DATE_DIGITS.search(text)
+        if found:
+            return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _strip_quotes(text: str) -> str:
+    text = text.strip()
+    if text[:1] in '«"“' and text[-1:] in '»"”':
+        inner = text[1:-1]
+        # Only when the quotes wrap the whole title, not a quoted name at its end.
+        if inner.count("«") == inner.count("»"):
+            return inner.strip()
+    return text
+
+
+def _join(lines: list[str]) -> str:
+    return " ".join(line.strip() for line in lines if line.strip())
+
+
+class _Lines:
+    """Lines of the paragraphs, each knowing whether it starts a paragraph."""
+
+    def __init__(self, paragraphs: list[Paragraph]):
+        self.items: list[tuple[str, bool]] = []
+        for paragraph in paragraphs:
+            for index, line in enumerate(paragraph.lines):
+                self.items.append((line, index == 0))
+
+    def __len__(self):
+        return len(self.items)
+
+    def text(self, i: int) -> str:
+        return self.items[i][0]
+
+    def starts(self, i: int) -> bool:
+        return self.items[i][1]
+
+    def paragraph_end(self, i: int) -> int:
+        """Index after the last line of the paragraph that holds line i."""
+        j = i + 1
+        while j < len(self.items) and not self.items[j][1]:
+            j += 1
+        return j
+
+    def paragraphs(self, start: int, stop: int) -> list[list[str]]:
+        found: list[list[str]] = []
+        for i in range(start, stop):
+            if self.starts(i) or not found:
+                found.append([])
+            found[-1].append(self.text(i))
+        return found
+
+
+def read_header(paragraphs: list[Paragraph], roadmap: ParsedRoadmap) -> None:
+    """Fill the order, approvals, title, preamble and period of `roadmap`."""
+    lines = _Lines(paragraphs)
+    order = roadmap.order
+    n = len(lines)
+    order_at = next((i for i in range(n) if ORDER_WORD.match(lines.text(i))), None)
+    i = 0
+    if order_at is not None:
+        order.body = _join(
+            [lines.text(j) for j in range(order_at) if not APPROVAL.match(lines.text(j))]
+        )
+        i = _read_order(lines, order_at + 1, order)
+    else:
+        i = _read_approvals(lines, 0, roadmap)
+    _read_title_and_preamble(lines, i, roadmap)
+    _read_period(roadmap)
+
+
+def _read_order(lines: _Lines, i: int, order: ParsedOrder) -> int:
+    n = len(lines)
+    # Number, date and place, up to the title.
+    while i < n and not TITLE_START.match(lines.text(i)):
+        text = lines.text(i)
+        if COMMAND.match(text):
+            break
+        number = ORDER_NUMBER.search(text)
+        if number and not order.number:
+            order.number = number.group(1).rstrip(".")
+        when = parse_date(text)
+        if when and not order.date:
+            order.date = when
+            order.date_text = text
+        if PLACE.match(text) and not order.place:
+            order.place = text
+        if not (number or when or PLACE.match(text)):
+            break
+        i += 1
+    # The title: its paragraph, and following ones that continue it in lower case.
+    if i < n and TITLE_START.match(lines.text(i)):
+        end = lines.paragraph_end(i)
+        while end < n and lines.text(end)[:1].islower():
+            end = lines.paragraph_end(end)
+        order.title = _strip_quotes(_join([lines.text(j) for j in range(i, end)]))
+        i = end
+    # The preamble, up to ПРИКАЗЫВАЮ.
+    command = next((j for j in range(i, n) if COMMAND.match(lines.text(j))), None)
+    if command is None:
+        return i
+    order.preamble = "\n\n".join(_join(p) for p in lines.paragraphs(i, command))
+    i = command + 1
+    # The numbered items, their bullets and wrapped lines.
+    items: list[list[str]] = []
+    while i < n:
+        text = lines.text(i)
+        if ITEM.match(text):
+            items.append([text])
+        elif items and (BULLET.match(text) or not lines.starts(i)):
+            items[-1].append(text)
+        else:
+            break
+        i += 1
+    order.items = ["\n".join(item) for item in items]
+    # The signatory: position lines, then a name like «О.И. Матасова».
+    position: list[str] = []
+    while i < n:
+        text = lines.text(i)
+        if APPENDIX_LINE.match(text) or ROADMAP_TITLE.match(text):
+            break
+        name = NAME.search(text)
+        if name:
+            order.signatory = name.group(1)
+            head = text[: name.start(1)].strip()
+            if head:
+                position.append(head)
+            i += 1
+            break
+        # A lone word between position and name is a facsimile signature, not a position.
+        if len(text.split()) > 1 or not lines.starts(i):
+            position.append(text)
+        i += 1
+    order.signatory_position = _join(position)
+    return i
+
+
+def _read_approvals(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> int:
+    """«Утверждено / Согласовано» blocks; the first approving one gives the signatory."""
+    n = len(lines)
+    labels: list[str] = []
+    while i < n and APPROVAL.match(lines.text(i)):
+        labels.append(lines.text(i).rstrip(": "))
+        i += 1
+    if not labels:
+        return i
+    blocks: list[ParsedApproval] = []
+    position: list[str] = []
+    while i < n and len(blocks) < len(labels):
+        text = lines.text(i)
+        name = NAME.search(text)
+        if name:
+            head = text[: name.start(1)].strip()
+            label = labels[len(blocks)]
+            blocks.append(
+                ParsedApproval(label=label, position=_join([*position, head]), name=name.group(1))
+            )
+            position = []
+            if (
+                i + 1 < n
+                and re.search(r"\d{4}|_{2,}", lines.text(i + 1))
+                and (len(lines.text(i + 1)) < 40)
+            ):
+                blocks[-1].date_text = lines.text(i + 1)
+                i += 1
+        elif APPROVAL.match(text):
+            labels.append(text)
+        else:
+            position.append(text)
+        i += 1
+    roadmap.approvals = blocks
+    approving = next((b for b in blocks if b.label.lower().startswith("утвержд")), None)
+    if approving:
+        roadmap.order.signatory = approving.name
+        roadmap.order.signatory_position = approving.position
+        roadmap.order.date = parse_date(approving.date_text)
+        roadmap.order.date_text = approving.date_text
+    return i
+
+
+def _read_title_and_preamble(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> None:
+    n = len(lines)
+    # «Приложение №1 к приказу … от … №…» is a reference, not content.
+    while i < n and APPENDIX_LINE.match(lines.text(i)):
+        i = lines.paragraph_end(i)
+    if i >= n:
+        return
+    end = lines.paragraph_end(i)
+    while end < n and lines.text(end)[:1].islower():
+        end = lines.paragraph_end(end)
+    roadmap.title = _strip_quotes(_join([lines.text(j) for j in range(i, end)]))
+    roadmap.preamble = "\n\n".join("\n".join(p) for p in lines.paragraphs(end, n))
+
+
+YEARS_SCHOOL = re.compile(r"(20\d\d)\s*[/–—-]\s*(20\d\d)\s*уч", re.IGNORECASE)
+YEARS_RANGE = re.compile(r"(20\d\d)\s*[–—-]\s*(20\d\d)")
+YEAR_ONE = re.compile(r"\bна\s+(20\d\d)\s*(?:г\b|год)", re.IGNORECASE)
+
+
+def _read_period(roadmap: ParsedRoadmap) -> None:
+    for text in (roadmap.title, roadmap.order.title):
+        if not text:
+            continue
+        found = YEARS_SCHOOL.search(text)
+        if found:
+            roadmap.period_start = date(int(found.group(1)), 9, 1)
+            roadmap.period_end = date(int(found.group(2)), 8, 31)
+            return
+        found = YEARS_RANGE.search(text)
+        if found and int(found.group(1)) <= int(found.group(2)):
+            roadmap.period_start = date(int(found.group(1)), 1, 1)
+            roadmap.period_end = date(int(found.group(2)), 12, 31)
+            return
+        found = YEAR_ONE.search(text)
+        if found:
+            roadmap.period_start = date(int(found.group(1)), 1, 1)
+            roadmap.period_end = date(int(found.group(1)), 12, 31)
+            return
+    if roadmap.order.date:
+        anchor = roadmap.order.date
+        first = anchor.year if anchor.month >= 8 else anchor.year - 1
+        roadmap.period_start = date(first, 9, 1)
+        roadmap.period_end = date(first + 1, 8, 31)

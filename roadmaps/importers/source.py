@@ -1,0 +1,195 @@
+"""Reading a roadmap document into one neutral stream of blocks.
+
+Text pasted from a PDF, a Word document and an Excel book all become a list of
+`Paragraph` (lines of free text) and `Row` (cells of a table row) in document
+order, so the rest of the importer does not care where they came from.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from schools.files import FileRejected, _check_zip
+from schools.importing import ImportFailed, Problem
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+
+
+@dataclass
+class Paragraph:
+    lines: list[str]
+    place: int  # 1-based line (text) or block number, for messages
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    place: int  # 1-based line of a text file, row of a sheet, or row of a Word table
+    merged: bool = False  # one cell spans the whole row (how Word and Excel show headings)
+    fragments: list[list[str]] = field(default_factory=list)  # per cell: <p> fragments, if any
+
+
+Block = Paragraph | Row
+
+
+def clean_line(text: str) -> str:
+    """One line of text without bold markers and with single spaces."""
+    text = text.replace("**", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_cell(text) -> str:
+    """A cell's text: lines cleaned, empty lines dropped, joined by newlines."""
+    if text is None:
+        return ""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _TAG.sub("\n", text)
+    lines = [clean_line(line) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _cell_fragments(raw: str) -> list[str]:
+    """The `<p>…</p>` fragments of a cell pasted from a PDF, cleaned; [] when none."""
+    if "<p>" not in raw.lower():
+        return []
+    parts = re.findall(r"<p>(.*?)</p>", raw, flags=re.IGNORECASE | re.DOTALL)
+    return [clean_cell(p) for p in parts if clean_cell(p)]
+
+
+# --- text pasted from a PDF -------------------------------------------------
+
+
+def blocks_from_text(text: str) -> list[Block]:
+    """Tab-separated lines are table rows; other lines group into paragraphs at blank lines."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if "\t" in raw:
+            if paragraph:
+                blocks.append(Paragraph(paragraph, start))
+                paragraph = []
+            raw_cells = raw.split("\t")
+            blocks.append(
+                Row(
+                    cells=[clean_cell(c) for c in raw_cells],
+                    place=number,
+                    fragments=[_cell_fragments(c) for c in raw_cells],
+                )
+            )
+            continue
+        line = clean_line(_TAG.sub(" ", raw))
+        if line:
+            if not paragraph:
+                start = number
+            paragraph.append(line)
+        elif paragraph:
+            blocks.append(Paragraph(paragraph, start))
+            paragraph = []
+    if paragraph:
+        blocks.append(Paragraph(paragraph, start))
+    return blocks
+
+
+# --- Word -------------------------------------------------------------------
+
+
+def _reject(filename: str, message: str) -> ImportFailed:
+    return ImportFailed([Problem(file=filename, message=message)])
+
+
+def check_archive(data: bytes, filename: str, *, macro_part: str) -> None:
+    """Refuse zip bombs and documents with macros before reading them."""
+    try:
+        archive = _check_zip(data, filename)
+    except FileRejected as exc:
+        raise _reject(filename, str(exc)) from exc
+    if any(n.lower().endswith(macro_part) for n in archive.namelist()):
+        raise _reject(
+            filename, _("Файл «%s» содержит макросы; загрузите документ без макросов.") % filename
+        )
+
+
+def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
+    """Paragraphs and table rows of the document body in order (merged cells resolved)."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.table import _Cell
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    check_archive(data, filename, macro_part="vbaproject.bin")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several types for broken files
+        raise _reject(
+            filename, _("Файл «%s» не удалось прочитать как документ Word.") % filename
+        ) from exc
+    blocks: list[Block] = []
+    table_row = 0
+    for index, element in enumerate(document.element.body.iterchildren(), 1):
+        if element.tag == qn("w:p"):
+            text = DocxParagraph(element, document).text
+            lines = [clean_line(line) for line in text.split("\n")]
+            lines = [line for line in lines if line]
+            if lines:
+                blocks.append(Paragraph(lines, index))
+        elif element.tag == qn("w:tbl"):
+            above: dict[int, str] = {}  # grid column -> text, for vertically merged cells
+            for tr in element.tr_lst:
+                table_row += 1
+                cells: list[str] = []
+                spans: list[int] = []
+                for tc in tr.tc_lst:
+                    span = tc.grid_span
+                    column = len(cells)
+                    if tc.vMerge == "continue":
+                        text = above.get(column, "")
+                    else:
+                        text = clean_cell(_Cell(tc, None).text)
+                    above[column] = text
+                    cells.append(text)
+                    cells.extend([""] * (span - 1))
+                    spans.append(span)
+                merged = len(spans) == 1 and spans[0] > 1
+                blocks.append(Row(cells=cells, place=table_row, merged=merged))
+    return blocks
+
+
+# --- Excel ------------------------------------------------------------------
+
+
+def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
+    """One block list per sheet; every row is a Row (merged ranges resolved)."""
+    import openpyxl
+
+    check_archive(data, filename, macro_part="vbaproject.bin")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises several types for broken books
+        raise _reject(
+            filename, _("Файл «%s» не удалось прочитать как книгу Excel.") % filename
+        ) from exc
+    sheets = []
+    for sheet in workbook.worksheets:
+        wide: dict[int, int] = {}  # row -> number of columns its merged range covers
+        for merged in sheet.merged_cells.ranges:
+            if merged.min_row == merged.max_row or merged.min_col == 1:
+                for row in range(merged.min_row, merged.max_row + 1):
+                    wide[row] = max(wide.get(row, 0), merged.max_col - merged.min_col + 1)
+        blocks: list[Block] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            cells = [clean_cell(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            filled = [c for c in cells if c]
+            merged = wide.get(number, 0) > 1 and len(filled) == 1
+            blocks.append(Row(cells=cells, place=number, merged=merged))
+        sheets.append(blocks)
+    return sheets

@@ -1,0 +1,448 @@
+"""The table of measures: recognise its columns, turn its rows into sections and measures.
+
+Heading rows become sections (numbered headings nest: "1." → "1.1."), rows
+split by a page break are joined back into the measure they continue, and
+every word of every cell ends up in some field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from schools.importing import normalise_header
+
+from .parsed import ParsedMeasure, ParsedSection
+from .source import Row
+
+# Field -> header wordings (normalised: lower case, ё→е, punctuation dropped).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "measure": (
+        "мероприятие",
+        "мероприятия",
+        "наименование мероприятия",
+        "наименование мероприятий",
+        "мероприятие (содержание деятельности)",
+        "содержание работы",
+        "содержание деятельности",
+        "содержание мероприятия",
+        "название мероприятия",
+        "перечень мероприятий",
+        "мероприятие (содержание работы)",
+    ),
+    "deadline": (
+        "сроки",
+        "сроки исполнения",
+        "срок исполнения",
+        "срок",
+        "сроки проведения",
+        "срок выполнения",
+        "сроки выполнения",
+        "сроки реализации",
+        "срок реализации",
+        "дата проведения",
+    ),
+    "responsible": (
+        "ответственный",
+        "ответственные",
+        "исполнители",
+        "исполнитель",
+        "ответственные исполнители",
+        "ответственный исполнитель",
+        "ответственные за исполнение",
+        "ответственное лицо",
+    ),
+    "result": (
+        "результат",
+        "результаты",
+        "ожидаемый результат",
+        "ожидаемые результаты",
+        "планируемый результат",
+        "планируемые результаты",
+    ),
+    "participants": ("участники", "участники мероприятия", "целевая аудитория"),
+    "document": (
+        "формат документа",
+        "форма отчетности",
+        "документ",
+        "подтверждающий документ",
+        "форма отчета",
+        "итоговый документ",
+        "отчетный документ",
+        "форма представления результата",
+        "форма представления результатов",
+        "документ подтверждающий исполнение",
+    ),
+}
+FIELDS = ("number", "measure", "participants", "deadline", "responsible", "result", "document")
+_MEASURE_ATTR = {
+    "measure": "text",
+    "participants": "participants",
+    "deadline": "deadline_text",
+    "responsible": "responsible_text",
+    "result": "result",
+    "document": "document",
+}
+
+NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.?)$")
+NUMBERED_HEADING = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6})\.?\s+(\S.*)$", re.DOTALL)
+# What only a responsible party writes: abbreviations of bodies and schools.
+_ABBREVIATION = re.compile(r"^(?:[А-ЯЁA-Z]{2,}[,;]?\s*)+$")
+
+
+def _is_number_header(raw: str) -> bool:
+    text = raw.strip().lower()
+    return text.startswith("№") or text in {"n", "n п/п", "номер", "п/п", "no"}
+
+
+def match_header(cells: list[str]) -> dict[str, int]:
+    """Field name -> column index, for a row that names the table's columns."""
+    normalised = [normalise_header(c.replace("\n", " ")) for c in cells]
+    found: dict[str, int] = {}
+    for index, raw in enumerate(cells):
+        if _is_number_header(raw):
+            found["number"] = index
+            break
+    taken = set(found.values())
+    for exact in (True, False):
+        for name, wordings in COLUMNS.items():
+            if name in found:
+                continue
+            for index, text in enumerate(normalised):
+                if index in taken or not text:
+                    continue
+                if any(text == w if exact else text.startswith(w) for w in wordings):
+                    found[name] = index
+                    taken.add(index)
+                    break
+    return found
+
+
+def is_header(cells: list[str]) -> bool:
+    mapping = match_header(cells)
+    return "measure" in mapping and len(mapping) >= 2
+
+
+def _starts_lower(text: str) -> bool:
+    return bool(text) and text[0].isalpha() and text[0].islower()
+
+
+def _number_key(number: str) -> tuple[str, ...]:
+    return tuple(number.strip().rstrip(".").split("."))
+
+
+def _is_parent(parent: str, child: str) -> bool:
+    if not parent or not child:
+        return False
+    p, c = _number_key(parent), _number_key(child)
+    return len(p) < len(c) and c[: len(p)] == p
+
+
+def _rows_label(places: list[int]) -> str:
+    numbers = [str(p) for p in places]
+    if len(numbers) == 1:
+        return numbers[0]
+    return ", ".join(numbers[:-1]) + " " + _("и") + " " + numbers[-1]
+
+
+@dataclass
+class TableResult:
+    sections: list[ParsedSection] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    closing: list[str] = field(default_factory=list)  # trailing one-cell rows: free text
+
+
+class TableParser:
+    """Feed rows after the header row with `add`; read `finish()`."""
+
+    def __init__(self, header: list[str]):
+        header = list(header)
+        while header and not header[-1]:
+            header.pop()
+        self.header = header
+        self.mapping = match_header(header)
+        self.width = len(header)
+        self.extra_columns = {
+            index: header[index]
+            for index in range(len(header))
+            if header[index] and index not in self.mapping.values()
+        }
+        self.sections: list[ParsedSection] = []
+        self.stack: list[ParsedSection] = []
+        self.last: ParsedMeasure | None = None
+        self.joined: dict[int, list[int]] = {}  # id(measure) -> continuation rows
+        self.joined_measures: list[ParsedMeasure] = []
+        self.guessed_rows: list[int] = []
+        self.warnings: list[str] = []
+        self.trailing: list[tuple[ParsedSection, ParsedSection | None, int]] = []
+
+    # -- cells ---------------------------------------------------------------
+
+    def _align(self, row: Row) -> tuple[list[str], bool]:
+        """The row's cells, one per column; True when their columns were guessed."""
+        cells = list(row.cells)
+        fragments = row.fragments or [[] for _ in cells]
+        while len(cells) > 1 and not cells[-1] and len(cells) > self.width:
+            cells.pop()
+        guessed = False
+        if len(cells) < self.width and any(fragments):
+            # A PDF paste put the row's last cells into one cell as <p>…</p> parts.
+            spread: list[str] = []
+            for index, cell in enumerate(cells):
+                parts = fragments[index] if index < len(fragments) else []
+                if parts:
+                    room = self.width - len(spread) - (len(cells) - index - 1)
+                    room = max(1, room)
+                    head, tail = parts[: room - 1], parts[room - 1 :]
+                    spread.extend(head)
+                    spread.append("\n".join(tail))
+                else:
+                    spread.append(cell)
+            cells = spread
+        elif len(cells) < self.width and not self._number_of(cells) and any(cells[1:]):
+            # A page-break remainder pasted from a PDF with its empty cells lost.
+            cells, guessed = self._place_remainder(cells), True
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        if len(cells) > self.width:
+            extra = [c for c in cells[self.width :] if c]
+            cells = cells[: self.width]
+            if extra:
+                cells[-1] = "\n".join([cells[-1], *extra]).strip()
+        return cells, guessed
+
+    def _place_remainder(self, cells: list[str]) -> list[str]:
+        placed = [""] * self.width
+        free = [i for i in range(self.width) if i not in (self.mapping.get("number"),)]
+        responsible = self.mapping.get("responsible")
+        measure = self.mapping.get("measure")
+        rest = []
+        for index, text in enumerate(cells):
+            if not text:
+                continue
+            if responsible is not None and _ABBREVIATION.match(text) and not placed[responsible]:
+                placed[responsible] = text
+                free.remove(responsible)
+            elif index == measure and not placed[measure]:
+                placed[measure] = text
+                free.remove(measure)
+            else:
+                rest.append(text)
+        # What is left continues the rightmost columns, as a broken row's tail does.
+        for text, index in zip(reversed(rest), reversed(free), strict=False):
+            placed[index] = text
+        if len(rest) > len(free):
+            overflow = rest[: len(rest) - len(free)]
+            target = free[0] if free else self.width - 1
+            placed[target] = "\n".join([*overflow, placed[target]]).strip()
+        return placed
+
+    def _number_of(self, cells: list[str]) -> str:
+        index = self.mapping.get("number")
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index]
+
+    def _get(self, cells: list[str], name: str) -> str:
+        index = self.mapping.get(name)
+        return cells[index] if index is not None else ""
+
+    # -- rows ----------------------------------------------------------------
+
+    def add(self, row: Row) -> None:
+        if not any(row.cells):
+            return
+        if [c.lower() for c in row.cells[: len(self.header)]] == [
+            c.lower() for c in self.header
+        ] or (is_header(row.cells) and match_header(row.cells) == self.mapping):
+            return  # the header repeated on a new page
+        cells, guessed = self._align(row)
+        number_cell = self._number_of(cells)
+        text = self._get(cells, "measure")
+        others = {
+            name: self._get(cells, name)
+            for name in ("participants", "deadline", "responsible", "result", "document")
+        }
+        extra = {self.extra_columns[i]: cells[i] for i in self.extra_columns if cells[i]}
+        filled = [i for i, c in enumerate(cells) if c]
+        has_details = any(others.values()) or bool(extra)
+        measure_index = self.mapping.get("measure", 0)
+
+        if number_cell and NUMBER.match(number_cell):
+            body_columns = ("deadline", "responsible", "result")
+            can_head = any(name in self.mapping for name in body_columns)
+            if can_head and not has_details and text and not row.merged:
+                self._heading(number_cell.rstrip("."), text, row.place)
+                return
+            self._measure(number_cell, text, others, extra, row.place)
+            return
+        if number_cell:
+            # Text in the number column: a heading written across the row, or
+            # a numbered heading/measure put in one cell.
+            found = NUMBERED_HEADING.match(number_cell)
+            if found and (has_details or text):
+                joined = "\n".join(t for t in (found.group(2), text) if t)
+                self._measure(found.group(1) + ".", joined, others, extra, row.place)
+                return
+            if row.merged or not (has_details or text):
+                if _starts_lower(number_cell) and self.last is not None:
+                    self._continue({"measure": number_cell}, {}, row.place)
+                    return
+                self._heading_text(number_cell, row.place)
+                return
+            self._continue(
+                {"measure": "\n".join(t for t in (number_cell, text) if t), **others},
+                extra,
+                row.place,
+            )
+            return
+        # No number.
+        only_title = filled and all(i <= measure_index for i in filled)
+        if row.merged or (only_title and not _starts_lower(text)):
+            self._heading_text(text or cells[filled[0]], row.place)
+            return
+        if self.last is None or (text and not _starts_lower(text) and has_details and not guessed):
+            self._measure("", text, others, extra, row.place)
+            return
+        if guessed:
+            self.guessed_rows.append(row.place)
+        self._continue({"measure": text, **others}, extra, row.place)
+
+    def _heading_text(self, text: str, place: int) -> None:
+        found = NUMBERED_HEADING.match(text)
+        if found:
+            self._heading(found.group(1), found.group(2), place)
+        else:
+            self._heading("", text, place)
+
+    def _heading(self, number: str, title: str, place: int) -> None:
+        section = ParsedSection(number=number, title=title.replace("\n", " "))
+        if number:
+            while self.stack and not _is_parent(self.stack[-1].number, number):
+                self.stack.pop()
+        elif self.stack:
+            self.stack.pop()
+        parent = self.stack[-1] if self.stack else None
+        (parent.sections if parent else self.sections).append(section)
+        self.stack.append(section)
+        self.trailing.append((section, parent, place))
+
+    def _measure(self, number, text, others, extra, place) -> None:
+        if not self.stack:
+            section = ParsedSection(number="", title="")
+            self.sections.append(section)
+            self.stack.append(section)
+        measure = ParsedMeasure(
+            number=number,
+            text=text,
+            participants=others["participants"],
+            deadline_text=others["deadline"],
+            responsible_text=others["responsible"],
+            result=others["result"],
+            document=others["document"],
+            source_row=place,
+            extra=dict(extra),
+        )
+        self.stack[-1].measures.append(measure)
+        self.last = measure
+        self.trailing = []
+
+    def _continue(self, parts: dict[str, str], extra: dict[str, str], place: int) -> None:
+        measure = self.last
+        for name, text in parts.items():
+            if not text:
+                continue
+            attr = _MEASURE_ATTR[name]
+            before = getattr(measure, attr)
+            setattr(measure, attr, f"{before} {text}" if before else text)
+        for header, text in extra.items():
+            before = measure.extra.get(header, "")
+            measure.extra[header] = f"{before} {text}" if before else text
+        if id(measure) not in self.joined:
+            self.joined[id(measure)] = [measure.source_row]
+            self.joined_measures.append(measure)
+        self.joined[id(measure)].append(place)
+
+    # -- result ---------------------------------------------------------------
+
+    def finish(self) -> TableResult:
+        result = TableResult(sections=self.sections)
+        result.columns = {name: self.header[index] for name, index in self.mapping.items()}
+        # Headings after the last measure are free text under the table.
+        for section, parent, _place in reversed(self.trailing):
+            siblings = parent.sections if parent else self.sections
+            if section in siblings and not section.sections and not section.measures:
+                siblings.remove(section)
+                title = f"{section.number}. {section.title}" if section.number else section.title
+                result.closing.insert(0, title)
+        w = result.warnings
+        for header in self.extra_columns.values():
+            w.append(
+                _("Столбец «%s» не распознан; его текст сохранён в мероприятиях как есть.")
+                % header.replace("\n", " ")
+            )
+        for name, label in (
+            ("deadline", _("сроков")),
+            ("responsible", _("ответственных")),
+        ):
+            if name not in self.mapping:
+                w.append(_("В таблице нет столбца %s.") % label)
+        for measure in self.joined_measures:
+            places = self.joined[id(measure)]
+            w.append(
+                _(
+                    "Строки %(rows)s объединены в одно мероприятие %(number)s: строка таблицы была разорвана переносом страницы."
+                )
+                % {"rows": _rows_label(places), "number": _measure_label(measure)}
+            )
+        for place in self.guessed_rows:
+            w.append(
+                _("Строка %d: столбцы продолжения определены по содержанию, проверьте их.") % place
+            )
+        seen: dict[tuple, ParsedMeasure] = {}
+        all_measures = _walk(self.sections)
+        for measure in all_measures:
+            if "deadline" in self.mapping and not measure.deadline_text:
+                w.append(
+                    _("Мероприятие %(number)s (строка %(row)s): не указан срок исполнения.")
+                    % {"number": _measure_label(measure), "row": measure.source_row}
+                )
+            if "responsible" in self.mapping and not measure.responsible_text:
+                w.append(
+                    _("Мероприятие %(number)s (строка %(row)s): не указан ответственный.")
+                    % {"number": _measure_label(measure), "row": measure.source_row}
+                )
+            if measure.number:
+                key = _number_key(measure.number)
+                if key in seen:
+                    w.append(
+                        _(
+                            "Номер мероприятия %(number)s повторяется (строки %(first)s и %(second)s)."
+                        )
+                        % {
+                            "number": measure.number,
+                            "first": seen[key].source_row,
+                            "second": measure.source_row,
+                        }
+                    )
+                else:
+                    seen[key] = measure
+        return result
+
+
+def _measure_label(measure: ParsedMeasure) -> str:
+    if measure.number:
+        return f"№ {measure.number}"
+    words = measure.text.split()
+    return "«" + " ".join(words[:5]) + ("…" if len(words) > 5 else "") + "»"
+
+
+def _walk(sections: list[ParsedSection]) -> list[ParsedMeasure]:
+    found = []
+    for section in sections:
+        found.extend(section.measures)
+        found.extend(_walk(section.sections))
+    return found

@@ -1,0 +1,388 @@
+"""Import of roadmap documents: text pasted from a PDF, DOCX and XLSX, parsed
+into sections and measures with nothing lost, plus the order's header."""
+
+import json
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from roadmaps.deadlines import Schedule
+from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
+from schools.importing import ImportFailed
+
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
+BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"
+KRASNOTURANSK = SEEDS / "krasnoturansk-2020-order-26.txt"
+SPB = SEEDS / "spb-kirovsky-2019-roadmap.txt"
+ALL_SEEDS = [BALTIYSK, KRASNOTURANSK, SPB]
+
+# Counted by hand in the seed files: (section number, title, measures in it).
+EXPECTED_SECTIONS = {
+    BALTIYSK: [
+        ("", "Организационные мероприятия", 5),
+        ("2", "Организационно – методические мероприятия", 18),
+    ],
+    KRASNOTURANSK: [("", "", 16)],
+    SPB: [
+        (
+            "",
+            "Нормативно-правовое обеспечение развития районной системы оценки качества образования",
+            3,
+        ),
+        ("", "Система оценки качества подготовки обучающихся", 14),
+        ("", "Система обеспечения объективности процедур оценки качества образования", 6),
+        (
+            "",
+            "Система мониторинга эффективности деятельности руководителей образовательных организаций региона",
+            3,
+        ),
+        ("", "Система мониторинга качества повышения квалификации педагогов", 3),
+        ("", "Система методической работы", 4),
+        ("", "Система работы со школами с низкими образовательными результатами", 3),
+        ("", "Система развития таланта", 9),
+        ("", "Система профориентации", 3),
+    ],
+}
+EXPECTED_MEASURES = {BALTIYSK: 23, KRASNOTURANSK: 16, SPB: 48}
+
+
+def parse_seed(path: Path):
+    return parse_roadmap_document(path.read_bytes(), path.name)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def seed_table_words(path: Path) -> Counter:
+    """Every word of every cell of the seed's table, below its header row."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    tab_lines = [i for i, line in enumerate(lines) if "\t" in line]
+    found: Counter = Counter()
+    for line in lines[tab_lines[0] + 1 : tab_lines[-1] + 1]:
+        found.update(words(re.sub(r"<[^>]+>", " ", line.replace("**", ""))))
+    return found
+
+
+def parsed_table_words(parsed) -> Counter:
+    found: Counter = Counter()
+    for section in parsed.iter_sections():
+        found.update(words(f"{section.number} {section.title}"))
+    for m in parsed.iter_measures():
+        for text in (
+            m.number, m.text, m.participants, m.deadline_text, m.responsible_text,
+            m.result, m.document, *m.extra.values(),
+        ):  # fmt: skip
+            found.update(words(text))
+    return found
+
+
+def outline(parsed) -> list[tuple]:
+    """What must be the same whatever the format: sections and their measures."""
+    return [
+        (
+            s.number,
+            s.title,
+            [
+                (
+                    m.number,
+                    m.text,
+                    m.deadline_text,
+                    m.responsible_text,
+                    m.result,
+                    m.participants,
+                    m.document,
+                )
+                for m in s.measures
+            ],
+        )  # fmt: skip
+        for s in parsed.iter_sections()
+    ]
+
+
+# --- text pasted from a PDF ---------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+def test_each_seed_parses_into_its_sections_and_measures(path):
+    parsed = parse_seed(path)
+    assert parsed.source_format == "text"
+    sections = [(s.number, s.title, len(s.measures)) for s in parsed.iter_sections()]
+    assert sections == EXPECTED_SECTIONS[path]
+    assert len(list(parsed.iter_measures())) == EXPECTED_MEASURES[path]
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+def test_no_word_of_the_seed_table_is_lost(path):
+    missing = seed_table_words(path) - parsed_table_words(parse_seed(path))
+    assert not missing, missing
+
+
+def test_baltiysk_rows_broken_by_a_page_break_are_joined_back():
+    measures = {m.number: m for m in parse_seed(BALTIYSK).iter_measures()}
+    assert measures["1.5."].result == (
+        "Соблюдение всех положений и регламентов, приведенных в описании оценочной процедуры"
+    )
+    assert measures["1.5."].responsible_text == "Управление образования методический кабинет ОО"
+    assert measures["1.5."].deadline_text == "В течение года"
+    assert measures["2.10"].result == (
+        "Повышение заинтересованности ОО в использовании объективных результатов "
+        "муниципальных, региональных и федеральных оценочных процедур"
+    )
+
+
+def test_baltiysk_cells_pasted_as_paragraph_fragments_are_spread_over_their_columns():
+    measures = {m.number: m for m in parse_seed(BALTIYSK).iter_measures()}
+    m = measures["2.4."]
+    assert m.text == "Анализ результатов независимых оценочных процедур"
+    assert m.deadline_text == "в соответствии с графиком"
+    assert m.responsible_text == "Управление образования методический кабинет ОО"
+    assert m.result == (
+        "Определение уровня образовательных достижений обучающихся, «проблемных» тем и "
+        "учебных действий"
+    )
+
+
+def test_joined_rows_are_reported_in_the_warnings():
+    warnings = parse_seed(BALTIYSK).warnings
+    assert any("Строки 55, 57 и 58 объединены в одно мероприятие № 1.5." in w for w in warnings)
+    assert any("Строки 70 и 72 объединены в одно мероприятие № 2.10" in w for w in warnings)
+
+
+def test_a_measure_without_a_deadline_is_warned_about():
+    parsed = parse_seed(SPB)
+    third = next(m for m in parsed.iter_measures() if m.number == "3.")
+    assert third.deadline_text == ""
+    assert third.responsible_text == "ОУ"
+    assert any("Мероприятие № 3." in w and "не указан срок" in w for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("path", "number", "deadline", "responsible"),
+    [
+        (
+            KRASNOTURANSK,
+            "3.",
+            "Регулярно в течение планового периода",
+            "Отдел образования, РМО, ОУ, ШМО",
+        ),
+        (KRASNOTURANSK, "15.", "Сентябрь-декабрь", "Отдел образования, ОУ"),
+        (SPB, "12.", "в соответствии с графиком проведения ВПР", "ОУ"),
+        (SPB, "37.", "2019", "ИМЦ ДДЮТ ЦДЮТТ"),
+        (BALTIYSK, "2.14", "ежегодно май", "Управление образования Методический кабинет ОО"),
+        (BALTIYSK, "2.17", "Сентябрь", "Школьный координатор ВПР, учителя-предметники, ШМО"),
+    ],
+)
+def test_deadline_and_responsible_are_kept_as_written(path, number, deadline, responsible):
+    measure = next(m for m in parse_seed(path).iter_measures() if m.number == number)
+    assert (measure.deadline_text, measure.responsible_text) == (deadline, responsible)
+
+
+def test_the_baltiysk_order_header_is_read():
+    parsed = parse_seed(BALTIYSK)
+    order = parsed.order
+    assert order.number == "1081"
+    assert order.date == date(2023, 12, 29)
+    assert order.place == "г. Балтийск"
+    assert order.title.startswith("Об утверждении плана мероприятий (Дорожная карта)")
+    assert order.title.endswith("в образовательных организациях Балтийского городского округа")
+    assert "**" not in order.title
+    assert order.preamble.startswith("В соответствии с Федеральным законом от 29.12.2012")
+    assert [item.split(".")[0] for item in order.items] == ["1", "2", "3", "4", "5", "6"]
+    assert "- Нечаеву Ирину Александровну" in order.items[1]
+    assert order.signatory == "О.И. Матасова"
+    assert order.signatory_position == (
+        "Заместитель главы администрации – начальник Управления образования администрации БГО"
+    )
+    assert parsed.title.startswith("План мероприятий (Дорожная карта) по обеспечению")
+    # No year in the titles: the school year of the order's date.
+    assert (parsed.period_start, parsed.period_end) == (date(2023, 9, 1), date(2024, 8, 31))
+
+
+def test_the_krasnoturansk_order_header_is_read():
+    parsed = parse_seed(KRASNOTURANSK)
+    order = parsed.order
+    assert order.body == "ОТДЕЛ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ КРАСНОТУРАНСКОГО РАЙОНА"
+    assert (order.number, order.date) == ("26", date(2020, 3, 12))
+    assert order.title == (
+        "Об утверждении плана мероприятий по обеспечению объективности проведения оценочных "
+        "процедур в общеобразовательных организациях Краснотуранского района на 2020 год"
+    )
+    assert order.preamble.startswith("С целью повышения объективности")
+    assert len(order.items) == 8 and order.items[2].startswith("2.1. проанализировать")
+    assert order.signatory == "О.Н.Тарасова"
+    assert order.signatory_position == "Начальник отдела образования"
+    assert parsed.title == (
+        "План мероприятий по обеспечению объективности проведения оценочных процедур "
+        "в общеобразовательных учреждениях Краснотуранского района на 2020 год"
+    )
+    assert (parsed.period_start, parsed.period_end) == (date(2020, 1, 1), date(2020, 12, 31))
+
+
+def test_the_spb_plan_keeps_its_approvals_preamble_and_closing_text():
+    parsed = parse_seed(SPB)
+    assert parsed.title == (
+        "Дорожная карта по развитию районной системы оценки качества образования "
+        "Кировского района Санкт-Петербурга на 2019-2020 годы"
+    )
+    assert (parsed.period_start, parsed.period_end) == (date(2019, 1, 1), date(2020, 12, 31))
+    assert [(a.label, a.name) for a in parsed.approvals] == [
+        ("Утверждено", "Ю.В.Ступак"),
+        ("Согласовано", "С.А.Ларченко"),
+    ]
+    assert parsed.order.signatory == "Ю.В.Ступак"
+    assert parsed.preamble.startswith("Пояснительная записка")
+    assert "- развитие системы профориентации." in parsed.preamble
+    assert parsed.preamble.rstrip().endswith(
+        "системы дополнительного профессионального образования."
+    )
+    assert parsed.closing == (
+        "В соответствии с результатами реализации данной Дорожной карты в нее могут быть "
+        "внесены изменения."
+    )
+
+
+# --- tables people write ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("№ п/п\tМероприятие (содержание деятельности)\tСроки исполнения\tОтветственный\tРезультат",
+         {"number", "measure", "deadline", "responsible", "result"}),
+        ("№\tНаименование мероприятия\tСрок исполнения\tИсполнители",
+         {"number", "measure", "deadline", "responsible"}),
+        ("№\tСодержание работы\tСроки\tОтветственные\tФорма отчетности",
+         {"number", "measure", "deadline", "responsible", "document"}),
+        ("№\tСодержание деятельности\tУчастники\tСрок\tОтветственные исполнители\tОжидаемый результат\tФормат документа",
+         {"number", "measure", "participants", "deadline", "responsible", "result", "document"}),
+        ("Мероприятие\tСроки\tОтветственный\tПодтверждающий документ",
+         {"measure", "deadline", "responsible", "document"}),
+    ],
+ ids=lambda v: v.split("\t")[1] if isinstance(v, str) else "")  # fmt: skip
+def test_columns_are_recognised_by_the_headers_people_write(header, expected):
+    number = "1.\t" if header.startswith("№") else ""
+    text = header + "\n" + number + "Проведение совещания\tмай\tОО\tПротокол\tx\ty\n"
+    parsed = parse_roadmap_text(text)
+    assert set(parsed.columns) == expected
+    assert list(parsed.iter_measures())[0].text == "Проведение совещания"
+
+
+def test_numbered_headings_nest_and_measures_go_into_the_deepest_one():
+    text = "\n".join(
+        [
+            "№\tСодержание работы\tСроки\tОтветственные",
+            "1. Результаты обучения\t\t\t",
+            "1.1.\tДостижение минимального уровня подготовки\t\t",
+            "1.1.1.\tДиагностика\tсентябрь\tОО",
+            "1.2.\tВысокий уровень\t\t",
+            "1.2.1.\tОлимпиады\tоктябрь\tИМЦ",
+            "2.\tКадры\t\t",
+            "2.1.\tКурсы\tноябрь\tИМЦ",
+        ]
+    )
+    parsed = parse_roadmap_text(text)
+    [first, second] = parsed.sections
+    assert (first.number, first.title) == ("1", "Результаты обучения")
+    assert [(s.number, s.title) for s in first.sections] == [
+        ("1.1", "Достижение минимального уровня подготовки"),
+        ("1.2", "Высокий уровень"),
+    ]
+    assert [m.text for m in first.sections[1].measures] == ["Олимпиады"]
+    assert (second.number, [m.number for m in second.measures]) == ("2", ["2.1."])
+
+
+def test_an_unknown_column_is_kept_and_warned_about():
+    text = "№\tМероприятие\tСроки\tОтветственный\tПоказатель\n1.\tСеминар\tмай\tИМЦ\tне менее 70% учителей\n"
+    parsed = parse_roadmap_text(text)
+    measure = next(parsed.iter_measures())
+    assert measure.extra == {"Показатель": "не менее 70% учителей"}
+    assert any("Столбец «Показатель» не распознан" in w for w in parsed.warnings)
+
+
+def test_duplicate_numbers_and_missing_responsible_are_warned_about():
+    text = "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n1.\tКонкурс\tиюнь\t\n"
+    warnings = parse_roadmap_text(text).warnings
+    assert any("Номер мероприятия 1. повторяется (строки 2 и 3)" in w for w in warnings)
+    assert any("Мероприятие № 1. (строка 3): не указан ответственный" in w for w in warnings)
+
+
+# --- bad input ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "старом формате"),
+        (b"PK\x03\x04garbage", "повреждён"),
+        ("Просто письмо без таблицы.\nС уважением.".encode(), "не найдена таблица мероприятий"),
+        (b"\x00\x01\x02binary", "не является документом"),
+    ],
+)
+def test_bad_files_are_refused_with_a_russian_message_naming_the_file(data, message):
+    with pytest.raises(ImportFailed) as failure:
+        parse_roadmap_document(data, "plan.docx")
+    [problem] = failure.value.problems
+    assert message in problem.message
+    assert problem.file == "plan.docx" and "plan.docx" in problem.message
+
+
+def test_text_in_windows_1251_is_read():
+    text = "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n"
+    parsed = parse_roadmap_document(text.encode("cp1251"), "plan.txt")
+    assert next(parsed.iter_measures()).text == "Семинар"
+
+
+# --- the JSON the command prints -----------------------------------------------
+
+
+def test_json_has_the_shape_scripts_rely_on():
+    def fake_deadline(text, *, period_start, period_end):
+        assert (period_start, period_end) == (date(2020, 1, 1), date(2020, 12, 31))
+        if text == "Сентябрь-декабрь":
+            return Schedule(text, "month_range", (date(2020, 9, 30), date(2020, 12, 31)))
+        return Schedule(text, "unparsed")
+
+    parsed = parse_seed(KRASNOTURANSK)
+    data = json.loads(
+        json.dumps(
+            parsed.as_json(
+                parse_deadline=fake_deadline,
+                match_responsible=lambda text: ["body:1"] if "Отдел образования" in text else [],
+            )
+        )
+    )
+    assert set(data) == {"order", "sections", "warnings"}
+    assert data["order"] == {
+        "number": "26",
+        "date": "2020-03-12",
+        "place": "",
+        "title": parsed.order.title,
+        "signatory": "О.Н.Тарасова",
+    }
+    [section] = data["sections"]
+    assert set(section) == {"number", "title", "sections", "measures"}
+    measure = section["measures"][14]
+    assert set(measure) == {
+        "number", "text", "participants", "result", "document", "deadline", "responsible",
+    }  # fmt: skip
+    assert measure["number"] == "15."
+    assert measure["deadline"] == {
+        "text": "Сентябрь-декабрь",
+        "kind": "month_range",
+        "dates": ["2020-09-30", "2020-12-31"],
+    }
+    assert measure["responsible"] == {"text": "Отдел образования, ОУ", "matched": ["body:1"]}
+
+
+def test_json_marks_deadlines_unparsed_while_the_parser_is_missing():
+    def missing(text, *, period_start, period_end):
+        raise NotImplementedError
+
+    data = parse_seed(SPB).as_json(parse_deadline=missing)
+    first = data["sections"][0]["measures"][0]
+    assert first["deadline"] == {"text": "август 2019", "kind": "unparsed", "dates": []}
+    assert first["responsible"] == {"text": "ОО", "matched": []}
