@@ -1,0 +1,78 @@
+"""The assessments part of the test world: one object of every model inside
+municipality A and one inside B (see tests/conftest.py)."""
+
+from assessments.models import (
+    ImportBatch,
+    Instrument,
+    Procedure,
+    Result,
+    ResultPrivacy,
+    Scale,
+    SchoolAggregate,
+    Subject,
+    Task,
+)
+
+
+def populate(world):
+    procedure = Procedure.objects.create(
+        region=world.region,
+        instrument=Instrument.VPR,
+        subject=Subject.RUSSIAN,
+        grade=4,
+        year=2026,
+        max_score=3,
+    )
+    tasks = [
+        Task.objects.create(procedure=procedure, position=1, number="1", max_score=1, level="Б"),
+        Task.objects.create(procedure=procedure, position=2, number="2", max_score=2, level="П"),
+    ]
+    scale = Scale.objects.create(
+        region=world.region,
+        instrument=Instrument.VPR,
+        year=2026,
+        grade=4,
+        subject=Subject.MATH,
+        max_score=3,
+        ranges=[[0, 0, 2], [1, 1, 3], [2, 2, 4], [3, 3, 5]],
+    )
+    privacy = ResultPrivacy.objects.create(region=world.region, salt="world-salt")
+    made = {"procedure": procedure, "tasks": tasks, "scale": scale, "privacy": privacy}
+    for label, school, user in (
+        ("a", world.school_a1, world.carol),
+        ("b", world.school_b1, world.dan),
+    ):
+        batch = ImportBatch.objects.create(
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            created_by=user,
+            file_name=f"{label}.xlsx",
+            sha256=label * 64,
+            format=ImportBatch.Format.VPR_FORM,
+            procedure=procedure,
+            status=ImportBatch.Status.DONE,
+        )
+        result = Result.objects.create(
+            procedure=procedure,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            import_batch=batch,
+            class_name="4а",
+            participant_code=f"{label}-40001",
+            scores=[1, None],
+            primary_score=1,
+            mark=3,
+        )
+        aggregate = SchoolAggregate.objects.create(
+            procedure=procedure,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            import_batch=batch,
+            participants=10,
+            mark_counts={"2": 1, "3": 3, "4": 4, "5": 2},
+        )
+        made[label] = {"batch": batch, "result": result, "aggregate": aggregate}
+    world.extra["assessments"] = made
