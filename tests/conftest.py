@@ -56,6 +56,17 @@ def login_throttling_off(settings):
 
 
 @pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks run inline in tests; tests/test_services.py runs a real worker on purpose."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Files written by a test stay in the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -37,7 +37,7 @@ def test_redis_is_the_celery_broker_when_redis_url_is_set():
     from config.celery import app
 
     assert app.conf.broker_url == settings.REDIS_URL
-    assert app.conf.task_always_eager is False
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
 
 
@@ -49,5 +49,6 @@ def test_a_real_worker_runs_a_task_through_redis():
 
     from config.celery import app, ping
 
+    app.conf.task_always_eager = False  # the suite's fixture made it inline
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         assert ping.delay().get(timeout=30) == "pong"
