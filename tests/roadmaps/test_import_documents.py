@@ -1,8 +1,10 @@
 """Import of roadmap documents: text pasted from a PDF, DOCX and XLSX, parsed
 into sections and measures with nothing lost, plus the order's header."""
 
+import io
 import json
 import re
+import zipfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from roadmaps.deadlines import Schedule
 from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
 from schools.importing import ImportFailed
+from tests.roadmaps.docbuild import Seed, seed_docx, seed_xlsx
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"
@@ -386,3 +389,81 @@ def test_json_marks_deadlines_unparsed_while_the_parser_is_missing():
     first = data["sections"][0]["measures"][0]
     assert first["deadline"] == {"text": "август 2019", "kind": "unparsed", "dates": []}
     assert first["responsible"] == {"text": "ОО", "matched": []}
+
+
+# --- the same seeds as Word and Excel files -------------------------------------
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_each_seed_parses_the_same_from_docx_and_xlsx(path, kind):
+    build = seed_docx if kind == "docx" else seed_xlsx
+    from_text = parse_seed(path)
+    parsed = parse_roadmap_document(build(path), f"{path.stem}.{kind}")
+    assert parsed.source_format == kind
+    assert outline(parsed) == outline(from_text)
+    assert len(list(parsed.iter_measures())) == EXPECTED_MEASURES[path]
+    assert not seed_table_words(path) - parsed_table_words(parsed)
+    assert parsed.order == from_text.order
+    assert (parsed.title, parsed.period_start, parsed.period_end, parsed.closing) == (
+        from_text.title,
+        from_text.period_start,
+        from_text.period_end,
+        from_text.closing,
+    )
+    assert parsed.preamble.split() == from_text.preamble.split()
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+def test_a_word_row_split_by_a_page_break_is_joined_and_reported(path):
+    seed = Seed(path)
+    split = seed.split_measure()
+    parsed = parse_roadmap_document(seed_docx(path), "plan.docx")
+    joined = next(m for m in parsed.iter_measures() if m.number == split.number)
+    assert joined.text == split.text
+    assert joined.result == split.result
+    row = joined.source_row
+    assert f"Строки {row} и {row + 1} объединены в одно мероприятие № {split.number}" in " ".join(
+        parsed.warnings
+    )
+
+
+def _rezip(data: bytes, extra: dict[str, bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        for name, content in extra.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "message"),
+    [
+        ("docx", {"word/vbaProject.bin": b"macro"}, "содержит макросы"),
+        ("xlsx", {"xl/vbaProject.bin": b"macro"}, "содержит макросы"),
+        ("docx", {"word/media/bomb.bin": b"\0" * 20_000_000}, "слишком велик"),
+    ],
+)
+def test_documents_with_macros_or_zip_bombs_are_refused(kind, extra, message):
+    build = seed_docx if kind == "docx" else seed_xlsx
+    data = _rezip(build(KRASNOTURANSK), extra)
+    with pytest.raises(ImportFailed) as failure:
+        parse_roadmap_document(data, f"plan.{kind}")
+    assert message in failure.value.problems[0].message
+
+
+def test_a_word_document_without_a_table_of_measures_is_refused():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Приказ о проведении педагогического совета")
+    out = io.BytesIO()
+    document.save(out)
+    with pytest.raises(ImportFailed) as failure:
+        parse_roadmap_document(out.getvalue(), "совет.docx")
+    assert (
+        "В файле «совет.docx» не найдена таблица мероприятий" in failure.value.problems[0].message
+    )
