@@ -245,9 +245,18 @@ def _read_approvals(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> int:
 
 def _read_title_and_preamble(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> None:
     n = len(lines)
-    # «Приложение №1 к приказу … от … №…» is a reference, not content.
+    # «Приложение №1 к приказу … от … №…» is a reference, not content; it may be
+    # all there is of the order.
+    order = roadmap.order
     while i < n and APPENDIX_LINE.match(lines.text(i)):
-        i = lines.paragraph_end(i)
+        end = lines.paragraph_end(i)
+        reference = _join([lines.text(j) for j in range(i, end)])
+        if not order.number and not order.date:
+            numbers = ORDER_NUMBER.findall(reference)
+            when = parse_date(reference)
+            if when and numbers:
+                order.number, order.date = numbers[-1].rstrip("."), when
+        i = end
     if i >= n:
         return
     end = lines.paragraph_end(i)
