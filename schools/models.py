@@ -211,7 +211,10 @@ class Body(models.Model):
         help_text=_("По одному на строке: так орган называют в дорожных картах (УО, ИМЦ…)."),
     )
 
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    # Schools name their municipality's bodies as responsible parties, so they read them.
+    scope_paths = ScopePaths(
+        region="region", municipality="municipality", school="school", shared_down=True
+    )
     objects = ScopedManager()
 
     class Meta:

@@ -29,6 +29,10 @@ class ScopePaths:
     region: str | None
     municipality: str | None = None
     school: str | None = None
+    # Rows owned by a region or municipality that everyone below may read (a
+    # region's procedures and scales, a municipal roadmap its schools follow).
+    # Only reading: permissions still need a membership that reaches the row.
+    shared_down: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Reach:
     regions: frozenset[int] = frozenset()
     municipalities: frozenset[int] = frozenset()
     schools: frozenset[int] = frozenset()
+    # The nodes above the user's own: where shared-down rows come from.
+    regions_above: frozenset[int] = frozenset()
+    municipalities_above: frozenset[int] = frozenset()
 
     @property
     def nothing(self) -> bool:
@@ -81,19 +88,25 @@ def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
         if roles is not None:
             memberships = memberships.filter(role__in=list(roles))
         regions, municipalities, schools = set(), set(), set()
+        regions_above, municipalities_above = set(), set()
         for region_id, municipality_id, school_id in memberships.values_list(
             "region_id", "municipality_id", "school_id"
         ):
             if school_id:
                 schools.add(school_id)
+                municipalities_above.add(municipality_id)
+                regions_above.add(region_id)
             elif municipality_id:
                 municipalities.add(municipality_id)
+                regions_above.add(region_id)
             elif region_id:
                 regions.add(region_id)
         cache[key] = Reach(
             regions=frozenset(regions),
             municipalities=frozenset(municipalities),
             schools=frozenset(schools),
+            regions_above=frozenset(regions_above),
+            municipalities_above=frozenset(municipalities_above),
         )
     return cache[key]
 
@@ -122,6 +135,25 @@ def reach_q(paths: ScopePaths, reach: Reach) -> Q:
         path = getattr(paths, level)
         if ids and path is not None:
             q |= Q(**{f"{path}__in": sorted(ids)})
+    if paths.shared_down:
+        q |= _shared_down_q(paths, reach)
+    return q
+
+
+def _shared_down_q(paths: ScopePaths, reach: Reach) -> Q:
+    """Rows owned exactly at a node above the user's own nodes."""
+    q = Q(pk__in=[])
+    below_region = {
+        f"{path}__isnull": True for path in (paths.municipality, paths.school) if path is not None
+    }
+    if reach.regions_above and paths.region is not None:
+        q |= Q(**{f"{paths.region}__in": sorted(reach.regions_above)}, **below_region)
+    if reach.municipalities_above and paths.municipality is not None:
+        below_municipality = {f"{paths.school}__isnull": True} if paths.school is not None else {}
+        q |= Q(
+            **{f"{paths.municipality}__in": sorted(reach.municipalities_above)},
+            **below_municipality,
+        )
     return q
 
 
