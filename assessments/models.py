@@ -192,10 +192,16 @@ class Scale(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "instrument", "year", "grade", "subject"],
+                condition=models.Q(region__isnull=False),
                 name="scale_unique_per_region",
-                violation_error_message=_("Такая шкала уже есть."),
-                nulls_distinct=False,
-            )
+                violation_error_message=_("Такая шкала в регионе уже есть."),
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "year", "grade", "subject"],
+                condition=models.Q(region__isnull=True),
+                name="scale_unique_federal",
+                violation_error_message=_("Такая общая шкала уже есть."),
+            ),
         ]
 
     def __str__(self):

@@ -192,12 +192,12 @@ def results_import(
         absent=parsed.absent,
         skipped=parsed.skipped,
     )
-    if parsed.problems:
+    if not parsed.format:
         raise ImportFailed(parsed.problems)
     _progress(batch, 40)
     schools_by_code, problems = _resolve_schools(parsed, user=user, school=school)
-    if problems:
-        raise ImportFailed(problems)
+    if parsed.problems or problems:
+        raise ImportFailed(_in_file_order(parsed.problems + problems))
     schools = {s.pk: s for s in schools_by_code.values()}
     regions = {s.region_id for s in schools.values()}
     if len(regions) != 1:
@@ -234,6 +234,7 @@ def results_import(
     with transaction.atomic():
         if created:
             procedure.save()
+            outcome.procedure_id = procedure.pk
         if not _procedure_has_tasks(procedure) and parsed.tasks:
             Task.objects.bulk_create(
                 [
@@ -288,6 +289,10 @@ def results_import(
         batch.warnings = [w.as_dict() for w in outcome.warnings]
         batch.save(update_fields=["counts", "warnings", "procedure"])
     return outcome
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.sheet, p.row or 0))
 
 
 def _procedure_has_tasks(procedure) -> bool:

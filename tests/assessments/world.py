@@ -18,7 +18,7 @@ def populate(world):
     procedure = Procedure.objects.create(
         region=world.region,
         instrument=Instrument.VPR,
-        subject=Subject.RUSSIAN,
+        subject=Subject.MATH,
         grade=4,
         year=2026,
         max_score=3,
