@@ -1,0 +1,613 @@
+"""Roadmaps as structured data: sections, measures with parsed deadlines and
+responsible parties, indicators, assignments to schools and bodies, progress
+reports with evidence, revisions and a change history.
+
+Every model hangs from the tree through its roadmap, except the assignment
+(and what hangs from it), which carries its own school so that a school's
+deputy reaches the assignments of a municipal roadmap made to that school.
+Writes go through roadmaps/services.py.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from roadmaps.deadlines import KINDS
+from schools.models import Body, Municipality, Region, School
+from schools.scoping import ScopedManager, ScopePaths
+
+DEADLINE_KIND_LABELS = {
+    "date": _("дата"),
+    "dates": _("несколько дат"),
+    "range": _("период"),
+    "month": _("месяц"),
+    "months": _("несколько месяцев"),
+    "month_range": _("месяцы с … по …"),
+    "quarters": _("четверти"),
+    "recurring": _("регулярно"),
+    "continuous": _("в течение периода"),
+    "event": _("по графику процедуры"),
+    "on_demand": _("по мере необходимости"),
+    "end_of_year": _("до конца учебного года"),
+    "unparsed": _("не распознан"),
+}
+DEADLINE_KIND_CHOICES = [(kind, DEADLINE_KIND_LABELS.get(kind, kind)) for kind in KINDS]
+
+
+class DocumentKind(models.TextChoices):
+    """The document that proves a measure was done."""
+
+    PROTOCOL = "protocol", _("протокол")
+    CERTIFICATE = "certificate", _("справка")
+    ORDER = "order", _("приказ")
+    ANALYTIC_REPORT = "analytic_report", _("аналитический отчёт")
+    PLAN = "plan", _("план")
+    OTHER = "other", _("иное")
+
+
+class Roadmap(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("проект")
+        APPROVED = "approved", _("утверждена")
+        IN_FORCE = "in_force", _("действует")
+        CLOSED = "closed", _("закрыта")
+
+    class ReportingPeriod(models.TextChoices):
+        MONTH = "month", _("месяц")
+        QUARTER = "quarter", _("квартал")
+        HALF_YEAR = "half_year", _("полугодие")
+        YEAR = "year", _("год")
+
+    # The owner node: region always, municipality and school when lower.
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="roadmaps", verbose_name=_("регион")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roadmaps",
+        verbose_name=_("муниципалитет"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roadmaps",
+        verbose_name=_("школа"),
+    )
+    title = models.CharField(_("наименование"), max_length=1000)
+    period_start = models.DateField(_("начало периода"), null=True, blank=True)
+    period_end = models.DateField(_("конец периода"), null=True, blank=True)
+    academic_year = models.CharField(
+        _("учебный год"), max_length=9, blank=True, help_text=_("Например: 2023/2024.")
+    )
+    purpose = models.TextField(_("цель"), blank=True)
+    tasks = models.TextField(_("задачи"), blank=True)
+    preamble = models.TextField(_("пояснительная записка"), blank=True)
+    closing = models.TextField(_("текст после плана"), blank=True)
+    approvals = models.JSONField(_("грифы «Утверждено» / «Согласовано»"), default=list, blank=True)
+    status = models.CharField(
+        _("статус"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # The approving order.
+    order_number = models.CharField(_("номер приказа"), max_length=50, blank=True)
+    order_date = models.DateField(_("дата приказа"), null=True, blank=True)
+    order_place = models.CharField(_("место издания"), max_length=200, blank=True)
+    order_title = models.CharField(_("заголовок приказа"), max_length=1000, blank=True)
+    order_signatory = models.CharField(_("подписал"), max_length=200, blank=True)
+    order_signatory_position = models.CharField(
+        _("должность подписавшего"), max_length=500, blank=True
+    )
+    order_body = models.CharField(_("издавший орган"), max_length=500, blank=True)
+    order_preamble = models.TextField(_("преамбула приказа"), blank=True)
+    order_items = models.JSONField(_("пункты приказа"), default=list, blank=True)
+    approved_at = models.DateTimeField(_("утверждена"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("утвердил(а)"),
+    )
+    # The cascade.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="school_roadmaps",
+        verbose_name=_("муниципальная дорожная карта"),
+    )
+    requires_school_roadmaps = models.BooleanField(
+        _("школы принимают свои дорожные карты"), default=False
+    )
+    school_roadmaps_due = models.DateField(_("срок принятия школьных карт"), null=True, blank=True)
+    reporting_period = models.CharField(
+        _("отчётный период"),
+        max_length=10,
+        choices=ReportingPeriod.choices,
+        default=ReportingPeriod.QUARTER,
+    )
+    version = models.PositiveIntegerField(_("версия"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("создал(а)"),
+    )
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("дорожная карта")
+        verbose_name_plural = _("дорожные карты")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(school__isnull=True) | Q(municipality__isnull=False),
+                name="roadmap_school_has_municipality",
+                violation_error_message=_("У школы должен быть указан муниципалитет."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def owner(self):
+        return self.school or self.municipality or self.region
+
+    @property
+    def level(self) -> str:
+        if self.school_id:
+            return "school"
+        if self.municipality_id:
+            return "municipality"
+        return "region"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class Section(models.Model):
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="sections", verbose_name=_("дорожная карта")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("раздел верхнего уровня"),
+    )
+    number = models.CharField(_("номер"), max_length=30, blank=True)
+    title = models.CharField(_("наименование"), max_length=1000, blank=True)
+    position = models.PositiveIntegerField(_("порядок"), default=0)
+
+    scope_paths = ScopePaths(
+        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["roadmap", "position", "pk"]
+        verbose_name = _("раздел")
+        verbose_name_plural = _("разделы")
+
+    def __str__(self):
+        return " ".join(p for p in (self.number, self.title) if p) or str(_("Без раздела"))
+
+
+class Measure(models.Model):
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="measures", verbose_name=_("дорожная карта")
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measures",
+        verbose_name=_("раздел"),
+    )
+    number = models.CharField(_("номер"), max_length=30, blank=True)
+    text = models.TextField(_("мероприятие"))
+    participants = models.TextField(_("участники"), blank=True)
+    deadline_text = models.CharField(_("срок (как написан)"), max_length=500, blank=True)
+    deadline_kind = models.CharField(
+        _("вид срока"), max_length=20, choices=DEADLINE_KIND_CHOICES, default="unparsed"
+    )
+    deadline_dates = models.JSONField(_("даты срока"), default=list, blank=True)
+    deadline_event = models.CharField(_("процедура"), max_length=50, blank=True)
+    responsible_text = models.TextField(_("ответственные (как написано)"), blank=True)
+    responsible_bodies = models.ManyToManyField(
+        Body, blank=True, related_name="measures", verbose_name=_("ответственные органы")
+    )
+    responsible_schools = models.ManyToManyField(
+        School, blank=True, related_name="measures", verbose_name=_("ответственные школы")
+    )
+    for_all_schools = models.BooleanField(
+        _("все школы"), default=False, help_text=_("Ответственными названы ОО/ОУ (все школы).")
+    )
+    result = models.TextField(_("результат"), blank=True)
+    document_kind = models.CharField(
+        _("подтверждающий документ"),
+        max_length=20,
+        choices=DocumentKind.choices,
+        blank=True,
+    )
+    document_text = models.CharField(_("документ (как написан)"), max_length=500, blank=True)
+    requires_evidence = models.BooleanField(_("нужен подтверждающий документ"), default=False)
+    extra = models.JSONField(
+        _("другие графы"), default=dict, blank=True, help_text=_("Графы таблицы без своего поля.")
+    )
+    source_measure = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived_measures",
+        verbose_name=_("мероприятие муниципальной карты"),
+    )
+    position = models.PositiveIntegerField(_("порядок"), default=0)
+    version = models.PositiveIntegerField(_("версия"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("изменил(а)"),
+    )
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    scope_paths = ScopePaths(
+        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["roadmap", "position", "pk"]
+        verbose_name = _("мероприятие")
+        verbose_name_plural = _("мероприятия")
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 80 else self.text[:79] + "…"
+        return f"{self.number} {text}".strip()
+
+    @property
+    def deadline_parsed(self) -> bool:
+        return self.deadline_kind != "unparsed"
+
+    @property
+    def due_dates(self) -> list:
+        from datetime import date
+
+        return [date.fromisoformat(d) for d in self.deadline_dates or []]
+
+
+class Indicator(models.Model):
+    class Comparator(models.TextChoices):
+        AT_LEAST = ">=", _("не менее")
+        AT_MOST = "<=", _("не более")
+        EQUAL = "=", _("равно")
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("мероприятие")
+    )
+    text = models.CharField(_("показатель"), max_length=1000)
+    comparator = models.CharField(
+        _("условие"), max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    target_value = models.DecimalField(
+        _("целевое значение"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("единица"), max_length=50, blank=True)
+    actual_value = models.DecimalField(
+        _("фактическое значение"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    scope_paths = ScopePaths(
+        region="measure__roadmap__region",
+        municipality="measure__roadmap__municipality",
+        school="measure__roadmap__school",
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["measure", "pk"]
+        verbose_name = _("показатель")
+        verbose_name_plural = _("показатели")
+
+    def __str__(self):
+        return self.text
+
+    def reached(self, value) -> bool | None:
+        if value is None or self.target_value is None:
+            return None
+        if self.comparator == self.Comparator.AT_LEAST:
+            return value >= self.target_value
+        if self.comparator == self.Comparator.AT_MOST:
+            return value <= self.target_value
+        return value == self.target_value
+
+
+class Assignment(models.Model):
+    """A measure given to one school, one body, or (when neither matched) to the
+    persons named in its text. Scoped by its own node so a school reaches it."""
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("мероприятие")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("регион")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("муниципалитет"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roadmap_assignments",
+        verbose_name=_("школа"),
+    )
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roadmap_assignments",
+        verbose_name=_("орган"),
+    )
+    assignee_text = models.CharField(_("исполнитель (как написан)"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("назначено"), auto_now_add=True)
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["measure__position", "pk"]
+        verbose_name = _("поручение")
+        verbose_name_plural = _("поручения")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "school"],
+                condition=Q(school__isnull=False),
+                name="assignment_unique_school",
+                violation_error_message=_("Мероприятие уже поручено этой школе."),
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "body"],
+                condition=Q(body__isnull=False),
+                name="assignment_unique_body",
+                violation_error_message=_("Мероприятие уже поручено этому органу."),
+            ),
+            models.UniqueConstraint(
+                fields=["measure"],
+                condition=Q(body__isnull=True, school__isnull=True),
+                name="assignment_unique_person",
+                violation_error_message=_("Мероприятие уже поручено."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} → {self.assignee}"
+
+    @property
+    def assignee(self):
+        return self.school or self.body or self.assignee_text
+
+
+class ProgressReport(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("не начато")
+        IN_PROGRESS = "in_progress", _("выполняется")
+        DONE = "done", _("выполнено")
+        NOT_DONE = "not_done", _("не выполнено")
+        CANCELLED = "cancelled", _("отменено")
+
+    class Review(models.TextChoices):
+        SUBMITTED = "submitted", _("на проверке")
+        ACCEPTED = "accepted", _("принят")
+        RETURNED = "returned", _("возвращён")
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("поручение")
+    )
+    period_start = models.DateField(_("начало периода"))
+    period_end = models.DateField(_("конец периода"))
+    status = models.CharField(_("состояние"), max_length=12, choices=Status.choices)
+    comment = models.TextField(_("комментарий"), blank=True)
+    actual_value = models.DecimalField(
+        _("фактическое значение показателя"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("отправил(а)"),
+    )
+    submitted_at = models.DateTimeField(_("отправлен"))
+    review_state = models.CharField(
+        _("проверка"), max_length=10, choices=Review.choices, default=Review.SUBMITTED
+    )
+    review_reason = models.TextField(_("причина возврата"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("проверил(а)"),
+    )
+    reviewed_at = models.DateTimeField(_("проверен"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resubmissions",
+        verbose_name=_("предыдущий отчёт"),
+    )
+    is_current = models.BooleanField(_("последний за период"), default=True)
+
+    scope_paths = ScopePaths(
+        region="assignment__region",
+        municipality="assignment__municipality",
+        school="assignment__school",
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("отчёт о выполнении")
+        verbose_name_plural = _("отчёты о выполнении")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "period_start"],
+                condition=Q(is_current=True),
+                name="progress_report_one_current_per_period",
+                violation_error_message=_("За этот период отчёт уже есть."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} · {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("отчёт")
+    )
+    file = models.FileField(_("файл"), upload_to="roadmaps/evidence/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("имя файла"), max_length=255)
+    kind = models.CharField(
+        _("вид документа"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
+    )
+    size = models.PositiveBigIntegerField(_("размер, байт"))
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(_("тип"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("загрузил(а)"),
+    )
+    uploaded_at = models.DateTimeField(_("загружен"), auto_now_add=True)
+
+    scope_paths = ScopePaths(
+        region="report__assignment__region",
+        municipality="report__assignment__municipality",
+        school="report__assignment__school",
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("подтверждающий документ")
+        verbose_name_plural = _("подтверждающие документы")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Revision(models.Model):
+    """A readable snapshot of a roadmap's sections and measures at approval or a correction."""
+
+    roadmap = models.ForeignKey(
+        Roadmap,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("дорожная карта"),
+    )
+    number = models.PositiveIntegerField(_("номер редакции"))
+    snapshot = models.JSONField(_("содержание"))
+    reason = models.TextField(_("основание"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("создал(а)"),
+    )
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+
+    scope_paths = ScopePaths(
+        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["roadmap", "number"]
+        verbose_name = _("редакция")
+        verbose_name_plural = _("редакции")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roadmap", "number"],
+                name="revision_number_unique",
+                violation_error_message=_("Редакция с таким номером уже есть."),
+            )
+        ]
+
+    def __str__(self):
+        return str(_("Редакция %(n)d") % {"n": self.number})
+
+
+class ChangeRecord(models.Model):
+    """Who changed what and when: one row per change to a roadmap, a measure or a report."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    object_type = models.CharField(_("объект"), max_length=30)
+    object_id = models.PositiveBigIntegerField(_("id объекта"), null=True)
+    action = models.CharField(_("действие"), max_length=30)
+    before = models.JSONField(_("было"), null=True, blank=True)
+    after = models.JSONField(_("стало"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("кто"),
+    )
+    at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("запись истории")
+        verbose_name_plural = _("история изменений")
+
+    def __str__(self):
+        return f"{self.at:%d.%m.%Y %H:%M} {self.object_type} {self.object_id} {self.action}"

@@ -1,0 +1,549 @@
+"""Reads of roadmaps, always through the scoping rule, with their joins done once.
+
+The figures (execution, reporting rate, cascade status) are computed here from
+a handful of queries per roadmap, never one query per measure or school.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roadmaps.models import (
+    Assignment,
+    ChangeRecord,
+    Evidence,
+    Measure,
+    ProgressReport,
+    Revision,
+    Roadmap,
+    Section,
+)
+from schools.models import School
+
+# A report for a period is on time when sent by this many days after the period ends
+# («до 10 числа месяца, следующего за отчётным», as orders usually put it).
+REPORT_GRACE_DAYS = 10
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def roadmap_period(roadmap: Roadmap) -> tuple[date, date]:
+    """The period deadlines are read in: the roadmap's dates, its academic year,
+    else the school year of its order date (or of today)."""
+    if roadmap.period_start and roadmap.period_end:
+        return roadmap.period_start, roadmap.period_end
+    year = (roadmap.academic_year or "").strip()
+    if len(year) >= 4 and year[:4].isdigit():
+        first = int(year[:4])
+        return date(first, 9, 1), date(first + 1, 8, 31)
+    anchor = roadmap.order_date or timezone.localdate()
+    first = anchor.year if anchor.month >= 8 else anchor.year - 1
+    return date(first, 9, 1), date(first + 1, 8, 31)
+
+
+MONTHS_IN = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+
+def reporting_periods(roadmap: Roadmap) -> list[tuple[date, date]]:
+    """Calendar months, quarters, half-years or years covering the roadmap's
+    period, clipped to it."""
+    start, end = roadmap_period(roadmap)
+    step = MONTHS_IN.get(roadmap.reporting_period, 3)
+    month0 = (start.month - 1) // step * step + 1
+    cursor = date(start.year, month0, 1)
+    periods = []
+    while cursor <= end:
+        last_month = cursor.month + step - 1
+        year = cursor.year + (last_month - 1) // 12
+        last_month = (last_month - 1) % 12 + 1
+        period_end = date(year, last_month, calendar.monthrange(year, last_month)[1])
+        periods.append((max(cursor, start), min(period_end, end)))
+        cursor = period_end + timedelta(days=1)
+    return periods
+
+
+def period_containing(roadmap: Roadmap, day: date) -> tuple[date, date]:
+    periods = reporting_periods(roadmap)
+    for period in periods:
+        if period[0] <= day <= period[1]:
+            return period
+    return periods[-1] if day > periods[-1][1] else periods[0]
+
+
+# --------------------------------------------------------------------------- roadmaps
+
+
+def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
+    qs = (
+        Roadmap.objects.visible_to(user)
+        .select_related("region", "municipality", "school", "parent")
+        .annotate(measure_count=Count("measures", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if level == "region":
+        qs = qs.filter(municipality__isnull=True)
+    elif level == "municipality":
+        qs = qs.filter(municipality__isnull=False, school__isnull=True)
+    elif level == "school":
+        qs = qs.filter(school__isnull=False)
+    if search:
+        qs = qs.filter(Q(title__icontains=search) | Q(order_number__iexact=search))
+    return qs
+
+
+def roadmap_get(*, user, pk) -> Roadmap:
+    return Roadmap.objects.select_related(
+        "region", "municipality", "school", "parent"
+    ).get_visible_or_404(user, pk=pk)
+
+
+def section_get(*, user, pk) -> Section:
+    return Section.objects.select_related("roadmap").get_visible_or_404(user, pk=pk)
+
+
+def measure_get(*, user, pk) -> Measure:
+    return Measure.objects.select_related("roadmap", "section", "updated_by").get_visible_or_404(
+        user, pk=pk
+    )
+
+
+def measure_list(*, roadmap: Roadmap):
+    """The measures of a roadmap with what its table shows, in document order."""
+    return (
+        roadmap.measures.select_related("section", "source_measure")
+        .prefetch_related("responsible_bodies", "responsible_schools", "indicators")
+        .order_by("section__position", "section_id", "position", "pk")
+    )
+
+
+def roadmap_outline(roadmap: Roadmap) -> list[dict]:
+    """Sections as a tree, depth first, each with its measures: what the detail page walks."""
+    sections = list(roadmap.sections.order_by("position", "pk"))
+    measures = defaultdict(list)
+    for measure in measure_list(roadmap=roadmap):
+        measures[measure.section_id].append(measure)
+    children = defaultdict(list)
+    for section in sections:
+        children[section.parent_id].append(section)
+    rows = []
+    if measures.get(None):
+        rows.append({"section": None, "depth": 0, "measures": measures[None]})
+
+    def walk(parent_id, depth):
+        for section in children.get(parent_id, []):
+            rows.append(
+                {"section": section, "depth": depth, "measures": measures.get(section.pk, [])}
+            )
+            walk(section.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def revision_list(*, roadmap: Roadmap):
+    return roadmap.revisions.select_related("created_by").order_by("-number")
+
+
+def revision_get(*, user, pk) -> Revision:
+    return Revision.objects.select_related("roadmap").get_visible_or_404(user, pk=pk)
+
+
+def change_list(*, user, roadmap: Roadmap | None = None):
+    qs = ChangeRecord.objects.visible_to(user).select_related("by")
+    if roadmap is not None:
+        qs = qs.filter(roadmap=roadmap)
+    return qs
+
+
+def change_get(*, user, pk) -> ChangeRecord:
+    return ChangeRecord.objects.select_related("by", "roadmap").get_visible_or_404(user, pk=pk)
+
+
+# --------------------------------------------------------------------------- assignments and reports
+
+
+def assignment_get(*, user, pk) -> Assignment:
+    return Assignment.objects.select_related(
+        "measure__roadmap", "measure__section", "school", "body"
+    ).get_visible_or_404(user, pk=pk)
+
+
+def report_get(*, user, pk) -> ProgressReport:
+    return (
+        ProgressReport.objects.select_related(
+            "assignment__measure__roadmap",
+            "assignment__school",
+            "assignment__body",
+            "previous",
+            "submitted_by",
+            "reviewed_by",
+        )
+        .prefetch_related("evidence")
+        .get_visible_or_404(user, pk=pk)
+    )
+
+
+def evidence_get(*, user, pk) -> Evidence:
+    return Evidence.objects.select_related("report__assignment").get_visible_or_404(user, pk=pk)
+
+
+def next_due(measure: Measure, today: date) -> date | None:
+    dates = measure.due_dates
+    upcoming = [d for d in dates if d >= today]
+    if upcoming:
+        return upcoming[0]
+    return dates[-1] if dates else None
+
+
+def my_assignments(*, user, today: date | None = None, school: School | None = None) -> list[dict]:
+    """The assignments of the user's schools in active roadmaps, by due date,
+    each with its current reports."""
+    today = today or timezone.localdate()
+    qs = (
+        Assignment.objects.visible_to(user)
+        .filter(
+            school__isnull=False,
+            measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE),
+        )
+        .select_related("measure__roadmap", "measure__section", "school")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
+            )
+        )
+    )
+    if school is not None:
+        qs = qs.filter(school=school)
+    rows = []
+    for assignment in qs:
+        due = next_due(assignment.measure, today)
+        reports = list(assignment.reports.all())
+        latest = reports[0] if reports else None
+        done = any(
+            r.status == ProgressReport.Status.DONE
+            and r.review_state == ProgressReport.Review.ACCEPTED
+            for r in reports
+        )
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": bool(due and due < today and not done),
+                "done": done,
+                "latest": latest,
+            }
+        )
+    rows.sort(key=lambda r: (r["done"], r["due"] or date.max, r["assignment"].measure.position))
+    return rows
+
+
+def review_queue(*, user, roadmap: Roadmap | None = None):
+    """Current reports waiting for review that the user may review."""
+    qs = (
+        ProgressReport.objects.visible_to(user, roles=_reviewer_roles())
+        .filter(is_current=True, review_state=ProgressReport.Review.SUBMITTED)
+        .select_related(
+            "assignment__measure__roadmap", "assignment__school", "assignment__body", "submitted_by"
+        )
+        .prefetch_related("evidence")
+        .order_by("submitted_at", "pk")
+    )
+    if roadmap is not None:
+        qs = qs.filter(assignment__measure__roadmap=roadmap)
+    return qs
+
+
+def _reviewer_roles():
+    from schools.policy import roles_for
+
+    return roles_for("roadmaps.review_report")
+
+
+def report_changes(report: ProgressReport) -> list[dict]:
+    """What a re-submission changed against the report it replaces."""
+    previous = report.previous
+    if previous is None:
+        return []
+    changes = []
+    for label, show in (
+        (_("Состояние"), lambda r: r.get_status_display()),
+        (_("Комментарий"), lambda r: r.comment),
+        (_("Значение показателя"), lambda r: r.actual_value),
+    ):
+        before, after = show(previous), show(report)
+        if before != after:
+            changes.append({"label": label, "before": before, "after": after})
+    old_files = {e.sha256: e.original_name for e in previous.evidence.all()}
+    new_files = {e.sha256: e.original_name for e in report.evidence.all()}
+    added = [n for h, n in new_files.items() if h not in old_files]
+    removed = [n for h, n in old_files.items() if h not in new_files]
+    if added or removed:
+        changes.append(
+            {"label": _("Файлы"), "before": ", ".join(removed), "after": ", ".join(added)}
+        )
+    return changes
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _due_of(measure: Measure, roadmap: Roadmap) -> date:
+    dates = measure.due_dates
+    return dates[-1] if dates else roadmap_period(roadmap)[1]
+
+
+def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None) -> dict:
+    """Execution of a roadmap from accepted reports only.
+
+    A measure is done when every one of its assignments has an accepted report
+    "done"; on time when the last of those was submitted by the measure's last
+    due date (the period's end when the deadline yields no date). Overdue: not
+    done and the due date has passed. Cancelled assignments leave the count.
+    Figures are given for the whole roadmap, by school and by top-level section,
+    beside the reporting rate per school.
+    """
+    today = today or timezone.localdate()
+    assignments = Assignment.objects.filter(measure__roadmap=roadmap)
+    if user is not None:
+        assignments = assignments.visible_to(user)
+    assignments = list(assignments.select_related("school", "body"))
+    measures = {m.pk: m for m in roadmap.measures.select_related("section__parent")}
+    accepted = defaultdict(list)
+    for report in ProgressReport.objects.filter(
+        assignment__in=[a.pk for a in assignments],
+        is_current=True,
+        review_state=ProgressReport.Review.ACCEPTED,
+    ).only("assignment_id", "status", "submitted_at"):
+        accepted[report.assignment_id].append(report)
+
+    def state_of(assignment):
+        measure = measures[assignment.measure_id]
+        due = _due_of(measure, roadmap)
+        reports = accepted.get(assignment.pk, [])
+        if any(r.status == ProgressReport.Status.CANCELLED for r in reports):
+            return "cancelled", due
+        done = [r for r in reports if r.status == ProgressReport.Status.DONE]
+        if done:
+            when = max(timezone.localtime(r.submitted_at).date() for r in done)
+            return ("done_on_time" if when <= due else "done_late"), due
+        return ("overdue" if due < today else "open"), due
+
+    states = {a.pk: state_of(a)[0] for a in assignments}
+
+    def summary(keys_states: list[str]) -> dict:
+        counted = [s for s in keys_states if s != "cancelled"]
+        total = len(counted)
+        on_time = counted.count("done_on_time")
+        late = counted.count("done_late")
+        overdue = counted.count("overdue")
+        return {
+            "total": total,
+            "done": on_time + late,
+            "done_on_time": on_time,
+            "done_late": late,
+            "overdue": overdue,
+            "open": counted.count("open"),
+            "share_done": _share(on_time + late, total),
+            "share_on_time": _share(on_time, total),
+            "share_overdue": _share(overdue, total),
+        }
+
+    by_measure = defaultdict(list)
+    for assignment in assignments:
+        by_measure[assignment.measure_id].append(states[assignment.pk])
+    measure_states = {}
+    for mid, items in by_measure.items():
+        live = [s for s in items if s != "cancelled"]
+        if not live:
+            measure_states[mid] = "cancelled"
+        elif all(s.startswith("done") for s in live):
+            measure_states[mid] = "done_late" if "done_late" in live else "done_on_time"
+        elif "overdue" in live:
+            measure_states[mid] = "overdue"
+        else:
+            measure_states[mid] = "open"
+
+    by_school = defaultdict(list)
+    schools = {}
+    for assignment in assignments:
+        if assignment.school_id:
+            by_school[assignment.school_id].append(states[assignment.pk])
+            schools[assignment.school_id] = assignment.school
+    by_section = defaultdict(list)
+    section_objs = {}
+    for mid, state in measure_states.items():
+        section = measures[mid].section
+        top = section
+        while top is not None and top.parent_id is not None:
+            top = top.parent
+        key = top.pk if top else None
+        section_objs[key] = top
+        by_section[key].append(state)
+    rates = reporting_rate(roadmap=roadmap, assignments=assignments, today=today)
+    school_rows = [
+        {"school": schools[sid], **summary(items), "rate": rates.get(sid)}
+        for sid, items in by_school.items()
+    ]
+    school_rows.sort(
+        key=lambda r: (
+            r["share_done"] if r["share_done"] is not None else -1,
+            r["school"].short_name,
+        )
+    )
+    section_rows = [{"section": section_objs[k], **summary(v)} for k, v in by_section.items()]
+    section_rows.sort(key=lambda r: r["section"].position if r["section"] else -1)
+    return {
+        "measures": summary(list(measure_states.values())),
+        "measure_states": measure_states,
+        "assignments": summary(list(states.values())),
+        "by_school": school_rows,
+        "by_section": section_rows,
+    }
+
+
+def _share(part: int, total: int) -> float | None:
+    return round(100 * part / total, 1) if total else None
+
+
+def reporting_rate(
+    *, roadmap: Roadmap, assignments=None, today: date | None = None
+) -> dict[int, dict]:
+    """Per school: reports due for the ended periods, sent on time, late, missing.
+
+    A period is due for an assignment when it has ended (before `today`) and
+    started after the roadmap was approved. Any submitted report counts here,
+    accepted or not: this is about reporting, not about execution.
+    """
+    today = today or timezone.localdate()
+    if assignments is None:
+        assignments = list(
+            Assignment.objects.filter(measure__roadmap=roadmap, school__isnull=False)
+        )
+    assignments = [a for a in assignments if a.school_id]
+    approved = timezone.localtime(roadmap.approved_at).date() if roadmap.approved_at else None
+    periods = [
+        p
+        for p in reporting_periods(roadmap)
+        if p[1] < today and (approved is None or p[1] >= approved)
+    ]
+    first_sent = {}
+    reports = ProgressReport.objects.filter(assignment__in=[a.pk for a in assignments]).values_list(
+        "assignment_id", "period_start", "submitted_at"
+    )
+    for assignment_id, period_start, submitted_at in reports:
+        key = (assignment_id, period_start)
+        if key not in first_sent or submitted_at < first_sent[key]:
+            first_sent[key] = submitted_at
+    rates: dict[int, dict] = {}
+    for assignment in assignments:
+        row = rates.setdefault(
+            assignment.school_id, {"due": 0, "on_time": 0, "late": 0, "missing": 0}
+        )
+        for start, end in periods:
+            row["due"] += 1
+            sent = first_sent.get((assignment.pk, start))
+            if sent is None:
+                row["missing"] += 1
+            elif timezone.localtime(sent).date() <= end + timedelta(days=REPORT_GRACE_DAYS):
+                row["on_time"] += 1
+            else:
+                row["late"] += 1
+    for row in rates.values():
+        row["share_on_time"] = _share(row["on_time"], row["due"])
+        row["share_missing"] = _share(row["missing"], row["due"])
+    return rates
+
+
+# --------------------------------------------------------------------------- cascade
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").replace("ё", "е").split()).lower()
+
+
+def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
+    """Per school of the municipality: its roadmap from this one (not started,
+    draft, approved…), the required municipal measures missing from it, and the
+    measures whose text or deadline the school changed."""
+    schools = School.objects.filter(municipality_id=roadmap.municipality_id, is_active=True)
+    if user is not None:
+        schools = schools.visible_to(user)
+    schools = list(schools.order_by("short_name"))
+    municipal = list(roadmap.measures.prefetch_related("responsible_schools"))
+    children = {}
+    for child in (
+        roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.only(
+                    "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
+                ),
+            )
+        )
+        .order_by("created_at")
+    ):
+        children[child.school_id] = child
+    rows = []
+    for school in schools:
+        required = [
+            m
+            for m in municipal
+            if m.for_all_schools or any(s.pk == school.pk for s in m.responsible_schools.all())
+        ]
+        child = children.get(school.pk)
+        if child is None:
+            rows.append(
+                {
+                    "school": school,
+                    "roadmap": None,
+                    "state": "not_started",
+                    "missing": required,
+                    "changed": [],
+                }
+            )
+            continue
+        sourced = {}
+        for measure in child.measures.all():
+            if measure.source_measure_id:
+                sourced.setdefault(measure.source_measure_id, measure)
+        missing = [m for m in required if m.pk not in sourced]
+        changed = []
+        for m in municipal:
+            copy = sourced.get(m.pk)
+            if copy is None:
+                continue
+            fields = []
+            if _norm(copy.text) != _norm(m.text):
+                fields.append({"label": _("мероприятие"), "before": m.text, "after": copy.text})
+            if _norm(copy.deadline_text) != _norm(m.deadline_text):
+                fields.append(
+                    {"label": _("срок"), "before": m.deadline_text, "after": copy.deadline_text}
+                )
+            if fields:
+                changed.append({"measure": m, "copy": copy, "fields": fields})
+        state = (
+            "approved"
+            if child.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+            else child.status
+        )
+        rows.append(
+            {
+                "school": school,
+                "roadmap": child,
+                "state": state,
+                "missing": missing,
+                "changed": changed,
+            }
+        )
+    return rows
