@@ -19,6 +19,7 @@ from .source import (
     Block,
     Paragraph,
     Row,
+    blocks_from_csv,
     blocks_from_docx,
     blocks_from_text,
     blocks_from_xlsx,
@@ -52,7 +53,10 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
             text = decode_text(data)
         except FileRejected as exc:
             raise _failed(filename, str(exc)) from exc
-        return _parse_blocks([blocks_from_text(text)], filename, "text")
+        sheets = [blocks_from_text(text)]
+        if "\t" not in text:
+            sheets.append(blocks_from_csv(text))  # a table saved as CSV
+        return _parse_blocks(sheets, filename, "text")
     if kind == "ole":
         raise _failed(
             filename,

@@ -15,7 +15,8 @@ def _spaced(word: str) -> str:
 
 
 ORDER_WORD = re.compile(
-    r"^(?:" + "|".join(_spaced(w) for w in ("приказ", "распоряжение", "постановление")) + r")$",
+    r"^(?:" + "|".join(_spaced(w) for w in ("приказ", "распоряжение", "постановление")) + r")"
+    r"(?:\s*$|\s+(?=№|от\s|\d))",
     re.IGNORECASE,
 )
 COMMAND = re.compile(
@@ -53,6 +54,19 @@ ROADMAP_TITLE = re.compile(
     r"^[«\"]?\s*(?:план|дорожная\s+карта|«дорожная|комплекс\s+мер|перечень\s+мероприятий|программа)",
     re.IGNORECASE,
 )
+
+
+DATE_TEXT = re.compile(
+    r"(?:от\s+)?(?:[«\"]?\s*\d{1,2}\s*[»\"]?\s+(?:"
+    + "|".join(MONTHS)
+    + r")\s+\d{4}|\d{1,2}\s*\.\s*\d{1,2}\s*\.\s*\d{4})(?:\s*(?:года|г\.?))?",
+    re.IGNORECASE,
+)
+
+
+def _bare_place(text: str) -> bool:
+    """A settlement's name alone on its line, e.g. «Краснотуранск»."""
+    return bool(re.fullmatch(r"[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ]?[а-яё]+)?", text))
 
 
 def parse_date(text: str) -> date | None:
@@ -127,7 +141,7 @@ def read_header(paragraphs: list[Paragraph], roadmap: ParsedRoadmap) -> None:
         order.body = _join(
             [lines.text(j) for j in range(order_at) if not APPROVAL.match(lines.text(j))]
         )
-        i = _read_order(lines, order_at + 1, order)
+        i = _read_order(lines, order_at, order)
     else:
         i = _read_approvals(lines, 0, roadmap)
     _read_title_and_preamble(lines, i, roadmap)
@@ -136,9 +150,10 @@ def read_header(paragraphs: list[Paragraph], roadmap: ParsedRoadmap) -> None:
 
 def _read_order(lines: _Lines, i: int, order: ParsedOrder) -> int:
     n = len(lines)
-    # Number, date and place, up to the title.
-    while i < n and not TITLE_START.match(lines.text(i)):
-        text = lines.text(i)
+    # Number, date and place, up to the title («ПРИКАЗ № 26» may share a line).
+    start = i
+    while i < n and i < start + 8 and not TITLE_START.match(lines.text(i)):
+        text = ORDER_WORD.sub("", lines.text(i)).strip() if i == start else lines.text(i)
         if COMMAND.match(text):
             break
         number = ORDER_NUMBER.search(text)
@@ -147,12 +162,12 @@ def _read_order(lines: _Lines, i: int, order: ParsedOrder) -> int:
         when = parse_date(text)
         if when and not order.date:
             order.date = when
-            order.date_text = text
-        if PLACE.match(text) and not order.place:
+            order.date_text = DATE_TEXT.search(text).group(0).strip() if number else text
+        if not order.place and (PLACE.match(text) or _bare_place(text)):
             order.place = text
-        if not (number or when or PLACE.match(text)):
-            break
         i += 1
+    if i < n and not TITLE_START.match(lines.text(i)):
+        i = start + 1  # no title where one was expected: read on from the order word
     # The title: its paragraph, and following ones that continue it in lower case.
     if i < n and TITLE_START.match(lines.text(i)):
         end = lines.paragraph_end(i)
@@ -266,7 +281,7 @@ def _read_title_and_preamble(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> N
     roadmap.preamble = "\n\n".join("\n".join(p) for p in lines.paragraphs(end, n))
 
 
-YEARS_SCHOOL = re.compile(r"(20\d\d)\s*[/–—-]\s*(20\d\d)\s*уч", re.IGNORECASE)
+YEARS_SCHOOL = re.compile(r"(20\d\d)\s*[/–—-]\s*((?:20)?\d\d)\s*уч", re.IGNORECASE)
 YEARS_RANGE = re.compile(r"(20\d\d)\s*[–—-]\s*(20\d\d)")
 YEAR_ONE = re.compile(r"\bна\s+(20\d\d)\s*(?:г\b|год)", re.IGNORECASE)
 
@@ -277,8 +292,13 @@ def _read_period(roadmap: ParsedRoadmap) -> None:
             continue
         found = YEARS_SCHOOL.search(text)
         if found:
-            roadmap.period_start = date(int(found.group(1)), 9, 1)
-            roadmap.period_end = date(int(found.group(2)), 8, 31)
+            first = int(found.group(1))
+            roadmap.period_start = date(first, 9, 1)
+            roadmap.period_end = (
+                date(first + 1, 8, 31)
+                if len(found.group(2)) == 2
+                else date(int(found.group(2)), 8, 31)
+            )
             return
         found = YEARS_RANGE.search(text)
         if found and int(found.group(1)) <= int(found.group(2)):

@@ -32,6 +32,7 @@ class Row:
     place: int  # 1-based line of a text file, row of a sheet, or row of a Word table
     merged: bool = False  # one cell spans the whole row (how Word and Excel show headings)
     fragments: list[list[str]] = field(default_factory=list)  # per cell: <p> fragments, if any
+    vmerged: set[int] = field(default_factory=set)  # columns continuing a cell merged from above
 
 
 Block = Paragraph | Row
@@ -98,6 +99,26 @@ def blocks_from_text(text: str) -> list[Block]:
     return blocks
 
 
+def blocks_from_csv(text: str) -> list[Block]:
+    """A table saved as CSV (`;` or `,`): records of two or more fields are rows."""
+    import csv
+
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,").delimiter
+    except csv.Error:
+        delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    blocks: list[Block] = []
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        cells = [clean_cell(c) for c in record]
+        filled = [c for c in cells if c]
+        if len(filled) == 1 and cells[0]:
+            blocks.append(Paragraph(cells[0].split("\n"), number))
+        elif filled:
+            blocks.append(Row(cells=cells, place=number))
+    return blocks
+
+
 # --- Word -------------------------------------------------------------------
 
 
@@ -146,11 +167,13 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
                 table_row += 1
                 cells: list[str] = []
                 spans: list[int] = []
+                vmerged: set[int] = set()
                 for tc in tr.tc_lst:
                     span = tc.grid_span
                     column = len(cells)
                     if tc.vMerge == "continue":
                         text = above.get(column, "")
+                        vmerged.add(column)
                     else:
                         text = clean_cell(_Cell(tc, None).text)
                     above[column] = text
@@ -158,7 +181,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
                     cells.extend([""] * (span - 1))
                     spans.append(span)
                 merged = len(spans) == 1 and spans[0] > 1
-                blocks.append(Row(cells=cells, place=table_row, merged=merged))
+                blocks.append(Row(cells=cells, place=table_row, merged=merged, vmerged=vmerged))
     return blocks
 
 
@@ -179,17 +202,29 @@ def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
     sheets = []
     for sheet in workbook.worksheets:
         wide: dict[int, int] = {}  # row -> number of columns its merged range covers
+        below: dict[tuple[int, int], object] = {}  # (row, column) under a merged cell -> value
         for merged in sheet.merged_cells.ranges:
-            if merged.min_row == merged.max_row or merged.min_col == 1:
-                for row in range(merged.min_row, merged.max_row + 1):
-                    wide[row] = max(wide.get(row, 0), merged.max_col - merged.min_col + 1)
+            if merged.min_row == merged.max_row:
+                wide[merged.min_row] = max(
+                    wide.get(merged.min_row, 0), merged.max_col - merged.min_col + 1
+                )
+            else:
+                value = sheet.cell(merged.min_row, merged.min_col).value
+                for row in range(merged.min_row + 1, merged.max_row + 1):
+                    below[(row, merged.min_col - 1)] = value
         blocks: list[Block] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
             cells = [clean_cell(v) for v in values]
+            vmerged = set()
+            for (row, column), value in below.items():
+                if row == number:
+                    cells.extend([""] * (column + 1 - len(cells)))
+                    cells[column] = clean_cell(value)
+                    vmerged.add(column)
             while cells and not cells[-1]:
                 cells.pop()
             filled = [c for c in cells if c]
             merged = wide.get(number, 0) > 1 and len(filled) == 1
-            blocks.append(Row(cells=cells, place=number, merged=merged))
+            blocks.append(Row(cells=cells, place=number, merged=merged, vmerged=vmerged))
         sheets.append(blocks)
     return sheets

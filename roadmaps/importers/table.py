@@ -28,6 +28,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "содержание работы",
         "содержание деятельности",
         "содержание мероприятия",
+        "содержание",
+        "наименование",
+        "наименование работы",
         "название мероприятия",
         "перечень мероприятий",
         "мероприятие (содержание работы)",
@@ -62,7 +65,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "планируемый результат",
         "планируемые результаты",
     ),
-    "participants": ("участники", "участники мероприятия", "целевая аудитория"),
+    "participants": (
+        "участники",
+        "участники мероприятия",
+        "целевая аудитория",
+        "целевая группа",
+        "категория участников",
+    ),
     "document": (
         "формат документа",
         "форма отчетности",
@@ -74,6 +83,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "форма представления результата",
         "форма представления результатов",
         "документ подтверждающий исполнение",
+        "отчетная документация",
+        "форма отчетного документа",
+        "вид документа",
     ),
 }
 FIELDS = ("number", "measure", "participants", "deadline", "responsible", "result", "document")
@@ -86,7 +98,7 @@ _MEASURE_ATTR = {
     "document": "document",
 }
 
-NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.?)$")
+NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*[а-яa-z]?[.)]?|[IVXLC]{1,6}\.?)$")
 NUMBERED_HEADING = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6})\.?\s+(\S.*)$", re.DOTALL)
 # What only a responsible party writes: abbreviations of bodies and schools.
 _ABBREVIATION = re.compile(r"^(?:[А-ЯЁA-Z]{2,}[,;]?\s*)+$")
@@ -176,6 +188,8 @@ class TableParser:
         self.joined: dict[int, list[int]] = {}  # id(measure) -> continuation rows
         self.joined_measures: list[ParsedMeasure] = []
         self.guessed_rows: list[int] = []
+        self.page_breaks: set[int] = set()  # id(measure) of measures joined across a page
+        self.assumed_headings: list[tuple[int, str]] = []
         self.warnings: list[str] = []
         self.trailing: list[tuple[ParsedSection, ParsedSection | None, int]] = []
 
@@ -259,6 +273,28 @@ class TableParser:
             c.lower() for c in self.header
         ] or (is_header(row.cells) and match_header(row.cells) == self.mapping):
             return  # the header repeated on a new page
+        filled_cells = [c for c in row.cells if c]
+        if len(filled_cells) >= 3 and filled_cells == [
+            str(i) for i in range(1, len(filled_cells) + 1)
+        ]:
+            return  # the row that numbers the columns: 1 | 2 | 3 | 4
+        same_measure = {self.mapping.get("number"), self.mapping.get("measure")} & row.vmerged
+        if row.vmerged and same_measure and self.last is not None:
+            # A measure cell merged down over several rows: one measure whose other
+            # cells (several deadlines, say) join it; the merged cells are not repeated.
+            cells = ["" if i in row.vmerged else c for i, c in enumerate(row.cells)]
+            if any(cells):
+                self._continue(
+                    {name: cells[i] for name, i in self.mapping.items() if name != "number"},
+                    {
+                        self.extra_columns[i]: cells[i]
+                        for i in self.extra_columns
+                        if i < len(cells) and cells[i]
+                    },
+                    row.place,
+                    page_break=False,
+                )
+            return
         cells, guessed = self._align(row)
         number_cell = self._number_of(cells)
         text = self._get(cells, "measure")
@@ -275,7 +311,8 @@ class TableParser:
             body_columns = ("deadline", "responsible", "result")
             can_head = any(name in self.mapping for name in body_columns)
             if can_head and not has_details and text and not row.merged:
-                self._heading(number_cell.rstrip("."), text, row.place)
+                self._heading(number_cell.rstrip(".)"), text, row.place)
+                self.assumed_headings.append((row.place, f"{number_cell} {text}"))
                 return
             self._measure(number_cell, text, others, extra, row.place)
             return
@@ -350,8 +387,12 @@ class TableParser:
         self.last = measure
         self.trailing = []
 
-    def _continue(self, parts: dict[str, str], extra: dict[str, str], place: int) -> None:
+    def _continue(
+        self, parts: dict[str, str], extra: dict[str, str], place: int, *, page_break=True
+    ) -> None:
         measure = self.last
+        if page_break:
+            self.page_breaks.add(id(measure))
         for name, text in parts.items():
             if not text:
                 continue
@@ -392,11 +433,22 @@ class TableParser:
                 w.append(_("В таблице нет столбца %s.") % label)
         for measure in self.joined_measures:
             places = self.joined[id(measure)]
+            message = _("Строки %(rows)s объединены в одно мероприятие %(number)s") % {
+                "rows": _rows_label(places),
+                "number": _measure_label(measure),
+            }
+            if id(measure) in self.page_breaks:
+                message += _(": строка таблицы была разорвана переносом страницы.")
+            else:
+                message += _(": ячейка мероприятия объединена на несколько строк.")
+            w.append(message)
+        for place, title in self.assumed_headings:
             w.append(
                 _(
-                    "Строки %(rows)s объединены в одно мероприятие %(number)s: строка таблицы была разорвана переносом страницы."
+                    "Строка %(row)s «%(title)s»: номер без сроков и ответственных принят "
+                    "за заголовок раздела."
                 )
-                % {"rows": _rows_label(places), "number": _measure_label(measure)}
+                % {"row": place, "title": title}
             )
         for place in self.guessed_rows:
             w.append(

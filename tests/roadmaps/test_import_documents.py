@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from roadmaps.deadlines import Schedule
@@ -467,3 +468,146 @@ def test_a_word_document_without_a_table_of_measures_is_refused():
     assert (
         "В файле «совет.docx» не найдена таблица мероприятий" in failure.value.problems[0].message
     )
+
+
+# --- documents the seeds do not show --------------------------------------------
+
+
+def _docx_with_table(rows: list[list[str]], *, vmerge: list[tuple[int, int, int]] = ()) -> bytes:
+    """A Word document with one table; `vmerge` merges (column, first row, last row)."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("План мероприятий на 2024/25 учебный год")
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    for column, first, last in vmerge:
+        table.cell(first, column).merge(table.cell(last, column))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_the_row_numbering_the_columns_is_skipped_and_lettered_numbers_are_measures():
+    parsed = parse_roadmap_document(
+        _docx_with_table(
+            [
+                ["№", "Содержание работы", "Сроки", "Ответственные"],
+                ["1", "2", "3", "4"],
+                ["2.17", "Корректировка программ", "сентябрь", "ШМО"],
+                ["2.17а", "Контроль корректировки", "октябрь", "ОО"],
+            ]
+        ),
+        "plan.docx",
+    )
+    assert [(m.number, m.text) for m in parsed.iter_measures()] == [
+        ("2.17", "Корректировка программ"),
+        ("2.17а", "Контроль корректировки"),
+    ]
+    assert (parsed.period_start, parsed.period_end) == (date(2024, 9, 1), date(2025, 8, 31))
+
+
+def test_a_responsible_cell_merged_down_applies_to_each_measure():
+    parsed = parse_roadmap_document(
+        _docx_with_table(
+            [
+                ["№", "Мероприятие", "Сроки", "Ответственный"],
+                ["1.", "Семинар", "май", "ИМЦ"],
+                ["2.", "Конкурс", "июнь", ""],
+            ],
+            vmerge=[(3, 1, 2)],
+        ),
+        "plan.docx",
+    )
+    assert [(m.number, m.responsible_text) for m in parsed.iter_measures()] == [
+        ("1.", "ИМЦ"),
+        ("2.", "ИМЦ"),
+    ]
+
+
+def test_a_measure_cell_merged_down_over_two_deadlines_is_one_measure():
+    parsed = parse_roadmap_document(
+        _docx_with_table(
+            [
+                ["№", "Мероприятие", "Сроки", "Ответственный"],
+                ["1.", "Пробный экзамен", "декабрь", "ИМЦ"],
+                ["", "", "апрель", "ОО"],
+            ],
+            vmerge=[(0, 1, 2), (1, 1, 2)],
+        ),
+        "plan.docx",
+    )
+    [measure] = parsed.iter_measures()
+    assert (measure.text, measure.deadline_text, measure.responsible_text) == (
+        "Пробный экзамен",
+        "декабрь апрель",
+        "ИМЦ ОО",
+    )
+    assert any("Строки 2 и 3 объединены" in w for w in parsed.warnings)
+
+
+def test_an_xlsx_with_a_responsible_cell_merged_down_applies_to_each_measure():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Дорожная карта на 2024 год"])
+    sheet.append(["№ п/п", "Наименование мероприятия", "Срок исполнения", "Исполнители"])
+    sheet.append(["1.", "Семинар", "май", "Отдел образования"])
+    sheet.append(["2.", "Конкурс", "июнь", None])
+    sheet.merge_cells("D3:D4")
+    out = io.BytesIO()
+    book.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
+    assert [m.responsible_text for m in parsed.iter_measures()] == ["Отдел образования"] * 2
+    assert parsed.title == "Дорожная карта на 2024 год"
+    assert (parsed.period_start, parsed.period_end) == (date(2024, 1, 1), date(2024, 12, 31))
+
+
+def test_a_table_saved_as_csv_is_read():
+    text = (
+        "План мероприятий на 2023-2024 учебный год\n"
+        "№;Мероприятие;Сроки;Ответственный\n"
+        "Аналитический этап;;;\n"
+        "1.;Анализ результатов ВПР;октябрь;ИМЦ\n"
+    )
+    parsed = parse_roadmap_document(text.encode("cp1251"), "plan.csv")
+    [section] = parsed.sections
+    assert section.title == "Аналитический этап"
+    assert [m.text for m in section.measures] == ["Анализ результатов ВПР"]
+    assert (parsed.period_start, parsed.period_end) == (date(2023, 9, 1), date(2024, 8, 31))
+
+
+@pytest.mark.parametrize(
+    ("header", "number", "when", "place"),
+    [
+        ("ПРИКАЗ № 45\nот 01.09.2024\nс. Краснотуранск", "45", date(2024, 9, 1), "с. Краснотуранск"),
+        ("ПРИКАЗ\n12.03. 2020 года\n№ 26", "26", date(2020, 3, 12), ""),
+        ("П Р И К А З\n«05» сентября 2022 г. № 112-од\nКраснотуранск", "112-од", date(2022, 9, 5), "Краснотуранск"),
+    ],
+)  # fmt: skip
+def test_order_headers_as_people_write_them(header, number, when, place):
+    text = (
+        f"{header}\n\nОб утверждении дорожной карты\n\nВ целях повышения объективности\n\n"
+        "ПРИКАЗЫВАЮ:\n1. Утвердить план.\n2. Контроль оставляю за собой.\n\n"
+        "Начальник управления образования А.Б. Иванова\n\n"
+        "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n"
+    )
+    order = parse_roadmap_text(text).order
+    assert (order.number, order.date, order.place) == (number, when, place)
+    assert order.title == "Об утверждении дорожной карты"
+    assert order.items == ["1. Утвердить план.", "2. Контроль оставляю за собой."]
+    assert (order.signatory, order.signatory_position) == (
+        "А.Б. Иванова",
+        "Начальник управления образования",
+    )
+
+
+def test_a_plan_without_an_order_takes_its_number_from_the_appendix_line():
+    text = (
+        "Приложение к приказу от 29.12.2023 № 1081\n\nПлан мероприятий\n\n"
+        "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n"
+    )
+    parsed = parse_roadmap_text(text)
+    assert (parsed.order.number, parsed.order.date) == ("1081", date(2023, 12, 29))
+    assert parsed.title == "План мероприятий"
