@@ -1,0 +1,106 @@
+"""`manage.py import_roadmap`: the seeds through the command, dry runs, the JSON shape."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from roadmaps.models import ChangeRecord, Measure, Roadmap, Section
+
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
+BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"
+KRASNOTURANSK = SEEDS / "krasnoturansk-2020-order-26.txt"
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_roadmap", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def counts():
+    return (
+        Roadmap.objects.count(),
+        Section.objects.count(),
+        Measure.objects.count(),
+        ChangeRecord.objects.count(),
+    )
+
+
+def test_a_dry_run_writes_nothing(world):
+    before = counts()
+    out, _err = run(BALTIYSK, "--owner", "77:A", "--dry-run")
+    assert "ничего не записано" in out
+    assert counts() == before
+
+
+def test_it_imports_a_seed_for_a_municipality(world):
+    out, _err = run(KRASNOTURANSK, "--owner", "77:A")
+    roadmap = Roadmap.objects.get(municipality=world.muni_a, order_number="26")
+    assert f"№{roadmap.pk}" in out
+    assert roadmap.status == Roadmap.Status.DRAFT
+    assert roadmap.measures.count() == 16
+    last = roadmap.measures.get(number__startswith="16")
+    assert last.deadline_text == "На постоянной основе в течение планового периода"
+    assert roadmap.measures.filter(for_all_schools=True).count() >= 8  # the rows naming «ОУ»
+
+
+def test_json_prints_the_shape_scripts_rely_on(world):
+    world.body_a.aliases = "Отдел образования\nРМО"
+    world.body_a.save()
+    before = counts()
+    out, _err = run(KRASNOTURANSK, "--owner", "edu770001", "--dry-run", "--json")
+    data = json.loads(out)
+    assert counts() == before
+    assert set(data) >= {"order", "sections", "warnings"}
+    assert set(data["order"]) == {"number", "date", "place", "title", "signatory"}
+    assert data["order"]["number"] == "26"
+    measures = [m for s in data["sections"] for m in s["measures"]]
+    assert len(measures) == 16
+    first = measures[0]
+    assert set(first) == {
+        "number",
+        "text",
+        "participants",
+        "result",
+        "document",
+        "deadline",
+        "responsible",
+    }
+    assert set(first["deadline"]) == {"text", "kind", "dates"}
+    assert first["deadline"]["text"] == "В течение периода"
+    assert set(first["responsible"]) == {"text", "matched"}
+    # A school owner reaches the bodies of its municipality.
+    assert {"type": "body", "id": world.body_a.pk, "name": str(world.body_a)} in first[
+        "responsible"
+    ]["matched"]
+
+
+@pytest.mark.parametrize("owner", ["99:нет", "edu990000", "город"])
+def test_an_unknown_owner_is_refused_in_russian_and_nothing_written(world, owner):
+    before = counts()
+    with pytest.raises(CommandError, match=f"Владелец «{owner}» не найден"):
+        run(BALTIYSK, "--owner", owner)
+    assert counts() == before
+
+
+def test_a_region_owner_gets_a_regional_roadmap(world):
+    run(BALTIYSK, "--owner", "77")
+    roadmap = Roadmap.objects.get(order_number="1081")
+    assert roadmap.level == "region" and roadmap.region == world.region
+
+
+def test_a_file_without_a_table_is_refused_and_nothing_written(world, tmp_path):
+    bad = tmp_path / "письмо.txt"
+    bad.write_text("Уважаемые коллеги!\nПросим представить сведения.\n", encoding="utf-8")
+    before = counts()
+    with pytest.raises(CommandError, match="письмо.txt"):
+        run(bad, "--owner", "77:A")
+    assert counts() == before
+
+
+def test_a_missing_file_is_refused(world, tmp_path):
+    with pytest.raises(CommandError, match="не найден"):
+        run(tmp_path / "нет.docx", "--owner", "77:A")
