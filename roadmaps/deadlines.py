@@ -1037,6 +1037,8 @@ def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
     warning = "" if period.overlaps(start, end) else _out_of_period(period)
     if _CONTINUOUS_RE.search(s) and not re.search(r"(?:конц|окончани)[а-я]*", s):
         return make("continuous", (), start, end, warning=warning, explicit_year=True)
+    if end not in period:  # the due date itself is outside, even when the year overlaps
+        warning = _out_of_period(period)
     if re.search(r"(?:конц|окончани|итог)[а-я]*", s):
         return make("date", [end], warning=warning, explicit_year=True)
     return make("range", [end], start, end, warning=warning, explicit_year=True)
