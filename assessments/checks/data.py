@@ -1,0 +1,368 @@
+"""Plain inputs and outputs of the objectivity checks. No ORM here.
+
+Input: one `RegionData` = a table of schools, one `ProcedureResults` per
+(instrument, year, grade, subject) with pupil-level column arrays, and the
+external results (ОГЭ/ЕГЭ school means, ВПР with objectivity control) when
+the region has them. Pupil rows refer to schools by their row index in
+`SchoolTable` (the integrator maps database ids to indices once).
+
+Output: `CheckResult` — every indicator of every school × procedure of the
+requested year, flagged or not, with the parameters and `METHOD_VERSION`;
+`CheckResult.as_json()` is the shape of `check_objectivity --json`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from django.utils.translation import gettext_lazy as _
+
+METHOD_VERSION = "objectivity-1.0"
+
+LEVEL_BASIC = "Б"
+LEVEL_ADVANCED = "П"
+LEVEL_HIGH = "В"
+
+# School kinds. Gymnasiums and lyceums have a selective intake, so their level
+# is compared with schools of their own kind (see indicators.level_anomaly).
+KIND_ORDINARY = "ordinary"
+KIND_RURAL_SMALL = "rural_small"
+KIND_GYMNASIUM = "gymnasium"
+KIND_LYCEUM = "lyceum"
+SELECTIVE_KINDS = frozenset({KIND_GYMNASIUM, KIND_LYCEUM})
+
+INSTRUMENT_VPR = "ВПР"
+EXTERNAL_OGE = "ОГЭ"
+EXTERNAL_EGE = "ЕГЭ"
+EXTERNAL_OBJECTIVE_VPR = "ВПР-КО"  # ВПР written with observers and marked outside the school
+
+# Indicator names (stable identifiers stored with a run) and what users read.
+LEVEL = "level"
+INVERSION = "inversion"
+PERSON_FIT = "person_fit"
+JOURNAL = "journal"
+BUNCHING = "bunching"
+COHORT = "cohort"
+RISE_FALL = "rise_fall"
+EXTERNAL_EXAM = "external_exam"
+EXTERNAL_OBJECTIVE = "external_objective"
+SIMILARITY = "similarity"
+PERSISTENCE = "persistence"
+
+INDICATOR_LABELS = {
+    LEVEL: _("Результат выше региона (с учётом типа ОО)"),
+    INVERSION: _("Инверсия трудности: сложные задания выполнены лучше лёгких"),
+    PERSON_FIT: _("Доля работ с нетипичным профилем ответов"),
+    JOURNAL: _("Отметки за работу выше журнальных"),
+    BUNCHING: _("Пики первичных баллов на границах отметок"),
+    COHORT: _("Расхождение с результатом той же параллели в соседнем году"),
+    RISE_FALL: _("Резкий рост и последующее падение"),
+    EXTERNAL_EXAM: _("Не подтверждается результатами ОГЭ/ЕГЭ"),
+    EXTERNAL_OBJECTIVE: _("Не подтверждается ВПР с контролем объективности"),
+    SIMILARITY: _("Совпадающие работы в классе"),
+    PERSISTENCE: _("Признаки в предыдущие годы"),
+}
+
+SUBJECT_SHORT = {"Русский язык": "РУ", "Математика": "МА"}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One test: instrument, year, grade, subject (e.g. ВПР 2026 4 РУ)."""
+
+    instrument: str
+    year: int
+    grade: int
+    subject: str
+
+    @property
+    def label(self) -> str:
+        """The column title of the official lists: "4 РУ"."""
+        return f"{self.grade} {SUBJECT_SHORT.get(self.subject, self.subject)}"
+
+    @property
+    def test(self) -> tuple[str, int, str]:
+        """The procedure without its year: the same test over years."""
+        return (self.instrument, self.grade, self.subject)
+
+
+@dataclass
+class SchoolTable:
+    """Schools of the region, one row each; pupils refer to rows by index."""
+
+    codes: Sequence[str]
+    names: Sequence[str]
+    municipality: np.ndarray  # int codes of municipalities, one per school
+    kind: Sequence[str]  # KIND_* per school
+
+    def __post_init__(self):
+        self.municipality = np.asarray(self.municipality)
+        self.kind = np.asarray(self.kind, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass
+class ProcedureResults:
+    """Every pupil's result in one procedure across the region, as columns.
+
+    `scores[i, j]` is pupil i's points on task j, -1 when not attempted (it
+    counts as 0). `boundaries` are the lowest primary scores of the marks
+    3, 4 and 5 under the year's scale (see `boundaries_from_ranges`).
+    `journal` is the previous-term journal mark 2–5, 0 when missing.
+    `class_id` identifies a class region-wide (any int, unique per class).
+    """
+
+    procedure: Procedure
+    task_max: np.ndarray  # (T,) int
+    task_level: Sequence[str]  # (T,) Б/П/В
+    boundaries: tuple[int, ...]
+    school: np.ndarray  # (N,) int, row of SchoolTable
+    class_id: np.ndarray  # (N,) int
+    scores: np.ndarray  # (N, T) int, -1 = not attempted
+    primary: np.ndarray | None = None  # (N,) int; computed from scores when None
+    mark: np.ndarray | None = None  # (N,) int; computed from boundaries when None
+    journal: np.ndarray | None = None  # (N,) int, 0 = missing
+
+    def __post_init__(self):
+        self.task_max = np.asarray(self.task_max, dtype=np.int64)
+        self.task_level = np.asarray(self.task_level, dtype=object)
+        self.school = np.asarray(self.school, dtype=np.int64)
+        self.class_id = np.asarray(self.class_id, dtype=np.int64)
+        self.scores = np.asarray(self.scores)
+        if self.scores.ndim != 2 or self.scores.shape[1] != len(self.task_max):
+            raise ValueError("scores must be (pupils, tasks)")
+        if self.primary is None:
+            self.primary = np.clip(self.scores, 0, None).sum(axis=1)
+        self.primary = np.asarray(self.primary, dtype=np.int64)
+        if self.mark is None:
+            self.mark = mark_of(self.primary, self.boundaries)
+        self.mark = np.asarray(self.mark, dtype=np.int64)
+        if self.journal is None:
+            self.journal = np.zeros(len(self.primary), dtype=np.int64)
+        self.journal = np.asarray(self.journal, dtype=np.int64)
+        self.boundaries = tuple(int(b) for b in self.boundaries)
+
+    def __len__(self) -> int:
+        return len(self.primary)
+
+    @property
+    def max_score(self) -> int:
+        return int(self.task_max.sum())
+
+
+@dataclass
+class ExternalResult:
+    """School-level results of an outside measurement.
+
+    `kind` is EXTERNAL_OGE / EXTERNAL_EGE (state exams, compared with the
+    ВПР of the same school and year) or EXTERNAL_OBJECTIVE_VPR (the same ВПР
+    written under observers: `grade` and `subject` say which). `mean` is the
+    mean mark (ЕГЭ: mean test score), `n` the number of participants.
+    """
+
+    kind: str
+    year: int
+    subject: str
+    school: np.ndarray  # (K,) row of SchoolTable
+    mean: np.ndarray  # (K,) float
+    n: np.ndarray  # (K,) int
+    grade: int | None = None
+    sd: np.ndarray | None = None  # pupil-level sd per school when known
+
+    def __post_init__(self):
+        self.school = np.asarray(self.school, dtype=np.int64)
+        self.mean = np.asarray(self.mean, dtype=np.float64)
+        self.n = np.asarray(self.n, dtype=np.int64)
+
+
+@dataclass
+class RegionData:
+    schools: SchoolTable
+    results: list[ProcedureResults]
+    external: list[ExternalResult] = field(default_factory=list)
+
+    def years(self) -> list[int]:
+        return sorted({r.procedure.year for r in self.results})
+
+    def find(self, instrument: str, year: int, grade: int, subject: str):
+        for r in self.results:
+            p = r.procedure
+            if (p.instrument, p.year, p.grade, p.subject) == (instrument, year, grade, subject):
+                return r
+        return None
+
+
+def boundaries_from_ranges(ranges: Mapping[int, tuple[int, int]] | Sequence) -> tuple[int, ...]:
+    """{2: (0, 9), 3: (10, 15), ...} or [[0, 9, 2], ...] → (10, 16, 21)."""
+    if isinstance(ranges, Mapping):
+        items = [(int(m), int(lo)) for m, (lo, _hi) in ranges.items()]
+    else:
+        items = [(int(m), int(lo)) for lo, _hi, m in ranges]
+    items.sort()
+    return tuple(lo for _m, lo in items[1:])
+
+
+def mark_of(primary: np.ndarray, boundaries: Sequence[int], lowest: int = 2) -> np.ndarray:
+    """Marks from primary scores: `lowest` below the first boundary, +1 per boundary passed."""
+    return lowest + np.searchsorted(np.asarray(boundaries), np.asarray(primary), side="right")
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+
+def _clean(x):
+    """JSON-safe plain value: numpy scalars to Python, NaN/inf to None."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_clean(v) for v in x.tolist()]
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return round(x, 6) if math.isfinite(x) else None
+    return x
+
+
+@dataclass
+class Indicator:
+    """One indicator of one school in one procedure.
+
+    `value` is the school's figure, `reference` the region's figure it is
+    compared with, `threshold` the value past which it fires (same units as
+    `value`), `n` the pupils it rests on. `fired` is never true when `n` is
+    under the minimum group size (then `value` may still be shown). `strong`
+    marks a deviation so far past the threshold that it raises a marker alone.
+    `details` holds the supporting numbers (z, p-value, municipality figure…).
+    """
+
+    name: str
+    value: float | None
+    reference: float | None
+    threshold: float | None
+    fired: bool
+    n: int
+    strong: bool = False
+    details: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return str(INDICATOR_LABELS.get(self.name, self.name))
+
+    def as_json(self) -> dict:
+        return _clean(
+            {
+                "name": self.name,
+                "value": self.value,
+                "reference": self.reference,
+                "threshold": self.threshold,
+                "fired": self.fired,
+                "strong": self.strong,
+                "n": self.n,
+                "details": self.details,
+            }
+        )
+
+
+@dataclass
+class ProcedureCheck:
+    procedure: Procedure
+    pupils: int
+    indicators: list[Indicator]
+    marker: bool = False
+    reasons: list[str] = field(default_factory=list)
+    low_result: bool = False
+
+    def indicator(self, name: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.name == name), None)
+
+    def as_json(self) -> dict:
+        p = self.procedure
+        return _clean(
+            {
+                "instrument": p.instrument,
+                "year": p.year,
+                "grade": p.grade,
+                "subject": p.subject,
+                "label": p.label,
+                "pupils": self.pupils,
+                "marker": self.marker,
+                "reasons": self.reasons,
+                "low_result": self.low_result,
+                "indicators": [i.as_json() for i in self.indicators],
+            }
+        )
+
+
+@dataclass
+class SchoolCheck:
+    index: int
+    code: str
+    name: str
+    kind: str
+    municipality: int
+    procedures: list[ProcedureCheck]
+    low_result: bool = False  # ШНОР: low results without signs of inflation
+    strong: bool = False  # high results without any marker
+
+    @property
+    def markers(self) -> int:
+        return sum(1 for p in self.procedures if p.marker)
+
+    @property
+    def marker_labels(self) -> list[str]:
+        return [p.procedure.label for p in self.procedures if p.marker]
+
+    def as_json(self) -> dict:
+        return _clean(
+            {
+                "code": self.code,
+                "name": self.name,
+                "kind": self.kind,
+                "municipality": self.municipality,
+                "markers": self.markers,
+                "marker_labels": self.marker_labels,
+                "low_result": self.low_result,
+                "strong": self.strong,
+                "procedures": [p.as_json() for p in self.procedures],
+            }
+        )
+
+
+@dataclass
+class CheckResult:
+    year: int
+    params: dict
+    schools: list[SchoolCheck]
+    method_version: str = METHOD_VERSION
+
+    def flagged(self) -> list[SchoolCheck]:
+        return [s for s in self.schools if s.markers]
+
+    def as_json(self) -> dict:
+        return {
+            "run": _clean(
+                {
+                    "year": self.year,
+                    "method_version": self.method_version,
+                    "params": self.params,
+                    "schools": len(self.schools),
+                    "flagged": len(self.flagged()),
+                }
+            ),
+            "schools": [s.as_json() for s in self.schools],
+        }
+
+
+def params_as_dict(params) -> dict:
+    return _clean(asdict(params))

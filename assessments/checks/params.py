@@ -1,0 +1,92 @@
+"""Thresholds, minimum group sizes and the marker rule: settings per region.
+
+Every threshold is on a z-scale after calibration (see `indicators.calibrate`):
+a school's z is divided by the region's robust spread of z (when it exceeds
+1), so that honest heterogeneity the model does not know about (teachers'
+journal habits, curricula) widens the threshold instead of raising flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .data import (
+    BUNCHING,
+    COHORT,
+    EXTERNAL_EXAM,
+    EXTERNAL_OBJECTIVE,
+    INVERSION,
+    JOURNAL,
+    LEVEL,
+    PERSON_FIT,
+    RISE_FALL,
+    SIMILARITY,
+)
+
+
+@dataclass(frozen=True)
+class CheckParams:
+    # Minimum group sizes: no indicator fires on fewer pupils (DOMAIN.md: under 20 is too small).
+    min_school: int = 20
+    min_class: int = 10
+    min_schools_per_kind: int = 12  # a kind with fewer eligible schools is pooled with all
+
+    # Level anomaly: z of the school's mean mark within schools of its kind.
+    level_z: float = 2.5
+    level_selective_relax: float = 1.0  # added to level_z for a gymnasium/lyceum when pooled
+
+    # Difficulty inversion: z of hard-task points above those expected for the total score.
+    inversion_z: float = 3.0
+    inversion_strong_z: float = 5.0
+    # Person fit: share of pupils whose lz is below the region's `misfit_quantile`.
+    misfit_quantile: float = 0.05
+    person_fit_z: float = 3.0
+    person_fit_strong_z: float = 5.5
+    # Journal agreement: share "повысили" against the region.
+    journal_z: float = 3.0
+    journal_strong_z: float = 6.0
+    # Bunching at the boundaries: parametric-bootstrap p-value of the excess.
+    bunching_window_below: int = 2
+    bunching_window_above: int = 1
+    bunching_p: float = 0.005
+    bunching_strong_p: float = 0.0005
+    bunching_strong_z: float = 5.0
+    bunching_bootstrap: int = 1000
+    bunching_screen_z: float = 1.5  # bootstrap only for schools past this z
+    # Cohort: standing in grade g year t against grade g+1 year t+1 (pupil-sd units).
+    cohort_z: float = 3.0
+    cohort_strong_z: float = 5.0
+    # Rise then fall over years of the same test.
+    rise_fall_z: float = 3.0
+    # External: ВПР standing against ОГЭ/ЕГЭ (regional regression) and ВПР-КО.
+    external_z: float = 2.5
+    external_strong_z: float = 4.5
+    objective_z: float = 3.0
+    objective_strong_z: float = 4.5
+    # Within-class similarity: identical score vectors beyond the score-conditional null.
+    similarity_p: float = 1e-4
+    similarity_strong_p: float = 1e-8
+    similarity_min_excess: int = 3  # identical pairs above the expected count
+    # Persistence: markers in the previous `persistence_years` years.
+    persistence_years: int = 2
+
+    # The rule: a marker when `min_agreeing` counted indicators fire, or one strong fires.
+    min_agreeing: int = 2
+    counted: tuple[str, ...] = field(
+        default=(
+            LEVEL,
+            INVERSION,
+            PERSON_FIT,
+            JOURNAL,
+            BUNCHING,
+            COHORT,
+            RISE_FALL,
+            EXTERNAL_EXAM,
+            EXTERNAL_OBJECTIVE,
+            SIMILARITY,
+        )
+    )
+    # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
+    low_result_share: float = 0.10
+    strong_share: float = 0.10
+    seed: int = 20260501  # bootstrap randomness, fixed so that a run can be repeated

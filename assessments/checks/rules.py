@@ -1,0 +1,188 @@
+"""The run: every indicator for every school × procedure of a year, the marker
+rule, the roll-up per school, ШНОР and strong schools.
+
+    result = check_region(data, year=2026, params=CheckParams())
+    result.as_json()   # {"run": {...}, "schools": [...]}
+
+A marker per procedure: at least `min_agreeing` of the counted indicators
+fire, or one fires strongly. Persistence (markers in the previous years) is
+reported and does not raise a marker by itself (it is not in `counted` by
+default: a false alarm one year must not breed another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import indicators as ind
+from .data import (
+    PERSISTENCE,
+    CheckResult,
+    Indicator,
+    Procedure,
+    ProcedureCheck,
+    RegionData,
+    SchoolCheck,
+    params_as_dict,
+)
+from .params import CheckParams
+
+ColumnFn = Callable[[ind.Prepared, CheckParams], ind.Column]
+
+
+def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
+    """{Procedure: (Prepared, [Column])} for the procedures of `year`."""
+    out = {}
+    for res in data.results:
+        if res.procedure.year != year:
+            continue
+        prep = ind.Prepared(res, data.schools)
+        out[res.procedure] = (prep, [fn(prep, params) for fn in ind.SINGLE_PROCEDURE])
+    return out
+
+
+def all_columns(data: RegionData, year: int, params: CheckParams):
+    """Single-procedure columns plus the ones that look across procedures."""
+    from . import crossing
+
+    cols = single_procedure_columns(data, year, params)
+    for proc, (prep, columns) in cols.items():
+        columns.extend(crossing.cross_columns(data, proc, prep, params))
+    return cols
+
+
+def marker_of(columns: list[ind.Column], params: CheckParams) -> tuple[np.ndarray, np.ndarray]:
+    """(marker, number of counted indicators fired) per school."""
+    counted = [c for c in columns if c.name in params.counted]
+    if not counted:
+        return np.zeros(0, bool), np.zeros(0, int)
+    fired = np.sum([c.fired for c in counted], axis=0)
+    strong = np.any([c.strong & c.fired for c in counted], axis=0)
+    return (fired >= params.min_agreeing) | strong, fired
+
+
+def year_markers(data: RegionData, year: int, params: CheckParams) -> dict[Procedure, np.ndarray]:
+    cols = all_columns(data, year, params)
+    return {proc: marker_of(columns, params)[0] for proc, (_p, columns) in cols.items()}
+
+
+def check_region(
+    data: RegionData,
+    year: int,
+    params: CheckParams | None = None,
+    schools: np.ndarray | None = None,
+    earlier_markers: dict[int, np.ndarray] | None = None,
+) -> CheckResult:
+    """Check every school of `data` (or the rows `schools`, e.g. one
+    municipality — the region stays the reference) for `year`.
+
+    `earlier_markers` maps a previous year to a per-school bool array "had any
+    marker" (from stored runs); missing years are computed from `data`.
+    """
+    params = params or CheckParams()
+    cols = all_columns(data, year, params)
+    n_s = len(data.schools)
+    earlier = dict(earlier_markers or {})
+    for y in range(year - params.persistence_years, year):
+        if y not in earlier and any(r.procedure.year == y for r in data.results):
+            marks = year_markers(data, y, params)
+            earlier[y] = np.any(list(marks.values()), axis=0) if marks else np.zeros(n_s, bool)
+    persisted = np.zeros(n_s, int)
+    for y, arr in earlier.items():
+        if year - params.persistence_years <= y < year:
+            persisted += np.asarray(arr, bool)
+
+    rows = np.arange(n_s) if schools is None else np.asarray(schools)
+    procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
+    per_proc = {}
+    for proc in procs:
+        prep, columns = cols[proc]
+        marker, n_fired = marker_of(columns, params)
+        per_proc[proc] = (prep, columns, marker, n_fired)
+
+    # ШНОР and strong schools per procedure: the bottom / top of the region by mean mark.
+    low_by_proc, top_by_proc = {}, {}
+    for proc, (prep, _c, marker, _n) in per_proc.items():
+        eligible = prep.n >= params.min_school
+        m = np.where(eligible, prep.mean_mark, np.nan)
+        ok = np.isfinite(m)
+        low = np.zeros(n_s, bool)
+        top = np.zeros(n_s, bool)
+        if ok.sum() >= 10:
+            lo_cut = np.quantile(m[ok], params.low_result_share)
+            hi_cut = np.quantile(m[ok], 1 - params.strong_share)
+            low[ok] = (m[ok] <= lo_cut) & ~marker[ok]
+            top[ok] = (m[ok] >= hi_cut) & ~marker[ok]
+        low_by_proc[proc], top_by_proc[proc] = low, top
+
+    result_schools = []
+    for s in rows:
+        s = int(s)
+        checks = []
+        for proc, (prep, columns, marker, _n) in per_proc.items():
+            n = int(prep.n[s])
+            if n == 0:
+                continue
+            indicators = [_indicator(c, s) for c in columns]
+            indicators.append(
+                Indicator(
+                    PERSISTENCE,
+                    value=float(persisted[s]),
+                    reference=0.0,
+                    threshold=1.0,
+                    fired=bool(persisted[s] >= 1),
+                    n=n,
+                    details={"years": params.persistence_years},
+                )
+            )
+            reasons = [i.name for i in indicators if i.fired and i.name in params.counted]
+            checks.append(
+                ProcedureCheck(
+                    procedure=proc,
+                    pupils=n,
+                    indicators=indicators,
+                    marker=bool(marker[s]),
+                    reasons=reasons if marker[s] else [],
+                    low_result=bool(low_by_proc[proc][s]),
+                )
+            )
+        if not checks:
+            continue
+        any_marker = any(c.marker for c in checks)
+        low_votes = sum(c.low_result for c in checks)
+        top_votes = sum(bool(top_by_proc[c.procedure][s]) for c in checks)
+        result_schools.append(
+            SchoolCheck(
+                index=s,
+                code=str(data.schools.codes[s]),
+                name=str(data.schools.names[s]),
+                kind=str(data.schools.kind[s]),
+                municipality=int(data.schools.municipality[s]),
+                procedures=checks,
+                # ШНОР: low in at least half of its procedures, and never an inflated one.
+                low_result=(not any_marker) and low_votes * 2 >= len(checks) and low_votes > 0,
+                # A school flagged as inflated is never counted as strong.
+                strong=(not any_marker) and top_votes * 2 >= len(checks) and top_votes > 0,
+            )
+        )
+    return CheckResult(year=year, params=params_as_dict(params), schools=result_schools)
+
+
+def _indicator(c: ind.Column, s: int) -> Indicator:
+    return Indicator(
+        c.name,
+        value=_f(c.value[s]),
+        reference=_f(c.reference[s]),
+        threshold=_f(c.threshold[s]),
+        fired=bool(c.fired[s]),
+        strong=bool(c.strong[s] and c.fired[s]),
+        n=int(c.n[s]),
+        details={k: _f(v[s]) for k, v in c.details.items()},
+    )
+
+
+def _f(x):
+    x = float(x)
+    return x if np.isfinite(x) else None

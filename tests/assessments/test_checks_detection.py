@@ -1,0 +1,43 @@
+"""The objectivity checks find planted manipulation in generated regions and
+leave honest schools alone. Seeds here were not used while tuning the method
+(development used 1–3; the bench uses 101–105)."""
+
+import pytest
+
+from assessments.checks.evaluate import Evaluation, evaluate_region
+from assessments.checks.generator import MANIPULATIONS, RegionSpec, generate_region
+
+SEEDS = (4242, 90210)
+
+
+@pytest.fixture(scope="module")
+def evaluation() -> Evaluation:
+    total = Evaluation()
+    for seed in SEEDS:
+        total.add(evaluate_region(generate_region(RegionSpec(n_schools=350), seed=seed)))
+    return total
+
+
+PENDING = {"boundary", "copying", "lenient"}  # bunching, similarity, external: next commit
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(reason="indicator pending")) if k in PENDING else k
+        for k in MANIPULATIONS
+    ],
+)
+def test_it_finds_nine_in_ten_planted_schools_of_every_kind(evaluation, kind):
+    assert evaluation.planted[kind] >= 5
+    assert evaluation.recall(kind) >= 0.9, evaluation.missed
+
+
+def test_it_flags_at_most_two_percent_of_honest_schools(evaluation):
+    assert sum(evaluation.honest_eligible.values()) >= 300
+    assert evaluation.fpr() <= 0.02, evaluation.false_alarms
+
+
+@pytest.mark.parametrize("kind", ["ordinary", "gymnasium", "lyceum", "rural_small"])
+def test_honest_schools_of_every_kind_stay_under_two_percent(evaluation, kind):
+    assert evaluation.fpr(kind, eligible=False) <= 0.02
