@@ -1,1 +1,3 @@
 """Imports every builder module so that each registers its document kind."""
+
+from reports.builders import order  # noqa: F401
