@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,10 @@ def clean_cell(text) -> str:
         return ""
     if isinstance(text, float) and text.is_integer():
         text = int(text)
+    if isinstance(text, datetime):
+        text = text.date()
+    if isinstance(text, date):
+        text = text.strftime("%d.%m.%Y")  # a date typed into Excel, shown as people write it
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
     text = _TAG.sub("\n", text)
     lines = [clean_line(line) for line in text.split("\n")]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from schools.files import column_letter
 from schools.importing import normalise_header
 
 from .parsed import ParsedMeasure, ParsedSection
@@ -46,6 +47,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "сроки реализации",
         "срок реализации",
         "дата проведения",
+        "дата",
+        "период",
     ),
     "responsible": (
         "ответственный",
@@ -82,6 +85,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "отчетный документ",
         "форма представления результата",
         "форма представления результатов",
+        "форма представления",
         "документ подтверждающий исполнение",
         "отчетная документация",
         "форма отчетного документа",
@@ -172,15 +176,16 @@ class TableParser:
 
     def __init__(self, header: list[str]):
         header = list(header)
-        while header and not header[-1]:
-            header.pop()
         self.header = header
         self.mapping = match_header(header)
         self.width = len(header)
+        if "number" not in self.mapping and self.mapping.get("measure", 0) > 0 and not header[0]:
+            self.mapping["number"] = 0  # an untitled first column holds the numbers
+        # Unrecognised columns keep their text; an untitled one is named by its letter.
         self.extra_columns = {
-            index: header[index]
+            index: header[index] or _("Столбец %s") % column_letter(index)
             for index in range(len(header))
-            if header[index] and index not in self.mapping.values()
+            if index not in self.mapping.values()
         }
         self.sections: list[ParsedSection] = []
         self.stack: list[ParsedSection] = []
@@ -420,7 +425,10 @@ class TableParser:
                 title = f"{section.number}. {section.title}" if section.number else section.title
                 result.closing.insert(0, title)
         w = result.warnings
+        used = {name for _s, m in _walk(self.sections) for name, text in m.extra.items() if text}
         for header in self.extra_columns.values():
+            if header not in used:
+                continue
             w.append(
                 _("Столбец «%s» не распознан; его текст сохранён в мероприятиях как есть.")
                 % header.replace("\n", " ")
@@ -455,8 +463,7 @@ class TableParser:
                 _("Строка %d: столбцы продолжения определены по содержанию, проверьте их.") % place
             )
         seen: dict[tuple, ParsedMeasure] = {}
-        all_measures = _walk(self.sections)
-        for measure in all_measures:
+        for section, measure in _walk(self.sections):
             if "deadline" in self.mapping and not measure.deadline_text:
                 w.append(
                     _("Мероприятие %(number)s (строка %(row)s): не указан срок исполнения.")
@@ -468,7 +475,9 @@ class TableParser:
                     % {"number": _measure_label(measure), "row": measure.source_row}
                 )
             if measure.number:
-                key = _number_key(measure.number)
+                # "1." may restart in each section; "2.3" names one place in the plan.
+                parts = _number_key(measure.number)
+                key = (parts,) if len(parts) > 1 else (parts, id(section))
                 if key in seen:
                     w.append(
                         _(
@@ -492,9 +501,9 @@ def _measure_label(measure: ParsedMeasure) -> str:
     return "«" + " ".join(words[:5]) + ("…" if len(words) > 5 else "") + "»"
 
 
-def _walk(sections: list[ParsedSection]) -> list[ParsedMeasure]:
+def _walk(sections: list[ParsedSection]) -> list[tuple[ParsedSection, ParsedMeasure]]:
     found = []
     for section in sections:
-        found.extend(section.measures)
+        found.extend((section, m) for m in section.measures)
         found.extend(_walk(section.sections))
     return found

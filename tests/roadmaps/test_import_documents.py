@@ -611,3 +611,39 @@ def test_a_plan_without_an_order_takes_its_number_from_the_appendix_line():
     parsed = parse_roadmap_text(text)
     assert (parsed.order.number, parsed.order.date) == ("1081", date(2023, 12, 29))
     assert parsed.title == "План мероприятий"
+
+
+def test_numbers_restarting_in_each_section_are_not_duplicates_but_repeats_within_one_are():
+    text = "\n".join(
+        [
+            "№\tМероприятие\tСроки\tОтветственный",
+            "Аналитический этап\t\t\t",
+            "1.\tАнализ\tмай\tИМЦ",
+            "Обучающий этап\t\t\t",
+            "1.\tСеминар\tиюнь\tИМЦ",
+            "1.\tКурсы\tиюль\tИМЦ",
+        ]
+    )
+    duplicates = [w for w in parse_roadmap_text(text).warnings if "повторяется" in w]
+    assert duplicates == ["Номер мероприятия 1. повторяется (строки 5 и 6)."]
+
+
+def test_an_untitled_number_column_and_an_untitled_column_keep_their_text():
+    text = "\tМероприятие\tСроки\tОтветственный\t\n1.\tСеминар\tмай\tИМЦ\tпротокол\n"
+    parsed = parse_roadmap_text(text)
+    measure = next(parsed.iter_measures())
+    assert (measure.number, measure.text) == ("1.", "Семинар")
+    assert measure.extra == {"Столбец E": "протокол"}
+
+
+def test_dates_typed_into_excel_cells_read_as_people_write_them():
+    from datetime import datetime
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["№", "Мероприятие", "Срок", "Ответственный"])
+    sheet.append([1, "Совещание", datetime(2024, 5, 20), "ОО"])
+    out = io.BytesIO()
+    book.save(out)
+    measure = next(parse_roadmap_document(out.getvalue(), "plan.xlsx").iter_measures())
+    assert (measure.number, measure.deadline_text) == ("1", "20.05.2024")
