@@ -113,6 +113,14 @@ def _as_paragraphs(blocks: list[Block]) -> list[Paragraph]:
 def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
     roadmap = ParsedRoadmap(source_format=kind)
     last_row = max(i for i, b in enumerate(blocks) if isinstance(b, Row))
+    following = blocks[last_row + 1] if last_row + 1 < len(blocks) else None
+    if (
+        kind == "text"
+        and isinstance(following, Paragraph)
+        and following.place == blocks[last_row].place + 1
+        and following.lines[0][:1].islower()
+    ):
+        last_row += 1  # the last row's last cell wrapped onto a line of its own
     read_header(_as_paragraphs(blocks[:header_at]), roadmap)
     table = TableParser(blocks[header_at].cells)
     for block in blocks[header_at + 1 : last_row + 1]:
@@ -120,7 +128,7 @@ def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
             table.add(block)
         else:
             for offset, line in enumerate(block.lines):
-                table.add(Row(cells=[line], place=block.place + offset))
+                table.add(Row(cells=[line], place=block.place + offset, loose=True))
     result = table.finish()
     roadmap.sections = result.sections
     roadmap.columns = result.columns

@@ -34,6 +34,7 @@ class Row:
     merged: bool = False  # one cell spans the whole row (how Word and Excel show headings)
     fragments: list[list[str]] = field(default_factory=list)  # per cell: <p> fragments, if any
     vmerged: set[int] = field(default_factory=set)  # columns continuing a cell merged from above
+    loose: bool = False  # a line of a PDF paste without cells, inside the table
 
 
 Block = Paragraph | Row

@@ -194,6 +194,8 @@ class TableParser:
         self.joined_measures: list[ParsedMeasure] = []
         self.guessed_rows: list[int] = []
         self.page_breaks: set[int] = set()  # id(measure) of measures joined across a page
+        self.aligned: list[str] = []  # the last row's cells, one per column
+        self.wrap_target: tuple[str, object] | None = None  # where a wrapped line goes
         self.assumed_headings: list[tuple[int, str]] = []
         self.warnings: list[str] = []
         self.trailing: list[tuple[ParsedSection, ParsedSection | None, int]] = []
@@ -272,6 +274,44 @@ class TableParser:
     # -- rows ----------------------------------------------------------------
 
     def add(self, row: Row) -> None:
+        if row.loose:
+            self._add_loose(row)
+            return
+        self.wrap_target = None
+        self._add(row)
+        cells = self.aligned
+        if self.wrap_target is None and cells and self.last is not None:
+            names = {i: name for name, i in self.mapping.items()}
+            for index in range(len(cells) - 1, -1, -1):
+                if cells[index] and names.get(index) != "number":
+                    name = names.get(index)
+                    self.wrap_target = (
+                        ("measure", _MEASURE_ATTR[name])
+                        if name
+                        else ("extra", self.extra_columns.get(index, ""))
+                    )
+                    break
+
+    def _add_loose(self, row: Row) -> None:
+        """A line without cells inside the table of a PDF paste: the wrapped tail of the
+        previous row's last cell, or a heading whose cells were lost."""
+        text = row.cells[0]
+        if not _starts_lower(text) or self.wrap_target is None:
+            self._heading_text(text, row.place)
+            self.wrap_target = ("section", self.stack[-1])
+            return
+        kind, target = self.wrap_target
+        if kind == "section":
+            target.title = f"{target.title} {text}"
+        elif kind == "measure":
+            before = getattr(self.last, target)
+            setattr(self.last, target, f"{before}\n{text}" if before else text)
+        else:
+            before = self.last.extra.get(target, "")
+            self.last.extra[target] = f"{before}\n{text}" if before else text
+
+    def _add(self, row: Row) -> None:
+        self.aligned = []
         if not any(row.cells):
             return
         if [c.lower() for c in row.cells[: len(self.header)]] == [
@@ -301,6 +341,7 @@ class TableParser:
                 )
             return
         cells, guessed = self._align(row)
+        self.aligned = cells
         number_cell = self._number_of(cells)
         text = self._get(cells, "measure")
         others = {

@@ -647,3 +647,21 @@ def test_dates_typed_into_excel_cells_read_as_people_write_them():
     book.save(out)
     measure = next(parse_roadmap_document(out.getvalue(), "plan.xlsx").iter_measures())
     assert (measure.number, measure.deadline_text) == ("1", "20.05.2024")
+
+
+def test_a_pdf_line_wrapped_without_cells_continues_the_last_cell_of_its_row():
+    text = "\n".join(
+        [
+            "№\tМероприятие\tСроки\tОтветственный\tРезультат",
+            "1.\tАнализ результатов ВПР\tоктябрь\tИМЦ\tАналитическая справка",
+            "по каждой школе",
+            "Обучающий этап",
+            "2.\tСеминар для учителей\tноябрь\tИМЦ, ОО",
+            "и руководители ШМО",
+        ]
+    )
+    parsed = parse_roadmap_text(text)
+    [first, second] = parsed.sections
+    assert first.measures[0].result == "Аналитическая справка\nпо каждой школе"
+    assert second.title == "Обучающий этап"
+    assert second.measures[0].responsible_text == "ИМЦ, ОО\nи руководители ШМО"
