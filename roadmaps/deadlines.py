@@ -210,6 +210,8 @@ def with_calendar(schedule: Schedule, calendar_dates: dict[str, list[date]]) -> 
         elif key == "ГИА":
             for part in ("ОГЭ", "ЕГЭ", "ГВЭ"):
                 found.update(by_name.get(part, ()))
+    offset = schedule.details.get("offset_days") or 0
+    found = {d + timedelta(days=offset) for d in found}
     if schedule.start is not None:
         found = {d for d in found if d >= schedule.start}
     if schedule.end is not None:
@@ -217,6 +219,99 @@ def with_calendar(schedule: Schedule, calendar_dates: dict[str, list[date]]) -> 
     return replace(
         schedule, dates=tuple(sorted(found)), details={**schedule.details, "from_calendar": True}
     )
+
+
+def describe(schedule: Schedule) -> str:
+    """The schedule in a short Russian phrase, for the editor and the lists.
+
+    The warning (if any) is not included: show `schedule.warning` beside it.
+    """
+    dates = occurrences(schedule)
+    shown = ", ".join(_fmt(d) for d in dates[:6]) + (" …" if len(dates) > 6 else "")
+    kind = schedule.kind
+    if kind == "unparsed":
+        if not schedule.text.strip():
+            return _("Срок не указан")
+        return _("Срок не распознан")
+    if kind == "on_demand":
+        return _("По мере необходимости")
+    if kind == "continuous":
+        if schedule.start and schedule.end:
+            return _("Постоянно, с %(start)s по %(end)s") % {
+                "start": _fmt(schedule.start),
+                "end": _fmt(schedule.end),
+            }
+        return _("Постоянно")
+    if kind == "event":
+        named = schedule.details.get("events") or ([schedule.event] if schedule.event else [])
+        names = ", ".join(named)
+        head = _("По графику %(names)s") % {"names": names} if names else _("По графику")
+        if dates:
+            return f"{head}: {shown}"
+        return _("%(head)s (даты появятся из календаря оценочных процедур)") % {"head": head}
+    if not dates:
+        return _("Срок без даты в периоде дорожной карты")
+    if kind == "range" and schedule.start and schedule.end:
+        return _("С %(start)s по %(end)s") % {
+            "start": _fmt(schedule.start),
+            "end": _fmt(schedule.end),
+        }
+    if kind == "month":
+        text = _("%(month)s (до %(date)s)") % {
+            "month": _month_label(dates[0]),
+            "date": _fmt(dates[0]),
+        }
+        return _cap(text)
+    if kind == "months":
+        return _cap(", ".join(_month_label(d) for d in dates))
+    if kind == "month_range":
+        text = _("%(first)s – %(last)s, до конца каждого месяца") % {
+            "first": _month_label(dates[0]),
+            "last": _month_label(dates[-1]),
+        }
+        return _cap(text)
+    if kind == "quarters":
+        numbers = ", ".join(_ROMAN[n] for n in schedule.details.get("numbers", ()) if n in _ROMAN)
+        unit = _("квартал") if schedule.details.get("unit") == "quarter" else _("четверть")
+        return f"{numbers} {unit}: {shown}" if numbers else f"{unit}: {shown}"
+    if kind == "recurring":
+        label = _frequency_labels().get(schedule.details.get("frequency", ""), "")
+        return f"{label}: {shown}" if label else shown
+    if kind == "end_of_year":
+        return _("До конца учебного года: %(dates)s") % {"dates": shown}
+    return _("До %(dates)s") % {"dates": shown}
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _frequency_labels() -> dict[str, str]:
+    return {
+        "yearly": _("Ежегодно"),
+        "half_yearly": _("Раз в полугодие"),
+        "quarterly": _("Ежеквартально"),
+        "monthly": _("Ежемесячно"),
+        "weekly": _("Еженедельно"),
+    }
+
+
+def _month_names() -> tuple[str, ...]:
+    return (
+        _("январь"), _("февраль"), _("март"), _("апрель"), _("май"), _("июнь"),
+        _("июль"), _("август"), _("сентябрь"), _("октябрь"), _("ноябрь"), _("декабрь"),
+    )  # fmt: skip
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def _month_label(day: date) -> str:
+    return f"{_month_names()[day.month - 1]} {day.year}"
 
 
 # --------------------------------------------------------------------------- the period
@@ -430,8 +525,11 @@ def _infer_alone(point: _Point, period: _Period) -> None:
             return
 
 
-def _chain(points: list[_Point], period: _Period) -> None:
-    """Years for points read in chronological order (a range, a list with some years)."""
+def _chain(points: list[_Point], period: _Period) -> bool:
+    """Years for points read in chronological order (a range, a list with some years).
+
+    Returns True when a day that does not exist (31.04, 29.02 of a common year) was
+    moved to the last day of its month."""
     anchors = [i for i, p in enumerate(points) if p.year is not None]
     if not anchors:
         _infer_alone(points[-1], period)
@@ -439,7 +537,7 @@ def _chain(points: list[_Point], period: _Period) -> None:
             _infer_alone(points[0], period)
         anchors = [i for i, p in enumerate(points) if p.year is not None]
         if not anchors:
-            return
+            return False
     first_anchor = anchors[0]
     for i in range(first_anchor - 1, -1, -1):  # backwards from the first known year
         nxt = points[i + 1]
@@ -448,9 +546,12 @@ def _chain(points: list[_Point], period: _Period) -> None:
         if points[i].year is None:
             prev = points[i - 1]
             points[i].year = prev.year if points[i].key() >= prev.key() else prev.year + 1
+    clamped = False
     for p in points:  # 29 February in a year that has none
         if not p.valid_in(p.year):
             p.day = calendar.monthrange(p.year, p.month)[1]
+            clamped = True
+    return clamped
 
 
 # --------------------------------------------------------------------------- markers
@@ -462,15 +563,24 @@ _ON_DEMAND_RE = re.compile(
 _CONTINUOUS_RE = re.compile(
     r"в течени|весь период|всего периода|постоянн|на постоянной основе|регулярн|систематическ|"
     r"плановый период|планового периода|на протяжении|круглогодичн|в период действия|"
-    r"периодически|ежедневн|в течение всего|весь год|текущ"
+    r"периодически|ежедневн|в течение всего|весь год|весь учебный год|текущ|в рабочем порядке"
 )
 _END_OF_SCHOOL_YEAR_RE = re.compile(
     r"(?:конц|окончани|завершени|итог)[а-я]* (?:текущего )?учебного года"
 )
+_AND_SCHOOL_YEAR_RE = re.compile(
+    r"(?:(?<![а-я])и|,)\s+(?:по итогам\s+|до конца\s+|конца\s+)?(?:текущего\s+)?учебного года"
+)
+_START_OF_SCHOOL_YEAR_RE = re.compile(r"(к |до )?начал[а-я]* (?:нового |нового )?учебного года")
+_RELATIVE_RE = re.compile(
+    r"(?:в течение|не позднее|через|за)\s+(\d+|одного|двух|трех|пяти|десяти)?\s*"
+    r"(рабоч[а-я]* |календарн[а-я]* )?(дн|день|недел|месяц)[а-я]*\s+(после|до|с момента|со дня)"
+)
 _END_OF_YEAR_RE = re.compile(r"(?:конц|окончани|итог)[а-я]* (?:календарного |текущего )?года")
 _EVENT_MARKER_RE = re.compile(
     r"график|расписани|по плану|в соответствии с план|согласно план|в сроки|сроками проведения|"
-    r"в период проведения|в дни проведения|по срокам|после проведения|по итогам проведения"
+    r"в период проведения|в дни проведения|в день проведения|по срокам|после проведения|"
+    r"по итогам проведения|по факту"
 )
 _EVENT_NAMES = (
     (re.compile(r"(?<![а-я])впр(?![а-я])"), "ВПР"),
@@ -483,12 +593,12 @@ _EVENT_NAMES = (
 )
 
 _FREQUENCIES = (
-    (re.compile(r"ежечетвертн|кажд[а-я]* четверт|по четвертям|раз в четверть|по итогам четвертей"), "school_quarters"),
-    (re.compile(r"ежекварт|кажд[а-я]* квартал|поквартальн|раз в квартал"), "quarterly"),
-    (re.compile(r"ежеполугод|кажд[а-я]* полугоди|раз в полгода|раз в полугодие|дважды в год"), "half_yearly"),
-    (re.compile(r"ежемесячн|кажд[а-я]* месяц|раз в месяц|помесячн"), "monthly"),
-    (re.compile(r"еженедельн|кажд[а-я]* недел|раз в неделю"), "weekly"),
-    (re.compile(r"ежегодн|кажд[а-я]* (?:учебный |календарный )?год|раз в год|ежегодный"), "yearly"),
+    (re.compile(r"ежечетвертн|кажд[а-я]* четверт|по четвертям|раза? в четверть|по итогам четвертей"), "school_quarters"),
+    (re.compile(r"ежекварт|кажд[а-я]* квартал|поквартальн|раза? в квартал"), "quarterly"),
+    (re.compile(r"ежеполугод|кажд[а-я]* полугоди|раза? в полгода|раза? в полугодие|дважды в год"), "half_yearly"),
+    (re.compile(r"ежемесячн|кажд[а-я]* месяц|раза? в месяц|помесячн"), "monthly"),
+    (re.compile(r"еженедельн|кажд[а-я]* недел|раза? в неделю"), "weekly"),
+    (re.compile(r"ежегодн|кажд[а-я]* (?:учебный |календарный )?год|раза? в год|ежегодный"), "yearly"),
 )  # fmt: skip
 _TIMES_RE = re.compile(
     r"(?<![\d])(\d+|один|одна|два|две|три|четыре|пять|шесть)\s*раз[а]?\s*в\s*"
@@ -544,6 +654,27 @@ def _frequency(s: str) -> tuple[str, str]:
         if pattern.search(s):
             return freq, ""
     return "", ""
+
+
+def _offset_days(s: str) -> int | None:
+    """«в течение 10 дней после проведения ВПР» -> 10; «за 2 недели до ВПР» -> -14; None."""
+    m = _RELATIVE_RE.search(s)
+    if not m:
+        return None
+    words = {"одного": 1, "двух": 2, "трех": 3, "пяти": 5, "десяти": 10}
+    count = m.group(1)
+    n = 1 if not count else (int(count) if count.isdigit() else words[count])
+    n = min(n, 366)
+    unit = m.group(3)
+    if unit.startswith("недел"):
+        days = 7 * n
+    elif unit.startswith("месяц"):
+        days = 30 * n
+    elif m.group(2) and m.group(2).startswith("рабоч"):
+        days = n + 2 * ((n - 1) // 5)  # working days, roughly: weekends added
+    else:
+        days = n
+    return -days if m.group(4) == "до" else days
 
 
 def _events(s: str) -> list[str]:
@@ -616,11 +747,22 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
     if freq:
         return _recurring(toks, s, freq, warning, period, make)
 
-    if _END_OF_SCHOOL_YEAR_RE.search(s) and not any(t.kind in ("date", "month") for t in toks):
+    dated = any(t.kind in ("date", "month", "qs", "qc", "half") for t in toks)
+    if _END_OF_SCHOOL_YEAR_RE.search(s) and not dated:
         return _end_of_school_year(toks, period, make)
+    m = _START_OF_SCHOOL_YEAR_RE.search(s)
+    if m and not dated:
+        day = 1 if m.group(1) else 30  # «к началу» is 1 September, «в начале» is September
+        dates = [date(y, 9, day) for y in period.years() if date(y, 9, day) in period][:1]
+        return make("date", dates, warning="" if dates else _no_occurrence(period))
 
     result = _dated(toks, s, period, make)
     if result is not None:
+        if result.dates and (_END_OF_SCHOOL_YEAR_RE.search(s) or _AND_SCHOOL_YEAR_RE.search(s)):
+            # «по итогам I полугодия и учебного года»: both due dates
+            extra = _end_of_school_year(toks, period, make).dates
+            dates = sorted({*result.dates, *extra})
+            return replace(result, kind="dates", dates=tuple(dates), start=None, end=None)
         return result
 
     if _END_OF_YEAR_RE.search(s):
@@ -633,14 +775,14 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
             warning=_("В периоде дорожной карты (%(period)s) нет конца года.")
             % {"period": period.label()},
         )
-    if events or _EVENT_MARKER_RE.search(s):
-        source = ""
-        m = re.search(r"по (?:плану|графику)( [а-я][а-я ]*)", s)
-        if m and not events:
-            source = m.group(0)
-        return make("event", (), period.start, period.end, source=source)
+    offset = _offset_days(s)
+    if events or offset is not None:
+        return make("event", (), period.start, period.end, offset_days=offset)
     if _ON_DEMAND_RE.search(s):
         return make("on_demand")
+    if _EVENT_MARKER_RE.search(s) and not _CONTINUOUS_RE.search(s):
+        m = re.search(r"(?:по|согласно|в соответствии с) (?:плану|графику)[а-я ]*", s)
+        return make("event", (), period.start, period.end, source=m.group(0) if m else "")
     if _CONTINUOUS_RE.search(s):
         daily = "ежедневн" in s
         return make("continuous", (), period.start, period.end, frequency="daily" if daily else "")
@@ -685,13 +827,16 @@ def _no_occurrence(period: _Period) -> str:
 def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> Schedule:
     if freq == "irregular":
         return make("recurring", (), period.start, period.end, frequency=freq, warning=warning)
-    months = []
+    months: list[int] = []
     day = 0
-    for t in toks:
-        if t.kind in ("date", "month") and t.month not in months:
-            months.append(t.month)
-            if t.kind == "date":
-                day = t.day
+    for i, t in enumerate(toks):
+        if t.kind not in ("date", "month") or t.month in months:
+            continue
+        if i >= 2 and months and (toks[i - 1].kind == "dash" or toks[i - 1].text == "по"):
+            months.pop()  # «ежегодно, сентябрь-октябрь»: due at the end of the window
+        months.append(t.month)
+        if t.kind == "date":
+            day = t.day
     m = re.search(r"(?<!\d)(\d{1,2})(?:-?(?:го|е))? числ", s)
     if m and 1 <= int(m.group(1)) <= 31:
         day = int(m.group(1))
@@ -700,7 +845,13 @@ def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> 
         weekday = 4
     if freq == "yearly" and not months and _END_OF_SCHOOL_YEAR_RE.search(s):
         months, day = [SCHOOL_YEAR_END[0]], SCHOOL_YEAR_END[1]
-    dates = _recurring_dates(period, freq, months=months, day=day, weekday=weekday)
+    shift = 1 if re.search(r"следующ[а-я]* за (?:отчетн|кварт|полугод)", s) else 0
+    dates = _recurring_dates(period, freq, months=months, day=day, weekday=weekday, shift=shift)
+    years = [t.value for t in toks if t.kind == "year"]
+    if years:  # «ежемесячно в 2024 году», «ежегодно, начиная с 2020 года»
+        since = re.search(r"начиная|(?<![а-я])с ", s)
+        high = 9999 if since else max(years)
+        dates = [d for d in dates if min(years) <= d.year <= high]
     return make(
         "recurring",
         dates,
@@ -710,11 +861,17 @@ def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> 
         months=months if freq == "yearly" else [],
         day=day or None,
         weekday=weekday if freq == "weekly" else None,
+        after_period_end=bool(shift),
         warning="" if dates else _no_occurrence(period),
     )
 
 
-def _recurring_dates(period: _Period, freq: str, *, months=(), day=0, weekday=None) -> list[date]:
+def _recurring_dates(
+    period: _Period, freq: str, *, months=(), day=0, weekday=None, shift=0
+) -> list[date]:
+    """Every due date of a frequency inside the period. `shift`: months after each
+    reporting period's end («до 5 числа месяца, следующего за отчётным кварталом»)."""
+
     def on(year, month):
         last = calendar.monthrange(year, month)[1]
         return date(year, month, min(day, last) if day else last)
@@ -736,9 +893,9 @@ def _recurring_dates(period: _Period, freq: str, *, months=(), day=0, weekday=No
         ]
     elif freq == "half_yearly":
         ends = (12, 5) if period.school else (6, 12)
-        found = [on(y, m) for y in years for m in ends]
+        found = [on(y, (m - 1 + shift) % 12 + 1) for y in years for m in ends]
     elif freq == "quarterly":
-        found = [on(y, m) for y in years for m in (3, 6, 9, 12)]
+        found = [on(y, (m - 1 + shift) % 12 + 1) for y in years for m in (3, 6, 9, 12)]
     elif freq == "monthly":
         found = [on(y, m) for y in years for m in range(1, 13)]
     elif freq == "weekly":
@@ -851,8 +1008,12 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
         return " ".join(dict.fromkeys(warnings))
 
     # «с 01.09.2023»: from that day on, for the rest of the period.
+    def chain() -> None:
+        if _chain(points, period):
+            warnings.append(_("Такой даты нет в календаре; взят последний день месяца."))
+
     if len(points) == 1 and re.match(r"(?:начиная )?(?:с|со|от) ", s) and points[0].day:
-        _chain(points, period)
+        chain()
         if points[0].year is None:
             return make("continuous", (), period.start, period.end, warning=_no_occurrence(period))
         start = points[0].first()
@@ -865,7 +1026,7 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
         )
 
     if len(points) == 2 and _is_range(toks, idx[0], idx[1]):
-        _chain(points, period)
+        chain()
         first, last = points
         if first.year is None or last.year is None:
             return make("range", warning=_no_occurrence(period))
@@ -894,7 +1055,7 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
         return make("range", dates, start, end, warning=warn(), explicit_year=explicit)
 
     if explicit:
-        _chain(points, period)
+        chain()
     else:
         for p in points:
             _infer_alone(p, period)
@@ -1023,7 +1184,7 @@ def _from_units(
 def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
     """«2019», «2019-2020», «2023-2024 учебный год», «в течение 2020 года», «до конца 2023 года»."""
     first, last = min(years), max(years)
-    if "учебн" in s:
+    if "учебн" in s or (period.school and len(years) == 2 and last == first + 1):
         start_year = (
             first
             if len(years) > 1

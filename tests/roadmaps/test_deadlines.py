@@ -18,6 +18,7 @@ from roadmaps.deadlines import (
     KINDS,
     STATUSES,
     Schedule,
+    describe,
     last_due,
     next_due,
     occurrences,
@@ -232,6 +233,72 @@ WORDINGS = [
     ("до конца 2023 года", "date", ["2023-12-31"]),
     ("2023-2024 учебный год", "range", ["2024-05-31"]),
     ("начало сентября", "date", ["2023-09-10"]),
+    ("середина мая", "date", ["2024-05-15"]),
+    ("третья декада мая", "month", ["2024-05-31"]),
+    ("к 1 сентября", "date", ["2023-09-01"]),
+    ("к началу учебного года", "date", ["2023-09-01"]),
+    ("01.09.-15.10.", "range", ["2023-10-15"]),
+    ("с 20 сентября по 20 октября", "range", ["2023-10-20"]),
+    (
+        "октябрь 2023 г. – май 2024 г.",
+        "month_range",
+        [f"2023-{m}" for m in ("10-31", "11-30", "12-31")]
+        + ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31"],
+    ),
+    ("апрель-май (в соответствии с графиком ВПР)", "month_range", ["2024-04-30", "2024-05-31"]),
+    ("Ноябрь 2023 г. Апрель 2024 г.", "months", ["2023-11-30", "2024-04-30"]),
+    ("по окончании четверти", "quarters", ["2023-10-31", "2023-12-31", "2024-03-31", "2024-05-31"]),
+    (
+        "не реже 1 раза в четверть",
+        "quarters",
+        ["2023-10-31", "2023-12-31", "2024-03-31", "2024-05-31"],
+    ),
+    ("по итогам I полугодия и учебного года", "dates", ["2023-12-31", "2024-05-31"]),
+    ("по итогам полугодия", "dates", ["2023-12-31", "2024-05-31"]),
+    ("ежегодно (по итогам учебного года)", "recurring", ["2024-05-31"]),
+    ("ежегодно, сентябрь-октябрь", "recurring", ["2023-10-31"]),
+    ("ежегодно в период с 1 по 15 сентября", "recurring", ["2023-09-15"]),
+    (
+        "не реже одного раза в месяц",
+        "recurring",
+        [f"2023-{m}" for m in ("09-30", "10-31", "11-30", "12-31")]
+        + [
+            "2024-01-31",
+            "2024-02-29",
+            "2024-03-31",
+            "2024-04-30",
+            "2024-05-31",
+            "2024-06-30",
+            "2024-07-31",
+            "2024-08-31",
+        ],
+    ),
+    (
+        "ежеквартально до 5 числа месяца, следующего за отчетным кварталом",
+        "recurring",
+        ["2023-10-05", "2024-01-05", "2024-04-05", "2024-07-05"],
+    ),
+    (
+        "ежемесячно в 2024 году",
+        "recurring",
+        [
+            "2024-01-31",
+            "2024-02-29",
+            "2024-03-31",
+            "2024-04-30",
+            "2024-05-31",
+            "2024-06-30",
+            "2024-07-31",
+            "2024-08-31",
+        ],
+    ),
+    ("2023 - 2024 гг.", "range", ["2024-05-31"]),  # two years in a school-year period: that year
+    ("весь учебный год", "continuous", []),
+    ("В течение года по графику", "continuous", []),  # a plan's own rhythm does not nag
+    ("по графику Рособрнадзора", "event", []),
+    ("в сроки, установленные Рособрнадзором", "event", []),
+    ("в течение 10 дней после проведения ВПР", "event", []),
+    ("по итогам ВПР", "event", []),
     ("как получится", "unparsed", []),
 ]
 
@@ -252,6 +319,26 @@ def test_assessment_names_are_recognised():
     ]:
         schedule = parse_deadline(text, period_start=SY[0], period_end=SY[1])
         assert (schedule.kind, schedule.event) == ("event", event), text
+
+
+def test_a_bare_two_year_span_in_a_calendar_period_is_the_calendar_years():
+    schedule = parse_deadline(
+        "2019-2020", period_start=date(2019, 9, 1), period_end=date(2020, 12, 31)
+    )
+    assert (schedule.kind, schedule.start, schedule.end) == (
+        "range",
+        date(2019, 1, 1),
+        date(2020, 12, 31),
+    )
+
+
+def test_a_deadline_relative_to_an_assessment_keeps_its_offset():
+    after = parse_deadline(
+        "в течение 10 дней после проведения ВПР", period_start=SY[0], period_end=SY[1]
+    )
+    before = parse_deadline("за 2 недели до проведения ВПР", period_start=SY[0], period_end=SY[1])
+    assert (after.event, after.details["offset_days"]) == ("ВПР", 10)
+    assert (before.event, before.details["offset_days"]) == ("ВПР", -14)
 
 
 def test_several_assessments_are_all_kept():
@@ -413,6 +500,12 @@ def test_a_reversed_period_is_read_the_right_way_round():
     assert schedule.dates == (date(2023, 9, 30),)
 
 
+def test_a_day_that_does_not_exist_is_moved_to_the_month_end_and_warned():
+    schedule = parse_deadline("31.04.2024", period_start=SY[0], period_end=SY[1])
+    assert schedule.dates == (date(2024, 4, 30),)
+    assert "нет в календаре" in schedule.details["warning"]
+
+
 def test_none_text_is_unparsed_not_an_error():
     schedule = parse_deadline(None, period_start=SY[0], period_end=SY[1])
     assert (schedule.kind, schedule.text) == ("unparsed", "")
@@ -501,6 +594,39 @@ def test_every_status_is_a_known_one():
             assert status_on(_parse(text), on) in STATUSES
 
 
+# --------------------------------------------------------------------------- describe
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Декабрь 2023 г.", "Декабрь 2023 (до 31.12.2023)"),
+        ("по мере необходимости", "По мере необходимости"),
+        ("В течение года", "Постоянно, с 01.09.2023 по 31.08.2024"),
+        ("ежегодно май", "Ежегодно: 31.05.2024"),
+        ("До конца учебного года", "До конца учебного года: 31.05.2024"),
+        ("сентябрь, январь", "Сентябрь 2023, январь 2024"),
+        ("Сентябрь-декабрь", "Сентябрь 2023 – декабрь 2023, до конца каждого месяца"),
+        ("I, III четверть", "I, III четверть: 31.10.2023, 31.03.2024"),
+        ("с 01.09 по 15.10", "С 01.09.2023 по 15.10.2023"),
+        ("15.03.2024", "До 15.03.2024"),
+        (
+            "по графику ВПР, НИКО",
+            "По графику ВПР, НИКО (даты появятся из календаря оценочных процедур)",
+        ),
+        ("", "Срок не указан"),
+        ("как получится", "Срок не распознан"),
+    ],
+)
+def test_describe_says_the_schedule_in_russian(text, expected):
+    assert describe(_parse(text)) == expected
+
+
+def test_describe_an_assessment_with_its_calendar_dates():
+    schedule = with_calendar(_parse("по графику ВПР"), CALENDAR)
+    assert describe(schedule) == "По графику ВПР: 19.03.2024, 16.04.2024"
+
+
 # --------------------------------------------------------------------------- calendar
 
 CALENDAR = {
@@ -526,6 +652,13 @@ def test_gia_takes_the_dates_of_oge_and_ege():
 def test_several_assessments_take_all_their_dates():
     schedule = with_calendar(_parse("по графику ВПР, НИКО"), CALENDAR)
     assert schedule.dates == (date(2023, 10, 10), date(2024, 3, 19), date(2024, 4, 16))
+
+
+def test_the_calendar_dates_move_by_the_offset_of_a_relative_deadline():
+    after = with_calendar(_parse("в течение 10 дней после проведения ВПР"), CALENDAR)
+    before = with_calendar(_parse("за 2 недели до проведения ВПР"), CALENDAR)
+    assert after.dates == (date(2024, 3, 29), date(2024, 4, 26))
+    assert before.dates == (date(2024, 3, 5), date(2024, 4, 2))
 
 
 def test_an_assessment_missing_from_the_calendar_keeps_waiting():
