@@ -279,6 +279,31 @@ def _read_title_and_preamble(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> N
         end = lines.paragraph_end(end)
     roadmap.title = _strip_quotes(_join([lines.text(j) for j in range(i, end)]))
     roadmap.preamble = "\n\n".join("\n".join(p) for p in lines.paragraphs(end, n))
+    _read_purpose_and_tasks(roadmap)
+
+
+PURPOSE = re.compile(r"^цел[ьи](?:\s+[\w«»() -]+?)?\s*[:–—-]\s*(\S.*)$", re.IGNORECASE)
+TASKS = re.compile(r"^задачи(?:\s+[\w«»() -]+?)?\s*[:–—-]\s*(.*)$", re.IGNORECASE)
+LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-–—•·])\s*(\S.*)$")
+
+
+def _read_purpose_and_tasks(roadmap: ParsedRoadmap) -> None:
+    """«Цель: …» and «Задачи: 1. … 2. …» of the preamble, when it states them."""
+    lines = [line.strip() for line in roadmap.preamble.split("\n") if line.strip()]
+    for index, line in enumerate(lines):
+        found = PURPOSE.match(line)
+        if found and not roadmap.purpose:
+            roadmap.purpose = found.group(1).strip()
+            continue
+        found = TASKS.match(line)
+        if found and not roadmap.tasks:
+            if found.group(1).strip():
+                roadmap.tasks.append(found.group(1).strip())
+            for following in lines[index + 1 :]:
+                item = LIST_ITEM.match(following)
+                if not item:
+                    break
+                roadmap.tasks.append(item.group(1).strip())
 
 
 YEARS_SCHOOL = re.compile(r"(20\d\d)\s*[/–—-]\s*((?:20)?\d\d)\s*уч", re.IGNORECASE)

@@ -69,6 +69,8 @@ class ParsedRoadmap:
     columns: dict[str, str] = field(default_factory=dict)  # field name -> header as written
     warnings: list[str] = field(default_factory=list)  # Russian, for the user
     closing: str = ""  # free text after the table
+    purpose: str = ""  # «Цель: …» found in the preamble (the preamble keeps it too)
+    tasks: list[str] = field(default_factory=list)  # the items after «Задачи:» in the preamble
     approvals: list[ParsedApproval] = field(default_factory=list)
     source_format: str = ""  # 'text', 'docx' or 'xlsx'
 

@@ -665,3 +665,17 @@ def test_a_pdf_line_wrapped_without_cells_continues_the_last_cell_of_its_row():
     assert first.measures[0].result == "Аналитическая справка\nпо каждой школе"
     assert second.title == "Обучающий этап"
     assert second.measures[0].responsible_text == "ИМЦ, ОО\nи руководители ШМО"
+
+
+def test_purpose_and_tasks_are_read_from_the_preamble_which_keeps_them():
+    text = (
+        "Дорожная карта МБОУ СОШ № 3 на 2023-2024 учебный год\n\n"
+        "Цель: повышение объективности оценивания.\n\nЗадачи:\n1. Обеспечить наблюдение.\n"
+        "2. Провести перепроверку работ.\n\n"
+        "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n"
+    )
+    parsed = parse_roadmap_text(text)
+    assert parsed.purpose == "повышение объективности оценивания."
+    assert parsed.tasks == ["Обеспечить наблюдение.", "Провести перепроверку работ."]
+    assert parsed.preamble.startswith("Цель: повышение объективности оценивания.")
+    assert parse_seed(SPB).purpose == "" and parse_seed(SPB).tasks == []
