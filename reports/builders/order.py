@@ -37,25 +37,15 @@ def long_date(value) -> str:
 
 def roadmap_rows(roadmap) -> list[dict]:
     """Sections and measures in document order: one dict per table row."""
-    sections = list(roadmap.sections.all())
-    measures = list(roadmap.measures.all())
-    children: dict[int | None, list] = {}
-    for section in sections:
-        children.setdefault(section.parent_id, []).append(section)
-    by_section: dict[int | None, list] = {}
-    for measure in measures:
-        by_section.setdefault(measure.section_id, []).append(measure)
-    rows: list[dict] = [{"kind": "measure", "measure": m} for m in by_section.get(None, [])]
+    from roadmaps.selectors import roadmap_outline
 
-    def walk(parent_id, depth):
-        for section in sorted(children.get(parent_id, []), key=lambda s: (s.position, s.pk)):
+    rows: list[dict] = []
+    for entry in roadmap_outline(roadmap):
+        section = entry["section"]
+        if section is not None and (section.number or section.title):
             heading = " ".join(p for p in (section.number, section.title) if p)
-            if heading:
-                rows.append({"kind": "section", "title": heading, "depth": depth})
-            rows.extend({"kind": "measure", "measure": m} for m in by_section.get(section.pk, []))
-            walk(section.pk, depth + 1)
-
-    walk(None, 0)
+            rows.append({"kind": "section", "title": heading, "depth": entry["depth"]})
+        rows.extend({"kind": "measure", "measure": m} for m in entry["measures"])
     return rows
 
 
@@ -91,11 +81,9 @@ class OrderBuilder(Builder):
             roadmap_id = int(params["roadmap"])
         except (KeyError, TypeError, ValueError):
             raise DocumentParamsError(_("Укажите дорожную карту.")) from None
-        roadmap = (
-            Roadmap.objects.select_related("region", "municipality", "school")
-            .prefetch_related("sections", "measures")
-            .get_visible_or_404(user, pk=roadmap_id)
-        )
+        roadmap = Roadmap.objects.select_related(
+            "region", "municipality", "school"
+        ).get_visible_or_404(user, pk=roadmap_id)
         return Prepared(
             title=_("Приказ № %(number)s «%(title)s»")
             % {
