@@ -106,6 +106,9 @@ def roadmap_to_xlsx(parsed: ParsedRoadmap) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     row = 0
 
+    widths = {"number": 8, "text": 60, "deadline_text": 20, "responsible_text": 28}
+    total_width = sum(widths.get(attr, 30) for attr, _header in columns)
+
     def text_row(text: str, *, bold: bool = False) -> None:
         nonlocal row
         row += 1
@@ -114,6 +117,9 @@ def roadmap_to_xlsx(parsed: ParsedRoadmap) -> bytes:
         cell.font = Font(name=FONT, bold=bold, size=12)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        # Excel does not grow merged rows to their text: give them the lines they need.
+        lines = sum(1 + len(line) // max(1, int(total_width * 0.9)) for line in text.split("\n"))
+        sheet.row_dimensions[row].height = 16 * lines
 
     line = _approval_line(parsed)
     if line:
@@ -152,7 +158,6 @@ def roadmap_to_xlsx(parsed: ParsedRoadmap) -> bytes:
         row += 1
         for paragraph in _paragraphs(parsed.closing):
             text_row(paragraph)
-    widths = {"number": 8, "text": 60, "deadline_text": 20, "responsible_text": 28}
     for index, (attr, _header) in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(attr, 30)
     sheet.print_title_rows = f"{header_row}:{header_row}"

@@ -160,7 +160,18 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
         ) from exc
     blocks: list[Block] = []
     table_row = 0
-    for index, element in enumerate(document.element.body.iterchildren(), 1):
+
+    def body_elements(parent):
+        # Content controls (w:sdt) of templates wrap paragraphs and tables.
+        for child in parent.iterchildren():
+            if child.tag == qn("w:sdt"):
+                content = child.find(qn("w:sdtContent"))
+                if content is not None:
+                    yield from body_elements(content)
+            else:
+                yield child
+
+    for index, element in enumerate(body_elements(document.element.body), 1):
         if element.tag == qn("w:p"):
             text = DocxParagraph(element, document).text
             lines = [clean_line(line) for line in text.split("\n")]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 
 from roadmaps.deadlines import Schedule
 from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
@@ -679,3 +680,29 @@ def test_purpose_and_tasks_are_read_from_the_preamble_which_keeps_them():
     assert parsed.tasks == ["Обеспечить наблюдение.", "Провести перепроверку работ."]
     assert parsed.preamble.startswith("Цель: повышение объективности оценивания.")
     assert parse_seed(SPB).purpose == "" and parse_seed(SPB).tasks == []
+
+
+def test_a_table_inside_a_word_content_control_is_found():
+    from copy import deepcopy
+
+    from docx.oxml import OxmlElement
+
+    document = docx_document(_docx_with_table([["№", "Мероприятие", "Сроки", "Ответственный"],
+                                               ["1.", "Семинар", "май", "ИМЦ"]]))  # fmt: skip
+    body = document.element.body
+    table = body.find(qn("w:tbl"))
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    content.append(deepcopy(table))
+    sdt.append(content)
+    table.addprevious(sdt)
+    body.remove(table)
+    out = io.BytesIO()
+    document.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "template.docx")
+    assert [m.text for m in parsed.iter_measures()] == ["Семинар"]
+
+
+def docx_document(data: bytes):
+    import docx
+
+    return docx.Document(io.BytesIO(data))
