@@ -76,6 +76,15 @@ def _approval_line(parsed: ParsedRoadmap) -> str:
     return " ".join(parts)
 
 
+def _approval_blocks(parsed: ParsedRoadmap) -> list[str]:
+    """«Утверждено / Согласовано» blocks, one text per block, lines as written."""
+    blocks = []
+    for approval in parsed.approvals:
+        lines = [approval.label, approval.position, approval.name, approval.date_text]
+        blocks.append("\n".join(line for line in lines if line))
+    return blocks
+
+
 def _paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n\n") if p.strip()]
 
@@ -121,7 +130,9 @@ def roadmap_to_xlsx(parsed: ParsedRoadmap) -> bytes:
         lines = sum(1 + len(line) // max(1, int(total_width * 0.9)) for line in text.split("\n"))
         sheet.row_dimensions[row].height = 16 * lines
 
-    line = _approval_line(parsed)
+    for block in _approval_blocks(parsed):
+        text_row(block)
+    line = "" if parsed.approvals else _approval_line(parsed)
     if line:
         text_row(line)
     if parsed.title:
@@ -205,7 +216,11 @@ def roadmap_to_docx(parsed: ParsedRoadmap) -> bytes:
             if index < len(lines) - 1:
                 run.add_break()
 
-    line = _approval_line(parsed)
+    for block in _approval_blocks(parsed):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        text(paragraph, block)
+    line = "" if parsed.approvals else _approval_line(parsed)
     if line:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT

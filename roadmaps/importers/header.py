@@ -226,7 +226,7 @@ def _read_approvals(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> int:
         return i
     blocks: list[ParsedApproval] = []
     position: list[str] = []
-    while i < n and len(blocks) < len(labels):
+    while i < n and (len(blocks) < len(labels) or APPROVAL.match(lines.text(i))):
         text = lines.text(i)
         name = NAME.search(text)
         if name:

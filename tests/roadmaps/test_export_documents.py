@@ -29,6 +29,8 @@ def test_an_exported_seed_imports_back_to_the_same_roadmap(path, kind):
     assert again.preamble == original.preamble
     assert again.closing == original.closing
     assert (again.order.number, again.order.date) == (original.order.number, original.order.date)
+    assert again.approvals == original.approvals
+    assert again.order.signatory == (original.order.signatory if original.approvals else "")
 
 
 def nested_roadmap() -> ParsedRoadmap:
