@@ -32,6 +32,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
     path("roadmaps/", include("roadmaps.urls")),
+    path("assessments/analytics/", include("assessments.analytics_urls")),
     path("assessments/", include("assessments.urls")),
     path("documents/", include("reports.urls")),
     path("api/v1/", include(router.urls)),
