@@ -17,6 +17,7 @@ from .records import (
     ResultArrays,
     Scale,
     TaskInfo,
+    split_by,
 )
 from .suppression import DEFAULT_MINIMUM, suppress
 from .tables import (
@@ -75,6 +76,7 @@ __all__ = [
     "planned_results",
     "score_distribution",
     "side_by_side",
+    "split_by",
     "suppress",
     "task_success",
     "task_success_by_mark",

@@ -81,6 +81,7 @@ class PupilRoute:
     primary: int
     mark: int | None
     steps: list[RouteStep]
+    tasks_not_mastered: tuple[str, ...] = ()  # by the task's own band
 
     @property
     def n(self) -> int:
@@ -163,6 +164,7 @@ def deficits(
 
     pupil_points = filled @ indicator  # pupils × items
     pupil_codes = _bands(pupil_points, item_max[np.newaxis, :], item_basic[np.newaxis, :])
+    task_codes_by_pupil = _bands(filled, task_max[np.newaxis, :], task_basic[np.newaxis, :])
     pupils: list[PupilRoute] = []
     for i in range(len(arrays)):
         class_name = str(arrays.class_name[i])
@@ -204,6 +206,9 @@ def deficits(
                 primary=int(arrays.primary[i]),
                 mark=int(arrays.mark[i]) or None,
                 steps=steps,
+                tasks_not_mastered=tuple(
+                    tasks[k].number for k in np.flatnonzero(task_codes_by_pupil[i] == 0)
+                ),
             )
         )
     pupils.sort(key=lambda p: (p.class_name, p.code))

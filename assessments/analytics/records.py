@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -242,18 +243,41 @@ class ResultArrays:
             code=self.code[selector],
         )
 
-    def groups_by(self, column: str) -> Iterable[tuple[object, ResultArrays]]:
-        """(value, sub-group) for every distinct value of a column, sorted."""
+    def groups_by(self, column: str) -> list[tuple[object, ResultArrays]]:
+        """(value, sub-group) for every distinct value of a column, in natural
+        order ("4а" before "10а")."""
         values = getattr(self, column)
         if len(values) == 0:
             return []
         keys, inverse = np.unique(values.astype(str), return_inverse=True)
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
-        return [
+        groups = [
             (values[order[bounds[i]]], self.take(order[bounds[i] : bounds[i + 1]]))
             for i in range(len(keys))
         ]
+        return sorted(groups, key=lambda pair: natural_key(str(pair[0])))
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that puts "4а" before "10а" and "5.2" before "5.10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+def split_by(
+    group: Sequence[PupilResult] | ResultArrays,
+    column: str,
+    task_count: int,
+    scale: Scale | dict | None = None,
+) -> dict[str, ResultArrays]:
+    """Sub-groups by "class_name", "school_id" or "sex", keyed by the value as
+    text and sorted, e.g. the classes of a school for `side_by_side`."""
+    arrays = as_arrays(group, task_count, Scale.coerce(scale))
+    return {str(value): sub for value, sub in arrays.groups_by(column)}
 
 
 def fill_marks(mark: np.ndarray, primary: np.ndarray, scale: Scale | None) -> np.ndarray:

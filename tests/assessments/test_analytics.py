@@ -5,6 +5,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessments.analytics import (
     Band,
@@ -19,9 +21,15 @@ from assessments.analytics import (
     dynamics,
     group_tables,
     side_by_side,
+    split_by,
     suppress,
 )
-from assessments.analytics.export import side_by_side_tables, table_as_dict
+from assessments.analytics.export import (
+    deficits_tables,
+    dynamics_table,
+    side_by_side_tables,
+    table_as_dict,
+)
 
 # ВПР Russian, grade 4, 2026 (DOMAIN.md).
 RUSSIAN_4 = {2: (0, 9), 3: (10, 15), 4: (16, 20), 5: (21, 24)}
@@ -466,3 +474,77 @@ def test_json_of_the_tables_has_plain_values():
     assert Fraction(data["levels"]["Регион"]["marks"]["shares"]["4"]).limit_denominator(
         100
     ) == Fraction(71, 100)
+
+
+# --- helpers for the integrator -----------------------------------------------------------
+
+
+def test_split_by_class_gives_classes_in_natural_order():
+    group = [pupil(cls=c, code=c) for c in ("10а", "4б", "4а", "10а")]
+    classes = split_by(group, "class_name", len(TASKS), SMALL_SCALE)
+    assert list(classes) == ["4а", "4б", "10а"]
+    assert len(classes["10а"]) == 2
+
+
+def test_a_pupil_route_lists_the_tasks_the_pupil_did_not_master():
+    # A2 (0, 1, –, 0): task 1 0/1, task 2 1/2 = 50 % < 57 %, task 3.1 blank, task 4 0/2.
+    route = {p.code: p for p in deficits(FOUR, TASKS, SMALL_SCALE).pupils}["A2"]
+    assert route.tasks_not_mastered == ("1", "2", "3.1", "4")
+    # B2 (1, 0, 1, 1): only task 2 (0/2) and task 4 (1/2 = 50 % ≥ 30 % → mastered).
+    route = {p.code: p for p in deficits(FOUR, TASKS, SMALL_SCALE).pupils}["B2"]
+    assert route.tasks_not_mastered == ("2",)
+
+
+def test_deficits_and_dynamics_export_as_tables():
+    classes, routes = deficits_tables(deficits(FOUR, TASKS, SMALL_SCALE))
+    assert [row[0] for row in classes.rows] == ["4а", "4б"]
+    a2 = [row for row in routes.rows if row[1] == "A2"]
+    assert [row[2] for row in a2] == [1, 2, 3]
+    assert a2[0][3] == "Писать под диктовку тексты" and a2[0][8] == "да"
+    table = dynamics_table(dynamics({2024: _year(10), 2025: _year(20)}))
+    assert [row[0] for row in table.rows] == ["2024", "2025"]
+    assert table.rows[1][8] == pytest.approx(0.10)  # change of the share of "2"
+    assert table.rows[1][9].startswith("да")
+
+
+# --- properties ----------------------------------------------------------------------------
+
+scores_strategy = st.tuples(
+    st.one_of(st.none(), st.integers(0, 1)),
+    st.one_of(st.none(), st.integers(0, 2)),
+    st.one_of(st.none(), st.integers(0, 1)),
+    st.one_of(st.none(), st.integers(0, 2)),
+)
+pupil_strategy = st.builds(
+    lambda scores, journal, cls: pupil(scores, journal=journal, cls=cls),
+    scores_strategy,
+    st.one_of(st.none(), st.integers(2, 5)),
+    st.sampled_from(["4а", "4б"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(pupil_strategy, max_size=40), st.integers(1, 30))
+def test_shares_add_up_and_suppression_never_leaves_a_small_cell(group, minimum):
+    tables = group_tables("Школа", group, TASKS, SMALL_SCALE)
+    if tables.n:
+        assert sum(tables.marks.shares.values()) == pytest.approx(1.0)
+        assert sum(tables.marks.counts.values()) == tables.n
+        assert sum(tables.distribution.counts) == tables.n
+    a = tables.agreement
+    assert a.lowered + a.confirmed + a.raised == a.n
+    for row in tables.tasks.rows:
+        if tables.n:
+            assert 0.0 <= row.success <= 1.0 and 0.0 <= row.not_attempted <= 1.0
+
+    public = suppress(tables, minimum=minimum)
+    if tables.n < minimum:
+        assert public.marks.shares is None and public.tasks.rows is None
+        assert public.distribution.counts is None and public.agreement.big_differences == []
+    else:
+        assert public.marks.shares == tables.marks.shares
+    for group_success in public.by_mark.groups:
+        if group_success.success is not None:
+            assert group_success.n >= minimum
+    if minimum > 1:
+        assert public.agreement.big_differences == []
