@@ -143,7 +143,10 @@ def _read_csv(text: str) -> list[list]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    return [_clean_row(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [_clean_row(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise FileRejected(_("Текст не удалось прочитать как таблицу CSV: %s.") % exc) from exc
 
 
 def _clean_row(row) -> list:
