@@ -377,6 +377,15 @@ def _normalize(text: str) -> str:
         ),
         s,
     )
+    # "уч. года", "уч.г.", "уч. год" -> "учебного года"
+    s = re.sub(r"(?<![а-я])уч\.?\s*(?:г\.?|года|год)(?![а-я])\.?", " учебного года ", s)
+    # a document cited by date is not a deadline: «согласно приказу от 12.03.2020 № 26»
+    s = re.sub(
+        r"((?:приказ|распоряжени|письм|постановлени|решени)[а-я]*)[^,;]*?\sот\s+\S+(?:\s+г\.?)?"
+        r"\s*(?:№|n)\s*\S+",
+        r"\1",
+        s,
+    )
     # "2023г.", "2023 г", "2023 года", "2019-2020 гг." -> the bare year
     s = re.sub(r"(?<=\d)\s*(?:гг|г|года|год|годы|годах|году)(?![а-я])\.?", " ", s)
     return re.sub(r"\s+", " ", s).strip(" .,;:")
@@ -557,7 +566,7 @@ def _chain(points: list[_Point], period: _Period) -> bool:
 # --------------------------------------------------------------------------- markers
 
 _ON_DEMAND_RE = re.compile(
-    r"по мере (?:необходимости|потребности|поступлени)|по необходимости|при необходимости|"
+    r"по мере (?:необходимости|потребности|поступлени|получени)|по необходимости|при необходимости|"
     r"в случае необходимости|по запрос|по требовани|по заявк|по обращени|по мере выявлени"
 )
 _CONTINUOUS_RE = re.compile(
@@ -580,7 +589,7 @@ _END_OF_YEAR_RE = re.compile(r"(?:конц|окончани|итог)[а-я]* (?
 _EVENT_MARKER_RE = re.compile(
     r"график|расписани|по плану|в соответствии с план|согласно план|в сроки|сроками проведения|"
     r"в период проведения|в дни проведения|в день проведения|по срокам|после проведения|"
-    r"по итогам проведения|по факту"
+    r"по итогам проведения|по факту|после получени|в соответствии с приказ|согласно приказ"
 )
 _EVENT_NAMES = (
     (re.compile(r"(?<![а-я])впр(?![а-я])"), "ВПР"),
@@ -597,7 +606,13 @@ _FREQUENCIES = (
     (re.compile(r"ежекварт|кажд[а-я]* квартал|поквартальн|раза? в квартал"), "quarterly"),
     (re.compile(r"ежеполугод|кажд[а-я]* полугоди|раза? в полгода|раза? в полугодие|дважды в год"), "half_yearly"),
     (re.compile(r"ежемесячн|кажд[а-я]* месяц|раза? в месяц|помесячн"), "monthly"),
-    (re.compile(r"еженедельн|кажд[а-я]* недел|раза? в неделю"), "weekly"),
+    (
+        re.compile(
+            r"еженедельн|кажд[а-я]* недел|раза? в неделю|"
+            r"(?:кажд[а-я]*|по) (?:понедельник|вторник|сред|четверг|пятниц|суббот)"
+        ),
+        "weekly",
+    ),
     (re.compile(r"ежегодн|кажд[а-я]* (?:учебный |календарный )?год|раза? в год|ежегодный"), "yearly"),
 )  # fmt: skip
 _TIMES_RE = re.compile(
@@ -760,9 +775,13 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
     if result is not None:
         if result.dates and (_END_OF_SCHOOL_YEAR_RE.search(s) or _AND_SCHOOL_YEAR_RE.search(s)):
             # «по итогам I полугодия и учебного года»: both due dates
-            extra = _end_of_school_year(toks, period, make).dates
-            dates = sorted({*result.dates, *extra})
-            return replace(result, kind="dates", dates=tuple(dates), start=None, end=None)
+            extra = _end_of_school_year(toks, period, make)
+            dates = tuple(sorted({*result.dates, *extra.dates}))
+            details = dict(result.details)
+            warning = " ".join(dict.fromkeys(w for w in (result.warning, extra.warning) if w))
+            if warning:
+                details["warning"] = warning
+            return replace(result, kind="dates", dates=dates, start=None, end=None, details=details)
         return result
 
     if _END_OF_YEAR_RE.search(s):
@@ -827,16 +846,21 @@ def _no_occurrence(period: _Period) -> str:
 def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> Schedule:
     if freq == "irregular":
         return make("recurring", (), period.start, period.end, frequency=freq, warning=warning)
-    months: list[int] = []
+    months: list[int] = []  # due months; a window «сентябрь-октябрь» is due at its end
+    window: set[int] = set()  # every month named, windows filled in
     day = 0
     for i, t in enumerate(toks):
         if t.kind not in ("date", "month") or t.month in months:
             continue
         if i >= 2 and months and (toks[i - 1].kind == "dash" or toks[i - 1].text == "по"):
-            months.pop()  # «ежегодно, сентябрь-октябрь»: due at the end of the window
+            first = months.pop()
+            window.update((first - 1 + k) % 12 + 1 for k in range((t.month - first) % 12 + 1))
         months.append(t.month)
+        window.add(t.month)
         if t.kind == "date":
             day = t.day
+    if months and freq in ("half_yearly", "quarterly"):  # «2 раза в год (декабрь, май)»
+        freq = "yearly"
     m = re.search(r"(?<!\d)(\d{1,2})(?:-?(?:го|е))? числ", s)
     if m and 1 <= int(m.group(1)) <= 31:
         day = int(m.group(1))
@@ -847,6 +871,12 @@ def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> 
         months, day = [SCHOOL_YEAR_END[0]], SCHOOL_YEAR_END[1]
     shift = 1 if re.search(r"следующ[а-я]* за (?:отчетн|кварт|полугод)", s) else 0
     dates = _recurring_dates(period, freq, months=months, day=day, weekday=weekday, shift=shift)
+    excluded = bool(window) and bool(re.search(r"кроме|за исключением", s))
+    if window and freq in ("monthly", "weekly"):
+        if excluded:  # «ежемесячно, кроме июля и августа»
+            dates = [d for d in dates if d.month not in window]
+        else:  # «ежемесячно (сентябрь-май)»
+            dates = [d for d in dates if d.month in window]
     years = [t.value for t in toks if t.kind == "year"]
     if years:  # «ежемесячно в 2024 году», «ежегодно, начиная с 2020 года»
         since = re.search(r"начиная|(?<![а-я])с ", s)
@@ -858,7 +888,8 @@ def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> 
         period.start,
         period.end,
         frequency=freq,
-        months=months if freq == "yearly" else [],
+        months=months if freq == "yearly" else ([] if excluded else sorted(window)),
+        except_months=sorted(window) if excluded else [],
         day=day or None,
         weekday=weekday if freq == "weekly" else None,
         after_period_end=bool(shift),
@@ -1196,10 +1227,16 @@ def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
     else:
         start, end = date(first, 1, 1), date(last, 12, 31)
     warning = "" if period.overlaps(start, end) else _out_of_period(period)
+    if len(years) == 1 and re.match(r"(?:начиная )?с ", s):  # «с 2019 года»: from then on
+        end = max(start, period.end)
+        warning = "" if period.overlaps(start, end) else _out_of_period(period)
+        return make("continuous", (), start, end, warning=warning, explicit_year=True)
+    if len(years) == 1 and re.match(r"(?:до|не позднее|к) ", s):  # «до 2020 года»: its year end
+        start = None
     if _CONTINUOUS_RE.search(s) and not re.search(r"(?:конц|окончани)[а-я]*", s):
         return make("continuous", (), start, end, warning=warning, explicit_year=True)
     if end not in period:  # the due date itself is outside, even when the year overlaps
         warning = _out_of_period(period)
-    if re.search(r"(?:конц|окончани|итог)[а-я]*", s):
+    if start is None or re.search(r"(?:конц|окончани|итог)[а-я]*", s):
         return make("date", [end], warning=warning, explicit_year=True)
     return make("range", [end], start, end, warning=warning, explicit_year=True)
