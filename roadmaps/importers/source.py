@@ -17,7 +17,11 @@ from django.utils.translation import gettext as _
 from schools.files import FileRejected, _check_zip
 from schools.importing import ImportFailed, Problem
 
-_TAG = re.compile(r"<[^>]+>")
+# HTML tags a PDF-to-text tool leaves in cells; "<ВПР>" or "<5%" are text, not tags.
+_TAG = re.compile(
+    r"</?(?:p|br|b|i|u|strong|em|span|div|font|sup|sub|li|ul|ol|td|tr)\b[^<>]*/?>",
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 
 

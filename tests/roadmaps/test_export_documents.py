@@ -130,3 +130,28 @@ def test_the_docx_is_a4_landscape_in_times_new_roman_with_a_repeated_header_row(
     assert len(heading._tr.tc_lst) == 1 and heading._tr.tc_lst[0].grid_span == 5
     assert heading.cells[0].text == "Организационные мероприятия"
     assert document.paragraphs[1].text.startswith("План мероприятий (Дорожная карта)")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "docx"])
+def test_markup_characters_survive_and_control_characters_do_not_break_the_file(kind):
+    roadmap = ParsedRoadmap(
+        title="План <на> год & более\x0c",
+        sections=[
+            ParsedSection(
+                number="",
+                title="",
+                measures=[
+                    ParsedMeasure(
+                        number="1.",
+                        text="Анализ <ВПР> & «ОГЭ»\x0bразрыв",
+                        deadline_text="май",
+                        responsible_text="ОО",
+                    )
+                ],
+            )
+        ],
+    )
+    again = parse_roadmap_document(EXPORTERS[kind](roadmap), f"export.{kind}")
+    assert again.title == "План <на> год & более"
+    [measure] = again.iter_measures()
+    assert measure.text.replace("\x0b", "") == "Анализ <ВПР> & «ОГЭ»разрыв"
