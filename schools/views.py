@@ -6,25 +6,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from schools import selectors
+from schools.dashboard import dashboard
 from schools.forms import ApiTokenForm
-from schools.models import Role
 from schools.tokens import api_token_issue, api_token_list, api_token_revoke
 
 
 @login_required
 def home(request):
-    """The start page: what the user's roles give them, one block per membership."""
+    """The dashboard: one block per membership, showing what needs the user now."""
     memberships = list(selectors.membership_list(user=request.user))
-    roles = {m.role for m in memberships}
     return render(
         request,
         "schools/home.html",
         {
             "memberships": memberships,
-            "roles": roles,
-            "Role": Role,
-            "municipalities": selectors.municipality_list(user=request.user)[:20],
-            "school_count": selectors.school_list(user=request.user).count(),
+            "blocks": dashboard(user=request.user, memberships=memberships),
         },
     )
 

@@ -76,3 +76,59 @@ def membership(person, *, role, node):
 
 
 __all__ = ["Role", "body", "membership", "municipality", "region", "school", "user", "PASSWORD"]
+
+
+def approved_roadmap(*, municipality, by, measures, title="Дорожная карта объективности"):
+    """An approved municipal roadmap with one section, `measures` as (number, text,
+    deadline) given to every school ("ОО"), and the assignments made."""
+    from datetime import date
+
+    from roadmaps import services
+    from roadmaps.models import Roadmap
+
+    roadmap = services.roadmap_create(
+        owner=municipality,
+        title=title,
+        by=by,
+        period_start=date(2025, 9, 1),
+        period_end=date(2026, 5, 31),
+    )
+    section = services.section_create(
+        roadmap=roadmap, title="Организационные мероприятия", number="1.", by=by
+    )
+    for number, text, deadline in measures:
+        services.measure_create(
+            roadmap=roadmap,
+            section=section,
+            number=number,
+            by=by,
+            text=text,
+            deadline_text=deadline,
+            responsible_text="ОО",
+        )
+    services.roadmap_approve(roadmap=roadmap, by=by, order_number="12", order_date=date(2025, 9, 1))
+    services.assignments_create(roadmap=roadmap, by=by)
+    return Roadmap.objects.get(pk=roadmap.pk)
+
+
+def report_progress(*, roadmap, number, school, by, status="done", when=None):
+    """A report for the first quarter of the school year on one measure of `roadmap`."""
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    from roadmaps import services
+    from roadmaps.models import Assignment
+
+    assignment = Assignment.objects.get(
+        measure__roadmap=roadmap, measure__number=number, school=school
+    )
+    return services.progress_report_submit(
+        assignment=assignment,
+        period_start=date(2025, 9, 1),
+        period_end=date(2025, 11, 30),
+        status=status,
+        by=by,
+        comment="Проведено",
+        now=when or timezone.make_aware(datetime(2025, 10, 20, 12)),
+    )
