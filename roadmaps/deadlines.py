@@ -70,9 +70,8 @@ class Schedule:
     dates: tuple[date, ...] = ()
     start: date | None = None  # for ranges and continuous schedules
     end: date | None = None
-    event: str = (
-        ""  # for kind "event": the assessment named (ВПР, ОГЭ, ЕГЭ, НИКО, РДР, ГИА…), or ""
-    )
+    # for kind "event": the assessment named (ВПР, ОГЭ, ЕГЭ, НИКО, РДР, ГИА…), or ""
+    event: str = ""
     details: dict = field(default_factory=dict, hash=False)
 
     @property
@@ -102,7 +101,7 @@ class Schedule:
         if self.event:
             data["event"] = self.event
         if self.details:
-            data["details"] = self.details
+            data["details"] = dict(self.details)
         return data
 
     @classmethod
@@ -149,6 +148,36 @@ def last_due(schedule: Schedule, on: date) -> date | None:
     """The last due date strictly before `on`, or None."""
     past = [d for d in occurrences(schedule) if d < on]
     return past[-1] if past else None
+
+
+def due_between(schedule: Schedule, first: date, last: date) -> list[date]:
+    """The due dates inside [first, last] (a reporting period, a week of reminders)."""
+    return [d for d in occurrences(schedule) if first <= d <= last]
+
+
+def active_between(schedule: Schedule, first: date, last: date) -> bool:
+    """Whether the measure has something to do in [first, last]: a due date there,
+    or a continuous/assessment/range window overlapping it. On-demand and
+    unparsed measures are never active by the calendar alone."""
+    if due_between(schedule, first, last):
+        return True
+    if schedule.kind in ("continuous", "event", "range", "month", "month_range"):
+        start, end = schedule.start, schedule.end
+        if start is not None and end is not None:
+            return start <= last and end >= first
+    return False
+
+
+def final_due(schedule: Schedule) -> date | None:
+    """The date by which the whole measure is due, for "done on time" figures:
+    the last due date, else the end of a continuous or assessment-tied window;
+    None for on-demand and unparsed deadlines."""
+    dates = occurrences(schedule)
+    if dates:
+        return dates[-1]
+    if schedule.kind in ("continuous", "event"):
+        return schedule.end
+    return None
 
 
 def status_on(
@@ -324,7 +353,11 @@ class _Period:
         self.start = start
         self.end = end
         # School-year periods ("2023/24") count years from September to May.
-        self.school = not (end.month == 12 and end.day == 31) and 5 <= end.month <= 8
+        self.school = (
+            not (end.month == 12 and end.day == 31)
+            and 5 <= end.month <= 8
+            and not (start.month == 1 and start.day == 1)
+        )
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end

@@ -18,7 +18,10 @@ from roadmaps.deadlines import (
     KINDS,
     STATUSES,
     Schedule,
+    active_between,
     describe,
+    due_between,
+    final_due,
     last_due,
     next_due,
     occurrences,
@@ -647,6 +650,39 @@ def test_next_and_last_due():
     assert last_due(schedule, date(2023, 10, 1)) == date(2023, 9, 30)
     assert last_due(schedule, date(2023, 9, 1)) is None
     assert occurrences(schedule) == [date(2023, 9, 30), date(2024, 1, 31), date(2024, 5, 31)]
+
+
+def test_due_dates_inside_a_reporting_quarter():
+    schedule = _parse("ежемесячно")
+    assert due_between(schedule, date(2024, 1, 1), date(2024, 3, 31)) == [
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+    ]
+
+
+def test_what_is_active_in_a_reporting_quarter():
+    q3 = (date(2024, 1, 1), date(2024, 3, 31))
+    assert active_between(_parse("В течение года"), *q3)
+    assert active_between(_parse("по графику проведения ВПР"), *q3)
+    assert active_between(_parse("I, III четверть"), *q3)
+    assert not active_between(_parse("I четверть"), *q3)
+    assert not active_between(_parse("по запросу"), *q3)
+    assert not active_between(_parse("как получится"), *q3)
+
+
+def test_final_due_is_the_last_date_or_the_end_of_the_window():
+    assert final_due(_parse("сентябрь, январь, май")) == date(2024, 5, 31)
+    assert final_due(_parse("В течение года")) == SY[1]
+    assert final_due(_parse("по графику проведения ВПР")) == SY[1]
+    assert final_due(_parse("по запросу")) is None
+
+
+def test_a_half_year_period_from_january_counts_calendar_years():
+    schedule = parse_deadline(
+        "ежегодно", period_start=date(2023, 1, 1), period_end=date(2023, 6, 30)
+    )
+    assert schedule.dates == (date(2023, 6, 30),)
 
 
 def test_every_status_is_a_known_one():
