@@ -547,3 +547,70 @@ def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
             }
         )
     return rows
+
+
+def roadmap_as_parsed(roadmap: Roadmap):
+    """The roadmap as the document parser would have found it: what the exporters take."""
+    from roadmaps.importers.parsed import (
+        ParsedApproval,
+        ParsedMeasure,
+        ParsedOrder,
+        ParsedRoadmap,
+        ParsedSection,
+    )
+
+    sections = list(roadmap.sections.order_by("position", "pk"))
+    by_section = defaultdict(list)
+    for m in roadmap.measures.order_by("position", "pk"):
+        by_section[m.section_id].append(
+            ParsedMeasure(
+                number=m.number,
+                text=m.text,
+                participants=m.participants,
+                deadline_text=m.deadline_text,
+                responsible_text=m.responsible_text,
+                result=m.result,
+                document=m.document_text,
+                extra=dict(m.extra or {}),
+            )
+        )
+    nodes = {
+        s.pk: ParsedSection(number=s.number, title=s.title, measures=by_section.get(s.pk, []))
+        for s in sections
+    }
+    top = []
+    if by_section.get(None):
+        top.append(ParsedSection(number="", title="", measures=by_section[None]))
+    for s in sections:
+        if s.parent_id and s.parent_id in nodes:
+            nodes[s.parent_id].sections.append(nodes[s.pk])
+        else:
+            top.append(nodes[s.pk])
+    approvals = []
+    for item in roadmap.approvals or []:
+        if isinstance(item, dict) and "label" in item:
+            approvals.append(
+                ParsedApproval(
+                    **{k: item.get(k, "") for k in ("label", "position", "name", "date_text")}
+                )
+            )
+    return ParsedRoadmap(
+        title=roadmap.title,
+        period_start=roadmap.period_start,
+        period_end=roadmap.period_end,
+        preamble=roadmap.preamble,
+        order=ParsedOrder(
+            number=roadmap.order_number,
+            date=roadmap.order_date,
+            place=roadmap.order_place,
+            title=roadmap.order_title,
+            signatory=roadmap.order_signatory,
+            signatory_position=roadmap.order_signatory_position,
+            body=roadmap.order_body,
+            preamble=roadmap.order_preamble,
+            items=list(roadmap.order_items or []),
+        ),
+        sections=top,
+        closing=roadmap.closing,
+        approvals=approvals,
+    )

@@ -1,0 +1,823 @@
+"""Roadmap pages: thin views over roadmaps.selectors (reads) and roadmaps.services (writes).
+
+Every object comes through the scoping rule, so out of scope is a 404; a
+permission the user lacks on a reachable object is a 403.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from roadmaps import forms, selectors, services
+from roadmaps.models import Measure, ProgressReport, Roadmap
+from schools.files import FileRejected, read_bytes
+from schools.importing import ImportFailed
+from schools.models import School
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _require(request, permission, obj):
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied(_("Недостаточно прав для этого действия."))
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _done(request, url, message=None, error=None, **payload):
+    """Answer a POST: JSON for the page's script, a redirect with a message otherwise."""
+    if _wants_json(request):
+        status = 400 if error else 200
+        return JsonResponse(
+            {"ok": not error, "message": error or message or "", **payload}, status=status
+        )
+    if error:
+        messages.error(request, error)
+    elif message:
+        messages.success(request, message)
+    return redirect(url)
+
+
+# --------------------------------------------------------------------------- roadmaps
+
+
+@login_required
+def roadmap_list(request):
+    filters = {k: request.GET.get(k, "").strip() for k in ("status", "level", "q")}
+    roadmaps = selectors.roadmap_list(
+        user=request.user, status=filters["status"], level=filters["level"], search=filters["q"]
+    )
+    return render(
+        request,
+        "roadmaps/roadmap_list.html",
+        {
+            "roadmaps": roadmaps,
+            "filters": filters,
+            "Status": Roadmap.Status,
+            "can_create": request.user.has_perm("roadmaps.edit_roadmap"),
+        },
+    )
+
+
+@login_required
+def roadmap_create(request):
+    form = forms.RoadmapCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        owner, title = data.pop("owner"), data.pop("title")
+        data.pop("version", None)
+        try:
+            roadmap = services.roadmap_create(owner=owner, title=title, by=request.user, **data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("Дорожная карта создана. Добавьте разделы и мероприятия."))
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(request, "roadmaps/form.html", {"form": form, "title": _("Новая дорожная карта")})
+
+
+@login_required
+def roadmap_detail(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    user = request.user
+    execution = None
+    if roadmap.status != Roadmap.Status.DRAFT:
+        execution = selectors.roadmap_execution(roadmap=roadmap, user=user)
+    cascade = None
+    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
+        cascade = selectors.cascade_status(roadmap=roadmap, user=user)
+    can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
+    outline = selectors.roadmap_outline(roadmap)
+    states = (execution or {}).get("measure_states", {})
+    for block in outline:
+        for measure in block["measures"]:
+            measure.exec_state = states.get(measure.pk, "")
+    return render(
+        request,
+        "roadmaps/roadmap_detail.html",
+        {
+            "roadmap": roadmap,
+            "outline": outline,
+            "execution": execution,
+            "measure_states": (execution or {}).get("measure_states", {}),
+            "cascade": cascade,
+            "revisions": selectors.revision_list(roadmap=roadmap),
+            "school_roadmaps": roadmap.school_roadmaps.visible_to(user).select_related("school"),
+            "can_edit": can_edit,
+            "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
+            "can_review": user.has_perm("roadmaps.review_report", roadmap),
+            "pending": selectors.review_queue(user=user, roadmap=roadmap).count(),
+            "Status": Roadmap.Status,
+            "approve_form": forms.ApproveForm(
+                initial={
+                    "order_number": roadmap.order_number,
+                    "order_date": roadmap.order_date,
+                    "order_place": roadmap.order_place,
+                    "order_signatory": roadmap.order_signatory,
+                    "order_signatory_position": roadmap.order_signatory_position,
+                    "order_body": roadmap.order_body,
+                    "order_items": "\n".join(roadmap.order_items or []),
+                }
+            ),
+            "revise_form": forms.ReviseForm(),
+            "cascade_form": forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due}),
+        },
+    )
+
+
+@login_required
+def roadmap_edit(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    form = forms.RoadmapForm(
+        request.POST or None, instance=roadmap, initial={"version": roadmap.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            # The form has written the values onto the instance; the service reloads it.
+            services.roadmap_update(
+                roadmap=Roadmap.objects.get(pk=roadmap.pk), by=request.user, version=version, **data
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Изменения сохранены."))
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(
+        request,
+        "roadmaps/form.html",
+        {"form": form, "title": _("Дорожная карта: основные сведения"), "roadmap": roadmap},
+    )
+
+
+@login_required
+@require_POST
+def roadmap_approve(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.approve_roadmap", roadmap)
+    form = forms.ApproveForm(request.POST)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
+    if not form.is_valid():
+        return _done(
+            request,
+            url,
+            error=_("Приказ об утверждении: ")
+            + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+    try:
+        services.roadmap_approve(roadmap=roadmap, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, _("Дорожная карта утверждена; поручения школам и органам созданы."))
+
+
+def _transition(request, roadmap_pk, service, message):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.approve_roadmap", roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
+    try:
+        service(roadmap=roadmap, by=request.user)
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, message)
+
+
+@login_required
+@require_POST
+def roadmap_in_force(request, roadmap_pk):
+    return _transition(
+        request, roadmap_pk, services.roadmap_put_in_force, _("Дорожная карта введена в действие.")
+    )
+
+
+@login_required
+@require_POST
+def roadmap_close(request, roadmap_pk):
+    return _transition(request, roadmap_pk, services.roadmap_close, _("Дорожная карта закрыта."))
+
+
+@login_required
+@require_POST
+def roadmap_revise(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.approve_roadmap", roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
+    form = forms.ReviseForm(request.POST)
+    if not form.is_valid():
+        return _done(request, url, error=_("Укажите основание корректировки."))
+    try:
+        revision = services.roadmap_revise(
+            roadmap=roadmap, reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, _("Зафиксирована редакция %d.") % revision.number)
+
+
+@login_required
+@require_POST
+def roadmap_cascade(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.approve_roadmap", roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
+    form = forms.CascadeForm(request.POST)
+    if not form.is_valid():
+        return _done(request, url, error=_("Укажите срок принятия школьных дорожных карт."))
+    try:
+        services.roadmap_cascade(roadmap=roadmap, due=form.cleaned_data["due"], by=request.user)
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(
+        request,
+        url,
+        _("Школы обязаны принять свои дорожные карты до %s.")
+        % form.cleaned_data["due"].strftime("%d.%m.%Y"),
+    )
+
+
+@login_required
+@require_POST
+def roadmap_start_school(request, roadmap_pk, school_pk):
+    """Start a school's roadmap from the municipal one: by the municipality for a
+    school, or by the school itself (its deputy reaches the school, and the
+    municipal roadmap is the one that requires it)."""
+    school = School.objects.select_related("municipality").get_visible_or_404(
+        request.user, pk=school_pk
+    )
+    municipal = (
+        Roadmap.objects.filter(pk=roadmap_pk, municipality=school.municipality, school__isnull=True)
+        .exclude(status=Roadmap.Status.DRAFT)
+        .first()
+    )
+    if municipal is None:
+        raise Http404
+    try:
+        roadmap = services.school_roadmap_start_from(
+            municipal=municipal, school=school, by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("roadmaps:assignment-list")
+    messages.success(
+        request,
+        _(
+            "Проект школьной дорожной карты создан из муниципальной; отредактируйте его и утвердите."
+        ),
+    )
+    return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+
+
+@login_required
+def roadmap_history(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    changes = selectors.change_list(user=request.user, roadmap=roadmap)[:300]
+    return render(
+        request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
+    )
+
+
+@login_required
+def revision_detail(request, roadmap_pk, revision_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    revision = selectors.revision_get(user=request.user, pk=revision_pk)
+    if revision.roadmap_id != roadmap.pk:
+        raise Http404
+    other = request.GET.get("compare", "")
+    if other == "current":
+        base, against, against_label = (
+            revision.snapshot,
+            services.roadmap_snapshot(roadmap),
+            _("текущее состояние"),
+        )
+        diff = services.revision_diff(base, against)
+    else:
+        previous = roadmap.revisions.filter(number__lt=revision.number).order_by("-number").first()
+        against_label = str(previous) if previous else ""
+        diff = services.revision_diff(previous, revision) if previous else None
+    sections = {s["id"]: s for s in revision.snapshot.get("sections", [])}
+    return render(
+        request,
+        "roadmaps/revision_detail.html",
+        {
+            "roadmap": roadmap,
+            "revision": revision,
+            "measures": [
+                dict(
+                    m,
+                    section_title=" ".join(
+                        p
+                        for p in (
+                            sections.get(m["section"], {}).get("number", ""),
+                            sections.get(m["section"], {}).get("title", ""),
+                        )
+                        if p
+                    ),
+                )
+                for m in revision.snapshot.get("measures", [])
+            ],
+            "diff": diff,
+            "against_label": against_label,
+            "compare_current": other == "current",
+            "revisions": selectors.revision_list(roadmap=roadmap),
+        },
+    )
+
+
+@login_required
+def roadmap_export(request, roadmap_pk, fmt):
+    from roadmaps import exporters
+
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    parsed = selectors.roadmap_as_parsed(roadmap)
+    if fmt == "xlsx":
+        content = exporters.roadmap_to_xlsx(parsed)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "docx":
+        content = exporters.roadmap_to_docx(parsed)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    name = f"roadmap-{roadmap.pk}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --------------------------------------------------------------------------- sections and measures
+
+
+@login_required
+def section_create(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    form = forms.SectionForm(request.POST or None, roadmap=roadmap)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_create(
+                roadmap=roadmap,
+                parent=form.cleaned_data["parent"],
+                number=form.cleaned_data["number"],
+                title=form.cleaned_data["title"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(
+        request,
+        "roadmaps/form.html",
+        {"form": form, "title": _("Новый раздел"), "roadmap": roadmap},
+    )
+
+
+@login_required
+def section_edit(request, section_pk):
+    section = selectors.section_get(user=request.user, pk=section_pk)
+    roadmap = section.roadmap
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    form = forms.SectionForm(request.POST or None, instance=section, roadmap=roadmap)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_update(
+                section=selectors.section_get(user=request.user, pk=section_pk),
+                number=form.cleaned_data["number"],
+                title=form.cleaned_data["title"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(
+        request, "roadmaps/form.html", {"form": form, "title": _("Раздел"), "roadmap": roadmap}
+    )
+
+
+@login_required
+@require_POST
+def section_move(request, section_pk):
+    section = selectors.section_get(user=request.user, pk=section_pk)
+    _require(request, "roadmaps.edit_roadmap", section.roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
+    try:
+        moved = services.section_move(
+            section=section, direction=request.POST.get("direction", "up"), by=request.user
+        )
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, moved=moved)
+
+
+@login_required
+@require_POST
+def section_delete(request, section_pk):
+    section = selectors.section_get(user=request.user, pk=section_pk)
+    _require(request, "roadmaps.edit_roadmap", section.roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
+    try:
+        services.section_delete(section=section, by=request.user)
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, _("Раздел удалён."))
+
+
+@login_required
+def measure_create(request, roadmap_pk):
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    initial = {}
+    if request.GET.get("section", "").isdigit():
+        initial["section"] = int(request.GET["section"])
+    form = forms.MeasureForm(request.POST or None, roadmap=roadmap, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        if not data.get("document_kind"):
+            data.pop("document_kind")
+        try:
+            services.measure_create(roadmap=roadmap, by=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Мероприятие добавлено."))
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(
+        request,
+        "roadmaps/measure_form.html",
+        {"form": form, "title": _("Новое мероприятие"), "roadmap": roadmap},
+    )
+
+
+@login_required
+def measure_edit(request, measure_pk):
+    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    roadmap = measure.roadmap
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    form = forms.MeasureForm(
+        request.POST or None,
+        instance=measure,
+        roadmap=roadmap,
+        initial={"version": measure.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        if not data.get("document_kind"):
+            data.pop("document_kind")
+        try:
+            updated = services.measure_update(
+                measure=Measure.objects.get(pk=measure.pk), by=request.user, version=version, **data
+            )
+        except ValidationError as exc:
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "message": _errors(exc)}, status=409)
+            form.add_error(None, _errors(exc))
+        else:
+            if _wants_json(request):
+                return JsonResponse(
+                    {
+                        "ok": True,
+                        "version": updated.version,
+                        "deadline_kind": updated.get_deadline_kind_display(),
+                    }
+                )
+            messages.success(request, _("Мероприятие сохранено."))
+            return redirect(
+                reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
+                + f"#measure-{measure.pk}"
+            )
+    return render(
+        request,
+        "roadmaps/measure_form.html",
+        {
+            "form": form,
+            "title": _("Мероприятие %s") % measure.number,
+            "roadmap": roadmap,
+            "measure": measure,
+        },
+    )
+
+
+@login_required
+@require_POST
+def measure_move(request, measure_pk):
+    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    _require(request, "roadmaps.edit_roadmap", measure.roadmap)
+    url = (
+        reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": measure.roadmap_id})
+        + f"#measure-{measure.pk}"
+    )
+    try:
+        moved = services.measure_move(
+            measure=measure, direction=request.POST.get("direction", "up"), by=request.user
+        )
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, moved=moved)
+
+
+@login_required
+@require_POST
+def measure_delete(request, measure_pk):
+    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    _require(request, "roadmaps.edit_roadmap", measure.roadmap)
+    url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": measure.roadmap_id})
+    try:
+        services.measure_delete(measure=measure, by=request.user)
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, url, _("Мероприятие удалено."))
+
+
+@login_required
+def deadline_preview(request, roadmap_pk):
+    """How a deadline as typed will be read, for the measure form's live preview."""
+    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    text = request.GET.get("text", "")[:500]
+    schedule = services.deadline_schedule(text, roadmap=roadmap)
+    kind = schedule["deadline_kind"]
+    labels = dict(Measure._meta.get_field("deadline_kind").choices)
+    return JsonResponse(
+        {
+            "text": text,
+            "kind": kind,
+            "kind_display": str(labels.get(kind, kind)),
+            "dates": schedule["deadline_dates"],
+            "dates_display": [
+                date.fromisoformat(d).strftime("%d.%m.%Y") for d in schedule["deadline_dates"][:12]
+            ],
+            "event": schedule["deadline_event"],
+            "parsed": kind != "unparsed",
+        }
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _import_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / "roadmap-imports"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@login_required
+def roadmap_import(request):
+    """Upload → preview with warnings → confirm. The upload waits in a temp file
+    named by a random token kept in the session."""
+    from roadmaps.importers import parse_roadmap_document
+
+    form = forms.ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    preview = None
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get("roadmap_import") or {}
+        token = pending.get("token", "")
+        owner = forms.owner_from_choice(pending.get("owner", ""), request.user)
+        path = _import_dir() / f"{token}.bin"
+        if not token or request.POST.get("token") != token or owner is None or not path.exists():
+            messages.error(request, _("Загрузка устарела: выберите файл ещё раз."))
+            return redirect("roadmaps:roadmap-import")
+        try:
+            parsed = parse_roadmap_document(path.read_bytes(), pending["filename"])
+            result = services.roadmap_import(parsed, owner=owner, by=request.user)
+        except ImportFailed as failed:
+            messages.error(request, "; ".join(str(p) for p in failed.problems))
+            return redirect("roadmaps:roadmap-import")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+            return redirect("roadmaps:roadmap-import")
+        finally:
+            path.unlink(missing_ok=True)
+            request.session.pop("roadmap_import", None)
+        messages.success(
+            request,
+            _(
+                "Импортировано: разделов %(s)d, мероприятий %(m)d. Дорожная карта сохранена как проект."
+            )
+            % {"s": result.sections, "m": result.measures},
+        )
+        return redirect("roadmaps:roadmap-detail", roadmap_pk=result.roadmap.pk)
+    if request.method == "POST" and form.is_valid():
+        owner = form.cleaned_data["owner"]
+        try:
+            data, filename = read_bytes(form.cleaned_data["file"])
+            parsed = parse_roadmap_document(data, filename)
+            result = services.roadmap_import(parsed, owner=owner, by=request.user, dry_run=True)
+        except FileRejected as exc:
+            form.add_error("file", str(exc))
+        except ImportFailed as failed:
+            form.add_error("file", "; ".join(p.message for p in failed.problems))
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+        else:
+            token = uuid.uuid4().hex
+            (_import_dir() / f"{token}.bin").write_bytes(data)
+            request.session["roadmap_import"] = {
+                "token": token,
+                "filename": filename,
+                "owner": request.POST.get("owner"),
+            }
+            preview = {
+                "token": token,
+                "filename": filename,
+                "owner": owner,
+                "parsed": parsed,
+                "json": services.parsed_roadmap_json(parsed, owner=owner),
+                "result": result,
+            }
+    return render(request, "roadmaps/roadmap_import.html", {"form": form, "preview": preview})
+
+
+# --------------------------------------------------------------------------- assignments and reports
+
+
+@login_required
+def assignment_list(request):
+    """«Мои мероприятия»: assignments of the user's schools by due date."""
+    today = timezone.localdate()
+    rows = selectors.my_assignments(user=request.user, today=today)
+    # Municipal roadmaps that require this school to adopt its own, not yet started.
+    required = {}
+    for row in rows:
+        roadmap = row["assignment"].measure.roadmap
+        school = row["assignment"].school
+        if roadmap.requires_school_roadmaps and roadmap.level == "municipality":
+            required[(roadmap.pk, school.pk)] = (roadmap, school)
+    started = set(
+        Roadmap.objects.visible_to(request.user)
+        .filter(parent_id__in=[k[0] for k in required])
+        .values_list("parent_id", "school_id")
+    )
+    to_start = [v for k, v in required.items() if k not in started]
+    return render(
+        request,
+        "roadmaps/assignment_list.html",
+        {"rows": rows, "today": today, "to_start": to_start},
+    )
+
+
+@login_required
+def report_create(request, assignment_pk):
+    assignment = selectors.assignment_get(user=request.user, pk=assignment_pk)
+    _require(request, "roadmaps.report_progress", assignment)
+    roadmap = assignment.measure.roadmap
+    periods = selectors.reporting_periods(roadmap)
+    current = selectors.period_containing(roadmap, timezone.localdate())
+    form = forms.ProgressReportForm(
+        request.POST or None,
+        request.FILES or None,
+        periods=periods,
+        initial={
+            "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
+            "evidence_kind": assignment.measure.document_kind or "other",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["period"]
+        try:
+            report = services.progress_report_submit(
+                assignment=assignment,
+                period_start=start,
+                period_end=end,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                actual_value=form.cleaned_data["actual_value"],
+                files=form.cleaned_data["files"],
+                evidence_kind=form.cleaned_data["evidence_kind"] or None,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Отчёт отправлен на проверку."))
+            return redirect("roadmaps:report-detail", progress_report_pk=report.pk)
+    reports = assignment.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
+        "evidence"
+    )
+    return render(
+        request,
+        "roadmaps/report_form.html",
+        {"form": form, "assignment": assignment, "measure": assignment.measure, "reports": reports},
+    )
+
+
+@login_required
+def report_detail(request, progress_report_pk):
+    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    return render(
+        request,
+        "roadmaps/report_detail.html",
+        {
+            "report": report,
+            "assignment": report.assignment,
+            "measure": report.assignment.measure,
+            "changes": selectors.report_changes(report),
+            "can_review": request.user.has_perm("roadmaps.review_report", report)
+            and report.is_current
+            and report.review_state == ProgressReport.Review.SUBMITTED,
+            "can_report": request.user.has_perm("roadmaps.report_progress", report.assignment),
+            "return_form": forms.ReturnForm(),
+        },
+    )
+
+
+@login_required
+def report_queue(request):
+    return render(
+        request,
+        "roadmaps/report_queue.html",
+        {"reports": selectors.review_queue(user=request.user)[:200]},
+    )
+
+
+@login_required
+@require_POST
+def report_accept(request, progress_report_pk):
+    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    _require(request, "roadmaps.review_report", report)
+    try:
+        services.progress_report_accept(report=report, by=request.user)
+    except ValidationError as exc:
+        return _done(
+            request,
+            reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk}),
+            error=_errors(exc),
+        )
+    return _done(request, reverse("roadmaps:report-queue"), _("Отчёт принят."))
+
+
+@login_required
+@require_POST
+def report_return(request, progress_report_pk):
+    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    _require(request, "roadmaps.review_report", report)
+    url = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk})
+    try:
+        services.progress_report_return(
+            report=report, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, reverse("roadmaps:report-queue"), _("Отчёт возвращён школе."))
+
+
+@login_required
+def evidence_download(request, evidence_pk):
+    evidence = selectors.evidence_get(user=request.user, pk=evidence_pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def proof_pack(request, school_pk):
+    """A school's proof pack for a period (the current school year by default)."""
+    school = School.objects.get_visible_or_404(request.user, pk=school_pk)
+    today = timezone.localdate()
+    first = today.year if today.month >= 9 else today.year - 1
+    form = forms.ProofPackForm(
+        request.GET or {"start": date(first, 9, 1), "end": date(first + 1, 8, 31)}
+    )
+    if not form.is_valid():
+        return HttpResponse(
+            _("Укажите период: даты «с» и «по»."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    content = services.proof_pack_build(
+        school=school, period_start=start, period_end=end, user=request.user
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    name = f"proof-pack-{school.code}-{start:%Y%m%d}-{end:%Y%m%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,332 @@
+"""The roadmap pages as each role uses them: an official writes and approves, a
+school deputy reports with a file, the official accepts and the figures move."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from roadmaps.models import Assignment, Measure, ProgressReport, Roadmap
+from tests.roadmaps.world import PDF
+
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
+
+
+def url(name, **kwargs):
+    return reverse(f"roadmaps:{name}", kwargs=kwargs)
+
+
+@pytest.fixture
+def roadmap_a(world):
+    return world.extra["roadmap_roadmap_a"]
+
+
+def test_anonymous_users_are_sent_to_login(client, roadmap_a):
+    response = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_list_shows_own_roadmaps_only(client, world):
+    client.force_login(world.dan)
+    body = client.get(url("roadmap-list")).content.decode()
+    assert "Дорожная карта Бетаград" in body and "Альфаград" not in body
+
+
+def test_an_official_writes_and_approves_a_roadmap_in_the_browser(client, world):
+    client.force_login(world.bob)
+    response = client.post(
+        url("roadmap-create"),
+        {
+            "owner": f"m:{world.muni_a.pk}",
+            "title": "План по объективности ВПР",
+            "period_start": "2025-09-01",
+            "period_end": "2026-08-31",
+            "reporting_period": "quarter",
+        },
+    )
+    roadmap = Roadmap.objects.get(title="План по объективности ВПР")
+    assert response.status_code == 302 and roadmap.municipality == world.muni_a
+    client.post(
+        url("section-create", roadmap_pk=roadmap.pk), {"number": "1.", "title": "Организация"}
+    )
+    section = roadmap.sections.get()
+    client.post(
+        url("measure-create", roadmap_pk=roadmap.pk),
+        {
+            "section": section.pk,
+            "number": "1.1.",
+            "text": "Анализ результатов ВПР",
+            "deadline_text": "В течение года",
+            "responsible_text": "ОО",
+            "document_text": "Аналитическая справка",
+            "requires_evidence": "on",
+        },
+    )
+    measure = roadmap.measures.get()
+    assert measure.for_all_schools and measure.document_kind == "certificate"
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap.pk)).content.decode()
+    assert "Анализ результатов ВПР" in page and "В течение года" in page
+    response = client.post(
+        url("roadmap-approve", roadmap_pk=roadmap.pk),
+        {"order_number": "15", "order_date": "2025-09-10", "order_items": "Утвердить\nКонтроль"},
+    )
+    roadmap.refresh_from_db()
+    assert roadmap.status == Roadmap.Status.APPROVED
+    assert roadmap.order_items == ["Утвердить", "Контроль"]
+    assert Assignment.objects.filter(measure=measure).count() == 2
+
+
+def test_a_viewer_cannot_edit_and_a_deputy_does_not_see_the_municipal_roadmap(
+    client, world, roadmap_a
+):
+    client.force_login(world.victor)
+    assert client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).status_code == 200
+    assert client.get(url("roadmap-edit", roadmap_pk=roadmap_a.pk)).status_code == 403
+    assert client.post(url("roadmap-close", roadmap_pk=roadmap_a.pk)).status_code == 403
+    client.force_login(world.carol)
+    assert client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).status_code == 404
+
+
+def test_a_stale_measure_save_in_the_browser_is_refused(client, world):
+    client.force_login(world.bob)
+    measure = world.extra["roadmap_measure_a"]
+    form = {
+        "section": measure.section_id,
+        "number": measure.number,
+        "text": "Правка первая",
+        "deadline_text": measure.deadline_text,
+        "responsible_text": "ОО",
+        "version": measure.version,
+    }
+    assert client.post(url("measure-edit", measure_pk=measure.pk), form).status_code == 302
+    response = client.post(
+        url("measure-edit", measure_pk=measure.pk), dict(form, text="Правка вторая")
+    )
+    assert response.status_code == 200
+    assert "Мероприятие уже изменил(а) bob" in response.content.decode()
+    assert Measure.objects.get(pk=measure.pk).text == "Правка первая"
+
+
+def test_the_deadline_preview_answers_json(client, world, roadmap_a):
+    client.force_login(world.bob)
+    data = client.get(
+        url("measure-deadline-preview", roadmap_pk=roadmap_a.pk), {"text": "абракадабра"}
+    ).json()
+    assert data == {
+        "text": "абракадабра",
+        "kind": "unparsed",
+        "kind_display": "не распознан",
+        "dates": [],
+        "dates_display": [],
+        "event": "",
+        "parsed": False,
+    }
+
+
+def test_a_deputy_reports_with_a_file_bob_accepts_and_the_figures_change(client, world, roadmap_a):
+    measure = world.extra["roadmap_measure_a"]
+    # School A2 has not reported yet; Carol's deputy colleague is absent, so Bob
+    # looks at A1: the world's report waits for review.
+    client.force_login(world.carol)
+    my = client.get(url("assignment-list")).content.decode()
+    assert "Анализ результатов ВПР (Альфа)" in my
+    assignment = Assignment.objects.get(measure=measure, school=world.school_a1)
+    first = world.extra["roadmap_report_a"]
+    client.force_login(world.bob)
+    response = client.post(
+        url("report-return", progress_report_pk=first.pk), {"reason": "Нет подписи директора"}
+    )
+    assert response.status_code == 302
+    client.force_login(world.carol)
+    assert "Нет подписи директора" in client.get(url("assignment-list")).content.decode()
+    response = client.post(
+        url("report-create", assignment_pk=assignment.pk),
+        {
+            "period": "2025-09-01:2025-09-30",
+            "status": "done",
+            "comment": "Справка подписана",
+            "evidence_kind": "certificate",
+            "files": [
+                SimpleUploadedFile("Справка с подписью.pdf", PDF, content_type="application/pdf")
+            ],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    report = ProgressReport.objects.get(
+        assignment=assignment, is_current=True, period_start="2025-09-01"
+    )
+    # The returned report's file stays with the re-submission beside the new one.
+    assert sorted(report.evidence.values_list("original_name", flat=True)) == [
+        "Справка с подписью.pdf",
+        "справка-Альфа.pdf",
+    ]
+    assert report.previous == first
+    detail = client.get(response["Location"]).content.decode()
+    assert "Справка с подписью.pdf" in detail
+
+    client.force_login(world.bob)
+    queue = client.get(url("report-queue")).content.decode()
+    assert "Анализ результатов ВПР (Альфа)" in queue
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "0.0%" in page or "0,0%" in page
+    assert client.post(url("report-accept", progress_report_pk=report.pk)).status_code == 302
+    report.refresh_from_db()
+    assert report.review_state == "accepted"
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "50.0%" in page or "50,0%" in page  # one of two schools done: half the assignments
+
+
+def test_a_report_form_with_a_bad_file_says_why_and_saves_nothing(client, world):
+    assignment = Assignment.objects.get(
+        measure=world.extra["roadmap_measure_a"], school=world.school_a1
+    )
+    client.force_login(world.carol)
+    before = ProgressReport.objects.count()
+    response = client.post(
+        url("report-create", assignment_pk=assignment.pk),
+        {
+            "period": "2025-10-01:2025-12-31",
+            "status": "in_progress",
+            "files": [SimpleUploadedFile("script.pdf", b"#!/bin/sh\nrm -rf /\n")],
+        },
+    )
+    assert response.status_code == 200
+    assert "«script.pdf» не принят" in response.content.decode()
+    assert ProgressReport.objects.count() == before
+
+
+def test_evidence_is_served_to_who_reaches_the_report_only(client, world):
+    evidence = world.extra["roadmap_report_a"].evidence.get()
+    for user, status in (
+        (world.carol, 200),
+        (world.bob, 200),
+        (world.victor, 200),
+        (world.dan, 404),
+        (world.gina, 404),
+    ):
+        client.force_login(user)
+        response = client.get(url("evidence-download", evidence_pk=evidence.pk))
+        assert response.status_code == status, user
+        if status == 200:
+            assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_deputy_of_another_school_gets_404_for_the_report(client, world):
+    from tests import factories as f
+
+    other = f.user("olga", role=f.Role.SCHOOL_DEPUTY, node=world.school_a2)
+    client.force_login(other)
+    report = world.extra["roadmap_report_a"]
+    assert client.get(url("report-detail", progress_report_pk=report.pk)).status_code == 404
+
+
+def test_the_proof_pack_downloads_as_a_zip(client, world):
+    client.force_login(world.bob)
+    response = client.get(
+        url("proof-pack", school_pk=world.school_a1.pk),
+        {"start": "2025-09-01", "end": "2026-08-31"},
+    )
+    assert response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "index.pdf" in names and any(n.endswith("справка-Альфа.pdf") for n in names)
+
+
+def test_inline_move_and_delete_answer_json(client, world, roadmap_a):
+    client.force_login(world.bob)
+    section = world.extra["roadmap_section_a"]
+    extra = Measure.objects.create(
+        roadmap=roadmap_a, section=section, number="1.2.", text="Второе", position=5
+    )
+    response = client.post(
+        url("measure-move", measure_pk=extra.pk),
+        {"direction": "up"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json() == {"ok": True, "message": "", "moved": True}
+    assert list(roadmap_a.measures.order_by("position").values_list("number", flat=True)) == [
+        "1.2.",
+        "1.1.",
+    ]
+    response = client.post(
+        url("measure-delete", measure_pk=extra.pk), HTTP_ACCEPT="application/json"
+    )
+    assert response.json()["ok"] is True
+    reported = world.extra["roadmap_measure_a"]
+    response = client.post(
+        url("measure-delete", measure_pk=reported.pk), HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400 and "уже есть отчёты" in response.json()["message"]
+
+
+def test_import_shows_a_preview_and_saves_only_on_confirm(client, world):
+    client.force_login(world.bob)
+    seed = (SEEDS / "krasnoturansk-2020-order-26.txt").read_bytes()
+    before = Roadmap.objects.count()
+    response = client.post(
+        url("roadmap-import"),
+        {"owner": f"m:{world.muni_a.pk}", "file": SimpleUploadedFile("приказ 26.txt", seed)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Подготовка аналитических материалов" in page and "мероприятий: 16" in page
+    assert Roadmap.objects.count() == before
+    token = client.session["roadmap_import"]["token"]
+    response = client.post(url("roadmap-import"), {"confirm": "1", "token": token})
+    roadmap = Roadmap.objects.get(order_number="26")
+    assert response["Location"] == url("roadmap-detail", roadmap_pk=roadmap.pk)
+    assert roadmap.measures.count() == 16 and roadmap.municipality == world.muni_a
+
+
+def test_import_of_a_file_without_a_table_shows_the_reason(client, world):
+    client.force_login(world.bob)
+    response = client.post(
+        url("roadmap-import"),
+        {
+            "owner": f"m:{world.muni_a.pk}",
+            "file": SimpleUploadedFile("письмо.txt", "Просим представить".encode()),
+        },
+    )
+    assert "не найдена таблица мероприятий" in response.content.decode()
+
+
+def test_the_cascade_lets_a_school_start_its_own_roadmap(client, world, roadmap_a):
+    client.force_login(world.bob)
+    client.post(url("roadmap-cascade", roadmap_pk=roadmap_a.pk), {"due": "2026-03-01"})
+    roadmap_a.refresh_from_db()
+    assert roadmap_a.requires_school_roadmaps
+    client.force_login(world.carol)
+    my = client.get(url("assignment-list")).content.decode()
+    assert "Начать на основе муниципальной" in my
+    response = client.post(
+        url("roadmap-start-school", roadmap_pk=roadmap_a.pk, school_pk=world.school_a1.pk)
+    )
+    school_roadmap = Roadmap.objects.get(school=world.school_a1)
+    assert response["Location"] == url("roadmap-detail", roadmap_pk=school_roadmap.pk)
+    assert school_roadmap.measures.get().source_measure == world.extra["roadmap_measure_a"]
+    client.force_login(world.bob)
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "Альфа-школа №2" in page and "не начата" in page
+
+
+def test_a_revision_page_shows_the_difference(client, world, roadmap_a):
+    from roadmaps import services
+
+    measure = world.extra["roadmap_measure_a"]
+    services.measure_update(
+        measure=measure, version=measure.version, deadline_text="Май 2026", by=world.bob
+    )
+    revision = services.roadmap_revise(roadmap=roadmap_a, reason="Перенос срока", by=world.bob)
+    client.force_login(world.victor)
+    page = client.get(
+        url("revision-detail", roadmap_pk=roadmap_a.pk, revision_pk=revision.pk)
+    ).content.decode()
+    assert "Перенос срока" in page and "Май 2026" in page and "В течение года" in page
+
+
+def test_the_history_page_lists_changes(client, world, roadmap_a):
+    client.force_login(world.bob)
+    page = client.get(url("roadmap-history", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "approve" in page and "measure" in page
