@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.conf import settings
+
 from .records import GroupSize
 
 DEFAULT_MINIMUM = 10
 
 
-def suppress(table, minimum: int = DEFAULT_MINIMUM):
+def suppress(table, minimum: int | None = None):
     """A copy of `table` (any of the analytic results, or dicts/lists of them)
-    with every part computed from fewer than `minimum` pupils blanked."""
-    return _walk(table, minimum)
+    with every part computed from fewer than `minimum` pupils blanked.
+
+    Without `minimum`, the setting ASSESSMENT_SUPPRESSION_MINIMUM (default 10).
+    """
+    if minimum is None:
+        minimum = getattr(settings, "ASSESSMENT_SUPPRESSION_MINIMUM", DEFAULT_MINIMUM)
+    return _walk(table, int(minimum))
 
 
 def _walk(value, minimum: int):
