@@ -535,7 +535,10 @@ def task_profile(
         )
     for i, (number, level) in enumerate(zip(numbers, levels, strict=True)):
         x = left + (i + 0.5) * slot
-        svg.text(x, bottom + 14, _shorten(number, 10, slot), size=10, anchor="middle", full=number)
+        size = 10 if _text_width(number, 10) <= slot else 8
+        svg.text(
+            x, bottom + 14, _shorten(number, size, slot), size=size, anchor="middle", full=number
+        )
         svg.text(
             x,
             bottom + 27,
