@@ -104,3 +104,24 @@ def test_a_file_without_a_table_is_refused_and_nothing_written(world, tmp_path):
 def test_a_missing_file_is_refused(world, tmp_path):
     with pytest.raises(CommandError, match="не найден"):
         run(tmp_path / "нет.docx", "--owner", "77:A")
+
+
+def test_the_demo_roadmaps_are_built_once(db):
+    from roadmaps.demo import build_demo_roadmaps
+    from schools.demo import build_demo_tree
+
+    build_demo_tree()
+    first = build_demo_roadmaps()
+    assert first["imported"] == 3 and first["approved"] == 1 and first["reports"] == 3
+    baltiysk = Roadmap.objects.get(order_number="1081")
+    assert baltiysk.status == Roadmap.Status.IN_FORCE and baltiysk.requires_school_roadmaps
+    reviews = sorted(
+        baltiysk.measures.filter(assignments__reports__isnull=False).values_list(
+            "assignments__reports__review_state", flat=True
+        )
+    )
+    assert reviews == ["accepted", "returned", "submitted"]
+    before = counts()
+    again = build_demo_roadmaps()
+    assert again == {"imported": 0, "approved": 0, "reports": 0}
+    assert counts() == before

@@ -1,0 +1,136 @@
+"""Demo roadmaps from the three seed documents, for the demo tree of schools/demo.py.
+
+`build_demo_roadmaps()` imports each seed for its municipality, approves the
+Baltiysk roadmap (assignments follow), requires its schools to adopt their own,
+and lets the demo deputy of МБОУ СОШ №5 report: one report accepted, one
+returned with a reason, one waiting for review. Idempotent: a second run finds
+everything in place and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from roadmaps import services
+from roadmaps.importers import parse_roadmap_document
+from roadmaps.models import Assignment, ProgressReport, Roadmap
+from schools.models import Municipality, School
+
+SEEDS_DIR = Path(settings.BASE_DIR) / "tests" / "data" / "seeds"
+
+# seed file → (region code, municipality code) of the demo tree
+SEEDS = [
+    ("baltiysk-2023-order-1081.txt", ("39", "01")),
+    ("krasnoturansk-2020-order-26.txt", ("24", "01")),
+    ("spb-kirovsky-2019-roadmap.txt", ("78", "01")),
+]
+
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _import_seed(filename: str, municipality: Municipality) -> tuple[Roadmap, bool]:
+    path = SEEDS_DIR / filename
+    parsed = parse_roadmap_document(path.read_bytes(), path.name)
+    title = (parsed.title or parsed.order.title or "Дорожная карта").strip()[:1000]
+    existing = Roadmap.objects.filter(
+        municipality=municipality, school__isnull=True, title=title
+    ).first()
+    if existing is not None:
+        return existing, False
+    return services.roadmap_import(parsed, owner=municipality, by=None).roadmap, True
+
+
+def _demo_reports(roadmap: Roadmap) -> int:
+    """Reports of the demo deputy; none are added once the school has any."""
+    User = get_user_model()
+    deputy = User.objects.filter(username="deputy").first()
+    official = User.objects.filter(username="official").first()
+    school = School.objects.filter(
+        municipality=roadmap.municipality, short_name="МБОУ СОШ №5"
+    ).first()
+    if deputy is None or official is None or school is None:
+        return 0
+    assignments = list(
+        Assignment.objects.filter(measure__roadmap=roadmap, school=school).order_by(
+            "measure__position", "measure__section__position", "pk"
+        )
+    )
+    if not assignments or ProgressReport.objects.filter(assignment__in=assignments).exists():
+        return 0
+    start, end = services.reporting_periods(roadmap)[0]
+    made = 0
+    plan = [
+        ("done", "Аналитическая справка подготовлена и рассмотрена на педсовете.", "accept"),
+        ("in_progress", "Работа начата, протокол будет приложен позже.", "return"),
+        ("in_progress", "Мероприятие выполняется по графику.", None),
+    ]
+    for assignment, (status, comment, review) in zip(assignments, plan, strict=False):
+        measure = assignment.measure
+        files = []
+        kind = measure.document_kind or "certificate"
+        if status == "done":
+            files = [("Справка о выполнении.pdf", DEMO_PDF)]
+        if status == "done" and measure.requires_evidence and not measure.document_kind:
+            kind = "other"
+        report = services.progress_report_submit(
+            assignment=assignment,
+            period_start=start,
+            period_end=end,
+            status=status,
+            comment=comment,
+            files=files,
+            evidence_kind=kind,
+            by=deputy,
+        )
+        if review == "accept":
+            services.progress_report_accept(report=report, by=official)
+        elif review == "return":
+            services.progress_report_return(
+                report=report,
+                reason="Приложите протокол педагогического совета с решением по итогам анализа.",
+                by=official,
+            )
+        made += 1
+    return made
+
+
+@transaction.atomic
+def build_demo_roadmaps() -> dict:
+    """Import the seeds for their demo municipalities; see the module docstring."""
+    summary = {"imported": 0, "approved": 0, "reports": 0}
+    roadmaps = {}
+    for filename, (region_code, municipality_code) in SEEDS:
+        municipality = Municipality.objects.filter(
+            region__code=region_code, code=municipality_code
+        ).first()
+        if municipality is None:
+            continue  # the demo tree is not there: schools.demo.build_demo_tree() first
+        roadmap, created = _import_seed(filename, municipality)
+        summary["imported"] += int(created)
+        roadmaps[filename] = roadmap
+    baltiysk = roadmaps.get("baltiysk-2023-order-1081.txt")
+    if baltiysk is not None and baltiysk.status == Roadmap.Status.DRAFT:
+        services.roadmap_approve(
+            roadmap=baltiysk,
+            by=None,
+            order_signatory=baltiysk.order_signatory or "О.И. Матасова",
+            order_signatory_position=baltiysk.order_signatory_position
+            or "Заместитель главы администрации – начальник Управления образования администрации БГО",
+        )
+        services.roadmap_put_in_force(roadmap=baltiysk, by=None)
+        approved_on = baltiysk.order_date or date.today()
+        services.roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=None)
+        summary["approved"] += 1
+    if baltiysk is not None and baltiysk.status in services.ACTIVE:
+        summary["reports"] = _demo_reports(baltiysk)
+    return summary
