@@ -10,7 +10,15 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from .records import GroupSize, PupilResult, ResultArrays, Scale, TaskInfo, as_arrays
-from .tables import MarkStatistics, mark_statistics
+from .tables import (
+    MarkStatistics,
+    PlannedResults,
+    TaskSuccess,
+    mark_statistics,
+    planned_results,
+    task_success,
+    task_sums,
+)
 
 # A rise of the share of "2" by this much (10 percentage points) or more is a
 # negative trend (DOMAIN.md).
@@ -36,6 +44,8 @@ class YearRow:
     negative_trend: bool
     comparable: bool | None  # with the year before; None = first or unknown
     note: str = ""
+    tasks: TaskSuccess | None = None  # None for years known only as aggregates
+    planned: PlannedResults | None = None
 
     @property
     def size(self) -> GroupSize:
@@ -62,12 +72,16 @@ def dynamics(years: dict[object, YearInput]) -> Dynamics:
     rows: list[YearRow] = []
     previous: tuple[MarkStatistics, YearInput] | None = None
     for year, data in years.items():
+        task_table = planned = None
         if data.statistics is not None:
             stats = data.statistics
         else:
             tasks = list(data.tasks or [])
-            scale = Scale.coerce(data.scale)
-            stats = mark_statistics(as_arrays(data.group or [], len(tasks), scale))
+            arrays = as_arrays(data.group or [], len(tasks), Scale.coerce(data.scale))
+            stats = mark_statistics(arrays)
+            sums = task_sums(arrays)
+            task_table = task_success(arrays, tasks, sums)
+            planned = planned_results(arrays, tasks, sums)
         change = None
         negative = False
         comparable = None
@@ -99,6 +113,8 @@ def dynamics(years: dict[object, YearInput]) -> Dynamics:
                 negative_trend=negative,
                 comparable=comparable,
                 note=note,
+                tasks=task_table,
+                planned=planned,
             )
         )
         previous = (stats, data)

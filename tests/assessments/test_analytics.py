@@ -555,3 +555,16 @@ def test_the_default_suppression_minimum_comes_from_the_settings(settings):
     assert suppress(tables).marks.shares is not None  # default 10
     settings.ASSESSMENT_SUPPRESSION_MINIMUM = 15
     assert suppress(tables).marks.shares is None
+
+
+def test_dynamics_keeps_each_years_task_and_planned_results():
+    # 2024: FOUR (task 1: 2 of 4 → 50 %); 2025: everyone full marks → 100 %.
+    full = [pupil((1, 2, 1, 2)) for _ in range(4)]
+    rows = dynamics(
+        {
+            2024: YearInput(group=FOUR, tasks=TASKS, scale=SMALL_SCALE),
+            2025: YearInput(group=full, tasks=TASKS, scale=SMALL_SCALE),
+        }
+    ).rows
+    assert [r.tasks.rows[0].success for r in rows] == [0.5, 1.0]
+    assert [r.planned.rows[0].band for r in rows] == [Band.NOT_MASTERED, Band.MASTERED]
