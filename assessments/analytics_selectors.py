@@ -14,26 +14,31 @@ Pupil-level rows (a class, a school) are read through
 The reference levels shown beside a school (its municipality and the region,
 as ФИС ОКО shows them) are the ONE place in the product that reads beyond the
 user's reach: a school deputy does not reach the other schools' rows, yet must
-see the municipality's and the region's figures. `reference_arrays` reads
-those rows from the procedure's whole queryset on purpose, and only for a
+see the municipality's and the region's figures. `reference_arrays` (and
+`reference_tables`, which counts those rows to key its cache) reads them from
+the procedure's whole queryset on purpose, and only for a
 procedure the user already sees and for the municipality or region the user
 sits in (or reaches). What leaves this module for such a level is never
 pupil-level: the arrays carry no participant codes or classes, only the
 aggregate tables are computed from them, and every table part computed from
 fewer pupils than `settings.ANALYTICS_MIN_GROUP` (default 10) is suppressed
-(`assessments.analytics.suppress`). The same suppression applies to every
-table shown outside the school itself.
+(`assessments.analytics.suppress`) before it is shown. The unsuppressed
+aggregate tables of a reference level are kept in the server's cache (never
+sent anywhere) so the region's million rows are read once per import. The
+same suppression applies to every table shown outside the school itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F, Q, TextField
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Min, Q, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -41,6 +46,8 @@ from django.utils.translation import gettext as _
 from assessments.analytics import (
     Deficits,
     Dynamics,
+    GroupTables,
+    MarkStatistics,
     ResultArrays,
     Scale,
     SideBySide,
@@ -48,8 +55,8 @@ from assessments.analytics import (
     YearInput,
     deficits,
     dynamics,
+    group_tables,
     mark_statistics,
-    side_by_side,
     suppress,
 )
 from assessments.analytics.records import fill_marks
@@ -265,14 +272,16 @@ def reference_arrays(*, procedure, municipality=None, task_count, scale) -> Resu
 
 @dataclass
 class Column:
-    """One level shown side by side."""
+    """One level shown side by side. `arrays` is None for a reference level
+    whose tables came from the cache (they were computed from arrays before)."""
 
     kind: str  # LEVEL_*
     title: str
     node: object  # the School, Municipality or Region (a class: its School)
-    arrays: ResultArrays
+    n: int
     pupil_detail: bool  # the user belongs to this school: codes may be shown
     class_name: str = ""
+    arrays: ResultArrays | None = None
 
 
 @dataclass
@@ -301,6 +310,40 @@ def _municipality_title(municipality) -> str:
     return _("Муниципалитет: %(name)s") % {"name": municipality.name}
 
 
+# Reference tables are kept this long; a new import changes the key anyway.
+REFERENCE_CACHE_SECONDS = 24 * 3600
+
+
+def reference_tables(
+    *, procedure, tasks, scale, title: str, municipality=None
+) -> tuple[GroupTables, int]:
+    """The (unsuppressed) tables of the municipality or the region, and their
+    pupil count, from the cache when the procedure's rows there have not
+    changed since. The key holds the count and the id range of those rows
+    (one index scan) and the tasks and scale they were computed with, so an
+    import, a deletion or a new scale makes a new key. Suppression is applied
+    by the caller, never stored."""
+    rows = Result.objects.filter(procedure=procedure, region_id=procedure.region_id)
+    if municipality is not None:
+        rows = rows.filter(municipality_id=municipality.pk)
+    fingerprint = rows.aggregate(n=Count("id"), low=Min("id"), high=Max("id"))
+    basis = repr((fingerprint, scale.boundaries if scale else None, tasks, title))
+    key = "analytics:reference:{}:{}:{}".format(
+        procedure.pk,
+        municipality.pk if municipality is not None else "region",
+        hashlib.sha256(basis.encode()).hexdigest()[:32],
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached, fingerprint["n"]
+    arrays = reference_arrays(
+        procedure=procedure, municipality=municipality, task_count=len(tasks), scale=scale
+    )
+    tables = group_tables(title, arrays, tasks, scale, pupil_lists=False)
+    cache.set(key, tables, REFERENCE_CACHE_SECONDS)
+    return tables, len(arrays)
+
+
 def analytics_page(
     *,
     user,
@@ -320,67 +363,50 @@ def analytics_page(
     tasks = procedure_tasks(user=user, procedure=procedure)
     scale = procedure_scale(procedure)
     minimum = min_group()
-    task_count = len(tasks)
     region = procedure.region
     columns: list[Column] = []
+    raw: dict[str, GroupTables] = {}
     classes: list[str] = []
-    school_data = None
 
     if level in (LEVEL_CLASS, LEVEL_SCHOOL):
         own = is_school_own(user, school.pk)
         school_data = school_arrays(
-            user=user, procedure=procedure, school=school, task_count=task_count, scale=scale
+            user=user, procedure=procedure, school=school, task_count=len(tasks), scale=scale
         )
         if own:
             classes = sorted({str(c) for c in school_data.class_name}, key=_class_key)
         if level == LEVEL_CLASS and own and class_name in classes:
+            class_data = school_data.take(school_data.class_name == class_name)
+            title = _("Класс %(name)s") % {"name": class_name}
             columns.append(
-                Column(
-                    LEVEL_CLASS,
-                    _("Класс %(name)s") % {"name": class_name},
-                    school,
-                    school_data.take(school_data.class_name == class_name),
-                    own,
-                    class_name,
-                )
+                Column(LEVEL_CLASS, title, school, len(class_data), own, class_name, class_data)
             )
-        columns.append(Column(LEVEL_SCHOOL, school.short_name, school, school_data, own))
-        municipality = school.municipality
-    if municipality is not None:
         columns.append(
-            Column(
-                LEVEL_MUNICIPALITY,
-                _municipality_title(municipality),
-                municipality,
-                reference_arrays(
-                    procedure=procedure,
-                    municipality=municipality,
-                    task_count=task_count,
-                    scale=scale,
-                ),
-                False,
+            Column(LEVEL_SCHOOL, school.short_name, school, len(school_data), own, "", school_data)
+        )
+        for index, column in enumerate(columns):
+            raw[column.title] = group_tables(
+                column.title,
+                column.arrays,
+                tasks,
+                scale,
+                pupil_lists=index == 0 and column.pupil_detail,
             )
+        municipality = school.municipality
+    references = []
+    if municipality is not None:
+        references.append((LEVEL_MUNICIPALITY, _municipality_title(municipality), municipality))
+    references.append((LEVEL_REGION, _region_title(region), None))
+    for kind, title, node in references:
+        tables, n = reference_tables(
+            procedure=procedure, tasks=tasks, scale=scale, title=title, municipality=node
         )
-    columns.append(
-        Column(
-            LEVEL_REGION,
-            _region_title(region),
-            region,
-            reference_arrays(procedure=procedure, task_count=task_count, scale=scale),
-            False,
-        )
-    )
+        columns.append(Column(kind, title, node if node is not None else region, n, False))
+        raw[title] = tables
 
-    first = columns[0]
-    raw = side_by_side(
-        {c.title: c.arrays for c in columns},
-        tasks,
-        scale,
-        pupil_lists_for=[first.title] if first.pupil_detail else [],
-    )
-    tables = SideBySide(
-        tasks=raw.tasks,
-        scale=raw.scale,
+    shown = SideBySide(
+        tasks=list(tasks),
+        scale=scale,
         levels={
             c.title: raw[c.title] if c.pupil_detail else suppress(raw[c.title], minimum)
             for c in columns
@@ -388,12 +414,15 @@ def analytics_page(
     )
 
     trend_column = next(c for c in columns if c.kind != LEVEL_CLASS)
-    trend = level_dynamics(user=user, procedure=procedure, column=trend_column)
-    if not trend_column.pupil_detail:
+    trend = level_dynamics(
+        user=user, procedure=procedure, column=trend_column, current=raw[trend_column.title].marks
+    )
+    if trend is not None and not trend_column.pupil_detail:
         trend = suppress(trend, minimum)
 
+    first = columns[0]
     found_deficits = None
-    if with_deficits and first.pupil_detail and school_data is not None:
+    if with_deficits and first.pupil_detail and first.arrays is not None:
         found_deficits = deficits(first.arrays, tasks, scale)
 
     return AnalyticsPage(
@@ -401,7 +430,7 @@ def analytics_page(
         tasks=tasks,
         scale=scale,
         columns=columns,
-        tables=tables,
+        tables=shown,
         dynamics=trend,
         dynamics_title=trend_column.title,
         classes=classes,
@@ -426,7 +455,7 @@ def _level_filter(column: Column) -> dict:
     return {"region_id": column.node.pk}
 
 
-def level_dynamics(*, user, procedure, column: Column) -> Dynamics | None:
+def level_dynamics(*, user, procedure, column: Column, current: MarkStatistics) -> Dynamics | None:
     """The mark statistics of the same test (instrument, subject, grade,
     season) over the years the user sees, at the column's level.
 
@@ -455,7 +484,7 @@ def level_dynamics(*, user, procedure, column: Column) -> Dynamics | None:
     for other in procedures:
         tasks = tasks_by_procedure.get(other.pk)
         if other.pk == procedure.pk:
-            stats = mark_statistics(column.arrays)
+            stats = current
         else:
             stats = _year_statistics(other, where, procedure_scale(other))
         if stats is None:

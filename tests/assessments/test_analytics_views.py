@@ -12,12 +12,13 @@ import io
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.analytics_selectors import _scores_matrix
+from assessments.analytics_selectors import _scores_matrix, reference_arrays
 from assessments.models import Instrument, Procedure, Result, Scale, Subject, Task
 
 TASKS = [
@@ -52,6 +53,13 @@ B1_PUPILS = [("4а", f"B1-0{i}", [0, 0, 0, 0], 2) for i in range(1, 4)]
 
 def _mark(primary):
     return next(mark for low, high, mark in RANGES if low <= primary <= high)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Reference tables are cached by procedure and row ids, which SQLite
+    reuses after a test's rollback."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -164,7 +172,7 @@ def test_columns_stand_side_by_side_school_municipality_region(client, world, vp
     client.force_login(world.carol)
     page = client.get(school_url(vpr, world.school_a1)).context["page"]
     assert [c.kind for c in page.columns] == ["school", "municipality", "region"]
-    assert [len(c.arrays) for c in page.columns] == [10, 15, 18]
+    assert [c.n for c in page.columns] == [10, 15, 18]
 
 
 def test_deputy_sees_own_pupils_codes_but_no_other_schools_pupils(client, world, vpr):
@@ -179,9 +187,20 @@ def test_reference_levels_carry_no_pupil_data(client, world, vpr):
     client.force_login(world.carol)
     page = client.get(school_url(vpr, world.school_a1)).context["page"]
     for column in page.columns[1:]:
-        assert not column.pupil_detail
-        assert set(column.arrays.code) == {""}
+        assert not column.pupil_detail and column.arrays is None
         assert page.tables[column.title].agreement.big_differences == []
+    arrays = reference_arrays(procedure=vpr, task_count=4, scale=None)
+    assert len(arrays) == 18
+    assert set(arrays.code) == {""} and set(arrays.class_name) == {""}
+
+
+def test_reference_tables_are_recomputed_after_an_import(client, world, vpr):
+    client.force_login(world.carol)
+    client.get(school_url(vpr, world.school_a1))
+    add_results(vpr, world.school_b1, [("4б", "B1-99", [1, 1, 2, 2], 5)])
+    page = client.get(school_url(vpr, world.school_a1)).context["page"]
+    region = page.tables[page.columns[-1].title]
+    assert region.marks.n == 19 and region.marks.counts[5] == 8
 
 
 def test_reference_levels_under_the_minimum_are_suppressed(client, world, vpr, settings):
