@@ -23,6 +23,7 @@ from .source import (
     blocks_from_docx,
     blocks_from_text,
     blocks_from_xlsx,
+    tabbed_paragraphs_as_rows,
 )
 from .table import TableParser, is_header
 
@@ -41,7 +42,9 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     table of measures or is not a DOCX, XLSX or text file."""
     kind = sniff_kind(data)
     if kind == "docx":
-        return _parse_blocks([blocks_from_docx(data, filename)], filename, "docx")
+        blocks = blocks_from_docx(data, filename)
+        # A Word table first; else text pasted into Word with tabs between cells.
+        return _parse_blocks([blocks, tabbed_paragraphs_as_rows(blocks)], filename, "docx")
     if kind == "xlsx":
         return _parse_blocks(blocks_from_xlsx(data, filename), filename, "xlsx")
     if kind == "text":

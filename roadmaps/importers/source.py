@@ -29,6 +29,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 class Paragraph:
     lines: list[str]
     place: int  # 1-based line (text) or block number, for messages
+    raw: str = ""  # a Word paragraph's text with its tabs, for text pasted into Word
 
 
 @dataclass
@@ -181,7 +182,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
             lines = [clean_line(line) for line in text.split("\n")]
             lines = [line for line in lines if line]
             if lines:
-                blocks.append(Paragraph(lines, index))
+                blocks.append(Paragraph(lines, index, raw=text))
         elif element.tag == qn("w:tbl"):
             above: dict[int, str] = {}  # grid column -> text, for vertically merged cells
             for tr in element.tr_lst:
@@ -189,21 +190,48 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
                 cells: list[str] = []
                 spans: list[int] = []
                 vmerged: set[int] = set()
+                fragments: list[list[str]] = []
                 for tc in tr.tc_lst:
                     span = tc.grid_span
                     column = len(cells)
+                    parts: list[str] = []
                     if tc.vMerge == "continue":
                         text = above.get(column, "")
                         vmerged.add(column)
                     else:
-                        text = clean_cell(_Cell(tc, None).text)
+                        raw = _Cell(tc, None).text
+                        text, parts = clean_cell(raw), _cell_fragments(raw)
+                    fragments.append(parts)
+                    fragments.extend([] for _ in range(span - 1))
                     above[column] = text
                     cells.append(text)
                     cells.extend([""] * (span - 1))
                     spans.append(span)
                 merged = len(spans) == 1 and spans[0] > 1
-                blocks.append(Row(cells=cells, place=table_row, merged=merged, vmerged=vmerged))
+                blocks.append(
+                    Row(cells, table_row, merged=merged, vmerged=vmerged, fragments=fragments)
+                )
     return blocks
+
+
+def tabbed_paragraphs_as_rows(blocks: list[Block]) -> list[Block]:
+    """Text pasted into Word with its tabs: paragraphs holding tabs become table rows,
+    as the same text would in a text file."""
+    found: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Paragraph) and "\t" in block.raw:
+            for line in block.raw.split("\n"):
+                raw_cells = line.split("\t")
+                found.append(
+                    Row(
+                        [clean_cell(c) for c in raw_cells],
+                        block.place,
+                        fragments=[_cell_fragments(c) for c in raw_cells],
+                    )
+                )
+        else:
+            found.append(block)
+    return found
 
 
 # --- Excel ------------------------------------------------------------------
@@ -236,6 +264,7 @@ def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
         blocks: list[Block] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
             cells = [clean_cell(v) for v in values]
+            fragments = [_cell_fragments(v) if isinstance(v, str) else [] for v in values]
             vmerged = set()
             for (row, column), value in below.items():
                 if row == number:
@@ -246,6 +275,6 @@ def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
                 cells.pop()
             filled = [c for c in cells if c]
             merged = wide.get(number, 0) > 1 and len(filled) == 1
-            blocks.append(Row(cells=cells, place=number, merged=merged, vmerged=vmerged))
+            blocks.append(Row(cells, number, merged=merged, vmerged=vmerged, fragments=fragments))
         sheets.append(blocks)
     return sheets

@@ -209,8 +209,13 @@ class TableParser:
         while len(cells) > 1 and not cells[-1] and len(cells) > self.width:
             cells.pop()
         guessed = False
-        if len(cells) < self.width and any(fragments):
-            # A PDF paste put the row's last cells into one cell as <p>…</p> parts.
+        used = len(cells)
+        while used > 0 and not cells[used - 1]:
+            used -= 1
+        if used < self.width and any(fragments[:used]):
+            # A PDF paste put the row's last cells into one cell as <p>…</p> parts
+            # (the cells after it are missing, or empty once pasted into Word or Excel).
+            cells = cells[:used]
             spread: list[str] = []
             for index, cell in enumerate(cells):
                 parts = fragments[index] if index < len(fragments) else []

@@ -158,3 +158,28 @@ def seed_xlsx(path: Path) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def pasted_docx(path: Path) -> bytes:
+    """The seed's text pasted into Word as it is: one paragraph per line, tabs kept."""
+    import docx
+
+    document = docx.Document()
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def pasted_xlsx(path: Path) -> bytes:
+    """The seed's text pasted into Excel: one row per line, a cell per tab."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        sheet.append(line.split("\t") if line.strip() else [])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from roadmaps.deadlines import Schedule
 from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
 from schools.importing import ImportFailed
-from tests.roadmaps.docbuild import Seed, seed_docx, seed_xlsx
+from tests.roadmaps.docbuild import Seed, pasted_docx, pasted_xlsx, seed_docx, seed_xlsx
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"
@@ -706,3 +706,14 @@ def docx_document(data: bytes):
     import docx
 
     return docx.Document(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_the_seed_text_pasted_into_word_or_excel_parses_the_same(path, kind):
+    build = pasted_docx if kind == "docx" else pasted_xlsx
+    from_text = parse_seed(path)
+    parsed = parse_roadmap_document(build(path), f"{path.stem}.{kind}")
+    assert outline(parsed) == outline(from_text)
+    assert parsed.order == from_text.order
+    assert parsed.title == from_text.title
