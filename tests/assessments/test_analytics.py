@@ -568,3 +568,32 @@ def test_dynamics_keeps_each_years_task_and_planned_results():
     ).rows
     assert [r.tasks.rows[0].success for r in rows] == [0.5, 1.0]
     assert [r.planned.rows[0].band for r in rows] == [Band.NOT_MASTERED, Band.MASTERED]
+
+
+@pytest.mark.parametrize(
+    ("boundaries", "checks"),
+    [
+        # The real scales of DOMAIN.md: (primary score, mark) at every edge.
+        (RUSSIAN_4, [(9, 2), (10, 3), (15, 3), (16, 4), (20, 4), (21, 5), (24, 5)]),
+        (
+            {2: (0, 7), 3: (8, 14), 4: (15, 20), 5: (21, 25)},
+            [(7, 2), (8, 3), (14, 3), (15, 4), (21, 5)],
+        ),
+        (
+            {2: (0, 25), 3: (26, 31), 4: (32, 44), 5: (45, 51)},
+            [(25, 2), (26, 3), (31, 3), (32, 4), (45, 5)],
+        ),
+        (
+            {2: (0, 7), 3: (8, 14), 4: (15, 21), 5: (22, 31)},
+            [(7, 2), (8, 3), (21, 4), (22, 5), (31, 5)],
+        ),
+    ],
+)
+def test_real_scales_give_the_mark_at_every_edge(boundaries, checks):
+    scale = Scale(boundaries)
+    for primary, mark in checks:
+        assert scale.mark_of(primary) == mark, primary
+    arrays = ResultArrays.from_records(
+        [PupilResult(1, "8а", (p,), p, None, None) for p, _m in checks], 1, scale
+    )
+    assert arrays.mark.tolist() == [m for _p, m in checks]

@@ -225,3 +225,18 @@ def test_dynamics_chart_draws_each_year():
     labels = texts(parse(charts.dynamics_chart(dynamics(years))))
     assert "2024" in labels and "2025" in labels
     assert f"25{NBSP}%" in labels and f"50{NBSP}%" in labels  # share of "2": 1/4 → 2/4
+
+
+def test_histogram_marks_differ_by_pattern_so_they_read_in_grey_print():
+    counts = [1] * 25
+    root = parse(charts.score_histogram(counts, RUSSIAN_4))
+    fills_by_score = {}
+    for rect in root.iter(f"{SVG}rect"):
+        tip = "".join(rect.itertext())
+        if tip.endswith("чел."):
+            score = int(tip.split(" ")[0])
+            fills_by_score[score] = rect.get("fill")
+    assert len(fills_by_score) == 25
+    fills = {fills_by_score[s] for s in (0, 10, 16, 21)}
+    assert len(fills) == 4  # one colour-and-hatch per mark
+    assert sum(1 for f in fills if f.startswith("url(#")) == 3

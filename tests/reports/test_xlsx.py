@@ -142,3 +142,20 @@ def test_analytic_tables_export_with_percent_rows():
     assert rows["Доля «5»"].value == pytest.approx(0.4)
     assert rows["Доля «5»"].number_format == "0.0%"
     assert ws.freeze_panes == "B2"
+
+
+def test_wide_tables_print_landscape_on_a4_with_the_header_on_every_page():
+    columns = [Column(f"Колонка {i}", "int") for i in range(8)]
+    ws = load(table_to_xlsx([SheetSpec("t", columns, [list(range(8))])]))["t"]
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4  # "9" is A4
+    assert ws.print_title_rows == "1:1"
+
+
+def test_notes_go_under_the_table():
+    spec = SheetSpec(
+        "t", [Column("a", "int")], [[1], [2]], notes=["Группы меньше 10 участников не оцениваются."]
+    )
+    ws = load(table_to_xlsx([spec]))["t"]
+    assert ws["A5"].value == "Группы меньше 10 участников не оцениваются."
+    assert ws["A5"].font.i
