@@ -41,6 +41,13 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     """Parse a roadmap document; raise ImportFailed with a Russian message if it has no
     table of measures or is not a DOCX, XLSX or text file."""
     kind = sniff_kind(data)
+    other = _other_format(data, kind)
+    if other:
+        raise _failed(
+            filename,
+            _("Файл «%(name)s» — %(format)s; сохраните его как .docx или .xlsx.")
+            % {"name": filename, "format": other},
+        )
     if kind == "docx":
         blocks = blocks_from_docx(data, filename)
         # A Word table first; else text pasted into Word with tabs between cells.
@@ -77,6 +84,17 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
 def parse_roadmap_text(text: str, filename: str = "text") -> ParsedRoadmap:
     """Parse text pasted from a PDF (tab-separated table cells)."""
     return _parse_blocks([blocks_from_text(text)], filename, "text")
+
+
+def _other_format(data: bytes, kind: str) -> str:
+    """The name of a document format people also send, which we do not read."""
+    if data.startswith(b"%PDF"):
+        return _("документ PDF (текст из него можно вставить в поле импорта)")
+    if data.lstrip().startswith(b"{\\rtf"):
+        return _("документ RTF")
+    if kind == "zip" and b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:
+        return _("документ OpenDocument (.odt, .ods)")
+    return ""
 
 
 def _failed(filename: str, message: str) -> ImportFailed:

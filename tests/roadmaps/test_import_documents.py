@@ -318,6 +318,14 @@ def test_duplicate_numbers_and_missing_responsible_are_warned_about():
 # --- bad input ----------------------------------------------------------------
 
 
+def _odt() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -325,6 +333,9 @@ def test_duplicate_numbers_and_missing_responsible_are_warned_about():
         (b"PK\x03\x04garbage", "повреждён"),
         ("Просто письмо без таблицы.\nС уважением.".encode(), "не найдена таблица мероприятий"),
         (b"\x00\x01\x02binary", "не является документом"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "документ PDF"),
+        (b"{\\rtf1\\ansi\\deff0 ...}", "документ RTF"),
+        (_odt(), "OpenDocument"),
     ],
 )
 def test_bad_files_are_refused_with_a_russian_message_naming_the_file(data, message):
