@@ -149,7 +149,7 @@ def test_wide_tables_print_landscape_on_a4_with_the_header_on_every_page():
     ws = load(table_to_xlsx([SheetSpec("t", columns, [list(range(8))])]))["t"]
     assert ws.page_setup.orientation == "landscape"
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4  # "9" is A4
-    assert ws.print_title_rows == "1:1"
+    assert ws.print_title_rows == "$1:$1"
 
 
 def test_notes_go_under_the_table():
