@@ -368,24 +368,22 @@ class TableParser:
             self._measure(number_cell, text, others, extra, row.place)
             return
         if number_cell:
-            # Text in the number column: a heading written across the row, or
-            # a numbered heading/measure put in one cell.
+            # Text in the number column: a heading written across the row, or a
+            # measure whose number and text share a cell.
+            whole = "\n".join(t for t in (number_cell, text) if t)
+            if _starts_lower(number_cell) and self.last is not None:
+                self._continue({"measure": whole, **others}, extra, row.place)
+                return
+            if row.merged or not has_details:
+                self._heading_text(whole.replace("\n", " "), row.place)
+                return
             found = NUMBERED_HEADING.match(number_cell)
-            if found and (has_details or text):
-                joined = "\n".join(t for t in (found.group(2), text) if t)
-                self._measure(found.group(1) + ".", joined, others, extra, row.place)
-                return
-            if row.merged or not (has_details or text):
-                if _starts_lower(number_cell) and self.last is not None:
-                    self._continue({"measure": number_cell}, {}, row.place)
-                    return
-                self._heading_text(number_cell, row.place)
-                return
-            self._continue(
-                {"measure": "\n".join(t for t in (number_cell, text) if t), **others},
-                extra,
-                row.place,
-            )
+            if found:
+                number = number_cell[: found.start(2)].strip()
+                rest = "\n".join(t for t in (found.group(2), text) if t)
+                self._measure(number, rest, others, extra, row.place)
+            else:
+                self._measure("", whole, others, extra, row.place)
             return
         # No number.
         only_title = filled and all(i <= measure_index for i in filled)

@@ -728,3 +728,20 @@ def test_the_seed_text_pasted_into_word_or_excel_parses_the_same(path, kind):
     assert outline(parsed) == outline(from_text)
     assert parsed.order == from_text.order
     assert parsed.title == from_text.title
+
+
+def test_number_and_text_sharing_the_first_cell_are_split():
+    text = "\n".join(
+        [
+            "№\tМероприятие\tСроки\tОтветственный",
+            "Раздел 1\tАналитический этап\t\t",
+            "1.1. Анализ результатов ВПР\t\tоктябрь\tИМЦ",
+            "Мониторинг сайтов школ\t\tежемесячно\tИМЦ",
+        ]
+    )
+    [section] = parse_roadmap_text(text).sections
+    assert (section.number, section.title) == ("", "Раздел 1 Аналитический этап")
+    assert [(m.number, m.text) for m in section.measures] == [
+        ("1.1.", "Анализ результатов ВПР"),
+        ("", "Мониторинг сайтов школ"),
+    ]
