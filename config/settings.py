@@ -10,6 +10,7 @@ that `manage.py check --deploy` asks for.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,6 +171,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the longest task's hard limit, so Redis never re-delivers a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
+CELERY_BEAT_SCHEDULE = {
+    "reminders-daily": {
+        "task": "schools.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "summary-weekly": {
+        "task": "schools.send_weekly_summary",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+}
 
 CACHES = {
     "default": (

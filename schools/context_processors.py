@@ -20,4 +20,7 @@ def navigation(request):
         if permission is None or user.has_perm(permission):
             url = reverse(url_name)
             items.append({"url": url, "label": label, "active": request.path == url})
-    return {"navigation": items}
+    from schools.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"navigation": items, "unread_notifications": unread}

@@ -144,7 +144,9 @@ def _read_csv(text: str) -> list[list]:
     except csv.Error:
         delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     try:
-        return [_clean_row(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return [
+            _clean_row(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
     except csv.Error as exc:
         raise FileRejected(_("Текст не удалось прочитать как таблицу CSV: %s.") % exc) from exc
 

@@ -377,3 +377,58 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Notification(models.Model):
+    """A message in a person's in-app list (and, if they want it, by e-mail).
+
+    `key` makes each reminder unique per person, so a daily job that runs twice
+    tells nobody anything twice.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("скоро срок")
+        OVERDUE = "overdue", _("просрочено")
+        RETURNED = "returned", _("отчёт возвращён")
+        SUMMARY = "summary", _("сводка за неделю")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("вид"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    title = models.CharField(_("заголовок"), max_length=500)
+    body = models.TextField(_("текст"), blank=True)
+    url = models.CharField(_("ссылка"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    read_at = models.DateTimeField(_("прочитано"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("отправлено письмом"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("уведомление")
+        verbose_name_plural = _("уведомления")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ReminderPreference(models.Model):
+    """How a person wants to be reminded; without a row, the defaults apply."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    in_app = models.BooleanField(_("напоминания в списке уведомлений"), default=True)
+    email = models.BooleanField(_("напоминания по электронной почте"), default=True)
+    weekly_summary = models.BooleanField(_("еженедельная сводка по муниципалитету"), default=True)
+
+    class Meta:
+        verbose_name = _("настройки напоминаний")
+        verbose_name_plural = _("настройки напоминаний")
+
+    def __str__(self):
+        return str(self.user)

@@ -64,7 +64,9 @@ class Reach:
 # Models that hold no tenant data: reference data shared by every region, and
 # objects private to one user (always filtered by that user). Every other model
 # of the product must declare scope_paths (a test enforces it).
-GLOBAL_MODELS: frozenset[str] = frozenset({"schools.ApiToken"})
+GLOBAL_MODELS: frozenset[str] = frozenset(
+    {"schools.ApiToken", "schools.Notification", "schools.ReminderPreference"}
+)
 
 EVERYTHING = Reach(everything=True)
 NOTHING = Reach()

@@ -14,5 +14,11 @@ urlpatterns = [
     path("schools/", views.school_list, name="school-list"),
     path("schools/<int:school_pk>/", views.school_detail, name="school-detail"),
     path("account/tokens/", views.token_list, name="token-list"),
+    path("account/notifications/", views.notification_list, name="notification-list"),
+    path(
+        "account/notifications/<int:notification_pk>/read/",
+        views.notification_read,
+        name="notification-read",
+    ),
     path("account/tokens/<int:apitoken_pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -50,7 +50,7 @@ def all_routes():
 
 
 # Models private to one user rather than to a node of the tree: their owner field.
-USER_OWNED = {"schools.ApiToken": "user"}
+USER_OWNED = {"schools.ApiToken": "user", "schools.Notification": "user"}
 
 
 def model_for_kwarg(route: Route, kwarg: str):
@@ -97,6 +97,10 @@ def make_user_owned(model, user):
         from schools.tokens import api_token_issue
 
         api_token_issue(user=user, name="sweep")
+    elif model._meta.label == "schools.Notification":
+        model.objects.create(
+            user=user, kind="overdue", key="sweep", title="Альфа-школа №1: просрочено"
+        )
 
 
 ROUTES = all_routes()
