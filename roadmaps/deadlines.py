@@ -618,6 +618,10 @@ _RELATIVE_RE = re.compile(
     r"(?:в течение|не позднее|через|за)\s+(\d+|одного|двух|трех|пяти|десяти)?\s*"
     r"(рабоч[а-я]* |календарн[а-я]* )?(дн|день|недел|месяц)[а-я]*\s+(после|до|с момента|со дня)"
 )
+_DURATION_RE = re.compile(
+    r"(?:в течение|за|через)\s+(?:\d+|одного|двух|трех|пяти|десяти)?\s*"
+    r"(?:рабоч[а-я]* |календарн[а-я]* )?(?:дн|день|недел|месяц)"
+)
 _END_OF_YEAR_RE = re.compile(r"(?:конц|окончани|итог)[а-я]* (?:календарного |текущего )?года")
 _EVENT_MARKER_RE = re.compile(
     r"график|расписани|по плану|в соответствии с план|согласно план|в сроки|сроками проведения|"
@@ -828,6 +832,9 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
             % {"period": period.label()},
         )
     offset = _offset_days(s)
+    if offset is None and not events and _DURATION_RE.search(s):
+        # «в течение 3 дней» without what it counts from: a person must say
+        return make("unparsed", warning=_("Срок указан длительностью без начала; уточните его."))
     if events or offset is not None:
         return make("event", (), period.start, period.end, offset_days=offset)
     if _ON_DEMAND_RE.search(s):
