@@ -683,17 +683,28 @@ def line_chart(
     desc: str | None = None,
     percent: bool = True,
     top_value: float | None = None,
+    notes: dict[int, str] | None = None,
 ) -> str:
     """Values over years: a line, marker shape and dash pattern per series,
-    every point labelled; a gap where a year has no figure."""
+    every point labelled; a gap where a year has no figure. `notes` writes a
+    short warning under the x label of the given positions (e.g. a negative
+    trend), in bold so it reads in print too."""
     x_labels = [str(x) for x in x_labels]
+    notes = notes or {}
     desc = desc or _describe_series(series, x_labels, percent)
-    height = 320
+    if notes:
+        desc += ". " + "; ".join(
+            f"{x_labels[i]}: {note}" for i, note in sorted(notes.items()) if i < len(x_labels)
+        )
+    height = 320 + (16 if notes else 0)
     svg = _Svg(
-        height, title, desc, _key("line", x_labels, {k: list(v) for k, v in series.items()}, title)
+        height,
+        title,
+        desc,
+        _key("line", x_labels, {k: list(v) for k, v in series.items()}, title, notes),
     )
     _heading(svg, title)
-    left, right, top, bottom = 56, WIDTH - 24, 44, height - 62
+    left, right, top, bottom = 56, WIDTH - 24, 44, height - 62 - (16 if notes else 0)
     values = [v for vs in series.values() for v in vs if v is not None]
     if top_value is None:
         top_value = (
@@ -706,6 +717,18 @@ def line_chart(
     fmt = fmt_percent if percent else fmt_number
     for i, label in enumerate(x_labels):
         svg.text(left + (i + 0.5) * slot, bottom + 16, label, size=11, anchor="middle")
+        if i in notes:
+            note = str(notes[i])
+            svg.text(
+                left + (i + 0.5) * slot,
+                bottom + 31,
+                _shorten(note, 9, slot - 2),
+                size=9,
+                anchor="middle",
+                weight="bold",
+                fill=PALETTE[5],
+                full=note,
+            )
     names = list(series)
     for s, name in enumerate(names):
         colour = PALETTE[s % len(PALETTE)]
@@ -854,8 +877,16 @@ def agreement_chart(tables, *, title: str | None = None) -> str:
 
 
 def dynamics_chart(result, *, title: str | None = None) -> str:
-    """Shares of "2" and of 4+5 over the years of a Dynamics."""
+    """Shares of "2" and of 4+5 over the years of a Dynamics, with the years
+    of a negative trend and the years not comparable with the one before
+    written under the axis."""
     years = [str(r.year) for r in result.rows]
+    notes = {}
+    for i, r in enumerate(result.rows):
+        if r.negative_trend:
+            notes[i] = _("«2» +%(points)s п. п.") % {"points": fmt_number(r.two_change * 100, 1)}
+        elif r.comparable is False:
+            notes[i] = _("несопоставимо")
     return line_chart(
         years,
         {
@@ -863,4 +894,5 @@ def dynamics_chart(result, *, title: str | None = None) -> str:
             _("Качество (4+5)"): [r.marks.quality for r in result.rows],
         },
         title=title or _("Динамика по годам"),
+        notes=notes,
     )

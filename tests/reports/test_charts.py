@@ -240,3 +240,19 @@ def test_histogram_marks_differ_by_pattern_so_they_read_in_grey_print():
     fills = {fills_by_score[s] for s in (0, 10, 16, 21)}
     assert len(fills) == 4  # one colour-and-hatch per mark
     assert sum(1 for f in fills if f.startswith("url(#")) == 3
+
+
+def test_dynamics_chart_writes_the_negative_trend_under_its_year():
+    tasks = [TaskInfo("1", 24, "Б", "Всё")]
+    # Share of "2": 1/10 → 3/10 (+20 points).
+    years = {
+        year: YearInput(
+            group=[PupilResult(1, "4а", (p,), p, None, None) for p in primaries],
+            tasks=tasks,
+            scale=RUSSIAN_4,
+        )
+        for year, primaries in {2024: [5] + [12] * 9, 2025: [5] * 3 + [12] * 7}.items()
+    }
+    root = parse(charts.dynamics_chart(dynamics(years)))
+    assert "«2» +20 п. п." in texts(root)
+    assert "2025: «2» +20 п. п." in root.find(f"{SVG}desc").text
