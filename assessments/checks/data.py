@@ -42,6 +42,7 @@ EXTERNAL_OBJECTIVE_VPR = "ВПР-КО"  # ВПР written with observers and mark
 # Indicator names (stable identifiers stored with a run) and what users read.
 LEVEL = "level"
 INVERSION = "inversion"
+MARKING = "marking"
 PERSON_FIT = "person_fit"
 JOURNAL = "journal"
 BUNCHING = "bunching"
@@ -55,6 +56,7 @@ PERSISTENCE = "persistence"
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
     INVERSION: _("Инверсия трудности: сложные задания выполнены лучше лёгких"),
+    MARKING: _("Задания с развёрнутым ответом оценены выше, чем у учеников с тем же баллом"),
     PERSON_FIT: _("Доля работ с нетипичным профилем ответов"),
     JOURNAL: _("Отметки за работу выше журнальных"),
     BUNCHING: _("Пики первичных баллов на границах отметок"),

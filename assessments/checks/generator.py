@@ -249,6 +249,10 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                 primary = scores.sum(axis=1)
                 cut = np.quantile(primary, spec.mark_quantiles).round().astype(int) + 1
                 boundaries = _strictly_increasing(cut, int(maxima.sum()))
+                # Not attempted: some zeros recorded as "x" (before any manipulation,
+                # so that copied work copies the "x" too).
+                zero = (scores == 0) & (rng.random(scores.shape) < spec.not_attempted)
+                scores[zero] = -1
                 for s_idx, planted in truth.items():
                     if (y, g, subj) not in planted.procedures:
                         continue
@@ -264,10 +268,6 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                         boundaries,
                         intensity[s_idx],
                     )
-                # Not attempted: some zeros recorded as "x".
-                zero = (scores == 0) & (rng.random(scores.shape) < spec.not_attempted)
-                scores = scores.astype(np.int16)
-                scores[zero] = -1
                 primary = np.clip(scores, 0, None).sum(axis=1)
                 mark = mark_of(primary, boundaries)
                 journal = _journal(rng, theta, leniency[school], spec)
@@ -351,7 +351,8 @@ def _plant(rng, kind, scores, rows, class_id, maxima, levels, boundaries, p):
     """Apply one manipulation to the rows of one school in place (honest scores in)."""
     if len(rows) == 0:
         return
-    sub = scores[rows].astype(np.int64)
+    raw = scores[rows].astype(np.int64)
+    sub = np.clip(raw, 0, None)
     hard = np.isin(levels, [LEVEL_ADVANCED, LEVEL_HIGH])
     partial = maxima >= 2
     if kind == BOUNDARY:
@@ -388,7 +389,12 @@ def _plant(rng, kind, scores, rows, class_id, maxima, levels, boundaries, p):
                 continue
             k = max(4, int(round(len(members) * rng.uniform(0.25, 0.45) * min(p * 1.2, 1.0))))
             group = rng.choice(members, size=min(k, len(members)), replace=False)
-            order = group[np.argsort(sub[group].sum(axis=1))]
-            source = order[-1]
+            # The source: a good paper, not a flawless one (a flawless paper
+            # copied is indistinguishable from pupils who all earned full marks).
+            total = sub[members].sum(axis=1)
+            good = members[(total < maxima.sum()) & (total >= np.median(total))]
+            source = rng.choice(good) if len(good) else members[np.argmax(total)]
             sub[group] = sub[source]
-    scores[rows] = sub
+            raw[group] = raw[source]
+    # Points given where none were keep the "x" only if still zero.
+    scores[rows] = np.where((raw < 0) & (sub == 0), -1, sub)

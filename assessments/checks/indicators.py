@@ -29,6 +29,7 @@ from .data import (
     JOURNAL,
     LEVEL,
     LEVEL_BASIC,
+    MARKING,
     PERSON_FIT,
     SELECTIVE_KINDS,
     SIMILARITY,
@@ -58,14 +59,58 @@ def _full(n, fill=np.nan):
     return np.full(n, fill, dtype=np.float64)
 
 
-def calibrate(z: np.ndarray, eligible: np.ndarray, centre: bool = True) -> tuple[float, float]:
-    """(centre, unit) of the region's z among eligible schools: median and max(1, 1.4826·MAD)."""
+def calibrate(
+    z: np.ndarray, eligible: np.ndarray, centre: bool = True, narrow: bool = False
+) -> tuple[float, float]:
+    """(centre, unit) of the region's z among eligible schools: the median and
+    max(1, 1.4826·MAD). With `narrow` the unit may also shrink (to 0.25 at
+    least): for statistics whose sampling se is known to be conservative."""
     zz = z[eligible & np.isfinite(z)]
     if len(zz) < 20:
         return 0.0, 1.0
     med = float(np.median(zz))
     spread = 1.4826 * float(np.median(np.abs(zz - med)))
-    return (med if centre else 0.0), max(1.0, spread)
+    unit = max(0.25, spread) if narrow else max(1.0, spread)
+    return (med if centre else 0.0), unit
+
+
+@dataclass
+class Decision:
+    z: np.ndarray  # calibrated z per school
+    threshold: np.ndarray  # the deviation at which it fires, in the deviation's units
+    fired: np.ndarray
+    strong: np.ndarray
+
+
+def decide(
+    dev, se2, eligible, cut_z: float, strong_z: float | None = None, narrow: bool = False
+) -> Decision:
+    """Turn per-school deviations from the region (dev) with sampling variances
+    se2 into calibrated z-scores and decisions.
+
+    A random-effects view: honest schools differ by more than sampling (τ²,
+    estimated robustly as the squared 1.4826·MAD of the eligible deviations
+    minus their median sampling variance, never below 0), so
+    z = (dev − median) / sqrt(τ² + se2), then `calibrate`d. With no honest
+    heterogeneity this is the plain z-test; with much, thresholds widen.
+    `narrow`: see `calibrate`.
+    """
+    dev = np.asarray(dev, dtype=np.float64)
+    se2 = np.asarray(se2, dtype=np.float64)
+    ok = eligible & np.isfinite(dev) & np.isfinite(se2)
+    med, tau2 = 0.0, 0.0
+    if ok.sum() >= 20:
+        med = float(np.median(dev[ok]))
+        mad = 1.4826 * float(np.median(np.abs(dev[ok] - med)))
+        tau2 = max(0.0, mad**2 - float(np.median(se2[ok])))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(tau2 + se2)
+        z0 = (dev - med) / sd
+    c, unit = calibrate(z0, eligible, narrow=narrow)
+    z = (z0 - c) / unit
+    fired = eligible & (z >= cut_z)
+    strong = fired & (z >= strong_z) if strong_z is not None else np.zeros(len(dev), bool)
+    return Decision(z=z, threshold=med + (c + cut_z * unit) * sd, fired=fired, strong=strong)
 
 
 class Prepared:
@@ -173,6 +218,28 @@ def level_anomaly(p: Prepared, params: CheckParams) -> Column:
 # 2a. Difficulty inversion (school level, conditioned on the total score)
 
 
+def _conditional_residual(p: Prepared, mask: np.ndarray):
+    """Per school: mean points on the tasks in `mask` above what region pupils
+    with the same total score get, as a share of those tasks' maximum, and its
+    sampling se (from the region's variance given the total). Also returns the
+    per-pupil points on the masked tasks."""
+    top = float(p.res.task_max[mask].sum())
+    d = p.scores0[:, mask].sum(axis=1).astype(np.float64)
+    s = p.primary
+    cnt = np.bincount(s, minlength=p.max_score + 1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e1 = np.bincount(s, weights=d, minlength=p.max_score + 1) / cnt
+        e2 = np.bincount(s, weights=d * d, minlength=p.max_score + 1) / cnt
+    var = np.nan_to_num(np.maximum(e2 - e1**2, 0))
+    resid = d - np.nan_to_num(e1)[s]
+    r_sum = p._sum(resid)
+    v_sum = p._sum(var[s])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = r_sum / p.n / top
+        se = np.sqrt(v_sum) / p.n / top
+    return value, se, d
+
+
 def difficulty_inversion(p: Prepared, params: CheckParams) -> Column:
     """Points on advanced/high tasks above those the region's pupils with the
     same total score get. Given the total, easy and hard points trade off
@@ -190,24 +257,9 @@ def difficulty_inversion(p: Prepared, params: CheckParams) -> Column:
     eligible = p.n >= params.min_school
     if hard_max == 0 or basic_max == 0 or len(p.primary) == 0:
         return _empty(INVERSION, p)
-    d = p.scores0[:, hard].sum(axis=1).astype(np.float64)
+    value, se, d = _conditional_residual(p, hard)
     s = p.primary
-    cnt = np.bincount(s, minlength=p.max_score + 1).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e1 = np.bincount(s, weights=d, minlength=p.max_score + 1) / cnt
-        e2 = np.bincount(s, weights=d * d, minlength=p.max_score + 1) / cnt
-    var = np.nan_to_num(np.maximum(e2 - e1**2, 0))
-    resid = d - np.nan_to_num(e1)[s]
-    r_sum = p._sum(resid)
-    v_sum = p._sum(var[s])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = r_sum / np.sqrt(v_sum)
-        value = r_sum / p.n / hard_max
-        se = np.sqrt(v_sum) / p.n / hard_max
-    c, unit = calibrate(z, eligible)
-    cut = c + params.inversion_z * unit
-    fired = eligible & (z >= cut)
-    strong = eligible & (z >= c + params.inversion_strong_z * unit)
+    dec = decide(value, se**2, eligible, params.inversion_z, params.inversion_strong_z)
     basic_s = p._sum(p.scores0[:, ~hard].sum(axis=1)) / np.maximum(p.n, 1) / basic_max
     hard_s = p._sum(d) / np.maximum(p.n, 1) / hard_max
     reg_basic = float(p.scores0[:, ~hard].sum() / len(s) / basic_max)
@@ -216,18 +268,51 @@ def difficulty_inversion(p: Prepared, params: CheckParams) -> Column:
         INVERSION,
         value=value,
         reference=np.zeros(S),
-        threshold=cut * se,
-        fired=fired,
-        strong=strong,
+        threshold=dec.threshold,
+        fired=dec.fired,
+        strong=dec.strong,
         n=p.n,
         details={
-            "z": (z - c) / unit,
+            "z": dec.z,
             "basic_success": basic_s,
             "hard_success": hard_s,
             "region_basic_success": np.full(S, reg_basic),
             "region_hard_success": np.full(S, reg_hard),
             "basic_minus_region": basic_s - reg_basic,
             "hard_minus_region": hard_s - reg_hard,
+        },
+    )
+
+
+def lenient_marking(p: Prepared, params: CheckParams) -> Column:
+    """Points on partial-credit tasks (maximum ≥ 2: extended answers marked by
+    the teacher) above those region pupils with the same total score get on
+    them — lenient marking shifts points from the auto-checkable one-point
+    tasks to these, for a given total. Same statistic as the difficulty
+    inversion with the tasks split by maximum instead of level; the two are
+    one family in the marker rule (they overlap when hard tasks carry the
+    partial credit)."""
+    S = p.n_schools
+    partial = np.asarray(p.res.task_max >= 2)
+    eligible = p.n >= params.min_school
+    if not partial.any() or partial.all() or len(p.primary) == 0:
+        return _empty(MARKING, p)
+    value, se, d = _conditional_residual(p, partial)
+    dec = decide(value, se**2, eligible, params.marking_z, params.marking_strong_z)
+    top = float(p.res.task_max[partial].sum())
+    success = p._sum(d) / np.maximum(p.n, 1) / top
+    return Column(
+        MARKING,
+        value=value,
+        reference=np.zeros(S),
+        threshold=dec.threshold,
+        fired=dec.fired,
+        strong=dec.strong,
+        n=p.n,
+        details={
+            "z": dec.z,
+            "partial_credit_success": success,
+            "region_partial_credit_success": np.full(S, float(d.sum() / len(d) / top)),
         },
     )
 
@@ -336,10 +421,8 @@ def person_fit(p: Prepared, params: CheckParams) -> Column:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = k / n_inf
         se = np.sqrt(p_r * (1 - p_r) / n_inf)
-        z = (share - p_r) / se
     eligible = n_inf >= params.min_school
-    c, unit = calibrate(z, eligible)
-    cut = c + params.person_fit_z * unit
+    dec = decide(share - p_r, se**2, eligible, params.person_fit_z, params.person_fit_strong_z)
     mean_gn = np.bincount(p.school, weights=np.where(informative, gn, 0), minlength=S)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_gn = mean_gn / n_inf
@@ -347,12 +430,12 @@ def person_fit(p: Prepared, params: CheckParams) -> Column:
         PERSON_FIT,
         value=share,
         reference=np.full(S, p_r),
-        threshold=p_r + cut * se,
-        fired=eligible & (z >= cut),
-        strong=eligible & (z >= c + params.person_fit_strong_z * unit),
+        threshold=p_r + dec.threshold,
+        fired=dec.fired,
+        strong=dec.strong,
         n=n_inf.astype(np.int64),
         details={
-            "z": (z - c) / unit,
+            "z": dec.z,
             "misfitting": k,
             "lz_cut": np.full(S, cut_lz),
             "mean_guttman_normed": mean_gn,
@@ -387,23 +470,269 @@ def journal_agreement(p: Prepared, params: CheckParams) -> Column:
         z = (share_up - p_up) / se
         z_down = (share_down - p_down) / np.sqrt(p_down * (1 - p_down) / n_j)
     eligible = n_j >= params.min_school
-    c, unit = calibrate(z, eligible)
-    cut = c + params.journal_z * unit
+    # Decided on the logit scale (shares near 0 or 1 are skewed), shown as shares.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lg = np.log((k_up + 0.5) / (n_j - k_up + 0.5)) - np.log(p_up / (1 - p_up))
+        lg_se2 = 1.0 / (n_j * p_up * (1 - p_up))
+    dec = decide(lg, lg_se2, eligible, params.journal_z, params.journal_strong_z)
+    # The share at which the logit threshold is reached, for display.
+    t_share = 1.0 / (1.0 + np.exp(-(np.log(p_up / (1 - p_up)) + dec.threshold)))
     return Column(
         JOURNAL,
         value=share_up,
         reference=np.full(S, p_up),
-        threshold=p_up + cut * se,
-        fired=eligible & (z >= cut),
-        strong=eligible & (z >= c + params.journal_strong_z * unit),
+        threshold=t_share,
+        fired=dec.fired,
+        strong=dec.strong,
         n=n_j.astype(np.int64),
         details={
-            "z": (z - c) / unit,
+            "z": dec.z,
+            "z_binomial": z,
             "share_down": share_down,
             "region_share_down": np.full(S, p_down),
             "z_down": z_down,
             "municipality_share_up": p.municipal_mean(share_up, n_j),
         },
+    )
+
+
+# ---------------------------------------------------------------------------
+# 4. Bunching at the mark boundaries
+
+
+def _fit_tilt(H, log_r, X, outside, ridge=1.0, iters=25, start=None):
+    """Poisson fit of counts H (K × bins) to exp(log_r + X·a) on `outside` bins:
+    the region's histogram shape tilted per school (a0 scale, a1 slope, a2
+    curvature). Batched Newton over the K rows (warm-started from `start`).
+    Returns (fitted means, coefficients)."""
+    K, P = H.shape[0], X.shape[1]
+    w = outside.astype(np.float64)[None, :]
+    if start is None:
+        a = np.zeros((K, P))
+        a[:, 0] = np.log(np.maximum((H * w).sum(axis=1), 0.5) / (np.exp(log_r) * w).sum())
+    else:
+        a = start.copy()
+    penalty = np.diag([0.0] + [ridge] * (P - 1))
+    iu = [(i, j) for i in range(P) for j in range(P)]
+    XX = np.stack([X[:, i] * X[:, j] for i, j in iu], axis=1)  # bins × P²
+    Hw = H * w
+    for _ in range(iters):
+        mu = np.exp(log_r[None, :] + a @ X.T)
+        muw = mu * w
+        grad = (Hw - muw) @ X - a @ penalty
+        hess = (muw @ XX).reshape(K, P, P) + penalty[None, :, :]
+        step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+        a += np.clip(step, -2.0, 2.0)
+        if np.abs(step).max(initial=0.0) < 1e-4:
+            break
+    return np.exp(log_r[None, :] + a @ X.T), a
+
+
+def bunching(p: Prepared, params: CheckParams) -> Column:
+    """Excess of primary scores at and just above each mark boundary, and the
+    matching deficit just below, against a smooth counterfactual: the region's
+    histogram tilted to the school's by a quadratic in the score, fitted with
+    the windows around the boundaries left out (Poisson likelihood).
+
+    T = ½ Σ_boundaries [(O − E) in b..b+above − (O − E) in b−below..b−1]
+    estimates how many pupils were pushed over. value = T / n (share of the
+    school's pupils), reference 0 (the counterfactual), z = T / sd_Poisson,
+    calibrated. Schools past `bunching_screen_z` get a parametric-bootstrap
+    p-value (multinomial draws from the fitted counterfactual, refitted each
+    time); the indicator fires when p ≤ `bunching_p` and the threshold is then
+    the bootstrap's (1 − p) quantile of T / n.
+    """
+    S = p.n_schools
+    M = p.max_score
+    bins = np.arange(M + 1)
+    eligible = p.n >= params.min_school
+    if len(p.primary) == 0 or M < 6 or not eligible.any():
+        return _empty(BUNCHING, p)
+    coef = np.zeros(M + 1)
+    for b in p.res.boundaries:
+        lo = max(0, b - params.bunching_window_below)
+        hi = min(M, b + params.bunching_window_above)
+        coef[lo:b] -= 0.5
+        coef[b : hi + 1] += 0.5
+    outside = coef == 0
+    if outside.sum() < 6:
+        return _empty(BUNCHING, p)
+    region = np.bincount(p.primary, minlength=M + 1).astype(np.float64)
+    log_r = np.log((region + 0.5) / (region.sum() + 0.5 * (M + 1)))
+    t = (bins - M / 2) / (M / 2)
+    X = np.stack([np.ones(M + 1), t, t * t], axis=1)
+    rows = np.flatnonzero(eligible)
+    H = (
+        np.bincount(
+            np.searchsorted(rows, p.school[eligible[p.school]]) * (M + 1)
+            + p.primary[eligible[p.school]],
+            minlength=len(rows) * (M + 1),
+        )
+        .reshape(len(rows), M + 1)
+        .astype(np.float64)
+    )
+    mu, coef_a = _fit_tilt(H, log_r, X, outside)
+    T = ((H - mu) * coef).sum(axis=1)
+    sd = np.sqrt((mu * coef * coef).sum(axis=1))
+    n_r = H.sum(axis=1)
+    z = np.full(S, np.nan)
+    z[rows] = T / sd
+    c, unit = calibrate(z, eligible)
+    zc = (z - c) / unit
+    value = np.full(S, np.nan)
+    value[rows] = T / n_r
+    threshold = np.full(S, np.nan)
+    threshold[rows] = (c + 3.0 * unit) * sd / n_r
+    pval = np.full(S, np.nan)
+    screened = np.flatnonzero(zc[rows] >= params.bunching_screen_z)
+    rng = np.random.default_rng(params.seed)
+    B = params.bunching_bootstrap
+    alpha = params.bunching_p
+    for lo in range(0, len(screened), 50):
+        idx = screened[lo : lo + 50]
+        probs = mu[idx] / mu[idx].sum(axis=1, keepdims=True)
+        sims = np.concatenate(
+            [rng.multinomial(int(n_r[i]), probs[k], size=B) for k, i in enumerate(idx)]
+        ).astype(np.float64)
+        mu_b, _ = _fit_tilt(sims, log_r, X, outside, start=np.repeat(coef_a[idx], B, axis=0))
+        t_b = ((sims - mu_b) * coef).sum(axis=1).reshape(len(idx), B)
+        pv = (1 + (t_b >= T[idx, None]).sum(axis=1)) / (B + 1)
+        pval[rows[idx]] = pv
+        threshold[rows[idx]] = np.quantile(t_b, 1 - alpha, axis=1) / n_r[idx]
+    fired = eligible & (pval <= alpha)
+    strong = fired & (pval <= params.bunching_strong_p) & (zc >= params.bunching_strong_z)
+    at = np.full(S, np.nan)
+    at_exp = np.full(S, np.nan)
+    above = coef > 0
+    at[rows] = H[:, above].sum(axis=1)
+    at_exp[rows] = mu[:, above].sum(axis=1)
+    return Column(
+        BUNCHING,
+        value=value,
+        reference=np.zeros(S),
+        threshold=threshold,
+        fired=fired,
+        strong=strong,
+        n=p.n,
+        details={
+            "z": zc,
+            "p_value": pval,
+            "at_boundaries_observed": at,
+            "at_boundaries_expected": at_exp,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# 7. Within-class similarity
+
+
+def _row_hash(scores: np.ndarray) -> np.ndarray:
+    h = np.zeros(len(scores), dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for j in range(scores.shape[1]):
+            h = h * mult + (scores[:, j].astype(np.int64) + 2).astype(np.uint64)
+    return h
+
+
+def _pairs(k):
+    return k * (k - 1) / 2.0
+
+
+def similarity(p: Prepared, params: CheckParams) -> Column:
+    """Identical score vectors within a class beyond what the scores predict.
+
+    For each total score s the region gives q(s), the chance that two pupils
+    with that score hand in identical vectors (Σ C(k_v, 2) / C(N_s, 2) over
+    the distinct vectors v). A class's expected number of identical pairs is
+    Σ_s C(n_cs, 2) q(s); the observed count gets a Poisson upper-tail p-value,
+    multiplied by the school's number of eligible classes (≥ `min_class`
+    pupils). The worst class is reported: value = identical pairs, reference =
+    expected pairs, threshold = the count at which p reaches `similarity_p`.
+    """
+    S = p.n_schools
+    N = len(p.primary)
+    if N == 0:
+        return _empty(SIMILARITY, p)
+    h = _row_hash(p.res.scores)
+    s = p.primary
+    cls = p.res.class_id
+    # Region: identical pairs per score.
+    # (score, vector) and (class, vector) keys folded into one 64-bit hash each.
+    mult = np.uint64(0xBF58476D1CE4E5B9)
+    with np.errstate(over="ignore"):
+        key_sv = h * mult + s.astype(np.uint64)
+    _, inv_sv, cnt_sv = np.unique(key_sv, return_inverse=True, return_counts=True)
+    inv_sv = inv_sv.ravel()
+    first = np.zeros(len(cnt_sv), np.int64)
+    first[inv_sv] = np.arange(N)
+    n_s = np.bincount(s).astype(np.float64)
+    ident_s = np.bincount(s[first], weights=_pairs(cnt_sv.astype(np.float64)), minlength=len(n_s))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.nan_to_num(ident_s / _pairs(n_s))
+    # Classes: observed identical pairs and expected.
+    ucls, cls_idx = np.unique(cls, return_inverse=True)
+    C = len(ucls)
+    cls_school = np.zeros(C, np.int64)
+    cls_school[cls_idx] = p.school
+    cls_n = np.bincount(cls_idx, minlength=C)
+    ms = int(s.max()) + 1
+    n_cs = np.bincount(cls_idx * ms + s, minlength=C * ms).astype(np.float64)
+    expected = (_pairs(n_cs).reshape(C, ms) * q[None, :ms]).sum(axis=1)
+    with np.errstate(over="ignore"):
+        key_cv = h * mult + cls_idx.astype(np.uint64) * np.uint64(0x94D049BB133111EB)
+    _, inv_cv, cnt_cv = np.unique(key_cv, return_inverse=True, return_counts=True)
+    inv_cv = inv_cv.ravel()
+    first_cv = np.zeros(len(cnt_cv), np.int64)
+    first_cv[inv_cv] = np.arange(N)
+    observed = np.bincount(
+        cls_idx[first_cv], weights=_pairs(cnt_cv.astype(np.float64)), minlength=C
+    )
+    largest = np.zeros(C)
+    np.maximum.at(largest, cls_idx[first_cv], cnt_cv)
+    ok = cls_n >= params.min_class
+    n_classes = np.bincount(cls_school[ok], minlength=S)
+    pv = np.ones(C)
+    cand = ok & (observed > 0)
+    pv[cand] = stats.poisson.sf(observed[cand] - 1, expected[cand])
+    pv_adj = np.minimum(1.0, pv * np.maximum(n_classes[cls_school], 1))
+    # Worst class per school.
+    order = np.lexsort((pv_adj, cls_school))
+    worst = np.full(S, -1)
+    firsts = np.ones(C, bool)
+    firsts[1:] = cls_school[order][1:] != cls_school[order][:-1]
+    worst[cls_school[order][firsts]] = order[firsts]
+    has = worst >= 0
+    w = worst[has]
+    value = np.full(S, np.nan)
+    ref = np.full(S, np.nan)
+    thr = np.full(S, np.nan)
+    pval = np.full(S, np.nan)
+    size = np.zeros(S, np.int64)
+    group = np.full(S, np.nan)
+    value[has] = observed[w]
+    ref[has] = expected[w]
+    alpha_cls = params.similarity_p / np.maximum(n_classes[has], 1)
+    thr[has] = np.maximum(
+        stats.poisson.isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
+    )
+    pval[has] = pv_adj[w]
+    size[has] = cls_n[w]
+    group[has] = largest[w]
+    eligible = has & (size >= params.min_class) & (p.n >= params.min_school)
+    excess = value - ref
+    fired = eligible & (pval <= params.similarity_p) & (excess >= params.similarity_min_excess)
+    strong = fired & (pval <= params.similarity_strong_p)
+    return Column(
+        SIMILARITY,
+        value=value,
+        reference=ref,
+        threshold=thr,
+        fired=fired,
+        strong=strong,
+        n=size,
+        details={"p_value": pval, "largest_identical_group": group, "classes": n_classes},
     )
 
 
@@ -420,13 +749,12 @@ def _empty(name: str, p: Prepared) -> Column:
     )
 
 
-SINGLE_PROCEDURE = (level_anomaly, difficulty_inversion, person_fit, journal_agreement)
-
-__all__ = [
-    "BUNCHING",
-    "SIMILARITY",
-    "Column",
-    "Prepared",
-    "calibrate",
-    "stats",
-]
+SINGLE_PROCEDURE = (
+    level_anomaly,
+    difficulty_inversion,
+    lenient_marking,
+    person_fit,
+    journal_agreement,
+    bunching,
+    similarity,
+)

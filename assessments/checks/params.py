@@ -18,6 +18,8 @@ from .data import (
     INVERSION,
     JOURNAL,
     LEVEL,
+    MARKING,
+    PERSISTENCE,
     PERSON_FIT,
     RISE_FALL,
     SIMILARITY,
@@ -37,22 +39,25 @@ class CheckParams:
 
     # Difficulty inversion: z of hard-task points above those expected for the total score.
     inversion_z: float = 3.0
-    inversion_strong_z: float = 5.0
+    inversion_strong_z: float = 4.5
+    # Lenient marking: partial-credit points above those expected for the total score.
+    marking_z: float = 3.0
+    marking_strong_z: float = 4.5
     # Person fit: share of pupils whose lz is below the region's `misfit_quantile`.
     misfit_quantile: float = 0.05
     person_fit_z: float = 3.0
     person_fit_strong_z: float = 5.5
     # Journal agreement: share "повысили" against the region.
     journal_z: float = 3.0
-    journal_strong_z: float = 6.0
+    journal_strong_z: float | None = None  # journal habits differ: never alone
     # Bunching at the boundaries: parametric-bootstrap p-value of the excess.
     bunching_window_below: int = 2
-    bunching_window_above: int = 1
+    bunching_window_above: int = 0  # 0: the boundary score itself; 1: also one above
     bunching_p: float = 0.005
-    bunching_strong_p: float = 0.0005
-    bunching_strong_z: float = 5.0
-    bunching_bootstrap: int = 1000
-    bunching_screen_z: float = 1.5  # bootstrap only for schools past this z
+    bunching_strong_p: float = 0.002
+    bunching_strong_z: float = 3.5
+    bunching_bootstrap: int = 500
+    bunching_screen_z: float = 2.0  # bootstrap only for schools past this z
     # Cohort: standing in grade g year t against grade g+1 year t+1 (pupil-sd units).
     cohort_z: float = 3.0
     cohort_strong_z: float = 5.0
@@ -76,6 +81,7 @@ class CheckParams:
         default=(
             LEVEL,
             INVERSION,
+            MARKING,
             PERSON_FIT,
             JOURNAL,
             BUNCHING,
@@ -84,8 +90,11 @@ class CheckParams:
             EXTERNAL_EXAM,
             EXTERNAL_OBJECTIVE,
             SIMILARITY,
+            PERSISTENCE,
         )
     )
+    # Indicators that measure one thing two ways count once towards agreement.
+    families: tuple[tuple[str, ...], ...] = ((INVERSION, MARKING),)
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10
     strong_share: float = 0.10

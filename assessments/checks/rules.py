@@ -53,12 +53,27 @@ def all_columns(data: RegionData, year: int, params: CheckParams):
     return cols
 
 
-def marker_of(columns: list[ind.Column], params: CheckParams) -> tuple[np.ndarray, np.ndarray]:
-    """(marker, number of counted indicators fired) per school."""
+def marker_of(
+    columns: list[ind.Column], params: CheckParams, persisted: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(marker, number of counted indicators fired) per school.
+
+    Indicators of one family in `params.families` count once.
+    Persistence (a marker in the previous years) counts towards agreement when
+    it is in `params.counted`, but it is never strong, so it needs at least
+    one indicator of this year beside it.
+    """
     counted = [c for c in columns if c.name in params.counted]
     if not counted:
         return np.zeros(0, bool), np.zeros(0, int)
-    fired = np.sum([c.fired for c in counted], axis=0)
+    families = {name: i for i, fam in enumerate(params.families) for name in fam}
+    groups: dict = {}
+    for c in counted:
+        key = ("family", families[c.name]) if c.name in families else c.name
+        groups[key] = groups[key] | c.fired if key in groups else c.fired.copy()
+    fired = np.sum(list(groups.values()), axis=0)
+    if persisted is not None and PERSISTENCE in params.counted:
+        fired = fired + ((persisted >= 1) & (fired >= 1))
     strong = np.any([c.strong & c.fired for c in counted], axis=0)
     return (fired >= params.min_agreeing) | strong, fired
 
@@ -99,7 +114,7 @@ def check_region(
     per_proc = {}
     for proc in procs:
         prep, columns = cols[proc]
-        marker, n_fired = marker_of(columns, params)
+        marker, n_fired = marker_of(columns, params, persisted)
         per_proc[proc] = (prep, columns, marker, n_fired)
 
     # ШНОР and strong schools per procedure: the bottom / top of the region by mean mark.

@@ -18,16 +18,7 @@ def evaluation() -> Evaluation:
     return total
 
 
-PENDING = {"boundary", "copying", "lenient"}  # bunching, similarity, external: next commit
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(reason="indicator pending")) if k in PENDING else k
-        for k in MANIPULATIONS
-    ],
-)
+@pytest.mark.parametrize("kind", MANIPULATIONS)
 def test_it_finds_nine_in_ten_planted_schools_of_every_kind(evaluation, kind):
     assert evaluation.planted[kind] >= 5
     assert evaluation.recall(kind) >= 0.9, evaluation.missed
