@@ -8,6 +8,8 @@ import docx
 import openpyxl
 import pytest
 from docx.oxml.ns import qn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from roadmaps.exporters import roadmap_to_docx, roadmap_to_xlsx
 from roadmaps.importers import parse_roadmap_document
@@ -155,3 +157,34 @@ def test_markup_characters_survive_and_control_characters_do_not_break_the_file(
     assert again.title == "План <на> год & более"
     [measure] = again.iter_measures()
     assert measure.text.replace("\x0b", "") == "Анализ <ВПР> & «ОГЭ»разрыв"
+
+
+WORD = st.text(alphabet="абвгдежзиклмнопрстуфхцчшщыэюяАБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ0123456789<>&=+-@%«»().,;:!?\"'/", min_size=1, max_size=12)  # fmt: skip
+LINE = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
+CELL = st.lists(LINE, min_size=1, max_size=3).map("\n".join)
+
+
+@st.composite
+def roadmaps(draw):
+    sections = []
+    for s in range(draw(st.integers(1, 3))):
+        measures = [
+            ParsedMeasure(
+                number=f"{s + 1}.{m + 1}.",
+                text=draw(CELL),
+                deadline_text=draw(CELL),
+                responsible_text=draw(st.one_of(st.just(""), CELL)),
+                result=draw(st.one_of(st.just(""), CELL)),
+            )
+            for m in range(draw(st.integers(1, 4)))
+        ]
+        title = draw(LINE)
+        sections.append(ParsedSection(number=str(s + 1), title=title, measures=measures))
+    return ParsedRoadmap(title="План мероприятий", sections=sections)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(roadmap=roadmaps(), kind=st.sampled_from(["xlsx", "docx"]))
+def test_any_exported_roadmap_imports_back_unchanged(roadmap, kind):
+    again = parse_roadmap_document(EXPORTERS[kind](roadmap), f"export.{kind}")
+    assert outline(again) == outline(roadmap)
