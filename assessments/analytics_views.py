@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assessments import analytics_selectors as sel
-from assessments.analytics import GroupSize
+from assessments.analytics import Band, GroupSize
 from assessments.analytics.export import (
     Table,
+    _size_notes,
     deficits_tables,
     dynamics_table,
     side_by_side_tables,
@@ -126,6 +127,8 @@ def procedure_deficits(request, procedure_pk, school_pk):
     routes = [
         {
             "route": route,
+            "not_mastered": _steps_text(route.steps, Band.NOT_MASTERED),
+            "grey": _steps_text(route.steps, Band.GREY),
             "url": reverse("analytics:result-route", args=[procedure.pk, result_ids[route.code]])
             if route.code in result_ids
             else "",
@@ -186,6 +189,12 @@ def result_route(request, procedure_pk, result_pk):
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _steps_text(steps, band) -> str:
+    return "; ".join(
+        f"{s.planned_result} ({', '.join(s.task_numbers)})" for s in steps if s.band == band
+    )
+
+
 def _require_own(user, school):
     if not sel.is_school_own(user, school.pk):
         raise PermissionDenied(
@@ -233,8 +242,11 @@ def _level_page(request, procedure, level, *, school=None, municipality=None, cl
 def _with_charts(page, tables: list[Table]) -> list[dict]:
     """Display tables, the histogram under the distribution and the profile under task success."""
     shown = []
+    # The group sizes stand above every table already (see _level_badges).
+    sizes = set(_size_notes(page.tables))
     for table in tables:
         display = _display(table)
+        display["notes"] = [note for note in table.notes if note not in sizes]
         if table.title == _("Распределение первичных баллов"):
             display["chart"] = histogram_chart(page.tables)
             display["caption"] = _(
