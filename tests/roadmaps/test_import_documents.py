@@ -12,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roadmaps.deadlines import Schedule
 from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
@@ -745,3 +747,21 @@ def test_number_and_text_sharing_the_first_cell_are_split():
         ("1.1.", "Анализ результатов ВПР"),
         ("", "Мониторинг сайтов школ"),
     ]
+
+
+PIECES = st.sampled_from(
+    ["\t", "\n", "\n\n", "1.", "2.1.", "№", "Мероприятие", "Сроки", "Ответственный", "Результат",
+     "<p>", "</p>", "**", "ПРИКАЗ", "ПРИКАЗЫВАЮ:", "Утверждено", "Об утверждении", "О.И. Иванова",
+     "оценочной процедуры", "ОО", "в течение года", "Раздел", " ", "«", "»", "2024", "-"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES, max_size=60).map("".join))
+def test_any_text_either_parses_or_is_refused_with_a_message(text):
+    try:
+        parsed = parse_roadmap_document(text.encode(), "fuzz.txt")
+    except ImportFailed as failure:
+        assert failure.problems[0].message
+        return
+    json.dumps(parsed.as_json(parse_deadline=lambda t, **k: Schedule(t, "unparsed")))
