@@ -333,8 +333,16 @@ class Result(models.Model):
         FEMALE = "ж", _("женский")
         UNKNOWN = "", _("не указан")
 
+    # Indexes and foreign-key constraints are few on purpose: each slows the COPY of
+    # a million rows. Rows are written only by the import, which resolves the
+    # procedure and the schools first; deletes go through the ORM, which cascades.
     procedure = models.ForeignKey(
-        Procedure, on_delete=models.CASCADE, related_name="results", verbose_name=_("процедура")
+        Procedure,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,  # led by result_proc_muni
+        db_constraint=False,  # checked by the import; a per-row FK check triples COPY time
+        verbose_name=_("процедура"),
     )
     # Copies of the school's place in the tree, for a fast scoped filter.
     region = models.ForeignKey(
@@ -342,6 +350,7 @@ class Result(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         verbose_name=_("регион"),
     )
     municipality = models.ForeignKey(
@@ -349,10 +358,16 @@ class Result(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         verbose_name=_("муниципалитет"),
     )
     school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, related_name="results", verbose_name=_("школа")
+        "schools.School",
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,  # led by result_participant_unique
+        db_constraint=False,  # checked by the import; a per-row FK check triples COPY time
+        verbose_name=_("школа"),
     )
     import_batch = models.ForeignKey(
         ImportBatch,
@@ -361,6 +376,7 @@ class Result(models.Model):
         blank=True,
         related_name="results",
         db_constraint=False,
+        db_index=False,
         verbose_name=_("загрузка"),
     )
     class_name = models.CharField(_("класс"), max_length=20, blank=True)
@@ -391,7 +407,7 @@ class Result(models.Model):
         verbose_name_plural = _("результаты участников")
         constraints = [
             models.UniqueConstraint(
-                fields=["procedure", "school", "participant_code"],
+                fields=["school", "procedure", "participant_code"],
                 name="result_participant_unique",
                 violation_error_message=_("Результат участника с таким кодом уже загружен."),
             )

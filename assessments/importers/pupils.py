@@ -57,6 +57,7 @@ PUPIL_COLUMNS = {
 }
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"
+NOT_ATTEMPTED_CASES = ("x", "X", "х", "Х")
 
 
 def find_pupil_header(rows: list[list], limit: int = 30):
@@ -208,100 +209,114 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
     ]
     records = []
     width = len(header)
-    for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):
-        if len(row) < width:
-            row = row + [None] * (width - len(row))
-        code = row[i_code]
-        if code is None and not any(v is not None for v in row):
-            continue
-        if any(is_absent(v) for v in row):
+    task_count = len(maxima)
+    cells = [(index, max_score) for index, max_score, _name in maxima]
+    sheet_name = sheet.name
+    numbered = [
+        (offset, row if len(row) >= width else row + [None] * (width - len(row)))
+        for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2)
+        if row  # read_table trims trailing empty cells: an empty row is []
+    ]
+    data = [row for _offset, row in numbered]
+    score_rows, totals, issues = _task_scores(data, cells)
+    # «отсутствовал» is written in the variant column: find those rows column-wise.
+    absent_rows = set()
+    for index in variant_columns:
+        column = [row[index] for row in data]
+        words = {v for v in set(column) if is_absent(v)}
+        if words:
+            absent_rows.update(k for k, v in enumerate(column) if v in words)
+    single_variant = variant_columns[0] if len(variant_columns) == 1 else None
+    for position, (offset, row) in enumerate(numbered):
+        if position in absent_rows:
             parsed.absent += 1
             continue
+        code = row[i_code]
+        variant = ""
+        if single_variant is not None:
+            variant = row[single_variant]
+            variant = variant if type(variant) is str else as_text(variant)
+        elif variant_columns:
+            variant = "/".join(as_text(row[i]) for i in variant_columns if row[i] is not None)
+        scores = score_rows[position]
+        total = totals[position]
+        pending = issues.get(position)
 
         def problem(index, message, offset=offset):
             problems.append(
                 Problem(
                     file=file,
-                    sheet=sheet.name,
+                    sheet=sheet_name,
                     row=offset,
                     column=cell_name(header, index) if index is not None else "",
                     message=message,
                 )
             )
 
-        scores = []
-        total = 0
-        filled = 0
         bad = False
-        for index, max_score, _name in maxima:
-            value = row[index]
-            kind = type(value)
-            if kind is int:
-                score = value
-            elif value is None:
-                scores.append(None)
+        if pending is not None:
+            if any(is_absent(v) for v in row):
+                parsed.absent += 1
                 continue
-            elif kind is str and value.lower() in NOT_ATTEMPTED:
-                filled += 1
-                scores.append(None)
-                continue
-            else:
-                score = as_int(value)
-                if score is None:
-                    problem(index, score_problem(value, max_score))
-                    bad = True
-                    continue
-            filled += 1
-            if score < 0 or score > max_score:
-                problem(index, score_problem(value, max_score))
-                bad = True
-                continue
-            total += score
-            scores.append(score)
-        if filled == 0 and not bad:
-            parsed.skipped += 1
-            if code is not None:
-                parsed.warnings.append(
-                    Problem(
-                        file=file,
-                        sheet=sheet.name,
-                        row=offset,
-                        message=_("Нет ни одного балла: строка пропущена."),
+            if len(pending) == task_count and all(v is None for _i, v, _m in pending):
+                if code is not None or any(v is not None for v in row):
+                    parsed.skipped += 1
+                    parsed.warnings.append(
+                        Problem(
+                            file=file,
+                            sheet=sheet_name,
+                            row=offset,
+                            message=_("Нет ни одного балла: строка пропущена."),
+                        )
                     )
-                )
-            continue
-        if filled < len(maxima) and not bad:
-            for index, _max, _name in maxima:
-                if row[index] is None:
+                continue
+            for index, value, max_score in pending:
+                if value is None:
                     problem(
                         index,
                         _("Балл не указан: поставьте балл, «x» (не приступал) или «отсутствовал»."),
                     )
+                else:
+                    problem(index, score_problem(value, max_score))
             bad = True
-        code_text = as_text(code)
+        code_text = code if type(code) is str else as_text(code)
         if not code_text:
             problem(i_code, _("Не указан код участника."))
         school_code = ""
         if i_school is not None:
-            school_code = as_text(row[i_school])
+            school_code = row[i_school]
+            if type(school_code) is not str:
+                school_code = as_text(school_code)
             if not school_code:
                 problem(i_school, _("Не указан код ОО или логин ФИС ОКО."))
         sex = ""
         if i_sex is not None and row[i_sex] is not None:
-            sex = SEX_WORDS.get(as_text(row[i_sex]).lower().rstrip("."))
+            sex = SEX_WORDS.get(row[i_sex]) or SEX_WORDS.get(
+                as_text(row[i_sex]).lower().rstrip(".")
+            )
             if sex is None:
                 problem(i_sex, _("Пол «%s» не распознан: укажите «м» или «ж».") % row[i_sex])
                 sex = ""
-        journal = _mark_cell(row, i_journal, problem)
-        file_mark = _mark_cell(row, i_mark, problem, low=0, high=100)
-        file_total = as_int(row[i_total]) if i_total is not None else None
+        journal = _mark_cell(row, i_journal, problem) if i_journal is not None else None
+        file_mark = (
+            _mark_cell(row, i_mark, problem, low=0, high=100) if i_mark is not None else None
+        )
+        file_total = None
+        if i_total is not None:
+            file_total = row[i_total]
+            if type(file_total) is not int:
+                file_total = (
+                    int(file_total)
+                    if type(file_total) is str and file_total.isdigit()
+                    else as_int(file_total)
+                )
         if bad:
             continue
         if file_total is not None and file_total != total:
             parsed.warnings.append(
                 Problem(
                     file=file,
-                    sheet=sheet.name,
+                    sheet=sheet_name,
                     row=offset,
                     column=cell_name(header, i_total),
                     message=_(
@@ -313,31 +328,34 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
         class_name = ""
         if i_class is not None:
             raw_class = row[i_class]
-            number = as_int(raw_class)
-            class_name = (
-                classes.get(number, as_text(raw_class))
-                if number is not None
-                else as_text(raw_class)
-            )
+            if type(raw_class) is str and not raw_class.isdigit():
+                class_name = raw_class
+            else:
+                number = as_int(raw_class)
+                class_name = (
+                    classes.get(number, as_text(raw_class))
+                    if number is not None
+                    else as_text(raw_class)
+                )
         for name, index in key_columns:
             value = row[index]
             if value is not None:
                 key_values.setdefault(name, set()).add(as_text(value))
         records.append(
             PupilRow(
-                sheet=sheet.name,
-                row=offset,
-                participant_code=code_text,
-                scores=scores,
-                primary_score=total,
-                school_code=school_code,
-                class_name=class_name,
-                variant="/".join(as_text(row[i]) for i in variant_columns if row[i] is not None),
-                file_primary=file_total,
-                file_mark=file_mark,
-                journal_mark=journal,
-                sex=sex,
-                municipality_code=as_text(row[i_muni]) if i_muni is not None else "",
+                sheet_name,
+                offset,
+                code_text,
+                scores,
+                total,
+                school_code,
+                class_name,
+                variant,
+                file_total,
+                file_mark,
+                journal,
+                sex,
+                as_text(row[i_muni]) if i_muni is not None else "",
             )
         )
     if key_columns:
@@ -345,10 +363,56 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
     return records
 
 
+def _task_scores(data: list[list], cells: list[tuple[int, int]]):
+    """Scores of every row, column by column (fast when a column is all whole numbers).
+
+    Returns (scores per row as tuples, None = not attempted or unreadable;
+    total per row; {row position: [(column, value, max) of cells without a valid score]}).
+    """
+    columns = []
+    issues: dict[int, list] = {}
+    missing = object()
+    for index, max_score in cells:
+        known = {
+            **{i: i for i in range(max_score + 1)},
+            **{str(i): i for i in range(max_score + 1)},
+        }
+        known.update(dict.fromkeys(NOT_ATTEMPTED_CASES))
+        get = known.get
+        values = [get(row[index], missing) for row in data]
+        if missing in values:
+            for position, value in enumerate(values):
+                if value is not missing:
+                    continue
+                value = data[position][index]
+                score = None
+                if isinstance(value, str) and value.lower() in NOT_ATTEMPTED:
+                    values[position] = None
+                    continue
+                if value is not None:
+                    score = as_int(value)
+                if score is None or score > max_score or score < 0:
+                    issues.setdefault(position, []).append((index, value, max_score))
+                    values[position] = None
+                else:
+                    values[position] = score
+        columns.append(values)
+    score_rows = list(zip(*columns)) if columns else [() for _row in data]
+    totals = [
+        sum(scores) if None not in scores else sum(v for v in scores if v is not None)
+        for scores in score_rows
+    ]
+    return score_rows, totals, issues
+
+
 def _mark_cell(row, index, problem, low=2, high=5):
-    if index is None or row[index] is None:
+    value = row[index]
+    if value is None:
         return None
-    value = as_int(row[index])
+    if type(value) is str and value.isdigit():
+        value = int(value)
+    elif type(value) is not int:
+        value = as_int(value)
     if value is None:
         text = as_text(row[index]).lower()
         if text in {"н/а", "на", "-", "—", "нет", "н"}:

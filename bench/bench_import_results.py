@@ -1,0 +1,234 @@
+"""Benchmark: import of per-pupil results (read + validate + write) on PostgreSQL,
+against a plain COPY of the same rows.
+
+    .venv/bin/python bench/bench_import_results.py [N ...] [--runs 3] [--no-xlsx]
+
+Generates N pupil rows of a consolidated file (school login, class, code,
+variant, 15 task scores, sex, journal mark, total) as CSV and XLSX (cached in
+/tmp), imports each through `assessments.services.results_import` into
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/roadmaps_bench,
+created when missing), and prints rows/s with the median of the runs, then
+the rows/s of a plain COPY of the same rows into the results table and into
+an unindexed table with the same columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/roadmaps_bench"
+os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["UPLOAD_MAX_BYTES"] = str(2 * 1024**3)
+
+TASKS = [
+    ("1", 1), ("2", 1), ("3", 2), ("4", 1), ("5.1", 1), ("5.2", 1), ("6", 2), ("7", 1),
+    ("8", 2), ("9.1", 1), ("9.2", 1), ("10", 2), ("11", 2), ("12.1", 1), ("12.2", 2),
+]  # fmt: skip
+SCHOOLS = 1000
+
+
+def ensure_database(url: str):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def generate(n: int, *, xlsx: bool) -> tuple[Path, Path | None]:
+    """The CSV (and XLSX) of n pupils, made once per n from a fixed seed."""
+    csv_path = Path(f"/tmp/bench_results_{n}.csv")
+    xlsx_path = Path(f"/tmp/bench_results_{n}.xlsx")
+    header = ["Логин ФИС ОКО", "Класс", "Код участника", "Вариант"]
+    header += [f"{number} ({maximum}б)" for number, maximum in TASKS]
+    header += ["Пол", "Отметка за предыдущую четверть", "Итого баллов"]
+    if not csv_path.exists() or (xlsx and not xlsx_path.exists()):
+        rng = random.Random(n)
+        rows = []
+        for i in range(n):
+            school = i % SCHOOLS
+            ability = rng.random()
+            scores = []
+            for _number, maximum in TASKS:
+                if rng.random() < 0.03:
+                    scores.append("x")
+                else:
+                    scores.append(sum(rng.random() < ability for _ in range(maximum)))
+            total = sum(s for s in scores if s != "x")
+            rows.append(
+                [
+                    f"edu77{school:04d}",
+                    f"4{'абвг'[i % 4]}",
+                    str(40001 + i // SCHOOLS),
+                    str(1 + i % 2),
+                ]
+                + [str(s) for s in scores]
+                + ["мж"[i % 2], str(rng.randint(2, 5)), str(total)]
+            )
+        if not csv_path.exists():
+            with csv_path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, delimiter=";")
+                writer.writerow(header)
+                writer.writerows(rows)
+        if xlsx and not xlsx_path.exists():
+            import openpyxl
+
+            book = openpyxl.Workbook(write_only=True)
+            sheet = book.create_sheet("Результаты")
+            sheet.append(header)
+            for row in rows:
+                sheet.append(
+                    row[:4]
+                    + [int(v) if v != "x" else v for v in row[4 : 4 + len(TASKS)]]
+                    + [row[-3], int(row[-2]), int(row[-1])]
+                )
+            book.save(xlsx_path)
+    return csv_path, (xlsx_path if xlsx else None)
+
+
+def setup_world():
+    from assessments.models import Procedure
+    from schools.models import Municipality, Region, School
+
+    region, _ = Region.objects.get_or_create(code="77", defaults={"name": "Бенчмарк-край"})
+    municipality, _ = Municipality.objects.get_or_create(
+        region=region, code="1", defaults={"name": "Бенчмарк"}
+    )
+    existing = set(School.objects.filter(region=region).values_list("code", flat=True))
+    School.objects.bulk_create(
+        [
+            School(
+                region=region,
+                municipality=municipality,
+                code=f"77{i:04d}",
+                fis_login=f"edu77{i:04d}",
+                full_name=f"Школа {i}",
+                short_name=f"Школа {i}",
+            )
+            for i in range(SCHOOLS)
+            if f"77{i:04d}" not in existing
+        ]
+    )
+    return region, Procedure
+
+
+def clear():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE assessments_result, assessments_schoolaggregate, assessments_importbatch, "
+            "assessments_task, assessments_procedure CASCADE"
+        )
+
+
+def time_import(path: Path) -> tuple[float, int]:
+    from assessments.importers.common import ProcedureKey
+    from assessments.services import results_import
+
+    clear()
+    key = ProcedureKey(instrument="vpr", subject="math", grade=4, year=2025)
+    started = time.perf_counter()
+    outcome = results_import(source=path, procedure_key=key)
+    return time.perf_counter() - started, outcome.rows
+
+
+def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
+    """COPY of the same rows, already in COPY text, with nothing read or checked."""
+    from django.db import connection, transaction
+
+    from assessments.importers.common import ProcedureKey
+    from assessments.services import RESULT_COLUMNS, results_import
+
+    clear()
+    key = ProcedureKey(instrument="vpr", subject="math", grade=4, year=2025)
+    results_import(source=path, procedure_key=key)  # the rows as the import writes them
+    with connection.cursor() as cursor:
+        buffer = bytearray()
+        with cursor.cursor.copy(
+            f"COPY (SELECT {', '.join(RESULT_COLUMNS)} FROM assessments_result) TO STDOUT"
+        ) as copy:
+            for chunk in copy:
+                buffer += chunk
+        cursor.execute("DELETE FROM assessments_result")
+        if not into_results:
+            cursor.execute("DROP TABLE IF EXISTS bench_plain")
+            cursor.execute(
+                "CREATE UNLOGGED TABLE bench_plain AS SELECT * FROM assessments_result WITH NO DATA"
+            )
+    table = "assessments_result" if into_results else "bench_plain"
+    rows = buffer.count(b"\n")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
+            view = memoryview(buffer)
+            for start in range(0, len(view), 8 * 1024 * 1024):
+                copy.write(view[start : start + 8 * 1024 * 1024])
+    elapsed = time.perf_counter() - started
+    return elapsed, rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", nargs="*", type=int, default=[200_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-xlsx", action="store_true")
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL"
+    call_command("migrate", verbosity=0)
+    setup_world()
+    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPU")
+    for n in args.sizes:
+        csv_path, xlsx_path = generate(n, xlsx=not args.no_xlsx)
+        print(f"\n{n:,} pupils × {len(TASKS)} tasks")
+        figures = {}
+        for label, path in (("import CSV", csv_path), ("import XLSX", xlsx_path)):
+            if path is None:
+                continue
+            times = []
+            for _ in range(args.runs):
+                elapsed, rows = time_import(path)
+                assert rows == n, (rows, n)
+                times.append(elapsed)
+            median = statistics.median(times)
+            figures[label] = n / median
+            print(f"  {label:<32} {median:7.2f} s  {n / median:>10,.0f} rows/s")
+        for label, into_results in (
+            ("plain COPY into the results table", True),
+            ("plain COPY into a bare table", False),
+        ):
+            times = [
+                time_plain_copy(csv_path, into_results=into_results)[0] for _ in range(args.runs)
+            ]
+            median = statistics.median(times)
+            figures[label] = n / median
+            print(f"  {label:<32} {median:7.2f} s  {n / median:>10,.0f} rows/s")
+        copy_rate = figures["plain COPY into the results table"]
+        for label in ("import CSV", "import XLSX"):
+            if label in figures:
+                print(f"  {label}: {copy_rate / figures[label]:.1f}× the time of the plain COPY")
+        clear()
+
+
+if __name__ == "__main__":
+    main()
