@@ -131,9 +131,28 @@ def _as_paragraphs(blocks: list[Block]) -> list[Paragraph]:
     return paragraphs
 
 
+def _last_table_row(blocks: list[Block], header_at: int) -> int:
+    """Index of the table's last row. A later Word table continues it when it repeats
+    the header or has as many columns; another table (a list of approvals, say) ends it."""
+    header = blocks[header_at]
+    width = len(header.cells)
+    last = header_at
+    seen: dict[int, bool] = {header.table: True}
+    for index in range(header_at + 1, len(blocks)):
+        block = blocks[index]
+        if not isinstance(block, Row):
+            continue
+        if block.table not in seen:
+            seen[block.table] = is_header(block.cells) or len(block.cells) == width
+        if not seen[block.table]:
+            break
+        last = index
+    return last
+
+
 def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
     roadmap = ParsedRoadmap(source_format=kind)
-    last_row = max(i for i, b in enumerate(blocks) if isinstance(b, Row))
+    last_row = _last_table_row(blocks, header_at)
     following = blocks[last_row + 1] if last_row + 1 < len(blocks) else None
     if (
         kind == "text"

@@ -40,6 +40,7 @@ class Row:
     fragments: list[list[str]] = field(default_factory=list)  # per cell: <p> fragments, if any
     vmerged: set[int] = field(default_factory=set)  # columns continuing a cell merged from above
     loose: bool = False  # a line of a PDF paste without cells, inside the table
+    table: int = 0  # which Word table the row belongs to (1, 2, …); 0 elsewhere
 
 
 Block = Paragraph | Row
@@ -165,6 +166,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
         ) from exc
     blocks: list[Block] = []
     table_row = 0
+    table_number = 0
 
     def body_elements(parent):
         # Content controls (w:sdt) of templates wrap paragraphs and tables.
@@ -184,6 +186,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
             if lines:
                 blocks.append(Paragraph(lines, index, raw=text))
         elif element.tag == qn("w:tbl"):
+            table_number += 1
             above: dict[int, str] = {}  # grid column -> text, for vertically merged cells
             for tr in element.tr_lst:
                 table_row += 1
@@ -209,7 +212,14 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
                     spans.append(span)
                 merged = len(spans) == 1 and spans[0] > 1
                 blocks.append(
-                    Row(cells, table_row, merged=merged, vmerged=vmerged, fragments=fragments)
+                    Row(
+                        cells,
+                        table_row,
+                        merged=merged,
+                        vmerged=vmerged,
+                        fragments=fragments,
+                        table=table_number,
+                    )
                 )
     return blocks
 

@@ -765,3 +765,28 @@ def test_any_text_either_parses_or_is_refused_with_a_message(text):
         assert failure.problems[0].message
         return
     json.dumps(parsed.as_json(parse_deadline=lambda t, **k: Schedule(t, "unparsed")))
+
+
+def test_a_later_word_table_continues_the_plan_only_when_it_looks_like_it():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("План мероприятий на 2024 год")
+    for rows in (
+        [["№", "Мероприятие", "Сроки", "Ответственный"], ["1.", "Семинар", "май", "ИМЦ"]],
+        [["2.", "Конкурс", "июнь", "ОО"]],  # the same table, split by a page
+        [["Должность", "ФИО", "Подпись"], ["Методист", "А.А. Петрова", ""]],
+    ):
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        document.add_paragraph("")
+    out = io.BytesIO()
+    document.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "plan.docx")
+    assert [(m.number, m.text) for m in parsed.iter_measures()] == [
+        ("1.", "Семинар"),
+        ("2.", "Конкурс"),
+    ]
+    assert "А.А. Петрова" in parsed.closing
