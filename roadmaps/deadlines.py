@@ -608,7 +608,7 @@ _CONTINUOUS_RE = re.compile(
     r"периодически|ежедневн|в течение всего|весь год|весь учебный год|текущ|в рабочем порядке"
 )
 _END_OF_SCHOOL_YEAR_RE = re.compile(
-    r"(?:конц|окончани|завершени|итог)[а-я]* (?:текущего )?учебного года"
+    r"(?:конц|окончани|завершени|итог)[а-я]* (?:текущего |\d{4}(?:-\d{4})? )?учебного (?:\d{4} )?года"
 )
 _AND_SCHOOL_YEAR_RE = re.compile(
     r"(?:(?<![а-я])и|,)\s+(?:по итогам\s+|до конца\s+|конца\s+)?(?:текущего\s+)?учебного года"
@@ -755,6 +755,16 @@ def _parse(raw: str, period: _Period) -> Schedule:
 
 def _combine(raw: str, first: Schedule, then: Schedule, period: _Period) -> Schedule:
     """«сентябрь 2019, далее ежегодно»: one reading for a start and what follows it."""
+    if then.kind == "recurring" and first.dates and then.details.get("frequency") != "yearly":
+        # «сентябрь 2019, далее ежемесячно»: the start, then every occurrence after it
+        start = first.dates[0]
+        dates = sorted({start, *(d for d in then.dates if d > start)})
+        details = {**then.details, "from": start.isoformat()}
+        warnings = [w for w in (first.warning, then.warning) if w and dates]
+        details.pop("warning", None)
+        if warnings:
+            details["warning"] = " ".join(dict.fromkeys(warnings))
+        return replace(then, text=raw, dates=tuple(dates), details=details)
     if (
         then.kind == "recurring"
         and then.details.get("frequency") == "yearly"
@@ -851,14 +861,18 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
 def _end_of_school_year(toks, period: _Period, make) -> Schedule:
     years = [t.value for t in toks if t.kind == "year"]
     month, day = SCHOOL_YEAR_END
-    if years:  # «до конца 2023-2024 учебного года»: the later year is the one that ends
-        due = date(
-            max(years) if len(years) > 1 else years[0] + (0 if years[0] > period.start.year else 1),
-            month,
-            day,
-        )
-        if len(years) == 1 and date(years[0], month, day) in period:
-            due = date(years[0], month, day)
+    if years:
+        if len(years) > 1:  # «до конца 2023-2024 учебного года»: the later year is when it ends
+            due = date(max(years), month, day)
+        else:  # «2023 учебного года»: the school year that ends in it, or the one it starts
+            due = next(
+                (
+                    d
+                    for d in (date(years[0], month, day), date(years[0] + 1, month, day))
+                    if d in period
+                ),
+                date(years[0], month, day),
+            )
         warning = "" if due in period else _out_of_period(period)
         return make("end_of_year", [due], warning=warning, explicit_year=True)
     dates = [date(y, month, day) for y in period.years() if date(y, month, day) in period]

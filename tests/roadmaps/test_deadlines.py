@@ -231,6 +231,7 @@ WORDINGS = [
     ("при необходимости", "on_demand", []),
     ("по запросу ОО", "on_demand", []),
     ("до конца учебного года", "end_of_year", ["2024-05-31"]),
+    ("до конца 2023-2024 учебного года", "end_of_year", ["2024-05-31"]),
     ("по окончании учебного года", "end_of_year", ["2024-05-31"]),
     ("до конца года", "date", ["2023-12-31"]),
     ("до конца 2023 года", "date", ["2023-12-31"]),
@@ -509,6 +510,30 @@ def test_a_start_then_yearly_recurs_every_year_from_the_start():
     )
     assert schedule.kind == "recurring"
     assert schedule.dates == (date(2019, 9, 30), date(2020, 9, 30), date(2021, 9, 30))
+
+
+def test_a_start_then_monthly_recurs_from_the_start():
+    schedule = parse_deadline(
+        "декабрь 2019, далее ежеквартально",
+        period_start=date(2019, 9, 1),
+        period_end=date(2020, 12, 31),
+    )
+    assert schedule.kind == "recurring"
+    assert schedule.dates == (
+        date(2019, 12, 31),
+        date(2020, 3, 31),
+        date(2020, 6, 30),
+        date(2020, 9, 30),
+        date(2020, 12, 31),
+    )
+
+
+def test_an_explicit_past_school_year_is_kept_and_warned():
+    schedule = parse_deadline(
+        "по итогам 2022-2023 учебного года", period_start=SY[0], period_end=SY[1]
+    )
+    assert (schedule.kind, schedule.dates) == ("end_of_year", (date(2023, 5, 31),))
+    assert schedule.details["warning"]
 
 
 def test_a_start_then_on_demand_keeps_the_start_and_tells_what_follows():
