@@ -397,7 +397,7 @@ def _task_scores(data: list[list], cells: list[tuple[int, int]]):
                 else:
                     values[position] = score
         columns.append(values)
-    score_rows = list(zip(*columns)) if columns else [() for _row in data]
+    score_rows = list(zip(*columns, strict=True)) if columns else [() for _row in data]
     totals = [
         sum(scores) if None not in scores else sum(v for v in scores if v is not None)
         for scores in score_rows
