@@ -92,7 +92,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "вид документа",
     ),
 }
-FIELDS = ("number", "measure", "participants", "deadline", "responsible", "result", "document")
 _MEASURE_ATTR = {
     "measure": "text",
     "participants": "participants",
@@ -197,7 +196,6 @@ class TableParser:
         self.aligned: list[str] = []  # the last row's cells, one per column
         self.wrap_target: tuple[str, object] | None = None  # where a wrapped line goes
         self.assumed_headings: list[tuple[int, str]] = []
-        self.warnings: list[str] = []
         self.trailing: list[tuple[ParsedSection, ParsedSection | None, int]] = []
 
     # -- cells ---------------------------------------------------------------
