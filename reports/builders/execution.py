@@ -249,34 +249,33 @@ class ExecutionBuilder(Builder):
         return out.getvalue()
 
     def to_xlsx(self, context: dict) -> bytes:
-        from reports.xlsx import SheetSpec, table_to_xlsx
+        from reports.xlsx import Column, SheetSpec, table_to_xlsx
 
         s = context["summary"]
         return table_to_xlsx(
             [
                 SheetSpec(
                     title=_("Сводка"),
-                    header=[_("Показатель"), _("Значение")],
+                    columns=[Column(_("Показатель")), Column(_("Значение"), "number")],
                     rows=[
                         [_("Мероприятий с исполнителями"), s["total"]],
                         [_("Выполнено"), s["done"]],
                         [_("Выполнено в срок"), s["done_on_time"]],
                         [_("Просрочено"), s["overdue"]],
-                        [_("Доля выполнения"), s["share_done"]],
                     ],
                 ),
                 SheetSpec(
                     title=_("По школам"),
-                    header=[
-                        _("Школа"),
-                        _("Назначено"),
-                        _("Выполнено"),
-                        _("В срок"),
-                        _("Просрочено"),
-                        _("Доля выполнения"),
-                        _("Отчётов к сроку"),
-                        _("Отчётов в срок"),
-                        _("Отчётов нет"),
+                    columns=[
+                        Column(_("Школа")),
+                        Column(_("Назначено"), "int"),
+                        Column(_("Выполнено"), "int"),
+                        Column(_("В срок"), "int"),
+                        Column(_("Просрочено"), "int"),
+                        Column(_("Доля выполнения"), "percent"),
+                        Column(_("Отчётов к сроку"), "int"),
+                        Column(_("Отчётов в срок"), "int"),
+                        Column(_("Отчётов нет"), "int"),
                     ],
                     rows=[
                         [
@@ -292,15 +291,16 @@ class ExecutionBuilder(Builder):
                         ]
                         for r in context["by_school"]
                     ],
+                    freeze_columns=1,
                 ),
                 SheetSpec(
                     title=_("Мероприятия"),
-                    header=[
-                        _("№"),
-                        _("Мероприятие"),
-                        _("Срок"),
-                        _("Состояние"),
-                        _("Подтверждений"),
+                    columns=[
+                        Column(_("№")),
+                        Column(_("Мероприятие"), width=60),
+                        Column(_("Срок")),
+                        Column(_("Состояние")),
+                        Column(_("Подтверждений"), "int"),
                     ],
                     rows=[
                         [
