@@ -35,7 +35,21 @@ Readings chosen (each is pinned by a test in tests/roadmaps/test_deadlines.py):
 - «сентябрь 2019, далее ежегодно» is `recurring`: every September from 2019.
   Other «X, далее Y» combinations keep the reading of X and put Y's schedule
   in `details["then"]`.
-- «с 01.09.2023» alone is `continuous` from that day to the end of the period.
+- «с 01.09.2023» alone is `continuous` from that day to the end of the period;
+  «с 2019 года» likewise from 1 January 2019; «до 2020 года» is due 31.12.2020.
+- Written dates win over words: «апрель-май (по графику ВПР)» is a `month_range`
+  (with `event` = "ВПР"). Without dates: a named assessment («по итогам ВПР»,
+  «в течение 10 дней после проведения ВПР» → `details["offset_days"]` = 10) is
+  an `event`; then on-demand wordings; then continuous ones; an unnamed plan or
+  schedule («по графику», «по плану отдела образования») is an `event` with
+  `event` = "" unless a continuous wording is also there («в течение года по
+  графику» is `continuous`: nothing will ever give it dates, so it must not nag).
+- A duration counted from nothing («в течение 3 дней») and a date cited for a
+  document («согласно приказу от 12.03.2020 № 26») are not deadlines.
+
+Reminders and figures use `status_on`, `next_due`, `due_between`,
+`active_between`, `final_due`; `with_calendar` gives assessment-tied schedules
+their dates; `describe` says a schedule in Russian for the editor.
 """
 
 from __future__ import annotations
@@ -453,9 +467,9 @@ _TOKEN_RE = re.compile(
     r"|(?P<num>(?<![\d.])\d{1,3}(?:-?(?:й|я|е|го|ое|ой|ая|ый))?(?![\d]))"
     r"|(?P<roman>(?<![a-zа-я])(?:iv|i{1,3})(?![a-zа-я]))"
     r"|(?P<ord>(?<![а-я])(?:перв|втор|трет|четверт(?=ый|ая|ой|ого|ую|ое|ом))[а-я]*)"
-    r"|(?P<qs>(?<![а-я])четверт(?:ь|и|ей|ям|ями|ях)(?![а-я]))"
-    r"|(?P<qc>(?<![а-я])квартал[а-я]*)"
-    r"|(?P<half>(?<![а-я])полугоди[а-я]*)"
+    r"|(?P<qs>(?<![а-я])(?:четверт(?:ь|и|ей|ям|ями|ях)|четв\.?)(?![а-я]))"
+    r"|(?P<qc>(?<![а-я])(?:квартал[а-я]*|кв\.?(?![а-я])))"
+    r"|(?P<half>(?<![а-я])(?:полугоди[а-я]*|полуг\.?(?![а-я])))"
     r"|(?P<dash>-)"
     r"|(?P<sep>[,;/+&]|(?<![а-я])и(?![а-я]))"
     r"|(?P<word>[а-яa-z]+)"
