@@ -719,6 +719,12 @@ def _frequency(s: str) -> tuple[str, str]:
     for pattern, freq in _FREQUENCIES:
         if pattern.search(s):
             return freq, ""
+    if re.search(r"следующ[а-я]* за отчетн", s):  # «до 5 числа месяца, следующего за отчётным»
+        if "квартал" in s:
+            return "quarterly", ""
+        if "полугоди" in s:
+            return "half_yearly", ""
+        return "monthly", ""
     return "", ""
 
 
@@ -939,6 +945,9 @@ def _recurring(toks, s: str, freq: str, warning: str, period: _Period, make) -> 
         months, day = [SCHOOL_YEAR_END[0]], SCHOOL_YEAR_END[1]
     shift = 1 if re.search(r"следующ[а-я]* за (?:отчетн|кварт|полугод)", s) else 0
     dates = _recurring_dates(period, freq, months=months, day=day, weekday=weekday, shift=shift)
+    if shift and freq == "monthly":  # the first month's report is for a month before the period
+        first_month = (period.start.year, period.start.month)
+        dates = [d for d in dates if (d.year, d.month) > first_month]
     excluded = bool(window) and bool(re.search(r"кроме|за исключением", s))
     if window and freq in ("monthly", "weekly"):
         if excluded:  # «ежемесячно, кроме июля и августа»
@@ -1191,16 +1200,25 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
     )
 
 
+def _years_after(toks, index: int) -> list[int]:
+    """The year (or «2023-2024») written right after toks[index]."""
+    if index + 1 < len(toks) and toks[index + 1].kind == "year":
+        first = toks[index + 1].value
+        if (
+            index + 3 < len(toks)
+            and toks[index + 2].kind == "dash"
+            and toks[index + 3].kind == "year"
+        ):
+            return [first, toks[index + 3].value]
+        return [first]
+    return []
+
+
 def _from_units(
     toks, units: list[int], years: list[int], s: str, period: _Period, make
 ) -> Schedule:
     """Quarters (четверти, кварталы) and half-years, possibly with a year."""
     explicit = bool(years)
-    school_year = None
-    if len(years) >= 2:
-        school_year = min(years)
-    elif len(years) == 1:
-        school_year = years[0]
     dates: list[date] = []
     spans: list[tuple[date, date]] = []
     kinds = set()
@@ -1212,8 +1230,10 @@ def _from_units(
         limit = 2 if unit == "half" else 4
         numbers = [n for n in numbers if 1 <= n <= limit] or list(range(1, limit + 1))
         numbers_all.extend(numbers)
+        uy = _years_after(toks, i) or years  # «IV квартал 2023 г. - I квартал 2024 г.»
+        school_year = min(uy) if uy else None
         school = unit == "qs" or (
-            unit == "half" and ("учебн" in s or len(years) >= 2 or (not years and period.school))
+            unit == "half" and ("учебн" in s or len(uy) >= 2 or (not uy and period.school))
         )
         kinds.add(
             "school_quarter"
@@ -1225,7 +1245,7 @@ def _from_units(
                 table = _SCHOOL_QUARTERS if unit == "qs" else _SCHOOL_HALVES
                 (fm, fd), (lm, ld), offset = table[n]
                 if school_year is not None:
-                    base = school_year if len(years) >= 2 or offset == 0 else school_year - 1
+                    base = school_year if len(uy) >= 2 or offset == 0 else school_year - 1
                     candidates = [base]
                 else:
                     candidates = [y for y in period.years() if date(y + offset, lm, ld) in period]
@@ -1235,8 +1255,8 @@ def _from_units(
             else:
                 table = _CAL_QUARTERS if unit == "qc" else _CAL_HALVES
                 (fm, fd), (lm, ld) = table[n]
-                if years:
-                    candidates = [max(years)]
+                if uy:
+                    candidates = [max(uy)]
                 else:
                     candidates = [y for y in period.years() if date(y, lm, ld) in period]
                     candidates = candidates if every else candidates[:1]
