@@ -504,6 +504,29 @@ def test_the_seed_baltiysk_with_the_order_date_as_period_start():
     )
 
 
+def test_in_a_two_year_period_a_month_without_a_year_is_its_first_occurrence():
+    spb = PERIODS[S]
+    assert parse_deadline("Сентябрь", period_start=spb[0], period_end=spb[1]).dates == (
+        date(2019, 9, 30),
+    )
+    assert parse_deadline("ежегодно май", period_start=spb[0], period_end=spb[1]).dates == (
+        date(2020, 5, 31),
+    )
+
+
+def test_in_a_two_year_period_every_quarter_recurs_in_both_school_years():
+    spb = PERIODS[S]
+    schedule = parse_deadline("по итогам каждой четверти", period_start=spb[0], period_end=spb[1])
+    assert schedule.dates == (
+        date(2019, 10, 31),
+        date(2019, 12, 31),
+        date(2020, 3, 31),
+        date(2020, 5, 31),
+        date(2020, 10, 31),
+        date(2020, 12, 31),
+    )
+
+
 def test_a_month_range_with_one_year_at_the_end_reads_backwards():
     schedule = parse_deadline("ноябрь-февраль 2024", period_start=SY[0], period_end=SY[1])
     assert schedule.start == date(2023, 11, 1)
