@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from roadmaps.models import DocumentKind, Measure, ProgressReport, Roadmap, Section
-from schools.models import Municipality, Region, School
+from schools.models import Body, Municipality, Region, School
 from schools.policy import roles_for
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -148,12 +148,17 @@ class MeasureForm(forms.ModelForm):
             "participants",
             "deadline_text",
             "responsible_text",
+            "responsible_bodies",
+            "for_all_schools",
+            "responsible_schools",
             "result",
             "document_text",
             "document_kind",
             "requires_evidence",
         ]
         widgets = {
+            "responsible_bodies": forms.CheckboxSelectMultiple,
+            "responsible_schools": forms.SelectMultiple(attrs={"size": 6}),
             "text": forms.Textarea(attrs={"rows": 3}),
             "participants": forms.Textarea(attrs={"rows": 1}),
             "responsible_text": forms.Textarea(attrs={"rows": 1}),
@@ -166,6 +171,22 @@ class MeasureForm(forms.ModelForm):
         self.fields["section"].required = False
         self.fields["document_kind"].required = False
         self.fields["deadline_text"].widget.attrs["data-deadline-input"] = "1"
+        # Pick responsible parties from the owner's part of the tree; the text is
+        # matched automatically, a pick made here overrides the match.
+        from roadmaps.services import responsible_candidates
+
+        bodies, schools = responsible_candidates(roadmap.owner)
+        self.fields["responsible_bodies"].queryset = Body.objects.filter(
+            pk__in=[b.pk for b in bodies]
+        )
+        self.fields["responsible_schools"].queryset = School.objects.filter(
+            pk__in=[s.pk for s in schools]
+        ).order_by("short_name")
+        self.fields["responsible_bodies"].required = False
+        self.fields["responsible_schools"].required = False
+        self.fields["responsible_bodies"].help_text = _(
+            "Подбираются по тексту «Ответственные»; отметьте вручную, если подбор ошибся."
+        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

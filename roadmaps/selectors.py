@@ -430,7 +430,10 @@ def reporting_rate(
             Assignment.objects.filter(measure__roadmap=roadmap, school__isnull=False)
         )
     assignments = [a for a in assignments if a.school_id]
-    approved = timezone.localtime(roadmap.approved_at).date() if roadmap.approved_at else None
+    # Reports are due from the approving order's date (the system may record it later).
+    approved = roadmap.order_date or (
+        timezone.localtime(roadmap.approved_at).date() if roadmap.approved_at else None
+    )
     periods = [
         p
         for p in reporting_periods(roadmap)

@@ -296,9 +296,22 @@ def indicators_from_text(text: str) -> list[dict]:
     return found
 
 
-def _apply_responsible(measure: Measure, roadmap: Roadmap, candidates=None) -> None:
+def _apply_responsible(measure: Measure, roadmap: Roadmap, candidates=None, picked=None) -> None:
+    """Link the responsible text to bodies and schools of the owner's scope; what the
+    user picked by hand (`picked`: for_all_schools, responsible_bodies,
+    responsible_schools) replaces the match for that field. Picks outside the
+    owner's candidates are ignored."""
     bodies, schools = candidates or responsible_candidates(roadmap.owner)
     found = match_responsible(measure.responsible_text, bodies=bodies, schools=schools)
+    picked = picked or {}
+    if picked.get("responsible_bodies") is not None:
+        allowed = {b.pk for b in bodies}
+        found.bodies = [b for b in picked["responsible_bodies"] if b.pk in allowed]
+    if picked.get("responsible_schools") is not None:
+        allowed = {s.pk for s in schools}
+        found.schools = [s for s in picked["responsible_schools"] if s.pk in allowed]
+    if picked.get("for_all_schools") is not None:
+        found.all_schools = bool(picked["for_all_schools"])
     measure.for_all_schools = found.all_schools
     measure.save(update_fields=["for_all_schools"])
     measure.responsible_bodies.set(found.bodies)
@@ -743,6 +756,13 @@ def section_delete(*, section: Section, by) -> None:
         section.delete()
 
 
+PICKS = ("responsible_bodies", "responsible_schools", "for_all_schools")
+
+
+def _pop_picks(fields: dict) -> dict:
+    return {name: fields.pop(name) for name in PICKS if name in fields}
+
+
 def _clean_measure_fields(fields: dict) -> dict:
     clean = {}
     for name, value in fields.items():
@@ -773,7 +793,9 @@ def measure_create(
     _require_editable(roadmap)
     if section is not None and section.roadmap_id != roadmap.pk:
         raise ValidationError(_("Раздел относится к другой дорожной карте."))
-    clean = _clean_measure_fields(dict(fields, text=text))
+    fields = dict(fields, text=text)
+    picked = _pop_picks(fields)
+    clean = _clean_measure_fields(fields)
     with transaction.atomic():
         measure = Measure(
             roadmap=roadmap,
@@ -785,7 +807,7 @@ def measure_create(
         for name, value in deadline_schedule(measure.deadline_text, roadmap=roadmap).items():
             setattr(measure, name, value)
         measure.save()
-        _apply_responsible(measure, roadmap)
+        _apply_responsible(measure, roadmap, picked=picked)
         _record(
             obj=measure,
             action="create",
@@ -801,6 +823,8 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
     roadmap = measure.roadmap
     _require(by, "roadmaps.edit_roadmap", roadmap)
     _require_editable(roadmap)
+    fields = dict(fields)
+    picked = _pop_picks(fields)
     clean = _clean_measure_fields(fields)
     if (
         "section" in clean
@@ -821,8 +845,8 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
         current.version += 1
         current.updated_by = by if by is not None and by.is_authenticated else None
         current.save()
-        if "responsible_text" in clean:
-            _apply_responsible(current, roadmap)
+        if "responsible_text" in clean or picked:
+            _apply_responsible(current, roadmap, picked=picked)
         _record(
             obj=current,
             action="update",

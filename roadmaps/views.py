@@ -454,6 +454,12 @@ def measure_create(request, roadmap_pk):
         data.pop("version", None)
         if not data.get("document_kind"):
             data.pop("document_kind")
+        # Empty picks leave the matching of the responsible text in charge.
+        for name in ("responsible_bodies", "responsible_schools"):
+            if not data.get(name):
+                data.pop(name, None)
+        if not data.get("for_all_schools"):
+            data.pop("for_all_schools", None)
         try:
             services.measure_create(roadmap=roadmap, by=request.user, **data)
         except ValidationError as exc:
@@ -484,6 +490,7 @@ def measure_edit(request, measure_pk):
         version = data.pop("version", None)
         if not data.get("document_kind"):
             data.pop("document_kind")
+        _keep_changed_picks(data, Measure.objects.get(pk=measure.pk))
         try:
             updated = services.measure_update(
                 measure=Measure.objects.get(pk=measure.pk), by=request.user, version=version, **data
@@ -516,6 +523,20 @@ def measure_edit(request, measure_pk):
             "measure": measure,
         },
     )
+
+
+def _keep_changed_picks(data: dict, before: Measure) -> None:
+    """Pass a hand pick of responsible parties only when the user changed it, so an
+    edited responsible text is matched afresh."""
+    current = {
+        "responsible_bodies": {b.pk for b in before.responsible_bodies.all()},
+        "responsible_schools": {s.pk for s in before.responsible_schools.all()},
+    }
+    for name, pks in current.items():
+        if {obj.pk for obj in data.get(name) or []} == pks:
+            data.pop(name, None)
+    if data.get("for_all_schools") == before.for_all_schools:
+        data.pop("for_all_schools", None)
 
 
 @login_required

@@ -125,3 +125,38 @@ def test_the_demo_roadmaps_are_built_once(db):
     again = build_demo_roadmaps()
     assert again == {"imported": 0, "approved": 0, "reports": 0}
     assert counts() == before
+
+
+def _flat(parsed):
+    rows = []
+    for section in parsed.iter_sections():
+        rows.append(("section", section.number, section.title))
+        for m in section.measures:
+            rows.append(
+                (
+                    "measure",
+                    m.number,
+                    m.text,
+                    m.participants,
+                    m.deadline_text,
+                    m.responsible_text,
+                    m.result,
+                    m.document,
+                    tuple(sorted(m.extra.items())),
+                )
+            )
+    return rows
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.txt")))
+def test_every_seed_is_saved_without_losing_a_word(world, seed):
+    from roadmaps import selectors, services
+    from roadmaps.importers import parse_roadmap_document
+
+    parsed = parse_roadmap_document((SEEDS / seed).read_bytes(), seed)
+    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    saved = selectors.roadmap_as_parsed(roadmap)
+    assert _flat(saved) == _flat(parsed)
+    assert saved.preamble == parsed.preamble and saved.closing == parsed.closing
+    assert saved.order.items == parsed.order.items
+    assert roadmap.order_number == parsed.order.number

@@ -330,3 +330,38 @@ def test_the_history_page_lists_changes(client, world, roadmap_a):
     client.force_login(world.bob)
     page = client.get(url("roadmap-history", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "approve" in page and "measure" in page
+
+
+def test_an_official_picks_responsible_parties_by_hand_within_the_tree(client, world, roadmap_a):
+    measure = Measure.objects.create(
+        roadmap=roadmap_a,
+        section=world.extra["roadmap_section_a"],
+        number="1.9.",
+        text="Совещание",
+        responsible_text="Руководитель",
+        position=9,
+    )
+    client.force_login(world.bob)
+    form = {
+        "section": measure.section_id,
+        "number": "1.9.",
+        "text": "Совещание",
+        "responsible_text": "Руководитель",
+        "version": measure.version,
+        "responsible_bodies": [world.body_a.pk],
+        "responsible_schools": [world.school_a2.pk],
+    }
+    assert client.post(url("measure-edit", measure_pk=measure.pk), form).status_code == 302
+    measure.refresh_from_db()
+    assert list(measure.responsible_bodies.all()) == [world.body_a]
+    assert list(measure.responsible_schools.all()) == [world.school_a2]
+    outside = dict(form, version=measure.version, responsible_bodies=[world.body_b.pk])
+    response = client.post(url("measure-edit", measure_pk=measure.pk), outside)
+    assert (
+        response.status_code == 200 and "Выберите корректный вариант" in response.content.decode()
+    )
+    # Editing the text alone matches it afresh.
+    form = dict(form, version=measure.version, responsible_text="ОО")
+    client.post(url("measure-edit", measure_pk=measure.pk), form)
+    measure.refresh_from_db()
+    assert measure.for_all_schools
