@@ -205,16 +205,23 @@ def next_due(measure: Measure, today: date) -> date | None:
 
 
 def my_assignments(*, user, today: date | None = None, school: School | None = None) -> list[dict]:
-    """The assignments of the user's schools in active roadmaps, by due date,
-    each with its current reports."""
+    """What the user reports on in active roadmaps, by due date, each with its
+    current reports: the assignments of the user's own schools, and those of
+    bodies and persons at the levels where the user reports (a municipal
+    official sees the education authority's measures, not every school's)."""
+    from schools.policy import roles_for
+    from schools.scoping import reach_of
+
     today = today or timezone.localdate()
+    roles = roles_for("roadmaps.report_progress")
+    own_schools = reach_of(user, roles).schools
     qs = (
-        Assignment.objects.visible_to(user)
+        Assignment.objects.visible_to(user, roles=roles)
         .filter(
-            school__isnull=False,
+            Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
             measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE),
         )
-        .select_related("measure__roadmap", "measure__section", "school")
+        .select_related("measure__roadmap", "measure__section", "school", "body")
         .prefetch_related(
             Prefetch(
                 "reports",

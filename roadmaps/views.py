@@ -682,7 +682,7 @@ def assignment_list(request):
     for row in rows:
         roadmap = row["assignment"].measure.roadmap
         school = row["assignment"].school
-        if roadmap.requires_school_roadmaps and roadmap.level == "municipality":
+        if school and roadmap.requires_school_roadmaps and roadmap.level == "municipality":
             required[(roadmap.pk, school.pk)] = (roadmap, school)
     started = set(
         Roadmap.objects.visible_to(request.user)
@@ -690,10 +690,16 @@ def assignment_list(request):
         .values_list("parent_id", "school_id")
     )
     to_start = [v for k, v in required.items() if k not in started]
+    schools = {row["assignment"].school for row in rows if row["assignment"].school_id}
     return render(
         request,
         "roadmaps/assignment_list.html",
-        {"rows": rows, "today": today, "to_start": to_start},
+        {
+            "rows": rows,
+            "today": today,
+            "to_start": to_start,
+            "schools": sorted(schools, key=lambda s: s.short_name),
+        },
     )
 
 

@@ -365,3 +365,26 @@ def test_an_official_picks_responsible_parties_by_hand_within_the_tree(client, w
     client.post(url("measure-edit", measure_pk=measure.pk), form)
     measure.refresh_from_db()
     assert measure.for_all_schools
+
+
+def test_my_measures_of_an_official_are_the_authoritys_not_every_schools(client, world, roadmap_a):
+    from roadmaps import services
+
+    measure = services.measure_create(
+        roadmap=roadmap_a,
+        section=world.extra["roadmap_section_a"],
+        number="1.5.",
+        text="Совещание руководителей",
+        responsible_text="Альфа-орган управления образованием",
+        by=world.bob,
+    )
+    services.assignments_create(roadmap=roadmap_a, by=world.bob)
+    client.force_login(world.bob)
+    page = client.get(url("assignment-list")).content.decode()
+    assert "Совещание руководителей" in page
+    assert "Анализ результатов ВПР (Альфа)" not in page  # the schools' own measure
+    client.force_login(world.carol)
+    page = client.get(url("assignment-list")).content.decode()
+    assert "Совещание руководителей" not in page and "Анализ результатов ВПР (Альфа)" in page
+    assert url("proof-pack", school_pk=world.school_a1.pk) in page
+    assert measure.assignments.get().body == world.body_a
