@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
+from django.shortcuts import get_object_or_404
 
 from assessments.models import ImportBatch, Procedure, Result, Scale, SchoolAggregate, Task
+from schools.models import School
+
+
+def procedure_regions(*, user):
+    """The regions whose procedures the user sees: a procedure is the region's calendar,
+    shown to everyone who works in the region (a school deputy too), so it is reached
+    through the scoped schools of the user rather than through a region membership."""
+    return School.objects.visible_to(user).values("region_id")
 
 
 def procedure_list(*, user, instrument=None, year=None):
-    qs = Procedure.objects.visible_to(user).select_related("region")
+    qs = Procedure.objects.filter(
+        Q(pk__in=Procedure.objects.visible_to(user).values("pk"))
+        | Q(region_id__in=procedure_regions(user=user))
+    ).select_related("region")
     if instrument:
         qs = qs.filter(instrument=instrument)
     if year:
         qs = qs.filter(year=year)
-    return qs.annotate(participants=Count("results"))
+    return qs
 
 
 def procedure_get(*, user, pk):
-    return Procedure.objects.select_related("region").get_visible_or_404(user, pk=pk)
+    return get_object_or_404(procedure_list(user=user), pk=pk)
+
+
+def procedure_school_summary(*, user, procedure):
+    """Per school the user reaches: participants, mean primary score and marks 2–5."""
+    return (
+        Result.objects.visible_to(user)
+        .filter(procedure=procedure)
+        .values("school_id", "school__short_name", "school__code")
+        .annotate(
+            participants=Count("pk"),
+            mean=Avg("primary_score"),
+            **{f"mark_{m}": Count("pk", filter=Q(mark=m)) for m in (2, 3, 4, 5)},
+        )
+        .order_by("school__short_name")
+    )
 
 
 def task_list(*, user, procedure):
@@ -25,10 +52,12 @@ def task_list(*, user, procedure):
 
 
 def scale_list(*, user):
-    """The region's scales the user reaches, and the federal scales (reference data,
-    shared by every region: they carry no tenant data)."""
+    """The scales of the user's regions (as for procedures) and the federal scales
+    (reference data shared by every region)."""
     return Scale.objects.filter(
-        Q(pk__in=Scale.objects.visible_to(user).values("pk")) | Q(region__isnull=True)
+        Q(pk__in=Scale.objects.visible_to(user).values("pk"))
+        | Q(region_id__in=procedure_regions(user=user))
+        | Q(region__isnull=True)
     ).select_related("region")
 
 

@@ -606,42 +606,58 @@ def _batch_for(batch, *, user, file, sha256, parsed, procedure, schools) -> Impo
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_SCORE_TEXT = {None: "null", **{i: str(i) for i in range(256)}}
+_NULL = "\\N"
+
+
 def _copy_text(rows, batch_id, procedure_id) -> str:
     """Rows as COPY TEXT: tab-separated, \\N for NULL, scores as a JSON list."""
     lines = []
     append = lines.append
-    batch = str(batch_id) if batch_id else "\\N"
-    procedure = str(procedure_id)
-    for row in rows:
-        scores = "[" + ",".join("null" if s is None else str(s) for s in row[8]) + "]"
+    batch = str(batch_id) if batch_id else _NULL
+    head = f"{procedure_id}\t"
+    score = _SCORE_TEXT.__getitem__
+    escape = _ESCAPE
+    null = _NULL
+    for (
+        _procedure,
+        region,
+        municipality,
+        school,
+        _batch,
+        class_name,
+        code,
+        variant,
+        scores,
+        primary,
+        mark,
+        test_score,
+        file_mark,
+        mismatch,
+        journal,
+        sex,
+        hashed,
+        last_name,
+        first_name,
+        patronymic,
+        exam_point,
+        room,
+        answers,
+    ) in rows:
+        tail = (
+            f"\t{hashed}\t{last_name.translate(escape)}\t{first_name.translate(escape)}"
+            f"\t{patronymic.translate(escape)}\t{exam_point.translate(escape)}"
+            f"\t{room.translate(escape)}\t{answers.translate(escape)}"
+            if hashed or exam_point or answers
+            else "\t\t\t\t\t\t\t"
+        )
         append(
-            "\t".join(
-                (
-                    procedure,
-                    str(row[1]),
-                    str(row[2]),
-                    str(row[3]),
-                    batch,
-                    row[5].translate(_ESCAPE),
-                    row[6].translate(_ESCAPE),
-                    row[7].translate(_ESCAPE),
-                    scores,
-                    str(row[9]),
-                    "\\N" if row[10] is None else str(row[10]),
-                    "\\N" if row[11] is None else str(row[11]),
-                    "\\N" if row[12] is None else str(row[12]),
-                    "t" if row[13] else "f",
-                    "\\N" if row[14] is None else str(row[14]),
-                    row[15],
-                    row[16],
-                    row[17].translate(_ESCAPE),
-                    row[18].translate(_ESCAPE),
-                    row[19].translate(_ESCAPE),
-                    row[20].translate(_ESCAPE),
-                    row[21].translate(_ESCAPE),
-                    row[22].translate(_ESCAPE),
-                )
-            )
+            f"{head}{region}\t{municipality}\t{school}\t{batch}\t{class_name.translate(escape)}"
+            f"\t{code.translate(escape)}\t{variant.translate(escape)}"
+            f"\t[{','.join(map(score, scores))}]\t{primary}"
+            f"\t{null if mark is None else mark}\t{null if test_score is None else test_score}"
+            f"\t{null if file_mark is None else file_mark}\t{'t' if mismatch else 'f'}"
+            f"\t{null if journal is None else journal}\t{sex}{tail}"
         )
     lines.append("")
     return "\n".join(lines)

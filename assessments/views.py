@@ -1,0 +1,173 @@
+"""Pages of the assessments app: procedures, a school's results, result uploads.
+
+Thin: scoping lives in selectors, work in services.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments import selectors
+from assessments.importers.problems_xlsx import problems_workbook
+from assessments.services import import_batch_create, importable_schools, scale_find
+from schools.selectors import school_get
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Файл результатов"),
+        help_text=gettext_lazy(
+            "XLSX или CSV: форма сбора результатов ВПР, сводный файл школ, протокол ОГЭ/ЕГЭ "
+            "или сводные показатели по школам."
+        ),
+    )
+    procedure = forms.ModelChoiceField(
+        label=gettext_lazy("Процедура"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("Можно не выбирать, если процедура указана в самом файле."),
+    )
+    school = forms.ModelChoiceField(
+        label=gettext_lazy("Школа"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("Нужна для формы сбора результатов одной школы."),
+    )
+    dry_run = forms.BooleanField(label=gettext_lazy("Только проверить"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = selectors.procedure_list(user=user)
+        self.fields["school"].queryset = importable_schools(user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError(_("Загрузите файл XLSX или CSV."))
+        return upload
+
+
+@login_required
+def procedure_list(request):
+    procedures = selectors.procedure_list(user=request.user)
+    page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/procedure_list.html", {"page": page})
+
+
+@login_required
+def procedure_detail(request, procedure_pk):
+    procedure = selectors.procedure_get(user=request.user, pk=procedure_pk)
+    return render(
+        request,
+        "assessments/procedure_detail.html",
+        {
+            "procedure": procedure,
+            "tasks": selectors.task_list(user=request.user, procedure=procedure)
+            or procedure.tasks.order_by("position"),
+            "scale": scale_find(procedure=procedure),
+            "schools": selectors.procedure_school_summary(user=request.user, procedure=procedure),
+        },
+    )
+
+
+@login_required
+def school_results(request, procedure_pk, school_pk):
+    procedure = selectors.procedure_get(user=request.user, pk=procedure_pk)
+    school = school_get(user=request.user, pk=school_pk)
+    results = selectors.result_list(user=request.user, procedure=procedure, school=school)
+    page = Paginator(results, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/school_results.html",
+        {
+            "procedure": procedure,
+            "school": school,
+            "tasks": list(procedure.tasks.order_by("position")),
+            "page": page,
+        },
+    )
+
+
+@login_required
+def scale_list(request):
+    return render(
+        request, "assessments/scale_list.html", {"scales": selectors.scale_list(user=request.user)}
+    )
+
+
+@login_required
+def import_list(request):
+    """The user's uploads, and the form for a new one."""
+    can_import = request.user.has_perm("assessments.import_results")
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        if form.is_valid():
+            school = form.cleaned_data["school"]
+            if school is not None and not request.user.has_perm(
+                "assessments.import_results", school
+            ):
+                raise Http404
+            batch = import_batch_create(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                procedure=form.cleaned_data["procedure"],
+                school=school,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)
+            return redirect("assessments:import-detail", importbatch_pk=batch.pk)
+    batches = selectors.import_batch_list(user=request.user)[:50]
+    return render(
+        request,
+        "assessments/import_list.html",
+        {"form": form, "batches": batches, "can_import": can_import},
+    )
+
+
+@login_required
+def import_detail(request, importbatch_pk):
+    batch = selectors.import_batch_get(user=request.user, pk=importbatch_pk)
+    return render(request, "assessments/import_detail.html", {"batch": batch})
+
+
+@login_required
+def import_progress(request, importbatch_pk):
+    batch = selectors.import_batch_get(user=request.user, pk=importbatch_pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_display": batch.get_status_display(),
+            "progress": batch.progress,
+            "problems": len(batch.problems),
+        }
+    )
+
+
+@login_required
+def import_problems(request, importbatch_pk):
+    """The uploaded file with the bad cells marked red and a comment with the message
+    (the warnings when the file had no problems)."""
+    batch = selectors.import_batch_get(user=request.user, pk=importbatch_pk)
+    source = None
+    if batch.file:
+        with batch.file.open("rb") as handle:
+            source = handle.read()
+    content = problems_workbook(
+        source=source, file_name=batch.file_name, problems=batch.problems or batch.warnings
+    )
+    name = batch.file_name.rsplit(".", 1)[0] + " — проблемы.xlsx"
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name)
