@@ -632,6 +632,10 @@ _RELATIVE_RE = re.compile(
     r"(?:в течение|не позднее|через|за)\s+(\d+|одного|двух|трех|пяти|десяти)?\s*"
     r"(рабоч[а-я]* |календарн[а-я]* )?(дн|день|недел|месяц)[а-я]*\s+(после|до|с момента|со дня)"
 )
+_TIED_RE = re.compile(
+    r"график|расписани|срок|проведени|итог|результат|после|период|(?<![а-я])дн|день|перед|"
+    r"(?<![а-я])до(?![а-я])|накануне"
+)
 _DURATION_RE = re.compile(
     r"(?:в течение|за|через)\s+(?:\d+|одного|двух|трех|пяти|десяти)?\s*"
     r"(?:рабоч[а-я]* |календарн[а-я]* )?(?:дн|день|недел|месяц)"
@@ -834,8 +838,9 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
         return _end_of_school_year(toks, period, make)
     m = _START_OF_SCHOOL_YEAR_RE.search(s)
     if m and not dated:
-        day = 1 if m.group(1) else 30  # «к началу» is 1 September, «в начале» is September
-        dates = [date(y, 9, day) for y in period.years() if date(y, 9, day) in period][:1]
+        # «до начала» is 31 August, «к началу» 1 September, «в начале» September
+        month, day = {"до ": (8, 31), "к ": (9, 1)}.get(m.group(1) or "", (9, 30))
+        dates = [date(y, month, day) for y in period.years() if date(y, month, day) in period][:1]
         return make("date", dates, warning="" if dates else _no_occurrence(period))
 
     result = _dated(toks, s, period, make)
@@ -865,8 +870,23 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
     if offset is None and not events and _DURATION_RE.search(s):
         # «в течение 3 дней» without what it counts from: a person must say
         return make("unparsed", warning=_("Срок указан длительностью без начала; уточните его."))
-    if events or offset is not None:
+    tied = offset is not None or _TIED_RE.search(s)
+    if events and (tied or not _CONTINUOUS_RE.search(s)):
+        # «по графику проведения ВПР»; but «в течение года (подготовка к ВПР)» is continuous
         return make("event", (), period.start, period.end, offset_days=offset)
+    if offset is not None:
+        return make("event", (), period.start, period.end, offset_days=offset)
+    if re.search(r"летн[а-я]* (?:каникул|период)", s):
+        summers = [
+            (date(y, 6, 1), date(y, 8, 31))
+            for y in period.years()
+            if period.overlaps(date(y, 6, 1), date(y, 8, 31))
+        ][:1]
+        if summers:
+            start, end = summers[0]
+            return make("range", [min(end, period.end)], start, end)
+    if "каникул" in s:  # holidays differ by region and year: a calendar must give them
+        return make("event", (), period.start, period.end, source="каникулы")
     if _ON_DEMAND_RE.search(s):
         return make("on_demand")
     if _EVENT_MARKER_RE.search(s) and not _CONTINUOUS_RE.search(s):
