@@ -44,6 +44,10 @@ Readings chosen (each is pinned by a test in tests/roadmaps/test_deadlines.py):
   schedule («по графику», «по плану отдела образования») is an `event` with
   `event` = "" unless a continuous wording is also there («в течение года по
   графику» is `continuous`: nothing will ever give it dates, so it must not nag).
+- An assessment named only as context («в течение года (подготовка к ВПР)») does
+  not make a continuous measure an event. «в период летних каникул» is June to
+  August; other holidays differ by region, so they are an `event` with
+  `details["source"]` = "каникулы" for a calendar to fill.
 - A duration counted from nothing («в течение 3 дней») and a date cited for a
   document («согласно приказу от 12.03.2020 № 26») are not deadlines.
 
@@ -288,10 +292,19 @@ def describe(schedule: Schedule) -> str:
     if kind == "event":
         named = schedule.details.get("events") or ([schedule.event] if schedule.event else [])
         names = ", ".join(named)
-        head = _("По графику %(names)s") % {"names": names} if names else _("По графику")
+        if names:
+            head = _("По графику %(names)s") % {"names": names}
+        elif schedule.details.get("source") == "каникулы":
+            head = _("В каникулы")
+        elif schedule.details.get("source"):
+            head = _cap(schedule.details["source"])
+        else:
+            head = _("По графику")
         if dates:
             return f"{head}: {shown}"
-        return _("%(head)s (даты появятся из календаря оценочных процедур)") % {"head": head}
+        if names:
+            return _("%(head)s (даты появятся из календаря оценочных процедур)") % {"head": head}
+        return _("%(head)s (даты появятся из календаря)") % {"head": head}
     if not dates:
         return _("Срок без даты в периоде дорожной карты")
     if kind == "range" and schedule.start and schedule.end:
