@@ -500,6 +500,22 @@ class TableParser:
                 )
                 % {"row": place, "title": title}
             )
+        for _section, measure in _walk(self.sections):
+            for name, attr in _MEASURE_ATTR.items():
+                value = getattr(measure, attr)
+                if _cut_off(value):
+                    w.append(
+                        _(
+                            "Мероприятие %(number)s (строка %(row)s): текст столбца «%(column)s» "
+                            "обрывается на «%(tail)s» — проверьте, не потерялось ли продолжение."
+                        )
+                        % {
+                            "number": _measure_label(measure),
+                            "row": measure.source_row,
+                            "column": self.header[self.mapping[name]].replace("\n", " "),
+                            "tail": value.split()[-1],
+                        }
+                    )
         for place in self.guessed_rows:
             w.append(
                 _("Строка %d: столбцы продолжения определены по содержанию, проверьте их.") % place
@@ -534,6 +550,50 @@ class TableParser:
                 else:
                     seen[key] = measure
         return result
+
+
+# Words a Russian sentence does not end on: a cell ending on one lost its tail.
+_DANGLING = frozenset(
+    [
+        "и",
+        "или",
+        "а",
+        "но",
+        "в",
+        "во",
+        "на",
+        "по",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "о",
+        "об",
+        "от",
+        "для",
+        "из",
+        "за",
+        "при",
+        "без",
+        "до",
+        "что",
+        "как",
+        "чьи",
+        "чей",
+        "чья",
+        "которые",
+        "который",
+        "которая",
+        "которых",
+        "которым",
+        "не",
+    ]
+)
+
+
+def _cut_off(text: str) -> bool:
+    words = text.split()
+    return bool(words) and (words[-1].lower() in _DANGLING or text.endswith(","))
 
 
 def _measure_label(measure: ParsedMeasure) -> str:

@@ -790,3 +790,13 @@ def test_a_later_word_table_continues_the_plan_only_when_it_looks_like_it():
         ("2.", "Конкурс"),
     ]
     assert "А.А. Петрова" in parsed.closing
+
+
+def test_a_cell_cut_off_mid_sentence_is_warned_about():
+    warnings = parse_seed(BALTIYSK).warnings
+    cut = [w for w in warnings if "обрывается" in w]
+    assert cut == [
+        "Мероприятие № 2.6. (строка 66): текст столбца «Результат» обрывается на «чьи» — "
+        "проверьте, не потерялось ли продолжение."
+    ]
+    assert not [w for w in parse_seed(KRASNOTURANSK).warnings if "обрывается" in w]
