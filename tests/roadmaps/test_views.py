@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from roadmaps.models import Assignment, Measure, ProgressReport, Roadmap
+from tests.e2e.conftest import browser  # noqa: F401  the browser fixture
 from tests.roadmaps.world import PDF
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
@@ -388,3 +389,43 @@ def test_my_measures_of_an_official_are_the_authoritys_not_every_schools(client,
     assert "Совещание руководителей" not in page and "Анализ результатов ВПР (Альфа)" in page
     assert url("proof-pack", school_pk=world.school_a1.pk) in page
     assert measure.assignments.get().body == world.body_a
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_deadline_is_read_as_typed_and_a_measure_moves_without_reload(
+    browser,  # noqa: F811  the fixture imported from tests.e2e.conftest
+    live_server,
+    world,
+):
+    from tests import factories as f
+    from tests.e2e.conftest import login
+
+    roadmap = world.extra["roadmap_roadmap_a"]
+    Measure.objects.create(
+        roadmap=roadmap,
+        section=world.extra["roadmap_section_a"],
+        number="1.2.",
+        text="Второе мероприятие",
+        position=5,
+    )
+    context = browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    login(page, live_server, "bob", f.PASSWORD)
+    page.goto(f"{live_server.url}{url('measure-create', roadmap_pk=roadmap.pk)}")
+    page.get_by_label("Срок (как написан)").fill("непонятный срок")
+    preview = page.locator("#deadline-preview")
+    preview.filter(has_text="Разобрано как").wait_for()
+    assert "не распознан" in preview.inner_text()
+
+    page.goto(f"{live_server.url}{url('roadmap-detail', roadmap_pk=roadmap.pk)}")
+    page.evaluate("window.__marker = 'same page'")
+    row = page.locator("#measures tr[data-measure]").nth(1)
+    assert "Второе мероприятие" in row.inner_text()
+    row.get_by_role("button", name="Выше").click()
+    page.locator("#measures tr[data-measure]").first.filter(
+        has_text="Второе мероприятие"
+    ).wait_for()
+    assert page.evaluate("window.__marker") == "same page"  # no reload
+    assert list(roadmap.measures.order_by("position").values_list("number", flat=True))[0] == "1.2."
+    context.close()
