@@ -262,25 +262,25 @@ class Indicator:
         return str(INDICATOR_LABELS.get(self.name, self.name))
 
     def as_json(self) -> dict:
-        return _clean(
-            {
-                "name": self.name,
-                "value": self.value,
-                "reference": self.reference,
-                "threshold": self.threshold,
-                "fired": self.fired,
-                "strong": self.strong,
-                "n": self.n,
-                "details": self.details,
-            }
-        )
+        # Fields are plain Python values already (see rules._plain); _clean
+        # only what a caller may have set by hand.
+        return {
+            "name": self.name,
+            "value": _clean(self.value),
+            "reference": _clean(self.reference),
+            "threshold": _clean(self.threshold),
+            "fired": bool(self.fired),
+            "strong": bool(self.strong),
+            "n": int(self.n),
+            "details": self.details,
+        }
 
 
 @dataclass
 class ProcedureCheck:
     procedure: Procedure
     pupils: int
-    indicators: list[Indicator]
+    indicators: Sequence[Indicator]  # a list, or the run's lazily built sequence
     marker: bool = False
     reasons: list[str] = field(default_factory=list)
     low_result: bool = False
@@ -290,20 +290,22 @@ class ProcedureCheck:
 
     def as_json(self) -> dict:
         p = self.procedure
-        return _clean(
-            {
-                "instrument": p.instrument,
-                "year": p.year,
-                "grade": p.grade,
-                "subject": p.subject,
-                "label": p.label,
-                "pupils": self.pupils,
-                "marker": self.marker,
-                "reasons": self.reasons,
-                "low_result": self.low_result,
-                "indicators": [i.as_json() for i in self.indicators],
-            }
-        )
+        return {
+            "instrument": p.instrument,
+            "year": int(p.year),
+            "grade": int(p.grade),
+            "subject": p.subject,
+            "label": p.label,
+            "pupils": int(self.pupils),
+            "marker": bool(self.marker),
+            "reasons": list(self.reasons),
+            "low_result": bool(self.low_result),
+            "indicators": (
+                self.indicators.as_json_list()
+                if hasattr(self.indicators, "as_json_list")
+                else [i.as_json() for i in self.indicators]
+            ),
+        }
 
 
 @dataclass
@@ -326,19 +328,17 @@ class SchoolCheck:
         return [p.procedure.label for p in self.procedures if p.marker]
 
     def as_json(self) -> dict:
-        return _clean(
-            {
-                "code": self.code,
-                "name": self.name,
-                "kind": self.kind,
-                "municipality": self.municipality,
-                "markers": self.markers,
-                "marker_labels": self.marker_labels,
-                "low_result": self.low_result,
-                "strong": self.strong,
-                "procedures": [p.as_json() for p in self.procedures],
-            }
-        )
+        return {
+            "code": self.code,
+            "name": self.name,
+            "kind": self.kind,
+            "municipality": int(self.municipality),
+            "markers": self.markers,
+            "marker_labels": self.marker_labels,
+            "low_result": bool(self.low_result),
+            "strong": bool(self.strong),
+            "procedures": [p.as_json() for p in self.procedures],
+        }
 
 
 @dataclass

@@ -364,51 +364,68 @@ def guttman_max(popularity: np.ndarray, step_task: np.ndarray, step_k: np.ndarra
 def person_fit(p: Prepared, params: CheckParams) -> Column:
     """Share of a school's pupils whose answer pattern misfits their score.
 
-    Steps (task j, point k) are ordered by the region's popularity. For each
-    pupil: the polytomous Guttman error count G normed by its maximum for the
-    pupil's score (G_N, in details), and lz with step probabilities taken
-    conditionally on the total score from the whole region (a nonparametric
-    stand-in for an IRT θ). A pupil misfits when lz is below the region's
-    `misfit_quantile`; the school's share of misfits is tested against the
-    region's share (binomial z, calibrated). Pupils with 0 or full marks carry
-    no information and are left out.
+    Item steps (task j, point k: x_j ≥ k) are ordered by the region's
+    popularity. For each pupil: the polytomous Guttman error count G (pairs
+    of an easier step failed and a harder one passed) normed by its maximum
+    for the pupil's score (G_N, in details), and lz with step probabilities
+    taken conditionally on the total score from the whole region (a
+    nonparametric stand-in for an IRT θ). A pupil misfits when lz is below the
+    region's `misfit_quantile`; the school's share of misfits is tested
+    against the region's share (binomial, random-effects calibrated). Pupils
+    with 0 or full marks carry no information and are left out.
+
+    Everything runs on (pupils × tasks) lookups into per-score tables: with
+    cumulative step weights W[s, j, x] = Σ_{k ≤ x} w[s, j, k], a pupil's sum
+    over passed steps is Σ_j W[s, j, x_j]; and Σ over passed steps of the
+    number of passed easier steps is k(k − 1)/2, so G = Σ rank − k(k − 1)/2.
     """
     S = p.n_schools
-    task_max = p.res.task_max
-    step_task = np.repeat(np.arange(len(task_max)), task_max)
-    step_k = np.concatenate([np.arange(1, m + 1) for m in task_max]) if len(task_max) else []
-    n_steps = len(step_task)
+    tm = p.res.task_max
+    T = len(tm)
+    n_steps = int(tm.sum())
     N = len(p.primary)
     if N == 0 or n_steps == 0:
         return _empty(PERSON_FIT, p)
-    s = p.primary
-    # Region tables: step popularity overall and conditional on the total score.
-    cnt = np.bincount(s, minlength=n_steps + 1).astype(np.float64)
-    cond = np.zeros((n_steps + 1, n_steps))
-    pop = np.zeros(n_steps)
+    x_all = np.minimum(p.scores0, tm[None, :]).astype(np.int64)
+    s = np.minimum(x_all.sum(axis=1), n_steps)
+    X1 = int(tm.max()) + 1
+    ns1 = n_steps + 1
+    base = np.arange(T)[None, :] * X1
+    counts = np.zeros(ns1 * T * X1)
     for lo in range(0, N, CHUNK):
-        x = _steps(p.scores0[lo : lo + CHUNK], task_max)
-        pop += x.sum(axis=0)
-        for j in range(n_steps):
-            cond[:, j] += np.bincount(s[lo : lo + CHUNK], weights=x[:, j], minlength=n_steps + 1)
-    pop /= N
-    order = np.argsort(-pop, kind="stable")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cond = (cond + 0.5 * pop[None, :]) / (cnt[:, None] + 0.5)
+        flat = s[lo : lo + CHUNK, None] * (T * X1) + base + x_all[lo : lo + CHUNK]
+        counts += np.bincount(flat.ravel(), minlength=ns1 * T * X1)
+    counts = counts.reshape(ns1, T, X1)
+    cnt = np.bincount(s, minlength=ns1).astype(np.float64)
+    ge = counts[:, :, ::-1].cumsum(axis=2)[:, :, ::-1]  # ge[s, j, k] = #(x_j ≥ k)
+    valid = np.arange(X1)[None, :] <= tm[:, None]
+    valid[:, 0] = False  # k = 0 is not a step
+    pop = ge.sum(axis=0) / N  # (T, X1)
+    cond = (ge + 0.5 * pop[None]) / (cnt[:, None, None] + 0.5)
     cond = np.clip(cond, 0.005, 0.995)
-    gmax = guttman_max(pop[order], step_task[order], np.asarray(step_k)[order])
     logp, log1p = np.log(cond), np.log1p(-cond)
-    expected = (cond * logp + (1 - cond) * log1p).sum(axis=1)
-    variance = (cond * (1 - cond) * (logp - log1p) ** 2).sum(axis=1)
+    v = valid[None]
+    weight = np.where(v, logp - log1p, 0.0)
+    cum_w = weight.cumsum(axis=2).reshape(-1)  # W[s, j, x]
+    base_ll = np.where(v, log1p, 0.0).sum(axis=(1, 2))
+    expected = np.where(v, cond * logp + (1 - cond) * log1p, 0.0).sum(axis=(1, 2))
+    variance = np.where(v, cond * (1 - cond) * (logp - log1p) ** 2, 0.0).sum(axis=(1, 2))
+    # Step ranks, easiest first, and their cumulative sums per task.
+    steps_j, steps_k = np.nonzero(valid)
+    order = np.argsort(-pop[steps_j, steps_k], kind="stable")
+    rank = np.zeros((T, X1))
+    rank[steps_j[order], steps_k[order]] = np.arange(len(order))
+    cum_rank = rank.cumsum(axis=1).reshape(-1)
+    gmax = guttman_max(pop[steps_j, steps_k][order], steps_j[order], steps_k[order])
     lz = np.empty(N)
     gn = np.empty(N)
     for lo in range(0, N, CHUNK):
-        x = _steps(p.scores0[lo : lo + CHUNK], task_max)
+        xs = x_all[lo : lo + CHUNK]
         ss = s[lo : lo + CHUNK]
-        ll = np.where(x, logp[ss], log1p[ss]).sum(axis=1)
+        ll = cum_w[ss[:, None] * (T * X1) + base + xs].sum(axis=1) + base_ll[ss]
+        g = cum_rank[base + xs].sum(axis=1) - ss * (ss - 1) / 2.0
         with np.errstate(invalid="ignore", divide="ignore"):
             lz[lo : lo + CHUNK] = (ll - expected[ss]) / np.sqrt(variance[ss])
-            g = _guttman(x[:, order])
             gn[lo : lo + CHUNK] = np.where(gmax[ss] > 0, g / gmax[ss], 0.0)
     informative = (s > 0) & (s < n_steps) & np.isfinite(lz)
     if not informative.any():
@@ -500,6 +517,30 @@ def journal_agreement(p: Prepared, params: CheckParams) -> Column:
 # 4. Bunching at the mark boundaries
 
 
+def _solve3(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched solution of 3 × 3 systems A x = b by Cramer's rule (K × 3 × 3, K × 3)."""
+    a, bb, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
+    d, e, f = A[:, 1, 0], A[:, 1, 1], A[:, 1, 2]
+    g, h, i = A[:, 2, 0], A[:, 2, 1], A[:, 2, 2]
+    co = np.stack(
+        [
+            e * i - f * h,
+            -(d * i - f * g),
+            d * h - e * g,
+            -(bb * i - c * h),
+            a * i - c * g,
+            -(a * h - bb * g),
+            bb * f - c * e,
+            -(a * f - c * d),
+            a * e - bb * d,
+        ],
+        axis=1,
+    ).reshape(-1, 3, 3)
+    det = a * co[:, 0, 0] + bb * co[:, 0, 1] + c * co[:, 0, 2]
+    inv = co.transpose(0, 2, 1) / det[:, None, None]
+    return np.einsum("kij,kj->ki", inv, b)
+
+
 def _fit_tilt(H, log_r, X, outside, ridge=1.0, iters=25, start=None):
     """Poisson fit of counts H (K × bins) to exp(log_r + X·a) on `outside` bins:
     the region's histogram shape tilted per school (a0 scale, a1 slope, a2
@@ -521,9 +562,9 @@ def _fit_tilt(H, log_r, X, outside, ridge=1.0, iters=25, start=None):
         muw = mu * w
         grad = (Hw - muw) @ X - a @ penalty
         hess = (muw @ XX).reshape(K, P, P) + penalty[None, :, :]
-        step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+        step = _solve3(hess, grad) if P == 3 else np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
         a += np.clip(step, -2.0, 2.0)
-        if np.abs(step).max(initial=0.0) < 1e-4:
+        if np.abs(step).max(initial=0.0) < 1e-3:
             break
     return np.exp(log_r[None, :] + a @ X.T), a
 
@@ -586,21 +627,40 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
     pval = np.full(S, np.nan)
     screened = np.flatnonzero(zc[rows] >= params.bunching_screen_z)
     rng = np.random.default_rng(params.seed)
-    B = params.bunching_bootstrap
+    n_boot = params.bunching_bootstrap
     alpha = params.bunching_p
-    for lo in range(0, len(screened), 50):
-        idx = screened[lo : lo + 50]
+
+    def draws(idx, b):
+        """T of `b` multinomial draws per school from its counterfactual, refitted."""
         probs = mu[idx] / mu[idx].sum(axis=1, keepdims=True)
-        sims = np.concatenate(
-            [rng.multinomial(int(n_r[i]), probs[k], size=B) for k, i in enumerate(idx)]
+        sims = rng.multinomial(
+            np.repeat(n_r[idx].astype(np.int64), b), np.repeat(probs, b, axis=0)
         ).astype(np.float64)
-        mu_b, _ = _fit_tilt(sims, log_r, X, outside, start=np.repeat(coef_a[idx], B, axis=0))
-        t_b = ((sims - mu_b) * coef).sum(axis=1).reshape(len(idx), B)
-        pv = (1 + (t_b >= T[idx, None]).sum(axis=1)) / (B + 1)
+        mu_b, _ = _fit_tilt(
+            sims, log_r, X, outside, start=np.repeat(coef_a[idx], b, axis=0), iters=4
+        )
+        return ((sims - mu_b) * coef).sum(axis=1).reshape(len(idx), b)
+
+    # Two stages (Besag–Clifford style): a first fifth of the draws for every
+    # screened school; the rest only where the first stage is ambiguous (some
+    # exceedances, p ≤ 0.05) — no exceedance at all already gives the smallest
+    # p-value the first stage can show.
+    first = min(n_boot, max(50, n_boot // 5))
+    for lo in range(0, len(screened), 200):
+        idx = screened[lo : lo + 200]
+        t_b = draws(idx, first)
+        exceed = (t_b >= T[idx, None]).sum(axis=1)
+        pv = (1 + exceed) / (first + 1)
+        thr = np.quantile(t_b, 1 - alpha, axis=1)
+        more = np.flatnonzero((pv <= 0.05) & (exceed > 0))
+        if len(more) and n_boot > first:
+            t_more = np.concatenate([t_b[more], draws(idx[more], n_boot - first)], axis=1)
+            pv[more] = (1 + (t_more >= T[idx[more], None]).sum(axis=1)) / (n_boot + 1)
+            thr[more] = np.quantile(t_more, 1 - alpha, axis=1)
         pval[rows[idx]] = pv
-        threshold[rows[idx]] = np.quantile(t_b, 1 - alpha, axis=1) / n_r[idx]
+        threshold[rows[idx]] = thr / n_r[idx]
     fired = eligible & (pval <= alpha)
-    strong = fired & (pval <= params.bunching_strong_p) & (zc >= params.bunching_strong_z)
+    strong = fired & (zc >= params.bunching_strong_z)
     at = np.full(S, np.nan)
     at_exp = np.full(S, np.nan)
     above = coef > 0

@@ -50,13 +50,13 @@ class CheckParams:
     # Journal agreement: share "повысили" against the region.
     journal_z: float = 3.0
     journal_strong_z: float | None = None  # journal habits differ: never alone
-    # Bunching at the boundaries: parametric-bootstrap p-value of the excess.
+    # Bunching at the boundaries: parametric-bootstrap p-value of the excess;
+    # strong when also the calibrated z passes bunching_strong_z.
     bunching_window_below: int = 2
     bunching_window_above: int = 0  # 0: the boundary score itself; 1: also one above
-    bunching_p: float = 0.005
-    bunching_strong_p: float = 0.002
+    bunching_p: float = 0.01
     bunching_strong_z: float = 3.5
-    bunching_bootstrap: int = 500
+    bunching_bootstrap: int = 500  # at most; a fifth first (see indicators.bunching)
     bunching_screen_z: float = 2.0  # bootstrap only for schools past this z
     # Cohort: standing in grade g year t against grade g+1 year t+1 (pupil-sd units).
     cohort_z: float = 3.0

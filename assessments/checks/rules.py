@@ -12,7 +12,7 @@ default: a false alarm one year must not breed another).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -132,27 +132,31 @@ def check_region(
             top[ok] = (m[ok] >= hi_cut) & ~marker[ok]
         low_by_proc[proc], top_by_proc[proc] = low, top
 
+    # Columns to Python lists once (per-scalar conversions of numpy values
+    # would dominate the run on a large region).
+    plain = {proc: [_plain(c) for c in per_proc[proc][1]] for proc in per_proc}
+    counted = set(params.counted)
     result_schools = []
     for s in rows:
         s = int(s)
         checks = []
-        for proc, (prep, columns, marker, _n) in per_proc.items():
+        for proc, (prep, _columns, marker, _n) in per_proc.items():
             n = int(prep.n[s])
             if n == 0:
                 continue
-            indicators = [_indicator(c, s) for c in columns]
-            indicators.append(
-                Indicator(
-                    PERSISTENCE,
-                    value=float(persisted[s]),
-                    reference=0.0,
-                    threshold=1.0,
-                    fired=bool(persisted[s] >= 1),
-                    n=n,
-                    details={"years": params.persistence_years},
-                )
+            persistence = Indicator(
+                PERSISTENCE,
+                value=float(persisted[s]),
+                reference=0.0,
+                threshold=1.0,
+                fired=bool(persisted[s] >= 1),
+                n=n,
+                details={"years": params.persistence_years},
             )
-            reasons = [i.name for i in indicators if i.fired and i.name in params.counted]
+            indicators = LazyIndicators(plain[proc], s, [persistence])
+            reasons = [c["name"] for c in plain[proc] if c["fired"][s] and c["name"] in counted]
+            if persistence.fired and PERSISTENCE in counted:
+                reasons.append(PERSISTENCE)
             checks.append(
                 ProcedureCheck(
                     procedure=proc,
@@ -185,19 +189,78 @@ def check_region(
     return CheckResult(year=year, params=params_as_dict(params), schools=result_schools)
 
 
-def _indicator(c: ind.Column, s: int) -> Indicator:
+def _list(a) -> list:
+    """A float array as a list of Python floats rounded to 6 places, None for NaN/inf."""
+    a = np.asarray(a, dtype=np.float64)
+    ok = np.isfinite(a)
+    out = np.round(np.where(ok, a, 0.0), 6).tolist()
+    if not ok.all():
+        for i in np.flatnonzero(~ok).tolist():
+            out[i] = None
+    return out
+
+
+def _plain(c: ind.Column) -> dict:
+    return {
+        "name": c.name,
+        "value": _list(c.value),
+        "reference": _list(c.reference),
+        "threshold": _list(c.threshold),
+        "fired": np.asarray(c.fired, bool).tolist(),
+        "strong": (np.asarray(c.strong, bool) & np.asarray(c.fired, bool)).tolist(),
+        "n": np.asarray(c.n).astype(np.int64).tolist(),
+        "details": {k: _list(v) for k, v in c.details.items()},
+    }
+
+
+class LazyIndicators(Sequence):
+    """A procedure's indicators for one school, built from the run's plain
+    columns only when read (a region has hundreds of thousands of them)."""
+
+    __slots__ = ("_columns", "_row", "_extra", "_built")
+
+    def __init__(self, columns: list[dict], row: int, extra: list[Indicator]):
+        self._columns, self._row, self._extra, self._built = columns, row, extra, None
+
+    def _items(self) -> list[Indicator]:
+        if self._built is None:
+            self._built = [_indicator(c, self._row) for c in self._columns] + self._extra
+        return self._built
+
+    def __getitem__(self, i):
+        return self._items()[i]
+
+    def __len__(self) -> int:
+        return len(self._columns) + len(self._extra)
+
+    def as_json_list(self) -> list[dict]:
+        if self._built is not None:
+            return [i.as_json() for i in self._built]
+        s = self._row
+        out = [
+            {
+                "name": c["name"],
+                "value": c["value"][s],
+                "reference": c["reference"][s],
+                "threshold": c["threshold"][s],
+                "fired": c["fired"][s],
+                "strong": c["strong"][s],
+                "n": c["n"][s],
+                "details": {k: v[s] for k, v in c["details"].items()},
+            }
+            for c in self._columns
+        ]
+        return out + [i.as_json() for i in self._extra]
+
+
+def _indicator(c: dict, s: int) -> Indicator:
     return Indicator(
-        c.name,
-        value=_f(c.value[s]),
-        reference=_f(c.reference[s]),
-        threshold=_f(c.threshold[s]),
-        fired=bool(c.fired[s]),
-        strong=bool(c.strong[s] and c.fired[s]),
-        n=int(c.n[s]),
-        details={k: _f(v[s]) for k, v in c.details.items()},
+        c["name"],
+        value=c["value"][s],
+        reference=c["reference"][s],
+        threshold=c["threshold"][s],
+        fired=c["fired"][s],
+        strong=c["strong"][s],
+        n=c["n"][s],
+        details={k: v[s] for k, v in c["details"].items()},
     )
-
-
-def _f(x):
-    x = float(x)
-    return x if np.isfinite(x) else None
