@@ -266,6 +266,8 @@ def test_the_spb_plan_keeps_its_approvals_preamble_and_closing_text():
          {"number", "measure", "deadline", "responsible", "document"}),
         ("№\tСодержание деятельности\tУчастники\tСрок\tОтветственные исполнители\tОжидаемый результат\tФормат документа",
          {"number", "measure", "participants", "deadline", "responsible", "result", "document"}),
+        ("№\tНаправления деятельности\tСроки реализации\tОтветственные за исполнение\tПланируемые результаты",
+         {"number", "measure", "deadline", "responsible", "result"}),
         ("Мероприятие\tСроки\tОтветственный\tПодтверждающий документ",
          {"measure", "deadline", "responsible", "document"}),
     ],
