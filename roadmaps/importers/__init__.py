@@ -4,9 +4,13 @@
 
 The format is found from the content, never from the name. Pure: nothing is
 saved; the import service turns the result into models after a preview.
+Callers read uploads through `schools.files.read_bytes`, which enforces the
+size limit; archives are checked here for zip bombs and macros.
 """
 
 from __future__ import annotations
+
+import codecs
 
 from django.utils.translation import gettext as _
 
@@ -55,6 +59,9 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     if kind == "xlsx":
         return _parse_blocks(blocks_from_xlsx(data, filename), filename, "xlsx")
     if kind == "text":
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # Notepad's «Юникод»: re-encode so the rest reads one encoding.
+            data = data.decode("utf-16", errors="replace").encode("utf-8")
         if b"\x00" in data[:4096]:
             raise _failed(
                 filename, _("Файл «%s» не является документом DOCX, XLSX или текстом.") % filename

@@ -350,9 +350,10 @@ def test_bad_files_are_refused_with_a_russian_message_naming_the_file(data, mess
     assert problem.file == "plan.docx" and "plan.docx" in problem.message
 
 
-def test_text_in_windows_1251_is_read():
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-8-sig", "utf-16"])
+def test_text_in_the_encodings_windows_saves_is_read(encoding):
     text = "№\tМероприятие\tСроки\tОтветственный\n1.\tСеминар\tмай\tИМЦ\n"
-    parsed = parse_roadmap_document(text.encode("cp1251"), "plan.txt")
+    parsed = parse_roadmap_document(text.encode(encoding), "plan.txt")
     assert next(parsed.iter_measures()).text == "Семинар"
 
 
