@@ -18,7 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.analytics_selectors import _scores_matrix, reference_arrays
+from assessments.analytics_selectors import (
+    _scores_matrix,
+    parse_copied_numbers,
+    reference_arrays,
+)
 from assessments.models import Instrument, Procedure, Result, Scale, Subject, Task
 
 TASKS = [
@@ -393,3 +397,33 @@ def test_scores_of_a_malformed_row_are_padded_not_shifted():
     matrix = _scores_matrix(["[1, null, 2]", "[1]", "[0, 1, 1, 5]"], 3)
     assert np.array_equal(np.isnan(matrix), [[0, 1, 0], [0, 1, 1], [0, 0, 0]])
     assert matrix[2].tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"1,0,n\t3\t\\N\t2\t17\n", [[1, 0, None, 3, None, 2, 17]]),
+        (
+            b"12,n,2\t14\t4\t5\t1001\n0,0,0\t0\t2\t\\N\t7\n",
+            [[12, None, 2, 14, 4, 5, 1001], [0, 0, 0, 0, 2, None, 7]],
+        ),
+    ],
+)
+def test_copied_numbers_are_parsed_in_bulk(text, expected):
+    matrix = parse_copied_numbers(text, width=7)
+    wanted = np.array([[np.nan if v is None else v for v in row] for row in expected])
+    assert np.array_equal(matrix, wanted, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"1,0\t3\t\\N\t2\t17\n",  # a row with one score less
+        b"1,0,1.5\t3\t\\N\t2\t17\n",  # not an integer
+        b"1,0,-1\t3\t\\N\t2\t17\n",  # negative
+        b",0,1\t3\t\\N\t2\t17\n",  # empty value
+        b'1,0,"x"\t3\t\\N\t2\t17\n',  # text
+    ],
+)
+def test_copied_rows_of_another_shape_fall_back_to_row_by_row(text):
+    assert parse_copied_numbers(text, width=7) is None
