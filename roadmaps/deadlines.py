@@ -1337,13 +1337,16 @@ def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
     """«2019», «2019-2020», «2023-2024 учебный год», «в течение 2020 года», «до конца 2023 года»."""
     first, last = min(years), max(years)
     if "учебн" in s or (period.school and len(years) == 2 and last == first + 1):
-        start_year = (
-            first
-            if len(years) > 1
-            else (first if first == period.start.year and period.school else first - 1)
-        )
-        if len(years) == 1 and date(first, 9, 1) in period and date(first + 1, 5, 31) in period:
-            start_year = first
+        start_year = first
+        if len(years) == 1:  # «2024 учебный год»: the school year starting or ending in it
+            start_year = next(
+                (
+                    y
+                    for y in (first, first - 1)
+                    if period.overlaps(date(y, 9, 1), date(y + 1, 5, 31))
+                ),
+                first,
+            )
         start, end = date(start_year, 9, 1), date(max(last, start_year + 1), *SCHOOL_YEAR_END)
     else:
         start, end = date(first, 1, 1), date(last, 12, 31)
