@@ -7,12 +7,23 @@ class Command(BaseCommand):
     help = "Создать или обновить демонстрационные данные (повторный запуск ничего не дублирует)."
 
     def handle(self, *args, **options):
+        from assessments.demo import build_demo_results
+        from assessments.models import Procedure, Result
+        from roadmaps.demo import build_demo_roadmaps
+        from roadmaps.models import Measure, Roadmap
+
         summary = build_demo_tree()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Демо-данные готовы: регионов {summary['regions']}, муниципалитетов "
                 f"{summary['municipalities']}, школ {summary['schools']}."
             )
+        )
+        build_demo_roadmaps()
+        build_demo_results()
+        self.stdout.write(
+            f"Дорожных карт: {Roadmap.objects.count()}, мероприятий: {Measure.objects.count()}; "
+            f"процедур: {Procedure.objects.count()}, результатов участников: {Result.objects.count()}."
         )
         self.stdout.write(f"Пароль всех демо-пользователей: {DEMO_PASSWORD}")
         for username, role, node in summary["users"]:
