@@ -47,16 +47,19 @@ def normalise_header(value) -> str:
     return re.sub(r"[^\w ()/]", "", text).strip()
 
 
-def match_columns(header: list, spec: dict[str, tuple[str, ...]]) -> dict[str, int]:
+def match_columns(
+    header: list, spec: dict[str, tuple[str, ...]], *, skip=(), found: dict[str, int] | None = None
+) -> dict[str, int]:
     """Map field names to column indexes by the header row.
 
     `spec` gives, for each field, the header wordings that name it (already
     normalised). An exact match wins over a prefix match; a column serves one
-    field only.
+    field only. Columns in `skip` are never matched (task columns, say), and
+    `found` is a mapping already decided, which the result extends.
     """
-    normalised = [normalise_header(h) for h in header]
-    found: dict[str, int] = {}
-    taken: set[int] = set()
+    normalised = ["" if i in skip else normalise_header(h) for i, h in enumerate(header)]
+    found = dict(found or {})
+    taken: set[int] = set(found.values())
     for exact in (True, False):
         for name, wordings in spec.items():
             if name in found:
