@@ -95,3 +95,16 @@ def test_a_bare_month_is_its_last_day_inside_the_period_or_nothing(month, period
         assert start <= due <= end
     if not schedule.dates:
         assert schedule.details["warning"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=deadline_like, period=periods)
+def test_case_yo_and_dash_style_do_not_change_the_reading(text, period):
+    start, end = period
+
+    def reading(t):
+        schedule = parse_deadline(t, period_start=start, period_end=end)
+        return schedule.kind, schedule.dates, schedule.start, schedule.end, schedule.event
+
+    variant = text.upper().replace("Е", "Ё").replace("-", " – ")
+    assert reading(variant) == reading(text)
