@@ -150,12 +150,34 @@ def check_archive(data: bytes, filename: str, *, macro_part: str) -> None:
         )
 
 
+def _paragraph_text(paragraph) -> str:
+    """What a Word paragraph shows, including text python-docx skips: tracked
+    insertions, content controls, smart tags and fields."""
+    from docx.oxml.ns import qn
+
+    run, t = qn("w:r"), qn("w:t")
+    fallback = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+    breaks = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+    parts = []
+    for element in paragraph.iter(t, *breaks):
+        if element.getparent().tag != run:
+            continue  # tab stops of the paragraph's properties, not characters
+        # A text box is stored twice (for new and old Word); read it once.
+        if any(a.tag == fallback for a in element.iterancestors()):
+            continue
+        if element.tag == t:
+            parts.append(element.text or "")
+        elif element.tag == qn("w:br") and element.get(qn("w:type")) not in (None, "textWrapping"):
+            continue  # a page or column break
+        else:
+            parts.append(breaks[element.tag])
+    return "".join(parts)
+
+
 def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
     """Paragraphs and table rows of the document body in order (merged cells resolved)."""
     import docx
     from docx.oxml.ns import qn
-    from docx.table import _Cell
-    from docx.text.paragraph import Paragraph as DocxParagraph
 
     check_archive(data, filename, macro_part="vbaproject.bin")
     try:
@@ -180,7 +202,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
 
     for index, element in enumerate(body_elements(document.element.body), 1):
         if element.tag == qn("w:p"):
-            text = DocxParagraph(element, document).text
+            text = _paragraph_text(element)
             lines = [clean_line(line) for line in text.split("\n")]
             lines = [line for line in lines if line]
             if lines:
@@ -202,7 +224,7 @@ def blocks_from_docx(data: bytes, filename: str) -> list[Block]:
                         text = above.get(column, "")
                         vmerged.add(column)
                     else:
-                        raw = _Cell(tc, None).text
+                        raw = "\n".join(_paragraph_text(p) for p in tc.iter(qn("w:p")))
                         text, parts = clean_cell(raw), _cell_fragments(raw)
                     fragments.append(parts)
                     fragments.extend([] for _ in range(span - 1))

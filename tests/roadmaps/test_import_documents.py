@@ -803,3 +803,34 @@ def test_a_cell_cut_off_mid_sentence_is_warned_about():
         "проверьте, не потерялось ли продолжение."
     ]
     assert not [w for w in parse_seed(KRASNOTURANSK).warnings if "обрывается" in w]
+
+
+def test_word_text_in_tracked_insertions_and_content_controls_is_read_and_deletions_are_not():
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx_document(_docx_with_table([["№", "Мероприятие", "Сроки", "Ответственный"],
+                                               ["1.", "Семинар", "май", "ИМЦ"]]))  # fmt: skip
+    cell = document.tables[0].cell(1, 1)
+    cell.paragraphs[0]._p.append(
+        parse_xml(
+            f"<w:ins {nsdecls('w')} w:id='1' w:author='Петрова' w:date='2024-01-01T00:00:00Z'>"
+            "<w:r><w:t xml:space='preserve'> для учителей</w:t></w:r></w:ins>"
+        )
+    )
+    cell.paragraphs[0]._p.append(
+        parse_xml(
+            f"<w:del {nsdecls('w')} w:id='2' w:author='Петрова' w:date='2024-01-01T00:00:00Z'>"
+            "<w:r><w:delText> и родителей</w:delText></w:r></w:del>"
+        )
+    )
+    document.tables[0].cell(1, 2).paragraphs[0]._p.append(
+        parse_xml(
+            f"<w:sdt {nsdecls('w')}><w:sdtContent><w:r><w:t xml:space='preserve'> 2024 г.</w:t>"
+            "</w:r></w:sdtContent></w:sdt>"
+        )
+    )
+    out = io.BytesIO()
+    document.save(out)
+    [measure] = parse_roadmap_document(out.getvalue(), "reviewed.docx").iter_measures()
+    assert (measure.text, measure.deadline_text) == ("Семинар для учителей", "май 2024 г.")
