@@ -198,8 +198,10 @@ def main():
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
-    call_command("migrate", verbosity=0)
+    if "assessments_result" not in connection.introspection.table_names():
+        call_command("migrate", verbosity=0)
 
     from django.test import RequestFactory
 
