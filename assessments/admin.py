@@ -1,0 +1,95 @@
+"""Admin screens of the assessments app; every queryset goes through the scoping rule."""
+
+from django.contrib import admin
+
+from assessments.models import (
+    ImportBatch,
+    Procedure,
+    Result,
+    ResultPrivacy,
+    Scale,
+    SchoolAggregate,
+    Task,
+)
+from schools.admin import ScopedAdminMixin
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["position", "variant", "number", "max_score", "level", "part", "planned_result"]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "region", "starts_on", "ends_on", "max_score"]
+    list_filter = ["instrument", "subject", "grade", "year", "season"]
+    inlines = [TaskInline]
+
+
+@admin.register(Scale)
+class ScaleAdmin(admin.ModelAdmin):
+    """Federal scales (no region) are reference data; regional ones follow the scope."""
+
+    list_display = ["__str__", "kind", "max_score", "region", "ranges"]
+    list_filter = ["instrument", "subject", "grade", "year", "kind"]
+
+    def get_queryset(self, request):
+        from django.db.models import Q
+
+        visible = Scale.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(Q(pk__in=visible) | Q(region__isnull=True))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.region_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(ResultPrivacy)
+class ResultPrivacyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["region", "store_names"]
+    exclude = ["salt"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "file_name",
+        "format",
+        "procedure",
+        "school",
+        "status",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "format"]
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Result)
+class ResultAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "participant_code",
+        "procedure",
+        "school",
+        "class_name",
+        "primary_score",
+        "mark",
+    ]
+    list_select_related = ["procedure", "school"]
+    raw_id_fields = ["procedure", "school", "region", "municipality", "import_batch"]
+    list_filter = ["procedure__year", "procedure__instrument"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SchoolAggregate)
+class SchoolAggregateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["school", "procedure", "participants"]
+    raw_id_fields = ["procedure", "school", "region", "municipality", "import_batch"]
