@@ -834,3 +834,22 @@ def test_word_text_in_tracked_insertions_and_content_controls_is_read_and_deleti
     document.save(out)
     [measure] = parse_roadmap_document(out.getvalue(), "reviewed.docx").iter_measures()
     assert (measure.text, measure.deadline_text) == ("Семинар для учителей", "май 2024 г.")
+
+
+@pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
+def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_period(path):
+    from roadmaps.deadlines import KINDS
+
+    parsed = parse_seed(path)
+    start, end = parsed.effective_period()
+
+    def measures(sections):
+        for section in sections:
+            yield from section["measures"]
+            yield from measures(section["sections"])
+
+    found = list(measures(json.loads(json.dumps(parsed.as_json()))["sections"]))
+    assert len(found) == EXPECTED_MEASURES[path]
+    for measure in found:
+        assert measure["deadline"]["kind"] in KINDS
+        assert all(start.isoformat() <= d <= end.isoformat() for d in measure["deadline"]["dates"])
