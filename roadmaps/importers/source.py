@@ -269,6 +269,19 @@ def tabbed_paragraphs_as_rows(blocks: list[Block]) -> list[Block]:
 # --- Excel ------------------------------------------------------------------
 
 
+_DECIMALS = re.compile(r"0\.(0+)")
+
+
+def _shown(cell) -> str:
+    """A cell's text as Excel shows it: "2.10" stays "2.10" when formatted with two decimals."""
+    value = cell.value
+    if isinstance(value, float) and not value.is_integer():
+        found = _DECIMALS.search(cell.number_format or "")
+        if found:
+            return f"{value:.{len(found.group(1))}f}"
+    return clean_cell(value)
+
+
 def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
     """One block list per sheet; every row is a Row (merged ranges resolved)."""
     import openpyxl
@@ -294,8 +307,9 @@ def blocks_from_xlsx(data: bytes, filename: str) -> list[list[Block]]:
                 for row in range(merged.min_row + 1, merged.max_row + 1):
                     below[(row, merged.min_col - 1)] = value
         blocks: list[Block] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            cells = [clean_cell(v) for v in values]
+        for number, row_cells in enumerate(sheet.iter_rows(), 1):
+            values = [cell.value for cell in row_cells]
+            cells = [_shown(cell) for cell in row_cells]
             fragments = [_cell_fragments(v) if isinstance(v, str) else [] for v in values]
             vmerged = set()
             for (row, column), value in below.items():

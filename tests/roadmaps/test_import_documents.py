@@ -853,3 +853,17 @@ def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_p
     for measure in found:
         assert measure["deadline"]["kind"] in KINDS
         assert all(start.isoformat() <= d <= end.isoformat() for d in measure["deadline"]["dates"])
+
+
+def test_measure_numbers_typed_as_numbers_in_excel_read_as_shown():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["№", "Мероприятие", "Срок", "Ответственный"])
+    for number, text in ((2.1, "Семинар"), (2.10, "Конкурс")):
+        sheet.append([number, text, "май", "ОО"])
+    sheet["A2"].number_format = "0.0"
+    sheet["A3"].number_format = "0.00"
+    out = io.BytesIO()
+    book.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
+    assert [m.number for m in parsed.iter_measures()] == ["2.1", "2.10"]
