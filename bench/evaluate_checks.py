@@ -27,9 +27,13 @@ SCENARIOS = {
     "heterogeneous schools": replace(
         BASE, school_sd=0.5, drift_sd=0.15, journal_leniency_sd=0.4, journal_noise_sd=0.7
     ),
+    "curricula and class effects": replace(BASE, task_school_sd=0.25, class_sd=0.2),
     "many cheaters (25%)": replace(BASE, cheat_share=0.25),
     "no ОГЭ, no ВПР-КО": replace(BASE, oge=False, objective_share=0.0),
     "other scale cuts": replace(BASE, mark_quantiles=(0.05, 0.35, 0.75), class_size=25),
+    "checked year is the latest": replace(BASE, years=(2024, 2025, 2026)),
+    "one year only": replace(BASE, years=(2026,)),
+    "small region (150 schools)": replace(BASE, n_schools=150),
 }
 KINDS = ("rural_small", "ordinary", "gymnasium", "lyceum")
 
@@ -62,6 +66,9 @@ def main() -> None:
     scenarios = SCENARIOS
     if "--quick" in sys.argv:
         scenarios = {"default": BASE}
+    for i, arg in enumerate(sys.argv):
+        if arg == "--only":
+            scenarios = {k: v for k, v in SCENARIOS.items() if sys.argv[i + 1] in k}
     for name, spec in scenarios.items():
         t0 = time.perf_counter()
         total = Evaluation()

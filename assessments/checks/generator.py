@@ -103,6 +103,11 @@ class RegionSpec:
     target_year_index: int = 2  # the year every planted school manipulates
     objective_share: float = 0.1  # schools with ВПР under objectivity control per year
     oge: bool = True
+    # Honest heterogeneity beyond ability: a school's curriculum makes some
+    # tasks easier or harder there (sd of the difficulty shift per school ×
+    # task), and a class's teacher shifts the class's ability.
+    task_school_sd: float = 0.0
+    class_sd: float = 0.0
 
 
 @dataclass
@@ -146,13 +151,15 @@ def _task_structure(rng: np.random.Generator):
     return np.array(maxima), np.array(levels, dtype=object), discrimination, steps
 
 
-def _grm(rng, theta, discrimination, steps):
-    """Scores (N, T) from the graded response model; one uniform per pupil × task."""
+def _grm(rng, theta, discrimination, steps, offset=None):
+    """Scores (N, T) from the graded response model; one uniform per pupil × task.
+    `offset` (N, T) shifts a task's difficulty per pupil (a school's curriculum)."""
     n = len(theta)
     scores = np.zeros((n, len(steps)), dtype=np.int16)
     for j, b in enumerate(steps):
         u = rng.random(n)
-        p = 1.0 / (1.0 + np.exp(-1.7 * discrimination[j] * (theta[:, None] - b[None, :])))
+        t = theta if offset is None else theta - offset[:, j]
+        p = 1.0 / (1.0 + np.exp(-1.7 * discrimination[j] * (t[:, None] - b[None, :])))
         scores[:, j] = (u[:, None] < p).sum(axis=1)
     return scores
 
@@ -197,6 +204,8 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
             s: 0.85 * general + 0.53 * rng.normal(0, 1, len(school)) for s in SUBJECTS
         }
         cohorts[c] = {"school": school, "class": class_id, "ability": subject_ability}
+
+    class_effect = rng.normal(0, spec.class_sd, class_counter) if spec.class_sd > 0 else None
 
     # Who cheats, how, where.
     truth: dict[int, Planted] = {}
@@ -243,9 +252,15 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                 maxima, levels, disc, steps = structures[(g, subj)]
                 steps = [b + rng.normal(0, 0.1) for b in steps]
                 theta = cohort["ability"][subj] + drift[school, yi]
+                if spec.class_sd > 0:
+                    theta = theta + class_effect[cohort["class"]]
+                offset = None
+                if spec.task_school_sd > 0:
+                    shift = rng.normal(0, spec.task_school_sd, (n_s, len(maxima)))
+                    offset = shift[school]
                 if g == 5:
                     theta = theta + rng.normal(0, 0.3, len(theta))
-                scores = _grm(rng, theta, disc, steps)
+                scores = _grm(rng, theta, disc, steps, offset)
                 primary = scores.sum(axis=1)
                 cut = np.quantile(primary, spec.mark_quantiles).round().astype(int) + 1
                 boundaries = _strictly_increasing(cut, int(maxima.sum()))
@@ -288,7 +303,9 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                 if g == 4 and subj == objective_subject and spec.objective_share > 0:
                     # The same pupils under observers: a fresh honest draw.
                     rows = objective_schools[school]
-                    redo = _grm(rng, theta[rows], disc, steps)
+                    redo = _grm(
+                        rng, theta[rows], disc, steps, None if offset is None else offset[rows]
+                    )
                     m = mark_of(redo.sum(axis=1), boundaries)
                     ids = school[rows]
                     cnt = np.bincount(ids, minlength=n_s)

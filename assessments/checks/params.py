@@ -46,7 +46,7 @@ class CheckParams:
     # Person fit: share of pupils whose lz is below the region's `misfit_quantile`.
     misfit_quantile: float = 0.05
     person_fit_z: float = 3.0
-    person_fit_strong_z: float = 5.5
+    person_fit_strong_z: float | None = None  # pupil-level twin of the inversion: never alone
     # Journal agreement: share "повысили" against the region.
     journal_z: float = 3.0
     journal_strong_z: float | None = None  # journal habits differ: never alone

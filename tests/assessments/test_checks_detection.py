@@ -29,6 +29,15 @@ def test_it_flags_at_most_two_percent_of_honest_schools(evaluation):
     assert evaluation.fpr() <= 0.02, evaluation.false_alarms
 
 
+def test_honest_curricula_and_class_effects_do_not_raise_false_alarms():
+    # Settings the method was not tuned on: schools' curricula shift task
+    # difficulties and classes differ in ability, honestly.
+    spec = RegionSpec(n_schools=300, task_school_sd=0.25, class_sd=0.2)
+    ev = evaluate_region(generate_region(spec, seed=31337))
+    assert ev.fpr() <= 0.02, ev.false_alarms
+    assert ev.recall() >= 0.9, ev.missed
+
+
 @pytest.mark.parametrize("kind", ["ordinary", "gymnasium", "lyceum", "rural_small"])
 def test_honest_schools_of_every_kind_stay_under_two_percent(evaluation, kind):
     assert evaluation.fpr(kind, eligible=False) <= 0.02
