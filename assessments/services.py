@@ -768,6 +768,16 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             problems=[p.as_dict() for p in failed.problems],
             finished_at=timezone.now(),
         )
+    except Exception:
+        # Nothing was written (the write is one transaction); say so, then let it be logged.
+        message = _("Файл не загружен из-за внутренней ошибки; ничего не записано.")
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED,
+            progress=100,
+            problems=[Problem(file=batch.file_name, message=message).as_dict()],
+            finished_at=timezone.now(),
+        )
+        raise
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.DONE,

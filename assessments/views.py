@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,6 +57,10 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(_("Загрузите файл XLSX или CSV."))
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Файл больше %d МБ.") % (settings.UPLOAD_MAX_BYTES // 2**20)
+            )
         return upload
 
 

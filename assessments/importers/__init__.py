@@ -43,9 +43,7 @@ def detect_format(sheets) -> str:
 def parse_results(sheets, file: str) -> ParsedFile:
     kind = detect_format(sheets)
     if kind in ("vpr_form", "consolidated"):
-        parsed = parse_pupil_sheets(sheets, file)
-        parsed.format = kind
-        return parsed
+        return parse_pupil_sheets(sheets, file, kind)
     if kind == "protocol":
         return parse_protocol(sheets, file)
     if kind == "aggregate":

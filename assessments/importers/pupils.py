@@ -88,10 +88,10 @@ def class_list(sheets) -> dict[int, str]:
     return {}
 
 
-def parse_pupil_sheets(sheets, file: str) -> ParsedFile:
+def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
     """Read every sheet that carries a pupil protocol; sheets that repeat the same
     pupils (the form's second layout) are checked to agree and counted once."""
-    parsed = ParsedFile(file=file)
+    parsed = ParsedFile(file=file, format=kind)
     classes = class_list(sheets)
     seen_codes: dict[tuple[str, str], PupilRow] = {}
     for sheet in sheets:
@@ -154,6 +154,18 @@ def parse_pupil_sheets(sheets, file: str) -> ParsedFile:
                 )
             )
             parsed.absent -= sheet_absent(sheet, header_index)
+    numbered_classes = any(r.class_name.isdigit() for r in parsed.rows[:50])
+    if not classes and numbered_classes and kind == "vpr_form":
+        parsed.warnings.append(
+            Problem(
+                file=file,
+                sheet=parsed.sheet,
+                message=_(
+                    "Класс указан номером из списка «Классы», а такого листа в файле нет: "
+                    "сохранён номер."
+                ),
+            )
+        )
     if not parsed.tasks:
         parsed.problems.append(
             Problem(

@@ -82,6 +82,23 @@ def test_journal_mark_sex_variant_and_class_are_kept(world, procedure):
     assert (row.journal_mark, row.sex, row.variant, row.class_name) == (4, "ж", "2/2", "1")
 
 
+def test_a_class_number_without_the_class_list_is_kept_with_a_warning(world, procedure):
+    outcome = results_import(source=FORM, user=world.carol, procedure=procedure)
+    assert any("«Классы»" in w.message for w in outcome.warnings)
+
+
+def test_a_class_number_is_read_from_the_class_list_sheet(world, procedure, tmp_path):
+    book = openpyxl.load_workbook(FORM)
+    classes = book.create_sheet("Классы")
+    classes.append(["4а"])
+    classes.append(["4б"])
+    path = tmp_path / "with-classes.xlsx"
+    book.save(path)
+    results_import(source=path, user=world.carol, procedure=procedure)
+    rows = rows_of(procedure, world.school_a1)
+    assert (rows["40001"].class_name, rows["40010"].class_name) == ("4а", "4б")
+
+
 @pytest.mark.parametrize("mark", ["x", "X", "х", "Х"])
 def test_not_attempted_is_kept_apart_from_zero(world, procedure, tmp_path, mark):
     # 40001 row 2: task 1 (C) not attempted, task 2 (D) scored 0.
