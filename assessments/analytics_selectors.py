@@ -439,6 +439,22 @@ def _municipality_title(municipality) -> str:
 REFERENCE_CACHE_SECONDS = 24 * 3600
 
 
+def _reference_key(procedure, municipality_pk, fingerprint: dict, tasks, scale, title) -> str:
+    basis = repr(
+        (
+            {k: fingerprint[k] for k in ("n", "low", "high")},
+            scale.boundaries if scale else None,
+            list(tasks),
+            str(title),
+        )
+    )
+    return "analytics:reference:{}:{}:{}".format(
+        procedure.pk,
+        municipality_pk if municipality_pk is not None else "region",
+        hashlib.sha256(basis.encode()).hexdigest()[:32],
+    )
+
+
 def reference_tables(
     *, procedure, tasks, scale, title: str, municipality=None
 ) -> tuple[GroupTables, int]:
@@ -452,11 +468,8 @@ def reference_tables(
     if municipality is not None:
         rows = rows.filter(municipality_id=municipality.pk)
     fingerprint = rows.aggregate(n=Count("id"), low=Min("id"), high=Max("id"))
-    basis = repr((fingerprint, scale.boundaries if scale else None, tasks, title))
-    key = "analytics:reference:{}:{}:{}".format(
-        procedure.pk,
-        municipality.pk if municipality is not None else "region",
-        hashlib.sha256(basis.encode()).hexdigest()[:32],
+    key = _reference_key(
+        procedure, getattr(municipality, "pk", None), fingerprint, tasks, scale, title
     )
     cached = cache.get(key)
     if cached is not None:
@@ -467,6 +480,61 @@ def reference_tables(
     tables = group_tables(title, arrays, tasks, scale, pupil_lists=False)
     cache.set(key, tables, REFERENCE_CACHE_SECONDS)
     return tables, len(arrays)
+
+
+def reference_tables_warm(*, procedure) -> int:
+    """Compute and cache the reference tables of the region and of every
+    municipality of `procedure` from one read of its rows, so the first page
+    after an import is fast. For a background task after an import (it runs
+    without a user: it only fills the server's cache, nothing is shown).
+    Returns the number of levels cached."""
+    procedure = Procedure.objects.select_related("region").get(pk=procedure.pk)
+    tasks = _tasks_by_procedure([procedure]).get(procedure.pk, [])
+    scale = procedure_scale(procedure)
+    rows = Result.objects.filter(procedure=procedure, region_id=procedure.region_id)
+    fingerprints = {
+        row["municipality_id"]: row
+        for row in rows.order_by()
+        .values("municipality_id")
+        .annotate(n=Count("id"), low=Min("id"), high=Max("id"))
+    }
+    if not fingerprints:
+        return 0
+    region_print = {
+        "n": sum(f["n"] for f in fingerprints.values()),
+        "low": min(f["low"] for f in fingerprints.values()),
+        "high": max(f["high"] for f in fingerprints.values()),
+    }
+    arrays = reference_arrays(procedure=procedure, task_count=len(tasks), scale=scale)
+    title = _region_title(procedure.region)
+    cache.set(
+        _reference_key(procedure, None, region_print, tasks, scale, title),
+        group_tables(title, arrays, tasks, scale, pupil_lists=False),
+        REFERENCE_CACHE_SECONDS,
+    )
+    schools = dict(
+        School.objects.filter(region_id=procedure.region_id).values_list("pk", "municipality_id")
+    )
+    school_ids = np.array(sorted(schools), dtype=np.int64)
+    municipality_of = np.array([schools[pk] for pk in school_ids], dtype=np.int64)
+    position = np.clip(np.searchsorted(school_ids, arrays.school_id), 0, len(school_ids) - 1)
+    municipality_column = municipality_of[position]
+    for municipality in Municipality.objects.filter(pk__in=list(fingerprints)):
+        title = _municipality_title(municipality)
+        cache.set(
+            _reference_key(
+                procedure, municipality.pk, fingerprints[municipality.pk], tasks, scale, title
+            ),
+            group_tables(
+                title,
+                arrays.take(municipality_column == municipality.pk),
+                tasks,
+                scale,
+                pupil_lists=False,
+            ),
+            REFERENCE_CACHE_SECONDS,
+        )
+    return 1 + len(fingerprints)
 
 
 def analytics_page(

@@ -394,6 +394,24 @@ def test_school_page_queries_do_not_grow_with_pupils(client, world, vpr):
     assert len(more) == len(few)
 
 
+def test_warmed_reference_tables_are_served_without_reading_the_rows(
+    client, world, vpr, monkeypatch
+):
+    from assessments import analytics_selectors
+
+    assert analytics_selectors.reference_tables_warm(procedure=vpr) == 3  # region, A, B
+    client.force_login(world.carol)
+
+    def unexpected(**kwargs):
+        raise AssertionError("the reference rows were read again")
+
+    monkeypatch.setattr(analytics_selectors, "reference_arrays", unexpected)
+    page = client.get(school_url(vpr, world.school_a1)).context["page"]
+    municipality, region = (page.tables[c.title] for c in page.columns[1:])
+    assert municipality.marks.n == 15 and region.marks.n == 18
+    assert region.marks.counts == {2: 6, 3: 3, 4: 2, 5: 7}
+
+
 def test_scores_of_a_malformed_row_are_padded_not_shifted():
     matrix = _scores_matrix(["[1, null, 2]", "[1]", "[0, 1, 1, 5]"], 3)
     assert np.array_equal(np.isnan(matrix), [[0, 1, 0], [0, 1, 1], [0, 0, 0]])
