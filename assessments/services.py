@@ -663,7 +663,7 @@ def _copy_text(rows, batch_id, procedure_id) -> str:
     return "\n".join(lines)
 
 
-def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 50000) -> int:
+def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 10000) -> int:
     """Insert pupil rows (tuples in RESULT_COLUMNS order) in the current transaction.
 
     PostgreSQL: COPY FROM STDIN (through psycopg 3 or psycopg2, whichever Django
@@ -674,7 +674,11 @@ def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 500
         with connection.cursor() as cursor:
             raw = cursor.cursor
             if hasattr(raw, "copy"):  # psycopg 3
-                with raw.copy(sql) as copy:
+                from psycopg.copy import QueuedLibpqWriter
+
+                # A writer thread sends each chunk while the next one is built, so
+                # PostgreSQL and Python work at the same time.
+                with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
                     for start in range(0, len(rows), chunk):
                         copy.write(_copy_text(rows[start : start + chunk], batch_id, procedure_id))
             else:  # psycopg2
