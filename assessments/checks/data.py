@@ -138,6 +138,10 @@ class ProcedureResults:
         self.scores = np.asarray(self.scores)
         if self.scores.ndim != 2 or self.scores.shape[1] != len(self.task_max):
             raise ValueError("scores must be (pupils, tasks)")
+        if len(self.school) != len(self.scores) or len(self.class_id) != len(self.scores):
+            raise ValueError("school and class_id need one entry per pupil")
+        if len(self.scores) and (self.scores > self.task_max[None, :]).any():
+            raise ValueError("a task score exceeds the task's maximum")
         if self.primary is None:
             self.primary = np.clip(self.scores, 0, None).sum(axis=1)
         self.primary = np.asarray(self.primary, dtype=np.int64)

@@ -715,7 +715,9 @@ def similarity(p: Prepared, params: CheckParams) -> Column:
     N = len(p.primary)
     if N == 0:
         return _empty(SIMILARITY, p)
-    h = _row_hash(p.res.scores)
+    # "x" (not attempted) is hashed as 0: a copy whose blanks were recorded
+    # differently from the original's is still the same work.
+    h = _row_hash(p.scores0)
     s = p.primary
     cls = p.res.class_id
     # Region: identical pairs per score.

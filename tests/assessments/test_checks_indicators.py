@@ -445,3 +445,24 @@ def test_low_result_schools_are_the_bottom_without_signs_of_inflation():
     assert by_code["edu530005"].low_result
     assert not any(s.low_result and s.markers for s in result.schools)
     assert not any(s.strong and s.markers for s in result.schools)
+
+
+def test_copies_whose_blanks_were_recorded_differently_are_still_copies():
+    school, scores, journal, _ = make_region()
+    r0 = np.flatnonzero(school == 0)
+    paper = np.array([1, 1, 0, 1, 2, 1, 0, 1, 1, 0, 1, 0, 2, 0])  # 11 points, some zeros
+    zeros = np.flatnonzero(paper == 0)
+    for k in range(6):  # six copies, each with its own blanks recorded as "x"
+        scores[r0[k]] = paper
+        scores[r0[k], zeros[:k]] = -1
+    col = ind.similarity(prepared(results(school, scores, journal)), PARAMS)
+    assert col.fired[0]
+
+
+def test_inconsistent_input_is_refused():
+    school, scores, journal, _ = make_region()
+    scores[0, 0] = TASK_MAX[0] + 1
+    with pytest.raises(ValueError, match="maximum"):
+        results(school, scores, journal)
+    with pytest.raises(ValueError, match="one entry per pupil"):
+        results(school[:-1], scores, journal)
