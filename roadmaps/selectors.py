@@ -204,29 +204,38 @@ def next_due(measure: Measure, today: date) -> date | None:
     return dates[-1] if dates else None
 
 
-def my_assignments(*, user, today: date | None = None, school: School | None = None) -> list[dict]:
-    """What the user reports on in active roadmaps, by due date, each with its
-    current reports: the assignments of the user's own schools, and those of
-    bodies and persons at the levels where the user reports (a municipal
-    official sees the education authority's measures, not every school's)."""
+def my_assignments(
+    *, user, today: date | None = None, school: School | None = None, own: bool = False
+) -> list[dict]:
+    """Assignments in active roadmaps, by due date, each with its current reports.
+
+    By default: every school's assignment the user reaches (an official's overview).
+    With `own`: what the user reports on: the assignments of the user's own
+    schools, and those of bodies and persons at the levels where the user
+    reports (a municipal official gets the education authority's measures).
+    """
     from schools.policy import roles_for
     from schools.scoping import reach_of
 
     today = today or timezone.localdate()
-    roles = roles_for("roadmaps.report_progress")
-    own_schools = reach_of(user, roles).schools
-    qs = (
-        Assignment.objects.visible_to(user, roles=roles)
-        .filter(
+    active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    if own:
+        roles = roles_for("roadmaps.report_progress")
+        own_schools = reach_of(user, roles).schools
+        qs = Assignment.objects.visible_to(user, roles=roles).filter(
             Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
-            measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE),
+            measure__roadmap__status__in=active,
         )
-        .select_related("measure__roadmap", "measure__section", "school", "body")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
-            )
+    else:
+        qs = Assignment.objects.visible_to(user).filter(
+            school__isnull=False, measure__roadmap__status__in=active
+        )
+    qs = qs.select_related(
+        "measure__roadmap", "measure__section", "school", "body"
+    ).prefetch_related(
+        Prefetch(
+            "reports",
+            queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
         )
     )
     if school is not None:
@@ -343,6 +352,8 @@ def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None)
         if done:
             when = max(timezone.localtime(r.submitted_at).date() for r in done)
             return ("done_on_time" if when <= due else "done_late"), due
+        if measure.deadline_kind == "on_demand" and not measure.deadline_dates:
+            return "open", due  # «по мере необходимости» is never late
         return ("overdue" if due < today else "open"), due
 
     states = {a.pk: state_of(a)[0] for a in assignments}

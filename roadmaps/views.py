@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from roadmaps import forms, selectors, services
@@ -289,10 +290,42 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
 @login_required
 def roadmap_history(request, roadmap_pk):
     roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
-    changes = selectors.change_list(user=request.user, roadmap=roadmap)[:300]
+    changes = list(selectors.change_list(user=request.user, roadmap=roadmap)[:300])
+    for change in changes:
+        change.object_label = OBJECT_LABELS.get(change.object_type, change.object_type)
+        change.action_label = ACTION_LABELS.get(change.action, change.action)
+        before, after = change.before or {}, change.after or {}
+        keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+        change.fields = [(k, before.get(k), after.get(k)) for k in keys]
     return render(
         request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
     )
+
+
+OBJECT_LABELS = {
+    "roadmap": _lazy("дорожная карта"),
+    "section": _lazy("раздел"),
+    "measure": _lazy("мероприятие"),
+    "indicator": _lazy("показатель"),
+    "revision": _lazy("редакция"),
+    "progressreport": _lazy("отчёт"),
+}
+ACTION_LABELS = {
+    "create": _lazy("создание"),
+    "update": _lazy("изменение"),
+    "delete": _lazy("удаление"),
+    "move": _lazy("перемещение"),
+    "approve": _lazy("утверждение"),
+    "in_force": _lazy("введение в действие"),
+    "close": _lazy("закрытие"),
+    "cascade": _lazy("требование к школам"),
+    "start_from": _lazy("создание по муниципальной карте"),
+    "assign": _lazy("поручения"),
+    "import": _lazy("импорт"),
+    "submit": _lazy("отправка отчёта"),
+    "accepted": _lazy("отчёт принят"),
+    "returned": _lazy("отчёт возвращён"),
+}
 
 
 @login_required
@@ -311,6 +344,8 @@ def revision_detail(request, roadmap_pk, revision_pk):
         diff = services.revision_diff(base, against)
     else:
         previous = roadmap.revisions.filter(number__lt=revision.number).order_by("-number").first()
+        if other.isdigit():
+            previous = roadmap.revisions.filter(number=int(other)).first() or previous
         against_label = str(previous) if previous else ""
         diff = services.revision_diff(previous, revision) if previous else None
     sections = {s["id"]: s for s in revision.snapshot.get("sections", [])}
@@ -676,7 +711,7 @@ def roadmap_import(request):
 def assignment_list(request):
     """«Мои мероприятия»: assignments of the user's schools by due date."""
     today = timezone.localdate()
-    rows = selectors.my_assignments(user=request.user, today=today)
+    rows = selectors.my_assignments(user=request.user, today=today, own=True)
     # Municipal roadmaps that require this school to adopt its own, not yet started.
     required = {}
     for row in rows:

@@ -330,7 +330,7 @@ def test_a_revision_page_shows_the_difference(client, world, roadmap_a):
 def test_the_history_page_lists_changes(client, world, roadmap_a):
     client.force_login(world.bob)
     page = client.get(url("roadmap-history", roadmap_pk=roadmap_a.pk)).content.decode()
-    assert "approve" in page and "measure" in page
+    assert "утверждение" in page and "Мероприятие #" in page
 
 
 def test_an_official_picks_responsible_parties_by_hand_within_the_tree(client, world, roadmap_a):
