@@ -1,0 +1,243 @@
+"""Build the load-test region on PostgreSQL: 1,000 schools, 10,000 measures.
+
+    .venv/bin/python bench/load/make_region.py [--database roadmaps_load]
+
+Drops and re-creates the database, migrates, and writes in bulk: 20
+municipalities of 50 schools; per municipality an official, a methodist and a
+viewer, per school a deputy, one regional analyst; an approved municipal
+roadmap of 100 measures per municipality (every school assigned) and a school
+roadmap of 8 measures per school; progress reports for a third of the
+assignments. Every user's password is `Load-2026!`; usernames are printed.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+PASSWORD = "Load-2026!"  # noqa: S105
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="roadmaps_load")
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    url = f"postgres://postgres@{args.host}:5432/{args.database}"
+    subprocess.run(
+        ["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", args.database],
+        check=True,
+    )
+    subprocess.run(["createdb", "-h", args.host, "-U", "postgres", args.database], check=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    build()
+    print(f"region built in {time.perf_counter() - started:.1f} s; DATABASE_URL={url}")
+
+
+def build():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from roadmaps.models import Assignment, Measure, ProgressReport, Roadmap, Section
+    from schools.models import Membership, Municipality, Region, Role, School
+
+    rng = random.Random(2026)
+    password = make_password(PASSWORD)
+    User = get_user_model()
+    deadlines = [
+        "сентябрь 2025",
+        "октябрь 2025",
+        "декабрь 2025",
+        "ежемесячно",
+        "в течение года",
+        "по графику проведения ВПР",
+        "до конца учебного года",
+        "март 2026",
+        "I, II четверть",
+    ]
+    with transaction.atomic():
+        region = Region.objects.create(code="98", name="Нагрузочная область")
+        municipalities = Municipality.objects.bulk_create(
+            Municipality(region=region, code=f"{m:02d}", name=f"Район №{m}") for m in range(1, 21)
+        )
+        schools = School.objects.bulk_create(
+            School(
+                region=region,
+                municipality=mu,
+                code=f"98{i:04d}",
+                fis_login=f"edu98{i:04d}",
+                full_name=f"Муниципальная общеобразовательная школа №{i}",
+                short_name=f"Школа №{i}",
+            )
+            for i, mu in ((n, municipalities[(n - 1) // 50]) for n in range(1, 1001))
+        )
+        users = [User(username="analyst", password=password, first_name="Аналитик")]
+        for m in municipalities:
+            users += [
+                User(
+                    username=f"official{m.code}", password=password, email=f"o{m.code}@example.ru"
+                ),
+                User(username=f"methodist{m.code}", password=password),
+                User(username=f"viewer{m.code}", password=password),
+            ]
+        users += [
+            User(username=f"deputy{s.code}", password=password, email=f"d{s.code}@example.ru")
+            for s in schools
+        ]
+        users = {u.username: u for u in User.objects.bulk_create(users)}
+        memberships = [Membership(user=users["analyst"], role=Role.REGIONAL_ANALYST, region=region)]
+        for m in municipalities:
+            memberships += [
+                Membership(
+                    user=users[f"official{m.code}"],
+                    role=Role.MUNICIPAL_OFFICIAL,
+                    region=region,
+                    municipality=m,
+                ),
+                Membership(
+                    user=users[f"methodist{m.code}"],
+                    role=Role.METHODIST,
+                    region=region,
+                    municipality=m,
+                ),
+                Membership(
+                    user=users[f"viewer{m.code}"], role=Role.VIEWER, region=region, municipality=m
+                ),
+            ]
+        memberships += [
+            Membership(
+                user=users[f"deputy{s.code}"],
+                role=Role.SCHOOL_DEPUTY,
+                region=region,
+                municipality=s.municipality,
+                school=s,
+            )
+            for s in schools
+        ]
+        Membership.objects.bulk_create(memberships)
+
+        now = timezone.now()
+        roadmaps = Roadmap.objects.bulk_create(
+            [
+                Roadmap(
+                    region=region,
+                    municipality=m,
+                    title=f"Дорожная карта объективности: {m.name}",
+                    status=Roadmap.Status.IN_FORCE,
+                    approved_at=now - timedelta(days=90),
+                    period_start=date(2025, 9, 1),
+                    period_end=date(2026, 8, 31),
+                    order_number=str(100 + i),
+                    order_date=date(2025, 9, 1),
+                )
+                for i, m in enumerate(municipalities)
+            ]
+            + [
+                Roadmap(
+                    region=region,
+                    municipality=s.municipality,
+                    school=s,
+                    title=f"План {s.short_name}",
+                    status=Roadmap.Status.APPROVED,
+                    approved_at=now - timedelta(days=60),
+                    period_start=date(2025, 9, 1),
+                    period_end=date(2026, 8, 31),
+                )
+                for s in schools
+            ]
+        )
+        municipal, school_maps = roadmaps[:20], roadmaps[20:]
+        sections = Section.objects.bulk_create(
+            Section(roadmap=r, number=f"{k}.", title=f"Раздел {k}", position=k)
+            for r in municipal
+            for k in range(1, 6)
+        )
+        by_roadmap = {}
+        for s in sections:
+            by_roadmap.setdefault(s.roadmap_id, []).append(s)
+        measures = []
+        for r in municipal:
+            for k in range(100):
+                section = by_roadmap[r.pk][k // 20]
+                measures.append(
+                    Measure(
+                        roadmap=r,
+                        section=section,
+                        number=f"{section.number}{k % 20 + 1}.",
+                        text=f"Мероприятие {k + 1}: анализ результатов оценочных процедур и "
+                        "обеспечение объективности их проведения в общеобразовательных организациях",
+                        deadline_text=rng.choice(deadlines),
+                        deadline_kind="month",
+                        deadline_dates=[
+                            (date(2025, 9, 30) + timedelta(days=30 * (k % 9))).isoformat()
+                        ],
+                        responsible_text="ОО",
+                        for_all_schools=True,
+                        position=k,
+                    )
+                )
+        for r in school_maps:
+            for k in range(8):
+                measures.append(
+                    Measure(
+                        roadmap=r,
+                        number=f"{k + 1}.",
+                        text=f"Школьное мероприятие {k + 1}",
+                        deadline_text="в течение года",
+                        deadline_kind="continuous",
+                        responsible_text="Заместитель директора по УВР",
+                        position=k,
+                    )
+                )
+        measures = Measure.objects.bulk_create(measures, batch_size=2000)
+        schools_of = {}
+        for s in schools:
+            schools_of.setdefault(s.municipality_id, []).append(s)
+        assignments = [
+            Assignment(
+                measure=m, region=region, municipality_id=m.roadmap.municipality_id, school=s
+            )
+            for m in measures
+            if m.for_all_schools
+            for s in schools_of[m.roadmap.municipality_id]
+        ]
+        assignments = Assignment.objects.bulk_create(assignments, batch_size=5000)
+        reports = [
+            ProgressReport(
+                assignment=a,
+                period_start=date(2025, 9, 1),
+                period_end=date(2025, 11, 30),
+                status=rng.choice(["done", "in_progress", "done"]),
+                comment="Выполнено по плану",
+                submitted_by=users[f"deputy{a.school.code}"],
+                submitted_at=now - timedelta(days=20),
+                review_state=rng.choice(["submitted", "accepted", "accepted"]),
+            )
+            for a in assignments
+            if rng.random() < 0.33
+        ]
+        ProgressReport.objects.bulk_create(reports, batch_size=5000)
+    print(
+        f"schools {len(schools)}, users {len(users)}, roadmaps {len(roadmaps)}, measures {len(measures)}, "
+        f"assignments {len(assignments)}, reports {len(reports)}; password {PASSWORD}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Load test: gunicorn on PostgreSQL, locust with mixed roles; prints throughput,
+# p50/p95/p99 and errors. Usage: bench/load/run.sh [users] [duration] [--rebuild]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+USERS="${1:-200}"
+DURATION="${2:-5m}"
+export DATABASE_URL="${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roadmaps_load}"
+export DJANGO_PROFILE=production SECRET_KEY=load-test-secret-key-0123456789-abcdefghijklmnop
+export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false DEBUG=false
+export CSRF_TRUSTED_ORIGINS=http://127.0.0.1:8321
+if [[ "${3:-}" == "--rebuild" ]] || ! psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw roadmaps_load; then
+    .venv/bin/python bench/load/make_region.py
+fi
+# Cookies must travel over plain HTTP on loopback for the test.
+export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/gunicorn config.wsgi:application --bind 127.0.0.1:8321 --workers 4 --threads 4 \
+    --worker-class gthread --access-logfile /dev/null --error-logfile /tmp/load-gunicorn.log &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+sleep 4
+.venv/bin/locust -f bench/load/locustfile.py --headless -u "$USERS" -r 20 -t "$DURATION" \
+    --host http://127.0.0.1:8321 --only-summary --csv /tmp/load 2>&1 | tail -40
+.venv/bin/python - <<'PY'
+import csv
+rows = list(csv.DictReader(open("/tmp/load_stats.csv")))
+total = next(r for r in rows if r["Name"] == "Aggregated")
+print(f"\nthroughput {float(total['Requests/s']):.1f} req/s; requests {total['Request Count']}, "
+      f"errors {total['Failure Count']}; p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms")
+worst = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"] or 0))[:5]
+for r in worst:
+    print(f"  p95 {r['95%']:>6} ms  {r['Name']}")
+PY
