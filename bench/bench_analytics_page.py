@@ -32,14 +32,33 @@ RANGES = [[0, 9, 2], [10, 15, 3], [16, 20, 4], [21, 24, 5]]
 MUNICIPALITIES, SCHOOLS_PER_MUNICIPALITY = 30, 100
 
 
-def ensure_database(url: str):
+def ensure_database(url: str, *, fresh: bool = False):
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def migrate(url: str):
+    """Bring the schema up to date; a bench database whose recorded history
+    no longer matches the code's migrations (edited while unreleased) is made
+    afresh (its rows are generated again)."""
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+
+    try:
+        call_command("migrate", verbosity=0)
+    except InconsistentMigrationHistory as problem:
+        print(f"bench database out of date ({problem}); making it afresh")
+        connections.close_all()
+        ensure_database(url, fresh=True)
+        call_command("migrate", verbosity=0)
 
 
 def build_world(n: int):
@@ -197,16 +216,13 @@ def main():
     import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if "assessments_result" not in connection.introspection.table_names():
-        call_command("migrate", verbosity=0)
+    migrate(os.environ["DATABASE_URL"])
 
     from django.test import RequestFactory
 
     from assessments import analytics_selectors as sel
     from assessments import analytics_views as views
+    from assessments.analytics import group_tables
     from schools.scoping import forget_reach
 
     procedure, school, analyst, deputy = build_world(args.n)
@@ -222,9 +238,27 @@ def main():
     )
     print(f"  rows read: {len(arrays):,}")
     timed(
-        "region page data (arrays + tables + dynamics)",
+        "region tables from the arrays (group_tables)",
+        args.runs,
+        lambda: group_tables("Регион", arrays, tasks, scale, pupil_lists=False),
+    )
+    from django.core.cache import cache
+
+    def cold_page():
+        cache.clear()
+        return sel.analytics_page(user=analyst, procedure=procedure, level=sel.LEVEL_REGION)
+
+    timed("region page data, cold cache (read + tables + dynamics)", args.runs, cold_page)
+    timed(
+        "region page data, warm cache",
         args.runs,
         lambda: sel.analytics_page(user=analyst, procedure=procedure, level=sel.LEVEL_REGION),
+    )
+    cache.clear()
+    timed(
+        "reference_tables_warm (region + every municipality from one read)",
+        1,
+        lambda: sel.reference_tables_warm(procedure=procedure),
     )
 
     factory = RequestFactory()
@@ -238,7 +272,7 @@ def main():
         return response
 
     timed(
-        "region page through the view (HTML)",
+        "region page through the view (HTML, warm cache)",
         args.runs,
         lambda: page(analyst, "/", views.procedure_region, procedure_pk=procedure.pk),
     )
@@ -248,7 +282,7 @@ def main():
         lambda: page(analyst, "/?format=xlsx", views.procedure_region, procedure_pk=procedure.pk),
     )
     timed(
-        "a school's page with its municipality and the region (deputy)",
+        "a school's page with its municipality and the region (deputy, warm cache)",
         args.runs,
         lambda: page(
             deputy,
