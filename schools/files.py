@@ -31,7 +31,8 @@ class Sheet:
     rows: list[list] = field(default_factory=list)
 
 
-def _check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+    """Open an Office file's zip, refusing broken archives and zip bombs."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -120,7 +121,7 @@ def read_table(source, *, filename: str | None = None) -> list[Sheet]:
 def _read_xlsx(data: bytes, filename: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
-    archive = _check_zip(data, filename)
+    archive = check_zip(data, filename)
     if any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
         raise FileRejected(
             _("Файл «%s» содержит макросы; загрузите книгу без макросов.") % filename

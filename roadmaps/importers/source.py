@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from schools.files import FileRejected, _check_zip
+from schools.files import FileRejected, check_zip
 from schools.importing import ImportFailed, Problem
 
 # HTML tags a PDF-to-text tool leaves in cells; "<ВПР>" or "<5%" are text, not tags.
@@ -141,7 +141,7 @@ def _reject(filename: str, message: str) -> ImportFailed:
 def check_archive(data: bytes, filename: str, *, macro_part: str) -> None:
     """Refuse zip bombs and documents with macros before reading them."""
     try:
-        archive = _check_zip(data, filename)
+        archive = check_zip(data, filename)
     except FileRejected as exc:
         raise _reject(filename, str(exc)) from exc
     if any(n.lower().endswith(macro_part) for n in archive.namelist()):
