@@ -1,6 +1,14 @@
 """Precision and recall of the objectivity checks per manipulation type, and
 the false-positive rate on honest schools by type, over generated regions.
 
+Recall: planted schools (≥ 20 pupils in a manipulated procedure) with a
+marker there. Precision per form: among flagged schools whose marker rests on
+the form's signature indicator (bunching → boundary, inversion → answers,
+marking → lenient, similarity → copying, rise-then-fall/cohort → spike), the
+share that were planted at all ("precision") and with that very form ("same
+form"). FPR: honest schools with any marker in the checked year, over the
+eligible ones (≥ 20 pupils somewhere) and over all.
+
     .venv/bin/python bench/evaluate_checks.py [--seeds 101,102,103,104,105] [--quick]
 
 Scenarios: the default region, and variations the method was not tuned on
@@ -41,12 +49,14 @@ KINDS = ("rural_small", "ordinary", "gymnasium", "lyceum")
 def report(name: str, ev: Evaluation, seconds: float) -> None:
     print(f"\n== {name}  ({seconds:.0f} s)")
     print(
-        f"  {'manipulation':<10} {'recall':>7}  detected/planted (≥20 pupils)   small: detected/planted"
+        f"  {'manipulation':<10} {'recall':>7} {'det/planted':>12} {'precision':>10}"
+        f" {'same form':>10} {'suspected':>10}   small: det/planted"
     )
     for kind in MANIPULATIONS:
         print(
-            f"  {kind:<10} {ev.recall(kind):7.3f}  {ev.detected[kind]:>4}/{ev.planted[kind]:<4}"
-            f"{'':24}{ev.small_detected[kind]:>4}/{ev.small_planted[kind]}"
+            f"  {kind:<10} {ev.recall(kind):7.3f} {ev.detected[kind]:>6}/{ev.planted[kind]:<5}"
+            f" {ev.precision(kind):10.3f} {ev.precision(kind, exact=True):10.3f}"
+            f" {ev.suspected[kind]:>10}   {ev.small_detected[kind]:>4}/{ev.small_planted[kind]}"
         )
     print(f"  overall recall {ev.recall():.3f}, precision {ev.precision():.3f}")
     print(f"  {'honest kind':<12} {'FPR':>7} (eligible)  {'FPR':>7} (all)")

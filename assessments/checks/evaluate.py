@@ -14,9 +14,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .generator import GeneratedRegion
+from .data import BUNCHING, COHORT, INVERSION, MARKING, RISE_FALL, SIMILARITY
+from .generator import ANSWERS, BOUNDARY, COPYING, LENIENT, SPIKE, GeneratedRegion
 from .params import CheckParams
 from .rules import check_region
+
+# The indicator that names each form of manipulation: a flagged school whose
+# marker rests on it is "suspected" of that form (for precision per form).
+SIGNATURE = {
+    BOUNDARY: (BUNCHING,),
+    ANSWERS: (INVERSION,),
+    LENIENT: (MARKING,),
+    COPYING: (SIMILARITY,),
+    SPIKE: (RISE_FALL, COHORT),
+}
 
 
 @dataclass
@@ -31,6 +42,9 @@ class Evaluation:
     honest_eligible: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     flagged: int = 0
     flagged_planted: int = 0
+    suspected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    suspected_planted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    suspected_exact: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     missed: list = field(default_factory=list)
     false_alarms: list = field(default_factory=list)
 
@@ -44,6 +58,9 @@ class Evaluation:
             "honest",
             "false_pos_eligible",
             "honest_eligible",
+            "suspected",
+            "suspected_planted",
+            "suspected_exact",
         ):
             mine = getattr(self, name)
             for k, v in getattr(other, name).items():
@@ -60,8 +77,15 @@ class Evaluation:
             d, p = self.detected[kind], self.planted[kind]
         return d / p if p else float("nan")
 
-    def precision(self) -> float:
-        return self.flagged_planted / self.flagged if self.flagged else float("nan")
+    def precision(self, kind: str | None = None, exact: bool = False) -> float:
+        """Share of flagged schools that were planted; with `kind`, among the
+        flagged schools suspected of that form (its signature indicator fired
+        in a marked procedure), the share planted (any form, or with `exact`
+        that very form)."""
+        if kind is None:
+            return self.flagged_planted / self.flagged if self.flagged else float("nan")
+        hits = (self.suspected_exact if exact else self.suspected_planted)[kind]
+        return hits / self.suspected[kind] if self.suspected[kind] else float("nan")
 
     def fpr(self, kind: str | None = None, eligible: bool = True) -> float:
         fp = self.false_pos_eligible if eligible else self.false_pos
@@ -80,8 +104,14 @@ def evaluate_region(region: GeneratedRegion, params: CheckParams | None = None) 
     ev = Evaluation()
     for school in result.schools:
         planted = region.truth.get(school.index)
+
         any_marker = school.markers > 0
         ev.flagged += any_marker
+        for form, names in SIGNATURE.items():
+            if any(p.marker and set(p.reasons) & set(names) for p in school.procedures):
+                ev.suspected[form] += 1
+                ev.suspected_planted[form] += planted is not None
+                ev.suspected_exact[form] += planted is not None and planted.kind == form
         if planted is None:
             eligible = any(p.pupils >= params.min_school for p in school.procedures)
             ev.honest[school.kind] += 1
