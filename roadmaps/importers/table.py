@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from schools.files import column_letter
-from schools.importing import normalise_header
+from schools.importing import match_columns
 
 from .parsed import ParsedMeasure, ParsedSection
 from .source import Row
@@ -119,25 +119,12 @@ def _is_number_header(raw: str) -> bool:
 
 def match_header(cells: list[str]) -> dict[str, int]:
     """Field name -> column index, for a row that names the table's columns."""
-    normalised = [normalise_header(c.replace("\n", " ")) for c in cells]
     found: dict[str, int] = {}
     for index, raw in enumerate(cells):
         if _is_number_header(raw):
             found["number"] = index
             break
-    taken = set(found.values())
-    for exact in (True, False):
-        for name, wordings in COLUMNS.items():
-            if name in found:
-                continue
-            for index, text in enumerate(normalised):
-                if index in taken or not text:
-                    continue
-                if any(text == w if exact else text.startswith(w) for w in wordings):
-                    found[name] = index
-                    taken.add(index)
-                    break
-    return found
+    return match_columns([c.replace("\n", " ") for c in cells], COLUMNS, found=found)
 
 
 def is_header(cells: list[str]) -> bool:
