@@ -2,12 +2,39 @@
 every flag. Pure numpy/scipy over plain column arrays; no ORM.
 
     from assessments.checks import CheckParams, check_region
-    result = check_region(region_data, year=2026, params=CheckParams())
-    result.as_json()
+    result = check_region(region_data, year=2026, params=CheckParams(),
+                          schools=rows_of_one_municipality,      # optional scope
+                          earlier_markers={2025: had_marker})    # from stored runs
+    result.as_json()   # {"run": {...}, "schools": [{"code", "name", "markers", "procedures": [...]}]}
 
-`data` holds the plain inputs and outputs, `indicators` and `crossing` the
-indicators, `rules` the marker rule and roll-up, `generator` a synthetic
-region with planted manipulation and `evaluate` the proof figures.
+Modules: `data` (plain inputs and outputs), `params` (thresholds, minimum
+group sizes, the rule: one frozen dataclass per region), `indicators` (one
+procedure), `crossing` (across procedures), `rules` (the run, the marker
+rule, the roll-up, ШНОР), `generator` (a synthetic region with planted
+manipulation), `evaluate` (precision/recall/FPR).
+
+The method (METHOD_VERSION), per school × procedure × year, region as reference:
+- level: mean mark as a random-effects z within the school's kind
+  (gymnasiums/lyceums against their own kind; pooled with +1 z when too few);
+- inversion: points on advanced/high tasks above those region pupils with the
+  same total get (conditioning on the total makes a strong school unsuspicious);
+  marking: the same for partial-credit tasks (lenient marking);
+- person fit: share of pupils whose lz (step probabilities conditional on the
+  total) is in the region's lowest 5%, with normed polytomous Guttman errors;
+- journal: share "повысили" against the region (logit scale);
+- bunching: excess at each boundary and deficit just below against the
+  region's histogram tilted to the school (Poisson fit, windows excluded),
+  parametric bootstrap p-value with refits;
+- similarity: identical score vectors per class against a score-conditional
+  null, Poisson tail, Bonferroni over classes;
+- cohort (grade g, year t vs grade g±1, year t±1), rise-then-fall (and the
+  Jacob–Levitt score), ОГЭ/ЕГЭ regression residual, objective ВПР gap;
+- persistence: markers in the previous two years (supports, never alone).
+Every z is calibrated against the region (median, robust between-school
+variance, robust spread of z), so honest heterogeneity widens thresholds. No
+indicator fires under 20 pupils (10 per class). A marker: two indicators
+agree (inversion and marking count once) or one fires strongly (inversion,
+marking, bunching, similarity, cohort, ОГЭ, objective ВПР).
 """
 
 from .data import (
