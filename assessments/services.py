@@ -501,10 +501,25 @@ def _result_rows(parsed: ParsedFile, procedure, schools_by_code, outcome) -> lis
     seen = {}
     mismatches = 0
     procedure_id = procedure.pk
+    # Without conditions the mark depends on the primary score alone: look it up.
+    by_primary = (
+        {p: mark_for(scale, p) for p in range(sum(t.max_score for t in parsed.tasks) + 1)}
+        if scale is not None and not needs_tasks
+        else {}
+    )
     for record in parsed.rows:
         school = schools_by_code[record.school_code]
-        task_scores = dict(zip(numbers, record.scores, strict=False)) if needs_tasks else None
-        value = mark_for(scale, record.primary_score, task_scores) if scale is not None else None
+        if scale is None:
+            value = None
+        elif needs_tasks:
+            task_scores = dict(zip(numbers, record.scores, strict=False))
+            value = mark_for(scale, record.primary_score, task_scores)
+        else:
+            value = (
+                by_primary.get(record.primary_score)
+                if record.primary_score in by_primary
+                else mark_for(scale, record.primary_score)
+            )
         mark, test_score = (None, value) if test_score_scale else (value, None)
         mismatch = record.file_mark is not None and value is not None and record.file_mark != value
         if mismatch:

@@ -58,6 +58,8 @@ PUPIL_COLUMNS = {
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"
 NOT_ATTEMPTED_CASES = ("x", "X", "х", "Х")
+MISSING = object()
+JOURNAL_MARKS = {None: None, **{m: m for m in range(2, 6)}, **{str(m): m for m in range(2, 6)}}
 
 
 def find_pupil_header(rows: list[list], limit: int = 30):
@@ -309,7 +311,11 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
             if sex is None:
                 problem(i_sex, _("Пол «%s» не распознан: укажите «м» или «ж».") % row[i_sex])
                 sex = ""
-        journal = _mark_cell(row, i_journal, problem) if i_journal is not None else None
+        journal = None
+        if i_journal is not None:
+            journal = JOURNAL_MARKS.get(row[i_journal], MISSING)
+            if journal is MISSING:
+                journal = _mark_cell(row, i_journal, problem)
         file_mark = (
             _mark_cell(row, i_mark, problem, low=0, high=100) if i_mark is not None else None
         )
