@@ -129,13 +129,33 @@ def document_build(*, document_id: int) -> Document:
 
 
 def _build_bytes(document: Document) -> tuple[bytes, int | None]:
-    builder = builder_for(document.kind)
-    prepared = builder.prepare(params=document.params, user=document.requested_by)
+    def progress(value):
+        Document.objects.filter(pk=document.pk).update(progress=value)
+
+    return document_render_bytes(
+        kind=document.kind,
+        fmt=document.format,
+        params=document.params,
+        user=document.requested_by,
+        progress=progress,
+    )
+
+
+def document_render_bytes(
+    *, kind: str, fmt: str, params: dict, user, progress=None
+) -> tuple[bytes, int | None]:
+    """The file of a document and its page count (PDF only), built now, in this process."""
+    _load_builders()
+    builder = builder_for(kind)
+    if fmt not in builder.formats:
+        raise DocumentParamsError(_("Формат %s для этого документа не поддерживается.") % fmt)
+    prepared = builder.prepare(params=params, user=user)
     context = builder.context(prepared)
-    Document.objects.filter(pk=document.pk).update(progress=40)
-    if document.format == Document.Format.PDF:
+    if progress:
+        progress(40)
+    if fmt == Document.Format.PDF:
         pdf = html_to_pdf(render_to_string(builder.template, dict(context, for_print=True)))
         return pdf.content, pdf.pages
-    if document.format == Document.Format.DOCX:
+    if fmt == Document.Format.DOCX:
         return builder.to_docx(context), None
     return builder.to_xlsx(context), None

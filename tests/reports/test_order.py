@@ -189,3 +189,37 @@ def test_a_document_is_requested_followed_and_downloaded_in_the_browser(
     download = client.get(f"/documents/{document.pk}/download/")
     assert download["Content-Type"].endswith("wordprocessingml.document")
     assert b"".join(download.streaming_content)[:2] == b"PK"
+
+
+def test_the_command_builds_the_order_for_scripts(world, roadmap, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "prikaz.docx"
+    call_command(
+        "build_document",
+        "order",
+        "--param",
+        f"roadmap={roadmap.pk}",
+        "--format",
+        "docx",
+        "--out",
+        str(out),
+        "--user",
+        "bob",
+    )
+    assert out.read_bytes()[:2] == b"PK"
+    with pytest.raises(CommandError, match="недоступен"):
+        call_command(
+            "build_document",
+            "order",
+            "--param",
+            f"roadmap={roadmap.pk}",
+            "--out",
+            str(out),
+            "--user",
+            "dan",
+        )
+    with pytest.raises(CommandError, match="имя=значение"):
+        call_command(
+            "build_document", "order", "--param", "roadmap", "--out", str(out), "--user", "bob"
+        )
