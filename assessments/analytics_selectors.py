@@ -546,6 +546,7 @@ def analytics_page(
     municipality: Municipality | None = None,
     class_name: str = "",
     with_deficits: bool = False,
+    with_references: bool = True,
 ) -> AnalyticsPage:
     """The side-by-side tables of `level` and the levels above it.
 
@@ -587,9 +588,11 @@ def analytics_page(
             )
         municipality = school.municipality
     references = []
-    if municipality is not None:
-        references.append((LEVEL_MUNICIPALITY, _municipality_title(municipality), municipality))
-    references.append((LEVEL_REGION, _region_title(region), None))
+    # Deficits and routes need the school's own pupils only.
+    if with_references or not columns:
+        if municipality is not None:
+            references.append((LEVEL_MUNICIPALITY, _municipality_title(municipality), municipality))
+        references.append((LEVEL_REGION, _region_title(region), None))
     for kind, title, node in references:
         tables, n = reference_tables(
             procedure=procedure, tasks=tasks, scale=scale, title=title, municipality=node
@@ -607,9 +610,14 @@ def analytics_page(
     )
 
     trend_column = next(c for c in columns if c.kind != LEVEL_CLASS)
-    trend = level_dynamics(
-        user=user, procedure=procedure, column=trend_column, current=raw[trend_column.title].marks
-    )
+    trend = None
+    if with_references:
+        trend = level_dynamics(
+            user=user,
+            procedure=procedure,
+            column=trend_column,
+            current=raw[trend_column.title].marks,
+        )
     if trend is not None and not trend_column.pupil_detail:
         trend = suppress(trend, minimum)
 

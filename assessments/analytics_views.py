@@ -120,6 +120,7 @@ def procedure_deficits(request, procedure_pk, school_pk):
         school=school,
         class_name=class_name,
         with_deficits=True,
+        with_references=False,
     )
     tables = deficits_tables(page.deficits)
     if request.GET.get("format") == "xlsx":
@@ -174,6 +175,7 @@ def result_route(request, procedure_pk, result_pk):
         school=school,
         class_name=result.class_name,
         with_deficits=True,
+        with_references=False,
     )
     route = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
     if route is None:
