@@ -127,12 +127,19 @@ def roadmap_detail(request, roadmap_pk):
         for measure in block["measures"]:
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
+    unparsed = [
+        m
+        for block in outline
+        for m in block["measures"]
+        if m.deadline_kind == "unparsed" and m.deadline_text.strip()
+    ]
     return render(
         request,
         "roadmaps/roadmap_detail.html",
         {
             "roadmap": roadmap,
             "outline": outline,
+            "unparsed": unparsed,
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
@@ -649,8 +656,14 @@ def deadline_preview(request, roadmap_pk):
 
 
 def _import_dir() -> Path:
+    """Where uploads wait for the user's confirmation; abandoned ones go after a day."""
+    import time
+
     path = Path(tempfile.gettempdir()) / "roadmap-imports"
     path.mkdir(exist_ok=True)
+    for old in path.glob("*.bin"):
+        if old.stat().st_mtime < time.time() - 24 * 3600:
+            old.unlink(missing_ok=True)
     return path
 
 

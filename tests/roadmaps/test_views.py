@@ -429,3 +429,19 @@ def test_in_the_browser_the_deadline_is_read_as_typed_and_a_measure_moves_withou
     assert page.evaluate("window.__marker") == "same page"  # no reload
     assert list(roadmap.measures.order_by("position").values_list("number", flat=True))[0] == "1.2."
     context.close()
+
+
+def test_the_roadmap_page_lists_deadlines_left_for_a_person_to_fix(client, world, roadmap_a):
+    from roadmaps import services
+
+    services.measure_create(
+        roadmap=roadmap_a,
+        section=world.extra["roadmap_section_a"],
+        number="1.7.",
+        text="Совещание",
+        deadline_text="когда-нибудь потом",
+        by=world.bob,
+    )
+    client.force_login(world.bob)
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "Срок 1 мероприятия не распознан" in page and "«когда-нибудь потом»" in page
