@@ -160,3 +160,25 @@ def test_every_seed_is_saved_without_losing_a_word(world, seed):
     assert saved.preamble == parsed.preamble and saved.closing == parsed.closing
     assert saved.order.items == parsed.order.items
     assert roadmap.order_number == parsed.order.number
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+def test_a_saved_roadmap_exports_to_a_file_that_imports_back_the_same(client, world, fmt):
+    from django.urls import reverse
+
+    from roadmaps import services
+    from roadmaps.importers import parse_roadmap_document
+
+    seed = SEEDS / "baltiysk-2023-order-1081.txt"
+    parsed = parse_roadmap_document(seed.read_bytes(), seed.name)
+    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    client.force_login(world.victor)
+    response = client.get(
+        reverse(f"roadmaps:roadmap-export-{fmt}", kwargs={"roadmap_pk": roadmap.pk})
+    )
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    again = parse_roadmap_document(response.content, f"export.{fmt}")
+    assert [row[:3] for row in _flat(again)] == [row[:3] for row in _flat(parsed)]
+    assert [m.deadline_text for m in again.iter_measures()] == [
+        m.deadline_text for m in parsed.iter_measures()
+    ]
