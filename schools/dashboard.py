@@ -11,6 +11,11 @@ from django.utils.translation import gettext as _
 from schools.models import Role
 
 
+def _fraction(percent):
+    """Execution figures come in percent; charts take shares of one."""
+    return None if percent is None else percent / 100
+
+
 def _current_roadmap(user, *, municipality=None, school=None):
     """The roadmap in force at a node: the latest approved or in force."""
     from roadmaps.models import Roadmap
@@ -145,7 +150,7 @@ def analyst_block(user, membership, today):
         rows.append({"municipality": municipality, "roadmap": roadmap, "share_done": share})
     chart = (
         horizontal_bars(
-            [(r["municipality"].name, r["share_done"]) for r in rows],
+            [(r["municipality"].name, _fraction(r["share_done"])) for r in rows],
             title=_("Выполнение муниципальных дорожных карт"),
         )
         if rows

@@ -26,10 +26,15 @@ STATE_LABELS = {
 
 
 def percent(value) -> str:
-    """0.125 → «12,5 %», None → «—»."""
+    """Execution figures come in percent: 12.5 → «12,5 %», None → «—»."""
     if value is None:
         return "—"
-    return f"{formats.number_format(round(value * 100, 1), 1)} %"
+    return f"{formats.number_format(value, 1)} %"
+
+
+def fraction(value):
+    """Percent → share of one, for XLSX percent cells and charts."""
+    return None if value is None else value / 100
 
 
 class ExecutionParamsForm(forms.Form):
@@ -284,7 +289,7 @@ class ExecutionBuilder(Builder):
                             r["done"],
                             r["done_on_time"],
                             r["overdue"],
-                            r["share_done"],
+                            fraction(r["share_done"]),
                             (r["rate"] or {}).get("due"),
                             (r["rate"] or {}).get("on_time"),
                             (r["rate"] or {}).get("missing"),
@@ -327,6 +332,6 @@ def _school_chart(by_school) -> str:
     except ImportError:
         return ""
     return horizontal_bars(
-        [(r["school"].short_name, r["share_done"] or 0.0) for r in by_school],
+        [(r["school"].short_name, fraction(r["share_done"])) for r in by_school],
         title=str(_("Доля выполненных мероприятий по школам")),
     )

@@ -94,6 +94,7 @@ def test_only_accepted_reports_count_and_a_new_acceptance_gives_a_new_report(
         1,
     )  # assigned, done, on time, overdue (1.2 due in December)
     assert schools["Альфа-школа №2"][2] == 0
+    assert schools["Альфа-школа №1"][5] == 0.5  # a share of one, shown as a percent by Excel
     services.progress_report_accept(report=pending, by=world.bob)
     second = build("xlsx", roadmap, world.bob, django_capture_on_commit_callbacks)
     assert second.pk != first.pk
