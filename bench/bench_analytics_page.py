@@ -193,6 +193,36 @@ def share_procedures_down():
             model.scope_paths = dataclasses.replace(model.scope_paths, shared_down=True)
 
 
+def check_copy_path(procedure, tasks, scale):
+    """The bulk COPY reading gives the same columns as reading row by row."""
+    import numpy as np
+
+    from assessments import analytics_selectors as sel
+    from assessments.models import Result
+
+    municipality_id = (
+        Result.objects.filter(procedure=procedure).values_list("municipality_id", flat=True).first()
+    )
+    rows = Result.objects.filter(procedure=procedure, municipality_id=municipality_id)
+    bulk = sel.arrays_from_queryset(rows, task_count=len(tasks), scale=scale, pupil_detail=False)
+    one_by_one = sel.arrays_from_queryset(
+        rows, task_count=len(tasks), scale=scale, pupil_detail=True
+    )
+    same = len(bulk) == len(one_by_one) and all(
+        np.array_equal(np.sort(getattr(bulk, f)), np.sort(getattr(one_by_one, f)))
+        for f in ("primary", "mark", "journal", "school_id")
+    )
+    same = same and np.array_equal(
+        np.nansum(bulk.scores, axis=0), np.nansum(one_by_one.scores, axis=0)
+    )
+    same = same and int(np.isnan(bulk.scores).sum()) == int(np.isnan(one_by_one.scores).sum())
+    print(
+        f"COPY reading checked against row-by-row on {len(bulk):,} rows: {'same' if same else 'DIFFERENT'}"
+    )
+    if not same:
+        raise SystemExit(1)
+
+
 def timed(label: str, runs: int, call):
     seconds = []
     for _ in range(runs):
@@ -231,6 +261,7 @@ def main():
     scale = sel.procedure_scale(procedure)
     print(f"procedure: {procedure} — {args.n:,} results, {len(tasks)} tasks")
 
+    check_copy_path(procedure, tasks, scale)
     arrays = timed(
         "region rows → arrays (one query)",
         args.runs,
