@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from roadmaps.models import DocumentKind, Measure, ProgressReport, Roadmap, Section
+from roadmaps.models import DocumentKind, Indicator, Measure, ProgressReport, Roadmap, Section
 from schools.models import Body, Municipality, Region, School
 from schools.policy import roles_for
 
@@ -187,6 +187,12 @@ class MeasureForm(forms.ModelForm):
         self.fields["responsible_bodies"].help_text = _(
             "Подбираются по тексту «Ответственные»; отметьте вручную, если подбор ошибся."
         )
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["text", "comparator", "target_value", "unit"]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

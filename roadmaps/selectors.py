@@ -149,6 +149,12 @@ def roadmap_outline(roadmap: Roadmap) -> list[dict]:
     return rows
 
 
+def indicator_get(*, user, pk):
+    from roadmaps.models import Indicator
+
+    return Indicator.objects.select_related("measure__roadmap").get_visible_or_404(user, pk=pk)
+
+
 def revision_list(*, roadmap: Roadmap):
     return roadmap.revisions.select_related("created_by").order_by("-number")
 

@@ -917,6 +917,8 @@ def indicator_create(
 ) -> Indicator:
     _require(by, "roadmaps.edit_roadmap", measure.roadmap)
     _require_editable(measure.roadmap)
+    if not (text or "").strip():
+        raise ValidationError(_("Укажите показатель."))
     with transaction.atomic():
         indicator = Indicator.objects.create(
             measure=measure,
@@ -933,6 +935,21 @@ def indicator_create(
             roadmap=measure.roadmap,
         )
     return indicator
+
+
+def indicator_delete(*, indicator: Indicator, by) -> None:
+    roadmap = indicator.measure.roadmap
+    _require(by, "roadmaps.edit_roadmap", roadmap)
+    _require_editable(roadmap)
+    with transaction.atomic():
+        _record(
+            obj=indicator,
+            action="delete",
+            by=by,
+            before={"text": indicator.text, "target": _jsonable(indicator.target_value)},
+            roadmap=roadmap,
+        )
+        indicator.delete()
 
 
 # --------------------------------------------------------------------------- cascade

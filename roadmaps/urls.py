@@ -53,6 +53,12 @@ urlpatterns = [
     path("measures/<int:measure_pk>/edit/", views.measure_edit, name="measure-edit"),
     path("measures/<int:measure_pk>/move/", views.measure_move, name="measure-move"),
     path("measures/<int:measure_pk>/delete/", views.measure_delete, name="measure-delete"),
+    path(
+        "measures/<int:measure_pk>/indicators/new/",
+        views.indicator_create,
+        name="indicator-create",
+    ),
+    path("indicators/<int:indicator_pk>/delete/", views.indicator_delete, name="indicator-delete"),
     path("assignments/<int:assignment_pk>/report/", views.report_create, name="report-create"),
     path("reports/<int:progress_report_pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:progress_report_pk>/accept/", views.report_accept, name="report-accept"),

@@ -580,8 +580,43 @@ def measure_edit(request, measure_pk):
             "title": _("Мероприятие %s") % measure.number,
             "roadmap": roadmap,
             "measure": measure,
+            "indicators": measure.indicators.all(),
+            "indicator_form": forms.IndicatorForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def indicator_create(request, measure_pk):
+    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    _require(request, "roadmaps.edit_roadmap", measure.roadmap)
+    back = reverse("roadmaps:measure-edit", kwargs={"measure_pk": measure.pk})
+    form = forms.IndicatorForm(request.POST)
+    if not form.is_valid():
+        return _done(
+            request,
+            back,
+            error=_("Показатель: ") + "; ".join(" ".join(v) for v in form.errors.values()),
+        )
+    try:
+        services.indicator_create(measure=measure, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _done(request, back, error=_errors(exc))
+    return _done(request, back, _("Показатель добавлен."))
+
+
+@login_required
+@require_POST
+def indicator_delete(request, indicator_pk):
+    indicator = selectors.indicator_get(user=request.user, pk=indicator_pk)
+    _require(request, "roadmaps.edit_roadmap", indicator.measure.roadmap)
+    back = reverse("roadmaps:measure-edit", kwargs={"measure_pk": indicator.measure_id})
+    try:
+        services.indicator_delete(indicator=indicator, by=request.user)
+    except ValidationError as exc:
+        return _done(request, back, error=_errors(exc))
+    return _done(request, back, _("Показатель удалён."))
 
 
 def _keep_changed_picks(data: dict, before: Measure) -> None:

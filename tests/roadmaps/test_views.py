@@ -445,3 +445,29 @@ def test_the_roadmap_page_lists_deadlines_left_for_a_person_to_fix(client, world
     client.force_login(world.bob)
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "Срок 1 мероприятия не распознан" in page and "«когда-нибудь потом»" in page
+
+
+def test_an_official_adds_and_removes_a_target_indicator(client, world):
+    measure = world.extra["roadmap_measure_a"]
+    client.force_login(world.bob)
+    response = client.post(
+        url("indicator-create", measure_pk=measure.pk),
+        {
+            "text": "Доля учителей, прошедших КПК",
+            "comparator": ">=",
+            "target_value": "70",
+            "unit": "%",
+        },
+    )
+    assert response.status_code == 302
+    indicator = measure.indicators.get(text="Доля учителей, прошедших КПК")
+    assert indicator.target_value == 70 and indicator.unit == "%"
+    assert (
+        "Доля учителей, прошедших КПК"
+        in client.get(url("measure-edit", measure_pk=measure.pk)).content.decode()
+    )
+    client.post(url("indicator-delete", indicator_pk=indicator.pk))
+    assert not measure.indicators.filter(pk=indicator.pk).exists()
+    client.force_login(world.dan)
+    other = measure.indicators.first()
+    assert client.post(url("indicator-delete", indicator_pk=other.pk)).status_code == 404
