@@ -1018,14 +1018,24 @@ def school_roadmap_start_from(*, municipal: Roadmap, school: School, by) -> Road
         measures = list(_measures_for_school(municipal, school).order_by("position", "pk"))
         if not measures:
             measures = list(municipal.measures.order_by("position", "pk"))
-        wanted_sections = {m.section_id for m in measures}
+        sections = {s.pk: s for s in municipal.sections.all()}
+        # The sections holding the copied measures, with all their ancestors.
+        wanted: set[int] = set()
+        for section_id in {m.section_id for m in measures if m.section_id}:
+            while section_id is not None and section_id not in wanted:
+                wanted.add(section_id)
+                section_id = sections[section_id].parent_id
+
+        def depth(section) -> int:
+            n = 0
+            while section.parent_id is not None:
+                section, n = sections[section.parent_id], n + 1
+            return n
+
         section_map: dict[int, Section] = {}
-        for section in municipal.sections.order_by("parent_id", "position", "pk"):
-            has_child = any(s.parent_id == section.pk for s in municipal.sections.all()) and any(
-                m.section and m.section.parent_id == section.pk for m in measures
-            )
-            if section.pk not in wanted_sections and not has_child:
-                continue
+        for section in sorted(
+            (sections[pk] for pk in wanted), key=lambda s: (depth(s), s.position, s.pk)
+        ):
             section_map[section.pk] = Section.objects.create(
                 roadmap=roadmap,
                 parent=section_map.get(section.parent_id),

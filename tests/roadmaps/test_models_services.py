@@ -715,3 +715,29 @@ def test_evidence_rows_and_history_are_scoped_to_the_school(world):
     assert (
         ChangeRecord.objects.visible_to(world.carol).filter(object_type="progressreport").exists()
     )
+
+
+def test_a_school_copy_keeps_nested_sections_three_levels_deep(world):
+    municipal = services.roadmap_create(owner=world.muni_a, title="План", by=world.bob, **PERIOD)
+    top = services.section_create(roadmap=municipal, number="1.", title="Результаты", by=world.bob)
+    mid = services.section_create(
+        roadmap=municipal, number="1.1.", title="Минимум", parent=top, by=world.bob
+    )
+    low = services.section_create(
+        roadmap=municipal, number="1.1.1.", title="ВПР", parent=mid, by=world.bob
+    )
+    services.section_create(roadmap=municipal, number="2.", title="Пустой", by=world.bob)
+    services.measure_create(
+        roadmap=municipal, section=low, text="Анализ", responsible_text="ОО", by=world.bob
+    )
+    services.roadmap_approve(roadmap=municipal, by=world.bob)
+    copy = services.school_roadmap_start_from(
+        municipal=municipal, school=world.school_a1, by=world.carol
+    )
+    chain = []
+    section = copy.measures.get().section
+    while section is not None:
+        chain.append(section.number)
+        section = section.parent
+    assert chain == ["1.1.1.", "1.1.", "1."]
+    assert copy.sections.count() == 3
