@@ -36,6 +36,7 @@ SCENARIOS = {
         BASE, school_sd=0.5, drift_sd=0.15, journal_leniency_sd=0.4, journal_noise_sd=0.7
     ),
     "curricula and class effects": replace(BASE, task_school_sd=0.25, class_sd=0.2),
+    "boundary: marks raised, scores not": replace(BASE, boundary_marks_only=True),
     "many cheaters (25%)": replace(BASE, cheat_share=0.25),
     "no ОГЭ, no ВПР-КО": replace(BASE, oge=False, objective_share=0.0),
     "other scale cuts": replace(BASE, mark_quantiles=(0.05, 0.35, 0.75), class_size=25),

@@ -43,6 +43,7 @@ EXTERNAL_OBJECTIVE_VPR = "ВПР-КО"  # ВПР written with observers and mark
 LEVEL = "level"
 INVERSION = "inversion"
 MARKING = "marking"
+SCALE_MISMATCH = "scale_mismatch"
 PERSON_FIT = "person_fit"
 JOURNAL = "journal"
 BUNCHING = "bunching"
@@ -57,6 +58,7 @@ INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
     INVERSION: _("Инверсия трудности: сложные задания выполнены лучше лёгких"),
     MARKING: _("Задания с развёрнутым ответом оценены выше, чем у учеников с тем же баллом"),
+    SCALE_MISMATCH: _("Отметки выше положенных по шкале за выполненные задания"),
     PERSON_FIT: _("Доля работ с нетипичным профилем ответов"),
     JOURNAL: _("Отметки за работу выше журнальных"),
     BUNCHING: _("Пики первичных баллов на границах отметок"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .data import BUNCHING, COHORT, INVERSION, MARKING, RISE_FALL, SIMILARITY
+from .data import BUNCHING, COHORT, INVERSION, MARKING, RISE_FALL, SCALE_MISMATCH, SIMILARITY
 from .generator import ANSWERS, BOUNDARY, COPYING, LENIENT, SPIKE, GeneratedRegion
 from .params import CheckParams
 from .rules import check_region
@@ -22,7 +22,7 @@ from .rules import check_region
 # The indicator that names each form of manipulation: a flagged school whose
 # marker rests on it is "suspected" of that form (for precision per form).
 SIGNATURE = {
-    BOUNDARY: (BUNCHING,),
+    BOUNDARY: (BUNCHING, SCALE_MISMATCH),
     ANSWERS: (INVERSION,),
     LENIENT: (MARKING,),
     COPYING: (SIMILARITY,),

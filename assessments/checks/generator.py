@@ -108,6 +108,8 @@ class RegionSpec:
     # task), and a class's teacher shifts the class's ability.
     task_school_sd: float = 0.0
     class_sd: float = 0.0
+    # BOUNDARY raises the mark alone (task scores and primary left as they were).
+    boundary_marks_only: bool = False
 
 
 @dataclass
@@ -268,10 +270,14 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                 # so that copied work copies the "x" too).
                 zero = (scores == 0) & (rng.random(scores.shape) < spec.not_attempted)
                 scores[zero] = -1
+                raised = []
                 for s_idx, planted in truth.items():
                     if (y, g, subj) not in planted.procedures:
                         continue
                     rows = np.flatnonzero(school == s_idx)
+                    if planted.kind == BOUNDARY and spec.boundary_marks_only:
+                        raised.append((rows, intensity[s_idx]))
+                        continue
                     _plant(
                         rng,
                         planted.kind,
@@ -285,6 +291,14 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                     )
                 primary = np.clip(scores, 0, None).sum(axis=1)
                 mark = mark_of(primary, boundaries)
+                for rows, p in raised:
+                    # The mark alone raised for pupils just below a boundary.
+                    gap = np.min(
+                        [np.where(b > primary[rows], b - primary[rows], 99) for b in boundaries],
+                        axis=0,
+                    )
+                    up = (gap <= 3) & (rng.random(len(rows)) < 0.9 * min(p * 1.1, 1.0))
+                    mark[rows[up]] += 1
                 journal = _journal(rng, theta, leniency[school], spec)
                 results.append(
                     ProcedureResults(

@@ -31,10 +31,12 @@ from .data import (
     LEVEL_BASIC,
     MARKING,
     PERSON_FIT,
+    SCALE_MISMATCH,
     SELECTIVE_KINDS,
     SIMILARITY,
     ProcedureResults,
     SchoolTable,
+    mark_of,
 )
 from .params import CheckParams
 
@@ -798,6 +800,39 @@ def similarity(p: Prepared, params: CheckParams) -> Column:
     )
 
 
+# ---------------------------------------------------------------------------
+# Marks above the scale
+
+
+def scale_mismatch(p: Prepared, params: CheckParams) -> Column:
+    """Pupils whose mark (or primary score's mark) is above what the year's
+    scale gives for the points of their tasks: a mark raised without the
+    work to carry it. Honest results have none (a scale's extra conditions
+    only ever lower a mark), so the count itself is the evidence: it fires
+    from `mismatch_min` pupils and is strong from `mismatch_strong_share`."""
+    S = p.n_schools
+    earned = p.scores0.sum(axis=1)
+    expected = mark_of(earned, p.res.boundaries)
+    above = (p.mark > expected) | (p.primary > earned)
+    k = np.bincount(p.school, weights=above, minlength=S)
+    eligible = p.n >= params.min_school
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k / p.n
+    region = float(above.mean()) if len(above) else 0.0
+    fired = eligible & (k >= params.mismatch_min)
+    strong = fired & (share >= params.mismatch_strong_share)
+    return Column(
+        SCALE_MISMATCH,
+        value=share,
+        reference=np.full(S, region),
+        threshold=params.mismatch_min / np.maximum(p.n, 1),
+        fired=fired,
+        strong=strong,
+        n=p.n,
+        details={"pupils_above_scale": k},
+    )
+
+
 def _empty(name: str, p: Prepared) -> Column:
     S = p.n_schools
     return Column(
@@ -817,6 +852,7 @@ SINGLE_PROCEDURE = (
     lenient_marking,
     person_fit,
     journal_agreement,
+    scale_mismatch,
     bunching,
     similarity,
 )

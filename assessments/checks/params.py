@@ -22,6 +22,7 @@ from .data import (
     PERSISTENCE,
     PERSON_FIT,
     RISE_FALL,
+    SCALE_MISMATCH,
     SIMILARITY,
 )
 
@@ -50,6 +51,9 @@ class CheckParams:
     # Journal agreement: share "повысили" against the region.
     journal_z: float = 3.0
     journal_strong_z: float | None = None  # journal habits differ: never alone
+    # Marks above the scale for the points earned: pupils needed, share for strong.
+    mismatch_min: int = 2
+    mismatch_strong_share: float = 0.05
     # Bunching at the boundaries: parametric-bootstrap p-value of the excess;
     # strong when also the calibrated z passes bunching_strong_z.
     bunching_window_below: int = 2
@@ -84,6 +88,7 @@ class CheckParams:
             MARKING,
             PERSON_FIT,
             JOURNAL,
+            SCALE_MISMATCH,
             BUNCHING,
             COHORT,
             RISE_FALL,

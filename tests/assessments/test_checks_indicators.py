@@ -466,3 +466,29 @@ def test_inconsistent_input_is_refused():
         results(school, scores, journal)
     with pytest.raises(ValueError, match="one entry per pupil"):
         results(school[:-1], scores, journal)
+
+
+def test_marks_above_the_scale_for_the_points_earned_fire():
+    school, scores, journal, _ = make_region(sizes=sizes_with_small())
+    res = results(school, scores, journal)
+    mark = res.mark.copy()
+    for s in (0, 2):  # three pupils each get a "5" their points do not carry
+        rows = np.flatnonzero((school == s) & (mark < 5))[:3]
+        mark[rows] = 5
+    res = ProcedureResults(
+        procedure=res.procedure,
+        task_max=TASK_MAX,
+        task_level=LEVELS,
+        boundaries=res.boundaries,
+        school=school,
+        class_id=school,
+        scores=scores,
+        mark=mark,
+        journal=journal,
+    )
+    col = ind.scale_mismatch(prepared(res), PARAMS)
+    assert col.fired[0] and col.strong[0]
+    assert col.details["pupils_above_scale"][0] == 3
+    assert col.value[0] > col.threshold[0] > col.reference[0]
+    assert not col.fired[2], "under the minimum"
+    assert not col.fired[3:].any()
