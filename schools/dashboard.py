@@ -36,10 +36,10 @@ def _execution_block(user, roadmap, today):
 
     execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
     sections = [
-        (str(r["section"]) if r["section"] else _("Без раздела"), r["share_done"])
+        (str(r["section"]) if r["section"] else _("Без раздела"), _fraction(r["share_done"]))
         for r in execution["by_section"]
     ]
-    schools = [(r["school"].short_name, r["share_done"]) for r in execution["by_school"]]
+    schools = [(r["school"].short_name, _fraction(r["share_done"])) for r in execution["by_school"]]
     cascade = cascade_status(roadmap=roadmap, user=user) if roadmap.requires_school_roadmaps else []
     states = {}
     for row in cascade:
