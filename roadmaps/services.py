@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -1321,17 +1321,25 @@ def progress_report_submit(
         if previous is not None:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
-        report = ProgressReport.objects.create(
-            assignment=assignment,
-            period_start=period_start,
-            period_end=period_end,
-            status=status,
-            comment=(comment or "").strip(),
-            actual_value=actual,
-            submitted_by=by if by is not None and by.is_authenticated else None,
-            submitted_at=now or timezone.now(),
-            previous=previous,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent submission wins cleanly
+                report = ProgressReport.objects.create(
+                    assignment=assignment,
+                    period_start=period_start,
+                    period_end=period_end,
+                    status=status,
+                    comment=(comment or "").strip(),
+                    actual_value=actual,
+                    submitted_by=by if by is not None and by.is_authenticated else None,
+                    submitted_at=now or timezone.now(),
+                    previous=previous,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                _(
+                    "Отчёт за этот период только что отправил другой пользователь; обновите страницу."
+                )
+            ) from exc
         for old in carried:
             Evidence.objects.create(
                 report=report,
