@@ -105,6 +105,7 @@ class ParsedFile:
     absent: int = 0
     skipped: int = 0
     school_column: str = ""
+    code_column: str = ""
     sheet: str = ""
 
 

@@ -119,6 +119,13 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
             continue
         sheet_rows = _parse_sheet(sheet, header_index, task_columns, parsed, classes)
         duplicates = 0
+        keys = [(r.school_code, r.participant_code) for r in sheet_rows]
+        unique = dict(zip(keys, sheet_rows, strict=True))
+        if not seen_codes and len(unique) == len(sheet_rows):
+            # The usual case, one protocol sheet without repeated codes: no row-by-row check.
+            seen_codes = unique
+            parsed.rows.extend(sheet_rows)
+            sheet_rows = []
         for record in sheet_rows:
             key = (record.school_code, record.participant_code)
             earlier = seen_codes.get(key)
@@ -133,7 +140,7 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
                         file=file,
                         sheet=record.sheet,
                         row=record.row,
-                        column=cell_name(sheet.rows[header_index], 0),
+                        column=parsed.code_column,
                         message=_(
                             "Код участника %(code)s повторяется (лист «%(sheet)s», строка %(row)d)."
                         )
@@ -144,7 +151,7 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
                         },
                     )
                 )
-        if duplicates and duplicates == len(sheet_rows):
+        if duplicates and sheet_rows and duplicates == len(sheet_rows):
             parsed.warnings.append(
                 Problem(
                     file=file,
@@ -209,6 +216,7 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
     maxima = [(i, t.max_score, cell_name(header, i)) for i, t in task_columns]
     col = columns.get
     i_code = columns["participant"]
+    parsed.code_column = cell_name(header, i_code)
     i_school, i_class, i_sex = col("school_code"), col("class_name"), col("sex")
     i_journal, i_total, i_mark, i_muni = (
         col("journal_mark"),

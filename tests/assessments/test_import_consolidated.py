@@ -180,3 +180,15 @@ def test_import_results_command_imports_a_form_for_a_school(world, capsys):
     out = capsys.readouterr().out
     assert "участников 18" in out and "отсутствовали 2" in out
     assert Result.objects.filter(school=world.school_a1, procedure__year=2025).count() == 18
+
+
+def test_a_participant_code_repeated_in_one_school_is_a_problem(world, tmp_path, key):
+    path = write(
+        tmp_path,
+        HEADER
+        + "edu770001;5а;1;1;1;2;0;ж;3;\n770002;5а;1;1;1;2;0;ж;3;\nedu770001;5б;1;1;0;0;0;м;0;\n",
+    )
+    with pytest.raises(ImportFailed) as failed:
+        results_import(source=path, user=world.alice, procedure_key=key)
+    assert [(p.row, p.column) for p in failed.value.problems] == [(4, "Код участника")]
+    assert "повторяется" in failed.value.problems[0].message
