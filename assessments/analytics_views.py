@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -238,7 +240,7 @@ def _level_page(request, procedure, level, *, school=None, municipality=None, cl
         "trend_table": _display(trend_table) if trend_table else None,
         "dynamics_chart": dynamics_chart(page.dynamics) if page.dynamics else "",
         "xlsx_url": _xlsx_url(request),
-        "picker": _picker(request.user, procedure),
+        "picker": _picker(request.user, procedure, selected=getattr(school, "pk", None)),
         "school": first_school,
         "own_school": bool(first_school) and page.first.pupil_detail,
         "class_name": page.first.class_name,
@@ -293,7 +295,7 @@ def _level_badges(page) -> list[dict]:
     return badges
 
 
-def _picker(user, procedure) -> dict:
+def _picker(user, procedure, *, selected=None) -> dict:
     """The levels the user may pick: own schools, schools in reach, municipalities, the region."""
     reach = reach_of(user)
     schools = list(
@@ -314,9 +316,19 @@ def _picker(user, procedure) -> dict:
         .values_list("pk", "name")
     )
     own = [s for s in schools if reach.everything or s[0] in reach.schools]
+    # A region has thousands of schools: the options are built here, not in a template loop.
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{} ({})</option>',
+        (
+            (pk, mark_safe(" selected") if pk == selected else "", name, municipality)
+            for pk, name, municipality in schools
+        ),
+    )
     return {
         "own_schools": own if not reach.everything else [],
         "schools": schools,
+        "school_options": options,
         "municipalities": municipalities,
     }
 
