@@ -22,6 +22,8 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 - person fit: share of pupils whose lz (step probabilities conditional on the
   total) is in the region's lowest 5%, with normed polytomous Guttman errors;
 - journal: share "повысили" against the region (logit scale);
+- scale mismatch: pupils whose mark (or primary) is above what the scale gives
+  for the points of their tasks (strong from 5% of the school);
 - bunching: excess at each boundary and deficit just below against the
   region's histogram tilted to the school (Poisson fit, windows excluded),
   parametric bootstrap p-value with refits;
@@ -34,7 +36,7 @@ Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators
 agree (inversion and marking count once) or one fires strongly (inversion,
-marking, bunching, similarity, cohort, ОГЭ, objective ВПР).
+marking, scale mismatch, bunching, similarity, cohort, ОГЭ, objective ВПР).
 """
 
 from .data import (

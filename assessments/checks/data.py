@@ -115,7 +115,7 @@ class ProcedureResults:
     """Every pupil's result in one procedure across the region, as columns.
 
     `scores[i, j]` is pupil i's points on task j, -1 when not attempted (it
-    counts as 0). `boundaries` are the lowest primary scores of the marks
+    counts as 0); a masked array or NaN for "not attempted" is accepted too. `boundaries` are the lowest primary scores of the marks
     3, 4 and 5 under the year's scale (see `boundaries_from_ranges`).
     `journal` is the previous-term journal mark 2–5, 0 when missing.
     `class_id` identifies a class region-wide (any int, unique per class).
@@ -137,7 +137,12 @@ class ProcedureResults:
         self.task_level = np.asarray(self.task_level, dtype=object)
         self.school = np.asarray(self.school, dtype=np.int64)
         self.class_id = np.asarray(self.class_id, dtype=np.int64)
-        self.scores = np.asarray(self.scores)
+        if isinstance(self.scores, np.ma.MaskedArray):  # masked = not attempted
+            self.scores = self.scores.astype(np.float64).filled(-1)
+        scores = np.asarray(self.scores)
+        if scores.dtype.kind == "f":  # NaN = not attempted
+            scores = np.where(np.isnan(scores), -1, scores)
+        self.scores = scores.astype(np.int16)
         if self.scores.ndim != 2 or self.scores.shape[1] != len(self.task_max):
             raise ValueError("scores must be (pupils, tasks)")
         if len(self.school) != len(self.scores) or len(self.class_id) != len(self.scores):

@@ -492,3 +492,20 @@ def test_marks_above_the_scale_for_the_points_earned_fire():
     assert col.value[0] > col.threshold[0] > col.reference[0]
     assert not col.fired[2], "under the minimum"
     assert not col.fired[3:].any()
+
+
+def test_not_attempted_may_come_as_a_mask_or_nan():
+    scores = np.array([[1, 2], [0, 1]], dtype=float)
+    mask = np.array([[False, True], [False, False]])
+    kw = {
+        "procedure": Procedure("ВПР", 2026, 4, "Русский язык"),
+        "task_max": [1, 2],
+        "task_level": ["Б", "П"],
+        "boundaries": (1, 2, 3),
+        "school": [0, 0],
+        "class_id": [0, 0],
+    }
+    masked = ProcedureResults(scores=np.ma.array(scores, mask=mask), **kw)
+    nan = ProcedureResults(scores=np.where(mask, np.nan, scores), **kw)
+    assert masked.scores.tolist() == nan.scores.tolist() == [[1, -1], [0, 1]]
+    assert masked.primary.tolist() == [1, 1]
