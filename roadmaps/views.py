@@ -127,6 +127,12 @@ def roadmap_detail(request, roadmap_pk):
         for measure in block["measures"]:
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
+    uncommitted = None
+    last = roadmap.revisions.order_by("-number").first()
+    if last is not None and roadmap.status != Roadmap.Status.DRAFT:
+        diff = services.revision_diff(last.snapshot, services.roadmap_snapshot(roadmap))
+        if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
+            uncommitted = {"revision": last, "diff": diff}
     unparsed = [
         m
         for block in outline
@@ -140,6 +146,7 @@ def roadmap_detail(request, roadmap_pk):
             "roadmap": roadmap,
             "outline": outline,
             "unparsed": unparsed,
+            "uncommitted": uncommitted,
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,

@@ -471,3 +471,25 @@ def test_an_official_adds_and_removes_a_target_indicator(client, world):
     client.force_login(world.dan)
     other = measure.indicators.first()
     assert client.post(url("indicator-delete", indicator_pk=other.pk)).status_code == 404
+
+
+def test_changes_after_the_last_revision_are_announced_until_fixed(client, world, roadmap_a):
+    from roadmaps import services
+
+    measure = world.extra["roadmap_measure_a"]
+    client.force_login(world.bob)
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "После редакции" not in page
+    services.measure_update(
+        measure=measure, version=measure.version, text="Новый текст", by=world.bob
+    )
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert (
+        "После редакции 1 внесены изменения: добавлено мероприятий — 0, исключено — 0, изменено — 1."
+        in page
+    )
+    client.post(
+        url("roadmap-revise", roadmap_pk=roadmap_a.pk), {"reason": "Уточнение формулировки"}
+    )
+    page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
+    assert "После редакции" not in page and "Редакция 2" in page
