@@ -1235,6 +1235,12 @@ def evidence_check(
             )
             % name
         )
+    if found in ("docx", "xlsx"):
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            raise ValidationError(
+                _("Файл «%s» содержит макросы; сохраните документ без макросов.") % name
+            )
     if kind not in DocumentKind.values:
         kind = DocumentKind.OTHER
     return CheckedFile(

@@ -477,6 +477,23 @@ def test_evidence_of_a_wrong_type_is_refused_and_nothing_written(world, name, da
     assert not ProgressReport.objects.filter(assignment=assignment).exists()
 
 
+def test_evidence_with_macros_is_refused(world):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("word/vbaProject.bin", b"macro")
+    _roadmap, assignment = approved_with_evidence_rule(world)
+    with pytest.raises(ValidationError, match="«протокол.docx» содержит макросы"):
+        services.progress_report_submit(
+            assignment=assignment,
+            status="in_progress",
+            files=[("протокол.docx", buffer.getvalue())],
+            by=world.carol,
+            **Q1,
+        )
+
+
 def test_evidence_over_the_size_limit_is_refused(world, settings):
     settings.UPLOAD_MAX_BYTES = 1024
     _roadmap, assignment = approved_with_evidence_rule(world)
