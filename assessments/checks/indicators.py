@@ -323,12 +323,6 @@ def lenient_marking(p: Prepared, params: CheckParams) -> Column:
 # 2b. Person fit: normed Guttman errors and lz, as the share of misfitting pupils
 
 
-def _steps(scores0: np.ndarray, task_max: np.ndarray) -> np.ndarray:
-    """(N, Σ max) booleans: item step k of task j passed (x_j ≥ k)."""
-    cols = [scores0[:, j] >= k for j, m in enumerate(task_max) for k in range(1, int(m) + 1)]
-    return np.stack(cols, axis=1) if cols else np.zeros((len(scores0), 0), bool)
-
-
 def _guttman(x: np.ndarray) -> np.ndarray:
     """Guttman errors of step patterns whose columns are ordered easiest first:
     pairs (easier step failed, harder step passed)."""

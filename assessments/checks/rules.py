@@ -5,17 +5,20 @@ rule, the roll-up per school, ШНОР and strong schools.
     result.as_json()   # {"run": {...}, "schools": [...]}
 
 A marker per procedure: at least `min_agreeing` of the counted indicators
-fire, or one fires strongly. Persistence (markers in the previous years) is
-reported and does not raise a marker by itself (it is not in `counted` by
-default: a false alarm one year must not breed another).
+fire (indicators of one family count once), or one fires strongly.
+Persistence (markers in the previous years) counts towards agreement but never
+raises a marker by itself: it needs an indicator of this year beside it.
+The same thresholds apply to every school of the region whatever the scope
+asked for: a municipality's run uses the region as its reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from . import crossing
 from . import indicators as ind
 from .data import (
     PERSISTENCE,
@@ -28,8 +31,6 @@ from .data import (
     params_as_dict,
 )
 from .params import CheckParams
-
-ColumnFn = Callable[[ind.Prepared, CheckParams], ind.Column]
 
 
 def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
@@ -45,8 +46,6 @@ def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
 
 def all_columns(data: RegionData, year: int, params: CheckParams):
     """Single-procedure columns plus the ones that look across procedures."""
-    from . import crossing
-
     cols = single_procedure_columns(data, year, params)
     for proc, (prep, columns) in cols.items():
         columns.extend(crossing.cross_columns(data, proc, prep, params))
