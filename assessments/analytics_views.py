@@ -267,6 +267,7 @@ def _with_charts(page, tables: list[Table]) -> list[dict]:
         display = _display(table)
         display["notes"] = [note for note in table.notes if note not in sizes]
         display["charts"] = charts[table.title]() if table.title in charts else []
+        display["pupils"] = table.title == _("Расхождения с журналом на 2 и более")
         if table.title == _("Распределение первичных баллов"):
             display["caption"] = _(
                 "Пунктир — нижние границы отметок. Выраженные пики на границах — "
