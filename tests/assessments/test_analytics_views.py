@@ -446,3 +446,15 @@ def test_copied_numbers_are_parsed_in_bulk(text, expected):
 )
 def test_copied_rows_of_another_shape_fall_back_to_row_by_row(text):
     assert parse_copied_numbers(text, width=7) is None
+
+
+def test_level_picker_redirects_within_the_users_reach(client, world, vpr):
+    detail = reverse("analytics:procedure-detail", args=[vpr.pk])
+    client.force_login(world.bob)
+    response = client.get(detail, {"school": world.school_a2.pk})
+    assert response.status_code == 302
+    assert response["Location"] == school_url(vpr, world.school_a2)
+    assert client.get(detail, {"school": world.school_b1.pk}).status_code == 404
+    response = client.get(detail, {"municipality": world.muni_a.pk})
+    assert response["Location"].endswith(f"/municipalities/{world.muni_a.pk}/")
+    assert client.get(detail, {"municipality": world.muni_b.pk}).status_code == 404
