@@ -104,3 +104,16 @@ def test_municipal_users_see_the_procedures_of_their_region_but_only_their_schoo
         ).status_code
         == 404
     )
+
+
+def test_running_a_finished_batch_again_changes_nothing(
+    client, world, procedure, django_capture_on_commit_callbacks
+):
+    from assessments.tasks import import_batch_task
+
+    with open(FORM, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+        upload(client, world.carol, "форма.xlsx", handle.read(), procedure=procedure.pk)
+    batch = ImportBatch.objects.get(file_name="форма.xlsx")
+    ids = set(Result.objects.filter(procedure=procedure).values_list("pk", flat=True))
+    assert import_batch_task.delay(batch.pk).get() == ImportBatch.Status.DONE
+    assert set(Result.objects.filter(procedure=procedure).values_list("pk", flat=True)) == ids
