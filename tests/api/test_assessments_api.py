@@ -1,0 +1,206 @@
+"""Procedures, tasks, results and imports over the API, as an outside system uses them."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import ImportBatch, Instrument, Procedure, Result, Subject
+from tests.api.helpers import client_for
+
+FORM = "tests/data/vpr-result-form-example.xlsx"
+
+
+def add_results(world, n, *, school=None, procedure=None):
+    school = school or world.school_a1
+    procedure = procedure or world.extra["assessments"]["procedure"]
+    start = Result.objects.count()
+    Result.objects.bulk_create(
+        Result(
+            procedure=procedure,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            class_name="4б",
+            participant_code=f"x-{start + i}",
+            scores=[1, 2],
+            primary_score=3,
+            mark=5,
+        )
+        for i in range(n)
+    )
+
+
+def test_results_are_scoped_to_the_callers_municipality(world):
+    codes = [
+        r["participant_code"]
+        for r in client_for(world.dan).get("/api/v1/results/").json()["results"]
+    ]
+    assert codes == ["b-40001"]
+    mine = world.extra["assessments"]["a"]["result"]
+    assert client_for(world.dan).get(f"/api/v1/results/{mine.pk}/").status_code == 404
+
+
+def test_result_pages_follow_the_cursor_without_gaps_or_repeats(world):
+    add_results(world, 25)
+    client = client_for(world.bob)
+    url, seen = "/api/v1/results/?page_size=10", []
+    while url:
+        page = client.get(url).json()
+        seen.extend(r["id"] for r in page["results"])
+        url = page["next"]
+    expected = list(
+        Result.objects.filter(municipality=world.muni_a).order_by("id").values_list("id", flat=True)
+    )
+    assert seen == expected and len(seen) == 26
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("year=2026", 6),
+        ("year=2025", 0),
+        ("subject=math&grade=4", 6),
+        ("grade=5", 0),
+        ("school_code=770001", 6),
+        ("school_code=770002", 0),
+        ("municipality_code=A", 6),
+        ("mark=5", 5),
+    ],
+)
+def test_results_filter_by_the_fields_people_ask_about(world, query, count):
+    add_results(world, 5)
+    page = client_for(world.bob).get(f"/api/v1/results/?{query}").json()
+    assert len(page["results"]) == count
+
+
+def test_a_filter_with_a_wrong_value_is_a_400_in_russian(world):
+    response = client_for(world.bob).get("/api/v1/results/?grade=четвёртый")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["grade"] == ["Введите число."]
+
+
+def test_the_export_streams_csv_and_json_lines_of_the_scope_only(world):
+    add_results(world, 3)
+    add_results(world, 2, school=world.school_b1)
+    client = client_for(world.bob)
+    csv_response = client.get("/api/v1/results/export/?as=csv")
+    assert csv_response.status_code == 200 and csv_response.streaming
+    lines = b"".join(csv_response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("id;procedure;municipality;school;school_code")
+    assert len(lines) == 1 + 4 and all(";770001;" in line for line in lines[1:])
+    jsonl = client.get("/api/v1/results/export/?as=jsonl&class_name=4б")
+    rows = [json.loads(line) for line in b"".join(jsonl.streaming_content).decode().splitlines()]
+    assert [r["scores"] for r in rows] == [[1, 2]] * 3
+    assert client.get("/api/v1/results/export/?as=xml").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/results/", "/api/v1/procedures/", "/api/v1/tasks/", "/api/v1/import-batches/"]
+)
+def test_lists_run_the_same_number_of_queries_at_n_and_3n_rows(world, url):
+    client = client_for(world.alice)
+
+    def grow(n):
+        add_results(world, n)
+        for i in range(n):
+            procedure = Procedure.objects.create(
+                region=world.region,
+                instrument=Instrument.OGE,
+                subject=Subject.RUSSIAN,
+                grade=9,
+                year=2000 + Procedure.objects.count() * 7 + i,
+            )
+            procedure.tasks.create(position=1, number="1", max_score=1)
+            ImportBatch.objects.create(
+                region=world.region,
+                municipality=world.muni_a,
+                school=world.school_a2,
+                created_by=world.bob,
+                file_name=f"{procedure.pk}.xlsx",
+                sha256="c" * 64,
+                procedure=procedure,
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    count()
+    grow(3)
+    at_n = count()
+    grow(6)
+    assert count() == at_n
+
+
+def upload(client, name, content, **data):
+    return client.post(
+        "/api/v1/import-batches/",
+        {"file": SimpleUploadedFile(name, content), **data},
+        format="multipart",
+    )
+
+
+@pytest.fixture
+def procedure(world):
+    return Procedure.objects.create(
+        region=world.region, instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025
+    )
+
+
+def test_a_deputy_dry_runs_the_form_then_commits_it(
+    world, procedure, django_capture_on_commit_callbacks
+):
+    client = client_for(world.carol)
+    with open(FORM, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "форма.xlsx", handle.read(), procedure=procedure.pk)
+    assert response.status_code == 202, response.content
+    checked = client.get(f"/api/v1/import-batches/{response.json()['id']}/").json()
+    assert checked["dry_run"] is True and checked["status"] == "done" and checked["problems"] == []
+    assert not Result.objects.filter(procedure=procedure).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        committed = client.post(f"/api/v1/import-batches/{checked['id']}/commit/")
+    assert committed.status_code == 202
+    batch = client.get(f"/api/v1/import-batches/{committed.json()['id']}/").json()
+    assert batch["status"] == "done" and batch["dry_run"] is False and batch["counts"]["rows"] == 18
+    assert Result.objects.filter(procedure=procedure, school=world.school_a1).count() == 18
+
+
+def test_a_bad_file_lists_its_problems_and_cannot_be_committed(
+    world, django_capture_on_commit_callbacks
+):
+    client = client_for(world.bob)
+    content = "Логин ФИС ОКО;Код;1 (1б);2 (2б)\nedu770001;1;1;3\nedu770101;2;1;1\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "svod.csv", content)
+    batch = client.get(f"/api/v1/import-batches/{response.json()['id']}/").json()
+    assert batch["status"] == "failed"
+    assert [(p["row"], p["column"]) for p in batch["problems"]] == [
+        (2, "2 (2б)"),
+        (3, "Логин ФИС ОКО"),
+    ]
+    refused = client.post(f"/api/v1/import-batches/{batch['id']}/commit/")
+    assert refused.status_code == 409 and "без ошибок" in refused.json()["error"]["message"]
+
+
+def test_another_municipalitys_batch_is_a_404_even_to_commit(world):
+    batch = world.extra["assessments"]["a"]["batch"]
+    client = client_for(world.dan)
+    assert client.get(f"/api/v1/import-batches/{batch.pk}/").status_code == 404
+    assert client.post(f"/api/v1/import-batches/{batch.pk}/commit/").status_code == 404
+
+
+def test_an_upload_without_a_file_names_the_field(world):
+    response = client_for(world.bob).post("/api/v1/import-batches/", {}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["file"] == ["Ни одного файла не было отправлено."]
+
+
+def test_a_read_only_token_and_a_viewer_cannot_upload(world):
+    for client in (client_for(world.bob, read_only=True), client_for(world.victor)):
+        response = upload(client, "svod.csv", b"x")
+        assert response.status_code == 403
+    assert not ImportBatch.objects.filter(file_name="svod.csv").exists()
