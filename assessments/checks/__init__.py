@@ -28,7 +28,8 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   region's histogram tilted to the school (Poisson fit, windows excluded),
   parametric bootstrap p-value with refits;
 - similarity: identical score vectors per class against a score-conditional
-  null, Poisson tail, Bonferroni over classes;
+  null, Poisson tail, Bonferroni over classes; identical runs (half the test)
+  the same way, reported as evidence (not counted by default);
 - cohort (grade g, year t vs grade g±1, year t±1), rise-then-fall (and the
   Jacob–Levitt score), ОГЭ/ЕГЭ regression residual, objective ВПР gap;
 - persistence: markers in the previous two years (supports, never alone).

@@ -52,6 +52,7 @@ RISE_FALL = "rise_fall"
 EXTERNAL_EXAM = "external_exam"
 EXTERNAL_OBJECTIVE = "external_objective"
 SIMILARITY = "similarity"
+RUNS = "identical_runs"
 PERSISTENCE = "persistence"
 
 INDICATOR_LABELS = {
@@ -67,6 +68,7 @@ INDICATOR_LABELS = {
     EXTERNAL_EXAM: _("Не подтверждается результатами ОГЭ/ЕГЭ"),
     EXTERNAL_OBJECTIVE: _("Не подтверждается ВПР с контролем объективности"),
     SIMILARITY: _("Совпадающие работы в классе"),
+    RUNS: _("Длинные совпадающие фрагменты работ в классе"),
     PERSISTENCE: _("Признаки в предыдущие годы"),
 }
 

@@ -31,6 +31,7 @@ from .data import (
     LEVEL_BASIC,
     MARKING,
     PERSON_FIT,
+    RUNS,
     SCALE_MISMATCH,
     SELECTIVE_KINDS,
     SIMILARITY,
@@ -696,6 +697,95 @@ def _pairs(k):
     return k * (k - 1) / 2.0
 
 
+def _class_pairs(scores: np.ndarray, sums: np.ndarray, cls_idx: np.ndarray, C: int):
+    """Per class: observed pairs of pupils with identical rows of `scores`,
+    the pairs expected from the region's chance q(t) that two pupils with the
+    same row sum t have identical rows, and the largest identical group."""
+    N = len(sums)
+    h = _row_hash(scores)
+    mult = np.uint64(0xBF58476D1CE4E5B9)
+    with np.errstate(over="ignore"):
+        key_sv = h * mult + sums.astype(np.uint64)
+        key_cv = h * mult + cls_idx.astype(np.uint64) * np.uint64(0x94D049BB133111EB)
+    _, inv_sv, cnt_sv = np.unique(key_sv, return_inverse=True, return_counts=True)
+    first = np.zeros(len(cnt_sv), np.int64)
+    first[inv_sv.ravel()] = np.arange(N)
+    n_t = np.bincount(sums).astype(np.float64)
+    ident_t = np.bincount(
+        sums[first], weights=_pairs(cnt_sv.astype(np.float64)), minlength=len(n_t)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.nan_to_num(ident_t / _pairs(n_t))
+    mt = len(n_t)
+    n_ct = np.bincount(cls_idx * mt + sums, minlength=C * mt).astype(np.float64)
+    expected = (_pairs(n_ct).reshape(C, mt) * q[None, :]).sum(axis=1)
+    _, inv_cv, cnt_cv = np.unique(key_cv, return_inverse=True, return_counts=True)
+    first_cv = np.zeros(len(cnt_cv), np.int64)
+    first_cv[inv_cv.ravel()] = np.arange(N)
+    observed = np.bincount(
+        cls_idx[first_cv], weights=_pairs(cnt_cv.astype(np.float64)), minlength=C
+    )
+    largest = np.zeros(C)
+    np.maximum.at(largest, cls_idx[first_cv], cnt_cv)
+    return observed, expected, largest
+
+
+def _classes(p: Prepared):
+    ucls, cls_idx = np.unique(p.res.class_id, return_inverse=True)
+    C = len(ucls)
+    cls_school = np.zeros(C, np.int64)
+    cls_school[cls_idx] = p.school
+    return cls_idx.ravel(), C, cls_school, np.bincount(cls_idx.ravel(), minlength=C)
+
+
+def _worst_class_column(name, p, params, observed, expected, largest, tests, extra=None):
+    """The school's worst class by Poisson tail p-value (Bonferroni over its
+    eligible classes × `tests`), as a Column."""
+    S = p.n_schools
+    cls_idx, C, cls_school, cls_n = _classes(p)
+    ok = cls_n >= params.min_class
+    n_classes = np.bincount(cls_school[ok], minlength=S)
+    pv = np.ones(C)
+    cand = ok & (observed > 0)
+    pv[cand] = stats.poisson.sf(observed[cand] - 1, expected[cand])
+    pv_adj = np.minimum(1.0, pv * np.maximum(n_classes[cls_school], 1) * tests)
+    order = np.lexsort((pv_adj, cls_school))
+    worst = np.full(S, -1)
+    firsts = np.ones(C, bool)
+    firsts[1:] = cls_school[order][1:] != cls_school[order][:-1]
+    worst[cls_school[order][firsts]] = order[firsts]
+    has = worst >= 0
+    w = worst[has]
+    value, ref, thr, pval, group = (np.full(S, np.nan) for _ in range(5))
+    size = np.zeros(S, np.int64)
+    value[has] = observed[w]
+    ref[has] = expected[w]
+    alpha_cls = params.similarity_p / np.maximum(n_classes[has], 1) / tests
+    thr[has] = np.maximum(
+        stats.poisson.isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
+    )
+    pval[has] = pv_adj[w]
+    size[has] = cls_n[w]
+    group[has] = largest[w]
+    eligible = has & (size >= params.min_class) & (p.n >= params.min_school)
+    fired = eligible & (pval <= params.similarity_p) & (value - ref >= params.similarity_min_excess)
+    details = {"p_value": pval, "largest_identical_group": group, "classes": n_classes}
+    for key, per_class in (extra or {}).items():
+        arr = np.full(S, np.nan)
+        arr[has] = per_class[w]
+        details[key] = arr
+    return Column(
+        name,
+        value=value,
+        reference=ref,
+        threshold=thr,
+        fired=fired,
+        strong=fired & (pval <= params.similarity_strong_p),
+        n=size,
+        details=details,
+    )
+
+
 def similarity(p: Prepared, params: CheckParams) -> Column:
     """Identical score vectors within a class beyond what the scores predict.
 
@@ -706,92 +796,46 @@ def similarity(p: Prepared, params: CheckParams) -> Column:
     multiplied by the school's number of eligible classes (≥ `min_class`
     pupils). The worst class is reported: value = identical pairs, reference =
     expected pairs, threshold = the count at which p reaches `similarity_p`.
+    "x" (not attempted) counts as 0: a copy whose blanks were recorded
+    differently from the original's is still the same work.
     """
-    S = p.n_schools
-    N = len(p.primary)
-    if N == 0:
+    if len(p.primary) == 0:
         return _empty(SIMILARITY, p)
-    # "x" (not attempted) is hashed as 0: a copy whose blanks were recorded
-    # differently from the original's is still the same work.
-    h = _row_hash(p.scores0)
-    s = p.primary
-    cls = p.res.class_id
-    # Region: identical pairs per score.
-    # (score, vector) and (class, vector) keys folded into one 64-bit hash each.
-    mult = np.uint64(0xBF58476D1CE4E5B9)
-    with np.errstate(over="ignore"):
-        key_sv = h * mult + s.astype(np.uint64)
-    _, inv_sv, cnt_sv = np.unique(key_sv, return_inverse=True, return_counts=True)
-    inv_sv = inv_sv.ravel()
-    first = np.zeros(len(cnt_sv), np.int64)
-    first[inv_sv] = np.arange(N)
-    n_s = np.bincount(s).astype(np.float64)
-    ident_s = np.bincount(s[first], weights=_pairs(cnt_sv.astype(np.float64)), minlength=len(n_s))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = np.nan_to_num(ident_s / _pairs(n_s))
-    # Classes: observed identical pairs and expected.
-    ucls, cls_idx = np.unique(cls, return_inverse=True)
-    C = len(ucls)
-    cls_school = np.zeros(C, np.int64)
-    cls_school[cls_idx] = p.school
-    cls_n = np.bincount(cls_idx, minlength=C)
-    ms = int(s.max()) + 1
-    n_cs = np.bincount(cls_idx * ms + s, minlength=C * ms).astype(np.float64)
-    expected = (_pairs(n_cs).reshape(C, ms) * q[None, :ms]).sum(axis=1)
-    with np.errstate(over="ignore"):
-        key_cv = h * mult + cls_idx.astype(np.uint64) * np.uint64(0x94D049BB133111EB)
-    _, inv_cv, cnt_cv = np.unique(key_cv, return_inverse=True, return_counts=True)
-    inv_cv = inv_cv.ravel()
-    first_cv = np.zeros(len(cnt_cv), np.int64)
-    first_cv[inv_cv] = np.arange(N)
-    observed = np.bincount(
-        cls_idx[first_cv], weights=_pairs(cnt_cv.astype(np.float64)), minlength=C
+    cls_idx, C, _cs, _cn = _classes(p)
+    observed, expected, largest = _class_pairs(p.scores0, p.primary, cls_idx, C)
+    return _worst_class_column(SIMILARITY, p, params, observed, expected, largest, 1)
+
+
+def identical_runs(p: Prepared, params: CheckParams) -> Column:
+    """Long identical runs: pairs in a class with the same scores on a run of
+    `run_length` consecutive tasks (default half the test, at least 6), beyond
+    the region's chance for pupils with the same points on that run — copied
+    work that was then varied elsewhere. Every window start is a test: the
+    class's best window, Bonferroni over windows and classes. Never strong;
+    same family as `similarity` when counted (see CheckParams.run_length)."""
+    T = p.scores0.shape[1]
+    L = params.run_length or max(6, T // 2)
+    if len(p.primary) == 0 or T <= L:
+        return _empty(RUNS, p)
+    cls_idx, C, _cs, _cn = _classes(p)
+    best_p = np.full(C, np.inf)
+    obs_b, exp_b, big_b, start_b = (np.zeros(C) for _ in range(4))
+    for start in range(0, T - L + 1):
+        window = p.scores0[:, start : start + L]
+        obs, exp, big = _class_pairs(window, window.sum(axis=1).astype(np.int64), cls_idx, C)
+        pv = np.ones(C)
+        cand = obs > 0
+        pv[cand] = stats.poisson.sf(obs[cand] - 1, exp[cand])
+        better = pv < best_p
+        best_p[better] = pv[better]
+        obs_b[better], exp_b[better], big_b[better] = obs[better], exp[better], big[better]
+        start_b[better] = start + 1
+    col = _worst_class_column(
+        RUNS, p, params, obs_b, exp_b, big_b, T - L + 1, extra={"run_from_task": start_b}
     )
-    largest = np.zeros(C)
-    np.maximum.at(largest, cls_idx[first_cv], cnt_cv)
-    ok = cls_n >= params.min_class
-    n_classes = np.bincount(cls_school[ok], minlength=S)
-    pv = np.ones(C)
-    cand = ok & (observed > 0)
-    pv[cand] = stats.poisson.sf(observed[cand] - 1, expected[cand])
-    pv_adj = np.minimum(1.0, pv * np.maximum(n_classes[cls_school], 1))
-    # Worst class per school.
-    order = np.lexsort((pv_adj, cls_school))
-    worst = np.full(S, -1)
-    firsts = np.ones(C, bool)
-    firsts[1:] = cls_school[order][1:] != cls_school[order][:-1]
-    worst[cls_school[order][firsts]] = order[firsts]
-    has = worst >= 0
-    w = worst[has]
-    value = np.full(S, np.nan)
-    ref = np.full(S, np.nan)
-    thr = np.full(S, np.nan)
-    pval = np.full(S, np.nan)
-    size = np.zeros(S, np.int64)
-    group = np.full(S, np.nan)
-    value[has] = observed[w]
-    ref[has] = expected[w]
-    alpha_cls = params.similarity_p / np.maximum(n_classes[has], 1)
-    thr[has] = np.maximum(
-        stats.poisson.isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
-    )
-    pval[has] = pv_adj[w]
-    size[has] = cls_n[w]
-    group[has] = largest[w]
-    eligible = has & (size >= params.min_class) & (p.n >= params.min_school)
-    excess = value - ref
-    fired = eligible & (pval <= params.similarity_p) & (excess >= params.similarity_min_excess)
-    strong = fired & (pval <= params.similarity_strong_p)
-    return Column(
-        SIMILARITY,
-        value=value,
-        reference=ref,
-        threshold=thr,
-        fired=fired,
-        strong=strong,
-        n=size,
-        details={"p_value": pval, "largest_identical_group": group, "classes": n_classes},
-    )
+    col.details["run_length"] = np.full(p.n_schools, float(L))
+    col.strong = np.zeros(p.n_schools, bool)  # supporting evidence only
+    return col
 
 
 # ---------------------------------------------------------------------------
@@ -849,4 +893,5 @@ SINGLE_PROCEDURE = (
     scale_mismatch,
     bunching,
     similarity,
+    identical_runs,
 )

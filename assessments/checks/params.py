@@ -22,6 +22,7 @@ from .data import (
     PERSISTENCE,
     PERSON_FIT,
     RISE_FALL,
+    RUNS,
     SCALE_MISMATCH,
     SIMILARITY,
 )
@@ -76,6 +77,11 @@ class CheckParams:
     similarity_p: float = 1e-4
     similarity_strong_p: float = 1e-8
     similarity_min_excess: int = 3  # identical pairs above the expected count
+    # Identical runs: tasks in a run (None: half the test, at least 6). Reported
+    # as evidence beside `similarity`, not counted by default: a school's
+    # curriculum makes its pupils' answers on a stretch of tasks honestly alike
+    # (add RUNS to `counted` to let it support a marker, never alone).
+    run_length: int | None = None
     # Persistence: markers in the previous `persistence_years` years.
     persistence_years: int = 2
 
@@ -99,7 +105,7 @@ class CheckParams:
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.
-    families: tuple[tuple[str, ...], ...] = ((INVERSION, MARKING),)
+    families: tuple[tuple[str, ...], ...] = ((INVERSION, MARKING), (SIMILARITY, RUNS))
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10
     strong_share: float = 0.10

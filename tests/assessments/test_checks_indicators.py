@@ -509,3 +509,19 @@ def test_not_attempted_may_come_as_a_mask_or_nan():
     nan = ProcedureResults(scores=np.where(mask, np.nan, scores), **kw)
     assert masked.scores.tolist() == nan.scores.tolist() == [[1, -1], [0, 1]]
     assert masked.primary.tolist() == [1, 1]
+
+
+def test_copies_varied_at_the_end_show_as_long_identical_runs():
+    school, scores, journal, _ = make_region()
+    r0 = np.flatnonzero(school == 0)
+    head = np.array([1, 1, 0, 1, 2, 1, 0, 1])  # the first eight tasks copied
+    scores[r0[:8], :8] = head
+    scores[r0[:8], 8:] = np.arange(8)[:, None] % (TASK_MAX[8:] + 1)  # each varies the rest
+    res = results(school, scores, journal)
+    runs = ind.identical_runs(prepared(res), PARAMS)
+    assert runs.fired[0]
+    run_end = runs.details["run_from_task"][0] + runs.details["run_length"][0] - 1
+    assert run_end <= 8, "the run lies in the copied part"
+    assert runs.value[0] >= 28 > runs.reference[0]
+    assert not ind.similarity(prepared(res), PARAMS).fired[0], "no two whole papers match"
+    assert runs.fired[1:].sum() == 0
