@@ -292,8 +292,11 @@ def _copy_numbers(values_queryset, *, width: int) -> np.ndarray | None:
         raw = cursor.cursor
         if not hasattr(raw, "copy"):
             return None  # psycopg2
+        data = bytearray()
         with raw.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-            data = b"".join(copy)
+            # read() hands over what libpq has, not one row at a time: half the CPU.
+            while chunk := copy.read():
+                data += chunk
     return parse_copied_numbers(data, width=width)
 
 
@@ -303,7 +306,7 @@ def _copy_numbers(values_queryset, *, width: int) -> np.ndarray | None:
 PARSE_CHUNK_BYTES = 4 * 1024 * 1024
 
 
-def parse_copied_numbers(data: bytes, *, width: int) -> np.ndarray | None:
+def parse_copied_numbers(data: bytes | bytearray, *, width: int) -> np.ndarray | None:
     """`_parse_chunk` over the whole COPY output, a few megabytes at a time,
     into one preallocated matrix; None as soon as a chunk is not plain."""
     rows = data.count(b"\n")
@@ -323,7 +326,7 @@ def parse_copied_numbers(data: bytes, *, width: int) -> np.ndarray | None:
     return result if row == rows else None
 
 
-def _parse_chunk(data: bytes, *, width: int) -> np.ndarray | None:
+def _parse_chunk(data: bytes | bytearray, *, width: int) -> np.ndarray | None:
     """COPY text output (tab-separated lines) of non-negative integers and
     comma-separated lists of them (a JSON array with the brackets and spaces
     taken out, and `null` shortened to `n`), with `\\N` for NULL, as rows ×
