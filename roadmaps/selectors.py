@@ -71,6 +71,8 @@ def reporting_periods(roadmap: Roadmap) -> list[tuple[date, date]]:
 
 def period_containing(roadmap: Roadmap, day: date) -> tuple[date, date]:
     periods = reporting_periods(roadmap)
+    if not periods:  # a period that ends before it starts: report on it as a whole
+        return roadmap_period(roadmap)
     for period in periods:
         if period[0] <= day <= period[1]:
             return period

@@ -815,8 +815,8 @@ def report_create(request, assignment_pk):
     assignment = selectors.assignment_get(user=request.user, pk=assignment_pk)
     _require(request, "roadmaps.report_progress", assignment)
     roadmap = assignment.measure.roadmap
-    periods = selectors.reporting_periods(roadmap)
     current = selectors.period_containing(roadmap, timezone.localdate())
+    periods = selectors.reporting_periods(roadmap) or [current]
     form = forms.ProgressReportForm(
         request.POST or None,
         request.FILES or None,
