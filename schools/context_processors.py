@@ -5,9 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 NAVIGATION = [
     ("home", _("Главная"), None),
+    ("roadmaps:roadmap-list", _("Дорожные карты"), "roadmaps.view_roadmap"),
+    ("roadmaps:assignment-list", _("Мои мероприятия"), "roadmaps.report_progress"),
+    ("roadmaps:report-queue", _("Отчёты на проверке"), "roadmaps.review_report"),
+    ("assessments:procedure-list", _("Результаты"), "assessments.view_results"),
+    ("analytics:procedure-list", _("Аналитика"), "assessments.view_results"),
+    ("assessments:import-list", _("Загрузка результатов"), "assessments.import_results"),
+    ("reports:document-list", _("Документы"), "reports.view_document"),
     ("schools:municipality-list", _("Муниципалитеты"), "schools.view_tree"),
     ("schools:school-list", _("Школы"), "schools.view_tree"),
-    ("reports:document-list", _("Документы"), "reports.view_document"),
 ]
 
 
@@ -19,7 +25,8 @@ def navigation(request):
     for url_name, label, permission in NAVIGATION:
         if permission is None or user.has_perm(permission):
             url = reverse(url_name)
-            items.append({"url": url, "label": label, "active": request.path == url})
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"url": url, "label": label, "active": active})
     from schools.models import Notification
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
