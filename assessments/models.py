@@ -86,7 +86,7 @@ class Procedure(models.Model):
     max_score = models.PositiveSmallIntegerField(_("максимальный первичный балл"), default=0)
     note = models.CharField(_("примечание"), max_length=500, blank=True)
 
-    scope_paths = ScopePaths(region="region")
+    scope_paths = ScopePaths(region="region", shared_down=True)
     objects = ScopedManager()
 
     class Meta:
@@ -122,7 +122,7 @@ class Task(models.Model):
     planned_result = models.TextField(_("проверяемый результат (кодификатор)"), blank=True)
     part = models.CharField(_("часть"), max_length=20, blank=True)
 
-    scope_paths = ScopePaths(region="procedure__region")
+    scope_paths = ScopePaths(region="procedure__region", shared_down=True)
     objects = ScopedManager()
 
     class Meta:
@@ -182,7 +182,7 @@ class Scale(models.Model):
     )
     source = models.CharField(_("источник"), max_length=500, blank=True)
 
-    scope_paths = ScopePaths(region="region")
+    scope_paths = ScopePaths(region="region", shared_down=True)
     objects = ScopedManager()
 
     class Meta:
