@@ -145,7 +145,10 @@ class Roadmap(models.Model):
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    # Schools read the municipal (and regional) roadmap they follow; only reading.
+    scope_paths = ScopePaths(
+        region="region", municipality="municipality", school="school", shared_down=True
+    )
     objects = ScopedManager()
 
     class Meta:
@@ -197,7 +200,10 @@ class Section(models.Model):
     position = models.PositiveIntegerField(_("порядок"), default=0)
 
     scope_paths = ScopePaths(
-        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+        region="roadmap__region",
+        municipality="roadmap__municipality",
+        school="roadmap__school",
+        shared_down=True,
     )
     objects = ScopedManager()
 
@@ -274,7 +280,10 @@ class Measure(models.Model):
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
 
     scope_paths = ScopePaths(
-        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+        region="roadmap__region",
+        municipality="roadmap__municipality",
+        school="roadmap__school",
+        shared_down=True,
     )
     objects = ScopedManager()
 
@@ -323,6 +332,7 @@ class Indicator(models.Model):
         region="measure__roadmap__region",
         municipality="measure__roadmap__municipality",
         school="measure__roadmap__school",
+        shared_down=True,
     )
     objects = ScopedManager()
 
@@ -554,7 +564,10 @@ class Revision(models.Model):
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
 
     scope_paths = ScopePaths(
-        region="roadmap__region", municipality="roadmap__municipality", school="roadmap__school"
+        region="roadmap__region",
+        municipality="roadmap__municipality",
+        school="roadmap__school",
+        shared_down=True,
     )
     objects = ScopedManager()
 

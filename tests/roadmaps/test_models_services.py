@@ -297,11 +297,11 @@ def test_a_deputy_sees_her_schools_assignment_of_the_municipal_roadmap(world):
     mine = Assignment.objects.visible_to(world.carol)
     assert mine.filter(school=world.school_a1).exists()
     assert not mine.filter(school=world.school_a2).exists()
-    assert (
-        not Roadmap.objects.visible_to(world.carol)
-        .filter(pk=world.extra["roadmap_roadmap_a"].pk)
-        .exists()
-    )
+    # The municipal roadmap is shared down: she reads it, never edits it.
+    municipal = world.extra["roadmap_roadmap_a"]
+    assert Roadmap.objects.visible_to(world.carol).filter(pk=municipal.pk).exists()
+    assert not world.carol.has_perm("roadmaps.edit_roadmap", municipal)
+    assert not Roadmap.objects.visible_to(world.carol).filter(municipality=world.muni_b).exists()
     rows = selectors.my_assignments(user=world.carol, today=date(2026, 1, 10))
     assert {r["assignment"].school for r in rows} == {world.school_a1}
 
