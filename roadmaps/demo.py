@@ -2,6 +2,9 @@
 
 `build_demo_roadmaps()` imports each seed for its municipality, approves the
 Baltiysk roadmap (assignments follow), requires its schools to adopt their own,
+moved to the current school year so that the demo shows work in progress
+rather than a plan long past (its years are shifted before it is parsed; the
+other two seeds stay as written, as drafts),
 and lets the demo deputy of МБОУ СОШ №5 report: one report accepted, one
 returned with a reason, one waiting for review. Idempotent: a second run finds
 everything in place and changes nothing.
@@ -9,6 +12,7 @@ everything in place and changes nothing.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,12 +27,24 @@ from schools.models import Municipality, School
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "tests" / "data" / "seeds"
 
-# seed file → (region code, municipality code) of the demo tree
+# seed file → (region code, municipality code) of the demo tree, and the school
+# year the seed starts in when it is to be moved to the current one
 SEEDS = [
-    ("baltiysk-2023-order-1081.txt", ("39", "01")),
-    ("krasnoturansk-2020-order-26.txt", ("24", "01")),
-    ("spb-kirovsky-2019-roadmap.txt", ("78", "01")),
+    ("baltiysk-2023-order-1081.txt", ("39", "01"), 2023),
+    ("krasnoturansk-2020-order-26.txt", ("24", "01"), None),
+    ("spb-kirovsky-2019-roadmap.txt", ("78", "01"), None),
 ]
+
+
+def current_school_year(today: date | None = None) -> int:
+    today = today or date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def shift_years(text: str, years: int) -> str:
+    """Every year from 2015 to 2029 written in the text, moved by `years`."""
+    return re.sub(r"(?<!\d)(20[12]\d)(?!\d)", lambda m: str(int(m.group(1)) + years), text)
+
 
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -38,9 +54,14 @@ DEMO_PDF = (
 )
 
 
-def _import_seed(filename: str, municipality: Municipality) -> tuple[Roadmap, bool]:
+def _import_seed(
+    filename: str, municipality: Municipality, base_year: int | None
+) -> tuple[Roadmap, bool]:
     path = SEEDS_DIR / filename
-    parsed = parse_roadmap_document(path.read_bytes(), path.name)
+    data = path.read_bytes()
+    if base_year is not None:
+        data = shift_years(data.decode("utf-8"), current_school_year() - base_year).encode("utf-8")
+    parsed = parse_roadmap_document(data, path.name)
     title = (parsed.title or parsed.order.title or "Дорожная карта").strip()[:1000]
     existing = Roadmap.objects.filter(
         municipality=municipality, school__isnull=True, title=title
@@ -109,26 +130,28 @@ def build_demo_roadmaps() -> dict:
     """Import the seeds for their demo municipalities; see the module docstring."""
     summary = {"imported": 0, "approved": 0, "reports": 0}
     roadmaps = {}
-    for filename, (region_code, municipality_code) in SEEDS:
+    for filename, (region_code, municipality_code), base_year in SEEDS:
         municipality = Municipality.objects.filter(
             region__code=region_code, code=municipality_code
         ).first()
         if municipality is None:
             continue  # the demo tree is not there: schools.demo.build_demo_tree() first
-        roadmap, created = _import_seed(filename, municipality)
+        roadmap, created = _import_seed(filename, municipality, base_year)
         summary["imported"] += int(created)
         roadmaps[filename] = roadmap
     baltiysk = roadmaps.get("baltiysk-2023-order-1081.txt")
     if baltiysk is not None and baltiysk.status == Roadmap.Status.DRAFT:
+        # Approved early in the school year, so the first quarter has been reported on.
+        approved_on = min(date.today(), date(current_school_year(), 9, 25))
         services.roadmap_approve(
             roadmap=baltiysk,
             by=None,
+            order_date=approved_on,
             order_signatory=baltiysk.order_signatory or "О.И. Матасова",
             order_signatory_position=baltiysk.order_signatory_position
             or "Заместитель главы администрации – начальник Управления образования администрации БГО",
         )
         services.roadmap_put_in_force(roadmap=baltiysk, by=None)
-        approved_on = baltiysk.order_date or date.today()
         services.roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=None)
         summary["approved"] += 1
     if baltiysk is not None and baltiysk.status in services.ACTIVE:
