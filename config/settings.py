@@ -221,6 +221,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Tables shown outside a school hide cells computed from fewer pupils than this.
+ANALYTICS_MIN_GROUP = env.int("ANALYTICS_MIN_GROUP", default=10)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="roadmaps@localhost")
 

@@ -22,10 +22,10 @@ def suppress(table, minimum: int | None = None):
     """A copy of `table` (any of the analytic results, or dicts/lists of them)
     with every part computed from fewer than `minimum` pupils blanked.
 
-    Without `minimum`, the setting ASSESSMENT_SUPPRESSION_MINIMUM (default 10).
+    Without `minimum`, the setting ANALYTICS_MIN_GROUP (default 10).
     """
     if minimum is None:
-        minimum = getattr(settings, "ASSESSMENT_SUPPRESSION_MINIMUM", DEFAULT_MINIMUM)
+        minimum = getattr(settings, "ANALYTICS_MIN_GROUP", DEFAULT_MINIMUM)
     return _walk(table, int(minimum))
 
 
