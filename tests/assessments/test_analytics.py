@@ -553,7 +553,7 @@ def test_shares_add_up_and_suppression_never_leaves_a_small_cell(group, minimum)
 def test_the_default_suppression_minimum_comes_from_the_settings(settings):
     tables = group_tables("Школа", pupils_with_marks([3] * 12), TASKS, SMALL_SCALE)
     assert suppress(tables).marks.shares is not None  # default 10
-    settings.ASSESSMENT_SUPPRESSION_MINIMUM = 15
+    settings.ANALYTICS_MIN_GROUP = 15
     assert suppress(tables).marks.shares is None
 
 
