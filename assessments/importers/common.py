@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from schools.importing import Problem, normalise_header
+from schools.importing import Problem, match_columns
 
 # `1 (1б)`, `5.1 (1б)`, `11.3 k1 (2б)`, `Задание 3 (2 балла)`
 TASK_HEADER_RE = re.compile(
@@ -218,22 +218,8 @@ def is_absent(value) -> bool:
 
 
 def header_columns(header: list, spec: dict, skip: set[int]) -> dict[str, int]:
-    """Like schools.importing.match_columns, leaving out the columns in `skip` (tasks)."""
-    normalised = [normalise_header(h) if i not in skip else "" for i, h in enumerate(header)]
-    found: dict[str, int] = {}
-    taken: set[int] = set()
-    for exact in (True, False):
-        for name, wordings in spec.items():
-            if name in found:
-                continue
-            for index, text in enumerate(normalised):
-                if index in taken or not text:
-                    continue
-                if any(text == w if exact else text.startswith(w) for w in wordings):
-                    found[name] = index
-                    taken.add(index)
-                    break
-    return found
+    """The pupil-form columns by their headers, leaving out the task columns in `skip`."""
+    return match_columns(header, spec, skip=skip)
 
 
 def score_problem(value, max_score) -> str:
