@@ -168,6 +168,14 @@ def _clean_row(row) -> list:
     return cleaned
 
 
+def _clean_text_row(row: list[str]) -> list:
+    """_clean_row for CSV, where every cell is text: the hot loop of large imports."""
+    cleaned = [value.strip() or None for value in row]
+    while cleaned and cleaned[-1] is None:
+        cleaned.pop()
+    return cleaned
+
+
 def column_letter(index: int) -> str:
     """0 → 'A', 27 → 'AB': how Excel names the column, for messages."""
     letters = ""
