@@ -12,7 +12,7 @@ NAVIGATION = [
     ("analytics:procedure-list", _("Аналитика"), "assessments.view_results"),
     ("assessments:import-list", _("Загрузка результатов"), "assessments.import_results"),
     ("reports:document-list", _("Документы"), "reports.view_document"),
-    ("schools:municipality-list", _("Муниципалитеты"), "schools.view_tree"),
+    ("schools:municipality-list", _("Муниципалитеты"), "schools.view_municipalities"),
     ("schools:school-list", _("Школы"), "schools.view_tree"),
 ]
 

@@ -20,6 +20,7 @@ ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL, Role.METHO
 POLICY: dict[str, frozenset[str]] = {
     # the tree
     "schools.view_tree": ALL_ROLES,
+    "schools.view_municipalities": frozenset(ALL_ROLES - {Role.SCHOOL_DEPUTY}),
     "schools.import_schools": frozenset({Role.REGIONAL_ANALYST}),
     "schools.manage_bodies": OFFICIALS,
     # roadmaps
