@@ -24,9 +24,15 @@ def navigation(request):
     items = []
     for url_name, label, permission in NAVIGATION:
         if permission is None or user.has_perm(permission):
-            url = reverse(url_name)
-            active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append({"url": url, "label": label, "active": active})
+            items.append({"url": reverse(url_name), "label": label, "active": False})
+    # The item whose address is the longest start of the current path is the active one.
+    matching = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     from schools.models import Notification
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()

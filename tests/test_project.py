@@ -138,3 +138,10 @@ def test_interface_is_russian_and_english_is_available(client, db):
 
     assert dict(settings.LANGUAGES).keys() == {"ru", "en"}
     assert os.environ.get("TIME_ZONE", "Europe/Moscow") == settings.TIME_ZONE
+
+
+def test_the_menu_marks_exactly_the_section_the_page_belongs_to(client, world):
+    client.force_login(world.bob)
+    html = client.get("/assessments/analytics/").content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert '<a href="/assessments/analytics/" aria-current="page">' in html
