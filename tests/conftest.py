@@ -18,6 +18,8 @@ from tests import factories as f
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+pytest_plugins = ["tests.browser"]
+
 
 @dataclass
 class World:

@@ -31,7 +31,7 @@ def clean_env(**extra):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_PROFILE"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_PROFILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(extra)
     return env

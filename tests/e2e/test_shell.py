@@ -34,6 +34,7 @@ def test_a_wrong_password_is_answered_in_russian(page, live_server, world):
 
 
 def test_the_interface_works_from_the_keyboard(page, live_server, world):
-    page.goto(f"{live_server.url}/login/")
+    login(page, live_server, "bob", f.PASSWORD)
+    page.locator("body").focus()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Перейти к содержанию"

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from roadmaps.models import Assignment, Measure, ProgressReport, Roadmap
-from tests.e2e.conftest import browser  # noqa: F401  the browser fixture
 from tests.roadmaps.world import PDF
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
@@ -396,7 +395,7 @@ def test_my_measures_of_an_official_are_the_authoritys_not_every_schools(client,
 
 @pytest.mark.django_db(transaction=True)
 def test_in_the_browser_the_deadline_is_read_as_typed_and_a_measure_moves_without_reload(
-    browser,  # noqa: F811  the fixture imported from tests.e2e.conftest
+    browser,
     live_server,
     world,
 ):
