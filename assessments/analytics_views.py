@@ -29,7 +29,7 @@ from assessments.analytics.export import (
     dynamics_table,
     side_by_side_tables,
 )
-from assessments.models import Result
+from assessments.models import LearningRoute, Result
 from reports.charts import (
     agreement_chart,
     dynamics_chart,
@@ -182,6 +182,8 @@ def result_route(request, procedure_pk, result_pk):
     route = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
     if route is None:
         raise Http404
+    saved = LearningRoute.objects.filter(result=result).first()
+    kept = {s["planned_result"]: s for s in (saved.steps if saved else [])}
     return render(
         request,
         "assessments/analytics/route_print.html",
@@ -191,6 +193,8 @@ def result_route(request, procedure_pk, result_pk):
             "school": school,
             "result": result,
             "route": route,
+            "saved": saved,
+            "steps": [(s, kept.get(s.planned_result, {})) for s in route.steps],
         },
     )
 

@@ -475,3 +475,36 @@ class SchoolAggregate(models.Model):
 
     def __str__(self):
         return f"{self.school}: {self.participants}"
+
+
+class LearningRoute(models.Model):
+    """A pupil's individual learning route (ИОМ) as the school keeps it: the draft
+    made from the pupil's deficits, with what the teacher plans for each and what
+    was done. Identified by the participant code of the result, never a name."""
+
+    result = models.OneToOneField(
+        Result, on_delete=models.CASCADE, related_name="learning_route", verbose_name=_("результат")
+    )
+    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    # [{"planned_result", "tasks", "forms", "due", "done"}] in the draft's order
+    steps = models.JSONField(_("шаги маршрута"), default=list)
+    note = models.TextField(_("комментарий учителя"), blank=True)
+    version = models.PositiveIntegerField(_("версия"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("индивидуальный образовательный маршрут")
+        verbose_name_plural = _("индивидуальные образовательные маршруты")
+
+    def __str__(self):
+        return f"ИОМ {self.result.participant_code}"

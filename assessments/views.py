@@ -176,3 +176,83 @@ def import_problems(request, importbatch_pk):
     )
     name = batch.file_name.rsplit(".", 1)[0] + " — проблемы.xlsx"
     return FileResponse(io.BytesIO(content), as_attachment=True, filename=name)
+
+
+@login_required
+def learning_route_edit(request, result_pk):
+    """A pupil's ИОМ: the draft from the deficits, completed and kept by the school."""
+    from django.core.exceptions import ValidationError
+
+    from assessments import analytics_selectors as sel
+    from assessments.models import LearningRoute, Result
+    from assessments.services import learning_route_save
+
+    result = Result.objects.select_related("school", "procedure").get_visible_or_404(
+        request.user, pk=result_pk
+    )
+    if not sel.is_school_own(request.user, result.school_id):
+        raise Http404
+    page = sel.analytics_page(
+        user=request.user,
+        procedure=result.procedure,
+        level=sel.LEVEL_CLASS,
+        school=result.school,
+        class_name=result.class_name,
+        with_deficits=True,
+        with_references=False,
+    )
+    draft = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
+    saved = LearningRoute.objects.filter(result=result).first()
+    kept = {s["planned_result"]: s for s in (saved.steps if saved else [])}
+    steps = [
+        {
+            "planned_result": s.planned_result,
+            "tasks": ", ".join(s.task_numbers),
+            "band": s.band.label,
+            "points": f"{s.points} / {s.max_score}",
+            "whole_class": s.whole_class,
+            **{k: kept.get(s.planned_result, {}).get(k, "") for k in ("forms", "due")},
+            "done": kept.get(s.planned_result, {}).get("done", False),
+        }
+        for s in (draft.steps if draft else [])
+    ]
+    can_edit = request.user.has_perm("assessments.edit_learning_route", result.school)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        posted = [
+            {
+                "planned_result": s["planned_result"],
+                "tasks": s["tasks"],
+                "forms": request.POST.get(f"forms-{i}", ""),
+                "due": request.POST.get(f"due-{i}", ""),
+                "done": request.POST.get(f"done-{i}") == "on",
+            }
+            for i, s in enumerate(steps)
+        ]
+        version = request.POST.get("version")
+        try:
+            learning_route_save(
+                result=result,
+                steps=posted,
+                note=request.POST.get("note", ""),
+                by=request.user,
+                version=int(version) if version and version.isdigit() else None,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Маршрут сохранён."))
+            return redirect("assessments:learning-route", result_pk=result.pk)
+    return render(
+        request,
+        "assessments/learning_route.html",
+        {
+            "result": result,
+            "procedure": result.procedure,
+            "school": result.school,
+            "steps": steps,
+            "route": saved,
+            "can_edit": can_edit,
+        },
+    )

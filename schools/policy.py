@@ -39,6 +39,7 @@ POLICY: dict[str, frozenset[str]] = {
         {Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL, Role.SCHOOL_DEPUTY}
     ),
     "assessments.run_checks": ANALYSTS,
+    "assessments.edit_learning_route": frozenset({Role.SCHOOL_DEPUTY}),
     "assessments.answer_flag": OFFICIALS,
     # documents
     "reports.view_document": ALL_ROLES,

@@ -458,3 +458,58 @@ def test_level_picker_redirects_within_the_users_reach(client, world, vpr):
     response = client.get(detail, {"municipality": world.muni_a.pk})
     assert response["Location"].endswith(f"/municipalities/{world.muni_a.pk}/")
     assert client.get(detail, {"municipality": world.muni_b.pk}).status_code == 404
+
+
+def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, world, vpr):
+    from assessments.models import LearningRoute
+
+    result = Result.objects.get(procedure=vpr, participant_code="A1-08")
+    client.force_login(world.carol)
+    page = client.get(reverse("assessments:learning-route", args=[result.pk]))
+    assert page.status_code == 200 and "Решение текстовых задач" in page.content.decode()
+    steps = page.context["steps"]
+    form = {
+        "note": "Занятия по средам",
+        "forms-0": "Разбор задач в малой группе",
+        "due-0": "2026-12-15",
+        "done-0": "on",
+        "version": "",
+    }
+    client.post(reverse("assessments:learning-route", args=[result.pk]), form)
+    route = LearningRoute.objects.get(result=result)
+    assert route.steps[0] == {
+        "planned_result": steps[0]["planned_result"],
+        "tasks": steps[0]["tasks"],
+        "forms": "Разбор задач в малой группе",
+        "due": "2026-12-15",
+        "done": True,
+    }
+    printed = client.get(
+        reverse("analytics:result-route", args=[vpr.pk, result.pk])
+    ).content.decode()
+    assert "Разбор задач в малой группе" in printed and "Занятия по средам" in printed
+
+    stale = client.post(
+        reverse("assessments:learning-route", args=[result.pk]),
+        dict(form, version="99", note="Другое"),
+        follow=True,
+    )
+    assert "обновите страницу" in stale.content.decode()
+    route.refresh_from_db()
+    assert route.note == "Занятия по средам"
+    bad = client.post(
+        reverse("assessments:learning-route", args=[result.pk]),
+        dict(form, version=str(route.version), **{"due-0": "15.12"}),
+        follow=True,
+    )
+    assert "не дата" in bad.content.decode()
+
+
+def test_a_route_is_kept_only_by_the_pupils_school(client, world, vpr):
+    result = Result.objects.get(procedure=vpr, participant_code="A1-08")
+    for outsider in (world.dan, world.bob):  # another municipality; the municipality's official
+        client.force_login(outsider)
+        response = client.post(
+            reverse("assessments:learning-route", args=[result.pk]), {"note": "x"}
+        )
+        assert response.status_code in (403, 404)
