@@ -39,7 +39,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, Func, Max, Min, Q, TextField, Value
+from django.db.models import Count, F, Max, Min, Q, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -229,16 +229,8 @@ def arrays_from_queryset(
     columns = _PUPIL_COLUMNS if pupil_detail else _AGGREGATE_COLUMNS
     queryset = queryset.order_by()
     if not pupil_detail:
-        compact = queryset.annotate(
-            scores_text=Func(
-                Cast(F("scores"), TextField()),
-                Value(" []ul"),
-                Value(""),
-                function="translate",
-                output_field=TextField(),
-            )
-        )
-        matrix = _copy_numbers(compact.values_list(*columns), width=task_count + 4)
+        as_text = queryset.annotate(scores_text=Cast(F("scores"), TextField()))
+        matrix = _copy_numbers(as_text.values_list(*columns), width=task_count + 4)
         if matrix is not None:
             n = matrix.shape[0]
             if n == 0:
@@ -297,7 +289,9 @@ def _copy_numbers(values_queryset, *, width: int) -> np.ndarray | None:
             # read() hands over what libpq has, not one row at a time: half the CPU.
             while chunk := copy.read():
                 data += chunk
-    return parse_copied_numbers(data, width=width)
+    # "[1, null, 2]" → "1,n,2" here rather than in SQL, where it doubled the
+    # server's time; the other columns hold only digits and "\\N".
+    return parse_copied_numbers(data.translate(None, b" []ul"), width=width)
 
 
 # Bytes parsed at a time: small enough for the temporaries to be reused from
