@@ -7,7 +7,27 @@ from celery import shared_task
     name="assessments.import_batch", acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60
 )
 def import_batch_task(batch_id: int) -> str:
-    """Run one queued import; a batch already finished is left alone (safe to retry)."""
+    """Run one queued import; a batch already finished is left alone (safe to retry).
+    A successful import then warms the analytic tables of its procedure."""
+    from assessments.models import ImportBatch
     from assessments.services import import_batch_run
 
-    return import_batch_run(batch_id=batch_id).status
+    batch = import_batch_run(batch_id=batch_id)
+    if batch.status == ImportBatch.Status.DONE and batch.procedure_id and not batch.dry_run:
+        warm_reference_tables.delay(batch.procedure_id)
+    return batch.status
+
+
+@shared_task(
+    name="assessments.warm_reference_tables",
+    acks_late=True,
+    time_limit=10 * 60,
+    soft_time_limit=9 * 60,
+)
+def warm_reference_tables(procedure_id: int) -> int:
+    """Compute the region's and municipalities' tables once, so the first page is fast."""
+    from assessments.analytics_selectors import reference_tables_warm
+    from assessments.models import Procedure
+
+    procedure = Procedure.objects.filter(pk=procedure_id).first()
+    return reference_tables_warm(procedure=procedure) if procedure else 0
