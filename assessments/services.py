@@ -967,7 +967,9 @@ def task_specs(procedure: Procedure) -> list[TaskSpec]:
     return [TaskSpec(t.number, t.max_score, t.part) for t in procedure.tasks.order_by("position")]
 
 
-def learning_route_save(*, result: Result, steps: list[dict], note: str, by, version: int | None = None):
+def learning_route_save(
+    *, result: Result, steps: list[dict], note: str, by, version: int | None = None
+):
     """Keep the school's version of a pupil's ИОМ. A stale `version` is refused.
 
     `steps` come in the draft's order; each keeps its planned result and tasks
@@ -987,20 +989,36 @@ def learning_route_save(*, result: Result, steps: list[dict], note: str, by, ver
             try:
                 date.fromisoformat(due)
             except ValueError as exc:
-                raise ValidationError(_("Срок «%s» — не дата (ожидается ГГГГ-ММ-ДД).") % due) from exc
-        cleaned.append({
-            "planned_result": str(step.get("planned_result", ""))[:1000],
-            "tasks": str(step.get("tasks", ""))[:200],
-            "forms": forms_text, "due": due, "done": bool(step.get("done")),
-        })
+                raise ValidationError(
+                    _("Срок «%s» — не дата (ожидается ГГГГ-ММ-ДД).") % due
+                ) from exc
+        cleaned.append(
+            {
+                "planned_result": str(step.get("planned_result", ""))[:1000],
+                "tasks": str(step.get("tasks", ""))[:200],
+                "forms": forms_text,
+                "due": due,
+                "done": bool(step.get("done")),
+            }
+        )
     with transaction.atomic():
         route = LearningRoute.objects.select_for_update().filter(result=result).first()
         if route is None:
-            route = LearningRoute(result=result, region_id=result.region_id,
-                                  municipality_id=result.municipality_id, school_id=result.school_id)
+            route = LearningRoute(
+                result=result,
+                region_id=result.region_id,
+                municipality_id=result.municipality_id,
+                school_id=result.school_id,
+            )
         elif version is not None and route.version != version:
-            who = route.updated_by.get_full_name() or route.updated_by.username if route.updated_by else "—"
-            raise ValidationError(_("Маршрут уже изменил(а) %(who)s; обновите страницу.") % {"who": who})
+            who = (
+                route.updated_by.get_full_name() or route.updated_by.username
+                if route.updated_by
+                else "—"
+            )
+            raise ValidationError(
+                _("Маршрут уже изменил(а) %(who)s; обновите страницу.") % {"who": who}
+            )
         else:
             route.version += 1
         route.steps, route.note, route.updated_by = cleaned, note.strip(), by
