@@ -67,6 +67,15 @@ class DocxWriter:
         section.top_margin, section.bottom_margin = Mm(20), Mm(15)
         return section
 
+    def portrait_section(self):
+        """Back to A4 portrait after a landscape section."""
+        section = self.document.add_section()
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin, section.right_margin = Mm(25), Mm(10)
+        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+        return section
+
     def table(self, header: list[str], rows: list, *, widths: list[float]):
         """A bordered table; a row given as a string is a section heading across all columns.
 
