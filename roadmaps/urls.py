@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.roadmap_import, name="roadmap-import"),
     path("my/", views.assignment_list, name="assignment-list"),
     path("reports/", views.report_queue, name="report-queue"),
+    path("search/", views.search, name="search"),
     path("<int:roadmap_pk>/", views.roadmap_detail, name="roadmap-detail"),
     path("<int:roadmap_pk>/edit/", views.roadmap_edit, name="roadmap-edit"),
     path("<int:roadmap_pk>/approve/", views.roadmap_approve, name="roadmap-approve"),

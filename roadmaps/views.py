@@ -14,6 +14,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from roadmaps import forms, selectors, services
+from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
 from schools.files import FileRejected, read_bytes
 from schools.importing import ImportFailed
@@ -65,6 +67,28 @@ def _url_patterns(model: str, actions) -> dict[str, str]:
         )
         for action in actions
     }
+
+
+# --------------------------------------------------------------------------- search
+
+
+@login_required
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = search_module.search(user=request.user, query=query, kind=request.GET.get("kind", ""))
+    page = None
+    if results is not None:
+        page = Paginator(results, search_module.PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "roadmaps/search.html",
+        {
+            "query": query,
+            "results": results,
+            "page": page,
+            "min_length": search_module.MIN_QUERY_LENGTH,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- roadmaps
