@@ -758,8 +758,19 @@ def import_batch_create(*, user, upload, procedure=None, school=None, dry_run=Fa
     batch.save()
     from assessments.tasks import import_batch_task
 
-    transaction.on_commit(lambda: import_batch_task.delay(batch.pk))
+    transaction.on_commit(lambda: _queue_import(batch, import_batch_task))
     return batch
+
+
+def _queue_import(batch: ImportBatch, task) -> None:
+    """Send the batch to the workers; with the broker down, keep it queued and flagged
+    (`options.queue_unavailable`), for the view to say so and the sweep in
+    config/background.py to send it later."""
+    from config.background import enqueue
+
+    if not enqueue(task, batch.pk):
+        batch.options = {**batch.options, "queue_unavailable": True}
+        ImportBatch.objects.filter(pk=batch.pk).update(options=batch.options)
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch:
@@ -767,7 +778,11 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("created_by", "procedure").get(pk=batch_id)
     if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED):
         return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, progress=5)
+    # When it started, for the sweep that fails imports whose worker died.
+    batch.options = {**(batch.options or {}), "started_at": timezone.now().isoformat()}
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING, progress=5, options=batch.options
+    )
     school_id = (batch.options or {}).get("school_id")
     school = School.objects.filter(pk=school_id).first() if school_id else None
     try:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from assessments import selectors
 from assessments.importers.problems_xlsx import problems_workbook
 from assessments.services import import_batch_create, importable_schools, scale_find
+from config.background import queue_unavailable_message
 from schools.selectors import school_get
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -133,7 +134,10 @@ def import_list(request):
                 school=school,
                 dry_run=form.cleaned_data["dry_run"],
             )
-            messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)
+            if batch.options.get("queue_unavailable"):
+                messages.warning(request, queue_unavailable_message())
+            else:
+                messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)
             return redirect("assessments:import-detail", importbatch_pk=batch.pk)
     batches = selectors.import_batch_list(user=request.user)[:50]
     return render(

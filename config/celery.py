@@ -15,3 +15,18 @@ app.autodiscover_tasks()
 def ping():
     """Answers 'pong'; used to check that a worker is reachable."""
     return "pong"
+
+
+@app.task(
+    name="config.sweep_background_work",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=5 * 60,
+    soft_time_limit=4 * 60,
+)
+def sweep_background_work() -> dict:
+    """Every five minutes (beat): fail documents and imports whose worker died, queue
+    again those Redis refused. Idempotent."""
+    from config.background import sweep
+
+    return sweep()

@@ -169,9 +169,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Above the longest task's hard limit, so Redis never re-delivers a running task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Above the longest task's hard limit, so Redis never re-delivers a running task
+# (tests/test_faults.py checks every task against it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "socket_connect_timeout": 2}
 CELERY_RESULT_EXPIRES = 7 * 24 * 60 * 60
+# With Redis down, a request that queues work answers within seconds: a short
+# connection timeout, one quick retry, and no waiting on the result store (our
+# tasks keep their state in the database and ignore results).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_BEAT_SCHEDULE = {
     "reminders-daily": {
         "task": "schools.send_reminders",
@@ -181,11 +194,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "schools.send_weekly_summary",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # Documents and imports whose worker died are failed with a message; work
+    # that could not be queued (Redis was down) is queued again.
+    "background-work-sweep": {
+        "task": "config.sweep_background_work",
+        "schedule": 5 * 60,
+    },
 }
 
+# With Redis down the cache misses instead of failing the page (config/cache.py),
+# and finds out within half a second.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

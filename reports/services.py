@@ -77,8 +77,20 @@ def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
         )
         from reports.tasks import build_document
 
-        transaction.on_commit(lambda: build_document.delay(document.pk))
+        transaction.on_commit(lambda: _queue_build(document, build_document))
     return document
+
+
+def _queue_build(document: Document, task) -> None:
+    """Send the build to the workers; with the broker down, keep the document queued
+    with a message saying so (the sweep in config/background.py sends it later)."""
+    from config.background import enqueue, queue_unavailable_message
+
+    if not enqueue(task, document.pk):
+        document.error = queue_unavailable_message()
+        Document.objects.filter(pk=document.pk, status=Document.Status.QUEUED).update(
+            error=document.error
+        )
 
 
 def document_render_html(*, kind: str, params: dict, user) -> str:
