@@ -129,6 +129,7 @@ class Part:
     landscape: bool = False
     charts: list[str] = field(default_factory=list)
     empty: str = ""
+    group_column: int | None = None  # shown as heading rows on the page and in Word
 
     def kind_of(self, r: int, c: int) -> str:
         if self.row_kinds and c > 0 and r < len(self.row_kinds):
@@ -136,26 +137,41 @@ class Part:
         return self.columns[c][1] if c < len(self.columns) else "text"
 
     @property
-    def cells(self) -> list[list[dict]]:
-        """Rows formatted for the page: text with a decimal comma, numbers to the right."""
-        return [
-            [
-                {"text": cell_text(value, self.kind_of(r, c)), "num": self.kind_of(r, c) != "text"}
-                for c, value in enumerate(row)
-            ]
-            for r, row in enumerate(self.rows)
-        ]
+    def cells(self) -> list[dict]:
+        """Rows formatted for the page and Word: text with a decimal comma,
+        numbers to the right; where the value of `group_column` changes, a
+        heading row ({"heading": value}) instead of that column."""
+        shown, current = [], None
+        for r, row in enumerate(self.rows):
+            if self.group_column is not None and row[self.group_column] != current:
+                current = row[self.group_column]
+                shown.append({"heading": current, "cells": []})
+            cells = []
+            for c, value in enumerate(row):
+                if c == self.group_column:
+                    continue
+                kind = self.kind_of(r, c)
+                numeric = kind != "text" and not isinstance(value, str)
+                cells.append({"text": cell_text(value, kind), "num": numeric})
+            shown.append({"heading": None, "cells": cells})
+        return shown
 
     @property
     def header(self) -> list[dict]:
-        return [{"label": label, "num": kind != "text"} for label, kind in self.columns]
+        return [
+            {"label": label, "num": kind != "text"}
+            for c, (label, kind) in enumerate(self.columns)
+            if c != self.group_column
+        ]
 
 
 def cell_text(value, kind: str) -> str:
     """A figure as the document prints it: 0.7 percent → «70,0 %», None → «—»."""
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()  # numpy scalars
-    if value is None or value == "":
+    if value == "":
+        return ""
+    if value is None:
         return "—" if kind != "text" else ""
     if isinstance(value, str):
         return value
@@ -372,10 +388,7 @@ def _schools_part(school_rows, with_municipality: bool) -> Part:
             stats.quality,
         ]
         rows.append(row)
-    widths = [30 - (12 if with_municipality else 0)]
-    if with_municipality:
-        widths.append(12)
-    widths += [10, *[10] * 6]
+    widths = [34, 10, *[9.33] * 6]
     return Part(
         key="schools",
         title=_("Результаты по школам"),
@@ -383,6 +396,7 @@ def _schools_part(school_rows, with_municipality: bool) -> Part:
         columns=columns,
         rows=rows,
         widths=widths,
+        group_column=1 if with_municipality else None,
         notes=[
             _("Школы, где участников меньше %(n)s, показаны без долей (малые группы скрываются).")
         ],
@@ -750,10 +764,10 @@ def _docx_part(doc: DocxWriter, part: Part):
     if not part.rows:
         doc.paragraph(part.empty, indent=True)
         return
-    widths = part.widths or [100 / len(part.columns)] * len(part.columns)
+    widths = part.widths or [100 / len(part.header)] * len(part.header)
     doc.table(
-        [label for label, _kind in part.columns],
-        [[cell["text"] for cell in row] for row in part.cells],
+        [column["label"] for column in part.header],
+        [row["heading"] or [cell["text"] for cell in row["cells"]] for row in part.cells],
         widths=widths,
     )
     for note in part.notes:
