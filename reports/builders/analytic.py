@@ -12,6 +12,7 @@ school. No participant codes or classes appear.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -63,9 +64,17 @@ class AnalyticParamsForm(forms.Form):
         queryset=None, label=gettext_lazy("Оценочная процедура"), empty_label=None
     )
     level = forms.ChoiceField(label=gettext_lazy("Уровень справки"))
-    school = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Школа"), required=False)
+    school = forms.ModelChoiceField(
+        queryset=None,
+        label=gettext_lazy("Школа"),
+        required=False,
+        help_text=gettext_lazy("Для справки по школе."),
+    )
     municipality = forms.ModelChoiceField(
-        queryset=None, label=gettext_lazy("Муниципалитет"), required=False
+        queryset=None,
+        label=gettext_lazy("Муниципалитет"),
+        required=False,
+        help_text=gettext_lazy("Для справки по муниципалитету."),
     )
     recommendations = forms.CharField(
         label=gettext_lazy("Рекомендации (пишет методист)"),
@@ -494,7 +503,7 @@ class AnalyticBuilder(Builder):
         rows = Result.objects.filter(procedure=procedure, region_id=region.pk)
         stamp = rows.aggregate(n=Count("id"), last=Max("id"))
         imported = ImportBatch.objects.filter(procedure=procedure, region_id=region.pk).aggregate(
-            last=Max("finished_at")
+            finished=Max("finished_at"), created=Max("created_at")
         )
         scale = sel.procedure_scale(procedure)
         tasks = sel.procedure_tasks(user=user, procedure=procedure)
@@ -510,9 +519,16 @@ class AnalyticBuilder(Builder):
                 "object": node.pk,
                 "results": stamp["n"],
                 "last_result": stamp["last"],
-                "last_import": str(imported["last"] or ""),
-                "tasks": [(t.number, t.max_score, t.level) for t in tasks],
-                "scale": sorted(scale.boundaries.items()) if scale else None,
+                "last_import": str(imported["finished"] or imported["created"] or ""),
+                # The tasks and the scale the marks and shares are computed with.
+                "tasks_and_scale": hashlib.sha256(
+                    repr(
+                        (
+                            [(t.number, t.max_score, t.level, t.planned_result) for t in tasks],
+                            sorted(scale.boundaries.items()) if scale else None,
+                        )
+                    ).encode()
+                ).hexdigest()[:16],
                 "min_group": sel.min_group(),
             },
             data={
