@@ -330,3 +330,24 @@ def test_a_methodist_orders_it_from_the_documents_page(
         {"kind": "analytic", "format": "pdf", "procedure": vpr.pk, "level": "school"},
     )
     assert response.status_code == 302 and Document.objects.filter(kind="analytic").count() == 1
+
+
+def test_recommendations_that_look_like_formulas_stay_text_in_excel(
+    world, vpr, django_capture_on_commit_callbacks
+):
+    params = school_params(vpr, world.school_a1, recommendations='=HYPERLINK("http://x","y")')
+    document = build("xlsx", params, world.mia, django_capture_on_commit_callbacks)
+    workbook, _rows = sheet_rows(document, "Рекомендации")
+    cell = workbook["Рекомендации"]["A2"]
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
+    assert cell.quotePrefix
+
+
+def test_only_the_task_table_is_landscape_in_word(world, vpr, django_capture_on_commit_callbacks):
+    params = school_params(vpr, world.school_a1, recommendations=RECOMMENDATIONS)
+    document = build("docx", params, world.mia, django_capture_on_commit_callbacks)
+    word = WordDocument(io.BytesIO(content(document)))
+    orientations = [s.page_width > s.page_height for s in word.sections]
+    assert orientations == [False, True, False]
+    # The landscape section holds the last table: the tasks with their skills.
+    assert "Проверяемое умение" in [c.text for c in word.tables[-1].rows[0].cells]
