@@ -30,6 +30,7 @@ from rest_framework.response import Response
 
 from assessments import selectors, services
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Season, Subject, Task
+from config.filters import ApiFilterBackend
 from reports.api import INVALID, NOT_FOUND, Conflict, PassthroughRenderer, error_response
 from schools.models import School
 
@@ -195,6 +196,15 @@ class ResultCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request):
+        # DRF falls back to the default size for `page_size=abc`; a client should hear it.
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw and not raw.lstrip("-").isdigit():
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Укажите целое число записей на странице.")]}
+            )
+        return super().get_page_size(request)
+
 
 # --------------------------------------------------------------------------- views
 
@@ -312,9 +322,7 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
 
     def filter_queryset(self, queryset):
         # Ordering is the cursor's; only the filters apply.
-        from django_filters.rest_framework import DjangoFilterBackend
-
-        return DjangoFilterBackend().filter_queryset(self.request, queryset, self)
+        return ApiFilterBackend().filter_queryset(self.request, queryset, self)
 
     @extend_schema(
         summary="Выгрузка результатов потоком (CSV или JSON Lines)",

@@ -1,8 +1,9 @@
 """What every API endpoint shares: one error format, throttling per token."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler
@@ -73,3 +74,21 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+@csrf_exempt  # nothing is written; a POST gets the same JSON 404, not the CSRF page
+def api_not_found(request, *args, **kwargs):
+    """An address under /api/ that no endpoint serves: a 404 in the one error format,
+    not the HTML page a browser gets."""
+    return JsonResponse(
+        {
+            "error": {
+                "status": 404,
+                "code": "not_found",
+                "message": _("Такого адреса в API нет."),
+                "fields": {},
+            }
+        },
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

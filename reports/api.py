@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -22,28 +21,11 @@ from rest_framework import exceptions, mixins, renderers, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.openapi import error_response
 from reports import selectors
 from reports.builders import DocumentParamsError
 from reports.models import Document
 from reports.services import CONTENT_TYPES, _load_builders, document_request
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error format of the API (config/api.py)."""
-
-    error = ErrorDetailSerializer()
-
-
-def error_response(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
 
 NOT_FOUND = error_response("Объект не найден или вне вашей зоны доступа.")
 INVALID = error_response("Ошибка в данных запроса; поля перечислены в error.fields.")

@@ -5,8 +5,13 @@ from rest_framework.test import APIClient
 from schools.tokens import api_token_issue
 
 
-def client_for(user, *, read_only=False):
+def key_for(user, *, read_only=False):
+    """A fresh API key of `user`, issued as the token page issues it."""
     _, key = api_token_issue(user=user, name="тест API", read_only=read_only)
+    return key
+
+
+def client_for(user, *, read_only=False):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key_for(user, read_only=read_only)}")
     return client

@@ -79,7 +79,7 @@ def test_results_filter_by_the_fields_people_ask_about(world, query, count):
 def test_a_filter_with_a_wrong_value_is_a_400_in_russian(world):
     response = client_for(world.bob).get("/api/v1/results/?grade=четвёртый")
     assert response.status_code == 400
-    assert response.json()["error"]["fields"]["grade"] == ["Введите число."]
+    assert response.json()["error"]["fields"]["grade"] == ["Введите целое число."]
 
 
 def test_the_export_streams_csv_and_json_lines_of_the_scope_only(world):

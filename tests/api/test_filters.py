@@ -1,0 +1,79 @@
+"""What every list's filters and every unknown address answer an outside client."""
+
+import pytest
+
+from tests.api.helpers import client_for
+
+
+def test_filtering_by_an_id_outside_the_scope_answers_like_a_missing_one(world):
+    client = client_for(world.dan)
+    theirs = client.get(f"/api/v1/results/?school={world.school_a1.pk}")
+    missing = client.get("/api/v1/results/?school=987654")
+    assert theirs.status_code == missing.status_code == 200
+    assert theirs.json()["results"] == missing.json()["results"] == []
+    assert client.get(f"/api/v1/roadmaps/?municipality={world.muni_a.pk}").json()["count"] == 0
+
+
+def test_an_id_beyond_any_key_matches_nothing_instead_of_failing(world):
+    response = client_for(world.bob).get("/api/v1/roadmaps/?school=-14273057873100542050304")
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        ("/api/v1/procedures/?year=2025.5", "year", "Введите целое число."),
+        ("/api/v1/schools/?municipality=1.0", "municipality", "Введите целое число."),
+        ("/api/v1/progress-reports/?is_current=yes", "is_current", "Укажите true или false."),
+        (
+            "/api/v1/results/?page_size=ten",
+            "page_size",
+            "Укажите целое число записей на странице.",
+        ),
+    ],
+)
+def test_a_filter_value_of_the_wrong_kind_is_a_400_naming_the_field(world, url, field, message):
+    response = client_for(world.bob).get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][field] == [message]
+
+
+def test_an_empty_filter_is_no_filter(world):
+    client = client_for(world.bob)
+    everything = client.get("/api/v1/progress-reports/").json()["count"]
+    assert everything > 0
+    assert client.get("/api/v1/progress-reports/?is_current=&assignment=").json()["count"] == (
+        everything
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_address_no_endpoint_serves_is_a_json_404_in_russian(world, method):
+    response = getattr(client_for(world.bob), method)("/api/v1/documents/0.5/commit/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {
+            "status": 404,
+            "code": "not_found",
+            "message": "Такого адреса в API нет.",
+            "fields": {},
+        }
+    }
+
+
+def test_the_schema_documents_the_errors_every_operation_may_answer(client, world):
+    client.force_login(world.bob)
+    paths = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()[
+        "paths"
+    ]
+    assert set(paths["/api/v1/schools/"]["get"]["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "404",
+        "429",
+    }
+    patch = paths["/api/v1/measures/{id}/"]["patch"]["responses"]
+    assert {"400", "401", "403", "404", "409", "429"} <= set(patch)
+    error = patch["403"]["content"]["application/json"]["schema"]["$ref"]
+    assert error.endswith("/Error")
