@@ -44,7 +44,7 @@ from roadmaps.selectors import (  # noqa: F401  re-exported: the service layer's
     reporting_periods,
     roadmap_period,
 )
-from schools.files import FileRejected, read_bytes, sniff_kind
+from schools.files import FileRejected, check_zip, read_bytes, sniff_kind
 from schools.models import Body, Municipality, Region, School
 
 ACTIVE = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -1236,7 +1236,10 @@ def evidence_check(
             % name
         )
     if found in ("docx", "xlsx"):
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        try:
+            names = check_zip(data, name).namelist()
+        except FileRejected as exc:
+            raise ValidationError(str(exc)) from exc
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             raise ValidationError(
                 _("Файл «%s» содержит макросы; сохраните документ без макросов.") % name

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,10 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+# Excel's own sheet limits, and the used range (rows × columns) the readers may hold.
+MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 16_384
+MAX_SHEET_CELLS = 50_000_000
 
 
 class FileRejected(ValueError):
@@ -32,16 +39,149 @@ class Sheet:
 
 
 def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
-    """Open an Office file's zip, refusing broken archives and zip bombs."""
+    """Open an Office file's zip, refusing broken archives, zip bombs and sheets too big
+    to hold in memory.
+
+    Every part is inflated here, as a stream, and its real size compared with the
+    one the archive declares: a bomb whose header lies about its size is caught
+    before python-calamine or openpyxl inflate it. Sheets are measured as they
+    stream by (their used range, not the cells written), because the readers
+    allocate that range whole: one cell at XFD1048576 is seventeen billion cells.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise FileRejected(_("Файл «%s» повреждён: это не книга Excel.") % filename) from exc
-    total = sum(info.file_size for info in archive.infolist())
-    packed = max(1, sum(info.compress_size for info in archive.infolist()))
+    total = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
     if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
         raise FileRejected(_("Файл «%s» отклонён: после распаковки он слишком велик.") % filename)
+    for info in infos:
+        sheet = _SheetExtent() if _WORKSHEET.match(info.filename) else None
+        for chunk in _inflate(data, info, filename):
+            if sheet is not None:
+                sheet.scan(chunk)
+        if sheet is not None:
+            sheet.check(filename, info.filename, data, archive)
     return archive
+
+
+def _broken(filename: str) -> FileRejected:
+    return FileRejected(_("Файл «%s» повреждён: архив внутри файла не читается.") % filename)
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, filename: str):
+    """The bytes of one part in chunks, refusing it when it inflates past its declared size."""
+    if info.flag_bits & 0x1:
+        raise FileRejected(_("Файл «%s» защищён паролем; загрузите его без пароля.") % filename)
+    start = info.header_offset
+    if data[start : start + 4] != b"PK\x03\x04":
+        raise _broken(filename)
+    name_length, extra_length = struct.unpack("<HH", data[start + 26 : start + 30])
+    begin = start + 30 + name_length + extra_length
+    body = memoryview(data)[begin : begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        if len(body) != info.file_size:
+            raise _broken(filename)
+        for offset in range(0, len(body), _CHUNK):
+            yield bytes(body[offset : offset + _CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise _broken(filename)
+    inflater = zlib.decompressobj(-15)
+    pending, size = bytes(body), 0
+    while not inflater.eof:
+        chunk = inflater.decompress(pending, _CHUNK)
+        pending = inflater.unconsumed_tail
+        if not chunk and not pending:
+            break
+        size += len(chunk)
+        if size > info.file_size:
+            raise FileRejected(
+                _("Файл «%s» отклонён: после распаковки он слишком велик.") % filename
+            )
+        yield chunk
+    if not inflater.eof or size != info.file_size:
+        raise _broken(filename)
+
+
+_CHUNK = 4 * 1024 * 1024
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+_ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_LONG_COLUMN = re.compile(rb'r="([A-Z]{2,})\d')
+_SHORT_COLUMN = re.compile(rb'r="([A-Z])\d')
+_CELL_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+class _SheetExtent:
+    """The used range of a worksheet's XML, measured chunk by chunk.
+
+    Columns are exact. Rows are the rows' own numbers unless a cell names a row
+    with more digits than any <row> (a cell placed far below): then one slower
+    pass counts exactly. No per-cell Python work in the common case.
+    """
+
+    def __init__(self):
+        self.tail = b""
+        self.declared = None
+        self.rows = 0
+        self.columns = 0
+        self.digits = 0  # the most digits of a row number in a cell reference
+
+    def scan(self, chunk: bytes) -> None:
+        text = self.tail + chunk
+        if self.declared is None:
+            found = _DIMENSION.search(text[:4096])
+            self.declared = found.groups() if found else ()
+        for number in _ROW_REF.findall(text):
+            self.rows = max(self.rows, int(number))
+        for letters in set(_LONG_COLUMN.findall(text)):
+            self.columns = max(self.columns, _column_number(letters))
+        if self.columns < 26:
+            for letter in set(_SHORT_COLUMN.findall(text)):
+                self.columns = max(self.columns, _column_number(letter))
+        while found := re.search(rb'r="[A-Z]+(\d{%d,})"' % (self.digits + 1), text):
+            self.digits = len(found.group(1))
+        self.tail = text[-64:]
+
+    def check(self, filename: str, part: str, data: bytes, archive: zipfile.ZipFile) -> None:
+        if self.declared:
+            _, _, last_column, last_row = self.declared
+            if last_column and last_row:
+                self._refuse_if_over(filename, int(last_row), _column_number(last_column))
+        rows = self.rows
+        if self.digits > len(str(self.rows)):
+            # A cell far below the last row: count exactly (one slower pass).
+            for chunk in _inflate(data, archive.getinfo(part), filename):
+                for letters, number in _CELL_REF.findall(chunk):
+                    rows = max(rows, int(number))
+                    self.columns = max(self.columns, _column_number(letters))
+        self._refuse_if_over(filename, rows, max(self.columns, 1))
+
+    @staticmethod
+    def _refuse_if_over(filename: str, rows: int, columns: int) -> None:
+        if columns > MAX_SHEET_COLUMNS or rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
+            raise FileRejected(
+                _(
+                    "Файл «%(name)s» отклонён: лист занимает %(rows)s строк и %(columns)s столбцов, "
+                    "больше, чем можно прочитать (не больше %(cells)s млн ячеек)."
+                )
+                % {
+                    "name": filename,
+                    "rows": f"{rows:,}".replace(",", " "),
+                    "columns": f"{columns:,}".replace(",", " "),
+                    "cells": MAX_SHEET_CELLS // 10**6,
+                }
+            )
 
 
 def sniff_kind(data: bytes) -> str:

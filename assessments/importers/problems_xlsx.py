@@ -11,7 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import column_index_from_string
 
-from schools.files import read_table
+from schools.files import check_zip, read_table
 
 RED = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,6 +22,17 @@ def _safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _neutralise_formulas(book) -> None:
+    """The sent file comes back as text: a formula in it (=HYPERLINK, =cmd|…) is shown,
+    never run, by whoever opens the problems workbook."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.value = _safe(cell.value)
+                    cell.data_type = "s"
 
 
 def _column_index(sheet, name: str, row: int | None) -> int | None:
@@ -43,9 +54,12 @@ def problems_workbook(*, source: bytes | None, file_name: str, problems: list[di
     book = None
     if source and source.startswith(b"PK"):
         try:
+            check_zip(source, file_name)  # the file may have been refused as a zip bomb
             book = load_workbook(io.BytesIO(source))
         except Exception:  # a file we could not open is shown as the list alone
             book = None
+        if book is not None:
+            _neutralise_formulas(book)
     if book is None:
         book = Workbook()
         book.remove(book.active)
