@@ -6,12 +6,13 @@ results are one lazily sliced sequence (roadmaps, then sections, measures,
 schools) that Django's Paginator pages through: a count per kind and one query
 per kind that falls on the page, whatever the number of rows.
 
-Case-insensitive matching of Cyrillic. PostgreSQL's `icontains` (UPPER … LIKE
-UPPER …) folds Cyrillic under the UTF-8 locales we deploy with. SQLite's LIKE
+Case-insensitive matching of Cyrillic. PostgreSQL's UPPER folds Cyrillic
+under the UTF-8 locales we deploy with (C.UTF-8 here). SQLite's LIKE
 folds ASCII only («План» does not match «план»), and we may not add a
 normalised column to the models, so on SQLite every connection gets a
-deterministic SQL function, `py_casefold`, backed by Python's `str.casefold`,
-and the filter compares the folded column with the folded query. Filtering
+deterministic SQL function, `py_fold` (Python's `str.casefold`, and «ё» read
+as «е»), and the filter compares the folded column with the folded query; on
+PostgreSQL the same comparison is UPPER with «Ё» replaced. Filtering
 stays in the database (and so does paging), rather than folding a capped
 candidate set in Python, which would silently miss rows past the cap.
 """
@@ -22,8 +23,9 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Func, Q, TextField
-from django.db.models.lookups import Contains, IContains
+from django.db.models import F, Func, Q, TextField, Value
+from django.db.models.functions import Replace, Upper
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -45,29 +47,37 @@ KIND_LABELS = {
 KINDS = tuple(KIND_LABELS)
 
 
-# --------------------------------------------------------------------------- SQLite
+# --------------------------------------------------------------------------- folding
 
 
-def _casefold(value):
-    return value.casefold() if isinstance(value, str) else value
+def fold(text: str) -> str:
+    """What two spellings must share to match: case folded, and «ё» read as «е»
+    (officials write «отчет» for «отчёт» as often as not)."""
+    return text.casefold().replace("ё", "е")
+
+
+def _fold_or_none(value):
+    return fold(value) if isinstance(value, str) else value
 
 
 def register_sqlite_functions(sender, connection, **kwargs):
-    """connection_created handler (roadmaps.apps): give SQLite `py_casefold`."""
+    """connection_created handler (roadmaps.apps): give SQLite `py_fold`."""
     if connection.vendor == "sqlite":
-        connection.connection.create_function("py_casefold", 1, _casefold, deterministic=True)
+        connection.connection.create_function("py_fold", 1, _fold_or_none, deterministic=True)
 
 
-class Casefold(Func):
-    function = "py_casefold"
+class SqliteFold(Func):
+    function = "py_fold"
     output_field = TextField()
 
 
 def _matches(field: str, query: str):
-    """A condition: `field` contains `query`, ignoring case (Cyrillic included)."""
+    """A condition: `field` contains `query`, ignoring case and ё/е (Cyrillic included)."""
     if connection.vendor == "sqlite":
-        return Contains(Casefold(F(field)), query.casefold())
-    return IContains(F(field), query)
+        return Contains(SqliteFold(F(field)), fold(query))
+    # UPPER folds Cyrillic under PostgreSQL's UTF-8 locales; «Ё» is then read as «Е».
+    folded = Replace(Upper(F(field)), Value("Ё"), Value("Е"), output_field=TextField())
+    return Contains(folded, query.upper().replace("Ё", "Е"))
 
 
 def _any_matches(fields, query: str) -> Q:
@@ -93,11 +103,18 @@ class Hit:
         return KIND_LABELS[self.kind]
 
 
+def _pattern(query: str) -> re.Pattern:
+    """`query` as a regular expression that, like the database filter, ignores
+    case and does not tell «е» from «ё»."""
+    pieces = ("[её]" if c in "её" else re.escape(c) for c in fold(query))
+    return re.compile("".join(pieces), re.IGNORECASE)
+
+
 def highlight(text: str, query: str, limit: int | None = None) -> str:
     """`text` escaped, every case-insensitive occurrence of `query` in <mark>;
     with `limit`, cut to a window of about that many characters around the first."""
     text = text or ""
-    pattern = re.compile(re.escape(query), re.IGNORECASE)
+    pattern = _pattern(query)
     if limit and len(text) > limit:
         found = pattern.search(text)
         start = max(0, (found.start() if found else 0) - limit // 3)
@@ -112,7 +129,7 @@ def highlight(text: str, query: str, limit: int | None = None) -> str:
 
 
 def _contains(text: str, query: str) -> bool:
-    return query.casefold() in (text or "").casefold()
+    return fold(query) in fold(text or "")
 
 
 def _owner(roadmap: Roadmap) -> str:

@@ -35,6 +35,15 @@ def test_cyrillic_is_matched_whatever_the_case(client, world):
         assert "<mark>Организационные</mark> мероприятия Альфа" in body
 
 
+def test_yo_and_ye_are_the_same_letter_to_search(client, world):
+    roadmap = world.extra["roadmap_roadmap_a"]
+    services.measure_create(roadmap=roadmap, text="Отчёт о ходе реализации", by=world.bob)
+    for query in ("отчет о ходе", "ОТЧЁТ О ХОДЕ", "Отчёт"):
+        response, body = _found(client, world.bob, query)
+        assert [h.kind for h in response.context["page"].object_list] == ["measure"], query
+        assert "<mark>Отчёт" in body
+
+
 def test_roadmaps_are_found_by_order_number_and_schools_by_code(client, world):
     response, _ = _found(client, world.bob, "альфа-1")
     assert [h.kind for h in response.context["page"].object_list] == ["roadmap"]
@@ -132,6 +141,14 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(client, world):
 def test_highlight_escapes_html_and_keeps_the_original_case():
     marked = highlight("<b>Контроль</b> КОНТРОЛЬ", "контроль")
     assert marked == "&lt;b&gt;<mark>Контроль</mark>&lt;/b&gt; <mark>КОНТРОЛЬ</mark>"
+    assert highlight("Отчёт и ОТЧЕТ", "отчет") == "<mark>Отчёт</mark> и <mark>ОТЧЕТ</mark>"
+
+
+def test_highlight_cuts_long_text_around_the_match():
+    text = "слово " * 100 + "ВПР" + " слово" * 100
+    marked = highlight(text, "впр", limit=60)
+    assert "<mark>ВПР</mark>" in marked and marked.startswith("…") and marked.endswith("…")
+    assert len(marked) < 120
 
 
 def test_search_selector_returns_none_for_a_short_query(world):
