@@ -29,6 +29,9 @@ def import_batch_task(batch_id: int) -> str:
         from config.background import enqueue
 
         enqueue(warm_reference_tables, batch.procedure_id)
+        from assessments.objectivity_services import reruns_after_import
+
+        reruns_after_import(procedure=batch.procedure)
     return batch.status
 
 
@@ -49,3 +52,14 @@ def warm_reference_tables(procedure_id: int) -> int:
 
     procedure = Procedure.objects.filter(pk=procedure_id).first()
     return reference_tables_warm(procedure=procedure) if procedure else 0
+
+
+@shared_task(
+    name="assessments.run_checks", acks_late=True, time_limit=20 * 60, soft_time_limit=18 * 60
+)
+def run_checks_task(run_id: int) -> str:
+    """Run one requested objectivity check; a finished run is left alone, an
+    interrupted one starts over (its rows are written in one transaction)."""
+    from assessments.objectivity_services import check_run_execute
+
+    return check_run_execute(run_id=run_id).status

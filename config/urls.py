@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("roadmaps/", include("roadmaps.urls")),
     path("assessments/analytics/", include("assessments.analytics_urls")),
+    path("assessments/objectivity/", include("assessments.objectivity_urls")),
     path("assessments/", include("assessments.urls")),
     path("documents/", include("reports.urls")),
     path("api/v1/", include(router.urls)),

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("roadmaps:report-queue", _("Отчёты на проверке"), "roadmaps.review_report"),
     ("assessments:procedure-list", _("Результаты"), "assessments.view_results"),
     ("analytics:procedure-list", _("Аналитика"), "assessments.view_results"),
+    ("objectivity:run-list", _("Объективность"), "assessments.view_results"),
     ("assessments:import-list", _("Загрузка результатов"), "assessments.import_results"),
     ("reports:document-list", _("Документы"), "reports.view_document"),
     ("schools:municipality-list", _("Муниципалитеты"), "schools.view_municipalities"),

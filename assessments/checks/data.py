@@ -245,7 +245,10 @@ def _clean(x):
         return int(x)
     if isinstance(x, (float, np.floating)):
         x = float(x)
-        return round(x, 6) if math.isfinite(x) else None
+        if not math.isfinite(x):
+            return None
+        # Six decimals, but small thresholds (p = 1e-8) keep six significant digits.
+        return round(x, 6) if x == 0 or abs(x) >= 1e-3 else float(f"{x:.6g}")
     return x
 
 

@@ -76,3 +76,100 @@ def populate(world):
         )
         made[label] = {"batch": batch, "result": result, "aggregate": aggregate}
     world.extra["assessments"] = made
+    _objectivity(world, made)
+
+
+def _objectivity(world, made):
+    """A finished check run per municipality, each with its school's finding
+    (a marker, answered in A), and the region's settings and official list."""
+    from assessments.models import (
+        CheckFinding,
+        CheckRun,
+        CheckSchool,
+        CheckSettings,
+        FlagAnswer,
+        OfficialList,
+        OfficialListEntry,
+    )
+
+    CheckSettings.objects.create(region=world.region, overrides={"min_school": 20})
+    official = OfficialList.objects.create(
+        region=world.region,
+        title="Перечень 2026",
+        file_name="perechen.xlsx",
+        sha256="f" * 64,
+        years=[2026],
+        labels=["4 МА"],
+    )
+    for label, school in (("a", world.school_a1), ("b", world.school_b1)):
+        run = CheckRun.objects.create(
+            region=school.region,
+            municipality=school.municipality,
+            year=2026,
+            status=CheckRun.Status.DONE,
+            method_version="objectivity-1.0",
+            counts={"schools": 1, "flagged": 1, "markers": 1, "labels": ["4 МА"]},
+        )
+        row = CheckSchool.objects.create(
+            run=run,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            markers=1,
+            marker_labels=["4 МА"],
+        )
+        finding = CheckFinding.objects.create(
+            run=run,
+            row=row,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            procedure=made["procedure"],
+            label="4 МА",
+            pupils=45,
+            marker=True,
+            reasons=["bunching", "journal"],
+            indicators=[
+                {
+                    "name": "bunching",
+                    "value": 0.25,
+                    "reference": 0.0,
+                    "threshold": 0.11,
+                    "fired": True,
+                    "strong": False,
+                    "n": 45,
+                    "details": {"p_value": 0.004},
+                },
+                {
+                    "name": "journal",
+                    "value": 0.41,
+                    "reference": 0.2,
+                    "threshold": 0.35,
+                    "fired": True,
+                    "strong": False,
+                    "n": 45,
+                    "details": {},
+                },
+            ],
+        )
+        answer = FlagAnswer.objects.create(
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            procedure=made["procedure"],
+            kind=FlagAnswer.Kind.DISMISSED,
+            reason="Перепроверка подтвердила отметки.",
+        )
+        entry = OfficialListEntry.objects.create(
+            official_list=official,
+            region=school.region,
+            municipality=school.municipality,
+            school=school,
+            year=2026,
+            markers=["4 МА"],
+            count=1,
+        )
+        made[label].update(
+            {"run": run, "check_row": row, "finding": finding, "answer": answer, "entry": entry}
+        )
+    made["official"] = official
