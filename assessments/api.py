@@ -32,6 +32,7 @@ from assessments import selectors, services
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Season, Subject, Task
 from config.filters import ApiFilterBackend
 from reports.api import INVALID, NOT_FOUND, Conflict, PassthroughRenderer, error_response
+from schools.files import text_safe
 from schools.models import School
 
 FORBIDDEN = error_response("Ваша роль или токен не позволяют это действие.")
@@ -271,7 +272,7 @@ def _csv_lines(rows):
     for count, row in enumerate(rows, 1):
         row = list(row)
         row[8] = " ".join("" if v is None else str(v) for v in row[8] or [])
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else text_safe(v) for v in row])
         if count % 500 == 0:
             yield flush()
     yield flush()

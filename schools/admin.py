@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
+from config.export_formats import SafeCSV, SafeXLSX
 from schools.importing import ImportFailed
 from schools.models import ApiToken, Body, Membership, Municipality, Region, School
 from schools.services import schools_import
@@ -15,7 +16,10 @@ from schools.tokens import api_token_issue, api_token_revoke
 
 
 class ScopedAdminMixin:
-    """Every admin queryset goes through the scoping rule too."""
+    """Every admin queryset goes through the scoping rule too, and exports (where the
+    admin has them) keep formulas out of cells."""
+
+    export_formats = [SafeCSV, SafeXLSX]
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -28,6 +28,18 @@ MAX_SHEET_COLUMNS = 16_384
 MAX_SHEET_CELLS = 50_000_000
 
 
+# Text a spreadsheet would take for a formula (or for the start of one).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_safe(value):
+    """A value for a CSV or XLSX cell that Excel shows and never runs: text starting
+    with = + - @, a tab or a carriage return gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 class FileRejected(ValueError):
     """The file cannot be read at all; the message is for the user, in Russian."""
 
