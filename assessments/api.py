@@ -168,12 +168,8 @@ class ResultFilter(django_filters.FilterSet):
     season = django_filters.ChoiceFilter(
         field_name="procedure__season", choices=Season.choices, label=gettext_lazy("сезон")
     )
-    school_code = django_filters.CharFilter(
-        field_name="school__code", label=gettext_lazy("код школы")
-    )
-    municipality_code = django_filters.CharFilter(
-        field_name="municipality__code", label=gettext_lazy("код муниципалитета")
-    )
+    # school_code (a code or a ФИС ОКО login) and municipality_code come with every
+    # filter by school or municipality (config.filters.ApiFilterSet).
 
     class Meta:
         model = Result
@@ -326,6 +322,7 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         return ApiFilterBackend().filter_queryset(self.request, queryset, self)
 
     @extend_schema(
+        filters=True,
         summary="Выгрузка результатов потоком (CSV или JSON Lines)",
         description=(
             "Все результаты по фильтрам одним ответом, без страниц: CSV (разделитель «;», "

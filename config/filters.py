@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
@@ -81,10 +82,7 @@ def _strict(f, model):
             exclude=f.exclude,
         )
     if kind is django_filters.NumberFilter:
-        try:
-            field = get_model_field(model, f.field_name)
-        except Exception:  # noqa: BLE001  a path django-filter itself resolves later
-            field = None
+        field = get_model_field(model, f.field_name)
         if isinstance(field, models.IntegerField | models.AutoField):
             f.__class__ = IntegerFilter
     elif kind is django_filters.BooleanFilter:
@@ -92,13 +90,54 @@ def _strict(f, model):
     return f
 
 
+class SchoolCodeFilter(django_filters.CharFilter):
+    """A school by its code or its ФИС ОКО login, as the files people have name it."""
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        path = self.field_name
+        return qs.filter(Q(**{f"{path}__code": value}) | Q(**{f"{path}__fis_login": value.lower()}))
+
+
+# Nodes of the tree that outside systems name by code, and the label of the code filter.
+CODE_FILTERS = {
+    "schools.School": _("код школы или логин ФИС ОКО"),
+    "schools.Municipality": _("код муниципалитета"),
+    "schools.Region": _("код субъекта РФ"),
+}
+
+
+def _code_filters(filters, model):
+    """`<name>_code` beside every filter by a school, municipality or region id."""
+    added = {}
+    for name, f in filters.items():
+        if f.lookup_expr != "exact" or name.endswith("_code"):
+            continue
+        field = get_model_field(model, f.field_name)  # None for a path it cannot follow
+        target = field.related_model._meta.label if isinstance(field, models.ForeignKey) else ""
+        code_name = f"{name}_code"
+        if target not in CODE_FILTERS or code_name in filters:
+            continue
+        if target == "schools.School":
+            added[code_name] = SchoolCodeFilter(field_name=f.field_name, label=CODE_FILTERS[target])
+        else:
+            added[code_name] = django_filters.CharFilter(
+                field_name=f"{f.field_name}__code", label=CODE_FILTERS[target]
+            )
+    return added
+
+
 class ApiFilterSet(django_filters.FilterSet):
-    """A filterset whose filters are the strict kinds above."""
+    """A filterset whose filters are the strict kinds above, with a filter by code
+    beside every filter by a school, municipality or region."""
 
     @classmethod
     def get_filters(cls):
         filters = super().get_filters()
         model = cls._meta.model
+        filters.update(_code_filters(filters, model))
         return {name: _strict(f, model) for name, f in filters.items()}
 
 

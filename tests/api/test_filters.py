@@ -77,3 +77,30 @@ def test_the_schema_documents_the_errors_every_operation_may_answer(client, worl
     assert {"400", "401", "403", "404", "409", "429"} <= set(patch)
     error = patch["403"]["content"]["application/json"]["schema"]["$ref"]
     assert error.endswith("/Error")
+
+
+@pytest.mark.parametrize(
+    ("url", "key", "expected"),
+    [
+        ("/api/v1/results/?school_code=770001", "participant_code", ["a-40001"]),
+        ("/api/v1/results/?school_code=EDU770001", "participant_code", ["a-40001"]),
+        ("/api/v1/results/?school_code=770002", "participant_code", []),
+        ("/api/v1/results/?municipality_code=B", "participant_code", ["b-40001"]),
+        ("/api/v1/documents/?municipality_code=A", "title", ["Отчёт Альфаград"]),
+        ("/api/v1/roadmaps/?municipality_code=B", "title", ["Дорожная карта Бетаград"]),
+        ("/api/v1/schools/?municipality_code=B", "short_name", ["Бета-школа №1"]),
+        ("/api/v1/municipalities/?region_code=77", "code", ["A", "B"]),
+        ("/api/v1/municipalities/?region_code=66", "code", []),
+        ("/api/v1/import-batches/?school_code=edu770101", "file_name", ["b.xlsx"]),
+    ],
+)
+def test_objects_are_found_by_the_codes_outside_systems_use(world, url, key, expected):
+    response = client_for(world.alice).get(url)
+    assert response.status_code == 200, response.content
+    assert sorted(row[key] for row in response.json()["results"]) == expected
+
+
+def test_a_code_outside_the_scope_finds_nothing(world):
+    client = client_for(world.dan)
+    assert client.get("/api/v1/results/?school_code=770001").json()["results"] == []
+    assert client.get("/api/v1/documents/?municipality_code=A").json()["results"] == []
