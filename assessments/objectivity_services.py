@@ -11,6 +11,7 @@ nothing half-written and can simply be run again.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 from collections import defaultdict
@@ -588,7 +589,7 @@ def official_list_import(*, source, filename=None, region: Region, by, dry_run=F
     if not by.has_perm("assessments.run_checks", region):
         raise PermissionDenied(_("Загружать официальные перечни может региональный аналитик."))
     data, filename = read_bytes(source, filename=filename)
-    sheets = read_table(data, filename=filename)
+    sheets = read_table(io.BytesIO(data), filename=filename)
     problems: list[Problem] = []
     parsed = []
     labels: list[str] = []
@@ -693,7 +694,8 @@ def official_list_import(*, source, filename=None, region: Region, by, dry_run=F
         )
     }
     seen = {}
-    for place, year, login, _markers in parsed:
+    unique, warnings = [], []
+    for place, year, login, markers in parsed:
         if login not in schools:
             problems.append(
                 Problem(
@@ -704,26 +706,45 @@ def official_list_import(*, source, filename=None, region: Region, by, dry_run=F
                 )
             )
         elif (login, year) in seen:
-            problems.append(
-                Problem(
-                    **place,
-                    column="Логин",
-                    message=_("Школа «%(login)s» за %(year)s год уже есть в строке %(row)s.")
-                    % {"login": login, "year": year, "row": seen[(login, year)]},
+            # Published lists repeat whole blocks: the same row twice is counted
+            # once (and said); the same school twice with other markers is an error.
+            first_row, first_markers = seen[(login, year)]
+            if sorted(first_markers) == sorted(markers):
+                warnings.append(
+                    Problem(
+                        **place,
+                        column="Логин",
+                        message=_("Строка повторяет строку %(row)s и учтена один раз.")
+                        % {"row": first_row},
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    Problem(
+                        **place,
+                        column="Логин",
+                        message=_(
+                            "Школа «%(login)s» за %(year)s год уже есть в строке %(row)s "
+                            "с другими маркерами."
+                        )
+                        % {"login": login, "year": year, "row": first_row},
+                    )
+                )
         else:
-            seen[(login, year)] = place["row"]
+            seen[(login, year)] = (place["row"], markers)
+            unique.append((place, year, login, markers))
     if problems:
         raise ImportFailed(problems)
     sha256 = hashlib.sha256(data).hexdigest()
     years = sorted({y for _p, y, _l, _m in parsed})
     summary = {
         "rows": len(parsed),
+        "entries": len(unique),
         "schools": len({login for _p, _y, login, _m in parsed}),
-        "flagged": sum(1 for *_a, m in parsed if m),
+        "flagged": sum(1 for *_a, m in unique if m),
         "years": years,
         "labels": labels,
+        "warnings": warnings,
         "list": None,
     }
     if dry_run:
@@ -755,7 +776,7 @@ def official_list_import(*, source, filename=None, region: Region, by, dry_run=F
                     markers=markers,
                     count=len(markers),
                 )
-                for _place, year, login, markers in parsed
+                for _place, year, login, markers in unique
             ],
             batch_size=1000,
         )

@@ -410,6 +410,12 @@ def official_upload(request):
         except PermissionDenied:
             raise
         else:
+            if summary.get("warnings"):
+                messages.warning(
+                    request,
+                    _("Повторяющихся строк в файле: %(n)s; каждая учтена один раз.")
+                    % {"n": len(summary["warnings"])},
+                )
             if summary.get("list") is not None:
                 if summary.get("unchanged"):
                     messages.info(request, _("Этот перечень уже загружен: ничего не изменилось."))
