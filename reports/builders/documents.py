@@ -1,3 +1,3 @@
 """Imports every builder module so that each registers its document kind."""
 
-from reports.builders import analytic, execution, order  # noqa: F401
+from reports.builders import analytic, execution, objectivity, order  # noqa: F401
