@@ -36,7 +36,9 @@ def enqueue(task, *args) -> bool:
         task.apply_async(args)
         return True
     try:
-        task.apply_async(args)
+        # The state lives in the database: no result, so no wait on the result store
+        # (with Redis down, subscribing to it retries for twenty seconds).
+        task.apply_async(args, ignore_result=True)
     except OperationalError as exc:
         logger.warning("could not queue %s%r: %s", task.name, args, exc)
         return False
@@ -53,16 +55,16 @@ def _started(batch) -> datetime:
 
 
 def sweep(*, now=None) -> dict:
-    """Fail documents and imports running past their task's hard limit; queue again the
-    ones that could not be queued. Returns how many of each, for the log."""
-    from assessments.models import ImportBatch
-    from assessments.tasks import import_batch_task
+    """Fail documents, imports and check runs running past their task's hard limit;
+    queue again the ones that could not be queued. Returns how many, for the log."""
+    from assessments.models import CheckRun, ImportBatch
+    from assessments.tasks import import_batch_task, run_checks_task
     from reports.models import Document
     from reports.tasks import build_document
     from schools.importing import Problem
 
     now = now or timezone.now()
-    counts = {"documents_failed": 0, "imports_failed": 0, "requeued": 0}
+    counts = {"documents_failed": 0, "imports_failed": 0, "checks_failed": 0, "requeued": 0}
 
     cutoff = now - hard_limit(build_document) - SWEEP_MARGIN
     counts["documents_failed"] = Document.objects.filter(
@@ -93,7 +95,20 @@ def sweep(*, now=None) -> dict:
                 finished_at=now,
             )
 
+    cutoff = now - hard_limit(run_checks_task) - SWEEP_MARGIN
+    counts["checks_failed"] = CheckRun.objects.filter(
+        status=CheckRun.Status.RUNNING, started_at__lt=cutoff
+    ).update(
+        status=CheckRun.Status.FAILED,
+        error=_("Проверка прервана: фоновый обработчик остановился. Запустите проверку ещё раз."),
+        finished_at=now,
+    )
+
     unqueued = queue_unavailable_message()
+    for run in CheckRun.objects.filter(status=CheckRun.Status.QUEUED, error=unqueued):
+        if enqueue(run_checks_task, run.pk):
+            CheckRun.objects.filter(pk=run.pk, error=unqueued).update(error="")
+            counts["requeued"] += 1
     for document in Document.objects.filter(status=Document.Status.QUEUED, error=unqueued):
         if enqueue(build_document, document.pk):
             Document.objects.filter(pk=document.pk, error=unqueued).update(error="")

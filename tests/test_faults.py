@@ -52,15 +52,17 @@ def test_with_redis_down_pages_and_the_api_still_answer_quickly(client, world, r
 
     assert cache.get("anything", "miss") == "miss"  # the real connection failed, quietly
     client.force_login(world.alice)
+    client.get("/")  # the first request of a process imports and compiles: not what we time
     procedure = world.extra["assessments"]["procedure"]
     for url in (
         "/",
         f"/assessments/analytics/{procedure.pk}/region/",
         "/api/v1/schools/",
     ):
+        TolerantRedisCache.reset()  # each page meets the connection failure itself
         response, seconds = timed(lambda url=url: client.get(url))
         assert response.status_code == 200, url
-        assert seconds < 3, (url, seconds)
+        assert seconds < 2, (url, seconds)
 
 
 def test_with_redis_down_a_document_order_is_kept_and_the_user_told(
@@ -132,7 +134,12 @@ def test_work_whose_worker_died_is_failed_with_a_message_not_left_spinning(world
         status=ImportBatch.Status.RUNNING, options={"started_at": long_ago.isoformat()}
     )
 
-    assert background.sweep() == {"documents_failed": 1, "imports_failed": 1, "requeued": 0}
+    assert background.sweep() == {
+        "documents_failed": 1,
+        "imports_failed": 1,
+        "checks_failed": 0,
+        "requeued": 0,
+    }
     document.refresh_from_db()
     fresh.refresh_from_db()
     batch.refresh_from_db()
@@ -142,6 +149,35 @@ def test_work_whose_worker_died_is_failed_with_a_message_not_left_spinning(world
     assert batch.status == ImportBatch.Status.FAILED
     assert "ничего не записано" in batch.problems[0]["message"]
     assert background.sweep()["documents_failed"] == 0  # idempotent
+
+
+def test_a_check_run_whose_worker_died_is_failed_and_one_never_queued_is_sent(world):
+    from assessments.models import CheckRun
+
+    dead = CheckRun.objects.create(
+        region=world.region,
+        year=2026,
+        status=CheckRun.Status.RUNNING,
+        started_at=timezone.now() - timedelta(hours=1),
+    )
+    unqueued = CheckRun.objects.create(
+        region=world.region, year=2025, error=background.queue_unavailable_message()
+    )
+    counts = background.sweep()
+    dead.refresh_from_db()
+    unqueued.refresh_from_db()
+    assert counts["checks_failed"] == 1 and counts["requeued"] == 1
+    assert dead.status == CheckRun.Status.FAILED and "Проверка прервана" in dead.error
+    assert unqueued.status != CheckRun.Status.QUEUED  # sent, and run (to its own verdict)
+    assert unqueued.error != background.queue_unavailable_message()
+
+
+def test_enqueue_answers_fast_with_redis_down_even_for_a_task_that_keeps_results(redis_down):
+    from config.celery import ping
+
+    assert not ping.ignore_result
+    sent, seconds = timed(lambda: background.enqueue(ping))
+    assert sent is False and seconds < 3
 
 
 def test_the_sweep_is_scheduled():
