@@ -3,8 +3,11 @@ selectors of the other apps. Reads only, through the scoping rule."""
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +82,7 @@ def official_block(user, membership, today):
     }
     if roadmap is not None:
         block.update(_execution_block(user, roadmap, today))
+    block["objectivity"] = _official_flags(user, membership.municipality)
     return block
 
 
@@ -107,6 +111,7 @@ def deputy_block(user, membership, today):
         "returned": list(returned[:10]),
         "school": school,
         "roadmap": _current_roadmap(user, school=school),
+        "objectivity": _school_flags(user, school),
     }
 
 
@@ -123,6 +128,7 @@ def methodist_block(user, membership, today):
         "membership": membership,
         "documents": list(documents),
         "procedures": _latest_procedures(user),
+        "objectivity": _scope_flag_count(user, membership),
     }
 
 
@@ -140,7 +146,8 @@ def analyst_block(user, membership, today):
     from schools.selectors import municipality_list
 
     rows = []
-    for municipality in municipality_list(user=user, region=membership.region):
+    municipalities = list(municipality_list(user=user, region=membership.region))
+    for municipality in municipalities:
         roadmap = _current_roadmap(user, municipality=municipality)
         share = None
         if roadmap is not None:
@@ -162,7 +169,215 @@ def analyst_block(user, membership, today):
         "municipalities": rows,
         "chart": chart,
         "procedures": _latest_procedures(user),
+        "objectivity": _flags_by_municipality(user, membership.region, municipalities),
     }
+
+
+# --- objectivity flags -------------------------------------------------------------------
+# Each block reads the stored check runs through the objectivity selectors, so a
+# municipality's block never shows a school of another one, even from a
+# region-wide run.
+
+# Years of region-wide runs the analyst's table and chart compare.
+FLAG_YEARS_SHOWN = 5
+# Flagged schools listed on the official's dashboard; the run page lists all.
+FLAGGED_SCHOOLS_SHOWN = 20
+# Municipalities the analyst's chart draws; the table lists every one.
+FLAG_CHART_MUNICIPALITIES = 6
+
+
+# A finished run always has finished_at; nulls last keeps SQLite and PostgreSQL alike.
+_LATEST_FIRST = ("-year", F("finished_at").desc(nulls_last=True), "-pk")
+
+
+def _latest_run_covering(user, *, region, municipality=None):
+    """The latest finished run of the latest year that covers a node: a
+    municipality's own run or a region-wide one (for a region, region-wide only)."""
+    from assessments.models import CheckRun
+    from assessments.objectivity_selectors import check_run_list
+
+    runs = check_run_list(user=user).filter(status=CheckRun.Status.DONE, region=region)
+    if municipality is not None:
+        runs = runs.filter(Q(municipality=municipality) | Q(municipality__isnull=True))
+    else:
+        runs = runs.filter(municipality__isnull=True)
+    return runs.order_by(*_LATEST_FIRST).first()
+
+
+def _ordered_by_label(findings, run):
+    from assessments.objectivity_selectors import run_labels
+
+    order = {label: i for i, label in enumerate(run_labels(run))}
+    return sorted(findings, key=lambda f: (order.get(f.label, len(order)), f.label))
+
+
+def _answer_state(answers, municipality_id):
+    """(answered, has_measure) of one marker from its FlagAnswers: a measure
+    counts when it belongs to a roadmap of the municipality itself (not a
+    school's)."""
+    has_measure = any(
+        a.kind == a.Kind.MEASURE
+        and a.measure is not None
+        and a.measure.roadmap.municipality_id == municipality_id
+        and a.measure.roadmap.school_id is None
+        for a in answers
+    )
+    return bool(answers), has_measure
+
+
+def _official_flags(user, municipality):
+    """«Школы с признаками необъективности»: the flagged schools of the latest
+    run covering the municipality, their markers and how many are answered."""
+    from assessments.objectivity_selectors import answers_for, finding_list, run_schools
+
+    run = _latest_run_covering(user, region=municipality.region, municipality=municipality)
+    if run is None:
+        return {"run": None, "can_run": user.has_perm("assessments.run_checks")}
+    rows = list(run_schools(user=user, run=run, municipality=municipality, flagged_only=True))
+    findings = list(finding_list(user=user, run=run).filter(municipality=municipality, marker=True))
+    answers = answers_for(user=user, pairs={(f.school_id, f.procedure_id) for f in findings})
+    by_school = {}
+    for finding in _ordered_by_label(findings, run):
+        answered, has_measure = _answer_state(
+            answers.get((finding.school_id, finding.procedure_id), []), municipality.pk
+        )
+        by_school.setdefault(finding.school_id, []).append(
+            {"finding": finding, "answered": answered, "has_measure": has_measure}
+        )
+    schools = []
+    for row in rows:
+        markers = by_school.get(row.school_id, [])
+        schools.append(
+            {
+                "row": row,
+                "markers": markers,
+                "answered": sum(1 for m in markers if m["answered"]),
+                "has_measure": any(m["has_measure"] for m in markers),
+            }
+        )
+    return {
+        "run": run,
+        "municipality": municipality,
+        "schools": schools[:FLAGGED_SCHOOLS_SHOWN],
+        "school_count": len(schools),
+        "unanswered": sum(len(s["markers"]) - s["answered"] for s in schools),
+    }
+
+
+def _school_flags(user, school):
+    """«Признаки необъективности у школы»: the school's markers in the latest
+    run covering it, each with the municipality's answers."""
+    from assessments.checks.data import INDICATOR_LABELS
+    from assessments.objectivity_selectors import answers_for, finding_list
+
+    run = _latest_run_covering(user, region=school.region, municipality=school.municipality)
+    if run is None:
+        return {"run": None}
+    findings = list(finding_list(user=user, run=run, school=school))
+    flagged = [f for f in findings if f.marker]
+    answers = answers_for(user=user, pairs={(f.school_id, f.procedure_id) for f in flagged})
+    markers = [
+        {
+            "finding": finding,
+            "reasons": [str(INDICATOR_LABELS.get(r, r)) for r in finding.reasons],
+            "answers": answers.get((finding.school_id, finding.procedure_id), []),
+        }
+        for finding in _ordered_by_label(flagged, run)
+    ]
+    return {"run": run, "checked": bool(findings), "markers": markers}
+
+
+def _scope_flag_count(user, membership):
+    """The latest run over the methodist's node and its flagged schools there."""
+    from assessments.objectivity_selectors import run_schools
+
+    run = _latest_run_covering(user, region=membership.region, municipality=membership.municipality)
+    if run is None:
+        return {"run": None}
+    flagged = run_schools(
+        user=user, run=run, municipality=membership.municipality, flagged_only=True
+    )
+    return {"run": run, "flagged": flagged.count()}
+
+
+def _flags_by_municipality(user, region, municipalities):
+    """Flagged schools per municipality in the latest finished region-wide run
+    of each of the last FLAG_YEARS_SHOWN years: a table and a grouped-bar chart."""
+    from assessments.models import CheckRun, CheckSchool
+    from assessments.objectivity_selectors import check_run_list
+
+    latest = {}
+    for run in (
+        check_run_list(user=user)
+        .filter(status=CheckRun.Status.DONE, region=region, municipality__isnull=True)
+        .order_by(*_LATEST_FIRST)
+    ):
+        if run.year not in latest:
+            if len(latest) == FLAG_YEARS_SHOWN:
+                break
+            latest[run.year] = run
+    runs = [latest[year] for year in sorted(latest)]
+    if not runs:
+        return {"runs": [], "can_run": user.has_perm("assessments.run_checks")}
+    counts = {
+        (r["run_id"], r["municipality_id"]): r["n"]
+        for r in CheckSchool.objects.visible_to(user)
+        .filter(run__in=runs, markers__gt=0)
+        .values("run_id", "municipality_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    rows = [
+        {
+            "municipality": municipality,
+            "cells": [(run, counts.get((run.pk, municipality.pk), 0)) for run in runs],
+        }
+        for municipality in municipalities
+    ]
+    totals = [sum(counts.get((run.pk, m.pk), 0) for m in municipalities) for run in runs]
+    return {"runs": runs, "rows": rows, "totals": totals, "chart": _flags_chart(runs, rows)}
+
+
+def _flags_chart(runs, rows):
+    """Grouped bars: the municipalities with flags (those with most first, at
+    most FLAG_CHART_MUNICIPALITIES, so labels stay legible), one bar per year."""
+    from reports.charts import grouped_bars
+
+    flagged = [r for r in rows if any(n for _run, n in r["cells"])]
+    if not flagged:
+        return ""
+    flagged.sort(key=lambda r: (-sum(n for _run, n in r["cells"]), r["municipality"].name))
+    shown = flagged[:FLAG_CHART_MUNICIPALITIES]
+    shown.sort(key=lambda r: r["municipality"].name)
+    names = _short_names([r["municipality"].name for r in shown])
+    highest = max(n for r in shown for _run, n in r["cells"])
+    if len(flagged) > len(shown):
+        title = _("Школы с маркерами: %(n)s муниципалитетов, где их больше всего") % {
+            "n": len(shown)
+        }
+    else:
+        title = _("Школы с маркерами по муниципалитетам и годам")
+    return grouped_bars(
+        names,
+        {str(run.year): [r["cells"][i][1] for r in shown] for i, run in enumerate(runs)},
+        title=title,
+        percent=False,
+        # Ticks are fifths of the top: a multiple of five keeps them whole schools.
+        top_value=max(5, math.ceil(highest * 1.1 / 5) * 5),
+    )
+
+
+# Words every municipality's name repeats; the chart's labels leave them out.
+_GENERIC_WORDS = re.compile(
+    r"\b(городской|муниципальный|округ|район|город|г\.)(?=\s|$|»)|[«»\"]", re.IGNORECASE
+)
+
+
+def _short_names(names):
+    """«Городской округ «Город Калининград»» → «Калининград» for chart labels;
+    the full name where shortening leaves nothing or makes two names alike."""
+    short = [" ".join(_GENERIC_WORDS.sub(" ", name).split()) or name for name in names]
+    return [s if short.count(s) == 1 else name for s, name in zip(short, names, strict=True)]
 
 
 def viewer_block(user, membership, today):
