@@ -123,8 +123,8 @@ _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
 _ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _LONG_COLUMN = re.compile(rb'r="([A-Z]{2,})\d')
-_SHORT_COLUMN = re.compile(rb'r="([A-Z])\d')
 _CELL_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_CELL_REF_AT = re.compile(rb'r="([A-Z]+)(\d+)')
 
 
 def _column_number(letters: bytes) -> int:
@@ -158,12 +158,22 @@ class _SheetExtent:
             self.rows = max(self.rows, int(number))
         for letters in set(_LONG_COLUMN.findall(text)):
             self.columns = max(self.columns, _column_number(letters))
-        if self.columns < 26:
-            for letter in set(_SHORT_COLUMN.findall(text)):
-                self.columns = max(self.columns, _column_number(letter))
-        while found := re.search(rb'r="[A-Z]+(\d{%d,})"' % (self.digits + 1), text):
-            self.digits = len(found.group(1))
+        # One search finds the next cell that widens the sheet (a single letter past
+        # the widest column seen) or names a row with more digits than any so far.
+        position = 0
+        while found := self._widening().search(text, position):
+            letters, number = _CELL_REF_AT.match(text, found.start()).groups()
+            if len(letters) == 1:
+                self.columns = max(self.columns, _column_number(letters))
+            self.digits = max(self.digits, len(number))
+            position = found.end()
         self.tail = text[-64:]
+
+    def _widening(self) -> re.Pattern:
+        more_digits = rb"[A-Z]+\d{%d}" % (self.digits + 1)
+        if self.columns >= 26:
+            return re.compile(rb'r="' + more_digits)
+        return re.compile(rb'r="(?:[%c-Z]\d|%s)' % (65 + self.columns, more_digits))
 
     def check(self, filename: str, part: str, data: bytes, archive: zipfile.ZipFile) -> None:
         if self.declared:

@@ -89,6 +89,10 @@ HOSTILE_XLSX = {
         "слишком велик",
     ),
     "one cell at XFD1048576": (_xlsx({"A1": "Код", "XFD1048576": 1}), "лист занимает"),
+    "a cell placed far below its row": (
+        _rewrite(BOOK, SHEET, lambda body: body.replace(b'<c r="B2"', b'<c r="CV999999"')),
+        "лист занимает",
+    ),
     "a million columns declared": (
         _rewrite(
             BOOK,
