@@ -211,6 +211,11 @@ def _ordered_by_label(findings, run):
     return sorted(findings, key=lambda f: (order.get(f.label, len(order)), f.label))
 
 
+def _unbroken(label):
+    """«4 РУ» kept on one line in narrow table cells."""
+    return label.replace(" ", "\u00a0")
+
+
 def _answer_state(answers, municipality_id):
     """(answered, has_measure) of one marker from its FlagAnswers: a measure
     counts when it belongs to a roadmap of the municipality itself (not a
@@ -242,7 +247,12 @@ def _official_flags(user, municipality):
             answers.get((finding.school_id, finding.procedure_id), []), municipality.pk
         )
         by_school.setdefault(finding.school_id, []).append(
-            {"finding": finding, "answered": answered, "has_measure": has_measure}
+            {
+                "finding": finding,
+                "label": _unbroken(finding.label),
+                "answered": answered,
+                "has_measure": has_measure,
+            }
         )
     schools = []
     for row in rows:
@@ -279,6 +289,7 @@ def _school_flags(user, school):
     markers = [
         {
             "finding": finding,
+            "label": _unbroken(finding.label),
             "reasons": [str(INDICATOR_LABELS.get(r, r)) for r in finding.reasons],
             "answers": answers.get((finding.school_id, finding.procedure_id), []),
         }
