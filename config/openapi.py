@@ -3,6 +3,7 @@
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
+from rest_framework.settings import api_settings
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -58,10 +59,21 @@ class ApiSchema(AutoSchema):
         yield 429, "Слишком много запросов с этим токеном; повторите позже (Retry-After)."
 
 
+NO_NUL = "^[^\\x00]*$"
+
+
 def _empty_means_unset(parameters):
     """Filters and pages of a list: `?name=` with nothing after it is as if it were absent
-    (what an HTML form of filters sends), which OpenAPI says with allowEmptyValue."""
+    (what an HTML form of filters sends), which OpenAPI says with allowEmptyValue; text
+    never holds a NUL character."""
     for parameter in parameters:
-        if parameter.get("in") == "query":
-            parameter["allowEmptyValue"] = True
+        if parameter.get("in") != "query":
+            continue
+        parameter["allowEmptyValue"] = True
+        schema = parameter.get("schema", {})
+        if parameter.get("name") == api_settings.ORDERING_PARAM:
+            continue  # unknown orderings, NUL or not, are ignored rather than refused
+        if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+            # Django's form fields refuse the NUL character (PostgreSQL cannot hold it).
+            schema["pattern"] = NO_NUL
     return parameters

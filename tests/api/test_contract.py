@@ -8,14 +8,18 @@ through WSGI; schemathesis generates the requests from it, writes included
 (they land in the test's own database).
 """
 
+import zlib
+
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.config import SchemathesisConfig
 
+from config.urls import router
 from config.wsgi import application
 from tests.api.helpers import key_for
+from tests.api.test_query_counts import list_queryset
 
-EXAMPLES = 12
+EXAMPLES = 10
 
 # Writes have rules the schema cannot state: a document's params depend on its
 # kind, a period must be one of the roadmap's reporting periods, an upload must
@@ -53,4 +57,26 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application, config=C
 )
 def test_every_operation_answers_as_its_schema_says(case, world):
     # Bob, the official of municipality A: roadmaps, reports to review, results, documents.
-    case.call_and_validate(headers={"Authorization": f"Bearer {key_for(world.bob)}"})
+    bob = world.bob
+    # Generated ids rarely name a row; every other valid case asks for one Bob sees, so
+    # the bodies of found objects (and writes on them) are checked as well as the 404s.
+    path_id = (case.path_parameters or {}).get("id")
+    if (
+        path_id is not None
+        and not case.meta.generation.mode.is_negative
+        and zlib.crc32(str(path_id).encode()) % 2
+    ):
+        real = _a_row_of(case.operation.path, bob)
+        if real is not None:
+            case.path_parameters["id"] = real
+    case.call_and_validate(headers={"Authorization": f"Bearer {key_for(bob)}"})
+
+
+def _a_row_of(path, user):
+    """The id of a row `user` sees at the endpoint of `path` (/api/v1/<prefix>/{id}/…)."""
+    prefix = path.split("/")[3]
+    for registered, viewset, _ in router.registry:
+        if registered == prefix:
+            row = list_queryset(viewset, user).order_by("pk").first()
+            return row.pk if row else None
+    return None

@@ -28,7 +28,7 @@ N = 4
 _serial = itertools.count(1)
 
 
-def _list_queryset(viewset, user):
+def list_queryset(viewset, user):
     """What the endpoint lists for `user`, through the viewset's own get_queryset."""
     request = Request(APIRequestFactory().get("/"))
     request.user = user
@@ -108,13 +108,13 @@ def _filler(world, viewset):
         "root", is_superuser=True, is_staff=True
     )
     for user in (world.bob, world.alice, world.carol, root):
-        queryset = _list_queryset(viewset, user)
+        queryset = list_queryset(viewset, user)
         seed = queryset.order_by("pk").first()
         if seed is None:
             continue
         before = queryset.count()
         clone(seed)
-        if _list_queryset(viewset, user).count() == before + 1:
+        if list_queryset(viewset, user).count() == before + 1:
             return user, seed
     pytest.fail(f"{viewset.__name__}: no user of the world sees a row whose copy they also see")
 
