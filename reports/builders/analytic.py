@@ -507,6 +507,9 @@ class AnalyticBuilder(Builder):
         )
         scale = sel.procedure_scale(procedure)
         tasks = sel.procedure_tasks(user=user, procedure=procedure)
+        run = objectivity_run_of(
+            user=user, procedure=procedure, level=level, municipality=municipality
+        )
         return Prepared(
             title=_("Аналитическая справка: %(procedure)s — %(scope)s")
             % {"procedure": procedure, "scope": scope},
@@ -530,6 +533,8 @@ class AnalyticBuilder(Builder):
                     ).encode()
                 ).hexdigest()[:16],
                 "min_group": sel.min_group(),
+                # The check run the flags come from: a new run gives a new document.
+                "objectivity_run": run.pk if run else None,
             },
             data={
                 "procedure": procedure,
@@ -539,6 +544,7 @@ class AnalyticBuilder(Builder):
                 "scope": scope,
                 "user": user,
                 "recommendations": recommendations.strip(),
+                "objectivity_run": run.pk if run else None,
             },
         )
 
@@ -718,10 +724,59 @@ def objectivity_flags(prepared: Prepared) -> list[dict]:
     """«Признаки необъективности» of the schools in the document's scope for its
     procedure: one dict per flag with the keys of FLAG_COLUMNS (school, test,
     indicator label, value, region reference, threshold), values as they are
-    to be printed. Empty until the objectivity check runs are stored; the
-    template, the DOCX and the XLSX show the table only when this is not empty.
+    to be printed. They are the fired indicators of the flagged findings of the
+    procedure in the latest finished check run of its year (the municipality's
+    own run when there is one, else the region-wide run; see
+    `reports.builders.objectivity.latest_run`), read through the user's reach.
+    The template, the DOCX and the XLSX show the table only when this is not empty.
     """
-    return []
+    from assessments.models import CheckFinding
+    from reports.builders.objectivity import indicator_label, value_text
+
+    data = prepared.data
+    run_id = data.get("objectivity_run")
+    if run_id is None:
+        return []
+    findings = (
+        CheckFinding.objects.visible_to(data["user"])
+        .filter(run_id=run_id, procedure=data["procedure"], marker=True)
+        .select_related("school", "municipality")
+        .order_by("municipality__name", "school__short_name", "pk")
+    )
+    if data["level"] == LEVEL_SCHOOL:
+        findings = findings.filter(school=data["school"])
+    elif data["level"] == LEVEL_MUNICIPALITY:
+        findings = findings.filter(municipality=data["municipality"])
+    flags = []
+    for finding in findings:
+        for indicator in finding.indicators:
+            if not indicator.get("fired"):
+                continue
+            flags.append(
+                {
+                    "school": finding.school.short_name,
+                    "test": finding.label,
+                    "indicator": indicator_label(indicator["name"]),
+                    "value": value_text(indicator.get("value")),
+                    "reference": value_text(indicator.get("reference")),
+                    "threshold": value_text(indicator.get("threshold")),
+                }
+            )
+    return flags
+
+
+def objectivity_run_of(*, user, procedure, level, municipality):
+    """The check run whose flags the report shows: the latest finished run of the
+    procedure's year for the report's municipality (its own, else the region's),
+    or the region-wide one for a report on the region; None without one."""
+    from reports.builders.objectivity import latest_run
+
+    return latest_run(
+        user=user,
+        region=procedure.region,
+        year=procedure.year,
+        municipality=municipality if level != LEVEL_REGION else None,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------
