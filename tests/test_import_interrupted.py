@@ -1,8 +1,16 @@
 """A results import whose database write fails after most of its rows leaves
 nothing behind (not even the removal of the rows it was replacing), and the
-same file imports whole afterwards. The failure is the database's own: a
-trigger refuses the very last row of a large file, after the earlier rows were
-sent (COPY on PostgreSQL, bulk inserts on SQLite)."""
+same file imports whole afterwards. The failures are real: a trigger refuses
+the very last row of a large file after the earlier rows were sent (COPY on
+PostgreSQL, bulk inserts on SQLite), and the importing process is SIGKILLed
+in the middle of its COPY (PostgreSQL only)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +18,9 @@ from django.db import DatabaseError, connection
 
 from assessments.models import ImportBatch, Result
 from assessments.services import import_batch_create, import_batch_run
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ROWS = 20_000
 # The COPY goes through psycopg's own cursor, whose errors Django does not wrap.
@@ -86,3 +97,63 @@ def test_an_import_failing_at_its_last_row_leaves_nothing_and_runs_again(world, 
     assert import_batch_run(batch_id=again.pk).status == ImportBatch.Status.DONE
     assert school_rows.count() == ROWS
     assert not Result.objects.filter(pk__in=kept).exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)  # the importer is another process: it sees committed rows
+def test_an_import_killed_during_its_copy_leaves_nothing_and_runs_again(world, tmp_path):
+    """`import_results` in its own process, SIGKILLed while PostgreSQL receives its
+    COPY: the transaction dies with it; the same command then imports the file whole."""
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", f"DATABASE_URL gives {connection.vendor}"
+    )
+    procedure = world.extra["assessments"]["procedure"]
+    school_rows = Result.objects.filter(procedure=procedure, school=world.school_a1)
+    kept = sorted(school_rows.values_list("pk", flat=True))
+    rows = 150_000
+    path = tmp_path / "итоги.csv"
+    path.write_bytes(_csv(rows, "p-last"))
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": "",
+    }
+    command = [
+        sys.executable,
+        "manage.py",
+        "import_results",
+        str(path),
+        "--procedure",
+        str(procedure.pk),
+    ]
+    importer = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not _copy_running():
+            assert importer.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline, "the import never reached its COPY"
+            time.sleep(0.02)
+    finally:
+        importer.send_signal(signal.SIGKILL)
+        importer.wait()
+    assert importer.returncode == -signal.SIGKILL
+    assert sorted(school_rows.values_list("pk", flat=True)) == kept
+    assert not ImportBatch.objects.filter(file_name="итоги.csv").exists()
+
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
+    assert school_rows.count() == rows
+    assert ImportBatch.objects.filter(file_name="итоги.csv").count() == 1
+
+
+def _copy_running() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND state = 'active' AND query LIKE %s",
+            [f"COPY {TABLE} %"],
+        )
+        return cursor.fetchone()[0] > 0
