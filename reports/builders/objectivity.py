@@ -462,14 +462,16 @@ class ObjectivityBuilder(Builder):
         for sentence in _summary(context):
             doc.paragraph(sentence, align="justify", indent=True)
         tables = context["tables"]
-        if context["wide"]:
-            doc.landscape_section()
-        tables["list"].docx(doc)
-        if context["wide"]:
-            doc.portrait_section()
+        if not context["wide"]:
+            tables["list"].docx(doc)
         tables["indicators"].docx(doc)
         tables["dynamics"].docx(doc)
         tables["outcome"].docx(doc)
+        if context["wide"]:
+            # Many tests: the list gets a landscape section of its own, as on paper.
+            doc.landscape_section()
+            tables["list"].docx(doc)
+            doc.portrait_section()
         if context["schools"]:
             doc.paragraph(_("Школы с признаками"), bold=True, align="center", space_before=12)
         for school in context["schools"]:
@@ -551,6 +553,14 @@ def _summary(context) -> list[str]:
             "у каждого показателя указаны значение в школе, эталон региона и порог."
         ),
     ]
+    if context["wide"]:
+        sentences.insert(
+            2,
+            _(
+                "Перечень школ с признаками — на отдельном листе в альбомной ориентации "
+                "после обзора."
+            ),
+        )
     return sentences
 
 
@@ -718,7 +728,7 @@ def _school_sections(flagged, marked, answers, outcome, history, year, before) -
                         (_("Участников"), "int"),
                     ],
                     rows=indicator_rows,
-                    widths=[10, 41, 11, 13, 10, 15],
+                    widths=[10, 39, 11, 15, 10, 15],
                 ),
                 "works": Table(
                     key="school-works",

@@ -409,3 +409,25 @@ def test_the_analytic_report_of_a_municipality_shows_its_flags_and_of_the_region
     prepared = builder.prepare(params=region, user=world.alice)
     assert prepared.built_from["objectivity_run"] is None
     assert builder.context(prepared)["flags"] == []
+
+
+def test_a_list_of_many_tests_gets_a_landscape_page_and_a_short_one_stays_portrait(
+    world, django_capture_on_commit_callbacks
+):
+    params = {"year": 2026, "municipality": world.muni_a.pk}
+    narrow = build("docx", params, world.bob, django_capture_on_commit_callbacks)
+    word = WordDocument(io.BytesIO(content(narrow)))
+    assert [s.page_width > s.page_height for s in word.sections] == [False]
+
+    run = world.extra["assessments"]["a"]["run"]
+    run.counts["labels"] = ["4 РУ", "4 МА", "5 РУ", "5 МА", "6 МА", "7 МА"]
+    run.finished_at = timezone.now()  # as a run stored again
+    run.save(update_fields=["counts", "finished_at"])
+    html = document_render_html(kind="objectivity", params=params, user=world.bob)
+    assert 'class="sheet landscape page-break"' in html
+    wide = build("docx", dict(params), world.bob, django_capture_on_commit_callbacks)
+    word = WordDocument(io.BytesIO(content(wide)))
+    assert [s.page_width > s.page_height for s in word.sections] == [False, True, False]
+    # The landscape section holds the list: one column per test.
+    list_table = next(t for t in word.tables if "Количество маркеров" in t.rows[0].cells[-1].text)
+    assert [c.text for c in list_table.rows[0].cells][4:-1] == run.counts["labels"]
