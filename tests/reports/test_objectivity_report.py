@@ -20,6 +20,7 @@ from assessments.models import CheckFinding, CheckRun, CheckSchool
 from assessments.objectivity_generated import generated_region_store
 from assessments.objectivity_services import check_run_request, flag_answer_delete, flag_dismiss
 from reports.builders import DocumentParamsError, builder_for
+from reports.builders import documents as _registered  # noqa: F401  (every builder registers)
 from reports.models import Document
 from reports.services import document_render_bytes, document_render_html, document_request
 from tests import factories as f
