@@ -235,6 +235,15 @@ def test_the_official_block_links_to_the_run_and_every_marker_and_shows_no_other
     assert not any(marker in html for marker in world.municipality_markers)
 
 
+def test_an_official_of_two_municipalities_sees_each_one_flags_in_its_own_block(world):
+    region_run(world, 2026, {world.school_a1: ["4 МА"], world.school_b1: ["5 РУ"]})
+    both = f.user("olga", role=f.Role.MUNICIPAL_OFFICIAL, node=world.muni_a)
+    f.membership(both, role=f.Role.MUNICIPAL_OFFICIAL, node=world.muni_b)
+    blocks = {b["membership"].municipality: b["objectivity"] for b in blocks_of(both)}
+    assert [s["row"].school for s in blocks[world.muni_a]["schools"]] == [world.school_a1]
+    assert [s["row"].school for s in blocks[world.muni_b]["schools"]] == [world.school_b1]
+
+
 def test_without_a_finished_check_the_official_is_told_so_and_offered_to_run_one(client, world):
     from django.urls import reverse
 
