@@ -13,6 +13,7 @@ import json
 import django_filters
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -129,6 +130,12 @@ class ImportUploadSerializer(serializers.Serializer):
         required=False, allow_null=True, label=gettext_lazy("процедура")
     )
     school = serializers.IntegerField(required=False, allow_null=True, label=gettext_lazy("школа"))
+    school_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        label=gettext_lazy("код школы или логин ФИС ОКО"),
+        help_text=gettext_lazy("Вместо id школы: её код или логин ФИС ОКО (edu…)."),
+    )
     dry_run = serializers.BooleanField(
         default=True,
         label=gettext_lazy("только проверка"),
@@ -204,6 +211,27 @@ class ResultCursorPagination(CursorPagination):
 
 
 # --------------------------------------------------------------------------- views
+
+
+def _school_by_code(user, code, *, also=None):
+    """The one school in `user`'s scope with this code or ФИС ОКО login; a 400 naming the
+    field otherwise (the same for a school out of scope as for a missing one)."""
+    code = code.strip()
+    found = list(
+        School.objects.visible_to(user).filter(Q(code=code) | Q(fis_login=code.lower()))[:2]
+    )
+    if len(found) != 1:
+        message = (
+            _("Школа с кодом «%s» не найдена.") % code
+            if not found
+            else _("Код «%s» есть у нескольких школ: укажите логин ФИС ОКО.") % code
+        )
+        raise exceptions.ValidationError({"school_code": [message]})
+    if also is not None and also != found[0]:
+        raise exceptions.ValidationError(
+            {"school_code": [_("Код школы и id школы указывают на разные школы.")]}
+        )
+    return found[0]
 
 
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
@@ -415,6 +443,8 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             if data.get("school")
             else None
         )
+        if data.get("school_code"):
+            school = _school_by_code(request.user, data["school_code"], also=school)
         if school is not None and not request.user.has_perm("assessments.import_results", school):
             raise exceptions.PermissionDenied(_("Загружать результаты этой школы вы не можете."))
         batch = services.import_batch_create(

@@ -1,7 +1,11 @@
-"""What every list's filters and every unknown address answer an outside client."""
+"""What an outside client meets in every list: strict filters, objects found by the codes
+it knows (school code or ФИС ОКО login, municipality and region codes), and a JSON 404
+for an address no endpoint serves."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from assessments.models import ImportBatch
 from tests.api.helpers import client_for
 
 
@@ -104,3 +108,41 @@ def test_a_code_outside_the_scope_finds_nothing(world):
     client = client_for(world.dan)
     assert client.get("/api/v1/results/?school_code=770001").json()["results"] == []
     assert client.get("/api/v1/documents/?municipality_code=A").json()["results"] == []
+
+
+def _upload(client, **data):
+    content = "Логин ФИС ОКО;Код;1 (1б);2 (2б)\nedu770001;1;1;2\n".encode()
+    return client.post(
+        "/api/v1/import-batches/",
+        {"file": SimpleUploadedFile("svod.csv", content), **data},
+        format="multipart",
+    )
+
+
+@pytest.mark.parametrize("code", ["770001", "EDU770001"])
+def test_an_upload_names_its_school_by_code_or_ficoko_login(world, code):
+    response = _upload(client_for(world.bob), school_code=code)
+    assert response.status_code == 202, response.content
+    assert response.json()["school"] == world.school_a1.pk
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"school_code": "770101"}, "Школа с кодом «770101» не найдена."),
+        ({"school_code": "000000"}, "Школа с кодом «000000» не найдена."),
+        (
+            {"school_code": "770001", "school": "SCHOOL_A2"},
+            "Код школы и id школы указывают на разные школы.",
+        ),
+    ],
+)
+def test_an_upload_with_a_school_code_out_of_scope_or_contradicting_is_refused(
+    world, data, message
+):
+    if data.get("school") == "SCHOOL_A2":
+        data = {**data, "school": world.school_a2.pk}
+    response = _upload(client_for(world.bob), **data)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["school_code"] == [message]
+    assert not ImportBatch.objects.filter(file_name="svod.csv").exists()
