@@ -188,7 +188,10 @@ def _procedure_results(procedure, tasks, boundaries, row_of_school) -> checks.Pr
     task_max = np.array([t[0] for t in tasks], dtype=np.int64)
     levels = [t[1] or checks.data.LEVEL_BASIC for t in tasks]
     scores, primary, mark, journal, school_id, class_key = _pupil_columns(procedure, len(tasks))
-    rows = np.array([row_of_school.get(int(s), -1) for s in school_id], dtype=np.int64)
+    ids = np.fromiter(row_of_school, dtype=np.int64, count=len(row_of_school))
+    lookup = np.full(int(max(ids.max(initial=0), school_id.max(initial=0))) + 1, -1, dtype=np.int64)
+    lookup[ids] = np.fromiter(row_of_school.values(), dtype=np.int64, count=len(ids))
+    rows = lookup[school_id] if len(school_id) else np.zeros(0, dtype=np.int64)
     keep = rows >= 0
     scores = scores[keep]
     # A score above the task's maximum (a variant with another maximum) is capped:

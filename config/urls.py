@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessments_api
+from assessments import objectivity_api
 from config.api import api_not_found
 from config.views import healthz
 from reports import api as reports_api
@@ -20,6 +21,7 @@ router.register("schools", schools_api.SchoolViewSet, basename="school")
 router.register("bodies", schools_api.BodyViewSet, basename="body")
 roadmaps_api.register(router)
 assessments_api.register(router)
+objectivity_api.register(router)
 reports_api.register(router)
 
 urlpatterns = [
