@@ -7,6 +7,7 @@ that does not exist tells an outsider which ids do. Every filterset of the API
 (declared or built from `filterset_fields`) gets the strict kinds below.
 """
 
+import copy
 import functools
 import re
 
@@ -81,11 +82,14 @@ def _strict(f, model):
             distinct=f.distinct,
             exclude=f.exclude,
         )
+    # Declared filters are shared with the class that declared them: change a copy.
     if kind is django_filters.NumberFilter:
         field = get_model_field(model, f.field_name)
         if isinstance(field, models.IntegerField | models.AutoField):
+            f = copy.deepcopy(f)
             f.__class__ = IntegerFilter
     elif kind is django_filters.BooleanFilter:
+        f = copy.deepcopy(f)
         f.__class__ = StrictBooleanFilter
     return f
 
