@@ -30,7 +30,7 @@ from reports.docx import DocxWriter
 
 HISTORY_YEARS = 4  # earlier years shown beside the document's year
 WIDE_LABELS = 4  # more test columns than this put the list on a landscape page
-CHART_MUNICIPALITIES = 10  # municipalities per chart; more are split into several
+CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split into several
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -436,7 +436,6 @@ class ObjectivityBuilder(Builder):
         rows = (
             CheckSchool.objects.visible_to(user)
             .filter(run__in=list(runs.values()))
-            .select_related("municipality")
             .values_list("run_id", "school_id", "markers", "marker_labels", "municipality__name")
         )
         if municipality is not None:
@@ -883,19 +882,21 @@ def _outcome_table(outcome, checked) -> Table:
 
 
 def _charts(counts, years) -> list[str]:
-    """Flagged schools per municipality, a bar per year (several charts when the
-    municipalities are many)."""
+    """Flagged schools per municipality, a bar per year; the municipalities with
+    the most flagged schools first, a few per chart so that their names stay
+    readable (several charts of about the same size when they are many)."""
     if not counts:
         return []
     try:
         from reports.charts import grouped_bars
     except ImportError:
         return []
-    names = sorted(counts)
+    names = sorted(counts, key=lambda name: (-sum(counts[name].values()), name))
     top = max(max(by_year.values(), default=0) for by_year in counts.values())
+    per_chart = math.ceil(len(names) / math.ceil(len(names) / CHART_MUNICIPALITIES))
     charts = []
-    for start in range(0, len(names), CHART_MUNICIPALITIES):
-        chunk = names[start : start + CHART_MUNICIPALITIES]
+    for start in range(0, len(names), per_chart):
+        chunk = names[start : start + per_chart]
         charts.append(
             grouped_bars(
                 chunk,

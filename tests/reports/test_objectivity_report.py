@@ -347,6 +347,11 @@ def test_an_official_orders_it_from_the_documents_page(
         )
     document = Document.objects.get(kind="objectivity")
     assert response.url == f"/documents/{document.pk}/"
+    preview = client.get(
+        "/documents/preview/",
+        {"kind": "objectivity", "year": 2026, "scope": f"m{world.muni_a.pk}"},
+    )
+    assert preview.status_code == 200 and "Альфа-школа №1" in preview.content.decode()
     assert document.status == Document.Status.DONE and document.pages >= 1
     assert document.params == {"year": 2026, "municipality": world.muni_a.pk}
     response = client.post(
