@@ -392,3 +392,70 @@ def build_demo_results(seed: int = 2026) -> dict:
             batch.save(update_fields=["counts"])
             total += len(rows)
     return {"procedures": procedures, "results": total, "inflated_schools": len(inflated)}
+
+
+def build_demo_checks() -> dict:
+    """Run the objectivity checks over every demo region for each demo year (the
+    earlier years first, so persistence reads stored runs), replacing earlier
+    demo runs, and load a demonstration list in the official format for the
+    middle year: the schools the check flagged, one more the list names and the
+    check does not, so the comparison has something to show."""
+    import io
+
+    import openpyxl
+    from django.contrib.auth import get_user_model
+
+    from assessments.models import CheckRun, CheckSchool, OfficialList
+    from assessments.objectivity_services import check_run_request, official_list_import
+    from schools.models import Region
+
+    regions = Region.objects.filter(pk__in={s.region_id for s in _demo_schools()})
+    CheckRun.objects.filter(region__in=regions).delete()
+    OfficialList.objects.filter(region__in=regions).delete()
+    runs = 0
+    for region in regions.order_by("code"):
+        for year in YEARS:
+            run = check_run_request(user=None, year=year, region=region, queue=False)
+            runs += run.status == CheckRun.Status.DONE
+    admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    region = regions.order_by("code").first()
+    year = YEARS[1]
+    run = CheckRun.objects.filter(region=region, year=year, status=CheckRun.Status.DONE).first()
+    if admin is None or run is None:
+        return {"runs": runs, "lists": 0}
+    labels = run.counts.get("labels") or []
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Перечень"
+    sheet.append(["Год", "Логин", "Муниципалитет", "ОО", *labels, "Количество маркеров"])
+    rows = list(
+        CheckSchool.objects.filter(run=run, markers__gt=0).select_related("school", "municipality")
+    )
+    extra = (
+        CheckSchool.objects.filter(run=run, markers=0)
+        .exclude(school__fis_login="")
+        .select_related("school", "municipality")
+        .order_by("school__short_name")
+        .first()
+    )
+    for row in rows + ([extra] if extra else []):
+        markers = row.marker_labels if row.markers else labels[:1]
+        if not row.school.fis_login:
+            continue
+        sheet.append(
+            [
+                year,
+                row.school.fis_login,
+                row.municipality.name,
+                row.school.full_name or row.school.short_name,
+                *[1 if label in markers else None for label in labels],
+                len(markers),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    official_list_import(
+        source=buffer, filename=f"демо-перечень-{year}.xlsx", region=region, by=admin
+    )
+    return {"runs": runs, "lists": 1}

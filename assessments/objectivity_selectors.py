@@ -494,6 +494,8 @@ def official_comparison(*, user, run) -> list[dict]:
     official = {}
     for entry in entries:  # the latest list wins for a school
         official[entry.school_id] = (entry.school, set(entry.markers))
+    if not official:
+        return []  # no official list for this year: nothing to compare with
     ours = {}
     for row in run_schools(user=user, run=run):
         ours[row.school_id] = (row.school, set(row.marker_labels))

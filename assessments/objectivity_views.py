@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import objectivity_selectors as sel
 from assessments import objectivity_services as services
-from assessments.checks.data import INDICATOR_LABELS
+from assessments.checks.data import DETAIL_LABELS, INDICATOR_LABELS
 from assessments.models import CheckFinding, CheckRun, FlagAnswer, OfficialList
 from assessments.objectivity_export import run_workbook
 from schools.importing import ImportFailed
@@ -216,6 +216,12 @@ def run_detail(request, checkrun_pk):
                 ],
             }
         )
+    visible = sel.run_schools(user=request.user, run=run, municipality=municipality)
+    counts = {
+        "schools": visible.count(),
+        "flagged": visible.filter(markers__gt=0).count(),
+        "markers": sum(visible.values_list("markers", flat=True)),
+    }
     can_feed = (
         request.user.has_perm("assessments.answer_flag") and run.status == CheckRun.Status.DONE
     )
@@ -231,6 +237,7 @@ def run_detail(request, checkrun_pk):
         "assessments/objectivity/run_detail.html",
         {
             "run": run,
+            "counts": counts,
             "labels": labels,
             "table": table,
             "municipality": municipality,
@@ -326,7 +333,14 @@ def finding_detail(request, checkfinding_pk):
             "finding": finding,
             "run": finding.run,
             "indicators": [
-                dict(i, label=str(INDICATOR_LABELS.get(i["name"], i["name"])))
+                dict(
+                    i,
+                    label=str(INDICATOR_LABELS.get(i["name"], i["name"])),
+                    details=[
+                        (str(DETAIL_LABELS.get(key, key)), value)
+                        for key, value in (i.get("details") or {}).items()
+                    ],
+                )
                 for i in finding.indicators
             ],
             "evidence": evidence,

@@ -21,9 +21,15 @@ class Command(BaseCommand):
         )
         build_demo_roadmaps()
         build_demo_results()
+        from assessments.demo import build_demo_checks
+
+        checks = build_demo_checks()
         self.stdout.write(
             f"Дорожных карт: {Roadmap.objects.count()}, мероприятий: {Measure.objects.count()}; "
             f"процедур: {Procedure.objects.count()}, результатов участников: {Result.objects.count()}."
+        )
+        self.stdout.write(
+            f"Проверок объективности: {checks['runs']}, официальных перечней: {checks['lists']}."
         )
         self.stdout.write(f"Пароль всех демо-пользователей: {DEMO_PASSWORD}")
         for username, role, node in summary["users"]:
