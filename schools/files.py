@@ -125,6 +125,9 @@ _ROW_REF = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _LONG_COLUMN = re.compile(rb'r="([A-Z]{2,})\d')
 _CELL_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
 _CELL_REF_AT = re.compile(rb'r="([A-Z]+)(\d+)')
+# Rows past Excel's 1,048,576: eight digits or more, or seven above 1,099,999.
+_SEVEN_DIGIT_BOUND = 1_099_999
+_BEYOND_EXCEL = re.compile(rb'r="[A-Z]*(?:\d{8}|[2-9]\d{6}|1[1-9]\d{5})')
 
 
 def _column_number(letters: bytes) -> int:
@@ -137,9 +140,10 @@ def _column_number(letters: bytes) -> int:
 class _SheetExtent:
     """The used range of a worksheet's XML, measured chunk by chunk.
 
-    Columns are exact. Rows are the rows' own numbers unless a cell names a row
-    with more digits than any <row> (a cell placed far below): then one slower
-    pass counts exactly. No per-cell Python work in the common case.
+    Columns are exact. Rows are the rows' own numbers, bounded for cells by the
+    most digits a cell's row has; when that bound could pass the limit (a large
+    wide sheet, or a cell placed far below) one slower pass counts exactly. No
+    per-cell Python work in the common case.
     """
 
     def __init__(self):
@@ -148,6 +152,7 @@ class _SheetExtent:
         self.rows = 0
         self.columns = 0
         self.digits = 0  # the most digits of a row number in a cell reference
+        self.beyond_excel = False  # a row number above _SEVEN_DIGIT_BOUND
 
     def scan(self, chunk: bytes) -> None:
         text = self.tail + chunk
@@ -167,6 +172,8 @@ class _SheetExtent:
                 self.columns = max(self.columns, _column_number(letters))
             self.digits = max(self.digits, len(number))
             position = found.end()
+        if self.digits >= 7 and not self.beyond_excel:
+            self.beyond_excel = _BEYOND_EXCEL.search(text) is not None
         self.tail = text[-64:]
 
     def _widening(self) -> re.Pattern:
@@ -181,12 +188,18 @@ class _SheetExtent:
             if last_column and last_row:
                 self._refuse_if_over(filename, int(last_row), _column_number(last_column))
         rows = self.rows
-        if self.digits > len(str(self.rows)):
-            # A cell far below the last row: count exactly (one slower pass).
+        bound = 10 ** max(self.digits, len(str(rows))) - 1
+        if bound > MAX_SHEET_ROWS and not self.beyond_excel:
+            bound = _SEVEN_DIGIT_BOUND
+        if self.beyond_excel or bound * max(self.columns, 1) > MAX_SHEET_CELLS:
+            # A cell may sit below the last <row> (as far as its digits allow) and the
+            # range could then pass the limit: count exactly (one slower pass).
+            tail = b""
             for chunk in _inflate(data, archive.getinfo(part), filename):
-                for letters, number in _CELL_REF.findall(chunk):
+                for letters, number in _CELL_REF.findall(tail + chunk):
                     rows = max(rows, int(number))
                     self.columns = max(self.columns, _column_number(letters))
+                tail = chunk[-64:]
         self._refuse_if_over(filename, rows, max(self.columns, 1))
 
     @staticmethod

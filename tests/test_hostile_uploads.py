@@ -93,6 +93,10 @@ HOSTILE_XLSX = {
         _rewrite(BOOK, SHEET, lambda body: body.replace(b'<c r="B2"', b'<c r="CV999999"')),
         "лист занимает",
     ),
+    "a row past Excel's last": (
+        _rewrite(BOOK, SHEET, lambda body: body.replace(b'<c r="B2"', b'<c r="B2000000"')),
+        "лист занимает",
+    ),
     "a million columns declared": (
         _rewrite(
             BOOK,
