@@ -381,6 +381,31 @@ def run_as_json(*, run: CheckRun, rows) -> dict:
 # --- answers ---------------------------------------------------------------------------------
 
 
+def _answer_record(answer: FlagAnswer, *, action: str, by) -> None:
+    """Who answered which marker how, and who withdrew an answer: kept in the
+    history the municipality reads (roadmaps.ChangeRecord)."""
+    from roadmaps.models import ChangeRecord
+
+    state = {
+        "procedure": str(answer.procedure),
+        "kind": answer.kind,
+        "measure": answer.measure_id,
+        "reason": answer.reason,
+    }
+    ChangeRecord.objects.create(
+        region_id=answer.region_id,
+        municipality_id=answer.municipality_id,
+        school_id=answer.school_id,
+        roadmap_id=answer.measure.roadmap_id if answer.measure_id else None,
+        object_type="flaganswer",
+        object_id=answer.pk,
+        action=action,
+        before=state if action == "delete" else None,
+        after=None if action == "delete" else state,
+        by=by if by is not None and by.is_authenticated else None,
+    )
+
+
 def _require_answer(user, finding: CheckFinding) -> None:
     if not user.has_perm("assessments.answer_flag", finding):
         raise PermissionDenied(_("Ваша роль не позволяет отвечать на признаки необъективности."))
@@ -399,7 +424,7 @@ def flag_dismiss(*, finding: CheckFinding, reason: str, by) -> FlagAnswer:
             )
         )
     with transaction.atomic():
-        answer, _created = FlagAnswer.objects.update_or_create(
+        answer, created = FlagAnswer.objects.update_or_create(
             school_id=finding.school_id,
             procedure_id=finding.procedure_id,
             kind=FlagAnswer.Kind.DISMISSED,
@@ -410,6 +435,7 @@ def flag_dismiss(*, finding: CheckFinding, reason: str, by) -> FlagAnswer:
                 "answered_by": by,
             },
         )
+        _answer_record(answer, action="create" if created else "update", by=by)
     return answer
 
 
@@ -431,24 +457,29 @@ def flag_answer_with_measure(*, finding: CheckFinding, measure, by) -> FlagAnswe
         raise ValidationError(
             _("Мероприятие относится к дорожной карте, которая не охватывает эту школу.")
         )
-    answer, _created = FlagAnswer.objects.get_or_create(
-        school_id=finding.school_id,
-        procedure_id=finding.procedure_id,
-        measure=measure,
-        defaults={
-            "region_id": finding.region_id,
-            "municipality_id": finding.municipality_id,
-            "kind": FlagAnswer.Kind.MEASURE,
-            "answered_by": by,
-        },
-    )
+    with transaction.atomic():
+        answer, created = FlagAnswer.objects.get_or_create(
+            school_id=finding.school_id,
+            procedure_id=finding.procedure_id,
+            measure=measure,
+            defaults={
+                "region_id": finding.region_id,
+                "municipality_id": finding.municipality_id,
+                "kind": FlagAnswer.Kind.MEASURE,
+                "answered_by": by,
+            },
+        )
+        if created:
+            _answer_record(answer, action="create", by=by)
     return answer
 
 
 def flag_answer_delete(*, answer: FlagAnswer, by) -> None:
     if not by.has_perm("assessments.answer_flag", answer):
         raise PermissionDenied(_("Ваша роль не позволяет отвечать на признаки необъективности."))
-    answer.delete()
+    with transaction.atomic():
+        _answer_record(answer, action="delete", by=by)
+        answer.delete()
 
 
 # --- flagged schools into the municipal roadmap ---------------------------------------------
@@ -568,7 +599,7 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
         answered = 0
         for finding in findings:
             for measure in measures:
-                _answer, created = FlagAnswer.objects.get_or_create(
+                answer, created = FlagAnswer.objects.get_or_create(
                     school_id=finding.school_id,
                     procedure_id=finding.procedure_id,
                     measure=measure,
@@ -579,6 +610,8 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
                         "answered_by": by,
                     },
                 )
+                if created:
+                    _answer_record(answer, action="create", by=by)
                 answered += created
     return {
         "schools": len(flagged),

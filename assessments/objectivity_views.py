@@ -326,6 +326,19 @@ def finding_detail(request, checkfinding_pk):
         user=request.user, pairs=[(finding.school_id, finding.procedure_id)]
     ).get((finding.school_id, finding.procedure_id), [])
     can_answer = finding.marker and request.user.has_perm("assessments.answer_flag", finding)
+    from roadmaps.models import ChangeRecord
+
+    history = (
+        ChangeRecord.objects.visible_to(request.user)
+        .filter(object_type="flaganswer", school_id=finding.school_id)
+        .select_related("by")
+        .order_by("-at", "-pk")
+    )
+    history = [
+        r
+        for r in history[:200]
+        if str(finding.procedure) == ((r.after or r.before or {}).get("procedure"))
+    ][:30]
     return render(
         request,
         "assessments/objectivity/finding_detail.html",
@@ -345,6 +358,7 @@ def finding_detail(request, checkfinding_pk):
             ],
             "evidence": evidence,
             "answers": answers,
+            "history": history,
             "can_answer": can_answer,
             "dismiss_form": DismissForm() if can_answer else None,
             "measure_form": MeasureAnswerForm(user=request.user, finding=finding)

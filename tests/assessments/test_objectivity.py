@@ -26,6 +26,7 @@ from assessments.objectivity_generated import generated_region_store, login_of
 from assessments.objectivity_selectors import ParamsError, params_with
 from assessments.objectivity_services import (
     check_run_request,
+    flag_answer_delete,
     flag_answer_with_measure,
     flag_dismiss,
     flags_into_roadmap,
@@ -401,3 +402,25 @@ def test_region_settings_refuse_unknown_or_mistyped_parameters():
         params_with({"min_school": "двадцать"})
     with pytest.raises(ParamsError, match="отрицательным"):
         params_with({"level_z": -1})
+
+
+def test_answers_and_their_withdrawal_stay_in_the_history_the_municipality_reads(client, world):
+    from roadmaps.models import ChangeRecord
+
+    finding = _finding_a(world)
+    FlagAnswer.objects.filter(school=finding.school).delete()
+    answer = flag_dismiss(
+        finding=finding, reason="Профильная гимназия, отметки подтверждены", by=world.bob
+    )
+    answer_id = answer.pk
+    flag_answer_delete(answer=answer, by=world.bob)
+    records = ChangeRecord.objects.filter(object_type="flaganswer", object_id=answer_id)
+    assert [r.action for r in records.order_by("pk")] == ["create", "delete"]
+    assert records.get(action="delete").before["reason"].startswith("Профильная")
+    client.force_login(world.bob)
+    body = client.get(
+        reverse("objectivity:finding-detail", kwargs={"checkfinding_pk": finding.pk})
+    ).content.decode()
+    assert "История ответов" in body and "ответ отозван" in body
+    client.force_login(world.dan)
+    assert not ChangeRecord.objects.visible_to(world.dan).filter(object_type="flaganswer").exists()
