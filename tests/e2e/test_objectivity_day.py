@@ -101,6 +101,7 @@ def test_a_check_from_the_page_to_the_roadmap(page, live_server, screenshot):
     expect(page.get_by_text("Ответ на признак записан.")).to_be_visible()
     answers = page.locator("main ul").filter(has_text="Признак снят: Перепроверка комиссией")
     expect(answers.first).to_be_visible()
-    expect(page.get_by_text("ответ дан")).to_be_visible()
+    # The history: the four roadmap measures of the feed and the dismissal.
+    expect(page.locator("li", has_text="ответ дан")).to_have_count(5)
     assert FlagAnswer.objects.filter(kind=FlagAnswer.Kind.DISMISSED).count() == 1
     screenshot("objectivity-finding-official")
