@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS="${1:-200}"
 DURATION="${2:-5m}"
+[ -x .venv/bin/locust ] || .venv/bin/python -m pip install --quiet -e ".[dev,load]"
 export DATABASE_URL="${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roadmaps_load}"
 export DJANGO_PROFILE=production SECRET_KEY=load-test-secret-key-0123456789-abcdefghijklmnop
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false DEBUG=false
