@@ -83,3 +83,16 @@ def import_batch_get(*, user, pk):
     return ImportBatch.objects.select_related(
         "procedure", "school", "created_by"
     ).get_visible_or_404(user, pk=pk)
+
+
+def results_history(*, user, procedure, limit: int = 100):
+    """Who loaded or replaced which school's results of `procedure`, and when
+    (the history lines the import writes), newest first, in the user's reach."""
+    from roadmaps.models import ChangeRecord
+
+    return (
+        ChangeRecord.objects.visible_to(user)
+        .filter(object_type="results", object_id=procedure.pk)
+        .select_related("by", "school")
+        .order_by("-at", "-pk")[:limit]
+    )

@@ -282,6 +282,9 @@ def results_import(
                 ]
             )
         else:
+            _results_history(
+                procedure=procedure, schools=schools, batch=batch, rows=rows_out, user=user
+            )
             outcome.replaced = Result.objects.filter(
                 procedure=procedure, school_id__in=list(schools)
             ).delete()[0]
@@ -290,6 +293,54 @@ def results_import(
         batch.warnings = [w.as_dict() for w in outcome.warnings]
         batch.save(update_fields=["counts", "warnings", "procedure"])
     return outcome
+
+
+def _results_history(*, procedure, schools, batch, rows, user) -> None:
+    """One history line per school whose results this import writes: who, when,
+    which batches (and files) held its rows before and how many, and what
+    replaces them. The earlier files stay with their batches, so what was
+    replaced can be read again."""
+    from django.db.models import Count
+
+    from roadmaps.models import ChangeRecord
+
+    school_ids = list(schools)  # {pk: School}
+    before: dict[int, dict] = {}
+    for school_id, batch_id, file_name, n in (
+        Result.objects.filter(procedure=procedure, school_id__in=school_ids)
+        .values_list("school_id", "import_batch_id", "import_batch__file_name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        entry = before.setdefault(school_id, {"rows": 0, "batches": []})
+        entry["rows"] += n
+        entry["batches"].append({"batch": batch_id, "file": file_name or ""})
+    written: dict[int, int] = {}
+    school_column = RESULT_COLUMNS.index("school_id")
+    for row in rows:
+        written[row[school_column]] = written.get(row[school_column], 0) + 1
+    by = user if user is not None and user.is_authenticated else None
+    ChangeRecord.objects.bulk_create(
+        [
+            ChangeRecord(
+                region_id=school.region_id,
+                municipality_id=school.municipality_id,
+                school_id=school.pk,
+                object_type="results",
+                object_id=procedure.pk,
+                action="replace" if school.pk in before else "import",
+                before=before.get(school.pk),
+                after={
+                    "rows": written.get(school.pk, 0),
+                    "batch": batch.pk,
+                    "file": batch.file_name,
+                },
+                by=by,
+            )
+            for school in schools.values()
+        ],
+        batch_size=1000,
+    )
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

@@ -84,6 +84,7 @@ def procedure_detail(request, procedure_pk):
             or procedure.tasks.order_by("position"),
             "scale": scale_find(procedure=procedure),
             "schools": selectors.procedure_school_summary(user=request.user, procedure=procedure),
+            "history": selectors.results_history(user=request.user, procedure=procedure),
         },
     )
 

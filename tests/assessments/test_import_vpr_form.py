@@ -189,3 +189,27 @@ def test_an_uploaded_file_object_is_read_too(world, procedure, tmp_path):
     handle.name = "upload.xlsx"
     outcome = results_import(source=handle, user=world.carol, procedure=procedure)
     assert outcome.file == "upload.xlsx" and outcome.rows == 18
+
+
+def test_a_replaced_upload_is_kept_in_the_history_the_municipality_reads(
+    client, world, procedure, tmp_path
+):
+    from roadmaps.models import ChangeRecord
+
+    results_import(source=FORM, user=world.carol, procedure=procedure)
+    path = edited_form(
+        tmp_path, {("Протокол", "B19"): "отсутствовал", ("Протокол_2", "B19"): "отсутствовал"}
+    )
+    results_import(source=path, user=world.carol, procedure=procedure)
+    lines = ChangeRecord.objects.filter(object_type="results", object_id=procedure.pk)
+    first, second = lines.order_by("pk")
+    assert first.action == "import" and first.before is None and first.after["rows"] == 18
+    assert second.action == "replace" and second.by == world.carol
+    assert second.before["rows"] == 18 and second.after["rows"] == 17
+    assert second.before["batches"][0]["file"] == "vpr-result-form-example.xlsx"
+    client.force_login(world.bob)
+    body = client.get(f"/assessments/procedures/{procedure.pk}/").content.decode()
+    assert "История загрузок" in body and "17 участников" in body
+    client.force_login(world.dan)
+    body = client.get(f"/assessments/procedures/{procedure.pk}/").content.decode()
+    assert "История загрузок" not in body
