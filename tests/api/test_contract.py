@@ -10,6 +10,7 @@ through WSGI; schemathesis generates the requests from it, writes included
 
 import zlib
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.config import SchemathesisConfig
@@ -41,6 +42,23 @@ CONFIG = SchemathesisConfig.from_dict(
         ]
     }
 )
+
+
+@pytest.fixture(autouse=True)
+def keep_the_tests_connection():
+    """Calling the WSGI application directly fires request_started/finished, whose
+    close_old_connections reads the test's open transaction (autocommit off) as an
+    unusable connection and closes it: on PostgreSQL the test's data and
+    connection are gone. Django's test client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
 
 # Serving the schema reads no database, so it loads when the module is collected.
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application, config=CONFIG)
