@@ -366,7 +366,7 @@ def earlier_markers(*, region, year: int, years: int, school_ids: list[int]) -> 
                 status=CheckRun.Status.DONE,
                 method_version=checks.METHOD_VERSION,
             )
-            .order_by("-finished_at", "-pk")
+            .order_by(F("finished_at").desc(nulls_last=True), "-pk")
             .first()
         )
         if run is None:
@@ -397,7 +397,7 @@ def check_run_get(*, user, pk) -> CheckRun:
 
 def latest_run(*, user, year=None) -> CheckRun | None:
     runs = check_run_list(user=user, year=year).filter(status=CheckRun.Status.DONE)
-    return runs.order_by("-year", "-finished_at", "-pk").first()
+    return runs.order_by("-year", F("finished_at").desc(nulls_last=True), "-pk").first()
 
 
 def run_schools(*, user, run, municipality=None, flagged_only=False):
@@ -459,7 +459,7 @@ def previous_year_outcome(*, user, run) -> dict:
     earlier = (
         CheckRun.objects.visible_to(user)
         .filter(region=run.region, year=run.year - 1, status=CheckRun.Status.DONE)
-        .order_by("-finished_at", "-pk")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
         .first()
     )
     if earlier is None:

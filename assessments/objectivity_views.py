@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -477,7 +478,7 @@ def official_detail(request, officiallist_pk):
         run = (
             sel.check_run_list(user=request.user, year=year)
             .filter(region=official.region, status=CheckRun.Status.DONE, municipality__isnull=True)
-            .order_by("-finished_at", "-pk")
+            .order_by(F("finished_at").desc(nulls_last=True), "-pk")
             .first()
         )
         if run is not None:

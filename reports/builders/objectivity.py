@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ def latest_run(*, user, region, year: int, municipality=None):
         CheckRun.objects.visible_to(user)
         .filter(region=region, year=year, status=CheckRun.Status.DONE)
         .select_related("region", "municipality")
-        .order_by("-finished_at", "-pk")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
     )
     if municipality is not None:
         own = runs.filter(municipality=municipality).first()
@@ -68,7 +68,7 @@ def region_runs(*, user, region, years) -> dict:
             municipality__isnull=True,
             status=CheckRun.Status.DONE,
         )
-        .order_by("year", "finished_at", "pk")
+        .order_by("year", F("finished_at").asc(nulls_first=True), "pk")
     ):
         out[run.year] = run  # the latest of each year wins
     return out
@@ -81,7 +81,7 @@ def previous_run(*, user, run):
     return (
         CheckRun.objects.visible_to(user)
         .filter(region=run.region, year=run.year - 1, status=CheckRun.Status.DONE)
-        .order_by("-finished_at", "-pk")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
         .first()
     )
 
