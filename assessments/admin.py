@@ -1,9 +1,13 @@
 """Admin screens of the assessments app; every queryset goes through the scoping rule."""
 
+from django import forms
 from django.contrib import admin
 
 from assessments.models import (
+    CheckRun,
+    CheckSettings,
     ImportBatch,
+    OfficialList,
     Procedure,
     Result,
     ResultPrivacy,
@@ -93,3 +97,48 @@ class ResultAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class SchoolAggregateAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["school", "procedure", "participants"]
     raw_id_fields = ["procedure", "school", "region", "municipality", "import_batch"]
+
+
+class CheckSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CheckSettings
+        fields = ["region", "overrides"]
+
+    def clean_overrides(self):
+        from assessments.objectivity_selectors import ParamsError, params_with
+
+        overrides = self.cleaned_data["overrides"] or {}
+        try:
+            params_with(overrides)
+        except ParamsError as error:
+            raise forms.ValidationError(str(error)) from None
+        return overrides
+
+
+@admin.register(CheckSettings)
+class CheckSettingsAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A region's thresholds, minimum group sizes and marker rule (names of
+    assessments.checks.CheckParams); a name or value the method does not take is
+    refused in Russian."""
+
+    form = CheckSettingsForm
+    list_display = ["region", "overrides", "updated_at"]
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "year", "status", "trigger", "method_version", "finished_at"]
+    list_filter = ["status", "year", "trigger"]
+    readonly_fields = [f.name for f in CheckRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # runs are requested on the objectivity page, the API or the command
+
+
+@admin.register(OfficialList)
+class OfficialListAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "region", "file_name", "uploaded_at"]
+    readonly_fields = ["sha256", "years", "labels", "uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request):
+        return False  # lists are uploaded on the objectivity page or through the API

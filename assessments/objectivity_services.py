@@ -515,6 +515,22 @@ FLAG_MEASURES = (
         "document_text": "Справка по итогам контроля",
     },
 )
+FLAG_ORDER_PREFIX = "Обеспечить контроль исполнения мероприятий раздела «Контроль"
+FLAG_ORDER_ITEM = (
+    "Обеспечить контроль исполнения мероприятий раздела «{title}» дорожной карты "
+    "общеобразовательными организациями с признаками необъективных результатов ({schools})."
+)
+
+
+def _all_flagged(measures) -> list:
+    """The schools the flag measures are given to (every run fed so far)."""
+    schools = {}
+    for measure in measures:
+        for school in measure.responsible_schools.all():
+            schools[school.pk] = school
+    return sorted(schools.values(), key=lambda s: s.short_name)
+
+
 FLAG_SECTION_TITLE = (
     "Контроль общеобразовательных организаций с признаками необъективных результатов ({year})"
 )
@@ -596,6 +612,13 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
         assigned = 0
         if roadmap.status != Roadmap.Status.DRAFT:
             assigned = roadmap_services.assignments_create(roadmap=roadmap, by=by)
+        else:
+            # The order is not signed yet: it names the schools, as the seed orders do.
+            item = FLAG_ORDER_ITEM.format(
+                title=title, schools=", ".join(s.short_name for s in _all_flagged(measures))
+            )
+            items = [i for i in (roadmap.order_items or []) if not i.startswith(FLAG_ORDER_PREFIX)]
+            roadmap_services.roadmap_update(roadmap=roadmap, by=by, order_items=[*items, item])
         answered = 0
         for finding in findings:
             for measure in measures:

@@ -424,3 +424,36 @@ def test_answers_and_their_withdrawal_stay_in_the_history_the_municipality_reads
     assert "История ответов" in body and "ответ отозван" in body
     client.force_login(world.dan)
     assert not ChangeRecord.objects.visible_to(world.dan).filter(object_type="flaganswer").exists()
+
+
+def test_a_draft_roadmaps_order_names_the_flagged_schools(world):
+    from roadmaps import services as roadmap_services
+
+    run = world.extra["assessments"]["a"]["run"]
+    draft = roadmap_services.roadmap_create(owner=world.muni_a, title="Проект карты", by=world.bob)
+    flags_into_roadmap(run=run, roadmap=draft, schools=[world.school_a1], by=world.bob)
+    flags_into_roadmap(run=run, roadmap=draft, schools=[world.school_a1], by=world.bob)
+    draft.refresh_from_db()
+    named = [i for i in draft.order_items if "признаками необъективных результатов" in i]
+    assert len(named) == 1 and "Альфа-школа №1" in named[0]
+    # A draft gets no assignments until it is approved.
+    assert not draft.measures.filter(assignments__isnull=False).exists()
+
+
+def test_the_admin_refuses_region_parameters_the_method_does_not_take(client, world):
+    from django.contrib.auth import get_user_model
+
+    from assessments.models import CheckSettings
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "x-Pass-2026!")
+    client.force_login(admin)
+    settings_row = CheckSettings.objects.get(region=world.region)
+    url = reverse("admin:assessments_checksettings_change", args=[settings_row.pk])
+    response = client.post(url, {"region": world.region.pk, "overrides": '{"min_scool": 5}'})
+    assert response.status_code == 200
+    assert "Неизвестный параметр проверки" in response.content.decode()
+    settings_row.refresh_from_db()
+    assert settings_row.overrides == {"min_school": 20}
+    client.post(url, {"region": world.region.pk, "overrides": '{"min_school": 25}'})
+    settings_row.refresh_from_db()
+    assert settings_row.overrides == {"min_school": 25}
