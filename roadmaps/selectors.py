@@ -302,6 +302,65 @@ def my_assignments(
     return rows
 
 
+def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
+    """The overdue school assignments the user reaches, earliest due first, as
+    `my_assignments` rows, and how many there are in all. A municipality has
+    thousands of assignments: this reads their ids and deadlines as plain values
+    and builds whole objects only for the `limit` rows shown."""
+    today = today or timezone.localdate()
+    active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    base = Assignment.objects.visible_to(user).filter(
+        school__isnull=False, measure__roadmap__status__in=active
+    )
+    pairs = list(base.values_list("pk", "measure_id"))
+    due_of = {}
+    for measure_id, dates in Measure.objects.filter(pk__in={m for _a, m in pairs}).values_list(
+        "pk", "deadline_dates"
+    ):
+        days = [date.fromisoformat(d) for d in dates or []]
+        upcoming = [d for d in days if d >= today]
+        due_of[measure_id] = upcoming[0] if upcoming else (days[-1] if days else None)
+    done = set(
+        ProgressReport.objects.filter(
+            assignment__in=base,
+            is_current=True,
+            status=ProgressReport.Status.DONE,
+            review_state=ProgressReport.Review.ACCEPTED,
+        ).values_list("assignment_id", flat=True)
+    )
+    late = sorted(
+        (due_of[m], a)
+        for a, m in pairs
+        if due_of.get(m) is not None and due_of[m] < today and a not in done
+    )
+    shown = [a for _due, a in late[:limit]]
+    objects = {
+        a.pk: a
+        for a in Assignment.objects.filter(pk__in=shown)
+        .select_related("measure__roadmap", "measure__section", "school", "body")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
+            )
+        )
+    }
+    rows = []
+    for due, pk in late[:limit]:
+        assignment = objects[pk]
+        reports = list(assignment.reports.all())
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": True,
+                "done": False,
+                "latest": reports[0] if reports else None,
+            }
+        )
+    return rows, len(late)
+
+
 def review_queue(*, user, roadmap: Roadmap | None = None):
     """Current reports waiting for review that the user may review."""
     qs = (

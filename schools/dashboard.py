@@ -3,6 +3,7 @@ selectors of the other apps. Reads only, through the scoping rule."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from datetime import date
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import Role
+from schools.scoping import reach_of
 
 
 def _fraction(percent):
@@ -64,11 +66,9 @@ def _execution_block(user, roadmap, today):
 
 
 def _overdue(user, today, limit=15):
-    from roadmaps.selectors import my_assignments
+    from roadmaps.selectors import overdue_assignments
 
-    rows = [r for r in my_assignments(user=user, today=today) if r["overdue"]]
-    rows.sort(key=lambda r: r["due"] or date.max)
-    return rows[:limit], len(rows)
+    return overdue_assignments(user=user, today=today, limit=limit)
 
 
 def official_block(user, membership, today):
@@ -140,21 +140,60 @@ def _latest_procedures(user, limit=8):
     return list(Procedure.objects.visible_to(user).order_by("-year", "grade", "subject")[:limit])
 
 
+# The analyst compares every municipality's execution, which reads every
+# assignment of the region. The figures are kept in the cache under a stamp of
+# the region's roadmaps and reports: any change, review or new report makes a new
+# stamp, so the comparison is never stale, and the second look is one query.
+SHARES_CACHE_SECONDS = 600
+
+
+def _shares_key(user, region, today) -> str:
+    from django.db.models import Count, Max
+
+    from roadmaps.models import ProgressReport, Roadmap
+
+    roadmaps = Roadmap.objects.filter(region=region).aggregate(
+        n=Count("pk"), changed=Max("updated_at")
+    )
+    reports = ProgressReport.objects.filter(assignment__region=region).aggregate(
+        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    )
+    stamp = (
+        region.pk,
+        sorted(reach_of(user).regions),
+        today.isoformat(),
+        roadmaps["n"],
+        str(roadmaps["changed"]),
+        reports["n"],
+        str(reports["sent"]),
+        str(reports["reviewed"]),
+    )
+    return "dashboard:shares:" + hashlib.sha256(repr(stamp).encode()).hexdigest()
+
+
 def analyst_block(user, membership, today):
+    from django.core.cache import cache
+
     from reports.charts import horizontal_bars
     from roadmaps.selectors import roadmap_execution
     from schools.selectors import municipality_list
 
     rows = []
     municipalities = list(municipality_list(user=user, region=membership.region))
+    key = _shares_key(user, membership.region, today)
+    shares = dict(cache.get(key) or {})
     for municipality in municipalities:
         roadmap = _current_roadmap(user, municipality=municipality)
         share = None
         if roadmap is not None:
-            share = roadmap_execution(roadmap=roadmap, user=user, today=today)["measures"][
-                "share_done"
-            ]
+            share = shares.get(roadmap.pk)
+            if share is None and roadmap.pk not in shares:
+                share = roadmap_execution(roadmap=roadmap, user=user, today=today)["measures"][
+                    "share_done"
+                ]
+                shares[roadmap.pk] = share
         rows.append({"municipality": municipality, "roadmap": roadmap, "share_done": share})
+    cache.set(key, shares, SHARES_CACHE_SECONDS)
     chart = (
         horizontal_bars(
             [(r["municipality"].name, _fraction(r["share_done"])) for r in rows],

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from roadmaps import services
 from schools.dashboard import dashboard
@@ -396,9 +397,11 @@ def _flag_many(world, roadmap, count, *, minutes_ago):
 
 
 def _queries(client, user):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    cache.clear()  # the analyst's comparison is cached; count the cold page
     client.force_login(user)
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/").status_code == 200
@@ -447,3 +450,28 @@ def test_dashboard_queries_do_not_grow_with_flagged_schools(client, world, roadm
         with CaptureQueriesContext(connection) as captured:
             read()
         assert len(captured) == expected, (name, [q["sql"] for q in captured])
+
+
+def test_the_analysts_comparison_is_cached_until_a_report_changes(client, world, roadmap):
+    from django.core.cache import cache
+
+    from roadmaps.models import ProgressReport
+
+    cache.clear()
+    cold = _queries_warm(client, world.alice)
+    warm = _queries_warm(client, world.alice)
+    assert warm < cold
+    # A review changes the stamp: the figures are computed again, never stale.
+    report = ProgressReport.objects.filter(assignment__region=world.region).first()
+    ProgressReport.objects.filter(pk=report.pk).update(reviewed_at=timezone.now())
+    assert _queries_warm(client, world.alice) == cold
+
+
+def _queries_warm(client, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return len(captured)
