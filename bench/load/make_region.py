@@ -233,6 +233,12 @@ def build():
             if rng.random() < 0.33
         ]
         ProgressReport.objects.bulk_create(reports, batch_size=5000)
+    # Fresh statistics, as autovacuum would gather after a bulk load: without them
+    # the planner guesses a few rows per roadmap and joins by the wrong index.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(
         f"schools {len(schools)}, users {len(users)}, roadmaps {len(roadmaps)}, measures {len(measures)}, "
         f"assignments {len(assignments)}, reports {len(reports)}; password {PASSWORD}"
