@@ -422,6 +422,49 @@ def _due_of(measure: Measure, roadmap: Roadmap) -> date:
     return dates[-1] if dates else roadmap_period(roadmap)[1]
 
 
+EXECUTION_CACHE_SECONDS = 600
+
+
+def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = None) -> dict:
+    """`roadmap_execution` kept in the cache under a stamp of the roadmap (its
+    version) and of its reports (count, last sent, last reviewed) and the user's
+    reach: a dashboard opened again reads two small aggregates instead of every
+    assignment, and any change to the roadmap or a report computes it afresh."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from schools.scoping import reach_of
+
+    today = today or timezone.localdate()
+    stamp = ProgressReport.objects.filter(assignment__measure__roadmap=roadmap).aggregate(
+        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    )
+    reach = reach_of(user)
+    key = repr(
+        (
+            roadmap.pk,
+            roadmap.version,
+            str(roadmap.updated_at),
+            today.isoformat(),
+            stamp["n"],
+            str(stamp["sent"]),
+            str(stamp["reviewed"]),
+            reach.everything,
+            sorted(reach.regions),
+            sorted(reach.municipalities),
+            sorted(reach.schools),
+        )
+    )
+    key = "roadmaps:execution:" + hashlib.sha256(key.encode()).hexdigest()
+    execution = cache.get(key)
+    if execution is None:
+        execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
+        cache.set(key, execution, EXECUTION_CACHE_SECONDS)
+    return execution
+
+
 def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None) -> dict:
     """Execution of a roadmap from accepted reports only.
 

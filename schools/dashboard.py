@@ -37,9 +37,9 @@ def _current_roadmap(user, *, municipality=None, school=None):
 
 def _execution_block(user, roadmap, today):
     from reports.charts import horizontal_bars
-    from roadmaps.selectors import cascade_status, review_queue, roadmap_execution
+    from roadmaps.selectors import cascade_status, review_queue, roadmap_execution_cached
 
-    execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
+    execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today)
     sections = [
         (str(r["section"]) if r["section"] else _("Без раздела"), _fraction(r["share_done"]))
         for r in execution["by_section"]
