@@ -901,11 +901,12 @@ def report_detail(request, progress_report_pk):
 
 @login_required
 def report_queue(request):
-    return render(
-        request,
-        "roadmaps/report_queue.html",
-        {"reports": selectors.review_queue(user=request.user)[:200]},
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.review_queue(user=request.user), 50).get_page(
+        request.GET.get("page")
     )
+    return render(request, "roadmaps/report_queue.html", {"reports": page, "page": page})
 
 
 @login_required
