@@ -334,6 +334,7 @@ def test_the_flag_page_shows_the_numbers_and_takes_an_answer(client, world):
     body = client.get(url).content.decode()
     assert "Пики первичных баллов на границах отметок" in body
     assert "0,250" in body and "0,110" in body  # value and threshold, Russian decimals
+    assert "p-значение: 0,004" in body  # the supporting numbers, named in Russian
     assert "На маркер ещё нет ответа" in body
     response = client.post(
         reverse("objectivity:finding-answer", kwargs={"checkfinding_pk": finding.pk}),
