@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connections
-from django.db.models import Avg, Count, F, Func, IntegerField, Max, TextField, Value
+from django.db.models import Avg, Count, F, Func, IntegerField, Max, Q, TextField, Value
 from django.db.models.functions import Abs, Cast, Coalesce, Mod
 from django.utils.translation import gettext as _
 
@@ -357,18 +357,14 @@ def earlier_markers(*, region, year: int, years: int, school_ids: list[int]) -> 
     out (the method computes them from the data)."""
     out = {}
     row = {pk: i for i, pk in enumerate(school_ids)}
+    stored = region_runs(
+        user=None,
+        region=region,
+        years=range(year - years, year),
+        method_version=checks.METHOD_VERSION,
+    )
     for y in range(year - years, year):
-        run = (
-            CheckRun.objects.filter(
-                region=region,
-                municipality__isnull=True,
-                year=y,
-                status=CheckRun.Status.DONE,
-                method_version=checks.METHOD_VERSION,
-            )
-            .order_by(F("finished_at").desc(nulls_last=True), "-pk")
-            .first()
-        )
+        run = stored.get(y)
         if run is None:
             continue
         had = np.zeros(len(school_ids), bool)
@@ -395,9 +391,49 @@ def check_run_get(*, user, pk) -> CheckRun:
     return CheckRun.objects.select_related("region", "municipality").get_visible_or_404(user, pk=pk)
 
 
-def latest_run(*, user, year=None) -> CheckRun | None:
-    runs = check_run_list(user=user, year=year).filter(status=CheckRun.Status.DONE)
-    return runs.order_by("-year", F("finished_at").desc(nulls_last=True), "-pk").first()
+# A finished run always has finished_at; unfinished ones last keeps SQLite and
+# PostgreSQL alike.
+NEWEST_FIRST = (F("finished_at").desc(nulls_last=True), "-pk")
+
+
+def _finished_runs(user, region):
+    runs = CheckRun.objects.all() if user is None else CheckRun.objects.visible_to(user)
+    return runs.filter(region=region, status=CheckRun.Status.DONE).select_related(
+        "region", "municipality"
+    )
+
+
+def run_for(*, user, region, year=None, municipality=None) -> CheckRun | None:
+    """The finished run people read for a scope: for a municipality the newest of
+    its own runs and the region-wide ones, for the region the newest region-wide
+    run; of `year`, or else of the latest year checked. Every run compares with
+    the whole region, so the newest holds the freshest data. `user` None reads
+    beyond any reach (the checks themselves)."""
+    runs = _finished_runs(user, region)
+    if municipality is not None:
+        runs = runs.filter(Q(municipality=municipality) | Q(municipality__isnull=True))
+    else:
+        runs = runs.filter(municipality__isnull=True)
+    if year is not None:
+        runs = runs.filter(year=year)
+    return runs.order_by("-year", *NEWEST_FIRST).first()
+
+
+def region_runs(*, user, region, years=None, limit=None, method_version=None) -> dict:
+    """{year: the newest finished region-wide run of that year}, for `years` or
+    for the latest `limit` years checked, in year order."""
+    runs = _finished_runs(user, region).filter(municipality__isnull=True)
+    if years is not None:
+        runs = runs.filter(year__in=list(years))
+    if method_version is not None:
+        runs = runs.filter(method_version=method_version)
+    out = {}
+    for run in runs.order_by("-year", *NEWEST_FIRST):
+        if run.year not in out:
+            if limit is not None and len(out) == limit:
+                break
+            out[run.year] = run
+    return dict(sorted(out.items()))
 
 
 def run_schools(*, user, run, municipality=None, flagged_only=False):
@@ -452,16 +488,16 @@ def answers_for(*, user, pairs) -> dict:
     return out
 
 
+def previous_run(*, user, run) -> CheckRun | None:
+    """The run of the year before that `run` is compared with, for its scope."""
+    return run_for(user=user, region=run.region, year=run.year - 1, municipality=run.municipality)
+
+
 def previous_year_outcome(*, user, run) -> dict:
     """{(school_id, test label): "cleared" | "persists"} for the flags of the
     latest finished run of the year before `run`, as read in `run`: whether
     each earlier marker is gone this year."""
-    earlier = (
-        CheckRun.objects.visible_to(user)
-        .filter(region=run.region, year=run.year - 1, status=CheckRun.Status.DONE)
-        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
-        .first()
-    )
+    earlier = previous_run(user=user, run=run)
     if earlier is None:
         return {}
     before = set(

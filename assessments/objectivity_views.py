@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -474,13 +473,9 @@ def official_detail(request, officiallist_pk):
         .order_by("year", "municipality__name", "school__short_name")
     )
     comparisons = []
+    runs = sel.region_runs(user=request.user, region=official.region, years=official.years)
     for year in official.years:
-        run = (
-            sel.check_run_list(user=request.user, year=year)
-            .filter(region=official.region, status=CheckRun.Status.DONE, municipality__isnull=True)
-            .order_by(F("finished_at").desc(nulls_last=True), "-pk")
-            .first()
-        )
+        run = runs.get(year)
         if run is not None:
             rows = sel.official_comparison(user=request.user, run=run)
             comparisons.append(

@@ -8,7 +8,7 @@ import math
 import re
 from datetime import date
 
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,22 +225,12 @@ FLAGGED_SCHOOLS_SHOWN = 20
 FLAG_CHART_MUNICIPALITIES = 6
 
 
-# A finished run always has finished_at; nulls last keeps SQLite and PostgreSQL alike.
-_LATEST_FIRST = ("-year", F("finished_at").desc(nulls_last=True), "-pk")
-
-
 def _latest_run_covering(user, *, region, municipality=None):
-    """The latest finished run of the latest year that covers a node: a
-    municipality's own run or a region-wide one (for a region, region-wide only)."""
-    from assessments.models import CheckRun
-    from assessments.objectivity_selectors import check_run_list
+    """The run a block shows: the newest finished run of the latest year that
+    covers the node (see `run_for`)."""
+    from assessments.objectivity_selectors import run_for
 
-    runs = check_run_list(user=user).filter(status=CheckRun.Status.DONE, region=region)
-    if municipality is not None:
-        runs = runs.filter(Q(municipality=municipality) | Q(municipality__isnull=True))
-    else:
-        runs = runs.filter(municipality__isnull=True)
-    return runs.order_by(*_LATEST_FIRST).first()
+    return run_for(user=user, region=region, municipality=municipality)
 
 
 def _ordered_by_label(findings, run):
@@ -353,20 +343,10 @@ def _scope_flag_count(user, membership):
 def _flags_by_municipality(user, region, municipalities):
     """Flagged schools per municipality in the latest finished region-wide run
     of each of the last FLAG_YEARS_SHOWN years: a table and a grouped-bar chart."""
-    from assessments.models import CheckRun, CheckSchool
-    from assessments.objectivity_selectors import check_run_list
+    from assessments.models import CheckSchool
+    from assessments.objectivity_selectors import region_runs
 
-    latest = {}
-    for run in (
-        check_run_list(user=user)
-        .filter(status=CheckRun.Status.DONE, region=region, municipality__isnull=True)
-        .order_by(*_LATEST_FIRST)
-    ):
-        if run.year not in latest:
-            if len(latest) == FLAG_YEARS_SHOWN:
-                break
-            latest[run.year] = run
-    runs = [latest[year] for year in sorted(latest)]
+    runs = list(region_runs(user=user, region=region, limit=FLAG_YEARS_SHOWN).values())
     if not runs:
         return {"runs": [], "can_run": user.has_perm("assessments.run_checks")}
     counts = {

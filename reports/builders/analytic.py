@@ -725,9 +725,8 @@ def objectivity_flags(prepared: Prepared) -> list[dict]:
     procedure: one dict per flag with the keys of FLAG_COLUMNS (school, test,
     indicator label, value, region reference, threshold), values as they are
     to be printed. They are the fired indicators of the flagged findings of the
-    procedure in the latest finished check run of its year (the municipality's
-    own run when there is one, else the region-wide run; see
-    `reports.builders.objectivity.latest_run`), read through the user's reach.
+    procedure in the newest finished check run of its year covering the scope
+    (`assessments.objectivity_selectors.run_for`), read through the user's reach.
     The template, the DOCX and the XLSX show the table only when this is not empty.
     """
     from assessments.models import CheckFinding
@@ -766,12 +765,12 @@ def objectivity_flags(prepared: Prepared) -> list[dict]:
 
 
 def objectivity_run_of(*, user, procedure, level, municipality):
-    """The check run whose flags the report shows: the latest finished run of the
-    procedure's year for the report's municipality (its own, else the region's),
-    or the region-wide one for a report on the region; None without one."""
-    from reports.builders.objectivity import latest_run
+    """The check run whose flags the report shows: the newest finished run of the
+    procedure's year covering the report's municipality (its own or the
+    region's), or the region-wide one for a report on the region; None without one."""
+    from assessments.objectivity_selectors import run_for
 
-    return latest_run(
+    return run_for(
         user=user,
         region=procedure.region,
         year=procedure.year,

@@ -19,71 +19,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, F, Max
+from django.db.models import Count, Max
 from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.objectivity_selectors import previous_run, region_runs, run_for
 from reports.builders import Builder, DocumentParamsError, Prepared, register
 from reports.docx import DocxWriter
 
 HISTORY_YEARS = 4  # earlier years shown beside the document's year
 WIDE_LABELS = 4  # more test columns than this put the list on a landscape page
 CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split into several
-
-
-# --- runs ---------------------------------------------------------------------------------
-
-
-def latest_run(*, user, region, year: int, municipality=None):
-    """The latest finished check run of `year` a document reads for its scope:
-    the municipality's own run when there is one, otherwise the region-wide run;
-    None when there is neither. Read through the user's reach."""
-    from assessments.models import CheckRun
-
-    runs = (
-        CheckRun.objects.visible_to(user)
-        .filter(region=region, year=year, status=CheckRun.Status.DONE)
-        .select_related("region", "municipality")
-        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
-    )
-    if municipality is not None:
-        own = runs.filter(municipality=municipality).first()
-        if own is not None:
-            return own
-    return runs.filter(municipality__isnull=True).first()
-
-
-def region_runs(*, user, region, years) -> dict:
-    """{year: the latest finished region-wide run of that year} for the given years."""
-    from assessments.models import CheckRun
-
-    out = {}
-    for run in (
-        CheckRun.objects.visible_to(user)
-        .filter(
-            region=region,
-            year__in=list(years),
-            municipality__isnull=True,
-            status=CheckRun.Status.DONE,
-        )
-        .order_by("year", F("finished_at").asc(nulls_first=True), "pk")
-    ):
-        out[run.year] = run  # the latest of each year wins
-    return out
-
-
-def previous_run(*, user, run):
-    """The run `previous_year_outcome` compares `run` with (the same query)."""
-    from assessments.models import CheckRun
-
-    return (
-        CheckRun.objects.visible_to(user)
-        .filter(region=run.region, year=run.year - 1, status=CheckRun.Status.DONE)
-        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
-        .first()
-    )
 
 
 # --- how figures are printed ----------------------------------------------------------------
@@ -323,7 +271,7 @@ class ObjectivityBuilder(Builder):
                     _("Мониторинг по региону строят только специалисты региона.")
                 )
             scope = region.name
-        run = latest_run(user=user, region=region, year=year, municipality=municipality)
+        run = run_for(user=user, region=region, year=year, municipality=municipality)
         if run is None:
             raise DocumentParamsError(
                 _(
