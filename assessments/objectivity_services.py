@@ -387,6 +387,7 @@ def _answer_record(answer: FlagAnswer, *, action: str, by) -> None:
     from roadmaps.models import ChangeRecord
 
     state = {
+        "procedure_id": answer.procedure_id,
         "procedure": str(answer.procedure),
         "kind": answer.kind,
         "measure": answer.measure_id,

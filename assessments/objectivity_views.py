@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -331,14 +332,13 @@ def finding_detail(request, checkfinding_pk):
     history = (
         ChangeRecord.objects.visible_to(request.user)
         .filter(object_type="flaganswer", school_id=finding.school_id)
+        .filter(
+            Q(after__procedure_id=finding.procedure_id)
+            | Q(before__procedure_id=finding.procedure_id)
+        )
         .select_related("by")
-        .order_by("-at", "-pk")
+        .order_by("-at", "-pk")[:30]
     )
-    history = [
-        r
-        for r in history[:200]
-        if str(finding.procedure) == ((r.after or r.before or {}).get("procedure"))
-    ][:30]
     return render(
         request,
         "assessments/objectivity/finding_detail.html",
