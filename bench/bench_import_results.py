@@ -1,15 +1,22 @@
 """Benchmark: import of per-pupil results (read + validate + write) on PostgreSQL,
 against a plain COPY of the same rows.
 
-    .venv/bin/python bench/bench_import_results.py [N ...] [--runs 3] [--no-xlsx]
+    .venv/bin/python bench/bench_import_results.py [N ...] [--runs 3] [--no-xlsx] [--command]
 
 Generates N pupil rows of a consolidated file (school login, class, code,
 variant, 15 task scores, sex, journal mark, total) as CSV and XLSX (cached in
-/tmp), imports each through `assessments.services.results_import` into
-DATABASE_URL (default postgres://postgres@127.0.0.1:5432/roadmaps_bench,
-created when missing), and prints rows/s with the median of the runs, then
-the rows/s of a plain COPY of the same rows into the results table and into
-an unindexed table with the same columns.
+BENCH_TMP, /tmp by default), imports each through
+`assessments.services.results_import` into DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/roadmaps_bench, created when missing), and
+prints rows/s with the median of the runs, then the rows/s of a plain COPY of
+the same rows into the results table and into an unindexed table with the same
+columns, and of python-calamine alone reading the XLSX.
+
+With --command it also runs `manage.py import_results` on each file, end to end
+as a person would (a new process: start-up, checks, read, write), and prints the
+start-up before the first row apart: the same command on a missing file, which
+stops right after the start-up (interpreter, django.setup(), the system checks,
+which load the URL configuration).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import csv
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,8 +57,10 @@ def ensure_database(url: str):
 
 def generate(n: int, *, xlsx: bool) -> tuple[Path, Path | None]:
     """The CSV (and XLSX) of n pupils, made once per n from a fixed seed."""
-    csv_path = Path(f"/tmp/bench_results_{n}.csv")
-    xlsx_path = Path(f"/tmp/bench_results_{n}.xlsx")
+    folder = Path(os.environ.get("BENCH_TMP", "/tmp"))
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / f"bench_results_{n}.csv"
+    xlsx_path = folder / f"bench_results_{n}.xlsx"
     header = ["Логин ФИС ОКО", "Класс", "Код участника", "Вариант"]
     header += [f"{number} ({maximum}б)" for number, maximum in TASKS]
     header += ["Пол", "Отметка за предыдущую четверть", "Итого баллов"]
@@ -180,11 +190,51 @@ def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
     return elapsed, rows
 
 
+COMMAND_ARGS = ["--instrument", "ВПР", "--subject", "Математика", "--grade", "4", "--year", "2025"]
+
+
+def run_command(path: Path) -> float:
+    """Seconds of `manage.py import_results` in a new process, as a person runs it."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_results", str(path), *COMMAND_ARGS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if path.exists() and done.returncode != 0:
+        raise SystemExit(f"import_results failed: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def time_command(path: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        clear()
+        times.append(run_command(path))
+    return statistics.median(times)
+
+
+def time_calamine(path: Path, runs: int) -> float:
+    """Seconds python-calamine alone takes to read the first sheet into Python rows."""
+    from python_calamine import CalamineWorkbook
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        times.append(time.perf_counter() - started)
+        assert len(rows) > 1
+    return statistics.median(times)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[200_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-xlsx", action="store_true")
+    parser.add_argument("--command", action="store_true", help="also through manage.py")
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -198,6 +248,12 @@ def main():
     call_command("migrate", verbosity=0)
     setup_world()
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPU")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.command:
+        startup = statistics.median(
+            run_command(Path("/nonexistent/bench.csv")) for _ in range(args.runs)
+        )
+        print(f"manage.py import_results start-up (to the first row): {startup:.2f} s")
     for n in args.sizes:
         csv_path, xlsx_path = generate(n, xlsx=not args.no_xlsx)
         print(f"\n{n:,} pupils × {len(TASKS)} tasks")
@@ -213,6 +269,19 @@ def main():
             median = statistics.median(times)
             figures[label] = n / median
             print(f"  {label:<32} {median:7.2f} s  {n / median:>10,.0f} rows/s")
+            if args.command:
+                seconds = time_command(path, args.runs)
+                figures[f"manage.py {label}"] = n / seconds
+                print(
+                    f"  {'manage.py ' + label:<32} {seconds:7.2f} s  {n / seconds:>10,.0f} rows/s"
+                    f"  ({n / max(seconds - startup, 1e-9):,.0f} rows/s after the start-up)"
+                )
+        if xlsx_path is not None:
+            seconds = time_calamine(xlsx_path, args.runs)
+            figures["calamine"] = n / seconds
+            print(
+                f"  {'python-calamine alone (XLSX)':<32} {seconds:7.2f} s  {n / seconds:>10,.0f} rows/s"
+            )
         for label, into_results in (
             ("plain COPY into the results table", True),
             ("plain COPY into a table without indexes", False),
@@ -224,9 +293,12 @@ def main():
             figures[label] = n / median
             print(f"  {label:<32} {median:7.2f} s  {n / median:>10,.0f} rows/s")
         copy_rate = figures["plain COPY into the results table"]
-        for label in ("import CSV", "import XLSX"):
+        for label in ("import CSV", "import XLSX", "manage.py import CSV", "manage.py import XLSX"):
             if label in figures:
                 print(f"  {label}: {copy_rate / figures[label]:.1f}× the time of the plain COPY")
+        for label in ("import XLSX", "manage.py import XLSX"):
+            if label in figures and "calamine" in figures:
+                print(f"  {label}: {figures[label] / figures['calamine']:.2f} of calamine's rate")
         clear()
 
 

@@ -66,6 +66,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The page benchmark (bench/bench_pages.py) reads each response's server time and SQL
+# query count from a Server-Timing header; never on outside a benchmark.
+if env.bool("BENCH_SERVER_TIMING", default=False):
+    MIDDLEWARE.insert(0, "config.timing.ServerTimingMiddleware")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
