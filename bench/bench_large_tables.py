@@ -417,6 +417,13 @@ def record(label: str, call, out: Path, *, note: str = "") -> Figure:
     return Figure(label, round(ms, 1), len(sqls), statements, note)
 
 
+def vacuum(table: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
 def before(name: str) -> list[Figure]:
     django_setup(name)
     from django.contrib.auth import get_user_model
@@ -429,6 +436,7 @@ def before(name: str) -> list[Figure]:
     from schools.models import Membership, Region
 
     out = RESULTS / "large" / "before"
+    vacuum("assessments_result")  # dead rows of an earlier run's writes would slow the reads
     User = get_user_model()
     clients = {}
     for username in ("analyst_big", "analyst_median", "official_big", "deputy_big"):
@@ -504,23 +512,6 @@ def before(name: str) -> list[Figure]:
             "rows of an import batch (count)",
             lambda: Result.objects.filter(import_batch_id=batch.pk).count(),
         ),
-        (
-            "batch deleted: its rows' batch set to NULL",
-            rolled_back(lambda: ImportBatch.objects.filter(pk=batch.pk).delete()),
-        ),
-        (
-            "re-import of a region's file: old rows deleted",
-            rolled_back(
-                lambda: Result.objects.filter(
-                    procedure=procedure,
-                    school_id__in=list(
-                        Result.objects.filter(procedure=procedure)
-                        .values_list("school_id", flat=True)
-                        .distinct()
-                    ),
-                ).delete()
-            ),
-        ),
         ("check: read of the region's year", lambda: region_data_load(region=big, year=2025)),
         ("page: procedure (analyst)", get("analyst_big", f"/assessments/procedures/{p}/")),
         (
@@ -538,8 +529,27 @@ def before(name: str) -> list[Figure]:
             cold(get("deputy_big", f"{analytic}/schools/{s}/")),
         ),
         ("page: school deficits (deputy)", get("deputy_big", f"{analytic}/schools/{s}/deficits/")),
+        # Writes last (rolled back, but they leave dead rows behind for the reads).
+        (
+            "batch deleted: its rows' batch set to NULL",
+            rolled_back(lambda: ImportBatch.objects.filter(pk=batch.pk).delete()),
+        ),
+        (
+            "re-import of a region's file: old rows deleted",
+            rolled_back(
+                lambda: Result.objects.filter(
+                    procedure=procedure,
+                    school_id__in=list(
+                        Result.objects.filter(procedure=procedure)
+                        .values_list("school_id", flat=True)
+                        .distinct()
+                    ),
+                ).delete()
+            ),
+        ),
     ]
     figures = [record(label, call, out) for label, call in ops]
+    vacuum("assessments_result")
     return figures
 
 
@@ -588,14 +598,19 @@ PROTO_NAMES = [line.split()[0] for line in PROTO_COLUMNS.strip().splitlines() if
 # Every index leads with the region (Citus: distributed by region; on one server:
 # each region's rows of a year are one contiguous range of every index), and every
 # unique carries the region and the year (the partition key).
+# The primary key is also the order of the API's cursor, (procedure, id): a
+# procedure's rows are one range of it, so a page, a procedure's read for the
+# analytic tables or the check, and a count of its rows are each one index range.
+PRIMARY_KEY = "(region_id, procedure_id, id, year)"
 PROTO_INDEXES = [
-    "ALTER TABLE proto_result ADD PRIMARY KEY (region_id, id, year)",
+    f"ALTER TABLE proto_result ADD PRIMARY KEY {PRIMARY_KEY}",
     "CREATE UNIQUE INDEX proto_result_participant ON proto_result "
     "(region_id, school_id, procedure_id, participant_code, year)",
-    "CREATE INDEX proto_result_procedure ON proto_result (region_id, procedure_id, municipality_id)",
     "CREATE INDEX proto_result_batch ON proto_result (region_id, import_batch_id)",
-    "CREATE INDEX proto_result_id ON proto_result USING brin (id)",
+    # Lookups by id alone (the admin, a superuser): ids grow with the rows' order.
+    "CREATE INDEX proto_result_id ON proto_result USING brin (id) WITH (pages_per_range = 16)",
 ]
+ORDER = "ORDER BY r.procedure_id, r.id"
 SCORES_AS_ARRAY = "translate(r.scores::text, '[]', '{}')::smallint[]"
 
 
@@ -671,6 +686,7 @@ def proto_build(conn, log) -> None:
         conn.commit()
         log(f"  {statement[:90]}: {time.perf_counter() - step:.0f} s")
     log(f"indexes: {time.perf_counter() - started:.0f} s")
+    conn.commit()
     conn.autocommit = True
     cur.execute("VACUUM (ANALYZE) proto_result")
     conn.autocommit = False
@@ -680,10 +696,19 @@ def proto_build(conn, log) -> None:
     )
 
 
+def proto_vacuum(conn) -> None:
+    """Dead rows left by the rolled-back writes of a run would slow the next reads."""
+    conn.commit()
+    conn.autocommit = True
+    conn.execute("VACUUM (ANALYZE) proto_result")
+    conn.autocommit = False
+
+
 def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
     """The reads of the API, pages, check and import on the prototype, as the
     phase-2 code would send them: the region always named, the year whenever the
     code knows it (a procedure's year is on the procedure)."""
+    proto_vacuum(conn)
     cur = conn.cursor()
     R, P, S, M, B, Y = (
         ids[k] for k in ("region", "procedure", "school", "municipality", "batch", "year")
@@ -695,10 +720,10 @@ def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
     )  # fmt: skip
     page = f"SELECT {cols} FROM proto_result r WHERE r.region_id = {R}"
     cur.execute(
-        f"SELECT id FROM proto_result WHERE region_id = {R} AND year = {Y} ORDER BY id "
-        "OFFSET 100 LIMIT 1"
+        f"SELECT procedure_id, id FROM proto_result r WHERE region_id = {R} AND year = {Y} "
+        f"{ORDER} OFFSET 100 LIMIT 1"
     )
-    after = cur.fetchone()[0]
+    after = cur.fetchone()
     procedures_of_year = f"SELECT id FROM assessments_procedure WHERE region_id = {R} AND year BETWEEN {Y - 2} AND {Y + 1}"
     cur.execute(procedures_of_year)
     check_procedures = [row[0] for row in cur.fetchall()]
@@ -708,35 +733,44 @@ def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
     )
     region_schools = ",".join(str(row[0]) for row in cur.fetchall())
     cur.execute(
-        "SELECT id FROM assessments_procedure WHERE region_id = %s AND grade = 5 AND subject = "
-        "'math' AND year < %s",
+        "SELECT id, year FROM assessments_procedure WHERE region_id = %s AND grade = 5 "
+        "AND subject = 'math' AND year < %s",
         (R, Y),
     )
-    earlier = [row[0] for row in cur.fetchall()]
+    earlier = cur.fetchall()
     M_median = ids["median_region"]
     statements = [
-        ("API analyst: first page", f"{page} ORDER BY r.id LIMIT 101"),
-        ("API analyst: year=2025", f"{page} AND r.year = {Y} ORDER BY r.id LIMIT 101"),
+        ("API analyst: first page", f"{page} {ORDER} LIMIT 101"),
+        ("API analyst: year=2025", f"{page} AND r.year = {Y} {ORDER} LIMIT 101"),
         (
             "API analyst: year=2025, next page",
-            f"{page} AND r.year = {Y} AND r.id > {after} ORDER BY r.id LIMIT 101",
+            f"{page} AND r.year = {Y} AND (r.procedure_id, r.id) > ({after[0]}, {after[1]}) "
+            f"{ORDER} LIMIT 101",
         ),
-        ("API analyst: class_name=5а", f"{page} AND r.class_name = '5а' ORDER BY r.id LIMIT 101"),
+        ("API analyst: class_name=5а", f"{page} AND r.class_name = '5а' {ORDER} LIMIT 101"),
         (
             "API analyst: procedure",
-            f"{page} AND r.year = {Y} AND r.procedure_id = {P} ORDER BY r.id LIMIT 101",
+            f"{page} AND r.year = {Y} AND r.procedure_id = {P} {ORDER} LIMIT 101",
         ),
-        ("API analyst: school", f"{page} AND r.school_id = {S} ORDER BY r.id LIMIT 101"),
+        ("API analyst: school", f"{page} AND r.school_id = {S} {ORDER} LIMIT 101"),
+        (
+            "API analyst: school and class_name",
+            f"{page} AND r.school_id = {S} AND r.class_name = '5а' {ORDER} LIMIT 101",
+        ),
+        (
+            "API analyst: procedure, its year not named",
+            f"{page} AND r.procedure_id = {P} {ORDER} LIMIT 101",
+        ),
         (
             "API analyst: municipality",
-            f"{page} AND r.municipality_id = {M} ORDER BY r.id LIMIT 101",
+            f"{page} AND r.municipality_id = {M} {ORDER} LIMIT 101",
         ),
-        ("API analyst: mark=2", f"{page} AND r.mark = 2 ORDER BY r.id LIMIT 101"),
+        ("API analyst: mark=2", f"{page} AND r.mark = 2 {ORDER} LIMIT 101"),
         (
             "API analyst: year, subject, grade",
             f"{page} AND r.year = {Y} AND r.procedure_id IN (SELECT id FROM assessments_procedure "
             f"WHERE region_id = {R} AND year = {Y} AND subject = 'math' AND grade = 5) "
-            "ORDER BY r.id LIMIT 101",
+            f"{ORDER} LIMIT 101",
         ),
         ("API analyst: one result", f"{page} AND r.id = {ids['result']}"),
         (
@@ -750,35 +784,31 @@ def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
         (
             "API median region analyst: year=2025",
             f"SELECT {cols} FROM proto_result r WHERE r.region_id = {M_median} AND r.year = {Y} "
-            "ORDER BY r.id LIMIT 101",
+            f"{ORDER} LIMIT 101",
         ),
         (
             "API official: year=2025",
-            f"{page} AND r.municipality_id = {M} AND r.year = {Y} ORDER BY r.id LIMIT 101",
+            f"{page} AND r.municipality_id = {M} AND r.year = {Y} {ORDER} LIMIT 101",
         ),
-        ("API deputy: first page", f"{page} AND r.school_id = {S} ORDER BY r.id LIMIT 101"),
+        ("API deputy: first page", f"{page} AND r.school_id = {S} {ORDER} LIMIT 101"),
         (
             "API deputy: procedure",
             f"{page} AND r.school_id = {S} AND r.year = {Y} AND r.procedure_id = {P} "
-            "ORDER BY r.id LIMIT 101",
+            f"{ORDER} LIMIT 101",
         ),
         (
             "rows of an import batch (count)",
             f"SELECT count(*) FROM proto_result WHERE region_id = {R} AND import_batch_id = {B}",
         ),
         (
-            "batch deleted: its rows' batch set to NULL",
-            f"UPDATE proto_result SET import_batch_id = NULL WHERE region_id = {R} "
-            f"AND year = {Y} AND import_batch_id = {B}",
-        ),
-        (
-            "re-import of a region's file: old rows deleted",
-            f"DELETE FROM proto_result WHERE region_id = {R} AND year = {Y} "
-            f"AND procedure_id = {P} AND school_id IN ({region_schools})",
-        ),
-        (
             "check: stamps of the region's procedures",
             "SELECT procedure_id, count(id), max(import_batch_id) FROM proto_result "
+            f"WHERE region_id = {R} AND year BETWEEN {Y - 2} AND {Y + 1} "
+            f"AND procedure_id IN ({', '.join(map(str, check_procedures))}) GROUP BY procedure_id",
+        ),
+        (
+            "check: stamps, count and max id (index only)",
+            "SELECT procedure_id, count(id), max(id) FROM proto_result "
             f"WHERE region_id = {R} AND year BETWEEN {Y - 2} AND {Y + 1} "
             f"AND procedure_id IN ({', '.join(map(str, check_procedures))}) GROUP BY procedure_id",
         ),
@@ -806,13 +836,38 @@ def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
             f"WHERE region_id = {R} AND year = {Y} AND procedure_id = {P}) TO STDOUT",
         ),
         (
+            "analytic page: a municipality's rows (COPY)",
+            f"COPY (SELECT scores, primary_score, mark, journal_mark FROM proto_result "
+            f"WHERE region_id = {R} AND year = {Y} AND procedure_id = {P} "
+            f"AND municipality_id = {M}) TO STDOUT",
+        ),
+        (
             "analytic page: dynamics, earlier years (grouped counts)",
             " UNION ALL ".join(
                 f"(SELECT {e}, mark, primary_score, count(id) FROM proto_result WHERE region_id = {R} "
-                f"AND year = (SELECT year FROM assessments_procedure WHERE id = {e}) AND procedure_id = {e} "
-                "GROUP BY mark, primary_score)"
-                for e in earlier
+                f"AND year = {year} AND procedure_id = {e} GROUP BY mark, primary_score)"
+                for e, year in earlier
             ),
+        ),
+        (
+            "page: procedure, grouped by school id, then named",
+            "SELECT g.*, s.short_name, s.code FROM (SELECT school_id, count(id), "
+            "avg(primary_score), "
+            + ", ".join(f"count(id) FILTER (WHERE mark = {k})" for k in (2, 3, 4, 5))
+            + f" FROM proto_result WHERE region_id = {R} AND year = {Y} AND procedure_id = {P} "
+            "GROUP BY school_id) g JOIN schools_school s ON s.id = g.school_id "
+            "ORDER BY s.short_name",
+        ),
+        # Writes last (rolled back, but they leave dead rows behind).
+        (
+            "batch deleted: its rows' batch set to NULL",
+            f"UPDATE proto_result SET import_batch_id = NULL WHERE region_id = {R} "
+            f"AND year = {Y} AND import_batch_id = {B}",
+        ),
+        (
+            "re-import of a region's file: old rows deleted",
+            f"DELETE FROM proto_result WHERE region_id = {R} AND year = {Y} "
+            f"AND procedure_id = {P} AND school_id IN ({region_schools})",
         ),
     ]
     figures = []
@@ -953,7 +1008,7 @@ def proto_writes(conn, ids: dict, log) -> list[str]:
     )
     copy_in(cur, "proto_load", names, year_data)
     loaded = time.perf_counter() - started
-    cur.execute("ALTER TABLE proto_load ADD PRIMARY KEY (region_id, id, year)")
+    cur.execute(f"ALTER TABLE proto_load ADD PRIMARY KEY {PRIMARY_KEY}")
     for statement in PROTO_INDEXES[1:]:
         cur.execute(
             statement.replace("ON proto_result", "ON proto_load").replace(
@@ -990,6 +1045,7 @@ def proto_writes(conn, ids: dict, log) -> list[str]:
             copy_in(cur, "proto_scores", names, payload)
             conn.commit()
             times.append(time.perf_counter() - started)
+        conn.commit()
         conn.autocommit = True
         cur.execute("VACUUM proto_scores")
         conn.autocommit = False
@@ -1010,6 +1066,7 @@ def proto_writes(conn, ids: dict, log) -> list[str]:
         lines.append(text)
     cur.execute("DROP TABLE IF EXISTS proto_scores")
     conn.commit()
+    proto_vacuum(conn)
     return lines
 
 
@@ -1028,6 +1085,7 @@ def prototype(name: str, *, rebuild: bool) -> None:
     cur.execute("SELECT to_regclass('proto_result') IS NOT NULL")
     if rebuild or not cur.fetchone()[0]:
         proto_build(conn, log)
+        (out.parent / "prototype-build.txt").write_text("\n".join(report) + "\n")
     ids = proto_ids(conn)
     figures = proto_reads(conn, ids, out, log)
     report += proto_writes(conn, ids, log)
@@ -1067,7 +1125,7 @@ def proto_ids(conn) -> dict:
         (procedure, school),
     )
     result = cur.fetchone()[0]
-    cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'assessments_result'")
+    cur.execute("SELECT count(*) FROM proto_result")
     rows = cur.fetchone()[0]
     return {
         "region": region,
