@@ -172,7 +172,7 @@ def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
         ) as copy:
             for chunk in copy:
                 buffer += chunk
-        cursor.execute("TRUNCATE assessments_result")
+        cursor.execute("TRUNCATE assessments_result CASCADE")
         if not into_results:
             cursor.execute("DROP TABLE IF EXISTS bench_plain")
             cursor.execute(
