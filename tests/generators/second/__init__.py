@@ -78,9 +78,10 @@ the pupils' own teachers before the test. Kinds are spread evenly over the
 planted schools and each kind over school types, gymnasiums and lyceums first.
 
 * lenient: every imperfect, attempted answer gets one point more with
-  probability 0.25 (school-wide: every class of one grade's tests) or 0.35 (one
-  or two classes of one teacher). Russian practice names «необъективная проверка»
-  by the school's own teachers, since ВПР are marked in the school.
+  probability 0.4 (school-wide: every class of the chosen tests) or 0.5 (one or
+  two classes of one teacher): the school's mean rises by about 0.4 SD and its
+  share of «повысили» about doubles. Russian practice names «необъективная
+  проверка» by the school's own teachers, since ВПР are marked in the school.
 * spike: one cohort's grade 4 tests, one year, as if 0.7 logits abler (papers
   corrected: every task, consistently); the same pupils the next year in grade 5,
   marked by other teachers, are honest. Jacob & Levitt (2003), «Rotten Apples»,
@@ -91,7 +92,7 @@ planted schools and each kind over school types, gymnasiums and lyceums first.
   Regents scores just below a cut-off were re-scored over it by the school's
   teachers; a school that does it does it more often than the average.
 * hard_help: an advanced or high task (П, В) answered short of its maximum is
-  made complete with probability 0.4, basic tasks are left: the «difficulty
+  made complete with probability 0.3, basic tasks are left: the «difficulty
   inversion» the federal supervisor describes (DOMAIN.md) and the person misfit
   (Guttman errors) of Meijer & Sijtsma (2001).
 * copying: in one or two classes of eight or more, a third of the pupils (at

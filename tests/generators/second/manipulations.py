@@ -22,8 +22,8 @@ class Lenient:
     Planted school-wide (every class of the chosen tests) or in single classes
     (one teacher), alternately."""
 
-    share: float = 0.25  # of a pupil's imperfect answers, school-wide
-    class_share: float = 0.35  # the same, where one teacher marks one or two classes
+    share: float = 0.4  # of a pupil's imperfect answers, school-wide
+    class_share: float = 0.5  # the same, where one teacher marks one or two classes
     name = "lenient"
 
 
@@ -53,7 +53,7 @@ class HardHelp:
     """Help on hard tasks: an answer to an advanced or high-level task (П, В) that
     fell short is made complete with probability `share`; basic tasks are left."""
 
-    share: float = 0.4
+    share: float = 0.3
     name = "hard_help"
 
 

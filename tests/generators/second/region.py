@@ -4,6 +4,7 @@ several years, with manipulations planted and the truth about them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -77,7 +78,9 @@ class Planted:
     years: tuple[int, ...]
     classes: tuple[str, ...]  # "2025 4б" where the scope is classes
     pupils: int  # results in the manipulated tests, years and classes
-    changed: int  # of them, results whose scores the manipulation changed
+    # Of them, results whose scores the manipulation changed: can be 0 where nobody
+    # was near a boundary in a small school; such a school is in effect honest.
+    changed: int
     params: dict = field(default_factory=dict)
 
 
@@ -104,7 +107,11 @@ class Region:
         return self.forms[(key.grade, key.subject)]
 
     def school(self, code: str) -> School:
-        return next(s for s in self.schools if s.code == code)
+        return self._by_code[code]
+
+    @cached_property
+    def _by_code(self) -> dict[str, School]:
+        return {s.code: s for s in self.schools}
 
     @property
     def planted(self) -> set[str]:
