@@ -327,6 +327,8 @@ def test_kinds_take_their_intensities_as_parameters():
     assert sum(t.changed for t in strong.truth) > sum(t.changed for t in mild.truth)
     with pytest.raises(ValueError):
         make_region(23, schools=60, kinds=("bribery",))
+    with pytest.raises(ValueError, match="spike"):
+        make_region(23, schools=60, years=(2025, 2026), target_year=2026)
 
 
 # --- files, through the product's import commands ------------------------------------------

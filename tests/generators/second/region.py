@@ -145,6 +145,8 @@ def make_region(
     specs = [resolve(k) for k in kinds]
     if manipulated and not specs:
         raise ValueError("manipulated schools asked for, but no kinds")
+    if manipulated and any(s.name == "spike" for s in specs) and target + 1 not in years:
+        raise ValueError(f"a spike in {target} shows only with {target + 1} among the years")
     municipalities = build_municipalities(seed, schools, region_code)
     school_list = build_schools(seed, schools, municipalities, region_code)
     pupils = build_pupils(seed, school_list, years)
