@@ -114,8 +114,10 @@ def write_docx(plan: dict, path: Path) -> None:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
     normal.paragraph_format.space_after = Pt(0)
 
-    def paragraph(text, *, how="left", bold=False, before=0, indent=False, container=doc):
-        p = container.add_paragraph()
+    # Deliberately not reports/docx.py: the evaluation files must not come
+    # from the product's own writer.
+    def paragraph(text, *, how="left", bold=False, before=0, indent=False):
+        p = doc.add_paragraph()
         p.alignment = align[how]
         p.paragraph_format.space_before = Pt(before)
         if indent:
