@@ -10,15 +10,9 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmaps.deadlines import (
-    KINDS,
-    STATUSES,
-    Schedule,
-    _parse,
-    _Period,
-    parse_deadline,
-    status_on,
-)
+from roadmaps.deadlines import KINDS, STATUSES, Schedule, parse_deadline, status_on
+from roadmaps.deadlines.parser import _parse
+from roadmaps.deadlines.period import _Period
 
 WORDS = [
     "январь", "февраль", "Март", "апреля", "мая", "май", "июнь", "июля", "август",
