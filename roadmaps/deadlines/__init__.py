@@ -58,6 +58,7 @@ their dates; `describe` says a schedule in Russian for the editor.
 
 from .describe import describe
 from .parser import parse_deadline
+from .plan import PlanPeriod, plan_period, school_year_named, school_year_of
 from .schedule import (
     EVENTS,
     KINDS,
@@ -77,6 +78,7 @@ from .schedule import (
 __all__ = [
     "EVENTS",
     "KINDS",
+    "PlanPeriod",
     "SCHOOL_YEAR_END",
     "STATUSES",
     "Schedule",
@@ -88,6 +90,9 @@ __all__ = [
     "next_due",
     "occurrences",
     "parse_deadline",
+    "plan_period",
+    "school_year_named",
+    "school_year_of",
     "status_on",
     "with_calendar",
 ]

@@ -28,14 +28,19 @@ from .lexicon import (
     _tokenize,
 )
 from .period import _no_occurrence, _out_of_period, _Period
-from .points import _dated, _school_quarter_ends
+from .points import _dated, _occurrences, _school_quarter_ends
 from .schedule import SCHOOL_YEAR_END, Schedule
 
 
-def parse_deadline(text: str, *, period_start: date, period_end: date) -> Schedule:
-    """Turn a deadline as written into a Schedule within the roadmap's period. Never raises."""
+def parse_deadline(
+    text: str, *, period_start: date, period_end: date, plan_start: date | None = None
+) -> Schedule:
+    """Turn a deadline as written into a Schedule within the roadmap's period. Never raises.
+
+    `plan_start` is the day the plan takes effect (its order's date): years are read
+    from it and recurring schedules start on it when it lies after `period_start`."""
     raw = "" if text is None else str(text)
-    period = _Period(period_start, period_end)
+    period = _Period(period_start, period_end, plan_start=plan_start)
     try:
         return _parse(raw, period)
     except Exception:  # the contract: text never breaks a save; the fuzz test hunts these
@@ -120,8 +125,12 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
     if m and not dated:
         # «до начала» is 31 August, «к началу» 1 September, «в начале» September
         month, day = {"до ": (8, 31), "к ": (9, 1)}.get(m.group(1) or "", (9, 30))
-        dates = [date(y, month, day) for y in period.years() if date(y, month, day) in period][:1]
-        return make("date", dates, warning="" if dates else _no_occurrence(period))
+        years = _occurrences(period, False, month, day)
+        dates = [date(y, month, day) for y in years]
+        warning = _no_occurrence(period) if not dates else ""
+        if dates and dates[0] > period.end:
+            warning = _out_of_period(period)
+        return make("date", dates, warning=warning)
 
     result = _dated(toks, s, period, make)
     if result is not None:

@@ -9,17 +9,20 @@ from django.utils.translation import gettext as _
 
 
 class _Period:
-    def __init__(self, start: date, end: date):
+    """The window deadlines are read in: from the plan's start (the later of the period's
+    start and the order's date) to the period's end."""
+
+    def __init__(self, start: date, end: date, *, plan_start: date | None = None):
         if end < start:
             start, end = end, start
-        self.start = start
-        self.end = end
         # School-year periods ("2023/24") count years from September to May.
         self.school = (
             not (end.month == 12 and end.day == 31)
             and 5 <= end.month <= 8
             and not (start.month == 1 and start.day == 1)
         )
+        self.start = max(start, plan_start) if plan_start else start
+        self.end = max(end, self.start)
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -47,12 +50,12 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def _out_of_period(period: _Period) -> str:
-    return _("Срок вне периода дорожной карты (%(period)s); проверьте год.") % {
+    return _("Срок вне периода действия дорожной карты (%(period)s); проверьте год.") % {
         "period": period.label()
     }
 
 
 def _no_occurrence(period: _Period) -> str:
     return _(
-        "В периоде дорожной карты (%(period)s) нет такого срока; укажите год или исправьте срок."
+        "В периоде действия дорожной карты (%(period)s) нет такого срока; укажите год или исправьте срок."
     ) % {"period": period.label()}

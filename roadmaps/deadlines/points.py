@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -45,14 +45,17 @@ def _point_of(tok: _Tok) -> _Point:
 
 
 def _infer_alone(point: _Point, period: _Period) -> None:
-    """Give a point without a year its first year that puts it inside the period."""
+    """Give a point without a year its first occurrence that ends on or after the
+    period's start (the plan's start), within a year of it. An occurrence past the
+    period's end is kept: the caller warns about it. 29 February may find none."""
     if point.year is not None:
         return
-    for year in period.years():
+    horizon = max(period.end, period.start + timedelta(days=365))
+    for year in range(period.start.year - 1, horizon.year + 1):
         if not point.valid_in(year):
             continue
         candidate = replace(point, year=year)
-        if period.overlaps(candidate.first(), candidate.last()):
+        if candidate.last() >= period.start and candidate.first() <= horizon:
             point.year = year
             return
 
@@ -174,15 +177,24 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
     warnings: list[str] = []
 
     def check(dates: list[date]) -> list[date]:
-        """Keep explicit-year dates (with a warning), drop inferred ones outside the period."""
+        """Keep explicit-year dates (with a warning outside the period); drop inferred ones
+        before the plan's start, keep those past the period's end with a warning."""
         if explicit:
             if any(d not in period for d in dates):
                 warnings.append(_out_of_period(period))
             return dates
-        inside = [d for d in dates if d in period]
-        if len(inside) < len(dates):
+        kept = [d for d in dates if d >= period.start]
+        if len(kept) < len(dates):
             warnings.append(_no_occurrence(period))
-        return inside
+        if any(d > period.end for d in kept):
+            warnings.append(_out_of_period(period))
+        return kept
+
+    def clip(point_end: date) -> date:
+        """An inferred month is due by the period's end when the period ends inside it."""
+        if explicit or point_end.replace(day=1) > period.end:
+            return point_end
+        return min(point_end, period.end)
 
     def warn() -> str:
         return " ".join(dict.fromkeys(warnings))
@@ -217,22 +229,14 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
             while (y, m) <= (end.year, end.month) and len(months) < 240:
                 months.append(_month_end(y, m))
                 y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-            if explicit:
-                dates = check(months)
-            else:
-                dates = [min(d, period.end) for d in months if period.overlaps(d.replace(day=1), d)]
-                if not dates:
-                    warnings.append(_no_occurrence(period))
+            # Months of the window before the plan's start are not due: nothing is owed
+            # for the time before the plan existed.
+            dates = check([clip(d) for d in months if explicit or d >= period.start])
+            if not dates and not warnings:
+                warnings.append(_no_occurrence(period))
             return make("month_range", dates, start, end, warning=warn(), explicit_year=explicit)
-        dates = (
-            [end] if explicit or end in period else ([period.end] if start <= period.end else [])
-        )
-        if not explicit and not period.overlaps(start, end):
-            dates = []
-            warnings.append(_no_occurrence(period))
-        elif explicit and end not in period:
-            warnings.append(_out_of_period(period))
-        return make("range", dates, start, end, warning=warn(), explicit_year=explicit)
+        due = end if explicit or start > period.end else min(end, period.end)
+        return make("range", check([due]), start, end, warning=warn(), explicit_year=explicit)
 
     if explicit:
         chain()
@@ -249,15 +253,25 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
             return make("date" if p.day else "month", warning=warn())
         if p.day:
             return make("date", check([p.last()]), warning=warn(), explicit_year=explicit)
+        if idx[0] > 0 and toks[idx[0] - 1].text in ("до", "к"):
+            # «до июня 2023», «к сентябрю»: by the start of the month, the last day before it
+            due = p.first() - timedelta(days=1)
+            if not explicit and due < period.start:
+                due = date(p.year + 1, p.month, 1) - timedelta(days=1)
+            return make("date", check([due]), warning=warn(), explicit_year=explicit)
         for pattern, day in _APPROXIMATE:
             if pattern.search(s):
                 due = date(p.year, p.month, day)
                 return make(
                     "date", check([due]), warning=warn(), approximate=True, explicit_year=explicit
                 )
-        due = p.last() if explicit else min(p.last(), period.end)
         return make(
-            "month", check([due]), p.first(), p.last(), warning=warn(), explicit_year=explicit
+            "month",
+            check([clip(p.last())]),
+            p.first(),
+            p.last(),
+            warning=warn(),
+            explicit_year=explicit,
         )
 
     if all(p.day for p in points):
@@ -265,7 +279,7 @@ def _from_points(toks, idx: list[int], s: str, period: _Period, make) -> Schedul
             "dates", check([p.last() for p in resolved]), warning=warn(), explicit_year=explicit
         )
     if not any(p.day for p in points):
-        dates = [p.last() if explicit else min(p.last(), period.end) for p in resolved]
+        dates = [clip(p.last()) for p in resolved]
         return make("months", check(dates), warning=warn(), explicit_year=explicit)
     return make(
         "dates", check([p.last() for p in resolved]), warning=warn(), explicit_year=explicit
@@ -284,6 +298,23 @@ def _years_after(toks, index: int) -> list[int]:
             return [first, toks[index + 3].value]
         return [first]
     return []
+
+
+def _occurrences(period: _Period, every: bool, month: int, day: int, offset: int = 0) -> list[int]:
+    """Years y whose due date (day.month of y + offset) falls in the period: every one, or
+    the first; a single one not in the period is its first occurrence after the plan's start."""
+
+    def due(year: int) -> date:
+        return date(year + offset, month, day)
+
+    years = [y for y in period.years() if due(y) in period]
+    if every:
+        return years
+    if years:
+        return years[:1]
+    return [y for y in range(period.start.year - 1, period.end.year + 3) if due(y) >= period.start][
+        :1
+    ]
 
 
 def _from_units(
@@ -320,18 +351,13 @@ def _from_units(
                     base = school_year if len(uy) >= 2 or offset == 0 else school_year - 1
                     candidates = [base]
                 else:
-                    candidates = [y for y in period.years() if date(y + offset, lm, ld) in period]
-                    candidates = candidates if every else candidates[:1]
+                    candidates = _occurrences(period, every, lm, ld, offset)
                 for y in candidates:
                     spans.append((date(y + offset, fm, fd), date(y + offset, lm, ld)))
             else:
                 table = _CAL_QUARTERS if unit == "qc" else _CAL_HALVES
                 (fm, fd), (lm, ld) = table[n]
-                if uy:
-                    candidates = [max(uy)]
-                else:
-                    candidates = [y for y in period.years() if date(y, lm, ld) in period]
-                    candidates = candidates if every else candidates[:1]
+                candidates = [max(uy)] if uy else _occurrences(period, every, lm, ld)
                 for y in candidates:
                     spans.append((date(y, fm, fd), date(y, lm, ld)))
     dates = sorted({end for _start, end in spans})

@@ -181,11 +181,9 @@ def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
     roadmap.columns = result.columns
     closing = result.closing + ["\n".join(p.lines) for p in _as_paragraphs(blocks[last_row + 1 :])]
     roadmap.closing = "\n\n".join(closing)
-    if not roadmap.period_start:
-        roadmap.warnings.append(
-            _(
-                "Период дорожной карты не найден; годы в сроках определены по текущему учебному году."
-            )
-        )
+    plan = roadmap.plan()
+    roadmap.period_start, roadmap.period_end = plan.start, plan.end
+    if plan.warning:
+        roadmap.warnings.append(plan.warning)
     roadmap.warnings.extend(result.warnings)
     return roadmap

@@ -312,6 +312,7 @@ YEAR_ONE = re.compile(r"\bна\s+(20\d\d)\s*(?:г\b|год)", re.IGNORECASE)
 
 
 def _read_period(roadmap: ParsedRoadmap) -> None:
+    """The period the titles name; without one, `ParsedRoadmap.plan` decides later."""
     for text in (roadmap.title, roadmap.order.title):
         if not text:
             continue
@@ -335,8 +336,3 @@ def _read_period(roadmap: ParsedRoadmap) -> None:
             roadmap.period_start = date(int(found.group(1)), 1, 1)
             roadmap.period_end = date(int(found.group(1)), 12, 31)
             return
-    if roadmap.order.date:
-        anchor = roadmap.order.date
-        first = anchor.year if anchor.month >= 8 else anchor.year - 1
-        roadmap.period_start = date(first, 9, 1)
-        roadmap.period_end = date(first + 1, 8, 31)

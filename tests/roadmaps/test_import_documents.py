@@ -361,7 +361,7 @@ def test_text_in_the_encodings_windows_saves_is_read(encoding):
 
 
 def test_json_has_the_shape_scripts_rely_on():
-    def fake_deadline(text, *, period_start, period_end):
+    def fake_deadline(text, *, period_start, period_end, plan_start=None):
         assert (period_start, period_end) == (date(2020, 1, 1), date(2020, 12, 31))
         if text == "Сентябрь-декабрь":
             return Schedule(text, "month_range", (date(2020, 9, 30), date(2020, 12, 31)))
@@ -400,7 +400,7 @@ def test_json_has_the_shape_scripts_rely_on():
 
 
 def test_json_marks_deadlines_unparsed_while_the_parser_is_missing():
-    def missing(text, *, period_start, period_end):
+    def missing(text, *, period_start, period_end, plan_start=None):
         raise NotImplementedError
 
     data = parse_seed(SPB).as_json(parse_deadline=missing)
@@ -840,8 +840,10 @@ def test_word_text_in_tracked_insertions_and_content_controls_is_read_and_deleti
 def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_period(path):
     from roadmaps.deadlines import KINDS
 
+    from roadmaps.deadlines import parse_deadline
+
     parsed = parse_seed(path)
-    start, end = parsed.effective_period()
+    plan = parsed.plan()
 
     def measures(sections):
         for section in sections:
@@ -851,8 +853,19 @@ def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_p
     found = list(measures(json.loads(json.dumps(parsed.as_json()))["sections"]))
     assert len(found) == EXPECTED_MEASURES[path]
     for measure in found:
-        assert measure["deadline"]["kind"] in KINDS
-        assert all(start.isoformat() <= d <= end.isoformat() for d in measure["deadline"]["dates"])
+        deadline = measure["deadline"]
+        assert deadline["kind"] in KINDS
+        schedule = parse_deadline(
+            deadline["text"],
+            period_start=plan.start,
+            period_end=plan.end,
+            plan_start=plan.plan_start,
+        )
+        assert [d.isoformat() for d in schedule.dates] == deadline["dates"]
+        explicit = schedule.details.get("explicit_year")
+        for due in schedule.dates:
+            assert explicit or due >= plan.plan_start, deadline
+            assert due <= plan.end or schedule.warning, deadline
 
 
 def test_measure_numbers_typed_as_numbers_in_excel_read_as_shown():
