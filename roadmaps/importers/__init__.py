@@ -1,4 +1,5 @@
-"""Import of the roadmap documents officials have: DOCX, XLSX or text pasted from a PDF.
+"""Import of the roadmap documents officials have: DOCX, XLSX, PDF with a text layer, or
+text pasted from a PDF.
 
     parse_roadmap_document(data, filename) -> ParsedRoadmap
 
@@ -19,6 +20,7 @@ from schools.importing import ImportFailed, Problem
 
 from .header import read_header
 from .parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
+from .pdf import blocks_from_pdf
 from .source import (
     Block,
     Paragraph,
@@ -43,13 +45,15 @@ __all__ = [
 
 def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     """Parse a roadmap document; raise ImportFailed with a Russian message if it has no
-    table of measures or is not a DOCX, XLSX or text file."""
+    table of measures or is not a DOCX, XLSX, PDF or text file."""
+    if _is_pdf(data):
+        return _parse_blocks([blocks_from_pdf(data, filename)], filename, "pdf")
     kind = sniff_kind(data)
     other = _other_format(data, kind)
     if other:
         raise _failed(
             filename,
-            _("Файл «%(name)s» — %(format)s; сохраните его как .docx или .xlsx.")
+            _("Файл «%(name)s» — %(format)s; сохраните его как .docx, .xlsx или .pdf.")
             % {"name": filename, "format": other},
         )
     if kind == "docx":
@@ -93,10 +97,13 @@ def parse_roadmap_text(text: str, filename: str = "text") -> ParsedRoadmap:
     return _parse_blocks([blocks_from_text(text)], filename, "text")
 
 
+def _is_pdf(data: bytes) -> bool:
+    """A PDF by its header, which may follow up to 1 KB of other bytes."""
+    return b"%PDF-" in data[:1024]
+
+
 def _other_format(data: bytes, kind: str) -> str:
     """The name of a document format people also send, which we do not read."""
-    if data.startswith(b"%PDF"):
-        return _("документ PDF (текст из него можно вставить в поле импорта)")
     if data.lstrip().startswith(b"{\\rtf"):
         return _("документ RTF")
     if kind == "zip" and b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:

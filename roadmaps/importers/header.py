@@ -230,7 +230,7 @@ def _read_approvals(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> int:
         text = lines.text(i)
         name = NAME.search(text)
         if name:
-            head = text[: name.start(1)].strip()
+            head = text[: name.start(1)].strip().rstrip("_ ")  # the line to sign on is not text
             label = labels[len(blocks)]
             blocks.append(
                 ParsedApproval(label=label, position=_join([*position, head]), name=name.group(1))

@@ -344,6 +344,16 @@ class TableParser:
             for name in ("participants", "deadline", "responsible", "result", "document")
         }
         extra = {self.extra_columns[i]: cells[i] for i in self.extra_columns if cells[i]}
+        if (
+            row.page_break
+            and "number" in self.mapping
+            and not number_cell
+            and not row.merged
+            and self.last is not None
+        ):
+            # A PDF row cut by a page break: its rest has no number of its own.
+            self._continue({"measure": text, **others}, extra, row.place)
+            return
         filled = [i for i, c in enumerate(cells) if c]
         has_details = any(others.values()) or bool(extra)
         measure_index = self.mapping.get("measure", 0)

@@ -337,7 +337,7 @@ def _odt() -> bytes:
         (b"PK\x03\x04garbage", "повреждён"),
         ("Просто письмо без таблицы.\nС уважением.".encode(), "не найдена таблица мероприятий"),
         (b"\x00\x01\x02binary", "не является документом"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "документ PDF"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "повреждён или не является документом PDF"),
         (b"{\\rtf1\\ansi\\deff0 ...}", "документ RTF"),
         (_odt(), "OpenDocument"),
     ],
@@ -838,9 +838,7 @@ def test_word_text_in_tracked_insertions_and_content_controls_is_read_and_deleti
 
 @pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
 def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_period(path):
-    from roadmaps.deadlines import KINDS
-
-    from roadmaps.deadlines import parse_deadline
+    from roadmaps.deadlines import KINDS, parse_deadline
 
     parsed = parse_seed(path)
     plan = parsed.plan()
@@ -880,3 +878,234 @@ def test_measure_numbers_typed_as_numbers_in_excel_read_as_shown():
     book.save(out)
     parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
     assert [m.number for m in parsed.iter_measures()] == ["2.1", "2.10"]
+
+
+# --- PDF with a text layer, and dates that follow the plan -----------------------------
+# tests/data/plans: two plans written from the domain (plans.py), each as the Word file an
+# office types, the PDF LibreOffice prints from it, and the school's plan as an Excel
+# book without its approval block; `build.py` made them.
+
+PLANS_DIR = Path(__file__).resolve().parents[1] / "data" / "plans"
+
+
+def _plans():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("test_data_plans", PLANS_DIR / "plans.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+PLANS = _plans()
+ORDER_PLAN, SCHOOL_PLAN = PLANS.ORDER, PLANS.SCHOOL
+
+
+def parse_plan(name: str):
+    return parse_roadmap_document((PLANS_DIR / name).read_bytes(), name)
+
+
+def plan_outline(parsed) -> list[tuple]:
+    return [
+        (
+            s.number,
+            s.title,
+            [
+                (m.number, m.text, m.deadline_text, m.responsible_text, m.result, m.document)
+                for m in s.measures
+            ],
+        )  # fmt: skip
+        for s in parsed.iter_sections()
+    ]
+
+
+@pytest.mark.parametrize("plan", [ORDER_PLAN, SCHOOL_PLAN], ids=lambda p: p.name)
+def test_a_pdf_imports_like_the_word_file_it_was_printed_from(plan):
+    from_docx = parse_plan(f"{plan.name}.docx")
+    from_pdf = parse_plan(f"{plan.name}.pdf")
+    assert from_pdf.source_format == "pdf"
+    assert plan_outline(from_pdf) == plan_outline(from_docx)
+    assert from_pdf.order == from_docx.order
+    assert from_pdf.approvals == from_docx.approvals
+    assert (from_pdf.title, from_pdf.period_start, from_pdf.period_end) == (
+        from_docx.title,
+        from_docx.period_start,
+        from_docx.period_end,
+    )
+    measures = [m for _title, ms in plan.sections for m in ms]
+    assert [
+        (m.number, m.text, m.deadline_text, m.responsible_text) for m in from_pdf.iter_measures()
+    ] == [(m.number, m.text, m.deadline, m.responsible) for m in measures]
+    assert [s.title for s in from_pdf.iter_sections()] == [
+        title.split(". ", 1)[1] for title, _ms in plan.sections
+    ]
+
+
+def test_the_orders_header_is_read_from_its_pdf():
+    parsed = parse_plan(f"{ORDER_PLAN.name}.pdf")
+    order = parsed.order
+    assert order.body == "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ НОВОЛЕСНОГО МУНИЦИПАЛЬНОГО ОКРУГА"
+    assert (order.number, order.date, order.place) == ("245-од", date(2022, 6, 27), "г. Новолесск")
+    assert order.title.startswith("Об утверждении плана мероприятий («дорожной карты»)")
+    assert order.title.endswith("Новолесного муниципального округа")
+    assert (order.signatory, order.signatory_position) == (
+        "Е.В. Соколова",
+        "Начальник управления образования",
+    )
+    assert [item[:12] for item in order.items] == ["1. Утвердить", "2. Руководит", "3. Контроль "]
+    assert parsed.title.startswith("План мероприятий («дорожная карта»)")
+
+
+def test_a_table_cut_by_page_breaks_joins_up_and_its_repeated_header_is_dropped():
+    import pdfplumber
+
+    path = PLANS_DIR / f"{ORDER_PLAN.name}.pdf"
+    with pdfplumber.open(path) as pdf:  # what the file holds: the header on every table page
+        headers = [
+            table.extract()[0][1]
+            for page in pdf.pages
+            for table in page.find_tables()
+        ]  # fmt: skip
+    assert headers.count("Мероприятие") >= 3
+    parsed = parse_plan(path.name)
+    split = [w for w in parsed.warnings if "разорвана переносом страницы" in w]
+    assert len(split) >= 2  # rows the page breaks cut, joined back
+    measures = {m.number: m for m in parsed.iter_measures()}
+    for _title, written in ORDER_PLAN.sections:
+        for m in written:
+            assert measures[m.number].text == m.text
+            assert measures[m.number].result == m.result
+    assert len(measures) == sum(len(ms) for _t, ms in ORDER_PLAN.sections)
+
+
+def _read_as_written(found: list[str], due: list[str]) -> bool:
+    if due[-1:] == ["…"]:
+        return found[: len(due) - 1] == due[:-1]
+    return found == due
+
+
+@pytest.mark.parametrize(
+    ("plan", "name"),
+    [
+        (ORDER_PLAN, f"{ORDER_PLAN.name}.docx"),
+        (ORDER_PLAN, f"{ORDER_PLAN.name}.pdf"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}.docx"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}.pdf"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}-no-approval.xlsx"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_deadlines_are_read_as_a_person_reads_them_and_none_before_the_order(plan, name):
+    parsed = parse_plan(name)
+    data = parsed.as_json()
+    found = [m["deadline"] for s in data["sections"] for m in s["measures"]]
+    written = [m for _title, ms in plan.sections for m in ms]
+    assert [d["text"] for d in found] == [m.deadline for m in written]
+    # Without the approval's date the plan runs from its school year's start.
+    due = [m.due_from_school_year or m.due if not parsed.order.date else m.due for m in written]
+    wrong = [
+        (m.deadline, d["dates"][:4], want)
+        for d, m, want in zip(found, written, due, strict=True)
+        if not _read_as_written(d["dates"], want)
+    ]
+    assert wrong == []
+    if parsed.order.date:
+        explicit = re.compile(r"(?:19|20)\d{2}")
+        early = [d for d in found if not explicit.search(d["text"])]
+        assert all(due >= parsed.order.date.isoformat() for d in early for due in d["dates"])
+
+
+def test_an_order_of_june_reads_its_months_in_the_coming_school_year():
+    data = parse_plan(f"{ORDER_PLAN.name}.pdf").as_json()
+    by_text = {
+        m["deadline"]["text"]: m["deadline"] for s in data["sections"] for m in s["measures"]
+    }
+    assert by_text["сентябрь-октябрь"]["dates"] == ["2022-09-30", "2022-10-31"]
+    assert by_text["октябрь, декабрь, февраль, май"]["dates"] == [
+        "2022-10-31",
+        "2022-12-31",
+        "2023-02-28",
+        "2023-05-31",
+    ]
+    assert by_text["до июня 2023"] == {
+        "text": "до июня 2023",
+        "kind": "date",
+        "dates": ["2023-05-31"],
+    }
+
+
+def test_a_school_plan_approved_in_february_is_weekly_from_its_approval():
+    parsed = parse_plan(f"{SCHOOL_PLAN.name}.pdf")
+    assert parsed.order.date == date(2023, 2, 27)
+    weekly = next(
+        m["deadline"]
+        for s in parsed.as_json()["sections"]
+        for m in s["measures"]
+        if m["deadline"]["text"] == "еженедельно"
+    )
+    assert weekly["dates"][0] == "2023-03-03"  # the first Friday after 27.02.2023
+
+
+def test_without_its_approval_the_school_year_comes_from_the_plans_own_deadlines():
+    parsed = parse_plan(f"{SCHOOL_PLAN.name}-no-approval.xlsx")
+    assert parsed.order.date is None
+    assert (parsed.period_start, parsed.period_end) == (date(2022, 9, 1), date(2023, 8, 31))
+    assert any("2022/23" in w and "другие сроки" in w for w in parsed.warnings)
+    assert not any("текущ" in w for w in parsed.warnings)
+
+
+def test_a_plan_without_any_year_says_it_read_the_current_school_year():
+    text = "№\tМероприятие\tСрок\tОтветственный\n1.\tСовещание\tсентябрь\tУО\n"
+    parsed = parse_roadmap_text(text)
+    start, end = parsed.effective_period()
+    assert start.month == 9 and start.day == 1 and end.year == start.year + 1
+    assert any("текущему" in w for w in parsed.warnings)
+
+
+def test_a_scanned_pdf_without_text_is_refused_in_russian():
+    with pytest.raises(ImportFailed) as failed:
+        parse_plan("order-scan.pdf")
+    message = failed.value.problems[0].message
+    assert "нет текста" in message and "отсканированные" in message
+
+
+def _pdf_with(writer_setup) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer_setup(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_locked_with_a_password_is_refused_and_one_only_owner_locked_is_read():
+    def locked(user_password):
+        def setup(writer):
+            writer.append(PLANS_DIR / f"{SCHOOL_PLAN.name}.pdf")
+            writer.encrypt(user_password=user_password, owner_password="o", algorithm="AES-128")
+
+        return setup
+
+    with pytest.raises(ImportFailed, match="защищён паролем"):
+        parse_roadmap_document(_pdf_with(locked("secret")), "plan.pdf")
+    readable = parse_roadmap_document(_pdf_with(locked("")), "plan.pdf")
+    assert len(list(readable.iter_measures())) == 12
+
+
+def test_a_pdf_of_thousands_of_pages_is_refused_before_it_is_read():
+    def pages(writer):
+        for _ in range(5000):
+            writer.add_blank_page(595, 842)
+
+    with pytest.raises(ImportFailed, match="5000 страниц"):
+        parse_roadmap_document(_pdf_with(pages), "huge.pdf")
+
+
+def test_a_broken_pdf_is_refused_in_russian():
+    whole = (PLANS_DIR / f"{SCHOOL_PLAN.name}.pdf").read_bytes()
+    for data in (b"%PDF-1.7\n" + b"\x00garbage" * 100, whole[: len(whole) // 3]):
+        with pytest.raises(ImportFailed, match="не является документом PDF|не удалось прочитать"):
+            parse_roadmap_document(data, "broken.pdf")

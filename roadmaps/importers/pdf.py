@@ -1,0 +1,387 @@
+"""A PDF with a text layer read into the importer's blocks, as a Word file is.
+
+pdfplumber finds the ruled tables of each page and the words with their places;
+from the places this module tells a line that wrapped from a line that ended (a
+wrapped one was full: its next word did not fit), groups free text into paragraphs,
+drops page numbers and running headers, and joins a table that a page break cut in
+two: the pieces keep one table number, the header row repeated on the new page is
+dropped by the table parser, and the row the break split is marked `page_break` so
+the parser joins it to the measure it continues.
+
+Refused, with a Russian sentence: a PDF that needs a password to open, one of more
+than MAX_PAGES pages, and a scan without text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from schools.importing import ImportFailed, Problem
+
+from .source import Block, Paragraph, Row, clean_cell
+
+MAX_PAGES = 200
+# Fewer characters than this on every page: pictures of pages, not text.
+MIN_TEXT_CHARS = 20
+
+# What a line break inside a cell or paragraph never joins: a list item starts anew.
+_LIST_ITEM = re.compile(r"^(?:[-–—•·▪●*]\s|\d{1,2}[.)]\s|[а-яa-z]\)\s)")
+# Page furniture: «2», «- 2 -», «стр. 2», «Страница 2 из 9».
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?(?:стр(?:аница)?\.?\s*)?\d{1,4}(?:\s*(?:из|/)\s*\d{1,4})?(?:\s*[-–—])?$",
+    re.IGNORECASE,
+)
+
+
+def _reject(filename: str, message: str) -> ImportFailed:
+    return ImportFailed([Problem(file=filename, message=message)])
+
+
+def _check_pdf(data: bytes, filename: str) -> None:
+    """Refuse a PDF that needs a password or has too many pages, before reading its text."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise _reject(
+                filename,
+                _(
+                    "Файл «%s» защищён паролем: снимите защиту (сохраните документ без пароля) "
+                    "и загрузите его снова."
+                )
+                % filename,
+            ) from exc
+        raise _reject(
+            filename, _("Файл «%s» повреждён или не является документом PDF.") % filename
+        ) from exc
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    if pages > MAX_PAGES:
+        raise _reject(
+            filename,
+            _(
+                "В файле «%(name)s» %(pages)d страниц — больше %(limit)d; дорожная карта "
+                "столько не занимает. Загрузите приказ с дорожной картой отдельным файлом."
+            )
+            % {"name": filename, "pages": pages, "limit": MAX_PAGES},
+        )
+    if pages == 0:
+        raise _reject(filename, _("В файле «%s» нет ни одной страницы.") % filename)
+
+
+# --- lines -------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    first_word: float  # width of its first word
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+
+def _lines(words: list[dict]) -> list[_Line]:
+    """Words grouped into lines (same baseline), top to bottom, words left to right."""
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
+        if lines:
+            last = lines[-1]
+            tolerance = max(2.0, 0.35 * word["size"])
+            if abs(word["top"] - last[0]["top"]) <= tolerance:
+                last.append(word)
+                continue
+        lines.append([word])
+    found = []
+    for group in lines:
+        group.sort(key=lambda w: w["x0"])
+        found.append(
+            _Line(
+                text=" ".join(w["text"] for w in group),
+                x0=group[0]["x0"],
+                x1=group[-1]["x1"],
+                top=min(w["top"] for w in group),
+                bottom=max(w["bottom"] for w in group),
+                size=max(w["size"] for w in group),
+                first_word=group[0]["x1"] - group[0]["x0"],
+            )
+        )
+    return found
+
+
+def _wrapped(line: _Line, following: _Line, room: float) -> bool:
+    """Whether `line` ended only because `following`'s first word did not fit in `room`."""
+    if _LIST_ITEM.match(following.text):
+        return False
+    space = 0.3 * line.size
+    return line.width + space + following.first_word > room - 0.5 * line.size
+
+
+def _join(lines: list[_Line], room: float) -> list[str]:
+    """The lines as written: wrapped ones joined into one, ended ones kept apart."""
+    joined: list[str] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else None
+        if previous is not None and _wrapped(previous, line, room):
+            head = joined[-1]
+            if re.search(r"[а-яёa-z]-$", head, re.IGNORECASE):
+                joined[-1] = head + line.text  # «учебно-» + «методический»
+            else:
+                joined[-1] = f"{head} {line.text}"
+        else:
+            joined.append(line.text)
+    return joined
+
+
+# --- one page ------------------------------------------------------------------------
+
+
+@dataclass
+class _Piece:
+    """A table's part on one page: its rows' cells and where it lies."""
+
+    rows: list[Row]
+    top: float
+    bottom: float
+    left: float
+    right: float
+    edges: tuple[float, ...]  # the left edges of its columns, to recognise its continuation
+
+
+def _inside(word: dict, bbox) -> bool:
+    x = (word["x0"] + word["x1"]) / 2
+    y = (word["top"] + word["bottom"]) / 2
+    return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
+
+
+def _cell_text(words: list[dict], bbox) -> str:
+    lines = _lines([w for w in words if _inside(w, bbox)])
+    if not lines:
+        return ""
+    padding = max(0.0, min(line.x0 for line in lines) - bbox[0])
+    room = bbox[2] - bbox[0] - 2 * padding
+    return clean_cell("\n".join(_join(lines, room)))
+
+
+def _table_piece(table, words: list[dict]) -> _Piece:
+    rows = table.rows
+    width = max(len(r.cells) for r in rows)
+    lefts: list[float | None] = [None] * width
+    for row in rows:
+        for j, cell in enumerate(row.cells):
+            if cell is not None and lefts[j] is None:
+                lefts[j] = cell[0]
+    texts: list[list[str | None]] = []
+    built: list[Row] = []
+    for row in rows:
+        cells: list[str] = []
+        raw: list[str | None] = []
+        vmerged: set[int] = set()
+        spans = 0
+        for j, cell in enumerate(row.cells):
+            if cell is not None:
+                text = _cell_text(words, cell)
+                spans += 1
+                cells.append(text)
+                raw.append(text)
+                continue
+            raw.append(None)
+            left = lefts[j]
+            covered_from_left = any(
+                c is not None and left is not None and c[2] > left + 1 for c in row.cells[:j]
+            )
+            if covered_from_left or not texts:
+                cells.append("")
+                continue
+            above = next((t[j] for t in reversed(texts) if t[j] is not None), "")
+            cells.append(above)  # a cell merged down over this row, as Word reports it
+            vmerged.add(j)
+        texts.append(raw)
+        merged = spans == 1 and width > 1 and not vmerged
+        built.append(Row(cells, 0, merged=merged, vmerged=vmerged))
+    edges = tuple(x for x in lefts if x is not None)
+    x0, top, x1, bottom = table.bbox
+    return _Piece(built, top, bottom, x0, x1, edges)
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    items: list[tuple[float, object]]  # (top, _Line or _Piece), top to bottom
+
+
+def _read_page(page, settings: dict) -> _Page:
+    words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False)
+    tables = [t for t in page.find_tables(settings) if t.rows]
+    pieces = [_table_piece(t, words) for t in tables]
+    free = [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
+    items: list[tuple[float, object]] = [(line.top, line) for line in _lines(free)]
+    items += [(piece.top, piece) for piece in pieces]
+    items.sort(key=lambda item: item[0])
+    return _Page(page.page_number, page.width, page.height, items)
+
+
+# --- the document --------------------------------------------------------------------
+
+
+def _furniture(pages: list[_Page]) -> set[int]:
+    """ids of lines that are page numbers or running heads and feet (the same text on two
+    or more pages), in the top or bottom eighth of a page."""
+    found: set[int] = set()
+    margins: dict[str, list[_Line]] = {}
+    for page in pages:
+        for _top, item in page.items:
+            if not isinstance(item, _Line):
+                continue
+            if item.top > page.height * 0.12 and item.bottom < page.height * 0.88:
+                continue
+            if _PAGE_NUMBER.match(item.text.strip()):
+                found.add(id(item))
+            else:
+                key = re.sub(r"\d+", "#", item.text.strip().lower())
+                margins.setdefault(key, []).append(item)
+    for lines in margins.values():
+        if len(lines) >= 2:
+            found.update(id(line) for line in lines)
+    return found
+
+
+def _paragraphs(lines: list[_Line], room: float, left: float) -> list[list[_Line]]:
+    """Free lines grouped into paragraphs: a line that wrapped continues into the next
+    unless a gap or a first-line indent shows a new paragraph."""
+    groups: list[list[_Line]] = []
+    for line in lines:
+        if groups:
+            group = groups[-1]
+            previous = group[-1]
+            gap = line.top - previous.bottom
+            indented = line.x0 > left + 1.5 * line.size and previous.x0 <= left + 0.5 * line.size
+            # The first line of a paragraph may start at a first-line indent.
+            indent = previous.x0 - left if len(group) == 1 else 0.0
+            if not 0 < indent <= 3 * previous.size:
+                indent = 0.0
+            if gap <= 0.6 * line.size and not indented and _wrapped(previous, line, room - indent):
+                group.append(line)
+                continue
+        groups.append([line])
+    return groups
+
+
+def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
+    """Paragraphs and table rows of a PDF with a text layer, in reading order."""
+    import pdfplumber
+
+    _check_pdf(data, filename)
+    settings = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            characters = sum(len(page.chars) for page in pdf.pages)
+            if characters < MIN_TEXT_CHARS * len(pdf.pages):
+                raise _reject(
+                    filename,
+                    _(
+                        "В файле «%s» нет текста — похоже, это отсканированные страницы "
+                        "(картинки). Загрузите документ, из которого сделан PDF (DOCX или "
+                        "XLSX), или PDF с текстовым слоем."
+                    )
+                    % filename,
+                )
+            pages = [_read_page(page, settings) for page in pdf.pages]
+    except ImportFailed:
+        raise
+    except Exception as exc:  # pdfminer raises many types for a broken file  # noqa: BLE001
+        raise _reject(
+            filename, _("Файл «%s» не удалось прочитать как документ PDF.") % filename
+        ) from exc
+    return _blocks(pages)
+
+
+def _extents(pages: list[_Page]) -> dict[int, tuple[float, float]]:
+    """The text area (left, right) of pages of each width: the widest any page of that
+    width shows, so a page of short lines still knows how wide a full line is."""
+    found: dict[int, tuple[float, float]] = {}
+    for page in pages:
+        xs = [
+            (item.x0, item.x1) if isinstance(item, _Line) else (item.left, item.right)
+            for _t, item in page.items
+        ]
+        if not xs:
+            continue
+        left, right = min(x[0] for x in xs), max(x[1] for x in xs)
+        key = round(page.width)
+        if key in found:
+            left, right = min(left, found[key][0]), max(right, found[key][1])
+        found[key] = (left, right)
+    return found
+
+
+def _same_columns(a: _Piece, b: _Piece) -> bool:
+    return len(a.edges) == len(b.edges) and all(
+        abs(x - y) <= 2 for x, y in zip(a.edges, b.edges, strict=True)
+    )
+
+
+def _blocks(pages: list[_Page]) -> list[Block]:
+    from .table import is_header
+
+    skip = _furniture(pages)
+    extents = _extents(pages)
+    blocks: list[Block] = []
+    place = 0  # paragraphs and table rows are numbered apart, as in a Word file
+    row_number = 0
+    table_number = 0
+    last_piece: _Piece | None = None  # the last thing on the previous page, if a table
+    for page in pages:
+        items = [item for _t, item in page.items if id(item) not in skip]
+        left, right = extents.get(round(page.width), (0.0, page.width))
+        pending: list[_Line] = []
+        for position, item in enumerate(items):
+            if isinstance(item, _Line):
+                pending.append(item)
+                continue
+            place = _flush(pending, left, right, blocks, place)
+            continues = position == 0 and last_piece is not None and _same_columns(item, last_piece)
+            if not continues:
+                table_number += 1
+            cut = continues  # the first row of the piece may be a row the page break cut
+            for row in item.rows:
+                row_number += 1
+                row.place, row.table = row_number, table_number
+                if cut and any(row.cells) and not is_header(row.cells) and not _numbering(row):
+                    row.page_break = True
+                    cut = False
+                blocks.append(row)
+        place = _flush(pending, left, right, blocks, place)
+        last_piece = items[-1] if items and isinstance(items[-1], _Piece) else None
+    return blocks
+
+
+def _flush(pending: list[_Line], left: float, right: float, blocks: list, place: int) -> int:
+    """Append the paragraphs of the pending free lines to `blocks`; the last place used."""
+    for group in _paragraphs(pending, right - left, left):
+        place += 1
+        blocks.append(Paragraph(_join(group, right - left), place))
+    pending.clear()
+    return place
+
+
+def _numbering(row: Row) -> bool:
+    """The row that numbers the columns: 1 | 2 | 3 | 4."""
+    filled = [c for c in row.cells if c]
+    return len(filled) >= 3 and filled == [str(i) for i in range(1, len(filled) + 1)]
