@@ -2,20 +2,29 @@
 
 INTERFACE (other modules rely on it; keep it stable):
 
-    parse_deadline(text, *, period_start, period_end) -> Schedule
+    parse_deadline(text, *, period_start, period_end, plan_start=None) -> Schedule
+    plan_period(*, period_start, period_end, order_date, deadline_texts, today) -> PlanPeriod
 
 `Schedule.kind` is one of KINDS; `Schedule.dates` are the due dates the
-schedule yields within [period_start, period_end] (the last day of a month
-for a month). Text that cannot be parsed gives kind "unparsed", keeps the
-text, and never raises.
+schedule yields from the plan's start to period_end (the last day of a month
+for a month). The plan's start is the later of period_start and plan_start
+(the order's date). Text that cannot be parsed gives kind "unparsed", keeps
+the text, and never raises. `plan_period` says which period and plan start a
+document's deadlines are read in when it names no period (deadlines/plan.py).
 
 Readings chosen (each is pinned by a test in tests/roadmaps/test_deadlines.py):
 
-- A year without an explicit number is inferred from the period: the first
-  occurrence inside [period_start, period_end]. An explicit year always wins;
-  when it lies outside the period the dates are kept and `details["warning"]`
-  says so in Russian. A month or day that has no occurrence in the period and
-  no explicit year yields no dates and a warning (a person must fix it).
+- A month, a day, a list or a range without a year is its first occurrence on or
+  after the plan's start (a month counts while it lasts: «декабрь» in an order of
+  29 December is that December). Nothing without a year is due before the plan's
+  start; an occurrence past the period's end is kept with a warning (a person
+  checks it). 29 February without a leap year within a year of the start yields
+  no date and a warning. An explicit year always wins; when it lies outside the
+  window the dates are kept and `details["warning"]` says so in Russian.
+- Recurring and continuous schedules («еженедельно», «ежемесячно»,
+  «ежеквартально», «в течение года») run from the plan's start.
+- «до июня 2023», «к сентябрю»: by the start of the month, so its day before
+  (31 May, 31 August); «до конца мая», «в течение мая» are due 31 May.
 - The school year in this module runs from 1 September to 31 May (the end of
   lessons): «до конца учебного года» is due on 31 May, «ежегодно» in a
   school-year period is due on 31 May, «II полугодие» of a school year is

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from schools.importing import ImportFailed, Problem
 from .source import Block, Paragraph, Row, clean_cell
 
 MAX_PAGES = 200
+RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 # Fewer characters than this on every page: pictures of pages, not text.
 MIN_TEXT_CHARS = 20
 
@@ -89,6 +90,7 @@ class _Line:
     bottom: float
     size: float
     first_word: float  # width of its first word
+    words: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def width(self) -> float:
@@ -118,6 +120,7 @@ def _lines(words: list[dict]) -> list[_Line]:
                 bottom=max(w["bottom"] for w in group),
                 size=max(w["size"] for w in group),
                 first_word=group[0]["x1"] - group[0]["x0"],
+                words=group,
             )
         )
     return found
@@ -226,11 +229,19 @@ class _Page:
     items: list[tuple[float, object]]  # (top, _Line or _Piece), top to bottom
 
 
-def _read_page(page, settings: dict) -> _Page:
-    words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False)
-    tables = [t for t in page.find_tables(settings) if t.rows]
+def _words(page) -> list[dict]:
+    return page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+
+
+def _read_page(page, words: list[dict]) -> _Page:
+    """A page's free lines and the pieces of its ruled tables, top to bottom."""
+    tables = [t for t in page.find_tables(RULED) if t.rows]
     pieces = [_table_piece(t, words) for t in tables]
     free = [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
+    return _page(page, free, pieces)
+
+
+def _page(page, free: list[dict], pieces: list[_Piece]) -> _Page:
     items: list[tuple[float, object]] = [(line.top, line) for line in _lines(free)]
     items += [(piece.top, piece) for piece in pieces]
     items.sort(key=lambda item: item[0])
@@ -271,7 +282,14 @@ def _paragraphs(lines: list[_Line], room: float, left: float) -> list[list[_Line
             group = groups[-1]
             previous = group[-1]
             gap = line.top - previous.bottom
-            indented = line.x0 > left + 1.5 * line.size and previous.x0 <= left + 0.5 * line.size
+            # A first-line indent (not a centred line) opens a new paragraph.
+            shift = line.x0 - left
+            centred = abs(shift - (left + room - line.x1)) < line.size
+            indented = (
+                1.5 * line.size < shift <= 3 * line.size
+                and not centred
+                and previous.x0 <= left + 0.5 * line.size
+            )
             # The first line of a paragraph may start at a first-line indent.
             indent = previous.x0 - left if len(group) == 1 else 0.0
             if not 0 < indent <= 3 * previous.size:
@@ -288,7 +306,6 @@ def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
     import pdfplumber
 
     _check_pdf(data, filename)
-    settings = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             characters = sum(len(page.chars) for page in pdf.pages)
@@ -302,7 +319,13 @@ def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
                     )
                     % filename,
                 )
-            pages = [_read_page(page, settings) for page in pdf.pages]
+            words = [_words(page) for page in pdf.pages]
+            pages = [_read_page(page, w) for page, w in zip(pdf.pages, words, strict=True)]
+            if not _has_header(pages):
+                # No ruled table of measures: read one laid out without lines, if any.
+                from .pdf_unruled import unruled_pages
+
+                pages = unruled_pages(pdf.pages, words) or pages
     except ImportFailed:
         raise
     except Exception as exc:  # pdfminer raises many types for a broken file  # noqa: BLE001
@@ -310,6 +333,19 @@ def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
             filename, _("Файл «%s» не удалось прочитать как документ PDF.") % filename
         ) from exc
     return _blocks(pages)
+
+
+def _has_header(pages: list[_Page]) -> bool:
+    """Whether a ruled table on some page has a row naming the columns of measures."""
+    from .table import is_header
+
+    return any(
+        is_header(row.cells)
+        for page in pages
+        for _t, item in page.items
+        if isinstance(item, _Piece)
+        for row in item.rows
+    )
 
 
 def _extents(pages: list[_Page]) -> dict[int, tuple[float, float]]:

@@ -921,10 +921,11 @@ def plan_outline(parsed) -> list[tuple]:
     ]
 
 
+@pytest.mark.parametrize("borders", ["", "-borderless"], ids=["ruled", "borderless"])
 @pytest.mark.parametrize("plan", [ORDER_PLAN, SCHOOL_PLAN], ids=lambda p: p.name)
-def test_a_pdf_imports_like_the_word_file_it_was_printed_from(plan):
+def test_a_pdf_imports_like_the_word_file_it_was_printed_from(plan, borders):
     from_docx = parse_plan(f"{plan.name}.docx")
-    from_pdf = parse_plan(f"{plan.name}.pdf")
+    from_pdf = parse_plan(f"{plan.name}{borders}.pdf")
     assert from_pdf.source_format == "pdf"
     assert plan_outline(from_pdf) == plan_outline(from_docx)
     assert from_pdf.order == from_docx.order

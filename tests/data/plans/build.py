@@ -4,8 +4,9 @@
 
 For each plan: a Word file as an office types it (header paragraphs on a portrait
 page, the appendix table on landscape pages, its header row repeated on every page,
-rows allowed to break across pages), the PDF LibreOffice prints from it, and for the
-school plan an Excel book without its approval block. Also a scan of the order: its
+rows allowed to break across pages), the PDF LibreOffice prints from it, the PDF of
+the same table typed without borders, and for the school plan an Excel book without
+its approval block. Also a scan of the order: its
 pages as pictures in a PDF without a text layer. Needs LibreOffice (`soffice`) and
 poppler (`pdftoppm`); the files are committed, so the tests need neither.
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(HERE))
 from plans import ORDER, PLANS, SCHOOL, Plan  # noqa: E402
 
 
-def _docx(plan: Plan) -> bytes:
+def _docx(plan: Plan, *, borders: bool = True) -> bytes:
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -74,7 +75,7 @@ def _docx(plan: Plan) -> bytes:
 
     widths = [12, 95, 35, 55, 65]  # mm
     table = document.add_table(rows=1, cols=len(plan.columns))
-    table.style = "Table Grid"
+    table.style = "Table Grid" if borders else "Normal Table"
     for index, text in enumerate(plan.columns):
         cell = table.rows[0].cells[index]
         cell.text = ""
@@ -135,7 +136,7 @@ def _xlsx_without_approval(plan: Plan) -> bytes:
     return out.getvalue()
 
 
-def _pdf_from_docx(docx_path: Path) -> Path:
+def _pdf_from_docx(docx_path: Path, name: str | None = None) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             ["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(docx_path)],
@@ -143,8 +144,8 @@ def _pdf_from_docx(docx_path: Path) -> Path:
             capture_output=True,
             env={"HOME": tmp, "PATH": "/usr/bin:/bin"},
         )
-        target = docx_path.with_suffix(".pdf")
-        shutil.copy(Path(tmp) / target.name, target)
+        target = HERE / (name or docx_path.with_suffix(".pdf").name)
+        shutil.copy(Path(tmp) / docx_path.with_suffix(".pdf").name, target)
     return target
 
 
@@ -166,6 +167,11 @@ def main() -> None:
         path = HERE / f"{plan.name}.docx"
         path.write_bytes(_docx(plan))
         print("wrote", _pdf_from_docx(path).name, "and", path.name)
+    for plan in PLANS:  # the same plans typed into a table without borders
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{plan.name}.docx"
+            path.write_bytes(_docx(plan, borders=False))
+            print("wrote", _pdf_from_docx(path, f"{plan.name}-borderless.pdf").name)
     path = HERE / f"{SCHOOL.name}-no-approval.xlsx"
     path.write_bytes(_xlsx_without_approval(SCHOOL))
     print("wrote", path.name)
