@@ -127,8 +127,13 @@ def _lines(words: list[dict]) -> list[_Line]:
 
 
 def _wrapped(line: _Line, following: _Line, room: float) -> bool:
-    """Whether `line` ended only because `following`'s first word did not fit in `room`."""
+    """Whether `line` ended only because `following`'s first word did not fit in `room`.
+    A line with a wide gap inside (a date at the left and a number at the right, put
+    apart by a tab) is full by its layout, not by its words: it never wraps."""
     if _LIST_ITEM.match(following.text):
+        return False
+    words = line.words
+    if any(b["x0"] - a["x1"] > 2.5 * line.size for a, b in zip(words, words[1:], strict=False)):
         return False
     space = 0.3 * line.size
     return line.width + space + following.first_word > room - 0.5 * line.size
