@@ -90,28 +90,20 @@ def plan_period(
         return PlanPeriod(start, date(first + 1, 8, 31), order_date, "order")
     named = school_year_named(deadline_texts)
     if named is not None:
-        start = date(named, 9, 1)
-        return PlanPeriod(
-            start,
-            date(named + 1, 8, 31),
-            start,
-            "deadlines",
-            _(
-                "Дата приказа и период дорожной карты не найдены; годы в сроках без года "
-                "определены по %(year)s учебному году, который называют другие сроки документа."
-            )
-            % {"year": f"{named}/{(named + 1) % 100:02d}"},
+        message = _(
+            "Дата приказа и период дорожной карты не найдены; годы в сроках без года "
+            "определены по %(year)s учебному году, который называют другие сроки документа."
         )
-    first = school_year_of(today)
-    start = date(first, 9, 1)
-    return PlanPeriod(
-        start,
-        date(first + 1, 8, 31),
-        start,
-        "today",
-        _(
-            "Дата приказа, период дорожной карты и годы в сроках не найдены; годы в сроках "
-            "определены по текущему (%(year)s) учебному году — проверьте их."
-        )
-        % {"year": f"{first}/{(first + 1) % 100:02d}"},
+        return _whole_school_year(named, "deadlines", message)
+    message = _(
+        "Дата приказа, период дорожной карты и годы в сроках не найдены; годы в сроках "
+        "определены по текущему (%(year)s) учебному году — проверьте их."
     )
+    return _whole_school_year(school_year_of(today), "today", message)
+
+
+def _whole_school_year(first: int, source: str, message: str) -> PlanPeriod:
+    """The school year starting in September of `first`, read from its start."""
+    start = date(first, 9, 1)
+    label = f"{first}/{(first + 1) % 100:02d}"
+    return PlanPeriod(start, date(first + 1, 8, 31), start, source, message % {"year": label})
