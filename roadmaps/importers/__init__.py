@@ -47,7 +47,7 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     """Parse a roadmap document; raise ImportFailed with a Russian message if it has no
     table of measures or is not a DOCX, XLSX, PDF or text file."""
     if _is_pdf(data):
-        return _parse_blocks([blocks_from_pdf(data, filename)], filename, "pdf")
+        return _best_pdf_reading(blocks_from_pdf(data, filename), filename)
     kind = sniff_kind(data)
     other = _other_format(data, kind)
     if other:
@@ -95,6 +95,26 @@ def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
 def parse_roadmap_text(text: str, filename: str = "text") -> ParsedRoadmap:
     """Parse text pasted from a PDF (tab-separated table cells)."""
     return _parse_blocks([blocks_from_text(text)], filename, "text")
+
+
+def _best_pdf_reading(readings: list[list[Block]], filename: str) -> ParsedRoadmap:
+    """The reading of a PDF that finds the most measures with a deadline (the first of
+    equals); the first reading's refusal when none finds a table."""
+    parsed: list[ParsedRoadmap] = []
+    refusal = None
+    for blocks in readings:
+        try:
+            parsed.append(_parse_blocks([blocks], filename, "pdf"))
+        except ImportFailed as failed:
+            refusal = refusal or failed
+    if not parsed:
+        raise refusal
+
+    def found(roadmap: ParsedRoadmap) -> tuple[int, int]:
+        measures = list(roadmap.iter_measures())
+        return sum(1 for m in measures if m.deadline_text), len(measures)
+
+    return max(parsed, key=found)
 
 
 def _is_pdf(data: bytes) -> bool:

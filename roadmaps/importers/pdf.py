@@ -306,8 +306,12 @@ def _paragraphs(lines: list[_Line], room: float, left: float) -> list[list[_Line
     return groups
 
 
-def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
-    """Paragraphs and table rows of a PDF with a text layer, in reading order."""
+def blocks_from_pdf(data: bytes, filename: str) -> list[list[Block]]:
+    """Readings of a PDF with a text layer: paragraphs and table rows in reading order.
+    The first reads its ruled tables; a second, when no ruled table names its columns
+    or one holds rows that look like several cells run together (a table whose rules
+    only some rows have), reads the table from the words' places. The importer keeps
+    the reading that finds more measures with deadlines."""
     import pdfplumber
 
     _check_pdf(data, filename)
@@ -326,18 +330,35 @@ def blocks_from_pdf(data: bytes, filename: str) -> list[Block]:
                 )
             words = [_words(page) for page in pdf.pages]
             pages = [_read_page(page, w) for page, w in zip(pdf.pages, words, strict=True)]
-            if not _has_header(pages):
-                # No ruled table of measures: read one laid out without lines, if any.
+            readings = [pages]
+            if not _has_header(pages) or _runs_together(pages):
                 from .pdf_unruled import unruled_pages
 
-                pages = unruled_pages(pdf.pages, words) or pages
+                unruled = unruled_pages(pdf.pages, words)
+                if unruled:
+                    readings.append(unruled)
     except ImportFailed:
         raise
     except Exception as exc:  # pdfminer raises many types for a broken file  # noqa: BLE001
         raise _reject(
             filename, _("Файл «%s» не удалось прочитать как документ PDF.") % filename
         ) from exc
-    return _blocks(pages)
+    return [_blocks(reading) for reading in readings]
+
+
+def _runs_together(pages: list[_Page]) -> bool:
+    """Whether a ruled table holds a row of one cell across the table that reads like a
+    numbered measure with its other cells run in (a long text after a number), which
+    a section heading is not."""
+    return any(
+        row.merged
+        and re.match(r"^\d{1,3}(?:\.\d{1,3})*\.?\s\S", row.cells[0])
+        and len(row.cells[0]) > 120
+        for page in pages
+        for _t, item in page.items
+        if isinstance(item, _Piece)
+        for row in item.rows
+    )
 
 
 def _has_header(pages: list[_Page]) -> bool:

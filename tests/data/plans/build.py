@@ -5,8 +5,8 @@
 For each plan: a Word file as an office types it (header paragraphs on a portrait
 page, the appendix table on landscape pages, its header row repeated on every page,
 rows allowed to break across pages), the PDF LibreOffice prints from it, the PDF of
-the same table typed without borders, and for the school plan an Excel book without
-its approval block. Also a scan of the order: its
+the same table typed without borders (and, for the school, in a style that rules
+only some rows), and for the school plan an Excel book without its approval block. Also a scan of the order: its
 pages as pictures in a PDF without a text layer. Needs LibreOffice (`soffice`) and
 poppler (`pdftoppm`); the files are committed, so the tests need neither.
 """
@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 from plans import ORDER, PLANS, SCHOOL, Plan  # noqa: E402
 
 
-def _docx(plan: Plan, *, borders: bool = True) -> bytes:
+def _docx(plan: Plan, *, table_style: str = "Table Grid") -> bytes:
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -75,7 +75,7 @@ def _docx(plan: Plan, *, borders: bool = True) -> bytes:
 
     widths = [12, 95, 35, 55, 65]  # mm
     table = document.add_table(rows=1, cols=len(plan.columns))
-    table.style = "Table Grid" if borders else "Normal Table"
+    table.style = table_style
     for index, text in enumerate(plan.columns):
         cell = table.rows[0].cells[index]
         cell.text = ""
@@ -167,11 +167,16 @@ def main() -> None:
         path = HERE / f"{plan.name}.docx"
         path.write_bytes(_docx(plan))
         print("wrote", _pdf_from_docx(path).name, "and", path.name)
-    for plan in PLANS:  # the same plans typed into a table without borders
+    variants = [  # the same tables without borders, and with rules on every other row
+        (ORDER, "Normal Table", "borderless"),
+        (SCHOOL, "Normal Table", "borderless"),
+        (SCHOOL, "Light List", "banded"),
+    ]
+    for plan, style, label in variants:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{plan.name}.docx"
-            path.write_bytes(_docx(plan, borders=False))
-            print("wrote", _pdf_from_docx(path, f"{plan.name}-borderless.pdf").name)
+            path.write_bytes(_docx(plan, table_style=style))
+            print("wrote", _pdf_from_docx(path, f"{plan.name}-{label}.pdf").name)
     path = HERE / f"{SCHOOL.name}-no-approval.xlsx"
     path.write_bytes(_xlsx_without_approval(SCHOOL))
     print("wrote", path.name)
