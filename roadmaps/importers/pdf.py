@@ -24,7 +24,7 @@ from schools.importing import ImportFailed, Problem
 
 from .source import Block, Paragraph, Row, clean_cell
 
-MAX_PAGES = 200
+MAX_PAGES = 100  # a roadmap of 150 measures takes about 10 pages; reading one takes ~0.5 s
 RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 # Fewer characters than this on every page: pictures of pages, not text.
 MIN_TEXT_CHARS = 20
@@ -243,7 +243,52 @@ def _read_page(page, words: list[dict]) -> _Page:
     tables = [t for t in page.find_tables(RULED) if t.rows]
     pieces = [_table_piece(t, words) for t in tables]
     free = [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
-    return _page(page, free, pieces)
+    lines = _lines(free)
+    taken: set[int] = set()
+    for piece in pieces:
+        tail = _open_row_below(piece, lines)
+        if tail:
+            piece.rows.append(_row_of(piece, tail))
+            piece.bottom = tail[-1].bottom
+            taken.update(id(w) for line in tail for w in line.words)
+    return _page(page, [w for w in free if id(w) not in taken], pieces)
+
+
+def _columns(piece: _Piece) -> list[tuple[float, float]]:
+    edges = [*piece.edges, piece.right]
+    return list(zip(edges, edges[1:], strict=False))
+
+
+def _fits_columns(piece: _Piece, line: _Line) -> bool:
+    """Whether every word of the line lies inside the piece and crosses no column edge."""
+    return all(
+        piece.left - 2 <= w["x0"]
+        and w["x1"] <= piece.right + 2
+        and not any(w["x0"] < x - 1 and w["x1"] > x + 1 for x in piece.edges[1:])
+        for w in line.words
+    )
+
+
+def _open_row_below(piece: _Piece, lines: list[_Line]) -> list[_Line]:
+    """Lines right under a table that stay within its columns: the start of a row that a
+    page break cut before its bottom rule was drawn."""
+    found: list[_Line] = []
+    for line in lines:
+        if line.top < piece.bottom - 1:
+            continue
+        edge = found[-1].bottom if found else piece.bottom
+        if line.top - edge > (0.6 if found else 1.0) * line.size or not _fits_columns(piece, line):
+            break
+        found.append(line)
+    return found
+
+
+def _row_of(piece: _Piece, lines: list[_Line]) -> Row:
+    """A table row from lines that lie inside the piece's columns."""
+    words = [w for line in lines for w in line.words]
+    top = min(line.top for line in lines) - 1
+    bottom = max(line.bottom for line in lines) + 1
+    return Row([_cell_text(words, (x0, top, x1, bottom)) for x0, x1 in _columns(piece)], 0)
 
 
 def _page(page, free: list[dict], pieces: list[_Piece]) -> _Page:
@@ -270,8 +315,7 @@ def _furniture(pages: list[_Page]) -> set[int]:
             if _PAGE_NUMBER.match(item.text.strip()):
                 found.add(id(item))
             else:
-                key = re.sub(r"\d+", "#", item.text.strip().lower())
-                margins.setdefault(key, []).append(item)
+                margins.setdefault(item.text.strip().lower(), []).append(item)
     for lines in margins.values():
         if len(lines) >= 2:
             found.update(id(line) for line in lines)
@@ -412,6 +456,11 @@ def _blocks(pages: list[_Page]) -> list[Block]:
     for page in pages:
         items = [item for _t, item in page.items if id(item) not in skip]
         left, right = extents.get(round(page.width), (0.0, page.width))
+        head = _open_row_above(items, last_piece)
+        if head:  # the rest of a row cut by the page break, above the table's first rule
+            piece = items[len(head)]
+            piece.rows.insert(0, _row_of(piece, head))
+            items = items[len(head) :]
         pending: list[_Line] = []
         for position, item in enumerate(items):
             if isinstance(item, _Line):
@@ -432,6 +481,26 @@ def _blocks(pages: list[_Page]) -> list[Block]:
         place = _flush(pending, left, right, blocks, place)
         last_piece = items[-1] if items and isinstance(items[-1], _Piece) else None
     return blocks
+
+
+def _open_row_above(items: list, last_piece: _Piece | None) -> list[_Line]:
+    """The lines a page opens with when they are the rest of the previous page's last
+    row: a table with its columns follows them at once and they stay within them."""
+    if last_piece is None:
+        return []
+    lines: list[_Line] = []
+    for item in items:
+        if not isinstance(item, _Line):
+            break
+        lines.append(item)
+    if not lines or len(lines) == len(items):
+        return []
+    piece = items[len(lines)]
+    if not _same_columns(piece, last_piece) or piece.top - lines[-1].bottom > lines[-1].size:
+        return []
+    if not all(_fits_columns(piece, line) for line in lines):
+        return []
+    return lines
 
 
 def _flush(pending: list[_Line], left: float, right: float, blocks: list, place: int) -> int:
