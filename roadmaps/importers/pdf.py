@@ -24,6 +24,7 @@ from schools.importing import ImportFailed, Problem
 
 from .source import Block, Paragraph, Row, clean_cell
 
+SIDE_GAP = 2.5  # font sizes: words further apart stand on the two sides of a page
 MAX_PAGES = 100  # a roadmap of 150 measures takes about 10 pages; reading one takes ~0.5 s
 RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 # Fewer characters than this on every page: pictures of pages, not text.
@@ -108,21 +109,70 @@ def _lines(words: list[dict]) -> list[_Line]:
                 last.append(word)
                 continue
         lines.append([word])
-    found = []
-    for group in lines:
-        group.sort(key=lambda w: w["x0"])
-        found.append(
-            _Line(
-                text=" ".join(w["text"] for w in group),
-                x0=group[0]["x0"],
-                x1=group[-1]["x1"],
-                top=min(w["top"] for w in group),
-                bottom=max(w["bottom"] for w in group),
-                size=max(w["size"] for w in group),
-                first_word=group[0]["x1"] - group[0]["x0"],
-                words=group,
-            )
-        )
+    return [_line_of(group) for group in lines]
+
+
+def _line_of(words: list[dict]) -> _Line:
+    group = sorted(words, key=lambda w: w["x0"])
+    return _Line(
+        text=" ".join(w["text"] for w in group),
+        x0=group[0]["x0"],
+        x1=group[-1]["x1"],
+        top=min(w["top"] for w in group),
+        bottom=max(w["bottom"] for w in group),
+        size=max(w["size"] for w in group),
+        first_word=group[0]["x1"] - group[0]["x0"],
+        words=group,
+    )
+
+
+def _side_gap(line: _Line) -> tuple[float, float] | None:
+    """The widest gap inside a line when it is wider than SIDE_GAP font sizes: where
+    the left part ends and the right part starts."""
+    gaps = [(a["x1"], b["x0"]) for a, b in zip(line.words, line.words[1:], strict=False)]
+    widest = max(gaps, key=lambda g: g[1] - g[0], default=None)
+    if widest is None or widest[1] - widest[0] <= SIDE_GAP * line.size:
+        return None
+    return widest
+
+
+def _sides(lines: list[_Line]) -> list[_Line]:
+    """Blocks set side by side (СОГЛАСОВАНО at the left and УТВЕРЖДАЮ at the right, a
+    date at the left and a number at the right) read as a person does: the left
+    block's lines, then the right block's. A run of such lines shares one gutter;
+    a line with words on one side only joins it when it lies within that side."""
+    found: list[_Line] = []
+    i = 0
+    while i < len(lines):
+        gap = _side_gap(lines[i])
+        if gap is None:
+            found.append(lines[i])
+            i += 1
+            continue
+        low, high = gap
+        left_edge = min(w["x0"] for w in lines[i].words)
+        right_edge = max(w["x1"] for w in lines[i].words)
+        run = [lines[i]]
+        j = i + 1
+        while j < len(lines) and lines[j].top - run[-1].bottom <= 1.0 * lines[j].size:
+            line = lines[j]
+            other = _side_gap(line)
+            if other is not None and other[0] < high and other[1] > low:
+                low, high = max(low, other[0]), min(high, other[1])
+            else:
+                one_side = line.x1 <= low + line.size or line.x0 >= high - line.size
+                inside = left_edge - line.size <= line.x0 and line.x1 <= right_edge + line.size
+                if other is not None or not (one_side and inside):
+                    break
+            run.append(line)
+            j += 1
+        middle = (low + high) / 2
+        for left_side in (True, False):
+            for line in run:
+                words = [w for w in line.words if (w["x1"] <= middle) == left_side]
+                if words:
+                    found.append(_line_of(words))
+        i = j
     return found
 
 
@@ -132,8 +182,7 @@ def _wrapped(line: _Line, following: _Line, room: float) -> bool:
     apart by a tab) is full by its layout, not by its words: it never wraps."""
     if _LIST_ITEM.match(following.text):
         return False
-    words = line.words
-    if any(b["x0"] - a["x1"] > 2.5 * line.size for a, b in zip(words, words[1:], strict=False)):
+    if _side_gap(line) is not None:
         return False
     space = 0.3 * line.size
     return line.width + space + following.first_word > room - 0.5 * line.size
@@ -505,7 +554,7 @@ def _open_row_above(items: list, last_piece: _Piece | None) -> list[_Line]:
 
 def _flush(pending: list[_Line], left: float, right: float, blocks: list, place: int) -> int:
     """Append the paragraphs of the pending free lines to `blocks`; the last place used."""
-    for group in _paragraphs(pending, right - left, left):
+    for group in _paragraphs(_sides(pending), right - left, left):
         place += 1
         blocks.append(Paragraph(_join(group, right - left), place))
     pending.clear()
