@@ -141,6 +141,7 @@ class ParsedRoadmap:
         order = self.order
         return {
             "order": {
+                "body": order.body,
                 "number": order.number,
                 "date": order.date.isoformat() if order.date else None,
                 "place": order.place,

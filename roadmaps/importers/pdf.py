@@ -31,7 +31,7 @@ RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 MIN_TEXT_CHARS = 20
 
 # What a line break inside a cell or paragraph never joins: a list item starts anew.
-_LIST_ITEM = re.compile(r"^(?:[-–—•·▪●*]\s|\d{1,2}[.)]\s|[а-яa-z]\)\s)")
+_LIST_ITEM = re.compile(r"^(?:[-–—•·▪●*]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s|[а-яa-z]\)\s)")
 # Page furniture: «2», «- 2 -», «стр. 2», «Страница 2 из 9».
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:стр(?:аница)?\.?\s*)?\d{1,4}(?:\s*(?:из|/)\s*\d{1,4})?(?:\s*[-–—])?$",
@@ -126,12 +126,20 @@ def _line_of(words: list[dict]) -> _Line:
     )
 
 
+def _gaps(line: _Line) -> list[tuple[float, float]]:
+    return [(a["x1"], b["x0"]) for a, b in zip(line.words, line.words[1:], strict=False)]
+
+
 def _side_gap(line: _Line) -> tuple[float, float] | None:
-    """The widest gap inside a line when it is wider than SIDE_GAP font sizes: where
-    the left part ends and the right part starts."""
-    gaps = [(a["x1"], b["x0"]) for a, b in zip(line.words, line.words[1:], strict=False)]
+    """The widest gap inside a line when it is wider than SIDE_GAP font sizes and far
+    wider than the line's other gaps (a justified line stretched by a line break has
+    all its gaps wide): where the left part ends and the right part starts."""
+    gaps = _gaps(line)
     widest = max(gaps, key=lambda g: g[1] - g[0], default=None)
     if widest is None or widest[1] - widest[0] <= SIDE_GAP * line.size:
+        return None
+    others = sorted(b - a for a, b in gaps if (a, b) != widest)
+    if others and widest[1] - widest[0] < 3 * others[len(others) // 2]:
         return None
     return widest
 
@@ -176,27 +184,102 @@ def _sides(lines: list[_Line]) -> list[_Line]:
     return found
 
 
-def _wrapped(line: _Line, following: _Line, room: float) -> bool:
-    """Whether `line` ended only because `following`'s first word did not fit in `room`.
-    A line with a wide gap inside (a date at the left and a number at the right, put
-    apart by a tab) is full by its layout, not by its words: it never wraps."""
-    if _LIST_ITEM.match(following.text):
+def _wrapped(
+    line: _Line, following: _Line, left: float, right: float, *, sides: bool = True
+) -> bool:
+    """Whether `line` ended only because `following`'s first word did not fit before
+    `right`. A line that starts at the margin or a first-line indent is measured from
+    where it starts, a centred one by its width. A list item after it starts anew; a
+    line with a wide gap inside (a date at the left and a number at the right) is full
+    by its layout, not by its words: it never wraps (`sides`: in free text; a cell's
+    justified line of two words spreads them as wide)."""
+    if _LIST_ITEM.match(following.text) or (sides and _side_gap(line) is not None):
         return False
-    if _side_gap(line) is not None:
-        return False
-    space = 0.3 * line.size
-    return line.width + space + following.first_word > room - 0.5 * line.size
+    if _COMPOUND_BREAK.search(line.text):
+        return True  # «онлайн-» / «видеонаблюдения»: a word broken at its own hyphen
+    space, slack = 0.3 * line.size, 0.5 * line.size
+    # Measured as if set with plain spaces: justification stretches a wrapped line and
+    # a line ended by a break alike, only the words' own widths tell them apart.
+    natural = sum(w["x1"] - w["x0"] for w in line.words) + space * (len(line.words) - 1)
+    needed = natural + space + following.first_word
+    if line.x0 - left <= 4 * line.size:
+        return line.x0 + needed > right - slack
+    return needed > right - left - slack
 
 
-def _join(lines: list[_Line], room: float) -> list[str]:
+# A line that ends on a hyphen or dash right after a letter or digit broke a word there.
+_COMPOUND_BREAK = re.compile(r"[0-9A-Za-zА-Яа-яЁё][-‐‑–]$")
+# Short words a line may start with; anything else this short after a line of one
+# word that fills its cell is the rest of that word («необходимос» + «ти»).
+_SHORT_WORDS = frozenset(
+    [
+        "а",
+        "и",
+        "в",
+        "во",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "о",
+        "об",
+        "у",
+        "на",
+        "по",
+        "до",
+        "от",
+        "из",
+        "за",
+        "не",
+        "ни",
+        "но",
+        "да",
+        "же",
+        "ли",
+        "бы",
+        "для",
+        "при",
+        "без",
+        "или",
+        "что",
+        "как",
+        "год",
+        "раз",
+        "все",
+        "его",
+        "её",
+        "их",
+        "под",
+        "над",
+        "про",
+    ]
+)
+
+
+def _broken_word(line: _Line, following: _Line, left: float, right: float) -> bool:
+    """A word too long for its cell, broken where the cell ends: the line is that one
+    word filling the whole width, and the next line starts with a short lower-case
+    piece that is no word of its own, or is the whole of that line (a lone «о» or «и»
+    ends no phrase)."""
+    piece = re.match(r"[а-яё]+", following.text)
+    if piece is None or len(piece.group(0)) > 3 or not line.text[-1:].isalpha():
+        return False
+    if piece.group(0) in _SHORT_WORDS and following.text.strip() != piece.group(0):
+        return False
+    return len(line.words) == 1 and line.width >= right - left - 0.5 * line.size
+
+
+def _join(lines: list[_Line], left: float, right: float, *, sides: bool = True) -> list[str]:
     """The lines as written: wrapped ones joined into one, ended ones kept apart."""
     joined: list[str] = []
     for index, line in enumerate(lines):
         previous = lines[index - 1] if index else None
-        if previous is not None and _wrapped(previous, line, room):
+        if previous is not None and _broken_word(previous, line, left, right):
+            joined[-1] += line.text  # «необходимос» + «ти»: a word longer than the cell
+        elif previous is not None and _wrapped(previous, line, left, right, sides=sides):
             head = joined[-1]
-            if re.search(r"[а-яёa-z]-$", head, re.IGNORECASE):
-                joined[-1] = head + line.text  # «учебно-» + «методический»
+            if _COMPOUND_BREAK.search(head):
+                joined[-1] = head + line.text  # «учебно-» + «методический», «4–» + «8»
             else:
                 joined[-1] = f"{head} {line.text}"
         else:
@@ -230,8 +313,7 @@ def _cell_text(words: list[dict], bbox) -> str:
     if not lines:
         return ""
     padding = max(0.0, min(line.x0 for line in lines) - bbox[0])
-    room = bbox[2] - bbox[0] - 2 * padding
-    return clean_cell("\n".join(_join(lines, room)))
+    return clean_cell("\n".join(_join(lines, bbox[0] + padding, bbox[2] - padding, sides=False)))
 
 
 def _table_piece(table, words: list[dict]) -> _Piece:
@@ -351,10 +433,10 @@ def _page(page, free: list[dict], pieces: list[_Piece]) -> _Page:
 
 
 def _furniture(pages: list[_Page]) -> set[int]:
-    """ids of lines that are page numbers or running heads and feet (the same text on two
-    or more pages), in the top or bottom eighth of a page."""
+    """ids of lines that are page numbers or running heads and feet (the same text at the
+    same height on two or more pages), in the top or bottom eighth of a page."""
     found: set[int] = set()
-    margins: dict[str, list[_Line]] = {}
+    margins: dict[tuple[str, int], list[_Line]] = {}
     for page in pages:
         for _top, item in page.items:
             if not isinstance(item, _Line):
@@ -364,36 +446,30 @@ def _furniture(pages: list[_Page]) -> set[int]:
             if _PAGE_NUMBER.match(item.text.strip()):
                 found.add(id(item))
             else:
-                margins.setdefault(item.text.strip().lower(), []).append(item)
+                margins.setdefault((item.text.strip(), round(item.top / 4)), []).append(item)
     for lines in margins.values():
         if len(lines) >= 2:
             found.update(id(line) for line in lines)
     return found
 
 
-def _paragraphs(lines: list[_Line], room: float, left: float) -> list[list[_Line]]:
+def _paragraphs(lines: list[_Line], left: float, right: float) -> list[list[_Line]]:
     """Free lines grouped into paragraphs: a line that wrapped continues into the next
     unless a gap or a first-line indent shows a new paragraph."""
     groups: list[list[_Line]] = []
     for line in lines:
         if groups:
-            group = groups[-1]
-            previous = group[-1]
+            previous = groups[-1][-1]
             gap = line.top - previous.bottom
-            # A first-line indent (not a centred line) opens a new paragraph.
             shift = line.x0 - left
-            centred = abs(shift - (left + room - line.x1)) < line.size
+            centred = abs(shift - (right - line.x1)) < line.size
             indented = (
-                1.5 * line.size < shift <= 3 * line.size
+                1.5 * line.size < shift <= 4 * line.size
                 and not centred
                 and previous.x0 <= left + 0.5 * line.size
             )
-            # The first line of a paragraph may start at a first-line indent.
-            indent = previous.x0 - left if len(group) == 1 else 0.0
-            if not 0 < indent <= 3 * previous.size:
-                indent = 0.0
-            if gap <= 0.6 * line.size and not indented and _wrapped(previous, line, room - indent):
-                group.append(line)
+            if gap <= 0.6 * line.size and not indented and _wrapped(previous, line, left, right):
+                groups[-1].append(line)
                 continue
         groups.append([line])
     return groups
@@ -468,22 +544,19 @@ def _has_header(pages: list[_Page]) -> bool:
 
 
 def _extents(pages: list[_Page]) -> dict[int, tuple[float, float]]:
-    """The text area (left, right) of pages of each width: the widest any page of that
-    width shows, so a page of short lines still knows how wide a full line is."""
-    found: dict[int, tuple[float, float]] = {}
+    """The text area (left, right) of pages of each width: where the free lines of any
+    such page start and end at the furthest (a justified line spans it), so a page of
+    short lines still knows how wide a full line is; tables' edges when no text."""
+    lines: dict[int, tuple[float, float]] = {}
+    tables: dict[int, tuple[float, float]] = {}
     for page in pages:
-        xs = [
-            (item.x0, item.x1) if isinstance(item, _Line) else (item.left, item.right)
-            for _t, item in page.items
-        ]
-        if not xs:
-            continue
-        left, right = min(x[0] for x in xs), max(x[1] for x in xs)
         key = round(page.width)
-        if key in found:
-            left, right = min(left, found[key][0]), max(right, found[key][1])
-        found[key] = (left, right)
-    return found
+        for _t, item in page.items:
+            found = lines if isinstance(item, _Line) else tables
+            x0, x1 = (item.x0, item.x1) if isinstance(item, _Line) else (item.left, item.right)
+            low, high = found.get(key, (x0, x1))
+            found[key] = (min(low, x0), max(high, x1))
+    return {**tables, **lines}
 
 
 def _same_columns(a: _Piece, b: _Piece) -> bool:
@@ -554,9 +627,9 @@ def _open_row_above(items: list, last_piece: _Piece | None) -> list[_Line]:
 
 def _flush(pending: list[_Line], left: float, right: float, blocks: list, place: int) -> int:
     """Append the paragraphs of the pending free lines to `blocks`; the last place used."""
-    for group in _paragraphs(_sides(pending), right - left, left):
+    for group in _paragraphs(_sides(pending), left, right):
         place += 1
-        blocks.append(Paragraph(_join(group, right - left), place))
+        blocks.append(Paragraph(_join(group, left, right), place))
     pending.clear()
     return place
 

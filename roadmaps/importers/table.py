@@ -446,11 +446,9 @@ class TableParser:
             if not text:
                 continue
             attr = _MEASURE_ATTR[name]
-            before = getattr(measure, attr)
-            setattr(measure, attr, f"{before} {text}" if before else text)
+            setattr(measure, attr, _glue(getattr(measure, attr), text))
         for header, text in extra.items():
-            before = measure.extra.get(header, "")
-            measure.extra[header] = f"{before} {text}" if before else text
+            measure.extra[header] = _glue(measure.extra.get(header, ""), text)
         if id(measure) not in self.joined:
             self.joined[id(measure)] = [measure.source_row]
             self.joined_measures.append(measure)
@@ -552,6 +550,16 @@ class TableParser:
                 else:
                     seen[key] = measure
         return result
+
+
+def _glue(before: str, text: str) -> str:
+    """Text continued from a row cut by a page break: a word broken at its hyphen
+    («учителя-» | «предметники») joins without a space."""
+    if not before:
+        return text
+    if re.search(r"\w[-‐‑]$", before) or (re.match(r"[-‐‑]\w", text) and before[-1:].isalpha()):
+        return before + text
+    return f"{before} {text}"
 
 
 # Words a Russian sentence does not end on: a cell ending on one lost its tail.

@@ -55,7 +55,7 @@ def test_json_prints_the_shape_scripts_rely_on(world):
     data = json.loads(out)
     assert counts() == before
     assert set(data) >= {"order", "sections", "warnings"}
-    assert set(data["order"]) == {"number", "date", "place", "title", "signatory"}
+    assert set(data["order"]) == {"body", "number", "date", "place", "title", "signatory"}
     assert data["order"]["number"] == "26"
     measures = [m for s in data["sections"] for m in s["measures"]]
     assert len(measures) == 16
@@ -251,6 +251,7 @@ def test_the_command_imports_a_pdf_and_prints_the_same_json_as_for_its_word_file
         from_pdf["order"]
         == from_docx["order"]
         == {
+            "body": "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ НОВОЛЕСНОГО МУНИЦИПАЛЬНОГО ОКРУГА",
             "number": "245-од",
             "date": "2022-06-27",
             "place": "г. Новолесск",

@@ -378,6 +378,7 @@ def test_json_has_the_shape_scripts_rely_on():
     )
     assert set(data) == {"order", "sections", "warnings"}
     assert data["order"] == {
+        "body": "ОТДЕЛ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ КРАСНОТУРАНСКОГО РАЙОНА",
         "number": "26",
         "date": "2020-03-12",
         "place": "",
