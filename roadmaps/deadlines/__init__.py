@@ -25,6 +25,10 @@ Readings chosen (each is pinned by a test in tests/roadmaps/test_deadlines.py):
   «ежеквартально», «в течение года») run from the plan's start.
 - «до июня 2023», «к сентябрю»: by the start of the month, so its day before
   (31 May, 31 August); «до конца мая», «в течение мая» are due 31 May.
+- «первая среда декабря», «в последнюю пятницу марта»: that day (`date`).
+- A span of calendar years («2024-2025 гг.», «в течение 2024 года») is `continuous`
+  through them from the plan's start; a single year («2024») stays a `range` due at
+  its end, and a span that is one school year («2023-2024 уч. г.») a `range` due 31 May.
 - The school year in this module runs from 1 September to 31 May (the end of
   lessons): «до конца учебного года» is due on 31 May, «ежегодно» in a
   school-year period is due on 31 May, «II полугодие» of a school year is

@@ -28,7 +28,7 @@ from .lexicon import (
     _tokenize,
 )
 from .period import _no_occurrence, _out_of_period, _Period
-from .points import _dated, _occurrences, _school_quarter_ends
+from .points import _dated, _nth_weekday, _occurrences, _school_quarter_ends
 from .schedule import SCHOOL_YEAR_END, Schedule
 
 
@@ -118,6 +118,9 @@ def _parse_one(raw: str, s: str, period: _Period) -> Schedule:
     if freq:
         return _recurring(toks, s, freq, warning, period, make)
 
+    nth = _nth_weekday(s, period, make)
+    if nth is not None:
+        return nth
     dated = any(t.kind in ("date", "month", "qs", "qc", "half") for t in toks)
     if _END_OF_SCHOOL_YEAR_RE.search(s) and not dated:
         return _end_of_school_year(toks, period, make)

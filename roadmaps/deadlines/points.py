@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
-from .lexicon import _APPROXIMATE, _CONTINUOUS_RE, _Tok
+from .lexicon import _APPROXIMATE, _CONTINUOUS_RE, _MONTH_WORD, _month_number, _Tok
 from .period import _month_end, _no_occurrence, _out_of_period, _Period, _safe_date
 from .schedule import SCHOOL_YEAR_END, Schedule
 
@@ -422,10 +422,54 @@ def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
         return make("continuous", (), start, end, warning=warning, explicit_year=True)
     if len(years) == 1 and re.match(r"(?:до|не позднее|к) ", s):  # «до 2020 года»: its year end
         start = None
-    if _CONTINUOUS_RE.search(s) and not re.search(r"(?:конц|окончани)[а-я]*", s):
-        return make("continuous", (), start, end, warning=warning, explicit_year=True)
+    closing = re.search(r"(?:конц|окончани|итог)[а-я]*", s)
+    calendar_span = start is not None and start.month == 1 and last > first
+    if (_CONTINUOUS_RE.search(s) or calendar_span) and not closing:
+        # «в течение 2023 года», «2024-2025 гг.»: throughout, from the plan's start
+        begin = max(start, period.start) if start <= period.end else start
+        return make("continuous", (), begin, end, warning=warning, explicit_year=True)
     if end not in period:  # the due date itself is outside, even when the year overlaps
         warning = _out_of_period(period)
-    if start is None or re.search(r"(?:конц|окончани|итог)[а-я]*", s):
+    if start is None or closing:
         return make("date", [end], warning=warning, explicit_year=True)
     return make("range", [end], start, end, warning=warning, explicit_year=True)
+
+
+_NTH_WEEKDAY_RE = re.compile(
+    r"(?<![а-я])(?P<nth>перв|втор|трет|четверт|последн)[а-я]*\s+"
+    r"(?P<day>понедельник|вторник|сред|четверг|пятниц|суббот|воскресень)[а-я]*\s+"
+    r"(?P<month>" + _MONTH_WORD + r")(?![а-я])(?:\s+(?P<year>(?:19|20)\d{2}))?"
+)
+_NTH = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4, "последн": -1}
+_DAY_NUMBER = {
+    "понедельник": 0, "вторник": 1, "сред": 2, "четверг": 3, "пятниц": 4, "суббот": 5,
+    "воскресень": 6,
+}  # fmt: skip
+
+
+def _nth_weekday_in(year: int, month: int, weekday: int, nth: int) -> date:
+    days = [
+        date(year, month, d)
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
+    return days[nth - 1] if nth > 0 else days[-1]
+
+
+def _nth_weekday(s: str, period: _Period, make) -> Schedule | None:
+    """«первая среда декабря», «в последнюю пятницу марта 2025 г.»: that day of that
+    month, the first on or after the plan's start unless the year is written."""
+    found = _NTH_WEEKDAY_RE.search(s)
+    if found is None:
+        return None
+    month = _month_number(found["month"])
+    nth, weekday = _NTH[found["nth"]], _DAY_NUMBER[found["day"]]
+    if found["year"]:
+        due = _nth_weekday_in(int(found["year"]), month, weekday, nth)
+        warning = "" if due in period else _out_of_period(period)
+        return make("date", [due], warning=warning, explicit_year=True)
+    for year in range(period.start.year, period.start.year + 2):
+        due = _nth_weekday_in(year, month, weekday, nth)
+        if due >= period.start:
+            return make("date", [due], warning="" if due in period else _out_of_period(period))
+    return None

@@ -413,13 +413,14 @@ def test_assessment_names_are_recognised():
         assert (schedule.kind, schedule.event) == ("event", event), text
 
 
-def test_a_bare_two_year_span_in_a_calendar_period_is_the_calendar_years():
+def test_a_bare_two_year_span_in_a_calendar_period_runs_through_them_from_the_start():
     schedule = parse_deadline(
         "2019-2020", period_start=date(2019, 9, 1), period_end=date(2020, 12, 31)
     )
-    assert (schedule.kind, schedule.start, schedule.end) == (
-        "range",
-        date(2019, 1, 1),
+    assert (schedule.kind, schedule.dates, schedule.start, schedule.end) == (
+        "continuous",
+        (),
+        date(2019, 9, 1),
         date(2020, 12, 31),
     )
 
@@ -880,6 +881,8 @@ PLANS = {
     "Baltiysk 29.12.2023": (date(2023, 9, 1), date(2024, 8, 31), date(2023, 12, 29)),
     # a plan «на 2023-2024 учебный год» approved in August before it: the period's start
     "plan 2023/24 of 28.08.2023": (date(2023, 9, 1), date(2024, 8, 31), date(2023, 8, 28)),
+    # a regional order of 10.02.2025 «на 2025-2026 годы»
+    "region 2025-2026 of 10.02.2025": (date(2025, 1, 1), date(2026, 12, 31), date(2025, 2, 10)),
 }
 
 # (plan, deadline as written, kind, due dates ("…" ends a prefix), start, warned)
@@ -984,6 +987,36 @@ PLAN_RULES = [
         False,
     ),
     ("plan 2023/24 of 28.08.2023", "Сентябрь", "month", ["2023-09-30"], None, False),
+    ("region 2025-2026 of 10.02.2025", "2025-2026 гг.", "continuous", [], "2025-02-10", False),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "в течение 2025-2026 годов",
+        "continuous",
+        [],
+        "2025-02-10",
+        False,
+    ),
+    ("region 2025-2026 of 10.02.2025", "2025 год", "range", ["2025-12-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "до конца 2026 года", "date", ["2026-12-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "январь", "month", ["2026-01-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "первая среда декабря", "date", ["2025-12-03"], None, False),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "в последнюю пятницу марта",
+        "date",
+        ["2025-03-28"],
+        None,
+        False,
+    ),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "второй вторник февраля 2026 г.",
+        "date",
+        ["2026-02-10"],
+        None,
+        False,
+    ),
+    ("order 27.06.2022", "третий четверг августа", "date", ["2022-08-18"], None, False),
     (
         "plan 2023/24 of 28.08.2023",
         "ежемесячно",
