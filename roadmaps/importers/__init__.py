@@ -154,14 +154,34 @@ def _parse_blocks(sheets: list[list[Block]], filename: str, kind: str) -> Parsed
 
 
 def _as_paragraphs(blocks: list[Block]) -> list[Paragraph]:
+    """Free text and the cells of rows above the table as paragraphs. Rows side by side
+    (СОГЛАСОВАНО | УТВЕРЖДАЮ typed into two columns of a sheet, line by line) read
+    column by column, as the two cells of a Word table do."""
     paragraphs: list[Paragraph] = []
+    run: list[Row] = []
+
+    def flush() -> None:
+        width = max((len(row.cells) for row in run), default=0)
+        for column in range(width):
+            for row in run:
+                if column < len(row.cells) and row.cells[column]:
+                    paragraphs.append(Paragraph(row.cells[column].split("\n"), row.place))
+        run.clear()
+
     for block in blocks:
+        if isinstance(block, Row):
+            filled = [i for i, cell in enumerate(block.cells) if cell]
+            if len(filled) >= 2 or (run and filled and filled[0] > 0):
+                run.append(block)
+                continue
+        flush()
         if isinstance(block, Paragraph):
             paragraphs.append(block)
             continue
         for cell in block.cells:
             if cell:
                 paragraphs.append(Paragraph(cell.split("\n"), block.place))
+    flush()
     return paragraphs
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from roadmaps.deadlines.lexicon import _MONTH_WORD
 from schools.importing import ImportFailed, Problem
 
 from .source import Block, Paragraph, Row, clean_cell
@@ -209,6 +210,12 @@ def _wrapped(
 
 # A line that ends on a hyphen or dash right after a letter or digit broke a word there.
 _COMPOUND_BREAK = re.compile(r"[0-9A-Za-zА-Яа-яЁё][-‐‑–]$")
+# Words deadlines are read by: when a cell broke one, joining its pieces must give it.
+_DEADLINE_WORD = re.compile(
+    r"(?:" + _MONTH_WORD + r"|еже[а-я]+|необходимост[а-я]*|потребност[а-я]*|постоянн[а-я]*"
+    r"|регулярн[а-я]*|систематическ[а-я]*|четверт[а-я]*|полугоди[а-я]*|квартал[а-я]*"
+    r"|учебного|течение|окончани[а-я]*|графику|проведения|итогам)"
+)
 # Short words a line may start with; anything else this short after a line of one
 # word that fills its cell is the rest of that word («необходимос» + «ти»).
 _SHORT_WORDS = frozenset(
@@ -262,11 +269,20 @@ def _broken_word(line: _Line, following: _Line, left: float, right: float) -> bo
     piece that is no word of its own, or is the whole of that line (a lone «о» or «и»
     ends no phrase)."""
     piece = re.match(r"[а-яё]+", following.text)
-    if piece is None or len(piece.group(0)) > 3 or not line.text[-1:].isalpha():
+    if piece is None or not line.text[-1:].isalpha():
         return False
-    if piece.group(0) in _SHORT_WORDS and following.text.strip() != piece.group(0):
+    rest = piece.group(0)
+    letter = following.first_word / max(1, len(following.text.split(" ", 1)[0]))
+    if line.x1 + letter <= right:
+        return False  # another letter would have fitted: the word ended there
+    last = line.words[-1]["text"].lstrip(",;(«")
+    if _DEADLINE_WORD.fullmatch((last + rest).lower()):
+        return True  # «необходи» + «мости», «ежекварталь» + «но», «октябрь ,дека» + «брь»
+    if len(line.words) != 1:
         return False
-    return len(line.words) == 1 and line.width >= right - left - 0.5 * line.size
+    if rest in _SHORT_WORDS and following.text.strip() != rest:
+        return False
+    return len(rest) <= 3
 
 
 def _join(lines: list[_Line], left: float, right: float, *, sides: bool = True) -> list[str]:

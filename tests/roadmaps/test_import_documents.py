@@ -1120,3 +1120,124 @@ def test_a_broken_pdf_is_refused_in_russian():
     for data in (b"%PDF-1.7\n" + b"\x00garbage" * 100, whole[: len(whole) // 3]):
         with pytest.raises(ImportFailed, match="не является документом PDF|не удалось прочитать"):
             parse_roadmap_document(data, "broken.pdf")
+
+
+# --- headers as plans are approved ---------------------------------------------------
+
+TABLE = "№\tМероприятие\tСрок\tОтветственный\n1.\tСовещание\tянварь\tДиректор\n"
+
+
+def test_a_plan_approved_by_an_order_it_cites_takes_that_orders_date_number_and_school():
+    text = (
+        "УТВЕРЖДЕН\nприказом директора\nМБОУ «Лицей № 2»\nот 15.01.2025 № 7-од\n"
+        "Директор ___________ А.Б. Смирнова\n\n"
+        "План мероприятий по обеспечению объективности на 2025 год\n\n" + TABLE
+    )
+    parsed = parse_roadmap_text(text)
+    order = parsed.order
+    assert (order.date, order.number, order.body) == (date(2025, 1, 15), "7-од", "МБОУ «Лицей № 2»")
+    assert (order.signatory, order.signatory_position) == ("А.Б. Смирнова", "Директор")
+    assert parsed.title.startswith("План мероприятий")
+
+
+def test_a_block_without_a_name_does_not_take_the_next_blocks_signatory():
+    text = (
+        "Муниципальное автономное общеобразовательное учреждение «Школа № 12»\n\n"
+        "РАССМОТРЕНО\nна заседании педагогического совета\nпротокол № 3 от 10.01.2025\n"
+        "УТВЕРЖДАЮ\nДиректор МАОУ «Школа № 12»\n__________ В.Г. Орлов\n"
+        "приказ от 13.01.2025 № 5\n\nПлан мероприятий по обеспечению объективности\n\n" + TABLE
+    )
+    parsed = parse_roadmap_text(text)
+    assert [(a.label, a.name) for a in parsed.approvals] == [
+        ("РАССМОТРЕНО", ""),
+        ("УТВЕРЖДАЮ", "В.Г. Орлов"),
+    ]
+    assert (parsed.order.signatory, parsed.order.date, parsed.order.number) == (
+        "В.Г. Орлов",
+        date(2025, 1, 13),
+        "5",
+    )
+    assert parsed.order.body.startswith("Муниципальное автономное")
+
+
+def test_approvals_typed_side_by_side_in_a_sheet_read_column_by_column():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (
+        ["РАССМОТРЕНО", "", "УТВЕРЖДАЮ"],
+        ["на педагогическом совете", "", "Директор МАОУ «Школа № 12»"],
+        ["протокол № 3 от 10.01.2025", "", "__________ В.Г. Орлов"],
+        ["", "", "«13» января 2025 г."],
+        [],
+        ["План мероприятий по обеспечению объективности"],
+        [],
+        ["№", "Мероприятие", "Срок", "Ответственный"],
+        ["1.", "Совещание", "январь", "Директор"],
+    ):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
+    assert (parsed.order.signatory, parsed.order.date) == ("В.Г. Орлов", date(2025, 1, 13))
+
+
+def test_the_command_word_may_end_the_preamble_and_a_settlement_be_abbreviated():
+    text = (
+        "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ РАЙОНА\n\nПРИКАЗ\n\n01.09.2025 № 301\n\n"
+        "р.п. Заречный\n\nОб утверждении плана мероприятий\n\n"
+        "В целях обеспечения объективности оценочных процедур ПРИКАЗЫВАЮ:\n"
+        "1. Утвердить план мероприятий.\n2. Контроль оставляю за собой.\n\n"
+        "Начальник управления образования И.И. Петров\n\n" + TABLE
+    )
+    order = parse_roadmap_text(text).order
+    assert order.preamble == "В целях обеспечения объективности оценочных процедур"
+    assert order.items == ["1. Утвердить план мероприятий.", "2. Контроль оставляю за собой."]
+    assert (order.place, order.signatory) == ("р.п. Заречный", "И.И. Петров")
+
+
+def _weasy_pdf(body: str) -> bytes:
+    from weasyprint import HTML
+
+    page = f"""<html><head><meta charset="utf-8"><style>
+      @page {{ size: A4; margin: 20mm 10mm 20mm 25mm; }}
+      body {{ font: 12pt "Liberation Serif", serif; }}
+      .sides {{ display: flex; justify-content: space-between; }}
+      table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+      th, td {{ border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top;
+               overflow-wrap: break-word; }}
+      td.just {{ text-align: justify; }}
+    </style></head><body>{body}</body></html>"""
+    return HTML(string=page).write_pdf()
+
+
+def test_a_pdf_reads_blocks_side_by_side_and_words_its_cells_broke_as_written():
+    data = _weasy_pdf(
+        """<div class="sides">
+             <div>РАССМОТРЕНО<br>на педагогическом совете<br>протокол № 3 от 10.01.2025</div>
+             <div>УТВЕРЖДАЮ<br>Директор МАОУ «Школа № 12»<br>__________ В.Г. Орлов<br>
+                  «13» января 2025 г.</div></div>
+           <p style="text-align:center">План мероприятий по обеспечению объективности</p>
+           <table><colgroup><col style="width:8%"><col style="width:52%">
+             <col style="width:12%"><col style="width:28%"></colgroup>
+           <tr><th>№</th><th>Мероприятие</th><th>Срок</th><th>Ответственный</th></tr>
+           <tr><td>1.</td><td class="just">Корректировка рабочих программ по учебным предметам
+             с учётом выявленных дефицитов обучающихся по итогам всероссийских проверочных
+             работ и входной диагностики</td><td>по мере необходимости</td>
+             <td>Учителя-предметники, руководители методических объединений</td></tr>
+           </table>"""
+    )
+    parsed = parse_roadmap_document(data, "plan.pdf")
+    assert [(a.label, a.name) for a in parsed.approvals] == [
+        ("РАССМОТРЕНО", ""),
+        ("УТВЕРЖДАЮ", "В.Г. Орлов"),
+    ]
+    assert parsed.order.date == date(2025, 1, 13)
+    [measure] = parsed.iter_measures()
+    assert measure.text == (
+        "Корректировка рабочих программ по учебным предметам с учётом выявленных дефицитов "
+        "обучающихся по итогам всероссийских проверочных работ и входной диагностики"
+    )
+    assert measure.deadline_text == "по мере необходимости"
+    assert " ".join(measure.responsible_text.split()) == (
+        "Учителя-предметники, руководители методических объединений"
+    )
