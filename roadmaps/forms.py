@@ -246,7 +246,8 @@ class ReturnForm(forms.Form):
 class ImportForm(OwnerChoiceMixin, forms.Form):
     owner = forms.ChoiceField(label=_("Чья дорожная карта"))
     file = forms.FileField(
-        label=_("Файл"), help_text=_("DOCX, XLSX или текст, скопированный из PDF.")
+        label=_("Файл"),
+        help_text=_("DOCX, XLSX, PDF с текстом (не скан) или текст, скопированный из PDF."),
     )
 
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from roadmaps.deadlines import plan_period
 from roadmaps.models import (
     Assignment,
     ChangeRecord,
@@ -37,16 +38,15 @@ REPORT_GRACE_DAYS = 10
 
 def roadmap_period(roadmap: Roadmap) -> tuple[date, date]:
     """The period deadlines are read in: the roadmap's dates, its academic year,
-    else the school year of its order date (or of today)."""
+    else the school year of its order date (or of today), as `plan_period` reads them."""
     if roadmap.period_start and roadmap.period_end:
         return roadmap.period_start, roadmap.period_end
     year = (roadmap.academic_year or "").strip()
     if len(year) >= 4 and year[:4].isdigit():
         first = int(year[:4])
         return date(first, 9, 1), date(first + 1, 8, 31)
-    anchor = roadmap.order_date or timezone.localdate()
-    first = anchor.year if anchor.month >= 8 else anchor.year - 1
-    return date(first, 9, 1), date(first + 1, 8, 31)
+    plan = plan_period(order_date=roadmap.order_date, today=timezone.localdate())
+    return plan.start, plan.end
 
 
 MONTHS_IN = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}

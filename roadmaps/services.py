@@ -156,7 +156,9 @@ def deadline_schedule(text: str, *, roadmap: Roadmap) -> dict:
     kind, dates, event = "unparsed", [], ""
     if (text or "").strip():
         try:
-            schedule = parse_deadline(text, period_start=start, period_end=end)
+            schedule = parse_deadline(
+                text, period_start=start, period_end=end, plan_start=roadmap.order_date
+            )
             kind = schedule.kind
             dates = [d.isoformat() for d in schedule.dates]
             event = schedule.event or ""

@@ -8,6 +8,7 @@ import re
 import struct
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -219,9 +220,39 @@ HOSTILE_DOCX = {
         "слишком велик",
     ),
 }
+
+
+def _pdf(setup) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    setup(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _locked(writer):
+    writer.add_blank_page(595, 842)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+
+
+def _many_pages(writer):
+    for _ in range(1000):
+        writer.add_blank_page(595, 842)
+
+
+PLANS = Path(__file__).resolve().parent / "data" / "plans"
+HOSTILE_PDF = {
+    "not a pdf behind its header": (b"%PDF-1.7\n" + PNG * 20, "не является документом PDF"),
+    "locked with a password": (_pdf(_locked), "защищён паролем"),
+    "of a thousand pages": (_pdf(_many_pages), "1000 страниц"),
+    "scan without text": ((PLANS / "order-scan.pdf").read_bytes(), "нет текста"),
+}
 ROADMAP_CASES = {
     **{f"docx {k}": v for k, v in HOSTILE_DOCX.items()},
     **{f"xlsx {k}": v for k, v in HOSTILE_XLSX.items()},
+    **{f"pdf {k}": v for k, v in HOSTILE_PDF.items()},
     "png named docx": (PNG, "не является"),
 }
 

@@ -1,4 +1,5 @@
-"""Import of the roadmap documents officials have: DOCX, XLSX or text pasted from a PDF.
+"""Import of the roadmap documents officials have: DOCX, XLSX, PDF with a text layer, or
+text pasted from a PDF.
 
     parse_roadmap_document(data, filename) -> ParsedRoadmap
 
@@ -19,6 +20,7 @@ from schools.importing import ImportFailed, Problem
 
 from .header import read_header
 from .parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
+from .pdf import blocks_from_pdf
 from .source import (
     Block,
     Paragraph,
@@ -43,13 +45,15 @@ __all__ = [
 
 def parse_roadmap_document(data: bytes, filename: str) -> ParsedRoadmap:
     """Parse a roadmap document; raise ImportFailed with a Russian message if it has no
-    table of measures or is not a DOCX, XLSX or text file."""
+    table of measures or is not a DOCX, XLSX, PDF or text file."""
+    if _is_pdf(data):
+        return _best_pdf_reading(blocks_from_pdf(data, filename), filename)
     kind = sniff_kind(data)
     other = _other_format(data, kind)
     if other:
         raise _failed(
             filename,
-            _("Файл «%(name)s» — %(format)s; сохраните его как .docx или .xlsx.")
+            _("Файл «%(name)s» — %(format)s; сохраните его как .docx, .xlsx или .pdf.")
             % {"name": filename, "format": other},
         )
     if kind == "docx":
@@ -93,10 +97,33 @@ def parse_roadmap_text(text: str, filename: str = "text") -> ParsedRoadmap:
     return _parse_blocks([blocks_from_text(text)], filename, "text")
 
 
+def _best_pdf_reading(readings: list[list[Block]], filename: str) -> ParsedRoadmap:
+    """The reading of a PDF that finds the most measures with a deadline (the first of
+    equals); the first reading's refusal when none finds a table."""
+    parsed: list[ParsedRoadmap] = []
+    refusal = None
+    for blocks in readings:
+        try:
+            parsed.append(_parse_blocks([blocks], filename, "pdf"))
+        except ImportFailed as failed:
+            refusal = refusal or failed
+    if not parsed:
+        raise refusal
+
+    def found(roadmap: ParsedRoadmap) -> tuple[int, int]:
+        measures = list(roadmap.iter_measures())
+        return sum(1 for m in measures if m.deadline_text), len(measures)
+
+    return max(parsed, key=found)
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF by its header, which may follow up to 1 KB of other bytes."""
+    return b"%PDF-" in data[:1024]
+
+
 def _other_format(data: bytes, kind: str) -> str:
     """The name of a document format people also send, which we do not read."""
-    if data.startswith(b"%PDF"):
-        return _("документ PDF (текст из него можно вставить в поле импорта)")
     if data.lstrip().startswith(b"{\\rtf"):
         return _("документ RTF")
     if kind == "zip" and b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:
@@ -127,14 +154,34 @@ def _parse_blocks(sheets: list[list[Block]], filename: str, kind: str) -> Parsed
 
 
 def _as_paragraphs(blocks: list[Block]) -> list[Paragraph]:
+    """Free text and the cells of rows above the table as paragraphs. Rows side by side
+    (СОГЛАСОВАНО | УТВЕРЖДАЮ typed into two columns of a sheet, line by line) read
+    column by column, as the two cells of a Word table do."""
     paragraphs: list[Paragraph] = []
+    run: list[Row] = []
+
+    def flush() -> None:
+        width = max((len(row.cells) for row in run), default=0)
+        for column in range(width):
+            for row in run:
+                if column < len(row.cells) and row.cells[column]:
+                    paragraphs.append(Paragraph(row.cells[column].split("\n"), row.place))
+        run.clear()
+
     for block in blocks:
+        if isinstance(block, Row):
+            filled = [i for i, cell in enumerate(block.cells) if cell]
+            if len(filled) >= 2 or (run and filled and filled[0] > 0):
+                run.append(block)
+                continue
+        flush()
         if isinstance(block, Paragraph):
             paragraphs.append(block)
             continue
         for cell in block.cells:
             if cell:
                 paragraphs.append(Paragraph(cell.split("\n"), block.place))
+    flush()
     return paragraphs
 
 
@@ -181,11 +228,9 @@ def _build(blocks: list[Block], header_at: int, kind: str) -> ParsedRoadmap:
     roadmap.columns = result.columns
     closing = result.closing + ["\n".join(p.lines) for p in _as_paragraphs(blocks[last_row + 1 :])]
     roadmap.closing = "\n\n".join(closing)
-    if not roadmap.period_start:
-        roadmap.warnings.append(
-            _(
-                "Период дорожной карты не найден; годы в сроках определены по текущему учебному году."
-            )
-        )
+    plan = roadmap.plan()
+    roadmap.period_start, roadmap.period_end = plan.start, plan.end
+    if plan.warning:
+        roadmap.warnings.append(plan.warning)
     roadmap.warnings.extend(result.warnings)
     return roadmap

@@ -25,8 +25,14 @@ COMMAND = re.compile(
     + r")\s*:?\s*$",
     re.IGNORECASE,
 )
+COMMAND_AT_END = re.compile(
+    r"^(.*\S)\s+(?:"
+    + "|".join(_spaced(w) for w in ("приказываю", "постановляю", "распоряжаюсь"))
+    + r")\s*:\s*$",
+    re.IGNORECASE,
+)
 APPROVAL = re.compile(
-    r"^(утвержд\w*|согласован\w*)\s*:?\s*$",
+    r"^(утвержд\w*|согласован\w*|рассмотрен\w*|принят\w*|одобрен\w*)\s*:?\s*$",
     re.IGNORECASE,
 )
 MONTHS = {
@@ -38,7 +44,10 @@ DATE_WORDS = re.compile(
 )
 DATE_DIGITS = re.compile(r"\b(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})")
 ORDER_NUMBER = re.compile(r"№\s*([0-9A-Za-zА-Яа-яЁё/\-.]*\d[0-9A-Za-zА-Яа-яЁё/\-]*)")
-PLACE = re.compile(r"^(?:г|с|п|пгт|пос|ст|д|рп)\.?\s*[А-ЯЁ][\w\-]*(?:[ \-][А-ЯЁ][\w\-]*)*$")
+PLACE = re.compile(
+    r"^(?:г|с|п|пгт|пос|ст|д|дер|рп|р\.\s?п|с\.\s?п|х|ст-ца|аул)\.?\s*"
+    r"[А-ЯЁ][\w\-]*(?:[ \-][А-ЯЁ][\w\-]*)*$"
+)
 NAME = re.compile(
     r"(?:^|\s)([А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
     r"|[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?\s[А-ЯЁ]\.\s?[А-ЯЁ]\.)\s*$"
@@ -136,6 +145,9 @@ def read_header(paragraphs: list[Paragraph], roadmap: ParsedRoadmap) -> None:
     order = roadmap.order
     n = len(lines)
     order_at = next((i for i in range(n) if ORDER_WORD.match(lines.text(i))), None)
+    approval_at = next((i for i in range(n) if APPROVAL.match(lines.text(i))), None)
+    if order_at is not None and approval_at is not None and approval_at < order_at:
+        order_at = None  # «УТВЕРЖДАЮ … приказ от … №»: a plan approved by an order it cites
     i = 0
     if order_at is not None:
         order.body = _join(
@@ -175,11 +187,25 @@ def _read_order(lines: _Lines, i: int, order: ParsedOrder) -> int:
             end = lines.paragraph_end(end)
         order.title = _strip_quotes(_join([lines.text(j) for j in range(i, end)]))
         i = end
-    # The preamble, up to ПРИКАЗЫВАЮ.
-    command = next((j for j in range(i, n) if COMMAND.match(lines.text(j))), None)
+    # The preamble, up to ПРИКАЗЫВАЮ (on its own line, or ending the preamble's last).
+    command = next(
+        (
+            j
+            for j in range(i, n)
+            if COMMAND.match(lines.text(j)) or COMMAND_AT_END.match(lines.text(j))
+        ),
+        None,
+    )
     if command is None:
         return i
-    order.preamble = "\n\n".join(_join(p) for p in lines.paragraphs(i, command))
+    paragraphs = lines.paragraphs(i, command)
+    inline = COMMAND_AT_END.match(lines.text(command))
+    if inline and not COMMAND.match(lines.text(command)):
+        if lines.starts(command) or not paragraphs:
+            paragraphs.append([inline.group(1)])
+        else:
+            paragraphs[-1].append(inline.group(1))
+    order.preamble = "\n\n".join(_join(p) for p in paragraphs)
     i = command + 1
     # The numbered items, their bullets and wrapped lines.
     items: list[list[str]] = []
@@ -215,47 +241,87 @@ def _read_order(lines: _Lines, i: int, order: ParsedOrder) -> int:
     return i
 
 
+# An organisation named in an approval: «МБОУ «Гимназия № 11»», «МОБУ «СОШ № 7»».
+ORGANISATION = re.compile(r"\b[А-ЯЁ]{2,8}\s*«[^«»]*(?:«[^«»]*»[^«»]*)*»")
+# A line of an approval block that dates it: «от 09.01.2024 № 3-од», ««27» февраля 2023 г.».
+BLOCK_LINES = 8
+
+
 def _read_approvals(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> int:
-    """«Утверждено / Согласовано» blocks; the first approving one gives the signatory."""
+    """«Утверждаю / Утверждено приказом … / Согласовано / Рассмотрено» blocks, which may
+    follow the organisation's name; the first approving one gives the signatory, the
+    date and number of the approving order; the name above the blocks, or the
+    organisation a block names, is the body."""
     n = len(lines)
-    labels: list[str] = []
-    while i < n and APPROVAL.match(lines.text(i)):
-        labels.append(lines.text(i).rstrip(": "))
-        i += 1
-    if not labels:
+    start = next(
+        (j for j in range(i, min(n, i + BLOCK_LINES)) if APPROVAL.match(lines.text(j))), None
+    )
+    if start is None:
         return i
+    above = [lines.text(j) for j in range(i, start)]
     blocks: list[ParsedApproval] = []
-    position: list[str] = []
-    while i < n and (len(blocks) < len(labels) or APPROVAL.match(lines.text(i))):
-        text = lines.text(i)
+    waiting: list[ParsedApproval] = []  # blocks still without a name, in order
+    position: list[str] = []  # lines of the first waiting block so far
+    written: dict[int, list[str]] = {}  # id(block) -> its lines above the name
+    seen = 0
+    j = start
+    while j < n:
+        text = lines.text(j)
+        if APPROVAL.match(text):
+            if waiting and (position or waiting[0].date_text):
+                waiting.pop(0)  # «РАССМОТРЕНО на педсовете, протокол …»: a block without a name
+            block = ParsedApproval(label=text.rstrip(": "))
+            blocks.append(block)
+            waiting.append(block)  # labels side by side stack up: names follow in order
+            position, seen = [], 0
+            j += 1
+            continue
+        if not waiting or seen > BLOCK_LINES:
+            break
+        if ROADMAP_TITLE.match(text) or TITLE_START.match(text):
+            break
+        seen += 1
+        block = waiting[0]
         name = NAME.search(text)
         if name:
-            head = text[: name.start(1)].strip()
-            label = labels[len(blocks)]
-            blocks.append(
-                ParsedApproval(label=label, position=_join([*position, head]), name=name.group(1))
-            )
-            position = []
+            head = text[: name.start(1)].strip().rstrip("_ ")  # the line to sign on is not text
+            block.name = name.group(1)
+            block.position = head or _join(position)
+            written[id(block)] = position
+            waiting.pop(0)
+            position, seen = [], 0
+            following = lines.text(j + 1) if j + 1 < n else ""
             if (
-                i + 1 < n
-                and re.search(r"\d{4}|_{2,}", lines.text(i + 1))
-                and (len(lines.text(i + 1)) < 40)
+                re.search(r"\d{4}|_{2,}", following)
+                and len(following) < 60
+                and not block.date_text
+                and not APPROVAL.match(following)
             ):
-                blocks[-1].date_text = lines.text(i + 1)
-                i += 1
-        elif APPROVAL.match(text):
-            labels.append(text)
+                block.date_text = following  # the date under the signature
+                j += 1
+        elif parse_date(text) and not block.date_text:
+            block.date_text = text  # «от 09.01.2024 № 3-од» inside the block
+            position.append(text)
         else:
             position.append(text)
-        i += 1
+        j += 1
     roadmap.approvals = blocks
+    order = roadmap.order
     approving = next((b for b in blocks if b.label.lower().startswith("утвержд")), None)
     if approving:
-        roadmap.order.signatory = approving.name
-        roadmap.order.signatory_position = approving.position
-        roadmap.order.date = parse_date(approving.date_text)
-        roadmap.order.date_text = approving.date_text
-    return i
+        order.signatory = approving.name
+        order.signatory_position = approving.position
+        order.date = parse_date(approving.date_text)
+        order.date_text = approving.date_text
+        number = ORDER_NUMBER.search(approving.date_text)
+        if number and not order.number:
+            order.number = number.group(1).rstrip(".")
+    if above:
+        order.body = _join(above)
+    elif approving:
+        named = ORGANISATION.search(" ".join([approving.position, *written.get(id(approving), [])]))
+        order.body = named.group(0) if named else ""
+    return j
 
 
 def _read_title_and_preamble(lines: _Lines, i: int, roadmap: ParsedRoadmap) -> None:
@@ -312,6 +378,7 @@ YEAR_ONE = re.compile(r"\bна\s+(20\d\d)\s*(?:г\b|год)", re.IGNORECASE)
 
 
 def _read_period(roadmap: ParsedRoadmap) -> None:
+    """The period the titles name; without one, `ParsedRoadmap.plan` decides later."""
     for text in (roadmap.title, roadmap.order.title):
         if not text:
             continue
@@ -335,8 +402,3 @@ def _read_period(roadmap: ParsedRoadmap) -> None:
             roadmap.period_start = date(int(found.group(1)), 1, 1)
             roadmap.period_end = date(int(found.group(1)), 12, 31)
             return
-    if roadmap.order.date:
-        anchor = roadmap.order.date
-        first = anchor.year if anchor.month >= 8 else anchor.year - 1
-        roadmap.period_start = date(first, 9, 1)
-        roadmap.period_end = date(first + 1, 8, 31)

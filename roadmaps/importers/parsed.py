@@ -101,13 +101,18 @@ class ParsedRoadmap:
         """
         if parse_deadline is None:
             from roadmaps.deadlines import parse_deadline
-        start, end = self.effective_period()
+        plan = self.plan()
 
         def deadline(text: str) -> dict:
             kind, dates = "unparsed", []
             if text.strip():
                 try:
-                    schedule = parse_deadline(text, period_start=start, period_end=end)
+                    schedule = parse_deadline(
+                        text,
+                        period_start=plan.start,
+                        period_end=plan.end,
+                        plan_start=plan.plan_start,
+                    )
                     kind, dates = schedule.kind, [d.isoformat() for d in schedule.dates]
                 except NotImplementedError:
                     pass
@@ -136,6 +141,7 @@ class ParsedRoadmap:
         order = self.order
         return {
             "order": {
+                "body": order.body,
                 "number": order.number,
                 "date": order.date.isoformat() if order.date else None,
                 "place": order.place,
@@ -147,10 +153,21 @@ class ParsedRoadmap:
         }
 
     def effective_period(self) -> tuple[date, date]:
-        """The period deadlines are read in: the parsed one, else the school year
-        of the order date, else the current school year."""
-        if self.period_start and self.period_end:
-            return self.period_start, self.period_end
-        anchor = self.order.date or date.today()
-        first = anchor.year if anchor.month >= 8 else anchor.year - 1
-        return date(first, 9, 1), date(first + 1, 8, 31)
+        """The period deadlines are read in (see `plan`)."""
+        plan = self.plan()
+        return plan.start, plan.end
+
+    def plan(self):
+        """The period and plan start deadlines are read in: the period the document
+        names, else the school year of the order's date (read from that date on), else
+        the school year the document's own deadlines name, else today's
+        (`roadmaps.deadlines.plan_period`)."""
+        from roadmaps.deadlines import plan_period
+
+        return plan_period(
+            period_start=self.period_start,
+            period_end=self.period_end,
+            order_date=self.order.date,
+            deadline_texts=[m.deadline_text for m in self.iter_measures()],
+            today=date.today(),
+        )

@@ -40,7 +40,8 @@ class Row:
     fragments: list[list[str]] = field(default_factory=list)  # per cell: <p> fragments, if any
     vmerged: set[int] = field(default_factory=set)  # columns continuing a cell merged from above
     loose: bool = False  # a line of a PDF paste without cells, inside the table
-    table: int = 0  # which Word table the row belongs to (1, 2, …); 0 elsewhere
+    table: int = 0  # which Word table (or PDF table, pieces joined) the row belongs to; 0 elsewhere
+    page_break: bool = False  # a PDF row that continues the row above, cut by a page break
 
 
 Block = Paragraph | Row

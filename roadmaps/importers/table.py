@@ -344,6 +344,16 @@ class TableParser:
             for name in ("participants", "deadline", "responsible", "result", "document")
         }
         extra = {self.extra_columns[i]: cells[i] for i in self.extra_columns if cells[i]}
+        if (
+            row.page_break
+            and "number" in self.mapping
+            and not number_cell
+            and not row.merged
+            and self.last is not None
+        ):
+            # A PDF row cut by a page break: its rest has no number of its own.
+            self._continue({"measure": text, **others}, extra, row.place)
+            return
         filled = [i for i, c in enumerate(cells) if c]
         has_details = any(others.values()) or bool(extra)
         measure_index = self.mapping.get("measure", 0)
@@ -436,11 +446,9 @@ class TableParser:
             if not text:
                 continue
             attr = _MEASURE_ATTR[name]
-            before = getattr(measure, attr)
-            setattr(measure, attr, f"{before} {text}" if before else text)
+            setattr(measure, attr, _glue(getattr(measure, attr), text))
         for header, text in extra.items():
-            before = measure.extra.get(header, "")
-            measure.extra[header] = f"{before} {text}" if before else text
+            measure.extra[header] = _glue(measure.extra.get(header, ""), text)
         if id(measure) not in self.joined:
             self.joined[id(measure)] = [measure.source_row]
             self.joined_measures.append(measure)
@@ -542,6 +550,16 @@ class TableParser:
                 else:
                     seen[key] = measure
         return result
+
+
+def _glue(before: str, text: str) -> str:
+    """Text continued from a row cut by a page break: a word broken at its hyphen
+    («учителя-» | «предметники») joins without a space."""
+    if not before:
+        return text
+    if re.search(r"\w[-‐‑]$", before) or (re.match(r"[-‐‑]\w", text) and before[-1:].isalpha()):
+        return before + text
+    return f"{before} {text}"
 
 
 # Words a Russian sentence does not end on: a cell ending on one lost its tail.

@@ -413,13 +413,14 @@ def test_assessment_names_are_recognised():
         assert (schedule.kind, schedule.event) == ("event", event), text
 
 
-def test_a_bare_two_year_span_in_a_calendar_period_is_the_calendar_years():
+def test_a_bare_two_year_span_in_a_calendar_period_runs_through_them_from_the_start():
     schedule = parse_deadline(
         "2019-2020", period_start=date(2019, 9, 1), period_end=date(2020, 12, 31)
     )
-    assert (schedule.kind, schedule.start, schedule.end) == (
-        "range",
-        date(2019, 1, 1),
+    assert (schedule.kind, schedule.dates, schedule.start, schedule.end) == (
+        "continuous",
+        (),
+        date(2019, 9, 1),
         date(2020, 12, 31),
     )
 
@@ -487,13 +488,14 @@ def test_29_february_outside_a_leap_period_is_marked_not_invented():
     assert schedule.details["warning"]
 
 
-def test_a_month_missing_from_a_short_period_gives_no_date_and_a_warning():
+def test_a_month_past_the_periods_end_is_its_next_occurrence_with_a_warning():
+    # Baltiysk's plan runs from its order of 29.12.2023: September 2023 had passed.
     schedule = parse_deadline(
         "Сентябрь", period_start=date(2023, 12, 29), period_end=date(2024, 8, 31)
     )
     assert schedule.kind == "month"
-    assert schedule.dates == ()
-    assert "нет такого срока" in schedule.details["warning"]
+    assert schedule.dates == (date(2024, 9, 30),)
+    assert "вне периода" in schedule.details["warning"]
 
 
 def test_the_seed_baltiysk_with_the_order_date_as_period_start():
@@ -863,3 +865,279 @@ def test_kinds_are_the_documented_ones():
         "date", "dates", "range", "month", "months", "month_range", "quarters", "recurring",
         "continuous", "event", "on_demand", "end_of_year", "unparsed",
     }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- dates follow the plan
+# A deadline without a year is its first occurrence on or after the plan's start: the
+# order's date, or the period's start when that is later. Nothing is due before it.
+# (period start, period end, plan start) of the plans the issue tells of:
+
+PLANS = {
+    # a municipal order of 27.06.2022, no period in its title: its school year, from the order
+    "order 27.06.2022": (date(2022, 6, 27), date(2023, 8, 31), date(2022, 6, 27)),
+    # a school plan «на 2022-2023 учебный год» approved on 27.02.2023
+    "school plan 27.02.2023": (date(2022, 9, 1), date(2023, 8, 31), date(2023, 2, 27)),
+    # Baltiysk: order 1081 of 29.12.2023, its school year
+    "Baltiysk 29.12.2023": (date(2023, 9, 1), date(2024, 8, 31), date(2023, 12, 29)),
+    # a plan «на 2023-2024 учебный год» approved in August before it: the period's start
+    "plan 2023/24 of 28.08.2023": (date(2023, 9, 1), date(2024, 8, 31), date(2023, 8, 28)),
+    # a regional order of 10.02.2025 «на 2025-2026 годы»
+    "region 2025-2026 of 10.02.2025": (date(2025, 1, 1), date(2026, 12, 31), date(2025, 2, 10)),
+}
+
+# (plan, deadline as written, kind, due dates ("…" ends a prefix), start, warned)
+PLAN_RULES = [
+    (
+        "order 27.06.2022",
+        "сентябрь-октябрь",
+        "month_range",
+        ["2022-09-30", "2022-10-31"],
+        None,
+        False,
+    ),
+    (
+        "order 27.06.2022",
+        "октябрь, декабрь, февраль, май",
+        "months",
+        ["2022-10-31", "2022-12-31", "2023-02-28", "2023-05-31"],
+        None,
+        False,
+    ),
+    ("order 27.06.2022", "июль", "month", ["2022-07-31"], None, False),
+    ("order 27.06.2022", "май", "month", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "до 20 сентября", "date", ["2022-09-20"], None, False),
+    ("order 27.06.2022", "к 1 сентября", "date", ["2022-09-01"], None, False),
+    ("order 27.06.2022", "до июня 2023", "date", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "до июня 2023 г.", "date", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "до июня", "date", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "к сентябрю", "date", ["2022-08-31"], None, False),
+    ("order 27.06.2022", "до января 2023 года", "date", ["2022-12-31"], None, False),
+    ("order 27.06.2022", "до конца мая", "month", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "в течение мая", "month", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "до конца учебного года", "end_of_year", ["2023-05-31"], None, False),
+    ("order 27.06.2022", "к началу учебного года", "date", ["2022-09-01"], None, False),
+    ("order 27.06.2022", "I полугодие", "range", ["2022-12-31"], None, False),
+    ("order 27.06.2022", "III четверть", "quarters", ["2023-03-31"], None, False),
+    ("order 27.06.2022", "ежегодно", "recurring", ["2023-05-31"], "2022-06-27", False),
+    (
+        "order 27.06.2022",
+        "ежемесячно",
+        "recurring",
+        ["2022-06-30", "2022-07-31", "2022-08-31", "…"],
+        "2022-06-27",
+        False,
+    ),
+    (
+        "order 27.06.2022",
+        "ежеквартально",
+        "recurring",
+        ["2022-06-30", "2022-09-30", "2022-12-31", "2023-03-31", "2023-06-30"],
+        "2022-06-27",
+        False,
+    ),
+    ("order 27.06.2022", "в течение года", "continuous", [], "2022-06-27", False),
+    (
+        "school plan 27.02.2023",
+        "еженедельно",
+        "recurring",
+        ["2023-03-03", "2023-03-10", "2023-03-17", "…"],
+        "2023-02-27",
+        False,
+    ),
+    (
+        "school plan 27.02.2023",
+        "ежемесячно",
+        "recurring",
+        ["2023-02-28", "2023-03-31", "2023-04-30", "…"],
+        "2023-02-27",
+        False,
+    ),
+    (
+        "school plan 27.02.2023",
+        "ежеквартально",
+        "recurring",
+        ["2023-03-31", "2023-06-30"],
+        "2023-02-27",
+        False,
+    ),
+    ("school plan 27.02.2023", "в течение года", "continuous", [], "2023-02-27", False),
+    ("school plan 27.02.2023", "постоянно", "continuous", [], "2023-02-27", False),
+    ("school plan 27.02.2023", "май", "month", ["2023-05-31"], None, False),
+    (
+        "school plan 27.02.2023",
+        "по итогам каждой четверти",
+        "quarters",
+        ["2023-03-31", "2023-05-31"],
+        None,
+        False,
+    ),
+    # written with its year: kept as written, with a warning (it precedes the plan)
+    ("school plan 27.02.2023", "сентябрь 2022г.", "month", ["2022-09-30"], None, True),
+    # without one: the next September, past the period's end, with a warning
+    ("school plan 27.02.2023", "сентябрь", "month", ["2023-09-30"], None, True),
+    ("school plan 27.02.2023", "I четверть", "quarters", ["2023-10-31"], None, True),
+    ("Baltiysk 29.12.2023", "Сентябрь", "month", ["2024-09-30"], None, True),
+    ("Baltiysk 29.12.2023", "ежегодно май", "recurring", ["2024-05-31"], "2023-12-29", False),
+    (
+        "Baltiysk 29.12.2023",
+        "ноябрь-февраль",
+        "month_range",
+        ["2023-12-31", "2024-01-31", "2024-02-29"],
+        None,
+        False,
+    ),
+    ("plan 2023/24 of 28.08.2023", "Сентябрь", "month", ["2023-09-30"], None, False),
+    ("region 2025-2026 of 10.02.2025", "2025-2026 гг.", "continuous", [], "2025-02-10", False),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "в течение 2025-2026 годов",
+        "continuous",
+        [],
+        "2025-02-10",
+        False,
+    ),
+    ("region 2025-2026 of 10.02.2025", "2025 год", "range", ["2025-12-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "до конца 2026 года", "date", ["2026-12-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "январь", "month", ["2026-01-31"], None, False),
+    ("region 2025-2026 of 10.02.2025", "первая среда декабря", "date", ["2025-12-03"], None, False),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "в последнюю пятницу марта",
+        "date",
+        ["2025-03-28"],
+        None,
+        False,
+    ),
+    (
+        "region 2025-2026 of 10.02.2025",
+        "второй вторник февраля 2026 г.",
+        "date",
+        ["2026-02-10"],
+        None,
+        False,
+    ),
+    ("order 27.06.2022", "третий четверг августа", "date", ["2022-08-18"], None, False),
+    (
+        "plan 2023/24 of 28.08.2023",
+        "ежемесячно",
+        "recurring",
+        ["2023-09-30", "2023-10-31", "…"],
+        "2023-09-01",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("plan", "text", "kind", "dates", "start", "warned"),
+    PLAN_RULES,
+    ids=[f"{plan}:{text}" for plan, text, *_ in PLAN_RULES],
+)
+def test_dates_follow_the_plans_start(plan, text, kind, dates, start, warned):
+    period_start, period_end, plan_start = PLANS[plan]
+    schedule = parse_deadline(
+        text, period_start=period_start, period_end=period_end, plan_start=plan_start
+    )
+    found = [d.isoformat() for d in schedule.dates]
+    assert schedule.kind == kind
+    if dates[-1:] == ["…"]:
+        assert found[: len(dates) - 1] == dates[:-1]
+    else:
+        assert found == dates
+    if start is not None:
+        assert schedule.start == date.fromisoformat(start)
+    assert bool(schedule.warning) == warned, schedule.warning
+    if not schedule.details.get("explicit_year"):
+        assert all(d >= plan_start for d in schedule.dates)
+
+
+def test_weekly_from_a_school_plans_approval_runs_to_its_periods_end():
+    schedule = parse_deadline(
+        "еженедельно",
+        period_start=date(2022, 9, 1),
+        period_end=date(2023, 8, 31),
+        plan_start=date(2023, 2, 27),
+    )
+    assert schedule.dates[0] == date(2023, 3, 3)  # the first Friday after 27.02.2023
+    assert schedule.dates[-1] == date(2023, 8, 25)
+    assert {d.weekday() for d in schedule.dates} == {4}
+    assert len(schedule.dates) == 26
+
+
+def test_a_plan_start_before_the_period_start_changes_nothing():
+    for text in ("Сентябрь", "ежемесячно", "в течение года", "I четверть"):
+        plain = parse_deadline(text, period_start=SY[0], period_end=SY[1])
+        early = parse_deadline(
+            text, period_start=SY[0], period_end=SY[1], plan_start=date(2023, 6, 1)
+        )
+        assert early == plain, text
+
+
+# (order date, period named by the document, deadlines, today) ->
+#   (period start, period end, plan start, source, warning phrase)
+PLAN_PERIODS = [
+    (
+        date(2022, 6, 27), None, [], date(2026, 12, 4),
+        (date(2022, 6, 27), date(2023, 8, 31), date(2022, 6, 27), "order", ""),
+    ),
+    (
+        date(2023, 2, 27), None, [], date(2026, 12, 4),
+        (date(2022, 9, 1), date(2023, 8, 31), date(2023, 2, 27), "order", ""),
+    ),
+    (
+        date(2023, 12, 29), None, [], date(2026, 12, 4),
+        (date(2023, 9, 1), date(2024, 8, 31), date(2023, 12, 29), "order", ""),
+    ),
+    (
+        date(2023, 8, 30), None, [], date(2026, 12, 4),
+        (date(2023, 8, 30), date(2024, 8, 31), date(2023, 8, 30), "order", ""),
+    ),
+    (
+        date(2023, 2, 27), (date(2022, 9, 1), date(2023, 8, 31)), [], date(2026, 12, 4),
+        (date(2022, 9, 1), date(2023, 8, 31), date(2023, 2, 27), "document", ""),
+    ),
+    (
+        date(2019, 11, 5), (date(2020, 1, 1), date(2020, 12, 31)), [], date(2026, 12, 4),
+        (date(2020, 1, 1), date(2020, 12, 31), date(2020, 1, 1), "document", ""),
+    ),
+    (
+        None, None, ["сентябрь 2022г.", "еженедельно", "май", "до 01.04.2023", "декабрь 2022 г."],
+        date(2026, 12, 4),
+        (date(2022, 9, 1), date(2023, 8, 31), date(2022, 9, 1), "deadlines", "2022/23"),
+    ),
+    (
+        # one deadline looks back at last year's results: most name 2023/24
+        None, None, ["по итогам 2022-2023 учебного года", "октябрь 2023", "март 2024 г."],
+        date(2026, 12, 4),
+        (date(2023, 9, 1), date(2024, 8, 31), date(2023, 9, 1), "deadlines", "2023/24"),
+    ),
+    (
+        None, None, ["сентябрь", "в течение года"], date(2026, 12, 4),
+        (date(2026, 9, 1), date(2027, 8, 31), date(2026, 9, 1), "today", "текущему (2026/27)"),
+    ),
+    (
+        None, None, [], date(2026, 3, 4),
+        (date(2025, 9, 1), date(2026, 8, 31), date(2025, 9, 1), "today", "текущему (2025/26)"),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order_date", "period", "texts", "today", "expected"), PLAN_PERIODS)
+def test_the_plan_period_comes_from_the_document_the_order_the_deadlines_then_today(
+    order_date, period, texts, today, expected
+):
+    from roadmaps.deadlines import plan_period
+
+    start, end = period or (None, None)
+    plan = plan_period(
+        period_start=start,
+        period_end=end,
+        order_date=order_date,
+        deadline_texts=texts,
+        today=today,
+    )
+    assert (plan.start, plan.end, plan.plan_start, plan.source) == expected[:4]
+    if expected[4]:
+        assert expected[4] in plan.warning
+    else:
+        assert plan.warning == ""

@@ -4,21 +4,16 @@ The internal `_parse` is called as well as `parse_deadline`: the public function
 has a last-resort guard, and these tests make sure it is never what saves us.
 """
 
+import calendar
 import re
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmaps.deadlines import (
-    KINDS,
-    STATUSES,
-    Schedule,
-    _parse,
-    _Period,
-    parse_deadline,
-    status_on,
-)
+from roadmaps.deadlines import KINDS, STATUSES, Schedule, parse_deadline, status_on
+from roadmaps.deadlines.parser import _parse
+from roadmaps.deadlines.period import _Period
 
 WORDS = [
     "январь", "февраль", "Март", "апреля", "мая", "май", "июнь", "июля", "август",
@@ -51,10 +46,12 @@ def _check(schedule: Schedule, text: str, start: date, end: date) -> None:
     assert schedule.kind in KINDS
     assert schedule.text == text
     assert list(schedule.dates) == sorted(set(schedule.dates))
-    outside = [d for d in schedule.dates if not start <= d <= end]
-    if outside:
-        assert EXPLICIT_YEAR.search(text), (text, outside)
-        assert schedule.details.get("warning"), (text, outside)
+    before = [d for d in schedule.dates if d < start]
+    if before:  # only a year the text writes puts a date before the plan's start
+        assert EXPLICIT_YEAR.search(text), (text, before)
+    after = [d for d in schedule.dates if d > end]
+    if before or after:
+        assert schedule.details.get("warning"), (text, before, after)
     if schedule.kind == "unparsed":
         assert schedule.dates == ()
         assert schedule.details.get("warning")
@@ -81,7 +78,7 @@ def test_status_is_always_a_known_one(text, period, on):
 
 @settings(max_examples=200, deadline=None)
 @given(month=st.integers(1, 12), period=periods)
-def test_a_bare_month_is_its_last_day_inside_the_period_or_nothing(month, period):
+def test_a_bare_month_is_its_first_occurrence_from_the_start_warned_past_the_end(month, period):
     start, end = period
     names = [
         "январь", "февраль", "март", "апрель", "май", "июнь",
@@ -90,11 +87,14 @@ def test_a_bare_month_is_its_last_day_inside_the_period_or_nothing(month, period
     schedule = parse_deadline(names[month - 1], period_start=start, period_end=end)
     assert schedule.kind == "month"
     assert len(schedule.dates) <= 1
-    for due in schedule.dates:
-        assert due.month == month
-        assert start <= due <= end
-    if not schedule.dates:
-        assert schedule.details["warning"]
+    assert len(schedule.dates) == 1
+    [due] = schedule.dates
+    assert due.month == month
+    assert start <= due <= max(end, start + timedelta(days=366))
+    # the first occurrence: the same month a year earlier ended before the start
+    assert date(due.year - 1, month, calendar.monthrange(due.year - 1, month)[1]) < start
+    if due > end:
+        assert "вне периода" in schedule.details["warning"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,3 +108,85 @@ def test_case_yo_and_dash_style_do_not_change_the_reading(text, period):
 
     variant = text.upper().replace("Е", "Ё").replace("-", " – ")
     assert reading(variant) == reading(text)
+
+
+# --- nothing is due before the order's date -------------------------------------------
+# Deadlines as plans write them without a year, in every grammatical form, read under
+# an order of any date: whatever the period, no due date and no start precedes the order.
+
+MONTHS_NOM = [
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+]  # fmt: skip
+MONTHS_GEN = [
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+]  # fmt: skip
+MONTHS_DAT = [
+    "январю", "февралю", "марту", "апрелю", "маю", "июню",
+    "июлю", "августу", "сентябрю", "октябрю", "ноябрю", "декабрю",
+]  # fmt: skip
+
+month = st.integers(0, 11)
+day = st.integers(1, 28)
+nom = month.map(lambda m: MONTHS_NOM[m])
+gen = month.map(lambda m: MONTHS_GEN[m])
+yearless_wordings = st.one_of(
+    nom,
+    nom.map(str.capitalize),
+    st.lists(nom, min_size=2, max_size=4).map(", ".join),
+    st.tuples(nom, nom).map(lambda p: f"{p[0]} и {p[1]}"),
+    st.tuples(nom, st.sampled_from(["-", " – ", "—"]), nom).map("".join),
+    st.tuples(gen, month.map(lambda m: MONTHS_NOM[m])).map(lambda p: f"с {p[0]} по {p[1]}"),
+    st.tuples(st.sampled_from(["до ", "до конца ", "в течение ", "начало ", "середина "]), gen).map(
+        "".join
+    ),
+    month.map(lambda m: f"к {MONTHS_DAT[m]}"),
+    st.tuples(day, gen).map(lambda p: f"{p[0]} {p[1]}"),
+    st.tuples(day, gen).map(lambda p: f"до {p[0]} {p[1]}"),
+    st.tuples(day, st.integers(1, 12)).map(lambda p: f"{p[0]:02d}.{p[1]:02d}"),
+    st.tuples(day, st.integers(1, 12), day, st.integers(1, 12)).map(
+        lambda p: f"с {p[0]:02d}.{p[1]:02d} по {p[2]:02d}.{p[3]:02d}"
+    ),
+    st.tuples(st.sampled_from(["I", "II", "III", "IV", "1", "2"]), st.sampled_from(
+        [" четверть", " четверти", " квартал", " полугодие"]
+    )).map("".join),
+    st.sampled_from([
+        "I, III четверть", "II–IV четверти", "по итогам каждой четверти", "по итогам полугодия",
+        "еженедельно", "ежемесячно", "ежеквартально", "ежегодно", "2 раза в год",
+        "ежегодно в мае", "ежемесячно (сентябрь-май)", "еженедельно по понедельникам",
+        "до 5 числа месяца, следующего за отчетным", "в течение года", "постоянно",
+        "весь период", "до конца учебного года", "к началу учебного года",
+        "до начала учебного года", "в период летних каникул", "до конца года",
+        "по итогам I полугодия и учебного года", "сентябрь, далее ежемесячно",
+        "ежемесячно, кроме июля и августа", "в течение учебного года",
+    ]),
+)  # fmt: skip
+orders = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
+
+
+def _periods_for(order: date) -> list[tuple[date, date]]:
+    """The period the plan's own order implies, and periods a title might name."""
+    from roadmaps.deadlines import plan_period
+
+    inferred = plan_period(order_date=order, today=order)
+    first = order.year if order.month >= 9 else order.year - 1
+    return [
+        (inferred.start, inferred.end),
+        (date(first, 9, 1), date(first + 1, 8, 31)),  # the school year it falls in
+        (date(order.year, 9, 1), date(order.year + 1, 8, 31)),  # the one it prepares
+        (date(order.year, 1, 1), date(order.year, 12, 31)),  # its calendar year
+        (date(order.year, 1, 1), date(order.year + 2, 12, 31)),  # three calendar years
+    ]
+
+
+@settings(max_examples=800, deadline=None)
+@given(text=yearless_wordings, order=orders, which=st.integers(0, 4))
+def test_nothing_is_due_before_the_orders_date(text, order, which):
+    start, end = _periods_for(order)[which]
+    schedule = parse_deadline(text, period_start=start, period_end=end, plan_start=order)
+    assert all(d >= order for d in schedule.dates), (text, order, schedule.dates)
+    if schedule.kind in ("recurring", "continuous") and schedule.start is not None:
+        assert schedule.start >= order
+    if any(d > end for d in schedule.dates):
+        assert schedule.warning

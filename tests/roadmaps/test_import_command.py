@@ -55,7 +55,7 @@ def test_json_prints_the_shape_scripts_rely_on(world):
     data = json.loads(out)
     assert counts() == before
     assert set(data) >= {"order", "sections", "warnings"}
-    assert set(data["order"]) == {"number", "date", "place", "title", "signatory"}
+    assert set(data["order"]) == {"body", "number", "date", "place", "title", "signatory"}
     assert data["order"]["number"] == "26"
     measures = [m for s in data["sections"] for m in s["measures"]]
     assert len(measures) == 16
@@ -182,3 +182,93 @@ def test_a_saved_roadmap_exports_to_a_file_that_imports_back_the_same(client, wo
     assert [m.deadline_text for m in again.iter_measures()] == [
         m.deadline_text for m in parsed.iter_measures()
     ]
+
+
+PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.txt")))
+def test_the_order_pdf_this_product_builds_imports_back_the_same(world, seed):
+    """The order is built from a saved roadmap (WeasyPrint), then imported from its PDF:
+    the same header, sections, measures, deadlines and responsible parties."""
+    from reports.services import document_render_bytes
+    from roadmaps import services
+    from roadmaps.importers import parse_roadmap_document
+
+    parsed = parse_roadmap_document((SEEDS / seed).read_bytes(), seed)
+    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    pdf, pages = document_render_bytes(
+        kind="order", fmt="pdf", params={"roadmap": roadmap.pk}, user=world.bob
+    )
+    assert pages >= 2
+    again = parse_roadmap_document(pdf, "prikaz.pdf")
+    assert again.source_format == "pdf"
+
+    def sections(p):
+        return [(s.number.rstrip("."), s.title) for s in p.iter_sections() if s.title or s.number]
+
+    def measures(p):
+        return [
+            (
+                m.number,
+                " ".join(m.text.split()),
+                m.deadline_text,
+                " ".join(m.responsible_text.split()),
+            )
+            for m in p.iter_measures()
+        ]
+
+    assert sections(again) == sections(parsed)
+    assert measures(again) == measures(parsed)
+    assert (again.order.number, again.order.date) == (roadmap.order_number, roadmap.order_date)
+    assert again.order.signatory == roadmap.order_signatory
+    assert again.order.place == roadmap.order_place
+    assert again.title == roadmap.title
+    imported = services.roadmap_import(again, owner=world.muni_a, by=world.bob).roadmap
+
+    def saved(r):
+        return [
+            (
+                m.deadline_kind,
+                m.deadline_dates,
+                m.for_all_schools,
+                sorted(b.pk for b in m.responsible_bodies.all()),
+                sorted(s.pk for s in m.responsible_schools.all()),
+            )
+            for m in r.measures.order_by("section__position", "position")
+        ]
+
+    assert saved(imported) == saved(roadmap)
+
+
+def test_the_command_imports_a_pdf_and_prints_the_same_json_as_for_its_word_file(world):
+    name = "order-2022-novolesk"
+    pdf_out, _err = run(PLANS / f"{name}.pdf", "--owner", "77:A", "--dry-run", "--json")
+    docx_out, _err = run(PLANS / f"{name}.docx", "--owner", "77:A", "--dry-run", "--json")
+    from_pdf, from_docx = json.loads(pdf_out), json.loads(docx_out)
+    assert from_pdf["sections"] == from_docx["sections"]
+    assert (
+        from_pdf["order"]
+        == from_docx["order"]
+        == {
+            "body": "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ НОВОЛЕСНОГО МУНИЦИПАЛЬНОГО ОКРУГА",
+            "number": "245-од",
+            "date": "2022-06-27",
+            "place": "г. Новолесск",
+            "title": from_docx["order"]["title"],
+            "signatory": "Е.В. Соколова",
+        }
+    )
+    first = from_pdf["sections"][0]["measures"][1]["deadline"]
+    assert first == {
+        "text": "сентябрь-октябрь",
+        "kind": "month_range",
+        "dates": ["2022-09-30", "2022-10-31"],
+    }
+
+
+def test_the_command_refuses_a_scan_in_russian_and_writes_nothing(world):
+    before = counts()
+    with pytest.raises(CommandError, match="нет текста"):
+        run(PLANS / "order-scan.pdf", "--owner", "77:A")
+    assert counts() == before

@@ -337,7 +337,7 @@ def _odt() -> bytes:
         (b"PK\x03\x04garbage", "повреждён"),
         ("Просто письмо без таблицы.\nС уважением.".encode(), "не найдена таблица мероприятий"),
         (b"\x00\x01\x02binary", "не является документом"),
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "документ PDF"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "повреждён или не является документом PDF"),
         (b"{\\rtf1\\ansi\\deff0 ...}", "документ RTF"),
         (_odt(), "OpenDocument"),
     ],
@@ -361,7 +361,7 @@ def test_text_in_the_encodings_windows_saves_is_read(encoding):
 
 
 def test_json_has_the_shape_scripts_rely_on():
-    def fake_deadline(text, *, period_start, period_end):
+    def fake_deadline(text, *, period_start, period_end, plan_start=None):
         assert (period_start, period_end) == (date(2020, 1, 1), date(2020, 12, 31))
         if text == "Сентябрь-декабрь":
             return Schedule(text, "month_range", (date(2020, 9, 30), date(2020, 12, 31)))
@@ -378,6 +378,7 @@ def test_json_has_the_shape_scripts_rely_on():
     )
     assert set(data) == {"order", "sections", "warnings"}
     assert data["order"] == {
+        "body": "ОТДЕЛ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ КРАСНОТУРАНСКОГО РАЙОНА",
         "number": "26",
         "date": "2020-03-12",
         "place": "",
@@ -400,7 +401,7 @@ def test_json_has_the_shape_scripts_rely_on():
 
 
 def test_json_marks_deadlines_unparsed_while_the_parser_is_missing():
-    def missing(text, *, period_start, period_end):
+    def missing(text, *, period_start, period_end, plan_start=None):
         raise NotImplementedError
 
     data = parse_seed(SPB).as_json(parse_deadline=missing)
@@ -838,10 +839,10 @@ def test_word_text_in_tracked_insertions_and_content_controls_is_read_and_deleti
 
 @pytest.mark.parametrize("path", ALL_SEEDS, ids=lambda p: p.stem)
 def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_period(path):
-    from roadmaps.deadlines import KINDS
+    from roadmaps.deadlines import KINDS, parse_deadline
 
     parsed = parse_seed(path)
-    start, end = parsed.effective_period()
+    plan = parsed.plan()
 
     def measures(sections):
         for section in sections:
@@ -851,8 +852,19 @@ def test_json_with_the_real_deadline_parser_gives_known_kinds_and_dates_in_the_p
     found = list(measures(json.loads(json.dumps(parsed.as_json()))["sections"]))
     assert len(found) == EXPECTED_MEASURES[path]
     for measure in found:
-        assert measure["deadline"]["kind"] in KINDS
-        assert all(start.isoformat() <= d <= end.isoformat() for d in measure["deadline"]["dates"])
+        deadline = measure["deadline"]
+        assert deadline["kind"] in KINDS
+        schedule = parse_deadline(
+            deadline["text"],
+            period_start=plan.start,
+            period_end=plan.end,
+            plan_start=plan.plan_start,
+        )
+        assert [d.isoformat() for d in schedule.dates] == deadline["dates"]
+        explicit = schedule.details.get("explicit_year")
+        for due in schedule.dates:
+            assert explicit or due >= plan.plan_start, deadline
+            assert due <= plan.end or schedule.warning, deadline
 
 
 def test_measure_numbers_typed_as_numbers_in_excel_read_as_shown():
@@ -867,3 +879,365 @@ def test_measure_numbers_typed_as_numbers_in_excel_read_as_shown():
     book.save(out)
     parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
     assert [m.number for m in parsed.iter_measures()] == ["2.1", "2.10"]
+
+
+# --- PDF with a text layer, and dates that follow the plan -----------------------------
+# tests/data/plans: two plans written from the domain (plans.py), each as the Word file an
+# office types, the PDF LibreOffice prints from it, and the school's plan as an Excel
+# book without its approval block; `build.py` made them.
+
+PLANS_DIR = Path(__file__).resolve().parents[1] / "data" / "plans"
+
+
+def _plans():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("test_data_plans", PLANS_DIR / "plans.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+PLANS = _plans()
+ORDER_PLAN, SCHOOL_PLAN = PLANS.ORDER, PLANS.SCHOOL
+
+
+def parse_plan(name: str):
+    return parse_roadmap_document((PLANS_DIR / name).read_bytes(), name)
+
+
+def plan_outline(parsed) -> list[tuple]:
+    return [
+        (
+            s.number,
+            s.title,
+            [
+                (m.number, m.text, m.deadline_text, m.responsible_text, m.result, m.document)
+                for m in s.measures
+            ],
+        )  # fmt: skip
+        for s in parsed.iter_sections()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("plan", "variant"),
+    [
+        (ORDER_PLAN, ""),
+        (SCHOOL_PLAN, ""),
+        (ORDER_PLAN, "-borderless"),
+        (SCHOOL_PLAN, "-borderless"),
+        (SCHOOL_PLAN, "-banded"),  # a style that rules only some rows
+    ],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_a_pdf_imports_like_the_word_file_it_was_printed_from(plan, variant):
+    from_docx = parse_plan(f"{plan.name}.docx")
+    from_pdf = parse_plan(f"{plan.name}{variant}.pdf")
+    assert from_pdf.source_format == "pdf"
+    assert plan_outline(from_pdf) == plan_outline(from_docx)
+    assert from_pdf.order == from_docx.order
+    assert from_pdf.approvals == from_docx.approvals
+    assert (from_pdf.title, from_pdf.period_start, from_pdf.period_end) == (
+        from_docx.title,
+        from_docx.period_start,
+        from_docx.period_end,
+    )
+    measures = [m for _title, ms in plan.sections for m in ms]
+    assert [
+        (m.number, m.text, m.deadline_text, m.responsible_text) for m in from_pdf.iter_measures()
+    ] == [(m.number, m.text, m.deadline, m.responsible) for m in measures]
+    assert [s.title for s in from_pdf.iter_sections()] == [
+        title.split(". ", 1)[1] for title, _ms in plan.sections
+    ]
+
+
+def test_the_orders_header_is_read_from_its_pdf():
+    parsed = parse_plan(f"{ORDER_PLAN.name}.pdf")
+    order = parsed.order
+    assert order.body == "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ НОВОЛЕСНОГО МУНИЦИПАЛЬНОГО ОКРУГА"
+    assert (order.number, order.date, order.place) == ("245-од", date(2022, 6, 27), "г. Новолесск")
+    assert order.title.startswith("Об утверждении плана мероприятий («дорожной карты»)")
+    assert order.title.endswith("Новолесного муниципального округа")
+    assert (order.signatory, order.signatory_position) == (
+        "Е.В. Соколова",
+        "Начальник управления образования",
+    )
+    assert [item[:12] for item in order.items] == ["1. Утвердить", "2. Руководит", "3. Контроль "]
+    assert parsed.title.startswith("План мероприятий («дорожная карта»)")
+
+
+def test_a_table_cut_by_page_breaks_joins_up_and_its_repeated_header_is_dropped():
+    import pdfplumber
+
+    path = PLANS_DIR / f"{ORDER_PLAN.name}.pdf"
+    with pdfplumber.open(path) as pdf:  # what the file holds: the header on every table page
+        headers = [
+            table.extract()[0][1]
+            for page in pdf.pages
+            for table in page.find_tables()
+        ]  # fmt: skip
+    assert headers.count("Мероприятие") >= 3
+    parsed = parse_plan(path.name)
+    split = [w for w in parsed.warnings if "разорвана переносом страницы" in w]
+    assert len(split) >= 2  # rows the page breaks cut, joined back
+    measures = {m.number: m for m in parsed.iter_measures()}
+    for _title, written in ORDER_PLAN.sections:
+        for m in written:
+            assert measures[m.number].text == m.text
+            assert measures[m.number].result == m.result
+    assert len(measures) == sum(len(ms) for _t, ms in ORDER_PLAN.sections)
+
+
+def _read_as_written(found: list[str], due: list[str]) -> bool:
+    if due[-1:] == ["…"]:
+        return found[: len(due) - 1] == due[:-1]
+    return found == due
+
+
+@pytest.mark.parametrize(
+    ("plan", "name"),
+    [
+        (ORDER_PLAN, f"{ORDER_PLAN.name}.docx"),
+        (ORDER_PLAN, f"{ORDER_PLAN.name}.pdf"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}.docx"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}.pdf"),
+        (SCHOOL_PLAN, f"{SCHOOL_PLAN.name}-no-approval.xlsx"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_deadlines_are_read_as_a_person_reads_them_and_none_before_the_order(plan, name):
+    parsed = parse_plan(name)
+    data = parsed.as_json()
+    found = [m["deadline"] for s in data["sections"] for m in s["measures"]]
+    written = [m for _title, ms in plan.sections for m in ms]
+    assert [d["text"] for d in found] == [m.deadline for m in written]
+    # Without the approval's date the plan runs from its school year's start.
+    due = [m.due_from_school_year or m.due if not parsed.order.date else m.due for m in written]
+    wrong = [
+        (m.deadline, d["dates"][:4], want)
+        for d, m, want in zip(found, written, due, strict=True)
+        if not _read_as_written(d["dates"], want)
+    ]
+    assert wrong == []
+    if parsed.order.date:
+        explicit = re.compile(r"(?:19|20)\d{2}")
+        early = [d for d in found if not explicit.search(d["text"])]
+        assert all(due >= parsed.order.date.isoformat() for d in early for due in d["dates"])
+
+
+def test_an_order_of_june_reads_its_months_in_the_coming_school_year():
+    data = parse_plan(f"{ORDER_PLAN.name}.pdf").as_json()
+    by_text = {
+        m["deadline"]["text"]: m["deadline"] for s in data["sections"] for m in s["measures"]
+    }
+    assert by_text["сентябрь-октябрь"]["dates"] == ["2022-09-30", "2022-10-31"]
+    assert by_text["октябрь, декабрь, февраль, май"]["dates"] == [
+        "2022-10-31",
+        "2022-12-31",
+        "2023-02-28",
+        "2023-05-31",
+    ]
+    assert by_text["до июня 2023"] == {
+        "text": "до июня 2023",
+        "kind": "date",
+        "dates": ["2023-05-31"],
+    }
+
+
+def test_a_school_plan_approved_in_february_is_weekly_from_its_approval():
+    parsed = parse_plan(f"{SCHOOL_PLAN.name}.pdf")
+    assert parsed.order.date == date(2023, 2, 27)
+    weekly = next(
+        m["deadline"]
+        for s in parsed.as_json()["sections"]
+        for m in s["measures"]
+        if m["deadline"]["text"] == "еженедельно"
+    )
+    assert weekly["dates"][0] == "2023-03-03"  # the first Friday after 27.02.2023
+
+
+def test_without_its_approval_the_school_year_comes_from_the_plans_own_deadlines():
+    parsed = parse_plan(f"{SCHOOL_PLAN.name}-no-approval.xlsx")
+    assert parsed.order.date is None
+    assert (parsed.period_start, parsed.period_end) == (date(2022, 9, 1), date(2023, 8, 31))
+    assert any("2022/23" in w and "другие сроки" in w for w in parsed.warnings)
+    assert not any("текущ" in w for w in parsed.warnings)
+
+
+def test_a_plan_without_any_year_says_it_read_the_current_school_year():
+    text = "№\tМероприятие\tСрок\tОтветственный\n1.\tСовещание\tсентябрь\tУО\n"
+    parsed = parse_roadmap_text(text)
+    start, end = parsed.effective_period()
+    assert start.month == 9 and start.day == 1 and end.year == start.year + 1
+    assert any("текущему" in w for w in parsed.warnings)
+
+
+def test_a_scanned_pdf_without_text_is_refused_in_russian():
+    with pytest.raises(ImportFailed) as failed:
+        parse_plan("order-scan.pdf")
+    message = failed.value.problems[0].message
+    assert "нет текста" in message and "отсканированные" in message
+
+
+def _pdf_with(writer_setup) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer_setup(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_locked_with_a_password_is_refused_and_one_only_owner_locked_is_read():
+    def locked(user_password):
+        def setup(writer):
+            writer.append(PLANS_DIR / f"{SCHOOL_PLAN.name}.pdf")
+            writer.encrypt(user_password=user_password, owner_password="o", algorithm="AES-128")
+
+        return setup
+
+    with pytest.raises(ImportFailed, match="защищён паролем"):
+        parse_roadmap_document(_pdf_with(locked("secret")), "plan.pdf")
+    readable = parse_roadmap_document(_pdf_with(locked("")), "plan.pdf")
+    assert len(list(readable.iter_measures())) == 12
+
+
+def test_a_pdf_of_thousands_of_pages_is_refused_before_it_is_read():
+    def pages(writer):
+        for _ in range(5000):
+            writer.add_blank_page(595, 842)
+
+    with pytest.raises(ImportFailed, match="5000 страниц"):
+        parse_roadmap_document(_pdf_with(pages), "huge.pdf")
+
+
+def test_a_broken_pdf_is_refused_in_russian():
+    whole = (PLANS_DIR / f"{SCHOOL_PLAN.name}.pdf").read_bytes()
+    for data in (b"%PDF-1.7\n" + b"\x00garbage" * 100, whole[: len(whole) // 3]):
+        with pytest.raises(ImportFailed, match="не является документом PDF|не удалось прочитать"):
+            parse_roadmap_document(data, "broken.pdf")
+
+
+# --- headers as plans are approved ---------------------------------------------------
+
+TABLE = "№\tМероприятие\tСрок\tОтветственный\n1.\tСовещание\tянварь\tДиректор\n"
+
+
+def test_a_plan_approved_by_an_order_it_cites_takes_that_orders_date_number_and_school():
+    text = (
+        "УТВЕРЖДЕН\nприказом директора\nМБОУ «Лицей № 2»\nот 15.01.2025 № 7-од\n"
+        "Директор ___________ А.Б. Смирнова\n\n"
+        "План мероприятий по обеспечению объективности на 2025 год\n\n" + TABLE
+    )
+    parsed = parse_roadmap_text(text)
+    order = parsed.order
+    assert (order.date, order.number, order.body) == (date(2025, 1, 15), "7-од", "МБОУ «Лицей № 2»")
+    assert (order.signatory, order.signatory_position) == ("А.Б. Смирнова", "Директор")
+    assert parsed.title.startswith("План мероприятий")
+
+
+def test_a_block_without_a_name_does_not_take_the_next_blocks_signatory():
+    text = (
+        "Муниципальное автономное общеобразовательное учреждение «Школа № 12»\n\n"
+        "РАССМОТРЕНО\nна заседании педагогического совета\nпротокол № 3 от 10.01.2025\n"
+        "УТВЕРЖДАЮ\nДиректор МАОУ «Школа № 12»\n__________ В.Г. Орлов\n"
+        "приказ от 13.01.2025 № 5\n\nПлан мероприятий по обеспечению объективности\n\n" + TABLE
+    )
+    parsed = parse_roadmap_text(text)
+    assert [(a.label, a.name) for a in parsed.approvals] == [
+        ("РАССМОТРЕНО", ""),
+        ("УТВЕРЖДАЮ", "В.Г. Орлов"),
+    ]
+    assert (parsed.order.signatory, parsed.order.date, parsed.order.number) == (
+        "В.Г. Орлов",
+        date(2025, 1, 13),
+        "5",
+    )
+    assert parsed.order.body.startswith("Муниципальное автономное")
+
+
+def test_approvals_typed_side_by_side_in_a_sheet_read_column_by_column():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (
+        ["РАССМОТРЕНО", "", "УТВЕРЖДАЮ"],
+        ["на педагогическом совете", "", "Директор МАОУ «Школа № 12»"],
+        ["протокол № 3 от 10.01.2025", "", "__________ В.Г. Орлов"],
+        ["", "", "«13» января 2025 г."],
+        [],
+        ["План мероприятий по обеспечению объективности"],
+        [],
+        ["№", "Мероприятие", "Срок", "Ответственный"],
+        ["1.", "Совещание", "январь", "Директор"],
+    ):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    parsed = parse_roadmap_document(out.getvalue(), "plan.xlsx")
+    assert (parsed.order.signatory, parsed.order.date) == ("В.Г. Орлов", date(2025, 1, 13))
+
+
+def test_the_command_word_may_end_the_preamble_and_a_settlement_be_abbreviated():
+    text = (
+        "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ АДМИНИСТРАЦИИ РАЙОНА\n\nПРИКАЗ\n\n01.09.2025 № 301\n\n"
+        "р.п. Заречный\n\nОб утверждении плана мероприятий\n\n"
+        "В целях обеспечения объективности оценочных процедур ПРИКАЗЫВАЮ:\n"
+        "1. Утвердить план мероприятий.\n2. Контроль оставляю за собой.\n\n"
+        "Начальник управления образования И.И. Петров\n\n" + TABLE
+    )
+    order = parse_roadmap_text(text).order
+    assert order.preamble == "В целях обеспечения объективности оценочных процедур"
+    assert order.items == ["1. Утвердить план мероприятий.", "2. Контроль оставляю за собой."]
+    assert (order.place, order.signatory) == ("р.п. Заречный", "И.И. Петров")
+
+
+def _weasy_pdf(body: str) -> bytes:
+    from weasyprint import HTML
+
+    page = f"""<html><head><meta charset="utf-8"><style>
+      @page {{ size: A4; margin: 20mm 10mm 20mm 25mm; }}
+      body {{ font: 12pt "Liberation Serif", serif; }}
+      .sides {{ display: flex; justify-content: space-between; }}
+      table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+      th, td {{ border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top;
+               overflow-wrap: break-word; }}
+      td.just {{ text-align: justify; }}
+    </style></head><body>{body}</body></html>"""
+    return HTML(string=page).write_pdf()
+
+
+def test_a_pdf_reads_blocks_side_by_side_and_words_its_cells_broke_as_written():
+    data = _weasy_pdf(
+        """<div class="sides">
+             <div>РАССМОТРЕНО<br>на педагогическом совете<br>протокол № 3 от 10.01.2025</div>
+             <div>УТВЕРЖДАЮ<br>Директор МАОУ «Школа № 12»<br>__________ В.Г. Орлов<br>
+                  «13» января 2025 г.</div></div>
+           <p style="text-align:center">План мероприятий по обеспечению объективности</p>
+           <table><colgroup><col style="width:8%"><col style="width:52%">
+             <col style="width:12%"><col style="width:28%"></colgroup>
+           <tr><th>№</th><th>Мероприятие</th><th>Срок</th><th>Ответственный</th></tr>
+           <tr><td>1.</td><td class="just">Корректировка рабочих программ по учебным предметам
+             с учётом выявленных дефицитов обучающихся по итогам всероссийских проверочных
+             работ и входной диагностики</td><td>по мере необходимости</td>
+             <td>Учителя-предметники, руководители методических объединений</td></tr>
+           </table>"""
+    )
+    parsed = parse_roadmap_document(data, "plan.pdf")
+    assert [(a.label, a.name) for a in parsed.approvals] == [
+        ("РАССМОТРЕНО", ""),
+        ("УТВЕРЖДАЮ", "В.Г. Орлов"),
+    ]
+    assert parsed.order.date == date(2025, 1, 13)
+    [measure] = parsed.iter_measures()
+    assert measure.text == (
+        "Корректировка рабочих программ по учебным предметам с учётом выявленных дефицитов "
+        "обучающихся по итогам всероссийских проверочных работ и входной диагностики"
+    )
+    assert measure.deadline_text == "по мере необходимости"
+    assert " ".join(measure.responsible_text.split()) == (
+        "Учителя-предметники, руководители методических объединений"
+    )

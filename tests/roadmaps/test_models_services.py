@@ -150,7 +150,7 @@ def test_an_unparsable_deadline_is_kept_flagged_and_never_blocks_a_save(world, m
 def test_the_deadline_is_read_in_the_roadmaps_period(world, monkeypatch):
     seen = {}
 
-    def fake(text, *, period_start, period_end):
+    def fake(text, *, period_start, period_end, plan_start=None):
         from roadmaps.deadlines import Schedule
 
         seen.update(start=period_start, end=period_end)

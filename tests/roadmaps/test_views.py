@@ -283,6 +283,29 @@ def test_import_shows_a_preview_and_saves_only_on_confirm(client, world):
     assert roadmap.measures.count() == 16 and roadmap.municipality == world.muni_a
 
 
+def test_import_of_a_pdf_shows_the_same_preview_and_saves_its_dates(client, world):
+    client.force_login(world.bob)
+    page = client.get(url("roadmap-import")).content.decode()
+    assert "PDF с текстом" in page and "сохраните его как .docx" not in page
+    name = "order-2022-novolesk.pdf"
+    data = (Path(__file__).resolve().parent.parent / "data" / "plans" / name).read_bytes()
+    response = client.post(
+        url("roadmap-import"),
+        {"owner": f"m:{world.muni_a.pk}", "file": SimpleUploadedFile(name, data)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "мероприятий: 23" in page and "245-од" in page and "Е.В. Соколова" in page
+    assert "Заседания муниципальной рабочей группы" in page
+    assert "разорвана переносом страницы" in page
+    token = client.session["roadmap_import"]["token"]
+    client.post(url("roadmap-import"), {"confirm": "1", "token": token})
+    roadmap = Roadmap.objects.get(order_number="245-од")
+    assert roadmap.order_date.isoformat() == "2022-06-27"
+    meetings = roadmap.measures.get(number="1.3")
+    assert meetings.deadline_dates == ["2022-10-31", "2022-12-31", "2023-02-28", "2023-05-31"]
+
+
 def test_import_of_a_file_without_a_table_shows_the_reason(client, world):
     client.force_login(world.bob)
     response = client.post(

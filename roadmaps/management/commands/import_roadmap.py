@@ -17,12 +17,13 @@ OWNER_HELP = (
 
 class Command(BaseCommand):
     help = (
-        "Импорт дорожной карты из DOCX, XLSX или текста (формат определяется по содержимому). "
+        "Импорт дорожной карты из DOCX, XLSX, PDF с текстом или текста (формат определяется по "
+        "содержимому). "
         "Дорожная карта создаётся проектом со всеми разделами и мероприятиями — всё или ничего."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="файл дорожной карты: .docx, .xlsx или текст")
+        parser.add_argument("path", help="файл дорожной карты: .docx, .xlsx, .pdf или текст")
         parser.add_argument("--owner", required=True, help=OWNER_HELP)
         parser.add_argument(
             "--dry-run", action="store_true", help="разобрать и проверить, ничего не записывая"

@@ -1,0 +1,1 @@
+"""Generators of synthetic regions for testing and benchmarking the objectivity checks."""
