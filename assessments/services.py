@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.importers import ParsedFile, ProcedureKey, TaskSpec, parse_results
+from assessments.importers.columns import parse_overrides
+from assessments.importers.plausibility import RowMarks, mark_gates, reading_gates
 from assessments.models import (
     ImportBatch,
     Instrument,
@@ -45,6 +47,8 @@ from schools.policy import roles_for
 from schools.selectors import school_resolve_codes
 
 MAX_WARNINGS = 500
+PUPIL_FORMATS = ("vpr_form", "consolidated")
+_GATED = ("mark", "file_mark", "journal_mark")
 RESULT_COLUMNS = (
     "procedure_id",
     "region_id",
@@ -93,6 +97,8 @@ class ImportOutcome:
     batch_id: int | None = None
     warnings: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -111,6 +117,8 @@ class ImportOutcome:
             "unchanged": self.unchanged,
             "dry_run": self.dry_run,
             "batch_id": self.batch_id,
+            "columns": self.columns,
+            "unknown_columns": self.unknown_columns,
             "warnings": [w.as_dict() for w in self.warnings],
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -165,6 +173,7 @@ def results_import(
     school: School | None = None,
     dry_run: bool = False,
     batch: ImportBatch | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportOutcome:
     """Import one results file, all or nothing.
 
@@ -172,8 +181,12 @@ def results_import(
     procedure; a procedure named by key that does not exist yet is created with
     its tasks from the headers. `school` is the school of a single-school form
     (a deputy's own school when omitted). `user` None means a trusted caller
-    (a management command) that may import for any school. Raises ImportFailed
-    with every problem, having written nothing.
+    (a management command) that may import for any school. `columns` maps
+    headers as written to meanings (`importers.columns.MEANINGS`) and wins over
+    the rules that read them. Raises ImportFailed with every problem (and the
+    columns as understood), having written nothing: a file whose pupils disagree
+    with the scale, the journal or their own tasks far beyond honest files
+    (`importers.plausibility`) is refused too.
     """
     name = filename or Path(str(getattr(source, "name", None) or source)).name
     try:
@@ -183,7 +196,10 @@ def results_import(
     except FileRejected as exc:
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     _progress(batch, 20)
-    parsed = parse_results(sheets, name)
+    overrides, override_problems = parse_overrides(columns or {})
+    if override_problems:
+        raise ImportFailed([Problem(file=name, message=m) for m in override_problems])
+    parsed = parse_results(sheets, name, overrides)
     del sheets
     outcome = ImportOutcome(
         file=name,
@@ -192,13 +208,17 @@ def results_import(
         rows=len(parsed.rows) or len(parsed.aggregates),
         absent=parsed.absent,
         skipped=parsed.skipped,
+        columns=parsed.columns,
+        unknown_columns=parsed.unknown_columns,
     )
+    details = {"columns": parsed.columns, "unknown_columns": parsed.unknown_columns}
     if not parsed.format:
-        raise ImportFailed(parsed.problems)
+        raise ImportFailed(parsed.problems, details=details)
     _progress(batch, 40)
+    gates = reading_gates(parsed) if parsed.format in PUPIL_FORMATS else []
     schools_by_code, problems = _resolve_schools(parsed, user=user, school=school)
-    if parsed.problems or problems:
-        raise ImportFailed(_in_file_order(parsed.problems + problems))
+    if gates or parsed.problems or problems:
+        raise ImportFailed(gates + _in_file_order(parsed.problems + problems), details=details)
     schools = {s.pk: s for s in schools_by_code.values()}
     regions = {s.region_id for s in schools.values()}
     if len(regions) != 1:
@@ -228,6 +248,13 @@ def results_import(
         return outcome
 
     rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
+    if parsed.format in PUPIL_FORMATS:
+        mark, file_mark, journal = (RESULT_COLUMNS.index(c) for c in _GATED)
+        problems = mark_gates(
+            parsed, [RowMarks(r[mark], r[file_mark], r[journal]) for r in rows_out]
+        )
+        if problems:
+            raise ImportFailed(problems, details=details)
     outcome.warnings = (parsed.warnings + outcome.warnings)[:MAX_WARNINGS]
     _progress(batch, 60)
     if dry_run:

@@ -118,6 +118,7 @@ class ParsedFile:
     total_mismatches: int = 0
     over_maximum: dict[str, int] = field(default_factory=dict)
     repeated_codes: int = 0
+    rows_refused: int = 0  # pupil rows left out for a problem of their own
 
 
 def task_from_header(value) -> TaskSpec | None:

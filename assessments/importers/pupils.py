@@ -116,6 +116,7 @@ def parse_pupil_sheets(
                 duplicates += 1
             else:
                 parsed.repeated_codes += 1
+                parsed.rows_refused += 1
                 parsed.problems.append(
                     Problem(
                         file=file,
@@ -344,6 +345,7 @@ def _parse_sheet(
                     else as_int(file_total)
                 )
         if bad:
+            parsed.rows_refused += 1
             continue
         if file_total is not None and file_total != total:
             parsed.total_mismatches += 1
