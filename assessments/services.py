@@ -914,6 +914,23 @@ SCALE_COLUMNS = {
     "value": ("отметка", "тестовый балл", "оценка", "балл по шкале"),
     "range": ("первичный балл", "диапазон", "диапазон первичного балла", "первичные баллы"),
     "minimum": ("минимальный балл",),
+    # The other common layout: the range in two columns.
+    "low": (
+        "балл от",
+        "первичный балл от",
+        "мин",
+        "минимальный первичный балл",
+        "мин балл",
+        "минимум",
+    ),
+    "high": (
+        "балл до",
+        "первичный балл до",
+        "макс",
+        "максимальный первичный балл",
+        "макс балл",
+        "максимум",
+    ),
 }
 
 
@@ -937,7 +954,9 @@ class ScaleImportOutcome:
 
 def scales_import(*, source, filename=None, region: Region | None = None, dry_run=False):
     """Import scales: one row per (instrument, year, grade, subject, mark or test score)
-    with its primary-score range. All or nothing; the same file again changes nothing."""
+    with its primary-score range, in one column («0–9», «0-9», «от 0 до 9») or two
+    («Балл от» / «Балл до», «мин» / «макс»). All or nothing; the same file again
+    changes nothing."""
     from assessments.importers.common import as_int, instrument_from_text, subject_from_text
 
     name = filename or Path(str(getattr(source, "name", None) or source)).name
@@ -947,11 +966,16 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     problems: list[Problem] = []
     groups: dict[tuple, dict] = {}
-    required = {"instrument", "year", "grade", "subject", "value", "range"}
+    required = {"instrument", "year", "grade", "subject", "value"}
     for sheet in sheets:
         index, columns = find_header_row(sheet.rows, SCALE_COLUMNS, required)
         if index is None:
             continue
+        two_columns = {"low", "high"} <= columns.keys()
+        if "range" not in columns and not two_columns:
+            continue
+        if two_columns:
+            columns.pop("range", None)
         header = sheet.rows[index]
         value_is_test = "тест" in str(header[columns["value"]]).lower()
         for offset, row in enumerate(sheet.rows[index + 1 :], start=index + 2):
@@ -976,14 +1000,20 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
             subject = subject_from_text(row[columns["subject"]])
             year, grade = as_int(row[columns["year"]]), as_int(row[columns["grade"]])
             value = as_int(row[columns["value"]])
-            bounds = parse_range(row[columns["range"]])
+            if two_columns:
+                low, high = as_int(row[columns["low"]]), as_int(row[columns["high"]])
+                bounds = (low, high) if None not in (low, high) and low <= high else None
+                range_field = "low" if low is None else "high"
+            else:
+                bounds = parse_range(row[columns["range"]])
+                range_field = "range"
             for field_name, got in (
                 ("instrument", instrument),
                 ("subject", subject),
                 ("year", year),
                 ("grade", grade),
                 ("value", value),
-                ("range", bounds),
+                (range_field, bounds),
             ):
                 if got is None:
                     problem(
@@ -1012,7 +1042,8 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
                 file=name,
                 message=_(
                     "Не найдена строка заголовков: нужны столбцы «Процедура», «Год», «Класс», "
-                    "«Предмет», «Отметка» (или «Тестовый балл») и «Первичный балл»."
+                    "«Предмет», «Отметка» (или «Тестовый балл») и «Первичный балл» (диапазон "
+                    "«0–9») либо два столбца «Балл от» и «Балл до»."
                 ),
             )
         )

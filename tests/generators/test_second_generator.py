@@ -492,27 +492,7 @@ def test_a_term_mark_column_is_never_taken_for_the_test_mark_in_a_file_without_o
     check_results_in_database(small, key, entry)
 
 
-# What a whole region's files in each layout need that the importer did not read when
-# this generator was written.
-LAYOUT_GAPS = {
-    "fis": "",
-    "rcoi": "scales with «Балл от» / «Балл до» columns",
-    "regional": "scales by «Параллель» with ranges «от 0 до 9»; «Вар.»; "
-    "«Отметка за предыдущее полугодие»",
-    "mixed": "any of the variants marked in the test above",
-}
-
-
-@pytest.mark.parametrize(
-    "style",
-    [
-        pytest.param(
-            style,
-            marks=[pytest.mark.xfail(reason=f"not yet read: {gap}", strict=False)] if gap else [],
-        )
-        for style, gap in LAYOUT_GAPS.items()
-    ],
-)
+@pytest.mark.parametrize("style", ["fis", "rcoi", "regional", "mixed"])
 def test_a_region_sending_its_files_in_another_layout_lands_whole(db, small, tmp_path, style):
     from tests.generators.second.load import import_region
 
@@ -524,17 +504,7 @@ def test_a_region_sending_its_files_in_another_layout_lands_whole(db, small, tmp
         check_results_in_database(small, key, entry_of(manifest, key))
 
 
-@pytest.mark.parametrize(
-    "layout",
-    [
-        "canonical",
-        "fis",
-        pytest.param("rcoi", marks=pytest.mark.xfail(reason="«Балл от»/«Балл до»", strict=False)),
-        pytest.param(
-            "regional", marks=pytest.mark.xfail(reason="«от 0 до 9», «Параллель»", strict=False)
-        ),
-    ],
-)
+@pytest.mark.parametrize("layout", ["canonical", "fis", "rcoi", "regional"])
 def test_the_scales_in_each_common_layout_are_stored_per_year(db, small, tmp_path, layout):
     from assessments.models import Scale
     from tests.generators.second.load import run_command
