@@ -68,7 +68,8 @@ READ = {
 }
 
 MARK = ("отметк", "оценк")
-TERM = ("предыдущ", "четверт", "триместр", "полугод", "годов", "журнал")
+# Words of the school term: a mark with one of them is the journal's, never the test's.
+TERM = ("предыдущ", "прошл", "текущ", "четверт", "триместр", "полугод", "годов", "журнал")
 SCORE = ("балл",)
 SUM = ("итог", "сумм", "всего", "набран", "общ")
 CODE = ("код$", "кода$", "id$", "идентификатор", "шифр")
@@ -257,12 +258,14 @@ RULES: tuple[Rule, ...] = (
         "instrument:procedure-word",
         "instrument",
         (("процедур",),),
+        never=(*MARK, *SCORE, *CODE),
         text=gettext_lazy("«процедура»"),
     ),
     Rule(
         "subject:subject-word",
         "subject",
         (("предмет", "дисциплин"),),
+        never=(*MARK, *SCORE, *CODE),
         text=gettext_lazy("«предмет»"),
     ),
     Rule(
