@@ -797,8 +797,13 @@ def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 100
 # --- batches run in the background ------------------------------------------------------
 
 
-def import_batch_create(*, user, upload, procedure=None, school=None, dry_run=False) -> ImportBatch:
-    """Keep the uploaded file on a queued batch and run it after commit (Celery)."""
+def import_batch_create(
+    *, user, upload, procedure=None, school=None, dry_run=False, columns=None
+) -> ImportBatch:
+    """Keep the uploaded file on a queued batch and run it after commit (Celery).
+
+    `columns` maps headers as written to meanings, as a person chose them in the
+    preview of an earlier batch of the same file."""
     from schools.scoping import reach_of
 
     node_school = school
@@ -830,7 +835,7 @@ def import_batch_create(*, user, upload, procedure=None, school=None, dry_run=Fa
         sha256="",
         procedure=procedure,
         dry_run=dry_run,
-        options={"school_id": school.pk if school else None},
+        options={"school_id": school.pk if school else None, "columns": dict(columns or {})},
     )
     batch.file.save(Path(upload.name).name, upload, save=False)
     batch.save()
@@ -873,11 +878,13 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
                 school=school,
                 dry_run=batch.dry_run,
                 batch=batch,
+                columns=(batch.options or {}).get("columns") or None,
             )
     except ImportFailed as failed:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.FAILED,
             progress=100,
+            counts=failed.details,  # the columns as understood, for the preview
             problems=[p.as_dict() for p in failed.problems],
             finished_at=timezone.now(),
         )
