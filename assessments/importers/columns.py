@@ -473,5 +473,5 @@ def override_hint(header: str, meaning: str) -> str:
     """How to tell the importer what a column is, on the command line and in the preview."""
     return _(
         'Если это так, укажите значение столбца: в команде импорта «--column "%(header)s='
-        '%(meaning)s"», в окне проверки файла — в списке над столбцом.'
+        '%(meaning)s"», на странице проверки файла — в таблице «Как прочитаны столбцы».'
     ) % {"header": " ".join(str(header).split()), "meaning": meaning}
