@@ -17,6 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from assessments.importers import ParsedFile, ProcedureKey, TaskSpec, parse_results
 from assessments.importers.columns import parse_overrides
-from assessments.importers.plausibility import RowMarks, mark_gates, reading_gates
+from assessments.importers.plausibility import mark_gates, reading_gates
 from assessments.models import (
     ImportBatch,
     Instrument,
@@ -48,7 +49,6 @@ from schools.selectors import school_resolve_codes
 
 MAX_WARNINGS = 500
 PUPIL_FORMATS = ("vpr_form", "consolidated")
-_GATED = ("mark", "file_mark", "journal_mark")
 RESULT_COLUMNS = (
     "procedure_id",
     "region_id",
@@ -74,6 +74,8 @@ RESULT_COLUMNS = (
     "room",
     "answers",
 )
+# Where a pupil row (RESULT_COLUMNS) holds the scale's mark, the file's and the journal's.
+_GATED = tuple(RESULT_COLUMNS.index(c) for c in ("mark", "file_mark", "journal_mark"))
 
 
 @dataclass
@@ -249,10 +251,7 @@ def results_import(
 
     rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
     if parsed.format in PUPIL_FORMATS:
-        mark, file_mark, journal = (RESULT_COLUMNS.index(c) for c in _GATED)
-        problems = mark_gates(
-            parsed, [RowMarks(r[mark], r[file_mark], r[journal]) for r in rows_out]
-        )
+        problems = mark_gates(parsed, map(itemgetter(*_GATED), rows_out))
         if problems:
             raise ImportFailed(problems, details=details)
     outcome.warnings = (parsed.warnings + outcome.warnings)[:MAX_WARNINGS]

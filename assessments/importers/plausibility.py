@@ -13,7 +13,7 @@ import stops, naming the column, the share and how to say what it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
@@ -36,13 +36,24 @@ MIN_PUPILS = 10  # below this a share says nothing
 MIN_COUNT = 3  # and fewer pupils than this are slips, whatever the share
 
 
-@dataclass(frozen=True)
-class RowMarks:
-    """What the gates compare for one pupil."""
-
-    scale_mark: int | None  # the mark the scale gives for the pupil's total
-    file_mark: int | None
-    journal_mark: int | None
+def tally(marks: Iterable[tuple]) -> dict[str, int]:
+    """Count, in one pass over (scale mark, file mark, journal mark) per pupil, what the
+    gates compare: pupils with both a file and a scale mark and how many disagree;
+    pupils with a journal and a test mark, how many are two or more apart, how many
+    equal."""
+    checked = disagree = pairs = far = same = 0
+    for scale_mark, file_mark, journal in marks:
+        if file_mark is not None and scale_mark is not None:
+            checked += 1
+            disagree += file_mark != scale_mark
+        if journal is None:
+            continue
+        test = scale_mark if scale_mark is not None else file_mark
+        if test is not None:
+            pairs += 1
+            far += abs(journal - test) >= 2
+            same += journal == test
+    return {"checked": checked, "disagree": disagree, "pairs": pairs, "far": far, "same": same}
 
 
 def _share(count: int, of: int) -> str:
@@ -62,15 +73,17 @@ def _refuser(parsed: ParsedFile, problems: list[Problem]):
     return refuse
 
 
-def mark_gates(parsed: ParsedFile, marks: list[RowMarks]) -> list[Problem]:
+def mark_gates(parsed: ParsedFile, marks: Iterable[tuple]) -> list[Problem]:
     """The gates that need the scale: the file's marks and the journal's against the
-    test's mark. Every one the file fails, in Russian, naming the column and the share."""
+    test's mark, given as (scale mark, file mark, journal mark) per pupil. Every gate
+    the file fails, in Russian, naming the column and the share."""
     named = parsed.column_index
     problems: list[Problem] = []
     refuse = _refuser(parsed, problems)
-    checked = [m for m in marks if m.file_mark is not None and m.scale_mark is not None]
-    disagree = sum(1 for m in checked if m.file_mark != m.scale_mark)
-    if _beyond(disagree, len(checked), MAX_SHARE):
+    counts = tally(marks)
+    checked, disagree = counts["checked"], counts["disagree"]
+    pairs, far, same = counts["pairs"], counts["far"], counts["same"]
+    if _beyond(disagree, checked, MAX_SHARE):
         header = named.get("file_mark", "")
         refuse(
             header,
@@ -83,20 +96,13 @@ def mark_gates(parsed: ParsedFile, marks: list[RowMarks]) -> list[Problem]:
             % {
                 "header": header,
                 "count": disagree,
-                "of": len(checked),
-                "share": _share(disagree, len(checked)),
+                "of": checked,
+                "share": _share(disagree, checked),
                 "hint": override_hint(header, "journal_mark"),
             },
         )
-    pairs = []
-    for m in marks:
-        test = m.scale_mark if m.scale_mark is not None else m.file_mark
-        if m.journal_mark is not None and test is not None:
-            pairs.append((m.journal_mark, test))
-    far = sum(1 for journal, test in pairs if abs(journal - test) >= 2)
-    same = sum(1 for journal, test in pairs if journal == test)
     header = named.get("journal_mark", "")
-    if _beyond(far, len(pairs), MAX_FAR_JOURNAL_SHARE):
+    if _beyond(far, pairs, MAX_FAR_JOURNAL_SHARE):
         refuse(
             header,
             _(
@@ -107,12 +113,12 @@ def mark_gates(parsed: ParsedFile, marks: list[RowMarks]) -> list[Problem]:
             % {
                 "header": header,
                 "count": far,
-                "of": len(pairs),
-                "share": _share(far, len(pairs)),
+                "of": pairs,
+                "share": _share(far, pairs),
                 "hint": override_hint(header, "ignore"),
             },
         )
-    elif len(pairs) >= MIN_SAME_JOURNAL_PUPILS and same > MAX_SAME_JOURNAL_SHARE * len(pairs):
+    elif pairs >= MIN_SAME_JOURNAL_PUPILS and same > MAX_SAME_JOURNAL_SHARE * pairs:
         refuse(
             header,
             _(
@@ -123,8 +129,8 @@ def mark_gates(parsed: ParsedFile, marks: list[RowMarks]) -> list[Problem]:
             % {
                 "header": header,
                 "count": same,
-                "of": len(pairs),
-                "share": _share(same, len(pairs)),
+                "of": pairs,
+                "share": _share(same, pairs),
                 "hint": override_hint(header, "file_mark"),
             },
         )
