@@ -97,3 +97,54 @@ def test_an_unknown_meaning_is_refused_and_nothing_runs(client, checked):
     )
     assert "неизвестно" in response.content.decode()
     assert ImportBatch.objects.filter(file_name="svod.csv").count() == 1
+
+
+def test_over_the_api_a_check_shows_the_columns_and_a_column_override_lands_the_file(
+    world, procedure, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.api.helpers import client_for
+
+    rows = pupils()
+    path = write(tmp_path, rows, journal_header=None, mark=lambda r: r["journal"])
+    client = client_for(world.alice)
+
+    def send(**data):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/api/v1/import-batches/",
+                {"file": SimpleUploadedFile("svod.csv", path.read_bytes()), **data},
+                format="multipart",
+            )
+        assert response.status_code == 202, response.content
+        return client.get(f"/api/v1/import-batches/{response.json()['id']}/").json()
+
+    refused = send(procedure=procedure.pk)
+    assert refused["status"] == "failed" and refused["problems"][0]["column"] == "Отметка"
+    assert {"header": "Отметка", "meaning": "file_mark", "rule": "mark:mark-word"} in refused[
+        "counts"
+    ]["columns"]
+    checked = send(procedure=procedure.pk, column=["Отметка=journal_mark"])
+    assert checked["status"] == "done" and checked["problems"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        committed = client.post(f"/api/v1/import-batches/{checked['id']}/commit/")
+    batch = ImportBatch.objects.get(pk=committed.json()["id"])
+    assert batch.status == ImportBatch.Status.DONE and batch.options["columns"] == {
+        "Отметка": "journal_mark"
+    }
+    assert Result.objects.filter(import_batch=batch, journal_mark__isnull=False).count() == len(
+        rows
+    )
+
+
+def test_over_the_api_an_unknown_meaning_is_a_400_in_russian(world, procedure, tmp_path):
+    from tests.api.helpers import client_for
+
+    path = write(tmp_path, pupils())
+    response = client_for(world.alice).post(
+        "/api/v1/import-batches/",
+        {"file": SimpleUploadedFile("svod.csv", path.read_bytes()), "column": ["Отметка=оценка"]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "неизвестно" in str(response.json()["error"]["fields"]["column"])
+    assert not ImportBatch.objects.filter(file_name="svod.csv").exists()
