@@ -402,6 +402,19 @@ def read_columns(header: list, overrides: dict[str, str] | None = None) -> Colum
             continue
         shown = str(value)
         forced_meaning = overrides.get(header_text(value))
+        if forced_meaning is not None and task_from_header(value):
+            reading.report.append({"header": shown, "meaning": TASK, "rule": "task"})
+            reading.problems.append(
+                (
+                    index,
+                    _(
+                        "«%s» — столбец задания (номер и максимум в скобках): его значение "
+                        "не меняется; исправьте заголовок в файле."
+                    )
+                    % shown,
+                )
+            )
+            continue
         if forced_meaning is not None:
             reading.report.append({"header": shown, "meaning": forced_meaning, "rule": "override"})
             if forced_meaning != "ignore":

@@ -203,3 +203,11 @@ def test_an_override_may_name_the_meaning_in_russian():
 def test_an_override_that_cannot_be_read_is_refused_in_russian(pair):
     _overrides, problems = parse_overrides([pair])
     assert problems and all(any("а" <= c <= "я" for c in p) for p in problems)
+
+
+def test_a_task_column_cannot_be_given_another_meaning():
+    overrides, _problems = parse_overrides(["1 (1б)=ignore"])
+    reading = read_columns(["Код", "1 (1б)"], overrides)
+    assert reading.report[1] == {"header": "1 (1б)", "meaning": "task", "rule": "task"}
+    [(index, message)] = reading.problems
+    assert index == 1 and "столбец задания" in message
