@@ -250,7 +250,10 @@ def results_import(
         return outcome
 
     rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
-    if parsed.format in PUPIL_FORMATS:
+    if (
+        parsed.format in PUPIL_FORMATS
+        and {"file_mark", "journal_mark"} & parsed.column_index.keys()
+    ):
         problems = mark_gates(parsed, map(itemgetter(*_GATED), rows_out))
         if problems:
             raise ImportFailed(problems, details=details)
