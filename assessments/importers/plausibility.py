@@ -28,7 +28,10 @@ from schools.importing import Problem
 MAX_SHARE = 0.10
 # Journal marks two or more away from the test's mark: a few per cent in honest
 # files (ФИС ОКО lists those pupils one by one); a quarter means another column.
+# Judged on files of many pupils only: one school whose journal is far from an
+# objective test is a finding about the school, not a column taken wrongly.
 MAX_FAR_JOURNAL_SHARE = 0.25
+MIN_FAR_JOURNAL_PUPILS = 100
 # Journal marks equal to the test's for (nearly) every pupil of a large file: the
 # test's mark read twice, not the journal.
 MAX_SAME_JOURNAL_SHARE = 0.98
@@ -105,7 +108,7 @@ def mark_gates(parsed: ParsedFile, marks: Iterable[tuple]) -> list[Problem]:
             },
         )
     header = named.get("journal_mark", "")
-    if _beyond(far, pairs, MAX_FAR_JOURNAL_SHARE):
+    if pairs >= MIN_FAR_JOURNAL_PUPILS and _beyond(far, pairs, MAX_FAR_JOURNAL_SHARE):
         refuse(
             header,
             _(

@@ -155,7 +155,7 @@ def test_a_term_mark_taken_for_the_tests_mark_stops_the_import_naming_the_column
 
 
 def test_journal_marks_far_from_the_tests_stop_the_import(world, tmp_path, key):
-    rows = pupils()
+    rows = pupils(n=120)
     # The column holds the class number (5, 6, 7…), not the journal.
     path = write(tmp_path, rows, journal=lambda r: 7 - r["mark"] if r["mark"] != 4 else 2)
     problems = refused(path, key)
@@ -260,3 +260,14 @@ def test_the_command_takes_a_column_override_and_shows_the_refusal_with_its_colu
 def test_an_override_naming_a_column_the_file_lacks_is_refused(world, tmp_path, key):
     problems = refused(write(tmp_path, pupils()), key, columns={"Оценка за год": "journal_mark"})
     assert any("Столбца «оценка за год» в файле нет" in p.message for p in problems)
+
+
+def test_one_schools_journal_far_from_its_test_is_not_taken_for_a_wrong_column(
+    world, tmp_path, key
+):
+    # A school whose journal says 4 and 5 where the test says 2 and 3: a finding about
+    # the school (the journal indicator's business), not a column read wrongly.
+    rows = pupils(n=40)
+    path = write(tmp_path, rows, journal=lambda r: min(5, r["mark"] + 2))
+    outcome = results_import(source=path, procedure_key=key)
+    assert outcome.rows == 40
