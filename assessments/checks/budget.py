@@ -121,12 +121,12 @@ def thresholds(
     total = int(np.floor(alpha * draws))
     free = np.ones(draws, bool)
     t_s = _cut(M, free, total // 3) if any(alone) else np.inf
-    free &= M < t_s
+    free &= t_s > M
     t_c = _cut(C, free, total // 3 - int((~free).sum()) + total // 3)
-    free &= C < t_c
+    free &= t_c > C
     t_a = _cut(second, free, total - int((~free).sum())) if n_groups >= 2 else np.inf
     t_a = min(t_a, t_s)
-    rate = float(np.mean((second >= t_a) | (M >= t_s) | (C >= t_c)))
+    rate = float(np.mean((second >= t_a) | (t_s <= M) | (t_c <= C)))
     return {"agree_z": t_a, "alone_z": t_s, "combined_z": t_c, "estimated_rate": rate}
 
 
@@ -188,7 +188,8 @@ def apply(
     for c, z, mask, (centre, unit) in zip(usable, zs, masks, refs, strict=True):
         gate = c.gate if c.gate is not None else True
         c.fired = mask & (z >= t_a) & gate
-        c.strong = c.fired & (z >= t_s) if c.alone else np.zeros(len(z), bool)
+        floor = max(t_s, c.alone_floor) if c.alone_floor is not None else t_s
+        c.strong = c.fired & (z >= floor) if c.alone else np.zeros(len(z), bool)
         if c.threshold_at is not None and np.isfinite(t_a):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 c.threshold = np.asarray(c.threshold_at(centre + t_a * unit), dtype=np.float64)

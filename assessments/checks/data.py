@@ -33,6 +33,12 @@ KIND_RURAL_SMALL = "rural_small"
 KIND_GYMNASIUM = "gymnasium"
 KIND_LYCEUM = "lyceum"
 SELECTIVE_KINDS = frozenset({KIND_GYMNASIUM, KIND_LYCEUM})
+KIND_LABELS = {
+    KIND_ORDINARY: _("городские школы"),
+    KIND_RURAL_SMALL: _("сельские школы"),
+    KIND_GYMNASIUM: _("гимназии и школы с углублённым изучением"),
+    KIND_LYCEUM: _("лицеи"),
+}
 
 INSTRUMENT_VPR = "ВПР"
 EXTERNAL_OGE = "ОГЭ"

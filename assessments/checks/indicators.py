@@ -72,6 +72,10 @@ class Column:
     recentre: bool = True
     threshold_at: Callable[[np.ndarray], np.ndarray] | None = None
     gate: np.ndarray | None = None
+    # The least z at which it may stand alone whatever the budget: for an exact
+    # test whose null cannot see an honest school's own clustering (identical
+    # work in a class of one curriculum), its documented strong level.
+    alone_floor: float | None = None
 
 
 def _z_of_p(p: np.ndarray) -> np.ndarray:
@@ -936,6 +940,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
         recentre=False,
         threshold_at=at,
         gate=excess,
+        alone_floor=float(_z_of_p(np.array([params.similarity_strong_p]))[0]),
     )
 
 
