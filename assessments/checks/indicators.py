@@ -525,6 +525,8 @@ def journal_agreement(p: Prepared, params: CheckParams) -> Column:
     k_down = np.bincount(p.school, weights=down, minlength=S)
     p_up = float(up.sum() / has.sum())
     p_down = float(down.sum() / has.sum())
+    if not 0 < p_up < 1:
+        return _empty(JOURNAL, p)  # nobody (or everybody) above the journal: nothing to compare
     with np.errstate(invalid="ignore", divide="ignore"):
         share_up = k_up / n_j
         share_down = k_down / n_j
