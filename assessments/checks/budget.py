@@ -103,6 +103,7 @@ def thresholds(
     alpha: float,
     draws: int,
     seed: int,
+    split: tuple[float, float] = (1 / 3, 1 / 3),
 ) -> dict:
     """The rule's three thresholds such that it fires on at most `alpha` of
     the null's draws, a third of `alpha` for each route in turn: an indicator
@@ -119,10 +120,11 @@ def thresholds(
     M = Z[:, np.array(alone)].max(axis=1) if any(alone) else np.full(draws, -np.inf)
     C = combined(Z, members, R)
     total = int(np.floor(alpha * draws))
+    share_alone, share_combined = split
     free = np.ones(draws, bool)
-    t_s = _cut(M, free, total // 3) if any(alone) else np.inf
+    t_s = _cut(M, free, int(total * share_alone)) if any(alone) else np.inf
     free &= t_s > M
-    t_c = _cut(C, free, total // 3 - int((~free).sum()) + total // 3)
+    t_c = _cut(C, free, int(total * (share_alone + share_combined)) - int((~free).sum()))
     free &= t_c > C
     t_a = _cut(second, free, total - int((~free).sum())) if n_groups >= 2 else np.inf
     t_a = min(t_a, t_s)
@@ -182,7 +184,14 @@ def apply(
     R = null_correlation(zs, masks)
     members = np.array([c.name in params.combined for c in usable])
     cut = thresholds(
-        R, groups, [c.alone for c in usable], members, alpha, params.null_draws, params.seed
+        R,
+        groups,
+        [c.alone for c in usable],
+        members,
+        alpha,
+        params.null_draws,
+        params.seed,
+        params.budget_split,
     )
     t_a, t_s = cut["agree_z"], cut["alone_z"]
     for c, z, mask, (centre, unit) in zip(usable, zs, masks, refs, strict=True):

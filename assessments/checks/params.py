@@ -105,6 +105,9 @@ class CheckParams:
     false_alarm_budget: float = 0.01
     false_alarm_budget_kind: float = 0.02
     null_draws: int = 100_000
+    # The budget's shares for an indicator standing alone and for the combined
+    # evidence of inflated results; two indicators agreeing take the rest.
+    budget_split: tuple[float, ...] = (1 / 3, 1 / 3)
     # The indicators of results inflated as a whole (lenient marking, an inflated
     # year), whose joint evidence is a route of its own (`combined`).
     combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)
