@@ -5,7 +5,9 @@ rule, the roll-up per school, ШНОР and strong schools.
     result.as_json()   # {"run": {...}, "schools": [...]}
 
 A marker per procedure: at least `min_agreeing` of the counted indicators
-fire (indicators of one family count once), or one fires strongly.
+fire (indicators of one family count once), or one fires strongly, or the
+combined evidence of inflated results passes its threshold; with budget
+thresholds (the default) `budget.apply` sets those thresholds per test first.
 Persistence (markers in the previous years) counts towards agreement but never
 raises a marker by itself: it needs an indicator of this year beside it.
 The same thresholds apply to every school of the region whatever the scope
