@@ -220,8 +220,18 @@ def _combined_column(usable, zs, masks, members, R, t_c) -> Column:
     `combined`); it raises a marker alone."""
     S = len(zs[0])
     Z = np.stack([np.where(m, z, np.nan) for z, m in zip(zs, masks, strict=True)], axis=1)
-    value = combined(Z, members, R)
+    raw = combined(Z, members, R)
     eligible = np.any(np.stack([m for m, k in zip(masks, members, strict=True) if k]), axis=0)
+    # Its members' z have units of at least 1 (never narrowed), so the sum is
+    # narrower than the null's N(0, 1): it is put on the region's own scale —
+    # its median and robust spread over eligible schools (at least 0.5), as
+    # every indicator is.
+    ok = eligible & np.isfinite(raw)
+    med, spread = 0.0, 1.0
+    if ok.sum() >= 20:
+        med = float(np.median(raw[ok]))
+        spread = max(0.5, 1.4826 * float(np.median(np.abs(raw[ok] - med))))
+    value = (raw - med) / spread
     fired = eligible & (value >= t_c)
     n = np.max(np.stack([np.asarray(c.n) for c in usable]), axis=0)
     details = {
@@ -230,6 +240,7 @@ def _combined_column(usable, zs, masks, members, R, t_c) -> Column:
         if k
     }
     details["z"] = value
+    details["z_sum"] = raw
     return Column(
         COMBINED,
         value=np.where(eligible, value, np.nan),
