@@ -181,6 +181,10 @@ def _run_rows(request, run):
     return rows, municipality, flagged_only
 
 
+def _percent(share):
+    return None if share is None else 100 * share
+
+
 def calibration_view(run: CheckRun) -> dict | None:
     """The run's false-alarm budget and what it achieved, as the run page shows
     it: per test the thresholds, the null's estimated rate and the share of
@@ -202,8 +206,8 @@ def calibration_view(run: CheckRun) -> dict | None:
         tests.append(
             {
                 "label": t.get("label"),
-                "budget": t.get("budget_per_test"),
-                "estimated": t.get("estimated_rate"),
+                "budget": _percent(t.get("budget_per_test")),
+                "estimated": _percent(t.get("estimated_rate")),
                 "agree_z": t.get("agree_z"),
                 "alone_z": t.get("alone_z"),
                 "combined_z": t.get("combined_z"),
@@ -218,11 +222,12 @@ def calibration_view(run: CheckRun) -> dict | None:
             }
         )
     return {
-        "budget": cal.get("budget"),
-        "budget_kind": cal.get("budget_kind"),
+        "budget": _percent(cal.get("budget")),
+        "budget_kind": _percent(cal.get("budget_kind")),
         "tests": tests,
         "problems": [
-            {"label": p["label"], "share": p["region_share"]} for p in cal.get("problems", [])
+            {"label": p["label"], "share": _percent(p["region_share"])}
+            for p in cal.get("problems", [])
         ],
     }
 
