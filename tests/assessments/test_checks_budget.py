@@ -217,3 +217,39 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     assert "Допустимая доля ложных тревог" in body
     assert 'id="calibration-table"' in body
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
+
+
+def test_a_run_over_a_file_whose_marks_are_the_journals_reports_it_and_accuses_nobody(
+    client, stored
+):
+    from django.db.models import F
+
+    from assessments.models import CheckFinding, CheckRun, Result
+
+    region, stored_region = stored
+    year = region.target_year
+    procedure = Result.objects.filter(
+        region=stored_region, procedure__year=year, procedure__grade=4
+    ).values_list("procedure", flat=True)[0]
+    Result.objects.filter(procedure_id=procedure).update(file_mark=F("journal_mark"))
+    out = StringIO()
+    call_command(
+        "check_objectivity",
+        "--year",
+        str(year),
+        "--region",
+        stored_region.code,
+        "--json",
+        stdout=out,
+    )
+    payload = json.loads(out.getvalue())
+    problems = payload["run"]["calibration"]["problems"]
+    assert len(problems) == 1 and problems[0]["region_share"] > 0.1
+    run = CheckRun.objects.get(pk=payload["run"]["id"])
+    for finding in CheckFinding.objects.filter(run=run, procedure_id=procedure):
+        mismatch = next(i for i in finding.indicators if i["name"] == SCALE_MISMATCH)
+        assert not mismatch["fired"]
+        assert SCALE_MISMATCH not in finding.reasons
+    client.force_login(f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored_region))
+    body = client.get(reverse("objectivity:run-detail", kwargs={"checkrun_pk": run.pk})).content
+    assert "работ с отметкой выше шкалы" in body.decode()
