@@ -19,6 +19,7 @@ from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,6 +261,68 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
             ),
             finished_at=timezone.now(),
         )
+        markers_notify(run=run)
+
+
+def markers_notify(*, run: CheckRun) -> None:
+    """The officials of a flagged school's municipality are told of each marker once
+    (per school and work: a check run again does not tell it again)."""
+    from schools.models import Notification
+    from schools.notifications import notify, officials_of
+
+    flagged = list(
+        CheckFinding.objects.filter(run=run, marker=True)
+        .select_related("school")
+        .order_by("school__short_name", "label")
+    )
+    officials = officials_of(municipality_ids={f.municipality_id for f in flagged})
+    for finding in flagged:
+        notify(
+            officials.get(finding.municipality_id, []),
+            kind=Notification.Kind.MARKER,
+            key=f"marker:{finding.school_id}:{finding.procedure_id}",
+            title=_("Маркер необъективности: %(school)s, %(label)s")
+            % {"school": finding.school.short_name, "label": finding.label},
+            body=_(
+                "Проверка объективности за %(year)d год. Ответьте на маркер мероприятием дорожной карты или снимите его с обоснованием."
+            )
+            % {"year": run.year},
+            url=reverse("objectivity:finding-detail", args=[finding.pk]),
+        )
+
+
+def answer_notify(*, answer: FlagAnswer, finding: CheckFinding, by) -> None:
+    """An answer to a marker reaches the school's deputies and the municipality's
+    other officials."""
+    from schools.models import Notification
+    from schools.notifications import deputies_of, notify, officials_of
+
+    people = officials_of(municipality_ids={answer.municipality_id}).get(
+        answer.municipality_id, []
+    ) + deputies_of(school_ids={answer.school_id}).get(answer.school_id, [])
+    school = answer.school
+    if answer.kind == FlagAnswer.Kind.MEASURE:
+        title = _("Ответ на маркер: %(school)s, %(procedure)s — мероприятие %(measure)s") % {
+            "school": school.short_name,
+            "procedure": answer.procedure,
+            "measure": answer.measure.number,
+        }
+        body = answer.measure.text[:500]
+    else:
+        title = _("Маркер снят: %(school)s, %(procedure)s") % {
+            "school": school.short_name,
+            "procedure": answer.procedure,
+        }
+        body = answer.reason
+    notify(
+        people,
+        kind=Notification.Kind.MARKER_ANSWERED,
+        key=f"marker_answered:{answer.pk}",
+        title=title,
+        body=body,
+        url=reverse("objectivity:finding-detail", args=[finding.pk]),
+        exclude=by,
+    )
 
 
 FINDING_COLUMNS = (
@@ -437,6 +500,7 @@ def flag_dismiss(*, finding: CheckFinding, reason: str, by) -> FlagAnswer:
             },
         )
         _answer_record(answer, action="create" if created else "update", by=by)
+        answer_notify(answer=answer, finding=finding, by=by)
     return answer
 
 
@@ -472,6 +536,7 @@ def flag_answer_with_measure(*, finding: CheckFinding, measure, by) -> FlagAnswe
         )
         if created:
             _answer_record(answer, action="create", by=by)
+            answer_notify(answer=answer, finding=finding, by=by)
     return answer
 
 
