@@ -8,7 +8,6 @@ from collections import defaultdict
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from schools.models import Notification
 from schools.notifications import assignment_people, notify, reviewers_of
@@ -40,11 +39,7 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             title = _("Вам поручено мероприятие: %s") % _measure_line(given[0].measure)
             url = reverse("roadmaps:report-create", args=[given[0].pk])
         else:
-            title = ngettext(
-                "Вам поручено %(count)d мероприятие дорожной карты",
-                "Вам поручено %(count)d мероприятий дорожной карты",
-                len(given),
-            ) % {"count": len(given)}
+            title = _("Вам поручены мероприятия дорожной карты: %d") % len(given)
             url = reverse("roadmaps:assignment-list")
         lines = [roadmap.title] + [
             f"— {_measure_line(a.measure)} ({a.assignee})" for a in given[:20]
