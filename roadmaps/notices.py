@@ -35,6 +35,7 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             by_user[user.pk].append(assignment)
     first = min(a.pk for a in assignments)
     for user_id, given in by_user.items():
+        given.sort(key=lambda a: (a.measure.section_id or 0, a.measure.position, a.pk))
         if len(given) == 1:
             title = _("Вам поручено мероприятие: %s") % _measure_line(given[0].measure)
             url = reverse("roadmaps:report-create", args=[given[0].pk])

@@ -14,7 +14,9 @@ answer the recurring question "who are the people of this assignment".
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +34,21 @@ logger = logging.getLogger(__name__)
 UNSENT_GRACE = timedelta(hours=1)
 # The digest looks back this far: older unmailed notifications are left alone.
 DIGEST_WINDOW = timedelta(days=3)
+
+
+_local = threading.local()
+
+
+@contextmanager
+def mail_held():
+    """Events inside write their notifications but queue no mail (the demo loader:
+    building demo data should not write to the demo people)."""
+    previous = getattr(_local, "held", False)
+    _local.held = True
+    try:
+        yield
+    finally:
+        _local.held = previous
 
 
 def preferences_of(users) -> dict[int, ReminderPreference]:
@@ -92,7 +109,7 @@ def notify(
             continue
         created.append(note)
     now_ids = [n.pk for n in created if _mail_now(preferences[n.user_id], n)]
-    if mail and now_ids:
+    if mail and now_ids and not getattr(_local, "held", False):
         transaction.on_commit(lambda: _queue_mail(now_ids))
     return created
 

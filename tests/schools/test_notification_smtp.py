@@ -81,7 +81,9 @@ def test_a_submitted_report_arrives_by_smtp_to_the_reviewer(
     recipients, message = smtp.messages[0]
     assert recipients == ["bob@example.ru"]
     # A long subject is folded onto the next line; clients unfold it.
-    assert message["Subject"].strip() == "Отчёт на проверку: 1. Анализ результатов ВПР на педсоветах"
+    assert (
+        message["Subject"].strip() == "Отчёт на проверку: 1. Анализ результатов ВПР на педсоветах"
+    )
     body = message.get_content()
     assert body.startswith("Здравствуйте, bob!")
     assert f"https://roadmaps.example.ru/roadmaps/reports/{report.pk}/" in body
