@@ -41,8 +41,10 @@ class ReminderPreferenceForm(forms.ModelForm):
             "email": _("Присылать уведомления на электронную почту"),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, show_summary=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not show_summary:  # the weekly summary goes to municipal officials only
+            del self.fields["weekly_summary"]
         muted = set(self.instance.email_muted or [])
         self.fields["email_kinds"].initial = [k for k, _label in MAIL_KINDS if k not in muted]
 

@@ -10,7 +10,7 @@ from schools import notifications as notify_services
 from schools import selectors
 from schools.dashboard import dashboard
 from schools.forms import ApiTokenForm, ReminderPreferenceForm
-from schools.models import Notification, ReminderPreference
+from schools.models import Notification, ReminderPreference, Role
 from schools.tokens import api_token_issue, api_token_list, api_token_revoke
 
 
@@ -109,7 +109,11 @@ def notification_list(request):
     preference = ReminderPreference.objects.filter(user=request.user).first() or ReminderPreference(
         user=request.user
     )
-    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    form = ReminderPreferenceForm(
+        request.POST or None,
+        instance=preference,
+        show_summary=request.user.memberships.filter(role=Role.MUNICIPAL_OFFICIAL).exists(),
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Настройки уведомлений сохранены."))

@@ -126,9 +126,9 @@ def test_a_report_goes_round_and_each_person_is_told(page, live_server, world, s
     def titles(user):
         return [
             re.sub(r":.*", "", n.title)
-            for n in Notification.objects.filter(
-                user=user, url__contains="/roadmaps/"
-            ).order_by("pk")
+            for n in Notification.objects.filter(user=user, url__contains="/roadmaps/").order_by(
+                "pk"
+            )
             if MEASURE in n.title
         ]
 
@@ -139,9 +139,7 @@ def test_a_report_goes_round_and_each_person_is_told(page, live_server, world, s
     ]
     assert titles(world.bob) == ["Отчёт на проверку", "Отчёт исправлен и снова на проверке"]
     assert titles(world.victor) == titles(world.dan) == titles(world.mia) == []
-    mailed = [
-        (m.to[0], re.sub(r":.*", "", m.subject)) for m in mail.outbox if MEASURE in m.subject
-    ]
+    mailed = [(m.to[0], re.sub(r":.*", "", m.subject)) for m in mail.outbox if MEASURE in m.subject]
     assert mailed == [
         ("carol@example.ru", "Вам поручено мероприятие"),
         ("bob@example.ru", "Отчёт на проверку"),
@@ -154,4 +152,5 @@ def test_a_report_goes_round_and_each_person_is_told(page, live_server, world, s
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/account/notifications/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("a.bell-phone")).to_be_visible()  # not folded away with the menu
     screenshot("notify-5-carol-phone")

@@ -464,3 +464,7 @@ def test_the_preferences_choose_events_by_mail_and_the_digest(client, people):
     assert "Выберите корректный вариант" in response.content.decode()
     preference.refresh_from_db()
     assert preference.email_digest is True
+    # The weekly summary is the municipal officials' only.
+    assert "Еженедельная сводка" in page
+    client.force_login(world.carol)
+    assert "Еженедельная сводка" not in client.get("/account/notifications/").content.decode()
