@@ -13,6 +13,10 @@ from schools.models import Notification
 from schools.notifications import assignment_people, notify, reviewers_of
 
 
+# A notification of many assignments lists this many; the list page has them all.
+SHOWN = 5
+
+
 def _measure_line(measure) -> str:
     return f"{measure.number} {measure.text[:200]}".strip()
 
@@ -43,10 +47,10 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             title = _("Вам поручены мероприятия дорожной карты: %d") % len(given)
             url = reverse("roadmaps:assignment-list")
         lines = [roadmap.title] + [
-            f"— {_measure_line(a.measure)} ({a.assignee})" for a in given[:20]
+            f"— {_measure_line(a.measure)} ({a.assignee})" for a in given[:SHOWN]
         ]
-        if len(given) > 20:
-            lines.append(_("…и ещё %d") % (len(given) - 20))
+        if len(given) > SHOWN:
+            lines.append(_("…и ещё %d") % (len(given) - SHOWN))
         notify(
             [users[user_id]],
             kind=Notification.Kind.ASSIGNED,
