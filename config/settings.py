@@ -282,6 +282,8 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="roadmaps@localhost")
+# Days before a due date when people are reminded (each once): a week and the day before.
+REMINDER_DAYS = env.list("REMINDER_DAYS", cast=int, default=[7, 1])
 # Links in e-mail lead here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from schools.models import Notification
 from schools.notifications import assignment_people, notify, reviewers_of
 
-
 # A notification of many assignments lists this many; the list page has them all.
 SHOWN = 5
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -21,7 +22,6 @@ from roadmaps.deadlines import Schedule, with_calendar
 from roadmaps.models import Assignment, ProgressReport, Roadmap
 from schools.models import Notification, Role
 
-HORIZON_DAYS = 7
 MULTI_DATE_KINDS = {"dates", "months", "month_range", "quarters", "recurring"}
 QUIET_KINDS = {"continuous", "on_demand", "unparsed"}
 EVENT_NAMES = {
@@ -35,15 +35,25 @@ EVENT_NAMES = {
 }
 
 
+def reminder_days() -> tuple[int, ...]:
+    """How many days before a due date people are reminded, widest first
+    (settings.REMINDER_DAYS: a week and the day before, unless configured)."""
+    days = sorted({int(d) for d in settings.REMINDER_DAYS if int(d) >= 0}, reverse=True)
+    return tuple(days) or (7,)
+
+
 @dataclass(frozen=True)
 class Reminder:
     kind: str  # Notification.Kind: due_soon or overdue
     assignment: Assignment
     due: date
+    threshold: int | None = None  # for due_soon: the reminder window it falls in, in days
+    widest: bool = True  # the first reminder of a date keeps the plain key
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.assignment.pk}:{self.due.isoformat()}"
+        key = f"{self.kind}:{self.assignment.pk}:{self.due.isoformat()}"
+        return key if self.widest else f"{key}:{self.threshold}d"
 
 
 def assessment_calendar(region_ids) -> dict[int, dict[str, list[date]]]:
@@ -84,9 +94,12 @@ def reminders_for(
     *,
     calendar,
     today: date,
-    horizon_days: int = HORIZON_DAYS,
+    thresholds: tuple[int, ...] | None = None,
 ) -> list[Reminder]:
-    """What to tell about one assignment on `today`: dates within the horizon, and the overdue one."""
+    """What to tell about one assignment on `today`: each date within a reminder
+    window (one reminder per date and window: a week before, then the day
+    before), and the overdue one."""
+    thresholds = tuple(sorted(thresholds or reminder_days(), reverse=True))
     live = [r for r in reports if r.is_current and r.review_state != ProgressReport.Review.RETURNED]
     if any(r.status == ProgressReport.Status.CANCELLED for r in live):
         return []
@@ -101,9 +114,15 @@ def reminders_for(
 
     found = []
     soon = [
-        d for d in dates if today <= d <= today + timedelta(days=horizon_days) and not covered(d)
+        d for d in dates if today <= d <= today + timedelta(days=thresholds[0]) and not covered(d)
     ]
-    found.extend(Reminder("due_soon", assignment, d) for d in soon)
+    for day in soon:
+        # The narrowest window the date is in: a job that missed the week-before
+        # day does not send that reminder late, only the one now due.
+        window = min(t for t in thresholds if (day - today).days <= t)
+        found.append(
+            Reminder("due_soon", assignment, day, threshold=window, widest=window == thresholds[0])
+        )
     past = [d for d in dates if d < today and not covered(d)]
     if past:
         found.append(Reminder("overdue", assignment, past[-1]))
@@ -136,11 +155,23 @@ def reminders_send(*, today: date | None = None) -> dict:
         ):
             measure = assignment.measure
             due = formats.date_format(reminder.due, "d.m.Y")
-            title = (
-                _("Срок %(due)s: %(number)s %(text)s")
-                if reminder.kind == "due_soon"
-                else _("Просрочено с %(due)s: %(number)s %(text)s")
-            ) % {"due": due, "number": measure.number, "text": measure.text[:200]}
+            left = (reminder.due - today).days
+            if reminder.kind == "overdue":
+                title = _("Просрочено с %(due)s: %(number)s %(text)s")
+            elif reminder.widest:
+                title = _("Срок %(due)s: %(number)s %(text)s")
+            elif left == 0:
+                title = _("Срок сегодня, %(due)s: %(number)s %(text)s")
+            elif left == 1:
+                title = _("Срок завтра, %(due)s: %(number)s %(text)s")
+            else:
+                title = _("Срок %(due)s, осталось дней — %(left)d: %(number)s %(text)s")
+            title = title % {
+                "due": due,
+                "left": left,
+                "number": measure.number,
+                "text": measure.text[:200],
+            }
             created += notify(
                 people.get(assignment.pk, []),
                 kind=reminder.kind,

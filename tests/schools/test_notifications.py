@@ -280,10 +280,29 @@ def test_body_members_get_deadline_reminders_once_and_continuous_work_never_nags
     reminders_send(today=date(2025, 12, 27))
     mias = [n.title for n in notes(world.mia, "due_soon")]
     assert mias == ["Срок 31.12.2025: 1.3. Методические рекомендации по объективности"]
+    # The second threshold, the day before, is told once too.
+    reminders_send(today=date(2025, 12, 30))
+    reminders_send(today=date(2025, 12, 31))
+    mias = [n.title for n in notes(world.mia, "due_soon")]
+    assert mias == [
+        "Срок 31.12.2025: 1.3. Методические рекомендации по объективности",
+        "Срок завтра, 31.12.2025: 1.3. Методические рекомендации по объективности",
+    ]
     reminders_send(today=date(2026, 1, 5))
     reminders_send(today=date(2026, 1, 6))
     overdue = [n.title for n in notes(world.mia, "overdue")]
     assert overdue == ["Просрочено с 31.12.2025: 1.3. Методические рекомендации по объективности"]
+
+
+def test_a_missed_reminder_window_is_not_told_late(people, roadmap, settings):
+    from roadmaps.reminders import reminders_send
+
+    world = people
+    settings.REMINDER_DAYS = [10, 3]
+    reminders_send(today=date(2025, 12, 29))  # the job did not run ten days before
+    assert [n.title for n in notes(world.mia, "due_soon")] == [
+        "Срок 31.12.2025, осталось дней — 2: 1.3. Методические рекомендации по объективности"
+    ]
 
 
 def test_a_continuous_measure_never_reminds(people):
