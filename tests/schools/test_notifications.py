@@ -487,3 +487,52 @@ def test_the_preferences_choose_events_by_mail_and_the_digest(client, people):
     assert "Еженедельная сводка" in page
     client.force_login(world.carol)
     assert "Еженедельная сводка" not in client.get("/account/notifications/").content.decode()
+
+
+def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
+    db, django_capture_on_commit_callbacks
+):
+    from assessments.checks.generator import RegionSpec, generate_region
+    from assessments.models import CheckFinding
+    from assessments.objectivity_generated import generated_region_store
+    from assessments.objectivity_services import check_run_request
+    from schools.models import Municipality
+
+    spec = RegionSpec(
+        n_schools=60, n_municipalities=2, years=(2024, 2025), target_year_index=1, cheat_share=0.2
+    )
+    region = generate_region(spec, seed=5)
+    stored = generated_region_store(region, code="92", name="Край уведомлений")
+    first, second = Municipality.objects.filter(region=stored).order_by("pk")[:2]
+    analyst = f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored)
+    official = f.user("official", role=f.Role.MUNICIPAL_OFFICIAL, node=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = check_run_request(user=analyst, year=region.target_year, region=stored)
+    markers = CheckFinding.objects.filter(run=run, marker=True)
+    own = {(m.school_id, m.procedure_id) for m in markers if m.municipality_id == first.pk}
+    assert own and markers.filter(municipality=second).exists()
+    told = {n.key for n in notes(official, "marker")}
+    assert told == {f"marker:{school}:{procedure}" for school, procedure in own}
+    assert notes(analyst, "marker") == []
+    # Checked again (an import changed the year): no marker is told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = check_run_request(user=analyst, year=region.target_year, region=stored)
+    assert again.pk != run.pk and CheckFinding.objects.filter(run=again, marker=True).exists()
+    assert len(notes(official, "marker")) == len(own)
+
+
+def test_answering_a_marker_with_a_measure_tells_the_school(people, roadmap):
+    from assessments.models import CheckFinding, FlagAnswer
+    from assessments.objectivity_services import flag_answer_with_measure
+
+    world = people
+    FlagAnswer.objects.filter(school=world.school_a1).delete()
+    finding = CheckFinding.objects.get(school=world.school_a1, marker=True)
+    measure = roadmap.measures.get(number="1.1.")
+    flag_answer_with_measure(finding=finding, measure=measure, by=world.bob)
+    (note,) = notes(world.carol, "marker_answered")
+    assert note.title == (
+        f"Ответ на маркер: Альфа-школа №1, {finding.procedure} — мероприятие 1.1."
+    )
+    assert note.body == measure.text
+    assert notes(world.bob, "marker_answered") == [] and notes(world.dan) == []
