@@ -268,7 +268,7 @@ def markers_notify(*, run: CheckRun) -> None:
     """The officials of a flagged school's municipality are told of each marker once
     (per school and work: a check run again does not tell it again)."""
     from schools.models import Notification
-    from schools.notifications import notify, officials_of
+    from schools.notifications import mail_after_commit, notify, officials_of
 
     flagged = list(
         CheckFinding.objects.filter(run=run, marker=True)
@@ -276,8 +276,9 @@ def markers_notify(*, run: CheckRun) -> None:
         .order_by("school__short_name", "label")
     )
     officials = officials_of(municipality_ids={f.municipality_id for f in flagged})
+    created = []
     for finding in flagged:
-        notify(
+        created += notify(
             officials.get(finding.municipality_id, []),
             kind=Notification.Kind.MARKER,
             key=f"marker:{finding.school_id}:{finding.procedure_id}",
@@ -288,7 +289,9 @@ def markers_notify(*, run: CheckRun) -> None:
             )
             % {"year": run.year},
             url=reverse("objectivity:finding-detail", args=[finding.pk]),
+            mail=False,
         )
+    mail_after_commit(created)  # one message per official with all the new markers
 
 
 def answer_notify(*, answer: FlagAnswer, finding: CheckFinding, by) -> None:

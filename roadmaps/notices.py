@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from schools.models import Notification
-from schools.notifications import assignment_people, notify, reviewers_of
+from schools.notifications import assignment_people, mail_after_commit, notify, reviewers_of
 
 # A notification of many assignments lists this many; the list page has them all.
 SHOWN = 5
@@ -37,6 +37,7 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             users[user.pk] = user
             by_user[user.pk].append(assignment)
     first = min(a.pk for a in assignments)
+    created = []
     for user_id, given in by_user.items():
         given.sort(key=lambda a: (a.measure.section_id or 0, a.measure.position, a.pk))
         if len(given) == 1:
@@ -50,7 +51,7 @@ def assignments_given(*, roadmap, assignments, by) -> None:
         ]
         if len(given) > SHOWN:
             lines.append(_("…и ещё %d") % (len(given) - SHOWN))
-        notify(
+        created += notify(
             [users[user_id]],
             kind=Notification.Kind.ASSIGNED,
             key=f"assigned:{roadmap.pk}:{first}",
@@ -58,7 +59,9 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             body="\n".join(lines),
             url=url,
             exclude=by,
+            mail=False,
         )
+    mail_after_commit(created)
 
 
 def report_submitted(*, report, by) -> None:

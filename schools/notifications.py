@@ -108,10 +108,22 @@ def notify(
         except IntegrityError:
             continue
         created.append(note)
-    now_ids = [n.pk for n in created if _mail_now(preferences[n.user_id], n)]
-    if mail and now_ids and not getattr(_local, "held", False):
-        transaction.on_commit(lambda: _queue_mail(now_ids))
+    if mail:
+        mail_after_commit(created, preferences=preferences)
     return created
+
+
+def mail_after_commit(notes, *, preferences=None) -> None:
+    """Queue one mail task, after commit, for `notes` that their people want mailed
+    now. An event that tells many things at once (a check run's markers) gathers
+    its notifications and calls this once, so each person gets one message."""
+    notes = list(notes)
+    if not notes or getattr(_local, "held", False):
+        return
+    preferences = preferences or preferences_of({n.user for n in notes})
+    ids = [n.pk for n in notes if _mail_now(preferences[n.user_id], n)]
+    if ids:
+        transaction.on_commit(lambda: _queue_mail(ids))
 
 
 def _mail_now(preference: ReminderPreference, note: Notification) -> bool:

@@ -505,7 +505,10 @@ def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
     stored = generated_region_store(region, code="92", name="Край уведомлений")
     first, second = Municipality.objects.filter(region=stored).order_by("pk")[:2]
     analyst = f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored)
-    official = f.user("official", role=f.Role.MUNICIPAL_OFFICIAL, node=first)
+    official = f.user(
+        "official", role=f.Role.MUNICIPAL_OFFICIAL, node=first, email="official@example.ru"
+    )
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         run = check_run_request(user=analyst, year=region.target_year, region=stored)
     markers = CheckFinding.objects.filter(run=run, marker=True)
@@ -514,6 +517,10 @@ def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
     told = {n.key for n in notes(official, "marker")}
     assert told == {f"marker:{school}:{procedure}" for school, procedure in own}
     assert notes(analyst, "marker") == []
+    # All the new markers in one message, not one message per marker.
+    (message,) = [m for m in mail.outbox if m.to == ["official@example.ru"]]
+    assert len(own) > 1 and message.subject == f"Дорожные карты: новые уведомления ({len(own)})"
+    assert message.body.count("Маркер необъективности:") == len(own)
     # Checked again (an import changed the year): no marker is told twice.
     with django_capture_on_commit_callbacks(execute=True):
         again = check_run_request(user=analyst, year=region.target_year, region=stored)
