@@ -268,7 +268,7 @@ def markers_notify(*, run: CheckRun) -> None:
     """The officials of a flagged school's municipality are told of each marker once
     (per school and work: a check run again does not tell it again)."""
     from schools.models import Notification
-    from schools.notifications import mail_after_commit, notify, officials_of
+    from schools.notifications import Note, notify_each, officials_of
 
     flagged = list(
         CheckFinding.objects.filter(run=run, marker=True)
@@ -276,22 +276,24 @@ def markers_notify(*, run: CheckRun) -> None:
         .order_by("school__short_name", "label")
     )
     officials = officials_of(municipality_ids={f.municipality_id for f in flagged})
-    created = []
-    for finding in flagged:
-        created += notify(
-            officials.get(finding.municipality_id, []),
-            kind=Notification.Kind.MARKER,
-            key=f"marker:{finding.school_id}:{finding.procedure_id}",
-            title=_("Маркер необъективности: %(school)s, %(label)s")
+    body = _(
+        "Проверка объективности за %(year)d год. Ответьте на маркер мероприятием "
+        "дорожной карты или снимите его с обоснованием."
+    ) % {"year": run.year}
+    # One batch: each official gets one message with all the new markers.
+    notify_each(
+        Note(
+            user,
+            Notification.Kind.MARKER,
+            f"marker:{finding.school_id}:{finding.procedure_id}",
+            _("Маркер необъективности: %(school)s, %(label)s")
             % {"school": finding.school.short_name, "label": finding.label},
-            body=_(
-                "Проверка объективности за %(year)d год. Ответьте на маркер мероприятием дорожной карты или снимите его с обоснованием."
-            )
-            % {"year": run.year},
-            url=reverse("objectivity:finding-detail", args=[finding.pk]),
-            mail=False,
+            body,
+            reverse("objectivity:finding-detail", args=[finding.pk]),
         )
-    mail_after_commit(created)  # one message per official with all the new markers
+        for finding in flagged
+        for user in officials.get(finding.municipality_id, [])
+    )
 
 
 def answer_notify(*, answer: FlagAnswer, finding: CheckFinding, by) -> None:

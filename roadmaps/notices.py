@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from schools.models import Notification
-from schools.notifications import assignment_people, mail_after_commit, notify, reviewers_of
+from schools.notifications import Note, assignment_people, notify, notify_each, reviewers_of
 
 # A notification of many assignments lists this many; the list page has them all.
 SHOWN = 5
@@ -37,7 +37,7 @@ def assignments_given(*, roadmap, assignments, by) -> None:
             users[user.pk] = user
             by_user[user.pk].append(assignment)
     first = min(a.pk for a in assignments)
-    created = []
+    batch = []
     for user_id, given in by_user.items():
         given.sort(key=lambda a: (a.measure.section_id or 0, a.measure.position, a.pk))
         if len(given) == 1:
@@ -51,17 +51,17 @@ def assignments_given(*, roadmap, assignments, by) -> None:
         ]
         if len(given) > SHOWN:
             lines.append(_("…и ещё %d") % (len(given) - SHOWN))
-        created += notify(
-            [users[user_id]],
-            kind=Notification.Kind.ASSIGNED,
-            key=f"assigned:{roadmap.pk}:{first}",
-            title=title,
-            body="\n".join(lines),
-            url=url,
-            exclude=by,
-            mail=False,
+        batch.append(
+            Note(
+                users[user_id],
+                Notification.Kind.ASSIGNED,
+                f"assigned:{roadmap.pk}:{first}",
+                title,
+                "\n".join(lines),
+                url,
+            )
         )
-    mail_after_commit(created)
+    notify_each(batch, exclude=by)
 
 
 def report_submitted(*, report, by) -> None:

@@ -132,7 +132,7 @@ def reminders_for(
 def reminders_send(*, today: date | None = None) -> dict:
     """The daily job: in-app notifications and one e-mail per person with what is new
     (people who chose the daily digest get it there)."""
-    from schools.notifications import assignment_people, notifications_mail, notify
+    from schools.notifications import Note, assignment_people, notifications_mail, notify_each
 
     today = today or timezone.localdate()
     assignments = list(
@@ -145,7 +145,7 @@ def reminders_send(*, today: date | None = None) -> dict:
         reports[report.assignment_id].append(report)
     calendars = assessment_calendar({a.region_id for a in assignments})
     people = assignment_people(assignments)
-    created = []
+    batch = []
     for assignment in assignments:
         for reminder in reminders_for(
             assignment,
@@ -172,15 +172,12 @@ def reminders_send(*, today: date | None = None) -> dict:
                 "number": measure.number,
                 "text": measure.text[:200],
             }
-            created += notify(
-                people.get(assignment.pk, []),
-                kind=reminder.kind,
-                key=reminder.key,
-                title=title,
-                body=measure.roadmap.title,
-                url=reverse("roadmaps:report-create", args=[assignment.pk]),
-                mail=False,
+            url = reverse("roadmaps:report-create", args=[assignment.pk])
+            batch.extend(
+                Note(user, reminder.kind, reminder.key, title, measure.roadmap.title, url)
+                for user in people.get(assignment.pk, [])
             )
+    created = notify_each(batch, mail=False)
     # This job is already background work: it mails now, one message per person.
     emailed = notifications_mail(ids=[n.pk for n in created])
     return {"notifications": len(created), "emails": emailed}

@@ -17,6 +17,7 @@ import logging
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,6 +59,18 @@ def preferences_of(users) -> dict[int, ReminderPreference]:
     return {u.pk: found.get(u.pk) or ReminderPreference(user=u) for u in users}
 
 
+@dataclass(frozen=True)
+class Note:
+    """One thing to tell one person (see `notify_each`)."""
+
+    user: object
+    kind: str
+    key: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
 def notify(
     users,
     *,
@@ -75,39 +88,61 @@ def notify(
     commit to those who want `kind` by mail and not in the daily digest; a
     background job that mails its batch itself passes `mail=False`.
     """
-    people = {}
-    for user in users:
+    return notify_each(
+        [Note(u, kind, key, title, body, url) for u in users], exclude=exclude, mail=mail
+    )
+
+
+def notify_each(notes, *, exclude=None, mail: bool = True) -> list[Notification]:
+    """`notify` for many things at once (a check run's markers, a day's reminders):
+    a few queries for the whole batch, and one message per person."""
+    wanted = {}
+    for note in notes:
+        user = note.user
         if user is None or not user.is_active:
             continue
         if exclude is not None and user.pk == exclude.pk:
             continue
-        people[user.pk] = user
-    if not people:
+        wanted.setdefault((user.pk, note.key[:200]), note)
+    if not wanted:
         return []
-    preferences = preferences_of(people.values())
-    created = []
-    for user in people.values():
-        preference = preferences[user.pk]
-        is_reminder = kind in Notification.REMINDER_KINDS
-        if is_reminder and not (preference.in_app or preference.email):
+    preferences = preferences_of({n.user for n in wanted.values()})
+    told = set(
+        Notification.objects.filter(
+            user_id__in={u for u, _k in wanted}, key__in={k for _u, k in wanted}
+        ).values_list("user_id", "key")
+    )
+    now = timezone.now()
+    rows = []
+    for (user_id, key), note in wanted.items():
+        preference = preferences[user_id]
+        is_reminder = note.kind in Notification.REMINDER_KINDS
+        if (user_id, key) in told or (is_reminder and not (preference.in_app or preference.email)):
             continue
-        try:
-            with (
-                transaction.atomic()
-            ):  # a savepoint: an existing key leaves the caller's work intact
-                note = Notification.objects.create(
-                    user=user,
-                    kind=kind,
-                    key=key[:200],
-                    title=title[:500],
-                    body=body,
-                    url=url,
-                    # A reminder wanted by mail only does not wait in the list.
-                    read_at=timezone.now() if is_reminder and not preference.in_app else None,
-                )
-        except IntegrityError:
-            continue
-        created.append(note)
+        rows.append(
+            Notification(
+                user=note.user,
+                kind=note.kind,
+                key=key,
+                title=note.title[:500],
+                body=note.body,
+                url=note.url,
+                # A reminder wanted by mail only does not wait in the list.
+                read_at=now if is_reminder and not preference.in_app else None,
+            )
+        )
+    try:
+        with transaction.atomic():  # a savepoint: a key told meanwhile leaves the caller intact
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        created = []
+        for row in rows:  # someone told some of them at the same moment: one by one
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue
+            created.append(row)
     if mail:
         mail_after_commit(created, preferences=preferences)
     return created
