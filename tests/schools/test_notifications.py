@@ -543,3 +543,27 @@ def test_answering_a_marker_with_a_measure_tells_the_school(people, roadmap):
     )
     assert note.body == measure.text
     assert notes(world.bob, "marker_answered") == [] and notes(world.dan) == []
+
+
+def test_a_finished_import_tells_its_uploader(people):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.models import Instrument, Procedure, Subject
+    from assessments.services import import_batch_create, import_batch_run
+
+    world = people
+    procedure = Procedure.objects.create(
+        region=world.region, instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025
+    )
+    form = Path(__file__).resolve().parents[1] / "data" / "vpr-result-form-example.xlsx"
+    upload = SimpleUploadedFile(form.name, form.read_bytes())
+    batch = import_batch_create(user=world.carol, upload=upload, procedure=procedure)
+    import_batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == batch.Status.DONE
+    (note,) = notes(world.carol, "import_done")
+    assert note.title == "Результаты загружены: vpr-result-form-example.xlsx"
+    assert note.url == f"/assessments/imports/{batch.pk}/"
+    assert notes(world.carol, "import_failed") == []
