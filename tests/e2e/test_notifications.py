@@ -154,3 +154,58 @@ def test_a_report_goes_round_and_each_person_is_told(page, live_server, world, s
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     expect(page.locator("a.bell-phone")).to_be_visible()  # not folded away with the menu
     screenshot("notify-5-carol-phone")
+
+
+def test_a_methodist_is_told_of_her_bodys_measure_and_reports_on_it(
+    page, live_server, world, screenshot
+):
+    from datetime import date
+
+    from roadmaps import services
+    from schools.models import Membership
+
+    Membership.objects.filter(user=world.mia).update(body=world.body_a)
+    roadmap = services.roadmap_create(
+        owner=world.muni_a,
+        title="Дорожная карта методической службы",
+        by=world.bob,
+        period_start=date(2025, 9, 1),
+        period_end=date(2026, 5, 31),
+    )
+    services.measure_create(
+        roadmap=roadmap,
+        number="3.1.",
+        text="Методические рекомендации по объективному оцениванию",
+        deadline_text="декабрь 2025",
+        responsible_text=world.body_a.name,
+        by=world.bob,
+    )
+    services.roadmap_approve(roadmap=roadmap, by=world.bob, order_number="5")
+    services.assignments_create(roadmap=roadmap, by=world.bob)
+    start, end = reporting_periods(roadmap)[0]
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in_as(page, live_server, "mia")
+    expect_bell(page, world.mia)
+    block = page.locator("main")
+    expect(block).to_contain_text("Мероприятия, за которые отвечает")
+    expect(block).to_contain_text("3.1. Методические рекомендации по объективному оцениванию")
+    screenshot("notify-6-methodist-home-1366")
+    open_notification(page, "Вам поручено мероприятие: 3.1. Методические рекомендации")
+    page.get_by_label("Отчётный период").select_option(f"{start.isoformat()}:{end.isoformat()}")
+    page.get_by_label("Состояние").select_option("in_progress")
+    page.get_by_label("Комментарий").fill("Проект рекомендаций обсуждён на РМО")
+    page.get_by_role("button", name="Отправить на проверку").click()
+    expect(page.locator("ul.messages")).to_contain_text("Отчёт отправлен на проверку")
+
+    # The official reviewing it is told; the methodist's own menu has her tasks.
+    log_in_as(page, live_server, "bob")
+    page.locator("a.bell").click()
+    expect(
+        page.locator("ul.notifications li.unread", has_text="Отчёт на проверку: 3.1.")
+    ).to_be_visible()
+    log_in_as(page, live_server, "mia")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("a.bell-phone")).to_be_visible()
+    screenshot("notify-7-methodist-home-390")
