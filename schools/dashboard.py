@@ -79,6 +79,7 @@ def official_block(user, membership, today):
         "membership": membership,
         "overdue": overdue,
         "overdue_count": overdue_count,
+        "body_tasks": _body_tasks(user, membership, today),
     }
     if roadmap is not None:
         block.update(_execution_block(user, roadmap, today))

@@ -134,3 +134,13 @@ def test_the_demo_methodist_gets_her_bodys_measures(client, db):
     home = client.get("/").content.decode()
     assert "Мероприятия, за которые отвечает Методический кабинет" in home
     assert methodist.notifications.filter(kind="assigned").exists()
+
+
+def test_an_official_working_in_the_authority_sees_its_measures_on_her_dashboard(
+    client, world, roadmap
+):
+    works_in(world.bob, world.body_a)
+    client.force_login(world.bob)
+    home = client.get("/").content.decode()
+    assert f"Мероприятия, за которые отвечает {world.body_a}" in home
+    assert "Методические рекомендации по объективному оцениванию" in home
