@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 # Mail that should have gone at once but did not (the broker was down) goes with
 # the next digest once it is this old, so a running task and the digest do not race.
 UNSENT_GRACE = timedelta(hours=1)
+# Keys looked up and rows written per statement.
+CHUNK = 1000
 # The digest looks back this far: older unmailed notifications are left alone.
 DIGEST_WINDOW = timedelta(days=3)
 
@@ -107,11 +109,15 @@ def notify_each(notes, *, exclude=None, mail: bool = True) -> list[Notification]
     if not wanted:
         return []
     preferences = preferences_of({n.user for n in wanted.values()})
-    told = set(
-        Notification.objects.filter(
-            user_id__in={u for u, _k in wanted}, key__in={k for _u, k in wanted}
-        ).values_list("user_id", "key")
-    )
+    told = set()
+    pairs = list(wanted)
+    for start in range(0, len(pairs), CHUNK):  # a day's reminders of a big region: thousands
+        chunk = pairs[start : start + CHUNK]
+        told.update(
+            Notification.objects.filter(
+                user_id__in={u for u, _k in chunk}, key__in={k for _u, k in chunk}
+            ).values_list("user_id", "key")
+        )
     now = timezone.now()
     rows = []
     for (user_id, key), note in wanted.items():
@@ -133,7 +139,7 @@ def notify_each(notes, *, exclude=None, mail: bool = True) -> list[Notification]
         )
     try:
         with transaction.atomic():  # a savepoint: a key told meanwhile leaves the caller intact
-            created = Notification.objects.bulk_create(rows)
+            created = Notification.objects.bulk_create(rows, batch_size=CHUNK)
     except IntegrityError:
         created = []
         for row in rows:  # someone told some of them at the same moment: one by one
