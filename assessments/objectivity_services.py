@@ -152,9 +152,39 @@ def check_run_execute(*, run_id: int) -> CheckRun:
             status=CheckRun.Status.FAILED, error=message, finished_at=timezone.now(), progress=100
         )
         if not isinstance(error, ValidationError):
+            run.refresh_from_db()
+            check_run_notify(run=run)
             raise
     run.refresh_from_db()
+    check_run_notify(run=run)
     return run
+
+
+def check_run_notify(*, run: CheckRun) -> None:
+    """Tell who asked for a check that it finished (with how many schools it
+    flagged) or why it did not."""
+    from schools.models import Notification
+    from schools.notifications import notify
+
+    done = run.status == CheckRun.Status.DONE
+    scope = run.municipality or run.region
+    if done:
+        title = _(
+            "Проверка объективности за %(year)d год завершена (%(scope)s): школ с маркерами — %(n)d"
+        ) % {"year": run.year, "scope": scope, "n": (run.counts or {}).get("flagged", 0)}
+    else:
+        title = _("Проверка объективности за %(year)d год не выполнена (%(scope)s)") % {
+            "year": run.year,
+            "scope": scope,
+        }
+    notify(
+        [run.requested_by],
+        kind=Notification.Kind.CHECK_DONE if done else Notification.Kind.CHECK_FAILED,
+        key=f"check:{run.pk}:{run.status}",
+        title=title,
+        body="" if done else run.error,
+        url=reverse("objectivity:run-detail", args=[run.pk]),
+    )
 
 
 def _compute(run: CheckRun):

@@ -58,6 +58,7 @@ def sweep(*, now=None) -> dict:
     """Fail documents, imports and check runs running past their task's hard limit;
     queue again the ones that could not be queued. Returns how many, for the log."""
     from assessments.models import CheckRun, ImportBatch
+    from assessments.objectivity_services import check_run_notify
     from assessments.services import import_notify
     from assessments.tasks import import_batch_task, run_checks_task
     from reports.models import Document
@@ -109,13 +110,22 @@ def sweep(*, now=None) -> dict:
                 import_notify(batch=batch)
 
     cutoff = now - hard_limit(run_checks_task) - SWEEP_MARGIN
+    dead = list(
+        CheckRun.objects.filter(status=CheckRun.Status.RUNNING, started_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
     counts["checks_failed"] = CheckRun.objects.filter(
-        status=CheckRun.Status.RUNNING, started_at__lt=cutoff
+        pk__in=dead, status=CheckRun.Status.RUNNING
     ).update(
         status=CheckRun.Status.FAILED,
         error=_("Проверка прервана: фоновый обработчик остановился. Запустите проверку ещё раз."),
         finished_at=now,
     )
+    for run in CheckRun.objects.filter(pk__in=dead, status=CheckRun.Status.FAILED).select_related(
+        "region", "municipality"
+    ):
+        check_run_notify(run=run)
 
     unqueued = queue_unavailable_message()
     for run in CheckRun.objects.filter(status=CheckRun.Status.QUEUED, error=unqueued):

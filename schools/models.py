@@ -419,6 +419,8 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("просрочено")
         MARKER = "marker", _("маркер необъективности")
         MARKER_ANSWERED = "marker_answered", _("ответ на маркер")
+        CHECK_DONE = "check_done", _("проверка объективности завершена")
+        CHECK_FAILED = "check_failed", _("проверка объективности не выполнена")
         DOCUMENT_DONE = "document_done", _("документ готов")
         DOCUMENT_FAILED = "document_failed", _("документ не построен")
         IMPORT_DONE = "import_done", _("загрузка завершена")

@@ -517,6 +517,14 @@ def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
     told = {n.key for n in notes(official, "marker")}
     assert told == {f"marker:{school}:{procedure}" for school, procedure in own}
     assert notes(analyst, "marker") == []
+    (done,) = notes(analyst, "check_done")
+    run.refresh_from_db()
+    flagged = run.counts["flagged"]
+    assert done.title == (
+        f"Проверка объективности за {run.year} год завершена (Край уведомлений): "
+        f"школ с маркерами — {flagged}"
+    )
+    assert done.url == f"/assessments/objectivity/runs/{run.pk}/"
     # All the new markers in one message, not one message per marker.
     (message,) = [m for m in mail.outbox if m.to == ["official@example.ru"]]
     assert len(own) > 1 and message.subject == f"Дорожные карты: новые уведомления ({len(own)})"
@@ -567,3 +575,19 @@ def test_a_finished_import_tells_its_uploader(people):
     assert note.title == "Результаты загружены: vpr-result-form-example.xlsx"
     assert note.url == f"/assessments/imports/{batch.pk}/"
     assert notes(world.carol, "import_failed") == []
+
+
+def test_a_check_that_could_not_run_tells_who_asked_why(people):
+    from assessments.models import CheckRun
+    from assessments.objectivity_services import check_run_execute
+
+    world = people
+    run = CheckRun.objects.create(
+        region=world.region, municipality=world.muni_a, year=1999, requested_by=world.bob
+    )
+    check_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == CheckRun.Status.FAILED
+    (note,) = notes(world.bob, "check_failed")
+    assert note.title == "Проверка объективности за 1999 год не выполнена (Альфаград)"
+    assert note.body == run.error and note.body
