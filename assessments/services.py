@@ -899,6 +899,8 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             problems=[Problem(file=batch.file_name, message=message).as_dict()],
             finished_at=timezone.now(),
         )
+        batch.refresh_from_db()
+        import_notify(batch=batch)
         raise
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -910,7 +912,38 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             finished_at=timezone.now(),
         )
     batch.refresh_from_db()
+    import_notify(batch=batch)
     return batch
+
+
+def import_notify(*, batch: ImportBatch) -> None:
+    """Tell the person who uploaded a file how its import ended."""
+    from django.urls import reverse
+
+    from schools.models import Notification
+    from schools.notifications import notify
+
+    done = batch.status == ImportBatch.Status.DONE
+    if done:
+        title = (
+            _("Файл проверен, ошибок нет: %s") if batch.dry_run else _("Результаты загружены: %s")
+        )
+    else:
+        title = _("Загрузка не удалась: %s")
+    problems = batch.problems or []
+    body = ""
+    if not done and problems:
+        body = "\n".join(str(p.get("message", "")) for p in problems[:3])
+        if len(problems) > 3:
+            body += "\n" + _("…всего замечаний: %d") % len(problems)
+    notify(
+        [batch.created_by],
+        kind=Notification.Kind.IMPORT_DONE if done else Notification.Kind.IMPORT_FAILED,
+        key=f"import:{batch.pk}:{batch.status}",
+        title=title % batch.file_name,
+        body=body,
+        url=reverse("assessments:import-detail", args=[batch.pk]),
+    )
 
 
 # --- scales -----------------------------------------------------------------------------

@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "schools.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # After the reminders: one message per person who reads their events once a day.
+    "notifications-digest": {
+        "task": "schools.send_notification_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "summary-weekly": {
         "task": "schools.send_weekly_summary",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
@@ -262,8 +267,25 @@ SPECTACULAR_SETTINGS = {
 # Tables shown outside a school hide cells computed from fewer pupils than this.
 ANALYTICS_MIN_GROUP = env.int("ANALYTICS_MIN_GROUP", default=10)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mail: SMTP when EMAIL_HOST is set, the console otherwise (development).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="roadmaps@localhost")
+# Days before a due date when people are reminded (each once): a week and the day before.
+REMINDER_DAYS = env.list("REMINDER_DAYS", cast=int, default=[7, 1])
+# Links in e-mail lead here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
