@@ -786,6 +786,34 @@ def _clean_measure_fields(fields: dict) -> dict:
     return clean
 
 
+def _number_key(number: str) -> str:
+    """«1.1», «1.1.» and «1.1 » are one number."""
+    return "".join((number or "").split()).rstrip(".").lower()
+
+
+def _refuse_duplicate_number(
+    *, roadmap: Roadmap, section: Section | None, number: str, exclude_pk=None
+) -> None:
+    """A measure number is unique within its section (blank numbers may repeat)."""
+    key = _number_key(number)
+    if not key:
+        return
+    others = roadmap.measures.filter(section=section).exclude(number="")
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    for other in others.only("pk", "number"):
+        if _number_key(other.number) == key:
+            where = (
+                _("в разделе «%s»") % section
+                if section is not None
+                else _("среди мероприятий без раздела")
+            )
+            raise ValidationError(
+                _("Мероприятие с номером «%(number)s» уже есть %(where)s; укажите другой номер.")
+                % {"number": number.strip(), "where": where}
+            )
+
+
 def measure_create(
     *, roadmap: Roadmap, text: str, by, section: Section | None = None, **fields
 ) -> Measure:
@@ -799,6 +827,8 @@ def measure_create(
     picked = _pop_picks(fields)
     clean = _clean_measure_fields(fields)
     with transaction.atomic():
+        _locked(Roadmap, roadmap)  # two editors adding the same number: one waits
+        _refuse_duplicate_number(roadmap=roadmap, section=section, number=clean.get("number", ""))
         measure = Measure(
             roadmap=roadmap,
             section=section,
@@ -841,6 +871,13 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
         before = _state(current, MEASURE_FIELDS)
         for name, value in clean.items():
             setattr(current, name, value)
+        if "number" in clean or "section" in clean:
+            _refuse_duplicate_number(
+                roadmap=roadmap,
+                section=current.section,
+                number=current.number,
+                exclude_pk=current.pk,
+            )
         if "deadline_text" in clean:
             for name, value in deadline_schedule(current.deadline_text, roadmap=roadmap).items():
                 setattr(current, name, value)

@@ -390,6 +390,7 @@ def revision_detail(request, roadmap_pk, revision_pk):
     if revision.roadmap_id != roadmap.pk:
         raise Http404
     other = request.GET.get("compare", "")
+    older_number = newer_number = None
     if other == "current":
         base, against, against_label = (
             revision.snapshot,
@@ -402,7 +403,13 @@ def revision_detail(request, roadmap_pk, revision_pk):
         if other.isdigit():
             previous = roadmap.revisions.filter(number=int(other)).first() or previous
         against_label = str(previous) if previous else ""
-        diff = services.revision_diff(previous, revision) if previous else None
+        diff = None
+        if previous is not None:
+            # Always from the older revision to the newer one, whichever page it is
+            # asked from: a measure the later revision added is «Добавлены».
+            older, newer = sorted((previous, revision), key=lambda r: r.number)
+            diff = services.revision_diff(older, newer)
+            older_number, newer_number = older.number, newer.number
     sections = {s["id"]: s for s in revision.snapshot.get("sections", [])}
     return render(
         request,
@@ -426,6 +433,8 @@ def revision_detail(request, roadmap_pk, revision_pk):
             ],
             "diff": diff,
             "against_label": against_label,
+            "older_number": older_number,
+            "newer_number": newer_number,
             "compare_current": other == "current",
             "revisions": selectors.revision_list(roadmap=roadmap),
         },
