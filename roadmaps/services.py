@@ -391,6 +391,62 @@ def roadmap_update(*, roadmap: Roadmap, by, version: int | None = None, **fields
     return current
 
 
+def _same_scope(roadmap: Roadmap):
+    """Other roadmaps of the same owner (a region's, a municipality's or a school's own)."""
+    return Roadmap.objects.filter(
+        region_id=roadmap.region_id,
+        municipality_id=roadmap.municipality_id,
+        school_id=roadmap.school_id,
+    ).exclude(pk=roadmap.pk)
+
+
+def _overlaps(a: Roadmap, b: Roadmap) -> bool:
+    far_past, far_future = date.min, date.max
+    return (a.period_start or far_past) <= (b.period_end or far_future) and (
+        b.period_start or far_past
+    ) <= (a.period_end or far_future)
+
+
+def roadmap_period_ended(roadmap: Roadmap, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return roadmap.period_end is not None and roadmap.period_end < today
+
+
+def roadmap_approval_questions(*, roadmap: Roadmap, today: date | None = None) -> dict:
+    """What an official must confirm before approving: the period has ended (the
+    roadmap is then kept as a record, with no assignments for past deadlines), and
+    the roadmaps of the same owner and period that the new one replaces."""
+    today = today or timezone.localdate()
+    ended = roadmap_period_ended(roadmap, today)
+    replaced = []
+    if not ended:
+        replaced = [
+            other
+            for other in _same_scope(roadmap)
+            .filter(status__in=ACTIVE)
+            .select_related("region", "municipality", "school")
+            if _overlaps(roadmap, other)
+        ]
+    return {"ended": ended, "replaces": replaced}
+
+
+def _supersede(*, roadmap: Roadmap, others, by) -> None:
+    for other in others:
+        other = _locked(Roadmap, other)
+        before = other.status
+        other.status = Roadmap.Status.CLOSED
+        other.version += 1
+        other.save(update_fields=["status", "version", "updated_at"])
+        _record(
+            obj=other,
+            action="superseded",
+            by=by,
+            before={"status": before},
+            after={"status": other.status, "replaced_by": roadmap.label},
+            roadmap=other,
+        )
+
+
 def roadmap_approve(
     *,
     roadmap: Roadmap,
@@ -402,9 +458,19 @@ def roadmap_approve(
     order_signatory_position: str = "",
     order_body: str = "",
     order_items: list[str] | None = None,
+    as_record: bool = False,
+    supersede: bool = False,
+    today: date | None = None,
 ) -> Roadmap:
-    """draft → approved, with the approving order; revision 1 and the assignments are made."""
+    """draft → approved, with the approving order; revision 1 and the assignments are made.
+
+    `as_record`: the official confirmed approving a roadmap whose period has
+    ended (see roadmap_approval_questions): it is kept as a record and no
+    assignment is made for a measure whose deadlines are all past, so nobody gets
+    overdue items for the past. `supersede`: the roadmaps it replaces (same owner,
+    overlapping period, approved or in force) are closed, so one is in force."""
     _require(by, "roadmaps.approve_roadmap", roadmap)
+    today = today or timezone.localdate()
     with transaction.atomic():
         current = _locked(Roadmap, roadmap)
         if current.status != Roadmap.Status.DRAFT:
@@ -428,7 +494,13 @@ def roadmap_approve(
         current.version += 1
         current.save()
         _make_revision(roadmap=current, reason=_("Утверждение"), by=by)
-        assignments_create(roadmap=current, by=None)
+        if supersede:
+            _supersede(
+                roadmap=current,
+                others=roadmap_approval_questions(roadmap=current, today=today)["replaces"],
+                by=by,
+            )
+        assignments_create(roadmap=current, by=None, due_from=today if as_record else None)
         _record(
             obj=current,
             action="approve",
@@ -466,7 +538,33 @@ def _set_status(*, roadmap, by, allowed_from, to, action, permission="roadmaps.a
     return current
 
 
-def roadmap_put_in_force(*, roadmap: Roadmap, by) -> Roadmap:
+def roadmap_in_force_elsewhere(roadmap: Roadmap) -> list[Roadmap]:
+    """The roadmaps of the same owner already in force."""
+    return list(
+        _same_scope(roadmap)
+        .filter(status=Roadmap.Status.IN_FORCE)
+        .select_related("region", "municipality", "school")
+    )
+
+
+def roadmap_put_in_force(*, roadmap: Roadmap, by, supersede: bool = False) -> Roadmap:
+    """approved → in force. One roadmap is in force per owner: another one in force
+    is refused with its name, or closed when `supersede` (the official confirmed)."""
+    others = roadmap_in_force_elsewhere(roadmap)
+    if others and not supersede:
+        raise ValidationError(
+            _("Уже действует «%(other)s». Ввести в действие эту вместо неё? Та будет закрыта.")
+            % {"other": others[0].label},
+            code="in_force_elsewhere",
+        )
+    with transaction.atomic():
+        if others:
+            _require(by, "roadmaps.approve_roadmap", roadmap)
+            _supersede(roadmap=roadmap, others=others, by=by)
+        return _put_in_force(roadmap=roadmap, by=by)
+
+
+def _put_in_force(*, roadmap: Roadmap, by) -> Roadmap:
     return _set_status(
         roadmap=roadmap,
         by=by,
@@ -1133,7 +1231,13 @@ def _schools_in_scope(roadmap: Roadmap):
     return schools
 
 
-def assignments_create(*, roadmap: Roadmap, by) -> int:
+def _all_due_before(measure: Measure, day: date) -> bool:
+    """Every deadline of the measure is before `day` (a measure without dates is not)."""
+    dates = measure.deadline_dates or []
+    return bool(dates) and max(dates) < day.isoformat()
+
+
+def assignments_create(*, roadmap: Roadmap, by, due_from: date | None = None) -> int:
     """One assignment per school in scope for ОО/ОУ measures (and per school
     named), one per responsible body, one to the persons named when nothing
     matched; a school roadmap's measures go to the school. Idempotent; returns
@@ -1178,6 +1282,10 @@ def assignments_create(*, roadmap: Roadmap, by) -> int:
 
     measures = roadmap.measures.prefetch_related("responsible_bodies", "responsible_schools")
     for measure in measures:
+        if due_from is not None and (
+            _all_due_before(measure, due_from) or roadmap_period_ended(roadmap, due_from)
+        ):
+            continue  # a past deadline would be an overdue item from the day it is given
         if roadmap.school_id:
             add(measure, school=roadmap.school)
             continue

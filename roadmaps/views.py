@@ -192,6 +192,16 @@ def roadmap_detail(request, roadmap_pk):
                     "order_items": "\n".join(roadmap.order_items or []),
                 }
             ),
+            "approval_questions": (
+                services.roadmap_approval_questions(roadmap=roadmap)
+                if roadmap.status == Roadmap.Status.DRAFT
+                else None
+            ),
+            "in_force_elsewhere": (
+                services.roadmap_in_force_elsewhere(roadmap)
+                if roadmap.status == Roadmap.Status.APPROVED
+                else []
+            ),
             "revise_form": forms.ReviseForm(),
             "cascade_form": forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due}),
         },
@@ -239,11 +249,48 @@ def roadmap_approve(request, roadmap_pk):
             error=_("Приказ об утверждении: ")
             + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
         )
+    questions = services.roadmap_approval_questions(roadmap=roadmap)
+    if (questions["ended"] or questions["replaces"]) and request.POST.get("confirmed") != "1":
+        return _done(request, url, error=_approval_question_text(roadmap, questions))
     try:
-        services.roadmap_approve(roadmap=roadmap, by=request.user, **form.cleaned_data)
+        services.roadmap_approve(
+            roadmap=roadmap,
+            by=request.user,
+            as_record=questions["ended"],
+            supersede=bool(questions["replaces"]),
+            **form.cleaned_data,
+        )
     except ValidationError as exc:
         return _done(request, url, error=_errors(exc))
-    return _done(request, url, _("Дорожная карта утверждена; поручения школам и органам созданы."))
+    if questions["ended"]:
+        return _done(
+            request,
+            url,
+            _(
+                "Дорожная карта утверждена как документ прошедшего периода; "
+                "поручений по прошедшим срокам не создано."
+            ),
+        )
+    message = _("Дорожная карта утверждена; поручения школам и органам созданы.")
+    if questions["replaces"]:
+        message += " " + _("Закрыта прежняя: %s.") % "; ".join(
+            r.label for r in questions["replaces"]
+        )
+    return _done(request, url, message)
+
+
+def _approval_question_text(roadmap, questions) -> str:
+    """What the approve form asks to confirm, as one Russian sentence or two."""
+    if questions["ended"]:
+        return _(
+            "Период дорожной карты закончился %(end)s. Утвердить её как документ прошедшего "
+            "периода? Поручений школам по прошедшим срокам создано не будет. "
+            "Отметьте подтверждение и утвердите ещё раз."
+        ) % {"end": roadmap.period_end.strftime("%d.%m.%Y")}
+    return _(
+        "Утверждённая дорожная карта заменит действующую: %(others)s — она будет закрыта. "
+        "Отметьте подтверждение и утвердите ещё раз."
+    ) % {"others": "; ".join(r.label for r in questions["replaces"])}
 
 
 def _transition(request, roadmap_pk, service, message):
@@ -260,9 +307,12 @@ def _transition(request, roadmap_pk, service, message):
 @login_required
 @require_POST
 def roadmap_in_force(request, roadmap_pk):
-    return _transition(
-        request, roadmap_pk, services.roadmap_put_in_force, _("Дорожная карта введена в действие.")
-    )
+    supersede = request.POST.get("supersede") == "1"
+
+    def put_in_force(*, roadmap, by):
+        return services.roadmap_put_in_force(roadmap=roadmap, by=by, supersede=supersede)
+
+    return _transition(request, roadmap_pk, put_in_force, _("Дорожная карта введена в действие."))
 
 
 @login_required
@@ -376,6 +426,7 @@ ACTION_LABELS = {
     "cascade": _lazy("требование к школам"),
     "start_from": _lazy("создание по муниципальной карте"),
     "assign": _lazy("поручения"),
+    "superseded": _lazy("заменена новой дорожной картой"),
     "import": _lazy("импорт"),
     "submit": _lazy("отправка отчёта"),
     "accepted": _lazy("отчёт принят"),

@@ -39,5 +39,7 @@ def test_an_official_finds_a_school_by_typing_and_ticks_it(page, live_server, wo
     screenshot("measure-form-picker")
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_load_state()
-    picked = set(Measure.objects.get(pk=measure.pk).responsible_schools.values_list("pk", flat=True))
+    picked = set(
+        Measure.objects.get(pk=measure.pk).responsible_schools.values_list("pk", flat=True)
+    )
     assert picked == {world.school_a2.pk}

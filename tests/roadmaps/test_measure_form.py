@@ -45,9 +45,7 @@ def test_renumbering_a_measure_onto_a_taken_number_is_refused(world, roadmap_a):
         roadmap=roadmap_a, section=section, number="1.2.", text="Второе", by=world.bob
     )
     with pytest.raises(ValidationError, match="уже есть"):
-        services.measure_update(
-            measure=second, version=second.version, number="1.1.", by=world.bob
-        )
+        services.measure_update(measure=second, version=second.version, number="1.1.", by=world.bob)
     assert Measure.objects.get(pk=second.pk).number == "1.2."
     # Saving a measure under its own number is no duplicate.
     services.measure_update(measure=second, version=second.version, text="Второе!", by=world.bob)
