@@ -912,6 +912,15 @@ def _refuse_duplicate_number(
             )
 
 
+def _assign_at_once(roadmap: Roadmap, measure: Measure) -> int:
+    """A measure added to or changed in an approved roadmap reaches its schools and
+    bodies at once: the correction is pending (no revision yet) but nobody waits
+    for «Зафиксировать корректировку» to see the work. Returns how many were made."""
+    if roadmap.status not in ACTIVE:
+        return 0
+    return assignments_create(roadmap=roadmap, by=None, measures=[measure.pk])
+
+
 def measure_create(
     *, roadmap: Roadmap, text: str, by, section: Section | None = None, **fields
 ) -> Measure:
@@ -938,6 +947,7 @@ def measure_create(
             setattr(measure, name, value)
         measure.save()
         _apply_responsible(measure, roadmap, picked=picked)
+        measure.new_assignments = _assign_at_once(roadmap, measure)
         _record(
             obj=measure,
             action="create",
@@ -984,6 +994,7 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
         current.save()
         if "responsible_text" in clean or picked:
             _apply_responsible(current, roadmap, picked=picked)
+        current.new_assignments = _assign_at_once(roadmap, current)
         _record(
             obj=current,
             action="update",
@@ -1237,7 +1248,9 @@ def _all_due_before(measure: Measure, day: date) -> bool:
     return bool(dates) and max(dates) < day.isoformat()
 
 
-def assignments_create(*, roadmap: Roadmap, by, due_from: date | None = None) -> int:
+def assignments_create(
+    *, roadmap: Roadmap, by, due_from: date | None = None, measures: list[int] | None = None
+) -> int:
     """One assignment per school in scope for ОО/ОУ measures (and per school
     named), one per responsible body, one to the persons named when nothing
     matched; a school roadmap's measures go to the school. Idempotent; returns
@@ -1246,11 +1259,10 @@ def assignments_create(*, roadmap: Roadmap, by, due_from: date | None = None) ->
 
     _require(by, "roadmaps.edit_roadmap", roadmap)
     all_schools = list(_schools_in_scope(roadmap))
-    existing = set(
-        Assignment.objects.filter(measure__roadmap=roadmap).values_list(
-            "measure_id", "school_id", "body_id"
-        )
-    )
+    existing_qs = Assignment.objects.filter(measure__roadmap=roadmap)
+    if measures is not None:
+        existing_qs = existing_qs.filter(measure_id__in=measures)
+    existing = set(existing_qs.values_list("measure_id", "school_id", "body_id"))
     new = []
 
     def add(measure, *, school=None, body=None, text=""):
@@ -1280,8 +1292,10 @@ def assignments_create(*, roadmap: Roadmap, by, due_from: date | None = None) ->
             Assignment(measure=measure, body=body, school=school, assignee_text=text[:500], **node)
         )
 
-    measures = roadmap.measures.prefetch_related("responsible_bodies", "responsible_schools")
-    for measure in measures:
+    chosen = roadmap.measures.prefetch_related("responsible_bodies", "responsible_schools")
+    if measures is not None:
+        chosen = chosen.filter(pk__in=measures)
+    for measure in chosen:
         if due_from is not None and (
             _all_due_before(measure, due_from) or roadmap_period_ended(roadmap, due_from)
         ):

@@ -611,11 +611,11 @@ def measure_create(request, roadmap_pk):
         if not data.get("for_all_schools"):
             data.pop("for_all_schools", None)
         try:
-            services.measure_create(roadmap=roadmap, by=request.user, **data)
+            measure = services.measure_create(roadmap=roadmap, by=request.user, **data)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            messages.success(request, _("Мероприятие добавлено."))
+            messages.success(request, _("Мероприятие добавлено.") + _assigned_note(measure))
             return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
     return render(
         request,
@@ -658,7 +658,7 @@ def measure_edit(request, measure_pk):
                         "deadline_kind": updated.get_deadline_kind_display(),
                     }
                 )
-            messages.success(request, _("Мероприятие сохранено."))
+            messages.success(request, _("Мероприятие сохранено.") + _assigned_note(updated))
             return redirect(
                 reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
                 + f"#measure-{measure.pk}"
@@ -708,6 +708,17 @@ def indicator_delete(request, indicator_pk):
     except ValidationError as exc:
         return _done(request, back, error=_errors(exc))
     return _done(request, back, _("Показатель удалён."))
+
+
+def _assigned_note(measure) -> str:
+    """What saving a measure of an approved roadmap did for the schools, in words."""
+    count = getattr(measure, "new_assignments", 0)
+    if not count:
+        return ""
+    return " " + _(
+        "Дорожная карта действует, поэтому мероприятие сразу поручено исполнителям "
+        "(новых поручений: %(n)d). Зафиксируйте корректировку новой редакцией."
+    ) % {"n": count}
 
 
 def _keep_changed_picks(data: dict, before: Measure) -> None:
