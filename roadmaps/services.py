@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -1041,6 +1041,145 @@ def measure_move(
                 roadmap=roadmap,
             )
     return moved
+
+
+def _measure_order_set(*, roadmap: Roadmap, section: Section | None, ids: list[int]) -> None:
+    """Number the measures of `section` 1, 2, … in the order of `ids` (the ones not
+    named keep their order after them)."""
+    rest = list(
+        roadmap.measures.filter(section=section)
+        .exclude(pk__in=ids)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    for position, pk in enumerate([*ids, *rest], start=1):
+        Measure.objects.filter(pk=pk, roadmap=roadmap).update(position=position)
+
+
+def measure_insert_after(*, measure: Measure, after: Measure | None) -> None:
+    """Put a measure right below `after` in its section (at the top when None)."""
+    ids = list(
+        measure.roadmap.measures.filter(section_id=measure.section_id)
+        .exclude(pk=measure.pk)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    index = ids.index(after.pk) + 1 if after is not None and after.pk in ids else 0
+    ids.insert(index, measure.pk)
+    _measure_order_set(roadmap=measure.roadmap, section=measure.section, ids=ids)
+
+
+def measures_paste(
+    *,
+    roadmap: Roadmap,
+    rows: list[dict],
+    by,
+    section: Section | None = None,
+    after: Measure | None = None,
+) -> list[Measure]:
+    """Rows pasted from Word or Excel (roadmaps.clipboard) as new measures below
+    `after` in `section`, all or none: a row without text or with a number already
+    taken refuses the whole paste, naming the row. Without `after`, at the top."""
+    _require(by, "roadmaps.edit_roadmap", roadmap)
+    _require_editable(roadmap)
+    if section is not None and section.roadmap_id != roadmap.pk:
+        raise ValidationError(_("Раздел относится к другой дорожной карте."))
+    seen = {}
+    for index, row in enumerate(rows, start=1):
+        if not (row.get("text") or "").strip():
+            raise ValidationError(
+                _("Строка %(row)d: нет текста мероприятия; ничего не добавлено.") % {"row": index}
+            )
+        key = _number_key(row.get("number", ""))
+        if key and key in seen:
+            raise ValidationError(
+                _("Строки %(a)d и %(b)d: один номер «%(n)s»; ничего не добавлено.")
+                % {"a": seen[key], "b": index, "n": row["number"]}
+            )
+        if key:
+            seen[key] = index
+    created = []
+    with transaction.atomic():
+        for index, row in enumerate(rows, start=1):
+            try:
+                measure = measure_create(
+                    roadmap=roadmap,
+                    section=section,
+                    by=by,
+                    **{k: row.get(k, "") for k in PASTE_FIELDS},
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("Строка %(row)d: %(error)s Ничего не добавлено.")
+                    % {"row": index, "error": " ".join(exc.messages)}
+                ) from exc
+            created.append(measure)
+        new_ids = [m.pk for m in created]
+        ids = list(
+            roadmap.measures.filter(section=section)
+            .exclude(pk__in=new_ids)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)
+        )
+        # Below `after`; without it, at the top of the section.
+        index = ids.index(after.pk) + 1 if after is not None and after.pk in ids else 0
+        ids[index:index] = new_ids
+        _measure_order_set(roadmap=roadmap, section=section, ids=ids)
+    return created
+
+
+PASTE_FIELDS = ("number", "text", "deadline_text", "responsible_text", "result", "document_text")
+
+
+def roadmap_reorder(
+    *, roadmap: Roadmap, by, sections: list[int] | None = None, measures: dict | None = None
+) -> None:
+    """The order set by dragging in the table editor. `sections`: every section's
+    id in the new order (each keeps its parent); `measures`: {section id or "" →
+    measure ids in order}, a measure named under another section moves there."""
+    _require(by, "roadmaps.edit_roadmap", roadmap)
+    _require_editable(roadmap)
+    own_sections = {s.pk: s for s in roadmap.sections.all()}
+    own_measures = {m.pk: m for m in roadmap.measures.all()}
+    with transaction.atomic():
+        _locked(Roadmap, roadmap)
+        if sections is not None:
+            if any(pk not in own_sections for pk in sections):
+                raise ValidationError(_("Раздел относится к другой дорожной карте."))
+            for position, pk in enumerate(sections, start=1):
+                if own_sections[pk].position != position:
+                    Section.objects.filter(pk=pk).update(position=position)
+            _record(
+                obj=roadmap,
+                action="move",
+                by=by,
+                after={"sections": sections},
+                roadmap=roadmap,
+            )
+        for key, ids in (measures or {}).items():
+            section = own_sections.get(int(key)) if str(key).isdigit() else None
+            if str(key).isdigit() and section is None:
+                raise ValidationError(_("Раздел относится к другой дорожной карте."))
+            if any(pk not in own_measures for pk in ids):
+                raise ValidationError(_("Мероприятие относится к другой дорожной карте."))
+            for pk in ids:
+                measure = own_measures[pk]
+                if measure.section_id != (section.pk if section else None):
+                    _refuse_duplicate_number(
+                        roadmap=roadmap, section=section, number=measure.number, exclude_pk=pk
+                    )
+                    before = _state(measure, MEASURE_FIELDS)
+                    Measure.objects.filter(pk=pk).update(section=section, version=F("version") + 1)
+                    measure.section = section
+                    _record(
+                        obj=measure,
+                        action="move",
+                        by=by,
+                        before=before,
+                        after=_state(measure, MEASURE_FIELDS),
+                        roadmap=roadmap,
+                    )
+            _measure_order_set(roadmap=roadmap, section=section, ids=list(ids))
 
 
 def measure_delete(*, measure: Measure, by) -> None:
