@@ -100,7 +100,10 @@ def measures_from_clipboard(text: str) -> list[dict]:
         else:
             columns = COLUMNS[1:]
         if len(cells) > len(columns):
-            cells = [*cells[: len(columns) - 1], "; ".join(c for c in cells[len(columns) - 1 :] if c)]
+            cells = [
+                *cells[: len(columns) - 1],
+                "; ".join(c for c in cells[len(columns) - 1 :] if c),
+            ]
         values = dict.fromkeys(COLUMNS, "")
         for name, value in zip(columns, cells, strict=False):
             values[name] = " ".join(value.split()) if name != "text" else value.strip()

@@ -146,7 +146,9 @@ def measure_create(request, roadmap_pk):
     after = _measure_of(roadmap, data.get("after"))
     fields = {k: str(data.get(k) or "") for k in TEXT_FIELDS}
     with transaction.atomic():
-        measure = services.measure_create(roadmap=roadmap, section=section, by=request.user, **fields)
+        measure = services.measure_create(
+            roadmap=roadmap, section=section, by=request.user, **fields
+        )
         services.measure_insert_after(measure=measure, after=after)
     return JsonResponse(
         {
@@ -245,9 +247,7 @@ def paste(request, roadmap_pk):
     return JsonResponse(
         {
             "ok": True,
-            "rows": [
-                {"id": m.pk, "html": _row_html(request, m, roadmap, depth)} for m in created
-            ],
+            "rows": [{"id": m.pk, "html": _row_html(request, m, roadmap, depth)} for m in created],
             "message": message,
         }
     )
@@ -263,9 +263,7 @@ def reorder(request, roadmap_pk):
     measures = data.get("measures")
     try:
         sections = None if sections is None else [int(pk) for pk in sections]
-        measures = {
-            str(key): [int(pk) for pk in ids] for key, ids in (measures or {}).items()
-        }
+        measures = {str(key): [int(pk) for pk in ids] for key, ids in (measures or {}).items()}
     except (TypeError, ValueError, AttributeError):
         return _refuse(_("Порядок строк не разобран."))
     services.roadmap_reorder(roadmap=roadmap, sections=sections, measures=measures, by=request.user)
@@ -284,7 +282,9 @@ def section_create(request, roadmap_pk):
     section = services.section_create(
         roadmap=roadmap, number=str(data.get("number") or ""), title=title, by=request.user
     )
-    return JsonResponse({"ok": True, "id": section.pk, "html": _section_html(request, section, roadmap)})
+    return JsonResponse(
+        {"ok": True, "id": section.pk, "html": _section_html(request, section, roadmap)}
+    )
 
 
 @_json_view

@@ -38,17 +38,13 @@ urlpatterns = [
         editor_views.section_create,
         name="editor-section-create",
     ),
-    path(
-        "table/measures/<int:measure_pk>/", editor_views.measure_save, name="editor-measure-save"
-    ),
+    path("table/measures/<int:measure_pk>/", editor_views.measure_save, name="editor-measure-save"),
     path(
         "table/measures/<int:measure_pk>/delete/",
         editor_views.measure_delete,
         name="editor-measure-delete",
     ),
-    path(
-        "table/sections/<int:section_pk>/", editor_views.section_save, name="editor-section-save"
-    ),
+    path("table/sections/<int:section_pk>/", editor_views.section_save, name="editor-section-save"),
     path(
         "<int:roadmap_pk>/export.xlsx",
         views.roadmap_export,

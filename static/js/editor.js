@@ -698,4 +698,5 @@
     pasteRows(pasteBox.value, null).then(function (ok) { if (ok) pasteBox.value = ""; });
   });
   table.setAttribute("data-ready", "1");
+  if (window.performance && performance.mark) performance.mark("editor-ready");
 })();

@@ -131,9 +131,7 @@ def test_pasted_rows_become_measures_below_the_row_all_or_none(client, world, ro
     assert texts(roadmap.first) == ["Совещание", "Анализ ВПР", "Семинар", "Приказ о наблюдателях"]
 
 
-def test_dragging_moves_rows_between_sections_and_sections_among_themselves(
-    client, world, roadmap
-):
+def test_dragging_moves_rows_between_sections_and_sections_among_themselves(client, world, roadmap):
     client.force_login(world.bob)
     first, second = roadmap.measures.order_by("position")
     response = post(
