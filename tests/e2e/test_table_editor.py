@@ -286,3 +286,58 @@ def test_a_page_of_150_measures_stays_responsive(page, live_server, world, scree
     )
     assert Measure.objects.filter(text__endswith="(уточнено)").count() == 1
     assert ready < 10_000 and opened < 500
+
+
+def test_sections_are_dragged_rows_moved_by_keyboard_and_a_cell_edit_undone(
+    page, live_server, world
+):
+    roadmap, first = draft(world)
+    second = services.section_create(roadmap=roadmap, number="2.", title="Анализ", by=world.bob)
+    for section, rows in ((first, ("1.1.", "1.2.")), (second, ("2.1.", "2.2."))):
+        for number in rows:
+            services.measure_create(
+                roadmap=roadmap,
+                section=section,
+                number=number,
+                text=f"Пункт {number}",
+                by=world.bob,
+            )
+    login(page, live_server, "bob", f.PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.goto(f"{live_server.url}/roadmaps/{roadmap.pk}/table/")
+    page.wait_for_selector("#editor[data-ready]")
+    status = page.locator("[data-ed-status]")
+
+    # Section 2 dragged above section 1, its rows with it.
+    page.locator(f'tr[data-section-row="{second.pk}"] .ed-handle').drag_to(
+        page.locator(f'tr[data-section-row="{first.pk}"] .ed-handle'),
+        target_position={"x": 5, "y": 2},
+    )
+    expect(status).to_contain_text("Порядок разделов сохранён")
+    numbers = page.locator('tr [data-field="number"] .ed-value').all_inner_texts()
+    assert numbers == ["2.", "2.1.", "2.2.", "1.", "1.1.", "1.2."]
+    assert list(roadmap.sections.order_by("position").values_list("number", flat=True)) == [
+        "2.",
+        "1.",
+    ]
+
+    # Alt+↓ moves a row down within its section.
+    cell(page, "1.1.", "text").focus()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(status).to_contain_text("Порядок сохранён")
+    assert list(first.measures.order_by("position").values_list("number", flat=True)) == [
+        "1.2.",
+        "1.1.",
+    ]
+
+    # A cell edit, then «Отменить» puts the old text back, on the page and in the database.
+    cell(page, "2.1.", "text").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Новый текст")
+    page.keyboard.press("Enter")
+    expect(status).to_contain_text("Сохранено")
+    assert Measure.objects.get(number="2.1.").text == "Новый текст"
+    page.get_by_role("button", name="Отменить").click()
+    expect(status).to_contain_text("Отменено: правка ячейки")
+    expect(cell(page, "2.1.", "text")).to_have_text("Пункт 2.1.")
+    assert Measure.objects.get(number="2.1.").text == "Пункт 2.1."
