@@ -134,8 +134,24 @@
 
   // ------------------------------------------------------------------ editing a cell
 
+  function cellKey(cell) {
+    var row = rowOf(cell);
+    return { measure: measureId(row), section: row.getAttribute("data-section-row"), field: cell.getAttribute("data-field"), cell: cell };
+  }
+
+  function resolveCell(key) {
+    // A save re-renders its row: find the same cell in the row as it is now.
+    if (key.cell.isConnected) return key.cell;
+    var row = key.measure ? table.querySelector('tr[data-measure="' + key.measure + '"]')
+      : key.section ? table.querySelector('tr[data-section-row="' + key.section + '"]') : null;
+    return row ? row.querySelector('[data-field="' + key.field + '"]') : null;
+  }
+
+  var pendingEdit = null;
+
   function startEdit(cell, initial) {
-    if (editing || busy) return;
+    if (busy) { pendingEdit = cellKey(cell); return; }
+    if (editing) return;
     var row = rowOf(cell);
     var field = cell.getAttribute("data-field");
     var multiline = cell.hasAttribute("data-multiline");
@@ -229,6 +245,12 @@
     else saving = saveMeasure(e, value);
     return saving.then(function (row) {
       busy = false;
+      var pending = pendingEdit;
+      pendingEdit = null;
+      if (pending) {
+        var wanted = resolveCell(pending);
+        if (wanted) { wanted.focus(); startEdit(wanted); return; }
+      }
       if (!row) return;
       var target = cellsOf(row)[index];
       if (target) moveFocus(target, move);
@@ -349,6 +371,7 @@
   function deleteRow(row, silent) {
     var id = measureId(row);
     if (!id) { row.remove(); return Promise.resolve(); }
+    row = table.querySelector('tr[data-measure="' + id + '"]') || row;
     var after = previousMeasureId(row);
     var tbody = row.closest("tbody");
     var section = sectionOf(row);
@@ -399,9 +422,13 @@
       });
       say(result.data.message);
       if (created.length) focusCell(created[0], 1);
+      var ids = created.map(measureId);
       pushUndo("вставка строк (" + created.length + ")", function () {
-        return created.reduce(function (p, r) {
-          return p.then(function () { return r.isConnected ? deleteRow(r, true) : null; });
+        return ids.reduce(function (p, id) {
+          return p.then(function () {
+            var live = table.querySelector('tr[data-measure="' + id + '"]');
+            return live ? deleteRow(live, true) : null;
+          });
         }, Promise.resolve());
       });
       return true;
@@ -607,14 +634,16 @@
     }
     var cell = event.target.closest(".ed-cell");
     if (!cell || (editing && editing.cell === cell)) return;
-    if (editing) { finishEdit(true, 0).then(function () { startEditById(cell); }); return; }
+    if (editing) {
+      var key = cellKey(cell);
+      finishEdit(true, 0).then(function () {
+        var again = resolveCell(key);
+        if (again && !editing) { again.focus(); startEdit(again); }
+      });
+      return;
+    }
     startEdit(cell);
   });
-
-  function startEditById(cell) {
-    // The row may have been re-rendered by the save: find the same cell again.
-    if (cell.isConnected) { startEdit(cell); return; }
-  }
 
   table.addEventListener("keydown", function (event) {
     if (editing && event.target === editing.input) {
