@@ -341,3 +341,25 @@ def test_sections_are_dragged_rows_moved_by_keyboard_and_a_cell_edit_undone(
     expect(status).to_contain_text("Отменено: правка ячейки")
     expect(cell(page, "2.1.", "text")).to_have_text("Пункт 2.1.")
     assert Measure.objects.get(number="2.1.").text == "Пункт 2.1."
+
+    # Clicking another cell while editing saves the first and opens the second.
+    cell(page, "2.2.", "text").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" и ещё")
+    cell(page, "2.2.", "deadline_text").click()
+    expect(cell(page, "2.2.", "deadline_text").locator("input")).to_be_focused()
+    expect(cell(page, "2.2.", "text")).to_have_text("Пункт 2.2. и ещё")
+    page.keyboard.type("май 2026")
+    page.keyboard.press("Escape")
+    assert Measure.objects.get(number="2.2.").text == "Пункт 2.2. и ещё"
+
+    # Without the clipboard: rows typed into the paste box go to the end of the table.
+    page.get_by_text("Вставить строки из Word или Excel").click()
+    page.get_by_label("Строки из Word или Excel").fill("1.3.\tИтоговое совещание\tиюнь 2026\tОО")
+    page.get_by_role("button", name="Добавить строки в конец таблицы").click()
+    expect(status).to_contain_text("Добавлено строк: 1")
+    assert list(first.measures.order_by("position").values_list("number", flat=True)) == [
+        "1.2.",
+        "1.1.",
+        "1.3.",
+    ]
