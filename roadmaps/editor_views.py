@@ -17,6 +17,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from roadmaps import selectors, services
@@ -25,6 +26,42 @@ from roadmaps.models import Measure, Roadmap, Section
 
 TEXT_FIELDS = ("number", "text", "deadline_text", "responsible_text", "result", "document_text")
 SECTION_FIELDS = ("number", "title")
+
+# What the editor's script says, translated here and handed to it as JSON.
+EDITOR_TEXTS = {
+    "no_server": _lazy("Сервер не ответил (%s)."),
+    "offline": _lazy("Нет связи с сервером: изменение не сохранено."),
+    "undo_title": _lazy("Отменить: %s"),
+    "nothing_to_undo": _lazy("Отменять нечего."),
+    "undone": _lazy("Отменено: %s."),
+    "cell_edit": _lazy("правка ячейки"),
+    "row_added": _lazy("добавление строки"),
+    "section_edit": _lazy("правка раздела"),
+    "row_deleted": _lazy("удаление строки"),
+    "rows_pasted": _lazy("вставка строк (%s)"),
+    "row_moved": _lazy("перемещение строки"),
+    "section_moved": _lazy("перемещение раздела"),
+    "delete_row": _lazy("Удалить строку"),
+    "parsed_as": _lazy("Разобрано как: "),
+    "unparsed": _lazy(". Срок сохранится как написан и будет отмечен для уточнения."),
+    "not_saved": _lazy("Не сохранено."),
+    "saved": _lazy("Сохранено."),
+    "not_undone": _lazy("Не отменено."),
+    "need_text": _lazy("Заполните графу «Мероприятие» — строка сохранится."),
+    "row_not_added": _lazy("Строка не добавлена."),
+    "row_added_done": _lazy("Строка добавлена."),
+    "need_title": _lazy("Укажите название раздела — раздел сохранится."),
+    "section_not_added": _lazy("Раздел не добавлен."),
+    "section_added": _lazy("Раздел добавлен."),
+    "row_not_deleted": _lazy("Строка не удалена."),
+    "row_deleted_done": _lazy("Строка удалена."),
+    "adding_rows": _lazy("Добавляю строки…"),
+    "rows_not_added": _lazy("Строки не добавлены."),
+    "order_not_saved": _lazy("Порядок не сохранён."),
+    "order_saved": _lazy("Порядок сохранён."),
+    "sections_order_saved": _lazy("Порядок разделов сохранён."),
+    "paste_box_empty": _lazy("Вставьте в поле строки из Word или Excel."),
+}
 
 
 def _editable(request, roadmap: Roadmap) -> None:
@@ -112,6 +149,7 @@ def editor(request, roadmap_pk):
             "roadmap": roadmap,
             "outline": selectors.roadmap_outline(roadmap),
             "can_edit": can_edit,
+            "editor_texts": EDITOR_TEXTS,
             "responsible_names": sorted(
                 {str(b) for b in bodies} | {s.short_name for s in schools} | {"ОО"}
             ),

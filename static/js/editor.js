@@ -19,6 +19,14 @@
   var editing = null;
   var busy = false;
 
+  // Russian texts come from the page (Django's translations), by key.
+  var messagesNode = document.getElementById("editor-messages");
+  var TEXTS = messagesNode ? JSON.parse(messagesNode.textContent) : {};
+  function t(key, value) {
+    var text = TEXTS[key] || key;
+    return value === undefined ? text : text.replace("%s", value);
+  }
+
   var MEASURE_FIELDS = ["number", "text", "deadline_text", "responsible_text", "result", "document_text"];
 
   function urlFor(name, id) {
@@ -39,10 +47,10 @@
     }).then(function (response) {
       return response.json().then(
         function (data) { return { ok: response.ok && data.ok, status: response.status, data: data }; },
-        function () { return { ok: false, status: response.status, data: { message: "Сервер не ответил (" + response.status + ")." } }; }
+        function () { return { ok: false, status: response.status, data: { message: t("no_server", response.status) } }; }
       );
     }, function () {
-      return { ok: false, status: 0, data: { message: "Нет связи с сервером: изменение не сохранено." } };
+      return { ok: false, status: 0, data: { message: t("offline") } };
     });
   }
 
@@ -64,18 +72,18 @@
     undoStack.push({ label: label, run: run });
     if (undoStack.length > 50) undoStack.shift();
     undoButton.disabled = false;
-    undoButton.title = "Отменить: " + label;
+    undoButton.title = t("undo_title", label);
   }
 
   function undo() {
     if (busy || editing) return;
     var step = undoStack.pop();
     undoButton.disabled = undoStack.length === 0;
-    if (!step) { say("Отменять нечего."); return; }
+    if (!step) { say(t("nothing_to_undo")); return; }
     busy = true;
     Promise.resolve(step.run()).then(function (ok) {
       busy = false;
-      if (ok !== false) say("Отменено: " + step.label + ".");
+      if (ok !== false) say(t("undone", step.label));
     });
   }
 
@@ -126,7 +134,7 @@
       var preview = field === "deadline_text" ? " data-preview" : "";
       html += '<td class="ed-cell" data-field="' + field + '"' + multi + list + preview + ' tabindex="0"><div class="ed-value"></div></td>';
     });
-    html += '<td class="ed-actions"><button type="button" class="small danger" data-ed-delete aria-label="Удалить строку">×</button></td>';
+    html += '<td class="ed-actions"><button type="button" class="small danger" data-ed-delete aria-label="' + t("delete_row") + '">×</button></td>';
     template.innerHTML = html;
     if (after) after.after(template); else tbody.prepend(template);
     return template;
@@ -195,9 +203,9 @@
       credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (input.value.trim() !== text) return;
-      var line = "Разобрано как: " + data.kind_display;
+      var line = t("parsed_as") + data.kind_display;
       if (data.dates_display.length) line += " — " + data.dates_display.join(", ");
-      if (!data.parsed) line += ". Срок сохранится как написан и будет отмечен для уточнения.";
+      if (!data.parsed) line += t("unparsed");
       out.textContent = line;
       out.classList.toggle("error", !data.parsed);
     }).catch(function () { out.textContent = ""; });
@@ -272,21 +280,21 @@
     return api(urlFor("measure", measureId(e.row)), { field: e.field, value: value, version: version, depth: depthOf(e.row) })
       .then(function (result) {
         if (!result.ok) {
-          say(result.data.message || "Не сохранено.", true);
+          say(result.data.message || t("not_saved"), true);
           if (result.data.html) return replaceRow(e.row, result.data.html);
           e.cell.querySelector(".ed-value").textContent = e.original;
           e.cell.classList.remove("ed-saving");
           return e.row;
         }
         var row = replaceRow(e.row, result.data.html);
-        say(result.data.message || "Сохранено.");
+        say(result.data.message || t("saved"));
         var id = measureId(row);
-        pushUndo("правка ячейки", function () {
+        pushUndo(t("cell_edit"), function () {
           var current = table.querySelector('tr[data-measure="' + id + '"]');
           if (!current) return false;
           return api(urlFor("measure", id), { field: e.field, value: e.original, version: current.getAttribute("data-version"), depth: depthOf(current) })
             .then(function (r) {
-              if (!r.ok) { say(r.data.message || "Не отменено.", true); if (r.data.html) replaceRow(current, r.data.html); return false; }
+              if (!r.ok) { say(r.data.message || t("not_undone"), true); if (r.data.html) replaceRow(current, r.data.html); return false; }
               replaceRow(current, r.data.html);
             });
         });
@@ -301,7 +309,7 @@
     if (!fields.text.trim()) {
       // A row is made when its measure has a text; until then the cells wait here.
       e.cell.classList.remove("ed-saving");
-      say("Заполните графу «Мероприятие» — строка сохранится.");
+      say(t("need_text"));
       return Promise.resolve(e.row);
     }
     fields.section = sectionOf(e.row);
@@ -309,13 +317,13 @@
     fields.depth = depthOf(e.row);
     return api(table.getAttribute("data-create-url"), fields).then(function (result) {
       if (!result.ok) {
-        say(result.data.message || "Строка не добавлена.", true);
+        say(result.data.message || t("row_not_added"), true);
         e.cell.classList.remove("ed-saving");
         return e.row;
       }
       var row = replaceRow(e.row, result.data.html);
-      say(result.data.message || "Строка добавлена.");
-      pushUndo("добавление строки", function () { return deleteRow(row, true); });
+      say(result.data.message || t("row_added_done"));
+      pushUndo(t("row_added"), function () { return deleteRow(row, true); });
       return row;
     });
   }
@@ -328,14 +336,14 @@
       if (e.field === "number") number = value; else title = value;
       if (!title.trim()) {
         e.cell.classList.remove("ed-saving");
-        say("Укажите название раздела — раздел сохранится.");
+        say(t("need_title"));
         return Promise.resolve(e.row);
       }
       request = api(table.getAttribute("data-section-create-url"), { number: number, title: title }).then(function (result) {
-        if (!result.ok) { say(result.data.message || "Раздел не добавлен.", true); e.cell.classList.remove("ed-saving"); return e.row; }
+        if (!result.ok) { say(result.data.message || t("section_not_added"), true); e.cell.classList.remove("ed-saving"); return e.row; }
         var tbody = fromSectionHtml(result.data.html);
         e.row.closest("tbody").replaceWith(tbody);
-        say("Раздел добавлен.");
+        say(t("section_added"));
         return tbody.querySelector("tr");
       });
       return request;
@@ -344,14 +352,14 @@
     return api(urlFor("section", id), { field: e.field, value: value }).then(function (result) {
       e.cell.classList.remove("ed-saving");
       if (!result.ok) {
-        say(result.data.message || "Не сохранено.", true);
+        say(result.data.message || t("not_saved"), true);
         e.cell.querySelector(".ed-value").textContent = e.original;
         return e.row;
       }
-      say("Сохранено.");
-      pushUndo("правка раздела", function () {
+      say(t("saved"));
+      pushUndo(t("section_edit"), function () {
         return api(urlFor("section", id), { field: e.field, value: e.original }).then(function (r) {
-          if (!r.ok) { say(r.data.message || "Не отменено.", true); return false; }
+          if (!r.ok) { say(r.data.message || t("not_undone"), true); return false; }
           var row = table.querySelector('tr[data-section-row="' + id + '"]');
           if (row) row.querySelector('[data-field="' + e.field + '"] .ed-value').textContent = e.original;
         });
@@ -376,18 +384,18 @@
     var tbody = row.closest("tbody");
     var section = sectionOf(row);
     return api(urlFor("measure-delete", id), {}).then(function (result) {
-      if (!result.ok) { say(result.data.message || "Строка не удалена.", true); return false; }
+      if (!result.ok) { say(result.data.message || t("row_not_deleted"), true); return false; }
       var anchor = row.previousElementSibling;
       row.remove();
       if (silent) return;
-      say("Строка удалена.");
-      pushUndo("удаление строки", function () {
+      say(t("row_deleted_done"));
+      pushUndo(t("row_deleted"), function () {
         var fields = result.data.fields;
         fields.section = section;
         fields.after = after;
         fields.depth = tbody.getAttribute("data-depth");
         return api(table.getAttribute("data-create-url"), fields).then(function (r) {
-          if (!r.ok) { say(r.data.message || "Не отменено.", true); return false; }
+          if (!r.ok) { say(r.data.message || t("not_undone"), true); return false; }
           var restored = fromHtml(r.data.html);
           if (anchor && anchor.parentElement === tbody) anchor.after(restored); else tbody.prepend(restored);
         });
@@ -403,7 +411,7 @@
       anchor = rows.length ? rows[rows.length - 1] : null;
     }
     busy = true;
-    say("Добавляю строки…");
+    say(t("adding_rows"));
     return api(table.getAttribute("data-paste-url"), {
       text: text,
       section: tbody.getAttribute("data-section"),
@@ -411,7 +419,7 @@
       depth: tbody.getAttribute("data-depth")
     }).then(function (result) {
       busy = false;
-      if (!result.ok) { say(result.data.message || "Строки не добавлены.", true); return false; }
+      if (!result.ok) { say(result.data.message || t("rows_not_added"), true); return false; }
       var last = anchor || (tbody.querySelector("tr.ed-section") || null);
       var created = [];
       result.data.rows.forEach(function (item) {
@@ -423,7 +431,7 @@
       say(result.data.message);
       if (created.length) focusCell(created[0], 1);
       var ids = created.map(measureId);
-      pushUndo("вставка строк (" + created.length + ")", function () {
+      pushUndo(t("rows_pasted", created.length), function () {
         return ids.reduce(function (p, id) {
           return p.then(function () {
             var live = table.querySelector('tr[data-measure="' + id + '"]');
@@ -480,8 +488,8 @@
     var measures = {};
     bodies.forEach(function (b) { measures[b.getAttribute("data-section")] = orderOf(b); });
     return api(table.getAttribute("data-order-url"), { measures: measures }).then(function (result) {
-      if (!result.ok) { say(result.data.message || "Порядок не сохранён.", true); restore(); return false; }
-      say("Порядок сохранён.");
+      if (!result.ok) { say(result.data.message || t("order_not_saved"), true); restore(); return false; }
+      say(t("order_saved"));
       return true;
     });
   }
@@ -497,7 +505,7 @@
     return saveMeasureOrder(bodies, restore).then(function (ok) {
       if (!ok) return;
       row.focus && (row.querySelector(".ed-cell") || row).focus();
-      pushUndo("перемещение строки", function () {
+      pushUndo(t("row_moved"), function () {
         var back = row.nextElementSibling;
         var now = row.closest("tbody");
         restore();
@@ -518,12 +526,12 @@
     place(block);
     var order = sectionOrder();
     return api(table.getAttribute("data-order-url"), { sections: order }).then(function (result) {
-      if (!result.ok) { say(result.data.message || "Порядок не сохранён.", true); restore(); return; }
-      say("Порядок разделов сохранён.");
-      pushUndo("перемещение раздела", function () {
+      if (!result.ok) { say(result.data.message || t("order_not_saved"), true); restore(); return; }
+      say(t("sections_order_saved"));
+      pushUndo(t("section_moved"), function () {
         restore();
         return api(table.getAttribute("data-order-url"), { sections: previous }).then(function (r) {
-          if (!r.ok) { say(r.data.message || "Не отменено.", true); return false; }
+          if (!r.ok) { say(r.data.message || t("not_undone"), true); return false; }
         });
       });
     });
@@ -723,7 +731,7 @@
   var pasteBox = document.querySelector("[data-ed-paste-box]");
   var pasteSubmit = document.querySelector("[data-ed-paste-submit]");
   if (pasteBox && pasteSubmit) pasteSubmit.addEventListener("click", function () {
-    if (!pasteBox.value.trim()) { say("Вставьте в поле строки из Word или Excel.", true); return; }
+    if (!pasteBox.value.trim()) { say(t("paste_box_empty"), true); return; }
     pasteRows(pasteBox.value, null).then(function (ok) { if (ok) pasteBox.value = ""; });
   });
   table.setAttribute("data-ready", "1");

@@ -20,7 +20,8 @@
 
     function update() {
       var ticked = boxes.filter(function (b) { return b.checked; }).length;
-      count.textContent = "Отмечено школ: " + ticked + " из " + boxes.length;
+      count.textContent = count.getAttribute("data-text")
+        .replace("%(n)s", ticked).replace("%(total)s", boxes.length);
       clear.hidden = ticked === 0;
     }
 
