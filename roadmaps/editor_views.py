@@ -92,13 +92,13 @@ def _pk(value):
     raise ValidationError(_("Неверный номер строки."))
 
 
-def _row_html(request, measure: Measure, roadmap: Roadmap, depth: int = 0) -> str:
+def _row_html(request, measure: Measure, roadmap: Roadmap) -> str:
     measure = Measure.objects.select_related("section").get(pk=measure.pk)
     measure.body_list = list(measure.responsible_bodies.all())
     measure.school_list = list(measure.responsible_schools.all())
     return render_to_string(
         "roadmaps/includes/_editor_row.html",
-        {"m": measure, "roadmap": roadmap, "depth": depth, "can_edit": True},
+        {"m": measure, "roadmap": roadmap, "can_edit": True},
         request=request,
     )
 
@@ -192,7 +192,7 @@ def measure_create(request, roadmap_pk):
         {
             "ok": True,
             "id": measure.pk,
-            "html": _row_html(request, measure, roadmap, int(data.get("depth") or 0)),
+            "html": _row_html(request, measure, roadmap),
             "message": _assigned(measure),
         }
     )
@@ -221,7 +221,7 @@ def measure_save(request, measure_pk):
         return _refuse(_("Эту графу так не изменить."))
     value = data.get("value")
     if not isinstance(value, str):
-        return _refuse(_("Пустое значение не сохранено."))
+        return _refuse(_("Значение ячейки должно быть текстом."))
     version = data.get("version")
     if version is not None and not str(version).isdigit():
         return _refuse(_("Неверная версия строки."))
@@ -233,13 +233,13 @@ def measure_save(request, measure_pk):
         return _refuse(
             " ".join(exc.messages),
             status=409,
-            html=_row_html(request, measure, roadmap, int(data.get("depth") or 0)),
+            html=_row_html(request, measure, roadmap),
         )
     return JsonResponse(
         {
             "ok": True,
             "version": updated.version,
-            "html": _row_html(request, updated, roadmap, int(data.get("depth") or 0)),
+            "html": _row_html(request, updated, roadmap),
             "message": _assigned(updated),
         }
     )
@@ -274,7 +274,6 @@ def paste(request, roadmap_pk):
     created = services.measures_paste(
         roadmap=roadmap, rows=rows, section=section, after=after, by=request.user
     )
-    depth = int(data.get("depth") or 0)
     unparsed = sum(1 for m in created if m.deadline_kind == "unparsed" and m.deadline_text)
     message = _("Добавлено строк: %(n)d.") % {"n": len(created)}
     if unparsed:
@@ -285,7 +284,7 @@ def paste(request, roadmap_pk):
     return JsonResponse(
         {
             "ok": True,
-            "rows": [{"id": m.pk, "html": _row_html(request, m, roadmap, depth)} for m in created],
+            "rows": [{"id": m.pk, "html": _row_html(request, m, roadmap)} for m in created],
             "message": message,
         }
     )

@@ -175,3 +175,24 @@ def test_the_roadmap_page_links_to_the_table_editor(client, world, roadmap):
     assert url("roadmap-editor", roadmap_pk=roadmap.pk) in page
     editor = client.get(url("roadmap-editor", roadmap_pk=roadmap.pk)).content.decode()
     assert "Приказ о наблюдателях" in editor and "js/editor.js" in editor
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"field": "extra", "value": "x"}, "Эту графу так не изменить"),
+        ({"field": "text", "value": ["x"]}, "должно быть текстом"),
+        ({"field": "text", "value": "x", "version": "abc"}, "Неверная версия"),
+        ({"field": "text", "value": "   "}, "Укажите содержание мероприятия"),
+        ({"field": "number", "value": "1.2", "version": 1}, "уже есть в разделе"),
+    ],
+)
+def test_a_bad_cell_save_is_refused_in_russian_and_changes_nothing(
+    client, world, roadmap, body, message
+):
+    measure = roadmap.measures.get(number="1.1.")
+    client.force_login(world.bob)
+    response = post(client, url("editor-measure-save", measure_pk=measure.pk), body)
+    assert response.status_code == 400 and message in response.json()["message"]
+    measure.refresh_from_db()
+    assert (measure.text, measure.number, measure.version) == ("Совещание", "1.1.", 1)
