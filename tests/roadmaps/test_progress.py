@@ -56,6 +56,7 @@ def queries(client, url):
     "name, user, kwargs",
     [
         ("roadmap-detail", "bob", True),
+        ("roadmap-editor", "bob", True),
         ("roadmap-list", "bob", False),
         ("assignment-list", "carol", False),
         ("report-queue", "bob", False),
