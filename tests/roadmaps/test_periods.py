@@ -130,3 +130,10 @@ def test_only_one_roadmap_of_an_owner_is_in_force(world):
     assert list(Roadmap.objects.filter(status=Roadmap.Status.IN_FORCE)) == [
         Roadmap.objects.get(pk=second.pk)
     ]
+
+
+def test_the_api_names_a_roadmap_as_the_pages_do(client, world):
+    roadmap = draft(world, start=date(2023, 9, 1), end=date(2024, 8, 31))
+    client.force_login(world.bob)
+    data = client.get(f"/api/v1/roadmaps/{roadmap.pk}/").json()
+    assert data["label"] == "Альфаград: ДК 2023/24, проект"
