@@ -918,7 +918,7 @@ def _assign_at_once(roadmap: Roadmap, measure: Measure) -> int:
     for «Зафиксировать корректировку» to see the work. Returns how many were made."""
     if roadmap.status not in ACTIVE:
         return 0
-    return assignments_create(roadmap=roadmap, by=None, measures=[measure.pk])
+    return assignments_create(roadmap=roadmap, by=None, measures=[measure.pk], withdraw=True)
 
 
 def measure_create(
@@ -1388,12 +1388,18 @@ def _all_due_before(measure: Measure, day: date) -> bool:
 
 
 def assignments_create(
-    *, roadmap: Roadmap, by, due_from: date | None = None, measures: list[int] | None = None
+    *,
+    roadmap: Roadmap,
+    by,
+    due_from: date | None = None,
+    measures: list[int] | None = None,
+    withdraw: bool = False,
 ) -> int:
     """One assignment per school in scope for ОО/ОУ measures (and per school
     named), one per responsible body, one to the persons named when nothing
     matched; a school roadmap's measures go to the school. Idempotent; returns
-    how many were created."""
+    how many were created. `withdraw`: an assignment of `measures` to a party no
+    longer responsible is removed when nobody has reported on it yet."""
     from roadmaps.models import Assignment
 
     _require(by, "roadmaps.edit_roadmap", roadmap)
@@ -1403,9 +1409,11 @@ def assignments_create(
         existing_qs = existing_qs.filter(measure_id__in=measures)
     existing = set(existing_qs.values_list("measure_id", "school_id", "body_id"))
     new = []
+    wanted = set()
 
     def add(measure, *, school=None, body=None, text=""):
         key = (measure.pk, school.pk if school else None, body.pk if body else None)
+        wanted.add(key)
         if key in existing:
             return
         existing.add(key)
@@ -1460,6 +1468,21 @@ def assignments_create(
                 after={"assignments": len(new)},
                 roadmap=roadmap,
             )
+        if withdraw and measures is not None:
+            stale = [
+                a
+                for a in existing_qs.filter(reports__isnull=True).select_related("school", "body")
+                if (a.measure_id, a.school_id, a.body_id) not in wanted
+            ]
+            if stale:
+                _record(
+                    obj=roadmap,
+                    action="withdraw",
+                    by=by,
+                    before={"assignments": [str(a.assignee) for a in stale]},
+                    roadmap=roadmap,
+                )
+                Assignment.objects.filter(pk__in=[a.pk for a in stale]).delete()
     return len(new)
 
 

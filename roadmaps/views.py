@@ -427,6 +427,7 @@ ACTION_LABELS = {
     "start_from": _lazy("создание по муниципальной карте"),
     "assign": _lazy("поручения"),
     "superseded": _lazy("заменена новой дорожной картой"),
+    "withdraw": _lazy("поручения сняты"),
     "import": _lazy("импорт"),
     "submit": _lazy("отправка отчёта"),
     "accepted": _lazy("отчёт принят"),

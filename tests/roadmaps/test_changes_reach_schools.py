@@ -67,3 +67,25 @@ def test_a_draft_measure_is_nobodys_assignment_yet(world):
         roadmap=roadmap, text="Анализ", responsible_text="ОО", by=world.bob
     )
     assert not measure.assignments.exists()
+
+
+def test_a_party_no_longer_responsible_loses_the_assignment_unless_it_has_reported(world):
+    # The world's measure is given to every school («ОО»); school A1 has reported on it.
+    measure = world.extra["roadmap_measure_a"]
+    assert set(measure.assignments.values_list("school", flat=True)) == {
+        world.school_a1.pk,
+        world.school_a2.pk,
+    }
+    services.measure_update(
+        measure=measure,
+        version=measure.version,
+        responsible_text="Альфа-орган управления образованием",
+        by=world.bob,
+    )
+    kept = set(measure.assignments.values_list("school", "body"))
+    assert kept == {(world.school_a1.pk, None), (None, world.body_a.pk)}
+    assert roadmap_changes(measure.roadmap, "withdraw") == [{"assignments": ["Альфа-школа №2"]}]
+
+
+def roadmap_changes(roadmap, action):
+    return [c.before for c in roadmap.changes.filter(action=action)]
