@@ -79,11 +79,11 @@ class MeasureAnswerForm(forms.Form):
             Measure.objects.visible_to(user)
             .filter(roadmap__municipality_id=finding.municipality_id, roadmap__school__isnull=True)
             .exclude(roadmap__status="closed")
-            .select_related("roadmap")
+            .select_related("roadmap__region", "roadmap__municipality", "roadmap__school")
             .order_by("roadmap__title", "position")
         )
         self.fields["measure"].label_from_instance = lambda m: (
-            f"{m.roadmap.title[:60]} — {m.number} {m.text[:120]}"
+            f"{m.roadmap.label} — {m.number} {m.text[:120]}"
         )
 
 

@@ -49,6 +49,8 @@ class MeasureAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "for_all_schools",
     ]
     list_filter = ["deadline_kind", "document_kind"]
+    # A roadmap is named by its owner, period and order: fetch the owners with the rows.
+    list_select_related = ["roadmap__region", "roadmap__municipality", "roadmap__school"]
     search_fields = ["text", "deadline_text", "responsible_text"]
     inlines = [IndicatorInline]
     readonly_fields = ["version", "deadline_kind", "deadline_dates", "deadline_event"]
@@ -58,6 +60,7 @@ class MeasureAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Section)
 class SectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "title", "roadmap"]
+    list_select_related = ["roadmap__region", "roadmap__municipality", "roadmap__school"]
 
 
 @admin.register(Indicator)

@@ -19,12 +19,16 @@ class SectionSerializer(serializers.ModelSerializer):
 class RoadmapSerializer(serializers.ModelSerializer):
     sections = SectionSerializer(many=True, read_only=True)
     level = serializers.CharField(read_only=True)
+    label = serializers.CharField(
+        read_only=True, help_text="Owner, period and order: «…: ДК 2023/24, приказ № 215-од от …»."
+    )
 
     class Meta:
         model = Roadmap
         fields = [
             "id",
             "level",
+            "label",
             "region",
             "municipality",
             "school",

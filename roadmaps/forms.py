@@ -158,7 +158,9 @@ class MeasureForm(forms.ModelForm):
         ]
         widgets = {
             "responsible_bodies": forms.CheckboxSelectMultiple,
-            "responsible_schools": forms.SelectMultiple(attrs={"size": 6}),
+            # A list of checkboxes with a search box (static/js/picker.js), not a
+            # multi-select that needs Ctrl-click.
+            "responsible_schools": forms.CheckboxSelectMultiple,
             "text": forms.Textarea(attrs={"rows": 3}),
             "participants": forms.Textarea(attrs={"rows": 1}),
             "responsible_text": forms.Textarea(attrs={"rows": 1}),

@@ -132,13 +132,10 @@ def _contains(text: str, query: str) -> bool:
     return fold(query) in fold(text or "")
 
 
-def _owner(roadmap: Roadmap) -> str:
-    return str(roadmap.school or roadmap.municipality or roadmap.region)
-
-
 def _where(roadmap: Roadmap) -> str:
-    title = roadmap.title if len(roadmap.title) <= 90 else roadmap.title[:89] + "…"
-    return f"{title} — {_owner(roadmap)}"
+    """Which roadmap a section or measure is in: its owner, period and order, since
+    the titles of one owner's roadmaps of different years are often the same."""
+    return roadmap.label
 
 
 def _roadmap_hit(roadmap: Roadmap, query: str) -> Hit:
@@ -149,7 +146,7 @@ def _roadmap_hit(roadmap: Roadmap, query: str) -> Hit:
         kind="roadmap",
         url=reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk}),
         title=highlight(roadmap.title, query, SNIPPET_CHARS),
-        context=_owner(roadmap),
+        context=roadmap.label,
         details=details,
     )
 

@@ -103,6 +103,38 @@ def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     return qs
 
 
+def roadmap_in_force(*, user, municipality=None, school=None, today: date | None = None):
+    """The roadmap in force at a node, as the dashboards show it: one put in force
+    before one only approved, then one whose period holds today, then the latest
+    approved. A roadmap of a past year approved today does not displace it."""
+    today = today or timezone.localdate()
+    qs = Roadmap.objects.visible_to(user).filter(
+        status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    )
+    if school is not None:
+        qs = qs.filter(school=school)
+    elif municipality is not None:
+        qs = qs.filter(municipality=municipality, school__isnull=True)
+
+    def rank(roadmap):
+        current = (roadmap.period_start is None or roadmap.period_start <= today) and (
+            roadmap.period_end is None or roadmap.period_end >= today
+        )
+        not_past = roadmap.period_end is None or roadmap.period_end >= today
+        return (
+            roadmap.status == Roadmap.Status.IN_FORCE,
+            current,
+            not_past,
+            roadmap.approved_at.timestamp() if roadmap.approved_at else 0,
+            roadmap.pk,
+        )
+
+    candidates = qs.select_related("region", "municipality", "school").order_by(
+        "-approved_at", "-pk"
+    )[:20]
+    return max(candidates, key=rank, default=None)
+
+
 def roadmap_get(*, user, pk) -> Roadmap:
     return Roadmap.objects.select_related(
         "region", "municipality", "school", "parent"
@@ -283,7 +315,11 @@ def my_assignments(
             school__isnull=False, measure__roadmap__status__in=active
         )
     qs = qs.select_related(
-        "measure__roadmap", "measure__section", "school", "body"
+        "measure__roadmap__municipality",
+        "measure__roadmap__school",
+        "measure__section",
+        "school",
+        "body",
     ).prefetch_related(
         Prefetch(
             "reports",

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -392,6 +392,62 @@ def roadmap_update(*, roadmap: Roadmap, by, version: int | None = None, **fields
     return current
 
 
+def _same_scope(roadmap: Roadmap):
+    """Other roadmaps of the same owner (a region's, a municipality's or a school's own)."""
+    return Roadmap.objects.filter(
+        region_id=roadmap.region_id,
+        municipality_id=roadmap.municipality_id,
+        school_id=roadmap.school_id,
+    ).exclude(pk=roadmap.pk)
+
+
+def _overlaps(a: Roadmap, b: Roadmap) -> bool:
+    far_past, far_future = date.min, date.max
+    return (a.period_start or far_past) <= (b.period_end or far_future) and (
+        b.period_start or far_past
+    ) <= (a.period_end or far_future)
+
+
+def roadmap_period_ended(roadmap: Roadmap, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return roadmap.period_end is not None and roadmap.period_end < today
+
+
+def roadmap_approval_questions(*, roadmap: Roadmap, today: date | None = None) -> dict:
+    """What an official must confirm before approving: the period has ended (the
+    roadmap is then kept as a record, with no assignments for past deadlines), and
+    the roadmaps of the same owner and period that the new one replaces."""
+    today = today or timezone.localdate()
+    ended = roadmap_period_ended(roadmap, today)
+    replaced = []
+    if not ended:
+        replaced = [
+            other
+            for other in _same_scope(roadmap)
+            .filter(status__in=ACTIVE)
+            .select_related("region", "municipality", "school")
+            if _overlaps(roadmap, other)
+        ]
+    return {"ended": ended, "replaces": replaced}
+
+
+def _supersede(*, roadmap: Roadmap, others, by) -> None:
+    for other in others:
+        other = _locked(Roadmap, other)
+        before = other.status
+        other.status = Roadmap.Status.CLOSED
+        other.version += 1
+        other.save(update_fields=["status", "version", "updated_at"])
+        _record(
+            obj=other,
+            action="superseded",
+            by=by,
+            before={"status": before},
+            after={"status": other.status, "replaced_by": roadmap.label},
+            roadmap=other,
+        )
+
+
 def roadmap_approve(
     *,
     roadmap: Roadmap,
@@ -403,9 +459,19 @@ def roadmap_approve(
     order_signatory_position: str = "",
     order_body: str = "",
     order_items: list[str] | None = None,
+    as_record: bool = False,
+    supersede: bool = False,
+    today: date | None = None,
 ) -> Roadmap:
-    """draft → approved, with the approving order; revision 1 and the assignments are made."""
+    """draft → approved, with the approving order; revision 1 and the assignments are made.
+
+    `as_record`: the official confirmed approving a roadmap whose period has
+    ended (see roadmap_approval_questions): it is kept as a record and no
+    assignment is made for a measure whose deadlines are all past, so nobody gets
+    overdue items for the past. `supersede`: the roadmaps it replaces (same owner,
+    overlapping period, approved or in force) are closed, so one is in force."""
     _require(by, "roadmaps.approve_roadmap", roadmap)
+    today = today or timezone.localdate()
     with transaction.atomic():
         current = _locked(Roadmap, roadmap)
         if current.status != Roadmap.Status.DRAFT:
@@ -429,7 +495,13 @@ def roadmap_approve(
         current.version += 1
         current.save()
         _make_revision(roadmap=current, reason=_("Утверждение"), by=by)
-        assignments_create(roadmap=current, by=None)
+        if supersede:
+            _supersede(
+                roadmap=current,
+                others=roadmap_approval_questions(roadmap=current, today=today)["replaces"],
+                by=by,
+            )
+        assignments_create(roadmap=current, by=None, due_from=today if as_record else None)
         _record(
             obj=current,
             action="approve",
@@ -467,7 +539,33 @@ def _set_status(*, roadmap, by, allowed_from, to, action, permission="roadmaps.a
     return current
 
 
-def roadmap_put_in_force(*, roadmap: Roadmap, by) -> Roadmap:
+def roadmap_in_force_elsewhere(roadmap: Roadmap) -> list[Roadmap]:
+    """The roadmaps of the same owner already in force."""
+    return list(
+        _same_scope(roadmap)
+        .filter(status=Roadmap.Status.IN_FORCE)
+        .select_related("region", "municipality", "school")
+    )
+
+
+def roadmap_put_in_force(*, roadmap: Roadmap, by, supersede: bool = False) -> Roadmap:
+    """approved → in force. One roadmap is in force per owner: another one in force
+    is refused with its name, or closed when `supersede` (the official confirmed)."""
+    others = roadmap_in_force_elsewhere(roadmap)
+    if others and not supersede:
+        raise ValidationError(
+            _("Уже действует «%(other)s». Ввести в действие эту вместо неё? Та будет закрыта.")
+            % {"other": others[0].label},
+            code="in_force_elsewhere",
+        )
+    with transaction.atomic():
+        if others:
+            _require(by, "roadmaps.approve_roadmap", roadmap)
+            _supersede(roadmap=roadmap, others=others, by=by)
+        return _put_in_force(roadmap=roadmap, by=by)
+
+
+def _put_in_force(*, roadmap: Roadmap, by) -> Roadmap:
     return _set_status(
         roadmap=roadmap,
         by=by,
@@ -787,6 +885,43 @@ def _clean_measure_fields(fields: dict) -> dict:
     return clean
 
 
+def _number_key(number: str) -> str:
+    """«1.1», «1.1.» and «1.1 » are one number."""
+    return "".join((number or "").split()).rstrip(".").lower()
+
+
+def _refuse_duplicate_number(
+    *, roadmap: Roadmap, section: Section | None, number: str, exclude_pk=None
+) -> None:
+    """A measure number is unique within its section (blank numbers may repeat)."""
+    key = _number_key(number)
+    if not key:
+        return
+    others = roadmap.measures.filter(section=section).exclude(number="")
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    for other in others.only("pk", "number"):
+        if _number_key(other.number) == key:
+            where = (
+                _("в разделе «%s»") % section
+                if section is not None
+                else _("среди мероприятий без раздела")
+            )
+            raise ValidationError(
+                _("Мероприятие с номером «%(number)s» уже есть %(where)s; укажите другой номер.")
+                % {"number": number.strip(), "where": where}
+            )
+
+
+def _assign_at_once(roadmap: Roadmap, measure: Measure) -> int:
+    """A measure added to or changed in an approved roadmap reaches its schools and
+    bodies at once: the correction is pending (no revision yet) but nobody waits
+    for «Зафиксировать корректировку» to see the work. Returns how many were made."""
+    if roadmap.status not in ACTIVE:
+        return 0
+    return assignments_create(roadmap=roadmap, by=None, measures=[measure.pk], withdraw=True)
+
+
 def measure_create(
     *, roadmap: Roadmap, text: str, by, section: Section | None = None, **fields
 ) -> Measure:
@@ -800,6 +935,8 @@ def measure_create(
     picked = _pop_picks(fields)
     clean = _clean_measure_fields(fields)
     with transaction.atomic():
+        _locked(Roadmap, roadmap)  # two editors adding the same number: one waits
+        _refuse_duplicate_number(roadmap=roadmap, section=section, number=clean.get("number", ""))
         measure = Measure(
             roadmap=roadmap,
             section=section,
@@ -811,6 +948,7 @@ def measure_create(
             setattr(measure, name, value)
         measure.save()
         _apply_responsible(measure, roadmap, picked=picked)
+        measure.new_assignments = _assign_at_once(roadmap, measure)
         _record(
             obj=measure,
             action="create",
@@ -842,6 +980,13 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
         before = _state(current, MEASURE_FIELDS)
         for name, value in clean.items():
             setattr(current, name, value)
+        if "number" in clean or "section" in clean:
+            _refuse_duplicate_number(
+                roadmap=roadmap,
+                section=current.section,
+                number=current.number,
+                exclude_pk=current.pk,
+            )
         if "deadline_text" in clean:
             for name, value in deadline_schedule(current.deadline_text, roadmap=roadmap).items():
                 setattr(current, name, value)
@@ -850,6 +995,7 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
         current.save()
         if "responsible_text" in clean or picked:
             _apply_responsible(current, roadmap, picked=picked)
+        current.new_assignments = _assign_at_once(roadmap, current)
         _record(
             obj=current,
             action="update",
@@ -896,6 +1042,145 @@ def measure_move(
                 roadmap=roadmap,
             )
     return moved
+
+
+def _measure_order_set(*, roadmap: Roadmap, section: Section | None, ids: list[int]) -> None:
+    """Number the measures of `section` 1, 2, … in the order of `ids` (the ones not
+    named keep their order after them)."""
+    rest = list(
+        roadmap.measures.filter(section=section)
+        .exclude(pk__in=ids)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    for position, pk in enumerate([*ids, *rest], start=1):
+        Measure.objects.filter(pk=pk, roadmap=roadmap).update(position=position)
+
+
+def measure_insert_after(*, measure: Measure, after: Measure | None) -> None:
+    """Put a measure right below `after` in its section (at the top when None)."""
+    ids = list(
+        measure.roadmap.measures.filter(section_id=measure.section_id)
+        .exclude(pk=measure.pk)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    index = ids.index(after.pk) + 1 if after is not None and after.pk in ids else 0
+    ids.insert(index, measure.pk)
+    _measure_order_set(roadmap=measure.roadmap, section=measure.section, ids=ids)
+
+
+def measures_paste(
+    *,
+    roadmap: Roadmap,
+    rows: list[dict],
+    by,
+    section: Section | None = None,
+    after: Measure | None = None,
+) -> list[Measure]:
+    """Rows pasted from Word or Excel (roadmaps.clipboard) as new measures below
+    `after` in `section`, all or none: a row without text or with a number already
+    taken refuses the whole paste, naming the row. Without `after`, at the top."""
+    _require(by, "roadmaps.edit_roadmap", roadmap)
+    _require_editable(roadmap)
+    if section is not None and section.roadmap_id != roadmap.pk:
+        raise ValidationError(_("Раздел относится к другой дорожной карте."))
+    seen = {}
+    for index, row in enumerate(rows, start=1):
+        if not (row.get("text") or "").strip():
+            raise ValidationError(
+                _("Строка %(row)d: нет текста мероприятия; ничего не добавлено.") % {"row": index}
+            )
+        key = _number_key(row.get("number", ""))
+        if key and key in seen:
+            raise ValidationError(
+                _("Строки %(a)d и %(b)d: один номер «%(n)s»; ничего не добавлено.")
+                % {"a": seen[key], "b": index, "n": row["number"]}
+            )
+        if key:
+            seen[key] = index
+    created = []
+    with transaction.atomic():
+        for index, row in enumerate(rows, start=1):
+            try:
+                measure = measure_create(
+                    roadmap=roadmap,
+                    section=section,
+                    by=by,
+                    **{k: row.get(k, "") for k in PASTE_FIELDS},
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("Строка %(row)d: %(error)s Ничего не добавлено.")
+                    % {"row": index, "error": " ".join(exc.messages)}
+                ) from exc
+            created.append(measure)
+        new_ids = [m.pk for m in created]
+        ids = list(
+            roadmap.measures.filter(section=section)
+            .exclude(pk__in=new_ids)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)
+        )
+        # Below `after`; without it, at the top of the section.
+        index = ids.index(after.pk) + 1 if after is not None and after.pk in ids else 0
+        ids[index:index] = new_ids
+        _measure_order_set(roadmap=roadmap, section=section, ids=ids)
+    return created
+
+
+PASTE_FIELDS = ("number", "text", "deadline_text", "responsible_text", "result", "document_text")
+
+
+def roadmap_reorder(
+    *, roadmap: Roadmap, by, sections: list[int] | None = None, measures: dict | None = None
+) -> None:
+    """The order set by dragging in the table editor. `sections`: every section's
+    id in the new order (each keeps its parent); `measures`: {section id or "" →
+    measure ids in order}, a measure named under another section moves there."""
+    _require(by, "roadmaps.edit_roadmap", roadmap)
+    _require_editable(roadmap)
+    own_sections = {s.pk: s for s in roadmap.sections.all()}
+    own_measures = {m.pk: m for m in roadmap.measures.all()}
+    with transaction.atomic():
+        _locked(Roadmap, roadmap)
+        if sections is not None:
+            if any(pk not in own_sections for pk in sections):
+                raise ValidationError(_("Раздел относится к другой дорожной карте."))
+            for position, pk in enumerate(sections, start=1):
+                if own_sections[pk].position != position:
+                    Section.objects.filter(pk=pk).update(position=position)
+            _record(
+                obj=roadmap,
+                action="move",
+                by=by,
+                after={"sections": sections},
+                roadmap=roadmap,
+            )
+        for key, ids in (measures or {}).items():
+            section = own_sections.get(int(key)) if str(key).isdigit() else None
+            if str(key).isdigit() and section is None:
+                raise ValidationError(_("Раздел относится к другой дорожной карте."))
+            if any(pk not in own_measures for pk in ids):
+                raise ValidationError(_("Мероприятие относится к другой дорожной карте."))
+            for pk in ids:
+                measure = own_measures[pk]
+                if measure.section_id != (section.pk if section else None):
+                    _refuse_duplicate_number(
+                        roadmap=roadmap, section=section, number=measure.number, exclude_pk=pk
+                    )
+                    before = _state(measure, MEASURE_FIELDS)
+                    Measure.objects.filter(pk=pk).update(section=section, version=F("version") + 1)
+                    measure.section = section
+                    _record(
+                        obj=measure,
+                        action="move",
+                        by=by,
+                        before=before,
+                        after=_state(measure, MEASURE_FIELDS),
+                        roadmap=roadmap,
+                    )
+            _measure_order_set(roadmap=roadmap, section=section, ids=list(ids))
 
 
 def measure_delete(*, measure: Measure, by) -> None:
@@ -1097,24 +1382,39 @@ def _schools_in_scope(roadmap: Roadmap):
     return schools
 
 
-def assignments_create(*, roadmap: Roadmap, by) -> int:
+def _all_due_before(measure: Measure, day: date) -> bool:
+    """Every deadline of the measure is before `day` (a measure without dates is not)."""
+    dates = measure.deadline_dates or []
+    return bool(dates) and max(dates) < day.isoformat()
+
+
+def assignments_create(
+    *,
+    roadmap: Roadmap,
+    by,
+    due_from: date | None = None,
+    measures: list[int] | None = None,
+    withdraw: bool = False,
+) -> int:
     """One assignment per school in scope for ОО/ОУ measures (and per school
     named), one per responsible body, one to the persons named when nothing
     matched; a school roadmap's measures go to the school. Idempotent; returns
-    how many were created."""
+    how many were created. `withdraw`: an assignment of `measures` to a party no
+    longer responsible is removed when nobody has reported on it yet."""
     from roadmaps.models import Assignment
 
     _require(by, "roadmaps.edit_roadmap", roadmap)
     all_schools = list(_schools_in_scope(roadmap))
-    existing = set(
-        Assignment.objects.filter(measure__roadmap=roadmap).values_list(
-            "measure_id", "school_id", "body_id"
-        )
-    )
+    existing_qs = Assignment.objects.filter(measure__roadmap=roadmap)
+    if measures is not None:
+        existing_qs = existing_qs.filter(measure_id__in=measures)
+    existing = set(existing_qs.values_list("measure_id", "school_id", "body_id"))
     new = []
+    wanted = set()
 
     def add(measure, *, school=None, body=None, text=""):
         key = (measure.pk, school.pk if school else None, body.pk if body else None)
+        wanted.add(key)
         if key in existing:
             return
         existing.add(key)
@@ -1140,8 +1440,14 @@ def assignments_create(*, roadmap: Roadmap, by) -> int:
             Assignment(measure=measure, body=body, school=school, assignee_text=text[:500], **node)
         )
 
-    measures = roadmap.measures.prefetch_related("responsible_bodies", "responsible_schools")
-    for measure in measures:
+    chosen = roadmap.measures.prefetch_related("responsible_bodies", "responsible_schools")
+    if measures is not None:
+        chosen = chosen.filter(pk__in=measures)
+    for measure in chosen:
+        if due_from is not None and (
+            _all_due_before(measure, due_from) or roadmap_period_ended(roadmap, due_from)
+        ):
+            continue  # a past deadline would be an overdue item from the day it is given
         if roadmap.school_id:
             add(measure, school=roadmap.school)
             continue
@@ -1164,6 +1470,21 @@ def assignments_create(*, roadmap: Roadmap, by) -> int:
                 roadmap=roadmap,
             )
             notices.assignments_given(roadmap=roadmap, assignments=new, by=by)
+        if withdraw and measures is not None:
+            stale = [
+                a
+                for a in existing_qs.filter(reports__isnull=True).select_related("school", "body")
+                if (a.measure_id, a.school_id, a.body_id) not in wanted
+            ]
+            if stale:
+                _record(
+                    obj=roadmap,
+                    action="withdraw",
+                    by=by,
+                    before={"assignments": [str(a.assignee) for a in stale]},
+                    roadmap=roadmap,
+                )
+                Assignment.objects.filter(pk__in=[a.pk for a in stale]).delete()
     return len(new)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmaps import views
+from roadmaps import editor_views, views
 
 app_name = "roadmaps"
 
@@ -24,6 +24,27 @@ urlpatterns = [
         name="roadmap-start-school",
     ),
     path("<int:roadmap_pk>/history/", views.roadmap_history, name="roadmap-history"),
+    # The table editor and its JSON endpoints (roadmaps/editor_views.py).
+    path("<int:roadmap_pk>/table/", editor_views.editor, name="roadmap-editor"),
+    path(
+        "<int:roadmap_pk>/table/measures/",
+        editor_views.measure_create,
+        name="editor-measure-create",
+    ),
+    path("<int:roadmap_pk>/table/paste/", editor_views.paste, name="editor-paste"),
+    path("<int:roadmap_pk>/table/order/", editor_views.reorder, name="editor-order"),
+    path(
+        "<int:roadmap_pk>/table/sections/",
+        editor_views.section_create,
+        name="editor-section-create",
+    ),
+    path("table/measures/<int:measure_pk>/", editor_views.measure_save, name="editor-measure-save"),
+    path(
+        "table/measures/<int:measure_pk>/delete/",
+        editor_views.measure_delete,
+        name="editor-measure-delete",
+    ),
+    path("table/sections/<int:section_pk>/", editor_views.section_save, name="editor-section-save"),
     path(
         "<int:roadmap_pk>/export.xlsx",
         views.roadmap_export,

@@ -192,6 +192,16 @@ def roadmap_detail(request, roadmap_pk):
                     "order_items": "\n".join(roadmap.order_items or []),
                 }
             ),
+            "approval_questions": (
+                services.roadmap_approval_questions(roadmap=roadmap)
+                if roadmap.status == Roadmap.Status.DRAFT
+                else None
+            ),
+            "in_force_elsewhere": (
+                services.roadmap_in_force_elsewhere(roadmap)
+                if roadmap.status == Roadmap.Status.APPROVED
+                else []
+            ),
             "revise_form": forms.ReviseForm(),
             "cascade_form": forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due}),
         },
@@ -239,11 +249,48 @@ def roadmap_approve(request, roadmap_pk):
             error=_("Приказ об утверждении: ")
             + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
         )
+    questions = services.roadmap_approval_questions(roadmap=roadmap)
+    if (questions["ended"] or questions["replaces"]) and request.POST.get("confirmed") != "1":
+        return _done(request, url, error=_approval_question_text(roadmap, questions))
     try:
-        services.roadmap_approve(roadmap=roadmap, by=request.user, **form.cleaned_data)
+        services.roadmap_approve(
+            roadmap=roadmap,
+            by=request.user,
+            as_record=questions["ended"],
+            supersede=bool(questions["replaces"]),
+            **form.cleaned_data,
+        )
     except ValidationError as exc:
         return _done(request, url, error=_errors(exc))
-    return _done(request, url, _("Дорожная карта утверждена; поручения школам и органам созданы."))
+    if questions["ended"]:
+        return _done(
+            request,
+            url,
+            _(
+                "Дорожная карта утверждена как документ прошедшего периода; "
+                "поручений по прошедшим срокам не создано."
+            ),
+        )
+    message = _("Дорожная карта утверждена; поручения школам и органам созданы.")
+    if questions["replaces"]:
+        message += " " + _("Закрыта прежняя: %s.") % "; ".join(
+            r.label for r in questions["replaces"]
+        )
+    return _done(request, url, message)
+
+
+def _approval_question_text(roadmap, questions) -> str:
+    """What the approve form asks to confirm, as one Russian sentence or two."""
+    if questions["ended"]:
+        return _(
+            "Период дорожной карты закончился %(end)s. Утвердить её как документ прошедшего "
+            "периода? Поручений школам по прошедшим срокам создано не будет. "
+            "Отметьте подтверждение и утвердите ещё раз."
+        ) % {"end": roadmap.period_end.strftime("%d.%m.%Y")}
+    return _(
+        "Утверждённая дорожная карта заменит действующую: %(others)s — она будет закрыта. "
+        "Отметьте подтверждение и утвердите ещё раз."
+    ) % {"others": "; ".join(r.label for r in questions["replaces"])}
 
 
 def _transition(request, roadmap_pk, service, message):
@@ -260,9 +307,12 @@ def _transition(request, roadmap_pk, service, message):
 @login_required
 @require_POST
 def roadmap_in_force(request, roadmap_pk):
-    return _transition(
-        request, roadmap_pk, services.roadmap_put_in_force, _("Дорожная карта введена в действие.")
-    )
+    supersede = request.POST.get("supersede") == "1"
+
+    def put_in_force(*, roadmap, by):
+        return services.roadmap_put_in_force(roadmap=roadmap, by=by, supersede=supersede)
+
+    return _transition(request, roadmap_pk, put_in_force, _("Дорожная карта введена в действие."))
 
 
 @login_required
@@ -376,6 +426,8 @@ ACTION_LABELS = {
     "cascade": _lazy("требование к школам"),
     "start_from": _lazy("создание по муниципальной карте"),
     "assign": _lazy("поручения"),
+    "superseded": _lazy("заменена новой дорожной картой"),
+    "withdraw": _lazy("поручения сняты"),
     "import": _lazy("импорт"),
     "submit": _lazy("отправка отчёта"),
     "accepted": _lazy("отчёт принят"),
@@ -390,6 +442,7 @@ def revision_detail(request, roadmap_pk, revision_pk):
     if revision.roadmap_id != roadmap.pk:
         raise Http404
     other = request.GET.get("compare", "")
+    older_number = newer_number = None
     if other == "current":
         base, against, against_label = (
             revision.snapshot,
@@ -402,7 +455,13 @@ def revision_detail(request, roadmap_pk, revision_pk):
         if other.isdigit():
             previous = roadmap.revisions.filter(number=int(other)).first() or previous
         against_label = str(previous) if previous else ""
-        diff = services.revision_diff(previous, revision) if previous else None
+        diff = None
+        if previous is not None:
+            # Always from the older revision to the newer one, whichever page it is
+            # asked from: a measure the later revision added is «Добавлены».
+            older, newer = sorted((previous, revision), key=lambda r: r.number)
+            diff = services.revision_diff(older, newer)
+            older_number, newer_number = older.number, newer.number
     sections = {s["id"]: s for s in revision.snapshot.get("sections", [])}
     return render(
         request,
@@ -426,6 +485,8 @@ def revision_detail(request, roadmap_pk, revision_pk):
             ],
             "diff": diff,
             "against_label": against_label,
+            "older_number": older_number,
+            "newer_number": newer_number,
             "compare_current": other == "current",
             "revisions": selectors.revision_list(roadmap=roadmap),
         },
@@ -551,11 +612,11 @@ def measure_create(request, roadmap_pk):
         if not data.get("for_all_schools"):
             data.pop("for_all_schools", None)
         try:
-            services.measure_create(roadmap=roadmap, by=request.user, **data)
+            measure = services.measure_create(roadmap=roadmap, by=request.user, **data)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            messages.success(request, _("Мероприятие добавлено."))
+            messages.success(request, _("Мероприятие добавлено.") + _assigned_note(measure))
             return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
     return render(
         request,
@@ -598,7 +659,7 @@ def measure_edit(request, measure_pk):
                         "deadline_kind": updated.get_deadline_kind_display(),
                     }
                 )
-            messages.success(request, _("Мероприятие сохранено."))
+            messages.success(request, _("Мероприятие сохранено.") + _assigned_note(updated))
             return redirect(
                 reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
                 + f"#measure-{measure.pk}"
@@ -648,6 +709,17 @@ def indicator_delete(request, indicator_pk):
     except ValidationError as exc:
         return _done(request, back, error=_errors(exc))
     return _done(request, back, _("Показатель удалён."))
+
+
+def _assigned_note(measure) -> str:
+    """What saving a measure of an approved roadmap did for the schools, in words."""
+    count = getattr(measure, "new_assignments", 0)
+    if not count:
+        return ""
+    return " " + _(
+        "Дорожная карта действует, поэтому мероприятие сразу поручено исполнителям "
+        "(новых поручений: %(n)d). Зафиксируйте корректировку новой редакцией."
+    ) % {"n": count}
 
 
 def _keep_changed_picks(data: dict, before: Measure) -> None:

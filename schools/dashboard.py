@@ -21,18 +21,11 @@ def _fraction(percent):
     return None if percent is None else percent / 100
 
 
-def _current_roadmap(user, *, municipality=None, school=None):
-    """The roadmap in force at a node: the latest approved or in force."""
-    from roadmaps.models import Roadmap
+def _current_roadmap(user, *, municipality=None, school=None, today=None):
+    """The roadmap in force at a node (roadmaps.selectors.roadmap_in_force)."""
+    from roadmaps.selectors import roadmap_in_force
 
-    qs = Roadmap.objects.visible_to(user).filter(
-        status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
-    )
-    if school is not None:
-        qs = qs.filter(school=school)
-    elif municipality is not None:
-        qs = qs.filter(municipality=municipality, school__isnull=True)
-    return qs.order_by("-approved_at", "-pk").first()
+    return roadmap_in_force(user=user, municipality=municipality, school=school, today=today)
 
 
 def _execution_block(user, roadmap, today):
@@ -72,7 +65,7 @@ def _overdue(user, today, limit=15):
 
 
 def official_block(user, membership, today):
-    roadmap = _current_roadmap(user, municipality=membership.municipality)
+    roadmap = _current_roadmap(user, municipality=membership.municipality, today=today)
     overdue, overdue_count = _overdue(user, today)
     block = {
         "kind": "official",
@@ -111,7 +104,7 @@ def deputy_block(user, membership, today):
         "overdue": overdue,
         "returned": list(returned[:10]),
         "school": school,
-        "roadmap": _current_roadmap(user, school=school),
+        "roadmap": _current_roadmap(user, school=school, today=today),
         "objectivity": _school_flags(user, school),
     }
 
@@ -202,7 +195,7 @@ def analyst_block(user, membership, today):
     key = _shares_key(user, membership.region, today)
     shares = dict(cache.get(key) or {})
     for municipality in municipalities:
-        roadmap = _current_roadmap(user, municipality=municipality)
+        roadmap = _current_roadmap(user, municipality=municipality, today=today)
         share = None
         if roadmap is not None:
             share = shares.get(roadmap.pk)

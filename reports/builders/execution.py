@@ -49,8 +49,11 @@ class ExecutionParamsForm(forms.Form):
         super().__init__(*args, **kwargs)
         from roadmaps.models import Roadmap
 
-        self.fields["roadmap"].queryset = Roadmap.objects.visible_to(user).exclude(
-            status=Roadmap.Status.DRAFT
+        # Each choice reads as its label (owner, period, order): fetch the owners at once.
+        self.fields["roadmap"].queryset = (
+            Roadmap.objects.visible_to(user)
+            .exclude(status=Roadmap.Status.DRAFT)
+            .select_related("region", "municipality", "school")
         )
 
 

@@ -26,7 +26,7 @@ def grow(world, roadmap, n: int):
         services.measure_create(
             roadmap=roadmap,
             section=section,
-            number=f"2.{i}",
+            number=f"2.{n}.{i}",  # grow() runs twice: numbers stay unique
             text=f"Мероприятие {i}",
             deadline_text="В течение года",
             responsible_text="ОО, Альфа-орган управления образованием",
@@ -56,6 +56,7 @@ def queries(client, url):
     "name, user, kwargs",
     [
         ("roadmap-detail", "bob", True),
+        ("roadmap-editor", "bob", True),
         ("roadmap-list", "bob", False),
         ("assignment-list", "carol", False),
         ("report-queue", "bob", False),

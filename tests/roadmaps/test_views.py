@@ -3,6 +3,7 @@ school deputy reports with a file, the official accepts and the figures move."""
 
 import io
 import zipfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,9 @@ def test_an_official_writes_and_approves_a_roadmap_in_the_browser(client, world)
         {
             "owner": f"m:{world.muni_a.pk}",
             "title": "План по объективности ВПР",
-            "period_start": "2025-09-01",
-            "period_end": "2026-08-31",
+            # A period that holds today: approving it gives the schools their assignments.
+            "period_start": (date.today() - timedelta(days=90)).isoformat(),
+            "period_end": (date.today() + timedelta(days=270)).isoformat(),
             "reporting_period": "quarter",
         },
     )
