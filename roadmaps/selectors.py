@@ -747,7 +747,7 @@ def roadmap_as_parsed(roadmap: Roadmap):
                 responsible_text=m.responsible_text,
                 result=m.result,
                 document=m.document_text,
-                extra=dict(m.extra or {}),
+                extra=m.visible_extra,
             )
         )
     nodes = {
