@@ -20,10 +20,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from roadmaps import forms, selectors, services
+from roadmaps import forms, history, selectors, services
 from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
 from schools.files import FileRejected, read_bytes
@@ -346,41 +345,10 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
 def roadmap_history(request, roadmap_pk):
     roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
     changes = list(selectors.change_list(user=request.user, roadmap=roadmap)[:300])
-    for change in changes:
-        change.object_label = OBJECT_LABELS.get(change.object_type, change.object_type)
-        change.action_label = ACTION_LABELS.get(change.action, change.action)
-        before, after = change.before or {}, change.after or {}
-        keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-        change.fields = [(k, before.get(k), after.get(k)) for k in keys]
+    history.change_rows(changes)
     return render(
         request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
     )
-
-
-OBJECT_LABELS = {
-    "roadmap": _lazy("дорожная карта"),
-    "section": _lazy("раздел"),
-    "measure": _lazy("мероприятие"),
-    "indicator": _lazy("показатель"),
-    "revision": _lazy("редакция"),
-    "progressreport": _lazy("отчёт"),
-}
-ACTION_LABELS = {
-    "create": _lazy("создание"),
-    "update": _lazy("изменение"),
-    "delete": _lazy("удаление"),
-    "move": _lazy("перемещение"),
-    "approve": _lazy("утверждение"),
-    "in_force": _lazy("введение в действие"),
-    "close": _lazy("закрытие"),
-    "cascade": _lazy("требование к школам"),
-    "start_from": _lazy("создание по муниципальной карте"),
-    "assign": _lazy("поручения"),
-    "import": _lazy("импорт"),
-    "submit": _lazy("отправка отчёта"),
-    "accepted": _lazy("отчёт принят"),
-    "returned": _lazy("отчёт возвращён"),
-}
 
 
 @login_required

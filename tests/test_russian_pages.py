@@ -1,0 +1,175 @@
+"""Everything a person reads is Russian: every role walks every page reachable
+from the menu and from the pages it links to; no page answers 500 and none shows
+an identifier, a dict dump, an ISO timestamp or None/True/False. Error pages are
+Russian and keep the site's menu."""
+
+from collections import Counter, deque
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve, reverse
+from django.views.defaults import server_error
+
+from assessments.objectivity_services import flags_into_roadmap
+from reports.services import document_request
+from roadmaps import services
+from roadmaps.models import ProgressReport
+from tests.roadmaps.world import PDF
+from tests.visible_text import english_tokens, read_page
+
+SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/media/", "/i18n/", "/logout/", "/login/")
+DOWNLOADS = (".xlsx", ".docx", ".pdf", ".zip", ".csv", ".json")
+PAGES_PER_ROUTE = 3
+PAGES_PER_USER = 220
+
+
+@pytest.fixture
+def busy_world(world, django_capture_on_commit_callbacks):
+    """The world after a working week: flagged schools put into the roadmap, a
+    report returned and sent again, a deadline changed, documents built."""
+    roadmap = world.extra["roadmap_roadmap_a"]
+    flags_into_roadmap(
+        run=world.extra["assessments"]["a"]["run"],
+        roadmap=roadmap,
+        schools=[world.school_a1],
+        by=world.bob,
+    )
+    measure = world.extra["roadmap_measure_a"]
+    services.measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="ежемесячно"
+    )
+    report = world.extra["roadmap_report_a"]
+    services.progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
+    services.progress_report_submit(
+        assignment=report.assignment,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        status=ProgressReport.Status.DONE,
+        comment="Протокол приложен.",
+        files=[("протокол.pdf", PDF)],
+        by=world.carol,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        document_request(kind="order", fmt="pdf", params={"roadmap": roadmap.pk}, user=world.bob)
+        document_request(
+            kind="execution",
+            fmt="xlsx",
+            params={"roadmap": roadmap.pk, "as_of": date(2026, 12, 4).isoformat()},
+            user=world.bob,
+        )
+    return world
+
+
+def _route(path: str) -> str:
+    try:
+        return resolve(path).route
+    except Resolver404:
+        return path
+
+
+def walk(client, start="/"):
+    """GET every page reachable from `start` through the site's links (a few of
+    each route); returns {path: (status, visible text)}."""
+    seen, pages, per_route = {start}, {}, Counter()
+    queue = deque([start])
+    while queue and len(pages) < PAGES_PER_USER:
+        url = queue.popleft()
+        try:
+            response = client.get(url)
+        except Exception as exc:  # name the page in the failure
+            raise AssertionError(f"{url} failed: {exc!r}") from exc
+        if response.status_code in (301, 302):
+            continue
+        text, links = "", []
+        if response.get("Content-Type", "").startswith("text/html"):
+            text, links = read_page(response.content.decode())
+        pages[url] = (response.status_code, text)
+        for href in links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if (
+                target in seen
+                or parts.path.startswith(SKIP_PREFIXES)
+                or parts.path.endswith(DOWNLOADS)
+                or "/download" in parts.path
+            ):
+                continue
+            seen.add(target)
+            route = _route(parts.path)
+            if per_route[route] >= PAGES_PER_ROUTE:
+                continue
+            per_route[route] += 1
+            queue.append(target)
+    return pages
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "carol", "victor", "mia"])
+def test_every_page_a_role_reaches_is_russian_and_none_fails(client, busy_world, who):
+    client.force_login(getattr(busy_world, who))
+    pages = walk(client)
+    assert len(pages) > 10
+    failures = [f"{url}: {status}" for url, (status, _text) in pages.items() if status >= 500]
+    assert not failures
+    english = [
+        f"{url}: {token}"
+        for url, (_status, text) in pages.items()
+        for token in english_tokens(text)
+    ]
+    assert not english, "\n".join(english)
+
+
+def test_the_walk_reaches_the_history_the_documents_and_the_flag_measures(client, busy_world):
+    client.force_login(busy_world.bob)
+    pages = walk(client)
+    roadmap = busy_world.extra["roadmap_roadmap_a"]
+    history = pages[reverse("roadmaps:roadmap-history", kwargs={"roadmap_pk": roadmap.pk})][1]
+    # Field names from the models, values through their choices.
+    assert "вид срока" in history and "регулярно" in history
+    assert "состояние проверки" in history or "проверка" in history
+    assert "возвращён" in history and "на проверке" in history
+    assert "deadline_kind" not in history and "review_state" not in history
+    assert "procedure:" not in history and "процедура:" in history
+    detail = pages[reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})][1]
+    assert "Мера по школам с признаками необъективных результатов" in detail
+    assert "flag_measure" not in detail
+    documents = [text for url, (_s, text) in pages.items() if url.startswith("/documents/")]
+    inputs = " ".join(documents)
+    assert f"Дорожная карта: {roadmap.title}" in inputs and "данные на 04.12.2026" in inputs
+
+
+def test_a_methodist_opening_a_pupils_deficits_page_gets_a_russian_403_with_the_menu(client, world):
+    procedure = world.extra["assessments"]["procedure"]
+    client.force_login(world.mia)
+    response = client.get(
+        reverse(
+            "analytics:procedure-deficits",
+            kwargs={"procedure_pk": procedure.pk, "school_pk": world.school_a1.pk},
+        )
+    )
+    assert response.status_code == 403
+    text, links = read_page(response.content.decode())
+    assert "Доступ запрещён" in text and "Forbidden" not in text
+    assert "видны только сотрудникам самой школы" in text  # the reason the view gave
+    assert reverse("roadmaps:roadmap-list") in links  # the site's menu
+
+
+def test_a_missing_page_is_a_russian_404_with_the_menu(client, world):
+    client.force_login(world.bob)
+    response = client.get(reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": 999999}))
+    assert response.status_code == 404
+    text, links = read_page(response.content.decode())
+    assert "Страница не найдена" in text and "Not Found" not in text
+    assert reverse("roadmaps:roadmap-list") in links
+
+
+def test_the_500_page_is_russian_and_needs_no_database():
+    # No database fixture: a query would raise here.
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    text, links = read_page(response.content.decode())
+    assert "Ошибка на сервере" in text and "Server Error" not in text
+    assert reverse("roadmaps:roadmap-list") in links
