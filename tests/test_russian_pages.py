@@ -3,6 +3,7 @@ from the menu and from the pages it links to; no page answers 500 and none shows
 an identifier, a dict dump, an ISO timestamp or None/True/False. Error pages are
 Russian and keep the site's menu."""
 
+import re
 from collections import Counter, deque
 from datetime import date
 from urllib.parse import urlsplit
@@ -173,3 +174,23 @@ def test_the_500_page_is_russian_and_needs_no_database():
     text, links = read_page(response.content.decode())
     assert "Ошибка на сервере" in text and "Server Error" not in text
     assert reverse("roadmaps:roadmap-list") in links
+
+
+def test_the_import_preview_names_deadline_kinds_and_dates_in_russian(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from roadmaps.deadlines import KINDS
+    from tests.roadmaps.test_views import SEEDS
+
+    client.force_login(world.bob)
+    seed = (SEEDS / "krasnoturansk-2020-order-26.txt").read_bytes()
+    response = client.post(
+        reverse("roadmaps:roadmap-import"),
+        {"owner": f"m:{world.muni_a.pk}", "file": SimpleUploadedFile("приказ 26.txt", seed)},
+    )
+    text, _links = read_page(response.content.decode())
+    lines = set(text.split("\n"))
+    assert not lines & set(KINDS), lines & set(KINDS)
+    assert "в течение периода" in lines or "месяц" in lines
+    assert not english_tokens(text)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # dates as 04.12.2026
