@@ -809,14 +809,31 @@ def report_create(request, assignment_pk):
     roadmap = assignment.measure.roadmap
     current = selectors.period_containing(roadmap, timezone.localdate())
     periods = selectors.reporting_periods(roadmap) or [current]
+    initial = {
+        "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
+        "evidence_kind": assignment.measure.document_kind or "other",
+    }
+    # After a return (or to correct a report under review) the new report starts
+    # from the old one: same period, its answers, its files kept (the service
+    # carries them over).
+    returned = selectors.report_to_correct(
+        assignment=assignment, pk=request.GET.get("report") or request.POST.get("report")
+    )
+    if returned is not None:
+        period = (returned.period_start, returned.period_end)
+        if period not in periods:
+            periods = sorted([*periods, period])
+        initial.update(
+            period=f"{period[0].isoformat()}:{period[1].isoformat()}",
+            status=returned.status,
+            comment=returned.comment,
+            actual_value=returned.actual_value,
+        )
+        kinds = [e.kind for e in returned.evidence.all() if e.kind]
+        if kinds:
+            initial["evidence_kind"] = kinds[0]
     form = forms.ProgressReportForm(
-        request.POST or None,
-        request.FILES or None,
-        periods=periods,
-        initial={
-            "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
-            "evidence_kind": assignment.measure.document_kind or "other",
-        },
+        request.POST or None, request.FILES or None, periods=periods, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["period"]
@@ -843,7 +860,13 @@ def report_create(request, assignment_pk):
     return render(
         request,
         "roadmaps/report_form.html",
-        {"form": form, "assignment": assignment, "measure": assignment.measure, "reports": reports},
+        {
+            "form": form,
+            "assignment": assignment,
+            "measure": assignment.measure,
+            "reports": reports,
+            "returned": returned,
+        },
     )
 
 
