@@ -5,7 +5,6 @@ Russian and keep the site's menu."""
 
 import re
 from collections import Counter, deque
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,11 +12,7 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve, reverse
 from django.views.defaults import server_error
 
-from assessments.objectivity_services import flags_into_roadmap
-from reports.services import document_request
-from roadmaps import services
-from roadmaps.models import ProgressReport
-from tests.roadmaps.world import PDF
+from tests.day_world import make_busy
 from tests.visible_text import english_tokens, read_page
 
 SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/media/", "/i18n/", "/logout/", "/login/")
@@ -28,39 +23,7 @@ PAGES_PER_USER = 220
 
 @pytest.fixture
 def busy_world(world, django_capture_on_commit_callbacks):
-    """The world after a working week: flagged schools put into the roadmap, a
-    report returned and sent again, a deadline changed, documents built."""
-    roadmap = world.extra["roadmap_roadmap_a"]
-    flags_into_roadmap(
-        run=world.extra["assessments"]["a"]["run"],
-        roadmap=roadmap,
-        schools=[world.school_a1],
-        by=world.bob,
-    )
-    measure = world.extra["roadmap_measure_a"]
-    services.measure_update(
-        measure=measure, by=world.bob, version=measure.version, deadline_text="ежемесячно"
-    )
-    report = world.extra["roadmap_report_a"]
-    services.progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
-    services.progress_report_submit(
-        assignment=report.assignment,
-        period_start=report.period_start,
-        period_end=report.period_end,
-        status=ProgressReport.Status.DONE,
-        comment="Протокол приложен.",
-        files=[("протокол.pdf", PDF)],
-        by=world.carol,
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        document_request(kind="order", fmt="pdf", params={"roadmap": roadmap.pk}, user=world.bob)
-        document_request(
-            kind="execution",
-            fmt="xlsx",
-            params={"roadmap": roadmap.pk, "as_of": date(2026, 12, 4).isoformat()},
-            user=world.bob,
-        )
-    return world
+    return make_busy(world, django_capture_on_commit_callbacks)
 
 
 def _route(path: str) -> str:
