@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve, reverse
 from django.views.defaults import server_error
 
+from tests import factories as f
 from tests.day_world import make_busy
 from tests.visible_text import english_tokens, read_page
 
@@ -71,9 +72,13 @@ def walk(client, start="/"):
     return pages
 
 
-@pytest.mark.parametrize("who", ["alice", "bob", "carol", "victor", "mia"])
+@pytest.mark.parametrize("who", ["alice", "bob", "carol", "victor", "mia", "admin"])
 def test_every_page_a_role_reaches_is_russian_and_none_fails(client, busy_world, who):
-    client.force_login(getattr(busy_world, who))
+    if who == "admin":  # the demo's superuser: every region, and the admin's menu item
+        user = f.user("admin", is_staff=True, is_superuser=True)
+    else:
+        user = getattr(busy_world, who)
+    client.force_login(user)
     pages = walk(client)
     assert len(pages) > 10
     failures = [f"{url}: {status}" for url, (status, _text) in pages.items() if status >= 500]
