@@ -1378,7 +1378,10 @@ def progress_report_submit(
             action="submit",
             by=by,
             before=_state(previous, REPORT_FIELDS) if previous else None,
-            after=dict(_state(report, REPORT_FIELDS), files=[c.name for c in new_files]),
+            after=dict(
+                _state(report, REPORT_FIELDS),
+                **({"files": [c.name for c in new_files]} if new_files else {}),
+            ),
             roadmap=roadmap,
             node=assignment,
         )
