@@ -6,7 +6,8 @@
 Both take a `ParsedRoadmap` (the import service and the models can build one),
 lay out the title, the preamble, the table of measures with section rows merged
 across it, and the closing text, so that importing the file again gives the
-same sections and measures. Pure: no ORM, no requests.
+same sections and measures. Pure: no queries, no requests (it borrows one text helper
+from the models module).
 """
 
 from __future__ import annotations
