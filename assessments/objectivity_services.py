@@ -248,6 +248,9 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
             "markers": sum(r.markers for r in rows),
             "low_result": sum(1 for r in rows if r.low_result),
             "labels": labels,
+            # The false-alarm budget, each test's thresholds and achieved rates,
+            # and the data problems the indicators saw (checks.budget).
+            "calibration": checks.data._clean(result.calibration),
         }
         CheckRun.objects.filter(pk=run.pk).update(
             status=CheckRun.Status.DONE,
@@ -345,6 +348,7 @@ def run_as_json(*, run: CheckRun, rows) -> dict:
             "status": run.status,
             "method_version": run.method_version,
             "params": run.params,
+            "calibration": (run.counts or {}).get("calibration"),
             "schools": len(rows),
             "flagged": sum(1 for r in rows if r.markers),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
