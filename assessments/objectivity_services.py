@@ -641,6 +641,17 @@ FLAG_SECTION_TITLE = (
 )
 
 
+def _next_section_number(roadmap) -> str:
+    """The number after the roadmap's top-level sections' («5.» after «4.»), or
+    after the first level of its measure numbers when its sections have none."""
+    top = [
+        *roadmap.sections.filter(parent__isnull=True).values_list("number", flat=True),
+        *roadmap.measures.values_list("number", flat=True),
+    ]
+    numbers = [int(m.group(1)) for n in top if (m := re.match(r"\s*(\d{1,3})\b", n or ""))]
+    return f"{max(numbers, default=0) + 1}."
+
+
 def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
     """Put the flagged `schools` of `run` into the municipal `roadmap`: a section
     for the run's year with the seed measures (observers, re-marking, methodical
@@ -673,7 +684,10 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
     with transaction.atomic():
         section = Section.objects.filter(roadmap=roadmap, title=title).first()
         if section is None:
-            section = roadmap_services.section_create(roadmap=roadmap, title=title, by=by)
+            section = roadmap_services.section_create(
+                roadmap=roadmap, title=title, by=by, number=_next_section_number(roadmap)
+            )
+        prefix = section.number.rstrip(".")
         existing = {
             m.extra.get("flag_measure"): m
             for m in Measure.objects.filter(roadmap=roadmap, section=section)
@@ -688,6 +702,8 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
                     roadmap=roadmap,
                     section=section,
                     by=by,
+                    # Numbered like the measures around them, so the order can cite them.
+                    number=f"{prefix}.{index + 1}." if prefix else "",
                     text=spec["text"].format(schools_word="ОО"),
                     deadline_text=spec["deadline_text"],
                     result=spec["result"],

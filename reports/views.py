@@ -84,7 +84,8 @@ def document_preview(request):
 @login_required
 def document_detail(request, document_pk):
     document = selectors.document_get(user=request.user, pk=document_pk)
-    return render(request, "reports/document_detail.html", {"document": document})
+    inputs = selectors.document_inputs(user=request.user, document=document)
+    return render(request, "reports/document_detail.html", {"document": document, "inputs": inputs})
 
 
 @login_required

@@ -6,7 +6,8 @@
 Both take a `ParsedRoadmap` (the import service and the models can build one),
 lay out the title, the preamble, the table of measures with section rows merged
 across it, and the closing text, so that importing the file again gives the
-same sections and measures. Pure: no ORM, no requests.
+same sections and measures. Pure: no queries, no requests (it borrows one text helper
+from the models module).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xml.sax.saxutils import escape
 from django.utils.translation import gettext as _
 
 from roadmaps.importers.parsed import ParsedMeasure, ParsedRoadmap
+from roadmaps.models import extra_text
 
 FONT = "Times New Roman"
 # Characters that make Excel (or LibreOffice) read a cell as a formula.
@@ -54,8 +56,11 @@ def _columns(parsed: ParsedRoadmap) -> list[tuple[str, str]]:
 
 def _value(measure: ParsedMeasure, attr: str) -> str:
     if attr.startswith("extra:"):
-        return measure.extra.get(attr[len("extra:") :], "")
-    return getattr(measure, attr)
+        value = measure.extra.get(attr[len("extra:") :], "")
+    else:
+        value = getattr(measure, attr)
+    # Measure data stored as JSON may hold numbers, lists or None: a cell takes text.
+    return "" if value is None else value if isinstance(value, str) else extra_text(value)
 
 
 def _rows(parsed: ParsedRoadmap):

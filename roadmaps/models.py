@@ -265,6 +265,24 @@ class Section(models.Model):
         return " ".join(p for p in (self.number, self.title) if p) or str(_("Без раздела"))
 
 
+# Keys of Measure.extra the product writes for itself (flags_into_roadmap): they
+# tie a measure to the check run it answers and are not columns of the document.
+INTERNAL_EXTRA_KEYS = frozenset({"flag_measure", "run"})
+
+
+def extra_text(value) -> str:
+    """A value of Measure.extra as a person writes it in a table cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("да") if value else _("нет"))
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {extra_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(extra_text(v) for v in value)
+    return str(value)
+
+
 class Measure(models.Model):
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, related_name="measures", verbose_name=_("дорожная карта")
@@ -348,6 +366,22 @@ class Measure(models.Model):
     @property
     def deadline_parsed(self) -> bool:
         return self.deadline_kind != "unparsed"
+
+    @property
+    def visible_extra(self) -> dict[str, str]:
+        """The extra columns a person reads, as text: without the keys the product
+        keeps for itself (which flag measure, which check run)."""
+        return {
+            str(k): extra_text(v)
+            for k, v in (self.extra or {}).items()
+            if k not in INTERNAL_EXTRA_KEYS and v not in (None, "")
+        }
+
+    @property
+    def flag_run_id(self) -> int | None:
+        """The objectivity check run this measure answers, when it was put in from flags."""
+        run = (self.extra or {}).get("run") if isinstance(self.extra, dict) else None
+        return run if isinstance(run, int) and "flag_measure" in self.extra else None
 
     @property
     def due_dates(self) -> list:

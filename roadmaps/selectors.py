@@ -263,6 +263,25 @@ def report_get(*, user, pk) -> ProgressReport:
     )
 
 
+def report_to_correct(*, assignment: Assignment, pk=None) -> ProgressReport | None:
+    """The report a new one corrects: the one named by `pk` when it is a current,
+    not yet accepted report of `assignment`, otherwise its latest returned report."""
+    current = (
+        assignment.reports.filter(is_current=True)
+        .exclude(review_state=ProgressReport.Review.ACCEPTED)
+        .prefetch_related("evidence")
+    )
+    if pk is not None and str(pk).isdigit():
+        named = current.filter(pk=int(pk)).first()
+        if named is not None:
+            return named
+    return (
+        current.filter(review_state=ProgressReport.Review.RETURNED)
+        .order_by("-period_start", "-pk")
+        .first()
+    )
+
+
 def evidence_get(*, user, pk) -> Evidence:
     return Evidence.objects.select_related("report__assignment").get_visible_or_404(user, pk=pk)
 
@@ -798,7 +817,7 @@ def roadmap_as_parsed(roadmap: Roadmap):
                 responsible_text=m.responsible_text,
                 result=m.result,
                 document=m.document_text,
-                extra=dict(m.extra or {}),
+                extra=m.visible_extra,
             )
         )
     nodes = {

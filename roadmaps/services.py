@@ -1481,7 +1481,7 @@ def assignments_create(
                     obj=roadmap,
                     action="withdraw",
                     by=by,
-                    before={"assignments": [str(a.assignee) for a in stale]},
+                    before={"withdrawn": [str(a.assignee) for a in stale]},
                     roadmap=roadmap,
                 )
                 Assignment.objects.filter(pk__in=[a.pk for a in stale]).delete()
@@ -1685,14 +1685,26 @@ def progress_report_submit(
                 content_type=old.content_type,
                 uploaded_by=old.uploaded_by,
             )
+        # A file already carried over (or given twice) is kept once: people attach
+        # the same protocol again when they correct a returned report.
+        kept = {old.sha256 for old in carried}
+        new_files = []
         for item in checked:
+            digest = hashlib.sha256(item.data).hexdigest()
+            if digest not in kept:
+                kept.add(digest)
+                new_files.append(item)
+        for item in new_files:
             _evidence_save(report=report, checked=item, by=by)
         _record(
             obj=report,
             action="submit",
             by=by,
             before=_state(previous, REPORT_FIELDS) if previous else None,
-            after=dict(_state(report, REPORT_FIELDS), files=[c.name for c in checked]),
+            after=dict(
+                _state(report, REPORT_FIELDS),
+                **({"files": [c.name for c in new_files]} if new_files else {}),
+            ),
             roadmap=roadmap,
             node=assignment,
         )

@@ -20,10 +20,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from roadmaps import forms, selectors, services
+from roadmaps import forms, history, selectors, services
 from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
 from schools.files import FileRejected, read_bytes
@@ -396,43 +395,10 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
 def roadmap_history(request, roadmap_pk):
     roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
     changes = list(selectors.change_list(user=request.user, roadmap=roadmap)[:300])
-    for change in changes:
-        change.object_label = OBJECT_LABELS.get(change.object_type, change.object_type)
-        change.action_label = ACTION_LABELS.get(change.action, change.action)
-        before, after = change.before or {}, change.after or {}
-        keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-        change.fields = [(k, before.get(k), after.get(k)) for k in keys]
+    history.change_rows(changes)
     return render(
         request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
     )
-
-
-OBJECT_LABELS = {
-    "roadmap": _lazy("дорожная карта"),
-    "section": _lazy("раздел"),
-    "measure": _lazy("мероприятие"),
-    "indicator": _lazy("показатель"),
-    "revision": _lazy("редакция"),
-    "progressreport": _lazy("отчёт"),
-}
-ACTION_LABELS = {
-    "create": _lazy("создание"),
-    "update": _lazy("изменение"),
-    "delete": _lazy("удаление"),
-    "move": _lazy("перемещение"),
-    "approve": _lazy("утверждение"),
-    "in_force": _lazy("введение в действие"),
-    "close": _lazy("закрытие"),
-    "cascade": _lazy("требование к школам"),
-    "start_from": _lazy("создание по муниципальной карте"),
-    "assign": _lazy("поручения"),
-    "superseded": _lazy("заменена новой дорожной картой"),
-    "withdraw": _lazy("поручения сняты"),
-    "import": _lazy("импорт"),
-    "submit": _lazy("отправка отчёта"),
-    "accepted": _lazy("отчёт принят"),
-    "returned": _lazy("отчёт возвращён"),
-}
 
 
 @login_required
@@ -913,14 +879,31 @@ def report_create(request, assignment_pk):
     roadmap = assignment.measure.roadmap
     current = selectors.period_containing(roadmap, timezone.localdate())
     periods = selectors.reporting_periods(roadmap) or [current]
+    initial = {
+        "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
+        "evidence_kind": assignment.measure.document_kind or "other",
+    }
+    # After a return (or to correct a report under review) the new report starts
+    # from the old one: same period, its answers, its files kept (the service
+    # carries them over).
+    returned = selectors.report_to_correct(
+        assignment=assignment, pk=request.GET.get("report") or request.POST.get("report")
+    )
+    if returned is not None:
+        period = (returned.period_start, returned.period_end)
+        if period not in periods:
+            periods = sorted([*periods, period])
+        initial.update(
+            period=f"{period[0].isoformat()}:{period[1].isoformat()}",
+            status=returned.status,
+            comment=returned.comment,
+            actual_value=returned.actual_value,
+        )
+        kinds = [e.kind for e in returned.evidence.all() if e.kind]
+        if kinds:
+            initial["evidence_kind"] = kinds[0]
     form = forms.ProgressReportForm(
-        request.POST or None,
-        request.FILES or None,
-        periods=periods,
-        initial={
-            "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
-            "evidence_kind": assignment.measure.document_kind or "other",
-        },
+        request.POST or None, request.FILES or None, periods=periods, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["period"]
@@ -947,7 +930,13 @@ def report_create(request, assignment_pk):
     return render(
         request,
         "roadmaps/report_form.html",
-        {"form": form, "assignment": assignment, "measure": assignment.measure, "reports": reports},
+        {
+            "form": form,
+            "assignment": assignment,
+            "measure": assignment.measure,
+            "reports": reports,
+            "returned": returned,
+        },
     )
 
 

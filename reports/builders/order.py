@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from django import forms
 from django.utils import formats
@@ -33,6 +34,51 @@ def long_date(value) -> str:
     if value is None:
         return "«___» __________ 20__ г."
     return f"«{value.day:02d}» {MONTHS_GENITIVE[value.month - 1]} {value.year} г."
+
+
+# «1.», «2.1.», «3)» at the start of an order's item, as imported documents keep them.
+ITEM_NUMBER = re.compile(r"^\s*(\d{1,2})((?:\.\d{1,2})*)[.)]\s+")
+
+
+def numbered_items(items: list[str]) -> list[str]:
+    """The order's items with one number each: an item that carries its number (as
+    imported from a document) keeps it, any other gets the next one."""
+    out, last = [], 0
+    for item in items:
+        item = (item or "").strip()
+        if not item:
+            continue
+        match = ITEM_NUMBER.match(item)
+        if match:
+            if not match.group(2):
+                last = int(match.group(1))
+            out.append(item)
+        else:
+            last += 1
+            out.append(f"{last}. {item}")
+    return out
+
+
+def issuing_body(roadmap) -> str:
+    """Who issues the order: the body named on it, else the education authority of
+    the roadmap's owner (a school issues its own), else the owner itself."""
+    from schools.models import Body
+
+    if roadmap.order_body:
+        return roadmap.order_body
+    if roadmap.school_id:
+        return roadmap.school.name
+    authority = (
+        Body.objects.filter(
+            region_id=roadmap.region_id,
+            municipality_id=roadmap.municipality_id,
+            school__isnull=True,
+            kind=Body.Kind.AUTHORITY,
+        )
+        .order_by("pk")
+        .first()
+    )
+    return authority.name if authority else str(roadmap.owner)
 
 
 def roadmap_rows(roadmap) -> list[dict]:
@@ -124,7 +170,8 @@ class OrderBuilder(Builder):
         return {
             "title": prepared.title,
             "roadmap": roadmap,
-            "body": roadmap.order_body or str(roadmap.owner),
+            "body": issuing_body(roadmap),
+            "items": numbered_items(list(roadmap.order_items or [])),
             "order_title": title,
             "order_date": long_date(roadmap.order_date),
             "order_date_short": formats.date_format(roadmap.order_date, "d.m.Y")
@@ -147,8 +194,8 @@ class OrderBuilder(Builder):
         if roadmap.order_preamble:
             doc.paragraph(roadmap.order_preamble, align="justify", indent=True)
         doc.paragraph(_("ПРИКАЗЫВАЮ:"), bold=True, space_before=6)
-        for index, item in enumerate(roadmap.order_items or [], start=1):
-            doc.paragraph(f"{index}. {item}", align="justify", indent=True)
+        for item in context["items"]:
+            doc.paragraph(item, align="justify", indent=True)
         doc.two_sides(
             roadmap.order_signatory_position or "", roadmap.order_signatory or "", space_before=24
         )

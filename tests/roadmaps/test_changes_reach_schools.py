@@ -84,7 +84,7 @@ def test_a_party_no_longer_responsible_loses_the_assignment_unless_it_has_report
     )
     kept = set(measure.assignments.values_list("school", "body"))
     assert kept == {(world.school_a1.pk, None), (None, world.body_a.pk)}
-    assert roadmap_changes(measure.roadmap, "withdraw") == [{"assignments": ["Альфа-школа №2"]}]
+    assert roadmap_changes(measure.roadmap, "withdraw") == [{"withdrawn": ["Альфа-школа №2"]}]
 
 
 def roadmap_changes(roadmap, action):
