@@ -32,7 +32,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin's modules (import-export, openpyxl, numpy, drf-spectacular through
+    # schools.tokens) load with the URL configuration (admin.autodiscover() in
+    # config/urls.py), not at every django.setup(): a management command needs none.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from .data import (
     BUNCHING,
@@ -738,6 +737,15 @@ def _classes(p: Prepared):
     return cls_idx.ravel(), C, cls_school, np.bincount(cls_idx.ravel(), minlength=C)
 
 
+def _poisson():
+    """scipy's Poisson distribution, imported on first use: scipy costs about a second
+    of start-up, and only a running check needs it (not the web's URL configuration,
+    not an import command)."""
+    from scipy.stats import poisson
+
+    return poisson
+
+
 def _worst_class_column(name, p, params, observed, expected, largest, tests, extra=None):
     """The school's worst class by Poisson tail p-value (Bonferroni over its
     eligible classes × `tests`), as a Column."""
@@ -747,7 +755,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
     n_classes = np.bincount(cls_school[ok], minlength=S)
     pv = np.ones(C)
     cand = ok & (observed > 0)
-    pv[cand] = stats.poisson.sf(observed[cand] - 1, expected[cand])
+    pv[cand] = _poisson().sf(observed[cand] - 1, expected[cand])
     pv_adj = np.minimum(1.0, pv * np.maximum(n_classes[cls_school], 1) * tests)
     order = np.lexsort((pv_adj, cls_school))
     worst = np.full(S, -1)
@@ -762,7 +770,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
     ref[has] = expected[w]
     alpha_cls = params.similarity_p / np.maximum(n_classes[has], 1) / tests
     thr[has] = np.maximum(
-        stats.poisson.isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
+        _poisson().isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
     )
     pval[has] = pv_adj[w]
     size[has] = cls_n[w]
@@ -825,7 +833,7 @@ def identical_runs(p: Prepared, params: CheckParams) -> Column:
         obs, exp, big = _class_pairs(window, window.sum(axis=1).astype(np.int64), cls_idx, C)
         pv = np.ones(C)
         cand = obs > 0
-        pv[cand] = stats.poisson.sf(obs[cand] - 1, exp[cand])
+        pv[cand] = _poisson().sf(obs[cand] - 1, exp[cand])
         better = pv < best_p
         best_p[better] = pv[better]
         obs_b[better], exp_b[better], big_b[better] = obs[better], exp[better], big[better]
