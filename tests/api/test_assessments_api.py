@@ -52,7 +52,9 @@ def test_result_pages_follow_the_cursor_without_gaps_or_repeats(world):
         seen.extend(r["id"] for r in page["results"])
         url = page["next"]
     expected = list(
-        Result.objects.filter(municipality=world.muni_a).order_by("id").values_list("id", flat=True)
+        Result.objects.filter(municipality=world.muni_a)
+        .order_by("procedure_id", "id")
+        .values_list("id", flat=True)
     )
     assert seen == expected and len(seen) == 26
 
