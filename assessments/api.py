@@ -221,6 +221,8 @@ class ResultFilter(django_filters.FilterSet):
         )
         if not ids:
             return queryset.none()
+        if len(ids) == 1:
+            return queryset.filter(procedure_id=ids[0])
         # The range is what the index reads, in its order (region or municipality,
         # procedure, id), so a page stops after its rows; the list is checked on the
         # rows read. Written on `procedure_id + 0`, the list cannot be an index
