@@ -106,7 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "schools.backends.StaffModelBackend",  # model permissions: the admin staff only
 ]
 # Argon2id at a cost a login can afford (config/hashers.py; bench/bench_login.py prints
 # it); PBKDF2 hashes of existing accounts are verified and rewritten at their next login.

@@ -123,7 +123,13 @@ def memberships_of(user) -> list:
         from schools.models import Membership
 
         cache["memberships"] = list(
-            Membership.objects.filter(user=user).select_related("region", "municipality", "school")
+            # The nodes above a school or a municipality too: the home pages read them.
+            Membership.objects.filter(user=user).select_related(
+                "region",
+                "municipality__region",
+                "school__region",
+                "school__municipality",
+            )
         )
     return cache["memberships"]
 
