@@ -35,6 +35,25 @@ def _current_roadmap(user, *, municipality=None, school=None):
     return qs.order_by("-approved_at", "-pk").first()
 
 
+def _current_municipal_roadmaps(user, municipalities) -> dict:
+    """`_current_roadmap` of every municipality at once: {municipality id: roadmap}.
+    One query for a region of any size (it was one per municipality)."""
+    from roadmaps.models import Roadmap
+
+    current = {}
+    for roadmap in (
+        Roadmap.objects.visible_to(user)
+        .filter(
+            status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE),
+            municipality__in=[m.pk for m in municipalities],
+            school__isnull=True,
+        )
+        .order_by("-approved_at", "-pk")
+    ):
+        current.setdefault(roadmap.municipality_id, roadmap)
+    return current
+
+
 def _execution_block(user, roadmap, today):
     from reports.charts import horizontal_bars
     from roadmaps.selectors import cascade_status, review_queue, roadmap_execution_cached
@@ -182,8 +201,9 @@ def analyst_block(user, membership, today):
     municipalities = list(municipality_list(user=user, region=membership.region))
     key = _shares_key(user, membership.region, today)
     shares = dict(cache.get(key) or {})
+    current = _current_municipal_roadmaps(user, municipalities)
     for municipality in municipalities:
-        roadmap = _current_roadmap(user, municipality=municipality)
+        roadmap = current.get(municipality.pk)
         share = None
         if roadmap is not None:
             share = shares.get(roadmap.pk)
