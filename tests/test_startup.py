@@ -67,7 +67,8 @@ def test_an_import_command_starts_without_the_url_configuration_and_heavy_librar
     body = (
         "from django.core.management import ManagementUtility\n"
         f"try:\n    ManagementUtility(['manage.py', *{argv!r}]).execute()\n"
-        "except SystemExit:\n    pass\n"
+        # The file is missing (or the database unmigrated): only what it imported counts.
+        "except (SystemExit, Exception):\n    pass\n"
         "assert 'config.urls' not in sys.modules, 'the URL configuration was loaded'\n"
     )
     loaded = loaded_after(body)
