@@ -315,9 +315,9 @@ class ResultCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         """(reverse, (procedure id, id) or None); a cursor that is not one of ours is a
-        400 in Russian."""
+        404 with a Russian message, as DRF answers a bad cursor."""
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded is None:
+        if not encoded:
             return False, None
         try:
             tokens = parse_qs(
@@ -328,12 +328,8 @@ class ResultCursorPagination(CursorPagination):
             if not (ID_MIN <= procedure_id <= ID_MAX and ID_MIN <= pk <= ID_MAX):
                 raise ValueError(encoded)
         except (TypeError, ValueError, KeyError, UnicodeError, binascii.Error):
-            raise exceptions.ValidationError(
-                {
-                    self.cursor_query_param: [
-                        _("Неверный курсор: возьмите ссылку next или previous из прошлого ответа.")
-                    ]
-                }
+            raise exceptions.NotFound(
+                _("Неверный курсор: возьмите ссылку next или previous из прошлого ответа.")
             ) from None
         return reverse, (procedure_id, pk)
 
