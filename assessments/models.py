@@ -340,7 +340,7 @@ class Result(models.Model):
         Procedure,
         on_delete=models.CASCADE,
         related_name="results",
-        db_index=False,  # led by result_proc_muni
+        db_index=False,  # in result_region_proc and result_muni_proc
         db_constraint=False,  # checked by the import; a per-row FK check triples COPY time
         verbose_name=_("процедура"),
     )
@@ -405,14 +405,35 @@ class Result(models.Model):
         ordering = ["school", "class_name", "participant_code"]
         verbose_name = _("результат участника")
         verbose_name_plural = _("результаты участников")
+        # Every unique constraint carries the region (a test checks it), so that the
+        # table can be distributed by region without changes (docs/scale.md); the
+        # school leads, as a deputy's queries name only the school.
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "procedure", "participant_code"],
+                fields=["school", "procedure", "participant_code", "region"],
                 name="result_participant_unique",
                 violation_error_message=_("Результат участника с таким кодом уже загружен."),
             )
         ]
-        indexes = [models.Index(fields=["procedure", "municipality"], name="result_proc_muni")]
+        # Chosen from EXPLAIN at 10 million rows (bench/bench_large_tables.py): the API
+        # pages in the order (procedure, id), so a region's or a municipality's list,
+        # filtered by year, test or class or not, is one ordered range of an index that
+        # stops after a page; the reads of a procedure name its region or municipality.
+        # No index leads with the procedure alone: PostgreSQL then chose to read a whole
+        # procedure and sort it (an incremental sort costed for small groups).
+        indexes = [
+            models.Index(fields=["municipality", "procedure", "id"], name="result_muni_proc"),
+            models.Index(fields=["region", "procedure", "id"], name="result_region_proc"),
+            models.Index(
+                fields=["region", "class_name", "procedure", "id"], name="result_region_class"
+            ),
+            # A batch's rows: counted, re-linked when the batch is deleted.
+            models.Index(
+                fields=["import_batch"],
+                name="result_batch",
+                condition=models.Q(import_batch__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.participant_code}: {self.primary_score}"
@@ -673,8 +694,9 @@ class CheckFinding(models.Model):
         verbose_name = _("результат проверки по работе")
         verbose_name_plural = _("результаты проверки по работам")
         constraints = [
+            # The region in every unique constraint of the large tables (docs/scale.md).
             models.UniqueConstraint(
-                fields=["run", "school", "procedure"], name="check_finding_unique"
+                fields=["run", "school", "procedure", "region"], name="check_finding_unique"
             )
         ]
 

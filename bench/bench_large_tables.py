@@ -426,7 +426,9 @@ def vacuum(table: str) -> None:
         cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
-def before(name: str) -> list[Figure]:
+def before(name: str, *, step: str = "before") -> list[Figure]:
+    """The reads and writes of today's code; `step` names the folder of the plans
+    ("after": the same operations after issue #17's indexes and cursor, and more)."""
     django_setup(name)
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
@@ -435,9 +437,9 @@ def before(name: str) -> list[Figure]:
 
     from assessments.models import ImportBatch, Procedure, Result
     from assessments.objectivity_selectors import region_data_load
-    from schools.models import Membership, Region
+    from schools.models import Membership, Municipality, Region, School
 
-    out = RESULTS / "large" / "before"
+    out = RESULTS / "large" / step
     vacuum("assessments_result")  # dead rows of an earlier run's writes would slow the reads
     User = get_user_model()
     clients = {}
@@ -469,6 +471,12 @@ def before(name: str) -> list[Figure]:
     def next_page(who, url):
         following = clients[who].get(url).json()["next"]
         return get(who, following.replace("http://testserver", ""))
+
+    def previous_page(who, url):
+        following = clients[who].get(url).json()["next"]
+        third = clients[who].get(following.replace("http://testserver", "")).json()["next"]
+        back = clients[who].get(third.replace("http://testserver", "")).json()["previous"]
+        return get(who, back.replace("http://testserver", ""))
 
     def rolled_back(call):
         def run():
@@ -510,6 +518,23 @@ def before(name: str) -> list[Figure]:
         ("API official: year=2025", get("official_big", f"{api}?year=2025")),
         ("API deputy: first page", get("deputy_big", api)),
         ("API deputy: procedure", get("deputy_big", f"{api}?procedure={p}")),
+    ]
+    if step != "before":
+        muni_code = Municipality.objects.get(pk=m).code
+        school_code = School.objects.get(pk=s).code
+        ops += [
+            ("API analyst: year=2025, previous page", previous_page("analyst_big", f"{api}?year=2025")),
+            ("API analyst: year=2025, class_name=5а", get("analyst_big", f"{api}?year=2025&class_name=5а")),
+            ("API analyst: municipality_code", get("analyst_big", f"{api}?municipality_code={muni_code}")),
+            ("API analyst: school_code", get("analyst_big", f"{api}?school_code={school_code}")),
+            ("API analyst: page_size=1000", get("analyst_big", f"{api}?page_size=1000")),
+            ("API official: first page", get("official_big", api)),
+            ("API official: class_name=5а", get("official_big", f"{api}?class_name=5а")),
+            ("API official: procedure", get("official_big", f"{api}?procedure={p}")),
+            ("API deputy: year=2025", get("deputy_big", f"{api}?year=2025")),
+            ("API deputy: class_name=5а", get("deputy_big", f"{api}?class_name=5а")),
+        ]  # fmt: skip
+    ops += [
         (
             "rows of an import batch (count)",
             lambda: Result.objects.filter(import_batch_id=batch.pk).count(),
@@ -565,6 +590,26 @@ def write_report(path: Path, title: str, figures: list[Figure], extra: list[str]
     (path.with_suffix(".json")).write_text(
         json.dumps([f.__dict__ for f in figures], ensure_ascii=False, indent=1, default=str) + "\n"
     )
+
+
+def side_by_side(figures: list[Figure]) -> list[str]:
+    """The operations beside bench/results/large-before.json (same data, same code
+    paths before the change; mind the load of each run)."""
+    earlier = {f["label"]: f for f in json.loads((RESULTS / "large-before.json").read_text())}
+    lines = [
+        "beside bench/results/large-before.json (ms end to end / slowest SQL ms):",
+        f"{'operation':<58} {'before':>17} {'after':>17}",
+    ]
+    for f in figures:
+        slowest = max((s["ms"] for s in f.statements), default=0.0)
+        then = earlier.get(f.label)
+        if then:
+            then_slowest = max((s["ms"] for s in then["statements"]), default=0.0)
+            was = f"{then['ms']:.1f} / {then_slowest:.1f}"
+        else:
+            was = "-"
+        lines.append(f"{f.label:<58} {was:>17} {f'{f.ms:.1f} / {slowest:.1f}':>17}")
+    return lines
 
 
 # --------------------------------------------------------------------------- prototype
@@ -1147,7 +1192,7 @@ def proto_ids(conn) -> dict:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "before", "prototype"])
+    parser.add_argument("step", choices=["build", "before", "after", "prototype"])
     parser.add_argument("--database", default="rm_perf_large")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--rebuild", action="store_true", help="prototype: rebuild proto_result")
@@ -1168,6 +1213,20 @@ def main():
             figures,
             [],
         )
+    elif args.step == "after":
+        figures = before(args.database, step="after")
+        from django.db import connection
+
+        extra = side_by_side(figures)
+        write_report(
+            RESULTS / "large-after.txt",
+            f"issue #17's indexes and cursor, {args.database}; PostgreSQL "
+            f"{connection.cursor().connection.info.server_version}; load average at start "
+            f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
+            figures,
+            extra,
+        )
+        print("\n".join(extra))
     else:
         prototype(args.database, rebuild=args.rebuild)
 

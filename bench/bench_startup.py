@@ -1,6 +1,6 @@
 """Where a management command's start-up goes: each step in a fresh process.
 
-    .venv/bin/python bench/bench_startup.py [--runs 5] [--top 25]
+    .venv/bin/python bench/bench_startup.py [--runs 5] [--top 25] [--before REV]
 
 Prints the median wall and CPU time (fresh processes, --runs each) of: the bare interpreter;
 `import django; django.setup()` with the project's settings; that plus the URL
@@ -9,17 +9,24 @@ system checks a command runs before its work; `manage.py check`; and
 `manage.py import_results` on a missing file, which stops right after the start-up.
 Then the heaviest imports of `manage.py check` by `python -X importtime`
 (cumulative, top-level packages and the project's own modules).
+
+With `--before REV` the same steps also run on the project's files at that commit
+(`git archive` into a temporary folder, same interpreter and packages), printed side by
+side, and the heavy packages each step imports are listed for both.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import resource
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,18 +47,36 @@ STEPS = [
 ]
 
 
-def timed(command: list[str], runs: int) -> tuple[float, float]:
+def timed(command: list[str], runs: int, cwd: Path = ROOT) -> tuple[float, float]:
     """Median wall and CPU (user + system) seconds of the command in fresh processes:
     the CPU time is what a busy machine does not inflate."""
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+        subprocess.run(command, cwd=cwd, capture_output=True, check=False)
         walls.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return statistics.median(walls), statistics.median(cpus)
+
+
+def heavy_imported(command: list[str], cwd: Path) -> list[str]:
+    """The heavy packages (HEAVY) a command imports, by `python -X importtime`."""
+    done = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], cwd=cwd, capture_output=True, text=True
+    )
+    names = {m.group(1).split(".")[0] for m in re.finditer(r"\| +(\S+)$", done.stderr, re.M)}
+    return [package for package in HEAVY if package in names]
+
+
+def checkout(rev: str) -> Path:
+    """The project's files at `rev` in a temporary folder (no git worktree is made)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
 
 
 HEAVY = ("scipy", "numpy", "weasyprint", "openpyxl", "docx", "python_calamine", "celery",
@@ -107,10 +132,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--before", metavar="REV", help="also run the steps at this commit")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"median of {args.runs} fresh processes:")
+    if args.before:
+        old = checkout(args.before)
+        print(f"  {'':<44} {'before (' + args.before + ')':>27}   {'now':>23}")
+        for label, command in STEPS:
+            wall0, cpu0 = timed(command, args.runs, old)
+            wall, cpu = timed(command, args.runs)
+            print(
+                f"  {label:<44} {wall0:6.2f} s wall, {cpu0:5.2f} s CPU   "
+                f"{wall:6.2f} s wall, {cpu:5.2f} s CPU",
+                flush=True,
+            )
+        print("\nheavy packages each step imports (before → now):")
+        for label, command in STEPS[1:]:
+            then, now = heavy_imported(command, old), heavy_imported(command, ROOT)
+            print(f"  {label:<44} {', '.join(then) or '-'}\n  {'':<44} → {', '.join(now) or '-'}")
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        return
     for label, command in STEPS:
         wall, cpu = timed(command, args.runs)
         print(f"  {label:<44} {wall:6.2f} s wall, {cpu:6.2f} s CPU", flush=True)

@@ -94,15 +94,34 @@ def _strict(f, model):
     return f
 
 
-class SchoolCodeFilter(django_filters.CharFilter):
-    """A school by its code or its ФИС ОКО login, as the files people have name it."""
+class CodeFilter(django_filters.CharFilter):
+    """A school, municipality or region by its code. The code is resolved to ids first
+    (one small query), so the rows are filtered by an indexed id: joined to the tree
+    by the code instead, a region's results were read whole (250 ms at 10 M rows)."""
+
+    def __init__(self, *args, target, **kwargs):
+        self.target = target  # not `model`: django-filter sets that to the rows' model
+        super().__init__(*args, **kwargs)
+
+    def matching(self, value):
+        return Q(code=value)
 
     def filter(self, qs, value):
         value = (value or "").strip()
         if not value:
             return qs
-        path = self.field_name
-        return qs.filter(Q(**{f"{path}__code": value}) | Q(**{f"{path}__fis_login": value.lower()}))
+        # The rows stay scoped by their own queryset: an id outside it matches nothing.
+        ids = list(
+            self.target._base_manager.filter(self.matching(value)).values_list("pk", flat=True)
+        )
+        return qs.filter(**{f"{self.field_name}__in": ids})
+
+
+class SchoolCodeFilter(CodeFilter):
+    """A school by its code or its ФИС ОКО login, as the files people have name it."""
+
+    def matching(self, value):
+        return Q(code=value) | Q(fis_login=value.lower())
 
 
 # Nodes of the tree that outside systems name by code, and the label of the code filter.
@@ -124,12 +143,10 @@ def _code_filters(filters, model):
         code_name = f"{name}_code"
         if target not in CODE_FILTERS or code_name in filters:
             continue
-        if target == "schools.School":
-            added[code_name] = SchoolCodeFilter(field_name=f.field_name, label=CODE_FILTERS[target])
-        else:
-            added[code_name] = django_filters.CharFilter(
-                field_name=f"{f.field_name}__code", label=CODE_FILTERS[target]
-            )
+        kind = SchoolCodeFilter if target == "schools.School" else CodeFilter
+        added[code_name] = kind(
+            field_name=f.field_name, target=field.related_model, label=CODE_FILTERS[target]
+        )
     return added
 
 

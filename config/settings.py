@@ -32,7 +32,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin's modules (import-export, openpyxl, numpy, drf-spectacular through
+    # schools.tokens) load with the URL configuration (admin.autodiscover() in
+    # config/urls.py), not at every django.setup(): a management command needs none.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -103,7 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "schools.backends.StaffModelBackend",  # model permissions: the admin staff only
 ]
 # Argon2id at a cost a login can afford (config/hashers.py; bench/bench_login.py prints
 # it); PBKDF2 hashes of existing accounts are verified and rewritten at their next login.

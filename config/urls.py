@@ -14,6 +14,9 @@ from roadmaps import api as roadmaps_api
 from schools import api as schools_api
 from schools import views as schools_views
 
+# INSTALLED_APPS has SimpleAdminConfig: the admin modules load here, with the URLs.
+admin.autodiscover()
+
 router = DefaultRouter()
 router.register("regions", schools_api.RegionViewSet, basename="region")
 router.register("municipalities", schools_api.MunicipalityViewSet, basename="municipality")

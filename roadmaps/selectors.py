@@ -103,36 +103,57 @@ def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     return qs
 
 
-def roadmap_in_force(*, user, municipality=None, school=None, today: date | None = None):
-    """The roadmap in force at a node, as the dashboards show it: one put in force
-    before one only approved, then one whose period holds today, then the latest
-    approved. A roadmap of a past year approved today does not displace it."""
-    today = today or timezone.localdate()
-    qs = Roadmap.objects.visible_to(user).filter(
+def _in_force_rank(roadmap, today: date):
+    """A roadmap put in force before one only approved, then one whose period holds
+    today, then one not past, then the latest approved."""
+    current = (roadmap.period_start is None or roadmap.period_start <= today) and (
+        roadmap.period_end is None or roadmap.period_end >= today
+    )
+    not_past = roadmap.period_end is None or roadmap.period_end >= today
+    return (
+        roadmap.status == Roadmap.Status.IN_FORCE,
+        current,
+        not_past,
+        roadmap.approved_at.timestamp() if roadmap.approved_at else 0,
+        roadmap.pk,
+    )
+
+
+def _approved(user):
+    return Roadmap.objects.visible_to(user).filter(
         status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     )
+
+
+def roadmap_in_force(*, user, municipality=None, school=None, today: date | None = None):
+    """The roadmap in force at a node, as the dashboards show it (`_in_force_rank`).
+    A roadmap of a past year approved today does not displace it."""
+    today = today or timezone.localdate()
+    qs = _approved(user)
     if school is not None:
         qs = qs.filter(school=school)
     elif municipality is not None:
         qs = qs.filter(municipality=municipality, school__isnull=True)
-
-    def rank(roadmap):
-        current = (roadmap.period_start is None or roadmap.period_start <= today) and (
-            roadmap.period_end is None or roadmap.period_end >= today
-        )
-        not_past = roadmap.period_end is None or roadmap.period_end >= today
-        return (
-            roadmap.status == Roadmap.Status.IN_FORCE,
-            current,
-            not_past,
-            roadmap.approved_at.timestamp() if roadmap.approved_at else 0,
-            roadmap.pk,
-        )
-
     candidates = qs.select_related("region", "municipality", "school").order_by(
         "-approved_at", "-pk"
     )[:20]
-    return max(candidates, key=rank, default=None)
+    return max(candidates, key=lambda r: _in_force_rank(r, today), default=None)
+
+
+def municipal_roadmaps_in_force(*, user, municipalities, today: date | None = None) -> dict:
+    """`roadmap_in_force` of every municipality at once, {municipality id: roadmap}:
+    one query for a region of any size."""
+    today = today or timezone.localdate()
+    best = {}
+    for roadmap in (
+        _approved(user)
+        .filter(municipality__in=[m.pk for m in municipalities], school__isnull=True)
+        .select_related("region", "municipality")
+    ):
+        held = best.get(roadmap.municipality_id)
+        if held is None or _in_force_rank(roadmap, today) > _in_force_rank(held, today):
+            best[roadmap.municipality_id] = roadmap
+    return best
 
 
 def roadmap_get(*, user, pk) -> Roadmap:

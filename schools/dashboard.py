@@ -194,8 +194,11 @@ def analyst_block(user, membership, today):
     municipalities = list(municipality_list(user=user, region=membership.region))
     key = _shares_key(user, membership.region, today)
     shares = dict(cache.get(key) or {})
+    from roadmaps.selectors import municipal_roadmaps_in_force
+
+    current = municipal_roadmaps_in_force(user=user, municipalities=municipalities, today=today)
     for municipality in municipalities:
-        roadmap = _current_roadmap(user, municipality=municipality, today=today)
+        roadmap = current.get(municipality.pk)
         share = None
         if roadmap is not None:
             share = shares.get(roadmap.pk)

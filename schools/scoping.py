@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 
 
 @dataclass(frozen=True)
@@ -75,25 +76,24 @@ NOTHING = Reach()
 def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
     """The nodes `user` reaches through memberships (optionally only those of `roles`).
 
-    Cached on the user object, so one request computes it once per role set.
+    The memberships are read once per user object (one query a request, however many
+    role sets the page asks about) and each role set's reach is cached beside them.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.is_superuser:
         return EVERYTHING
     key = tuple(sorted(roles)) if roles is not None else None
-    cache = user.__dict__.setdefault("_reach_cache", {})
+    cache = _holder(user).__dict__.setdefault("_reach_cache", {})
     if key not in cache:
-        from schools.models import Membership
-
-        memberships = Membership.objects.filter(user=user)
-        if roles is not None:
-            memberships = memberships.filter(role__in=list(roles))
+        wanted = None if roles is None else set(roles)
         regions, municipalities, schools = set(), set(), set()
         regions_above, municipalities_above = set(), set()
-        for region_id, municipality_id, school_id in memberships.values_list(
-            "region_id", "municipality_id", "school_id"
-        ):
+        for membership in memberships_of(user):
+            if wanted is not None and membership.role not in wanted:
+                continue
+            region_id, municipality_id = membership.region_id, membership.municipality_id
+            school_id = membership.school_id
             if school_id:
                 schools.add(school_id)
                 municipalities_above.add(municipality_id)
@@ -113,26 +113,50 @@ def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
     return cache[key]
 
 
+def memberships_of(user) -> list:
+    """The user's memberships with their nodes, read once per user object: the reach
+    of every role set, the home page and the menus use the same list."""
+    if user is None or not user.is_authenticated:
+        return []
+    cache = _holder(user).__dict__.setdefault("_reach_cache", {})
+    if "memberships" not in cache:
+        from schools.models import Membership
+
+        cache["memberships"] = list(
+            # The nodes above a school or a municipality too: the home pages read them.
+            Membership.objects.filter(user=user).select_related(
+                "region",
+                "municipality__region",
+                "school__region",
+                "school__municipality",
+            )
+        )
+    return cache["memberships"]
+
+
+def _holder(user):
+    """The user object itself, not `request.user`'s lazy wrapper: the wrapper keeps its
+    own __dict__, and a cache there is missed by code handed the unwrapped user."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
 def forget_reach(user) -> None:
     """Drop the cached reach (after memberships of this user change)."""
-    user.__dict__.pop("_reach_cache", None)
-    user.__dict__.pop("_bodies_cache", None)
+    _holder(user).__dict__.pop("_reach_cache", None)
 
 
 def bodies_of(user) -> frozenset[int]:
     """The bodies (ИМЦ, РМК, УО…) the user works in, by their memberships (a read-only
-    viewer's aside); cached like the reach."""
+    viewer's aside); read from the memberships already loaded (`memberships_of`)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    if "_bodies_cache" not in user.__dict__:
-        from schools.models import Membership
-
-        user.__dict__["_bodies_cache"] = frozenset(
-            Membership.objects.filter(user=user, body__isnull=False)
-            .exclude(role="viewer")
-            .values_list("body_id", flat=True)
-        )
-    return user.__dict__["_bodies_cache"]
+    return frozenset(
+        m.body_id for m in memberships_of(user) if m.body_id is not None and m.role != "viewer"
+    )
 
 
 def _path(prefix: str, path: str) -> str:

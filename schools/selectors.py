@@ -2,7 +2,8 @@
 
 from django.db.models import Count, Q
 
-from schools.models import Body, Membership, Municipality, Region, School, parse_fis_login
+from schools.models import Body, Municipality, Region, School, parse_fis_login
+from schools.scoping import memberships_of
 
 
 def region_list(*, user):
@@ -55,8 +56,9 @@ def body_list(*, user):
 
 
 def membership_list(*, user):
-    """The user's own memberships, with their nodes, for the home page and menus."""
-    return Membership.objects.filter(user=user).select_related("region", "municipality", "school")
+    """The user's own memberships, with their nodes, for the home page and menus (the
+    list the scoping rule read for this user object: no second query)."""
+    return memberships_of(user)
 
 
 def school_resolve_codes(*, codes, queryset=None) -> dict[str, School]:

@@ -32,7 +32,6 @@ bound of the honest rate: it counts the manipulated schools too).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from .data import COMBINED
 from .indicators import Column
@@ -40,6 +39,8 @@ from .params import CheckParams
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
+    from scipy import stats  # on first use: scipy costs a second of start-up
+
     return stats.rankdata(x)
 
 

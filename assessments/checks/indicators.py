@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from .data import (
     BUNCHING,
@@ -82,7 +81,7 @@ def _z_of_p(p: np.ndarray) -> np.ndarray:
     """A one-sided p-value as a standard normal z (NaN stays NaN, p = 1 gives −5)."""
     p = np.asarray(p, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return np.clip(stats.norm.isf(np.clip(p, 1e-300, 1.0)), -5.0, 40.0)
+        return np.clip(_stats().norm.isf(np.clip(p, 1e-300, 1.0)), -5.0, 40.0)
 
 
 def _full(n, fill=np.nan):
@@ -878,6 +877,22 @@ def _classes(p: Prepared):
     return cls_idx.ravel(), C, cls_school, np.bincount(cls_idx.ravel(), minlength=C)
 
 
+def _stats():
+    """scipy.stats, imported on first use (see `_poisson`)."""
+    from scipy import stats
+
+    return stats
+
+
+def _poisson():
+    """scipy's Poisson distribution, imported on first use: scipy costs about a second
+    of start-up, and only a running check needs it (not the web's URL configuration,
+    not an import command)."""
+    from scipy.stats import poisson
+
+    return poisson
+
+
 def _worst_class_column(name, p, params, observed, expected, largest, tests, extra=None):
     """The school's worst class by Poisson tail p-value (Bonferroni over its
     eligible classes × `tests`), as a Column."""
@@ -887,7 +902,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
     n_classes = np.bincount(cls_school[ok], minlength=S)
     pv = np.ones(C)
     cand = ok & (observed > 0)
-    pv[cand] = stats.poisson.sf(observed[cand] - 1, expected[cand])
+    pv[cand] = _poisson().sf(observed[cand] - 1, expected[cand])
     pv_adj = np.minimum(1.0, pv * np.maximum(n_classes[cls_school], 1) * tests)
     order = np.lexsort((pv_adj, cls_school))
     worst = np.full(S, -1)
@@ -902,7 +917,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
     ref[has] = expected[w]
     alpha_cls = params.similarity_p / np.maximum(n_classes[has], 1) / tests
     thr[has] = np.maximum(
-        stats.poisson.isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
+        _poisson().isf(alpha_cls, expected[w]) + 1, expected[w] + params.similarity_min_excess
     )
     pval[has] = pv_adj[w]
     size[has] = cls_n[w]
@@ -915,9 +930,9 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
 
     def at(zz):
         out = np.full(S, np.nan)
-        alpha = stats.norm.sf(np.asarray(zz)[has]) / classes_has / tests
+        alpha = _stats().norm.sf(np.asarray(zz)[has]) / classes_has / tests
         out[has] = np.maximum(
-            stats.poisson.isf(alpha, expected_has) + 1,
+            _stats().poisson.isf(alpha, expected_has) + 1,
             expected_has + params.similarity_min_excess,
         )
         return out
@@ -985,7 +1000,7 @@ def identical_runs(p: Prepared, params: CheckParams) -> Column:
         obs, exp, big = _class_pairs(window, window.sum(axis=1).astype(np.int64), cls_idx, C)
         pv = np.ones(C)
         cand = obs > 0
-        pv[cand] = stats.poisson.sf(obs[cand] - 1, exp[cand])
+        pv[cand] = _poisson().sf(obs[cand] - 1, exp[cand])
         better = pv < best_p
         best_p[better] = pv[better]
         obs_b[better], exp_b[better], big_b[better] = obs[better], exp[better], big[better]
@@ -1029,22 +1044,22 @@ def scale_mismatch(p: Prepared, params: CheckParams) -> Column:
     problem = bool(region > params.mismatch_region_problem)
     base = max(region, params.mismatch_base_share)
     n = np.maximum(p.n, 1)
-    pv = np.where(k > 0, stats.binom.sf(k - 1, n, base), 1.0)
+    pv = np.where(k > 0, _stats().binom.sf(k - 1, n, base), 1.0)
     usable = eligible & (not problem)
     fired = usable & (k >= params.mismatch_min) & (pv <= params.mismatch_p)
     strong = fired & (share >= base + params.mismatch_strong_share)
 
     def at(zz):
         # The fewest pupils above the scale whose binomial tail reaches the z.
-        alpha = stats.norm.sf(np.asarray(zz, dtype=np.float64))
-        need = stats.binom.isf(alpha, n, base) + 1
+        alpha = _stats().norm.sf(np.asarray(zz, dtype=np.float64))
+        need = _stats().binom.isf(alpha, n, base) + 1
         return np.maximum(need, params.mismatch_min) / n
 
     return Column(
         SCALE_MISMATCH,
         value=share,
         reference=np.full(S, region),
-        threshold=at(np.full(S, stats.norm.isf(params.mismatch_p))),
+        threshold=at(np.full(S, _stats().norm.isf(params.mismatch_p))),
         fired=fired,
         strong=strong,
         n=p.n,

@@ -52,7 +52,9 @@ def test_result_pages_follow_the_cursor_without_gaps_or_repeats(world):
         seen.extend(r["id"] for r in page["results"])
         url = page["next"]
     expected = list(
-        Result.objects.filter(municipality=world.muni_a).order_by("id").values_list("id", flat=True)
+        Result.objects.filter(municipality=world.muni_a)
+        .order_by("procedure_id", "id")
+        .values_list("id", flat=True)
     )
     assert seen == expected and len(seen) == 26
 
@@ -204,3 +206,71 @@ def test_a_read_only_token_and_a_viewer_cannot_upload(world):
         response = upload(client, "svod.csv", b"x")
         assert response.status_code == 403
     assert not ImportBatch.objects.filter(file_name="svod.csv").exists()
+
+
+def _interleaved_results(world, n):
+    """Rows of three procedures of municipality A written in turn, so that the order of
+    ids and the order of procedures differ."""
+    first = world.extra["assessments"]["procedure"]
+    others = [
+        Procedure.objects.create(
+            region=world.region, instrument=Instrument.VPR, subject=subject, grade=4, year=year
+        )
+        for subject, year in ((Subject.RUSSIAN, 2026), (Subject.MATH, 2025))
+    ]
+    for i in range(n):
+        add_results(world, 1, procedure=[first, *others][i % 3])
+    return [first, *others]
+
+
+def _follow(client, url, link):
+    pages = []
+    while url:
+        page = client.get(url).json()
+        pages.append([r["id"] for r in page["results"]])
+        url = page[link]
+    return pages
+
+
+def test_result_pages_are_ordered_by_procedure_then_id_forward_and_back(world):
+    _interleaved_results(world, 17)
+    client = client_for(world.alice)
+    forward = _follow(client, "/api/v1/results/?page_size=4", "next")
+    expected = list(
+        Result.objects.filter(region=world.region)
+        .order_by("procedure_id", "id")
+        .values_list("id", flat=True)
+    )
+    assert [row for page in forward for row in page] == expected
+    assert [len(page) for page in forward] == [4, 4, 4, 4, 3]
+    # From the last page back to the first by `previous`: the same pages.
+    last = client.get("/api/v1/results/?page_size=4")
+    for _ in range(4):
+        last = client.get(last.json()["next"])
+    backward = _follow(client, last.json()["previous"], "previous")
+    assert backward == forward[-2::-1]
+
+
+def test_result_pages_of_a_year_hold_only_that_years_procedures(world):
+    procedures = _interleaved_results(world, 12)
+    client = client_for(world.bob)
+    seen = [
+        row
+        for page in _follow(client, "/api/v1/results/?year=2026&page_size=3", "next")
+        for row in page
+    ]
+    expected = list(
+        Result.objects.filter(municipality=world.muni_a, procedure__year=2026)
+        .order_by("procedure_id", "id")
+        .values_list("id", flat=True)
+    )
+    assert seen == expected and len(seen) == 1 + 8  # the world's row and 2 of every 3 added
+    assert client.get("/api/v1/results/?year=2024").json()["results"] == []
+    assert procedures[2].year == 2025
+
+
+@pytest.mark.parametrize("cursor", ["abc", "cD0x", "cD14Lnk%3D", "%D1%8B"])
+def test_a_cursor_that_is_not_ours_is_a_404_in_russian(world, cursor):
+    response = client_for(world.bob).get(f"/api/v1/results/?cursor={cursor}")
+    assert response.status_code == 404
+    assert "курсор" in json.dumps(response.json(), ensure_ascii=False)

@@ -92,7 +92,7 @@ def test_an_outside_system_pages_filters_orders_and_downloads_over_http(live_ser
         page = api.json(url)
         seen += [row["id"] for row in page["results"]]
         url, pages = page["next"], pages + 1
-    mine = Result.objects.filter(municipality=world.muni_a).order_by("id")
+    mine = Result.objects.filter(municipality=world.muni_a).order_by("procedure_id", "id")
     assert seen == list(mine.values_list("id", flat=True)) and pages == 3
 
     # The same pages, by the school's code as the outside system knows it.

@@ -12,6 +12,9 @@ class Command(BaseCommand):
         "Импорт шкал перевода баллов: процедура, год, класс, предмет, отметка (или тестовый "
         "балл) и диапазон первичного балла («0–9»). Всё или ничего."
     )
+    # The system checks load the URL configuration (every view and API module) and
+    # check nothing a command uses: they run in `make test` and at the container's start.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("path")
