@@ -66,6 +66,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Production serves static files (hashed, compressed, after collectstatic) from gunicorn
+# through WhiteNoise; development has runserver's own.
+if PRODUCTION:
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
 # The page benchmark (bench/bench_pages.py) reads each response's server time and SQL
 # query count from a Server-Timing header; never on outside a benchmark.
 if env.bool("BENCH_SERVER_TIMING", default=False):
@@ -131,12 +136,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Content Security Policy: everything from our own origin, nothing inline but styles.
+# Content Security Policy: everything from our own origin, nothing inline (templates
+# carry no <script> body, <style> or style attribute: tests/test_static_files.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -161,8 +167,25 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-MEDIA_URL = "media/"
+# Stored files (uploads, built documents) are never served by URL: only views that
+# check the user's scope hand them out, in every profile. Names are random
+# (config/storage.py); the upload's own name is kept in the database.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "config.storage.PrivateFileSystemStorage"},
+    "staticfiles": {
+        # Production: hashed names, gzip and brotli, served by WhiteNoise (collectstatic
+        # first); development: the files as they are, served by runserver.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Absolute links the product hands out (the API's download_url) start here, never
+# with the Host a request claims.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads: refuse large bodies before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -293,7 +316,3 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }
