@@ -192,12 +192,31 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 
-# Celery: inline without Redis, Redis as broker and backend with it.
+# Celery: inline without Redis, Redis as broker and backend with it. The broker and
+# the cache may live in separate Redis databases (compose: /0 broker, /1 cache), so
+# that flushing or evicting the cache never touches queued work.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_REDIS_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CACHE_REDIS_URL = env.str("CACHE_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_BROKER_URL = CELERY_BROKER_REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = CELERY_BROKER_REDIS_URL or "cache+memory://"
+# One queue per kind of work, so a long check run never holds the worker that imports
+# wait for: `celery worker -Q imports`, `-Q checks`, `-Q documents`, `-Q celery` (the
+# rest: reminders, the sweep, backups) may run on separate machines.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "assessments.import_batch": {"queue": "imports"},
+    "assessments.warm_reference_tables": {"queue": "imports"},
+    "assessments.run_checks": {"queue": "checks"},
+    "reports.build_document": {"queue": "documents"},
+}
+# A worker process is replaced after this many tasks: memory a large import or
+# document leaves behind goes back to the machine.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -244,10 +263,10 @@ CACHES = {
     "default": (
         {
             "BACKEND": "config.cache.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
-        if REDIS_URL
+        if CACHE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
