@@ -11,8 +11,6 @@ graceful_timeout = 30
 # with (X-Request-ID) and the time taken in milliseconds.
 accesslog = "-"
 errorlog = "-"
-access_log_format = (
-    '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s agent="%(a)s"'
-)
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s agent="%(a)s"'
 # Behind a proxy that terminates TLS: trust its X-Forwarded-* from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

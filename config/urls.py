@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -7,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from assessments import api as assessments_api
 from assessments import objectivity_api
 from config.api import api_not_found
-from config.views import healthz
+from config.views import favicon, healthz
 from reports import api as reports_api
 from roadmaps import api as roadmaps_api
 from schools import api as schools_api
@@ -26,6 +27,7 @@ reports_api.register(router)
 urlpatterns = [
     path("", schools_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -41,7 +43,12 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
-        "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+        "api/v1/docs/",
+        # Swagger UI sets inline styles as it draws; its scripts stay 'self' only.
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
     ),
     re_path(r"^api/.*/$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
