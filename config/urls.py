@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessments_api
 from assessments import objectivity_api
+from config import health, metrics
 from config.api import api_not_found
 from config.views import favicon, healthz
 from reports import api as reports_api
@@ -27,7 +28,11 @@ reports_api.register(router)
 urlpatterns = [
     path("", schools_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Operators' routes, no tenant data (unnamed: the isolation sweep walks named ones).
     path("favicon.ico", favicon),
+    path("health/live", health.live),
+    path("health/ready", health.ready),
+    path("metrics", metrics.metrics),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
