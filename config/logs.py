@@ -19,10 +19,15 @@ _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_cont
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def tenant_of(user) -> str | None:
+def tenant_of(user, lazy=None) -> str | None:
     """The nodes the user reaches, as `region:1`, `municipality:4,7`, `school:12` or
-    `all`; None while unknown (not computed during this request yet)."""
-    reach = (user.__dict__.get("_reach_cache") or {}).get(None)
+    `all`; None while unknown (not computed during this request yet). The reach is
+    cached on request.user, the lazy wrapper (`lazy`), or on the user itself."""
+    cached = (lazy.__dict__.get("_reach_cache") if lazy is not None else None) or (
+        user.__dict__.get("_reach_cache") or {}
+    )
+    # The reach over all roles when computed, else the one the view asked for.
+    reach = cached.get(None) or next(iter(cached.values()), None)
     if reach is None:
         return "all" if getattr(user, "is_superuser", False) else None
     if reach.everything:
@@ -51,7 +56,7 @@ def current() -> dict:
         if user is not None and wrapped is not None and not _is_empty(wrapped):
             if wrapped.is_authenticated:
                 context["user_id"] = wrapped.pk
-            tenant = tenant_of(wrapped) if wrapped.is_authenticated else None
+            tenant = tenant_of(wrapped, user) if wrapped.is_authenticated else None
             if tenant:
                 context["tenant"] = tenant
     return {k: context.get(k) for k in ("request_id", "user_id", "tenant")}
@@ -84,13 +89,16 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if SANE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _context.set({"request_id": request_id, "request": request})
-        try:
-            response = self.get_response(request)
-        finally:
-            _context.reset(token)
+        # Left set until the response is closed (request_finished): Django logs a 4xx
+        # or 5xx answer after the middleware has returned.
+        _context.set({"request_id": request_id, "request": request})
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def request_finished(**kwargs):
+    _context.set(None)
 
 
 def task_started(task_id=None, task=None, **kwargs):

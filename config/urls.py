@@ -1,19 +1,22 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.core.signals import request_finished
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessments_api
 from assessments import objectivity_api
-from config import health, metrics
+from config import health, logs, metrics
 from config.api import api_not_found
 from config.views import favicon, healthz
 from reports import api as reports_api
 from roadmaps import api as roadmaps_api
 from schools import api as schools_api
 from schools import views as schools_views
+
+request_finished.connect(logs.request_finished, dispatch_uid="log-context")
 
 router = DefaultRouter()
 router.register("regions", schools_api.RegionViewSet, basename="region")
