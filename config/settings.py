@@ -268,6 +268,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Backups: a verified dump of the database and the stored files every night into
+# BACKUP_DIR/<time>, the newest BACKUP_KEEP kept (schools/backup.py); off without it.
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["backup-nightly"] = {
+        "task": "schools.backup",
+        "schedule": crontab(
+            hour=env.int("BACKUP_HOUR", default=2), minute=env.int("BACKUP_MINUTE", default=30)
+        ),
+    }
+
 # With Redis down the cache misses instead of failing the page (config/cache.py),
 # and finds out within half a second.
 CACHES = {
