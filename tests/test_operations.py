@@ -214,3 +214,30 @@ def test_each_kind_of_work_has_its_queue(task, queue):
 def test_worker_processes_are_recycled_and_tasks_report_events():
     assert 0 < app.conf.worker_max_tasks_per_child <= 200
     assert app.conf.worker_send_task_events is True
+
+
+# ------------------------------------------------------------------ reminders by region
+
+
+def test_the_daily_reminders_run_one_task_per_region(world, settings):
+    """Each region's people are reminded by that region's task only."""
+    from datetime import date
+
+    from roadmaps.reminders import reminders_send
+    from schools.models import Notification, Region
+    from schools.tasks import send_reminders
+    from tests.factories import approved_roadmap
+
+    approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        measures=[("1.", "Анализ результатов ВПР на педсоветах", "октябрь 2025")],
+    )
+    today = date(2025, 10, 27)
+    assert reminders_send(today=today, region_id=world.other_region.pk)["notifications"] == 0
+    assert not Notification.objects.exists()
+    assert reminders_send(today=today, region_id=world.region.pk)["notifications"] > 0
+    assert set(Notification.objects.values_list("user__username", flat=True)) >= {"carol"}
+    # The beat task fans out: one queued task per region (inline here).
+    result = send_reminders.apply().get()
+    assert result == {"regions": Region.objects.count(), "queued": Region.objects.count()}
