@@ -15,6 +15,7 @@ through their environment variables; everything else is the production profile.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import signal
@@ -168,6 +169,7 @@ def stack(tmp_path_factory):
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         PYTHONUNBUFFERED="1",
+        PROMETHEUS_MULTIPROC_DIR=str(folder / "prometheus"),
     )
     stack = Stack(folder, port, env)
     timings = {}
@@ -373,6 +375,27 @@ def test_the_production_stack_serves_every_role(stack, browser):
     analyst.goto(f"{stack.url}/api/v1/docs/")
     expect(analyst.locator(".swagger-ui .info .title")).to_contain_text("Дорожные карты")
     analyst.screenshot(path=str(ARTIFACTS / "smoke-swagger.png"), full_page=True)
+
+    # What an operator watches: readiness sees the worker on every queue; the metrics
+    # count the tasks the worker ran; every log line is JSON with its request id.
+    with urllib.request.urlopen(f"{stack.url}/health/ready", timeout=10) as response:
+        ready = json.load(response)
+    assert ready["status"] == "ok", ready
+    assert set(ready["checks"]["workers"]["queues"].values()) == {"ok"}, ready
+    with urllib.request.urlopen(f"{stack.url}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    for task in ("assessments.import_batch", "assessments.run_checks", "reports.build_document"):
+        assert f'roadmaps_celery_tasks_total{{state="SUCCESS",task="{task}"}}' in metrics, task
+    assert 'roadmaps_celery_queue_length{queue="imports"} 0.0' in metrics
+    assert "django_http_requests_total_by_method_total" in metrics
+    web_lines = [json.loads(line) for line in stack.log("web").splitlines() if line.strip()]
+    access = [x for x in web_lines if x["logger"] == "gunicorn.access"]
+    assert access and all(re.search(r"request_id=[0-9a-f]{32}", x["message"]) for x in access)
+    worker_lines = [
+        json.loads(line) for line in stack.log("worker").splitlines() if line[:1] == "{"
+    ]
+    done = [x for x in worker_lines if "succeeded" in x["message"]]
+    assert done and all(x["request_id"] for x in done), worker_lines[-5:]
 
     problems = {who: w.problems for who, w in watches.items() if w.problems}
     assert problems == {}
