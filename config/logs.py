@@ -50,13 +50,13 @@ def current() -> dict:
     if not context:
         return {}
     request = context.get("request")
-    if request is not None and "user_id" not in context:
-        user = getattr(request, "user", None)
-        wrapped = getattr(user, "_wrapped", None)
-        if user is not None and wrapped is not None and not _is_empty(wrapped):
-            if wrapped.is_authenticated:
-                context["user_id"] = wrapped.pk
-            tenant = tenant_of(wrapped, user) if wrapped.is_authenticated else None
+    if request is not None and "tenant" not in context:
+        user = request.__dict__.get("user")  # set by AuthenticationMiddleware or DRF
+        lazy = user if hasattr(user, "_wrapped") else None
+        loaded = lazy._wrapped if lazy is not None else user
+        if loaded is not None and not _is_empty(loaded) and loaded.is_authenticated:
+            context["user_id"] = loaded.pk
+            tenant = tenant_of(loaded, lazy)
             if tenant:
                 context["tenant"] = tenant
     return {k: context.get(k) for k in ("request_id", "user_id", "tenant")}

@@ -241,3 +241,19 @@ def test_the_daily_reminders_run_one_task_per_region(world, settings):
     # The beat task fans out: one queued task per region (inline here).
     result = send_reminders.apply().get()
     assert result == {"regions": Region.objects.count(), "queued": Region.objects.count()}
+
+
+def test_an_api_request_by_token_is_logged_with_its_user(world, json_log):
+    from rest_framework.test import APIClient
+
+    from tests.api.helpers import client_for
+
+    client = client_for(world.dan)
+    assert isinstance(client, APIClient)
+    response = client.get("/api/v1/roadmaps/999999/")
+    assert response.status_code == 404
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    line = next(x for x in lines if x["logger"] == "django.request")
+    assert line["request_id"] == response["X-Request-ID"]
+    assert line["user_id"] == world.dan.pk
+    assert line["tenant"] == f"municipality:{world.muni_b.pk}"
