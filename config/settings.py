@@ -226,8 +226,8 @@ CELERY_TASK_ROUTES = {
 # A worker process is replaced after this many tasks: memory a large import or
 # document leaves behind goes back to the machine.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
+# Task events for Flower or celery-exporter, when one is run beside the workers.
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
