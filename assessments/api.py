@@ -30,6 +30,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from assessments import selectors, services
+from assessments.importers.columns import parse_overrides
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Season, Subject, Task
 from config.filters import ApiFilterBackend
 from reports.api import INVALID, NOT_FOUND, Conflict, PassthroughRenderer, error_response
@@ -144,6 +145,30 @@ class ImportUploadSerializer(serializers.Serializer):
             "или подтвердите проверку через /commit/."
         ),
     )
+    column = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        label=gettext_lazy("значения столбцов"),
+        help_text=gettext_lazy(
+            "Что означает столбец, если проверка поняла его не так: «ЗАГОЛОВОК=значение», "
+            "например «Отметка за предыдущее полугодие=journal_mark»; можно несколько. "
+            "Как поняты столбцы, видно в `counts.columns` проверки."
+        ),
+    )
+
+    def validate_column(self, pairs):
+        columns = {}
+        for pair in pairs:
+            header, sep, meaning = pair.rpartition("=")
+            if not sep or not header.strip():
+                raise serializers.ValidationError(
+                    _("Укажите столбец как «ЗАГОЛОВОК=значение», например «Отметка=journal_mark».")
+                )
+            columns[header.strip()] = meaning.strip()
+        _overrides, problems = parse_overrides(columns)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return columns
 
 
 # --------------------------------------------------------------------------- filters
@@ -453,6 +478,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             procedure=procedure,
             school=school,
             dry_run=data["dry_run"],
+            columns=data.get("column") or {},
         )
         return self._answer(batch)
 
@@ -496,6 +522,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 procedure=checked.procedure,
                 school=school,
                 dry_run=False,
+                columns=(checked.options or {}).get("columns") or {},
             )
         return self._answer(batch)
 

@@ -36,8 +36,17 @@ def login_of(region_code: str, row: int) -> str:
 def generated_region_store(
     generated: GeneratedRegion, *, code: str = "90", name: str = ""
 ) -> Region:
-    """Write `generated` as region `code` (created; must not exist). Returns it."""
-    region = Region.objects.create(code=code, name=name or f"Сгенерированный регион {code}")
+    """Write `generated` as region `code`: the directory's row for the code (the
+    federation's subjects ship with the product), renamed when `name` is given, or a
+    new one; it must hold no municipalities yet. Returns it."""
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        region = Region.objects.create(code=code, name=name or f"Сгенерированный регион {code}")
+    elif region.municipalities.exists():
+        raise ValueError(f"Region {code} already holds municipalities.")
+    elif name:
+        region.name = name
+        region.save(update_fields=["name"])
     table = generated.data.schools
     municipalities = {
         int(m): Municipality.objects.create(

@@ -97,6 +97,29 @@ def params_with(overrides: dict) -> checks.CheckParams:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise ParamsError(_("Параметр «%s» не может быть отрицательным.") % name)
         clean[name] = value
+    if clean.get("thresholds", defaults.thresholds) not in ("budget", "fixed"):
+        raise ParamsError(
+            _("Параметр «thresholds»: «budget» (по бюджету ложных тревог) или «fixed».")
+        )
+    for name in ("false_alarm_budget", "false_alarm_budget_kind"):
+        value = clean.get(name, getattr(defaults, name))
+        if not 0 < value <= 0.5:
+            raise ParamsError(
+                _("Параметр «%s»: доля ложных тревог больше 0 и не больше 0,5.") % name
+            )
+    split = clean.get("budget_split", defaults.budget_split)
+    if (
+        len(split) != 2
+        or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in split)
+        or sum(split) > 1
+    ):
+        raise ParamsError(
+            _(
+                "Параметр «budget_split»: две доли бюджета (один признак, совокупность), в сумме не больше 1."
+            )
+        )
+    if not 1000 <= clean.get("null_draws", defaults.null_draws) <= 2_000_000:
+        raise ParamsError(_("Параметр «null_draws»: от 1000 до 2 000 000."))
     return dataclasses.replace(defaults, **clean)
 
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,9 +152,39 @@ def check_run_execute(*, run_id: int) -> CheckRun:
             status=CheckRun.Status.FAILED, error=message, finished_at=timezone.now(), progress=100
         )
         if not isinstance(error, ValidationError):
+            run.refresh_from_db()
+            check_run_notify(run=run)
             raise
     run.refresh_from_db()
+    check_run_notify(run=run)
     return run
+
+
+def check_run_notify(*, run: CheckRun) -> None:
+    """Tell who asked for a check that it finished (with how many schools it
+    flagged) or why it did not."""
+    from schools.models import Notification
+    from schools.notifications import notify
+
+    done = run.status == CheckRun.Status.DONE
+    scope = run.municipality or run.region
+    if done:
+        title = _(
+            "Проверка объективности за %(year)d год завершена (%(scope)s): школ с маркерами — %(n)d"
+        ) % {"year": run.year, "scope": scope, "n": (run.counts or {}).get("flagged", 0)}
+    else:
+        title = _("Проверка объективности за %(year)d год не выполнена (%(scope)s)") % {
+            "year": run.year,
+            "scope": scope,
+        }
+    notify(
+        [run.requested_by],
+        kind=Notification.Kind.CHECK_DONE if done else Notification.Kind.CHECK_FAILED,
+        key=f"check:{run.pk}:{run.status}",
+        title=title,
+        body="" if done else run.error,
+        url=reverse("objectivity:run-detail", args=[run.pk]),
+    )
 
 
 def _compute(run: CheckRun):
@@ -248,6 +279,9 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
             "markers": sum(r.markers for r in rows),
             "low_result": sum(1 for r in rows if r.low_result),
             "labels": labels,
+            # The false-alarm budget, each test's thresholds and achieved rates,
+            # and the data problems the indicators saw (checks.budget).
+            "calibration": checks.data._clean(result.calibration),
         }
         CheckRun.objects.filter(pk=run.pk).update(
             status=CheckRun.Status.DONE,
@@ -260,6 +294,73 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
             ),
             finished_at=timezone.now(),
         )
+        markers_notify(run=run)
+
+
+def markers_notify(*, run: CheckRun) -> None:
+    """The officials of a flagged school's municipality are told of each marker once
+    (per school and work: a check run again does not tell it again)."""
+    from schools.models import Notification
+    from schools.notifications import Note, notify_each, officials_of
+
+    flagged = list(
+        CheckFinding.objects.filter(run=run, marker=True)
+        .select_related("school")
+        .order_by("school__short_name", "label")
+    )
+    officials = officials_of(municipality_ids={f.municipality_id for f in flagged})
+    body = _(
+        "Проверка объективности за %(year)d год. Ответьте на маркер мероприятием "
+        "дорожной карты или снимите его с обоснованием."
+    ) % {"year": run.year}
+    # One batch: each official gets one message with all the new markers.
+    notify_each(
+        Note(
+            user,
+            Notification.Kind.MARKER,
+            f"marker:{finding.school_id}:{finding.procedure_id}",
+            _("Маркер необъективности: %(school)s, %(label)s")
+            % {"school": finding.school.short_name, "label": finding.label},
+            body,
+            reverse("objectivity:finding-detail", args=[finding.pk]),
+        )
+        for finding in flagged
+        for user in officials.get(finding.municipality_id, [])
+    )
+
+
+def answer_notify(*, answer: FlagAnswer, finding: CheckFinding, by) -> None:
+    """An answer to a marker reaches the school's deputies and the municipality's
+    other officials."""
+    from schools.models import Notification
+    from schools.notifications import deputies_of, notify, officials_of
+
+    people = officials_of(municipality_ids={answer.municipality_id}).get(
+        answer.municipality_id, []
+    ) + deputies_of(school_ids={answer.school_id}).get(answer.school_id, [])
+    school = answer.school
+    if answer.kind == FlagAnswer.Kind.MEASURE:
+        title = _("Ответ на маркер: %(school)s, %(procedure)s — мероприятие %(measure)s") % {
+            "school": school.short_name,
+            "procedure": answer.procedure,
+            "measure": answer.measure.number,
+        }
+        body = answer.measure.text[:500]
+    else:
+        title = _("Маркер снят: %(school)s, %(procedure)s") % {
+            "school": school.short_name,
+            "procedure": answer.procedure,
+        }
+        body = answer.reason
+    notify(
+        people,
+        kind=Notification.Kind.MARKER_ANSWERED,
+        key=f"marker_answered:{answer.pk}",
+        title=title,
+        body=body,
+        url=reverse("objectivity:finding-detail", args=[finding.pk]),
+        exclude=by,
+    )
 
 
 FINDING_COLUMNS = (
@@ -345,6 +446,7 @@ def run_as_json(*, run: CheckRun, rows) -> dict:
             "status": run.status,
             "method_version": run.method_version,
             "params": run.params,
+            "calibration": (run.counts or {}).get("calibration"),
             "schools": len(rows),
             "flagged": sum(1 for r in rows if r.markers),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
@@ -437,6 +539,7 @@ def flag_dismiss(*, finding: CheckFinding, reason: str, by) -> FlagAnswer:
             },
         )
         _answer_record(answer, action="create" if created else "update", by=by)
+        answer_notify(answer=answer, finding=finding, by=by)
     return answer
 
 
@@ -472,6 +575,7 @@ def flag_answer_with_measure(*, finding: CheckFinding, measure, by) -> FlagAnswe
         )
         if created:
             _answer_record(answer, action="create", by=by)
+            answer_notify(answer=answer, finding=finding, by=by)
     return answer
 
 

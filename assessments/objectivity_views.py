@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import objectivity_selectors as sel
 from assessments import objectivity_services as services
-from assessments.checks.data import DETAIL_LABELS, INDICATOR_LABELS
+from assessments.checks.data import DETAIL_LABELS, INDICATOR_LABELS, KIND_LABELS
 from assessments.models import CheckFinding, CheckRun, FlagAnswer, OfficialList
 from assessments.objectivity_export import run_workbook
 from schools.importing import ImportFailed
@@ -181,6 +181,57 @@ def _run_rows(request, run):
     return rows, municipality, flagged_only
 
 
+def _percent(share):
+    return None if share is None else 100 * share
+
+
+def calibration_view(run: CheckRun) -> dict | None:
+    """The run's false-alarm budget and what it achieved, as the run page shows
+    it: per test the thresholds, the null's estimated rate and the share of
+    eligible schools of each kind flagged; the data problems seen."""
+    cal = (run.counts or {}).get("calibration")
+    if not cal or cal.get("mode") != "budget":
+        return None
+    tests = []
+    for t in cal.get("tests", []):
+        flagged = [
+            {
+                "kind": str(KIND_LABELS.get(kind, kind)),
+                "flagged": got[0],
+                "eligible": got[1],
+                "share": got[0] / got[1] if got[1] else None,
+            }
+            for kind, got in sorted((t.get("flagged") or {}).items())
+        ]
+        tests.append(
+            {
+                "label": t.get("label"),
+                "budget": _percent(t.get("budget_per_test")),
+                "estimated": _percent(t.get("estimated_rate")),
+                "agree_z": t.get("agree_z"),
+                "alone_z": t.get("alone_z"),
+                "combined_z": t.get("combined_z"),
+                "flagged": flagged,
+                "against_region": sorted(
+                    {
+                        str(KIND_LABELS.get(k, k))
+                        for ks in t.get("kinds_against_region", {}).values()
+                        for k in ks
+                    }
+                ),
+            }
+        )
+    return {
+        "budget": _percent(cal.get("budget")),
+        "budget_kind": _percent(cal.get("budget_kind")),
+        "tests": tests,
+        "problems": [
+            {"label": p["label"], "share": _percent(p["region_share"])}
+            for p in cal.get("problems", [])
+        ],
+    }
+
+
 @login_required
 def run_detail(request, checkrun_pk):
     run = sel.check_run_get(user=request.user, pk=checkrun_pk)
@@ -248,6 +299,7 @@ def run_detail(request, checkrun_pk):
             if feed_form and feed_form.fields["roadmap"].queryset.exists()
             else None,
             "comparison": comparison,
+            "calibration": calibration_view(run),
             "running": run.status in (CheckRun.Status.QUEUED, CheckRun.Status.RUNNING),
         },
     )

@@ -11,7 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-RANGE_RE = re.compile(r"^\s*(\d+)\s*(?:[-–—]|\.\.|…)\s*(\d+)\s*$")
+# «0–9», «0-9», «0 — 9», «0..9», «от 0 до 9», «с 0 по 9», «0–9 баллов»
+RANGE_RE = re.compile(
+    r"^\s*(?:от|с)?\s*(\d+)\s*(?:[-–—]|\.\.|…|до|по)\s*(\d+)\s*(?:балл\w*|б)?\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ def mark_for(scale, primary: int | None, task_scores: Mapping[str, int | None] |
 
 
 def parse_range(text) -> tuple[int, int] | None:
-    """ "0–9", "10-15", "21..24" or a single number → (from, to); None if unreadable."""
+    """ "0–9", "10-15", "21..24", "от 0 до 9" or a single number → (from, to); None if
+    unreadable."""
     if isinstance(text, int):
         return (text, text)
     text = str(text or "").strip()

@@ -17,6 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -25,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.importers import ParsedFile, ProcedureKey, TaskSpec, parse_results
+from assessments.importers.columns import parse_overrides
+from assessments.importers.plausibility import mark_gates, reading_gates
 from assessments.models import (
     ImportBatch,
     Instrument,
@@ -45,6 +48,7 @@ from schools.policy import roles_for
 from schools.selectors import school_resolve_codes
 
 MAX_WARNINGS = 500
+PUPIL_FORMATS = ("vpr_form", "consolidated")
 RESULT_COLUMNS = (
     "procedure_id",
     "region_id",
@@ -70,6 +74,8 @@ RESULT_COLUMNS = (
     "room",
     "answers",
 )
+# Where a pupil row (RESULT_COLUMNS) holds the scale's mark, the file's and the journal's.
+_GATED = tuple(RESULT_COLUMNS.index(c) for c in ("mark", "file_mark", "journal_mark"))
 
 
 @dataclass
@@ -93,6 +99,8 @@ class ImportOutcome:
     batch_id: int | None = None
     warnings: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -111,6 +119,8 @@ class ImportOutcome:
             "unchanged": self.unchanged,
             "dry_run": self.dry_run,
             "batch_id": self.batch_id,
+            "columns": self.columns,
+            "unknown_columns": self.unknown_columns,
             "warnings": [w.as_dict() for w in self.warnings],
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -165,6 +175,7 @@ def results_import(
     school: School | None = None,
     dry_run: bool = False,
     batch: ImportBatch | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportOutcome:
     """Import one results file, all or nothing.
 
@@ -172,8 +183,12 @@ def results_import(
     procedure; a procedure named by key that does not exist yet is created with
     its tasks from the headers. `school` is the school of a single-school form
     (a deputy's own school when omitted). `user` None means a trusted caller
-    (a management command) that may import for any school. Raises ImportFailed
-    with every problem, having written nothing.
+    (a management command) that may import for any school. `columns` maps
+    headers as written to meanings (`importers.columns.MEANINGS`) and wins over
+    the rules that read them. Raises ImportFailed with every problem (and the
+    columns as understood), having written nothing: a file whose pupils disagree
+    with the scale, the journal or their own tasks far beyond honest files
+    (`importers.plausibility`) is refused too.
     """
     name = filename or Path(str(getattr(source, "name", None) or source)).name
     try:
@@ -183,7 +198,10 @@ def results_import(
     except FileRejected as exc:
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     _progress(batch, 20)
-    parsed = parse_results(sheets, name)
+    overrides, override_problems = parse_overrides(columns or {})
+    if override_problems:
+        raise ImportFailed([Problem(file=name, message=m) for m in override_problems])
+    parsed = parse_results(sheets, name, overrides)
     del sheets
     outcome = ImportOutcome(
         file=name,
@@ -192,13 +210,17 @@ def results_import(
         rows=len(parsed.rows) or len(parsed.aggregates),
         absent=parsed.absent,
         skipped=parsed.skipped,
+        columns=parsed.columns,
+        unknown_columns=parsed.unknown_columns,
     )
+    details = {"columns": parsed.columns, "unknown_columns": parsed.unknown_columns}
     if not parsed.format:
-        raise ImportFailed(parsed.problems)
+        raise ImportFailed(parsed.problems, details=details)
     _progress(batch, 40)
+    gates = reading_gates(parsed) if parsed.format in PUPIL_FORMATS else []
     schools_by_code, problems = _resolve_schools(parsed, user=user, school=school)
-    if parsed.problems or problems:
-        raise ImportFailed(_in_file_order(parsed.problems + problems))
+    if gates or parsed.problems or problems:
+        raise ImportFailed(gates + _in_file_order(parsed.problems + problems), details=details)
     schools = {s.pk: s for s in schools_by_code.values()}
     regions = {s.region_id for s in schools.values()}
     if len(regions) != 1:
@@ -228,6 +250,13 @@ def results_import(
         return outcome
 
     rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
+    if (
+        parsed.format in PUPIL_FORMATS
+        and {"file_mark", "journal_mark"} & parsed.column_index.keys()
+    ):
+        problems = mark_gates(parsed, map(itemgetter(*_GATED), rows_out))
+        if problems:
+            raise ImportFailed(problems, details=details)
     outcome.warnings = (parsed.warnings + outcome.warnings)[:MAX_WARNINGS]
     _progress(batch, 60)
     if dry_run:
@@ -770,8 +799,13 @@ def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 100
 # --- batches run in the background ------------------------------------------------------
 
 
-def import_batch_create(*, user, upload, procedure=None, school=None, dry_run=False) -> ImportBatch:
-    """Keep the uploaded file on a queued batch and run it after commit (Celery)."""
+def import_batch_create(
+    *, user, upload, procedure=None, school=None, dry_run=False, columns=None
+) -> ImportBatch:
+    """Keep the uploaded file on a queued batch and run it after commit (Celery).
+
+    `columns` maps headers as written to meanings, as a person chose them in the
+    preview of an earlier batch of the same file."""
     from schools.scoping import reach_of
 
     node_school = school
@@ -803,7 +837,7 @@ def import_batch_create(*, user, upload, procedure=None, school=None, dry_run=Fa
         sha256="",
         procedure=procedure,
         dry_run=dry_run,
-        options={"school_id": school.pk if school else None},
+        options={"school_id": school.pk if school else None, "columns": dict(columns or {})},
     )
     batch.file.save(Path(upload.name).name, upload, save=False)
     batch.save()
@@ -846,11 +880,13 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
                 school=school,
                 dry_run=batch.dry_run,
                 batch=batch,
+                columns=(batch.options or {}).get("columns") or None,
             )
     except ImportFailed as failed:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.FAILED,
             progress=100,
+            counts=failed.details,  # the columns as understood, for the preview
             problems=[p.as_dict() for p in failed.problems],
             finished_at=timezone.now(),
         )
@@ -863,6 +899,8 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             problems=[Problem(file=batch.file_name, message=message).as_dict()],
             finished_at=timezone.now(),
         )
+        batch.refresh_from_db()
+        import_notify(batch=batch)
         raise
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -874,7 +912,38 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             finished_at=timezone.now(),
         )
     batch.refresh_from_db()
+    import_notify(batch=batch)
     return batch
+
+
+def import_notify(*, batch: ImportBatch) -> None:
+    """Tell the person who uploaded a file how its import ended."""
+    from django.urls import reverse
+
+    from schools.models import Notification
+    from schools.notifications import notify
+
+    done = batch.status == ImportBatch.Status.DONE
+    if done:
+        title = (
+            _("Файл проверен, ошибок нет: %s") if batch.dry_run else _("Результаты загружены: %s")
+        )
+    else:
+        title = _("Загрузка не удалась: %s")
+    problems = batch.problems or []
+    body = ""
+    if not done and problems:
+        body = "\n".join(str(p.get("message", "")) for p in problems[:3])
+        if len(problems) > 3:
+            body += "\n" + _("…всего замечаний: %d") % len(problems)
+    notify(
+        [batch.created_by],
+        kind=Notification.Kind.IMPORT_DONE if done else Notification.Kind.IMPORT_FAILED,
+        key=f"import:{batch.pk}:{batch.status}",
+        title=title % batch.file_name,
+        body=body,
+        url=reverse("assessments:import-detail", args=[batch.pk]),
+    )
 
 
 # --- scales -----------------------------------------------------------------------------
@@ -887,6 +956,23 @@ SCALE_COLUMNS = {
     "value": ("отметка", "тестовый балл", "оценка", "балл по шкале"),
     "range": ("первичный балл", "диапазон", "диапазон первичного балла", "первичные баллы"),
     "minimum": ("минимальный балл",),
+    # The other common layout: the range in two columns.
+    "low": (
+        "балл от",
+        "первичный балл от",
+        "мин",
+        "минимальный первичный балл",
+        "мин балл",
+        "минимум",
+    ),
+    "high": (
+        "балл до",
+        "первичный балл до",
+        "макс",
+        "максимальный первичный балл",
+        "макс балл",
+        "максимум",
+    ),
 }
 
 
@@ -910,7 +996,9 @@ class ScaleImportOutcome:
 
 def scales_import(*, source, filename=None, region: Region | None = None, dry_run=False):
     """Import scales: one row per (instrument, year, grade, subject, mark or test score)
-    with its primary-score range. All or nothing; the same file again changes nothing."""
+    with its primary-score range, in one column («0–9», «0-9», «от 0 до 9») or two
+    («Балл от» / «Балл до», «мин» / «макс»). All or nothing; the same file again
+    changes nothing."""
     from assessments.importers.common import as_int, instrument_from_text, subject_from_text
 
     name = filename or Path(str(getattr(source, "name", None) or source)).name
@@ -920,11 +1008,16 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     problems: list[Problem] = []
     groups: dict[tuple, dict] = {}
-    required = {"instrument", "year", "grade", "subject", "value", "range"}
+    required = {"instrument", "year", "grade", "subject", "value"}
     for sheet in sheets:
         index, columns = find_header_row(sheet.rows, SCALE_COLUMNS, required)
         if index is None:
             continue
+        two_columns = {"low", "high"} <= columns.keys()
+        if "range" not in columns and not two_columns:
+            continue
+        if two_columns:
+            columns.pop("range", None)
         header = sheet.rows[index]
         value_is_test = "тест" in str(header[columns["value"]]).lower()
         for offset, row in enumerate(sheet.rows[index + 1 :], start=index + 2):
@@ -949,14 +1042,20 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
             subject = subject_from_text(row[columns["subject"]])
             year, grade = as_int(row[columns["year"]]), as_int(row[columns["grade"]])
             value = as_int(row[columns["value"]])
-            bounds = parse_range(row[columns["range"]])
+            if two_columns:
+                low, high = as_int(row[columns["low"]]), as_int(row[columns["high"]])
+                bounds = (low, high) if None not in (low, high) and low <= high else None
+                range_field = "low" if low is None else "high"
+            else:
+                bounds = parse_range(row[columns["range"]])
+                range_field = "range"
             for field_name, got in (
                 ("instrument", instrument),
                 ("subject", subject),
                 ("year", year),
                 ("grade", grade),
                 ("value", value),
-                ("range", bounds),
+                (range_field, bounds),
             ):
                 if got is None:
                     problem(
@@ -985,7 +1084,8 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
                 file=name,
                 message=_(
                     "Не найдена строка заголовков: нужны столбцы «Процедура», «Год», «Класс», "
-                    "«Предмет», «Отметка» (или «Тестовый балл») и «Первичный балл»."
+                    "«Предмет», «Отметка» (или «Тестовый балл») и «Первичный балл» (диапазон "
+                    "«0–9») либо два столбца «Балл от» и «Балл до»."
                 ),
             )
         )

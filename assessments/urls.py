@@ -18,6 +18,11 @@ urlpatterns = [
     path("imports/<int:importbatch_pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:importbatch_pk>/progress/", views.import_progress, name="import-progress"),
     path(
+        "imports/<int:importbatch_pk>/columns/",
+        views.import_columns,
+        name="import-columns",
+    ),
+    path(
         "imports/<int:importbatch_pk>/problems.xlsx",
         views.import_problems,
         name="import-problems",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import selectors
+from assessments.importers.columns import MEANINGS, RULE_TEXT, TASK
 from assessments.importers.problems_xlsx import problems_workbook
 from assessments.services import import_batch_create, importable_schools, scale_find
 from config.background import queue_unavailable_message
@@ -151,7 +153,78 @@ def import_list(request):
 @login_required
 def import_detail(request, importbatch_pk):
     batch = selectors.import_batch_get(user=request.user, pk=importbatch_pk)
-    return render(request, "assessments/import_detail.html", {"batch": batch})
+    return render(
+        request,
+        "assessments/import_detail.html",
+        {
+            "batch": batch,
+            "columns": column_choices(batch),
+            "meanings": [(key, label) for key, label in MEANINGS.items()],
+            "can_import": request.user.has_perm("assessments.import_results") and bool(batch.file),
+        },
+    )
+
+
+def column_choices(batch) -> list[dict]:
+    """The batch's columns as understood, each with what the preview's select offers."""
+    chosen = (batch.options or {}).get("columns") or {}
+    rows = []
+    for index, column in enumerate((batch.counts or {}).get("columns") or []):
+        rows.append(
+            {
+                "index": index,
+                "header": column["header"],
+                "meaning": column["meaning"],
+                "rule": column["rule"],
+                "rule_text": RULE_TEXT.get(column["rule"], ""),
+                "task": column["meaning"] == TASK,
+                "conflict": column["rule"] == "conflict",
+                "overridden": column["header"] in chosen,
+            }
+        )
+    return rows
+
+
+@login_required
+def import_columns(request, importbatch_pk):
+    """Run the batch's file again with the columns a person chose in the preview:
+    a new batch (a check or the import itself), the earlier one left as it was."""
+    batch = selectors.import_batch_get(user=request.user, pk=importbatch_pk)
+    if request.method != "POST":
+        return redirect("assessments:import-detail", importbatch_pk=batch.pk)
+    if not request.user.has_perm("assessments.import_results") or not batch.file:
+        raise PermissionDenied
+    understood = column_choices(batch)
+    columns = {}
+    for column in understood:
+        if column["task"]:
+            continue
+        chosen = request.POST.get(f"column-{column['index']}", "")
+        if chosen and chosen not in MEANINGS:
+            messages.error(request, _("Значение столбца «%s» неизвестно.") % column["header"])
+            return redirect("assessments:import-detail", importbatch_pk=batch.pk)
+        if chosen and (chosen != column["meaning"] or column["overridden"]):
+            columns[column["header"]] = chosen
+    school = None
+    school_id = (batch.options or {}).get("school_id")
+    if school_id:
+        school = importable_schools(request.user).filter(pk=school_id).first()
+        if school is None:
+            raise Http404
+    with batch.file.open("rb") as handle:
+        upload = ContentFile(handle.read(), name=batch.file_name)
+    again = import_batch_create(
+        user=request.user,
+        upload=upload,
+        procedure=batch.procedure,
+        school=school,
+        dry_run=request.POST.get("dry_run") == "1",
+        columns=columns,
+    )
+    messages.info(
+        request, _("Файл «%s» принят в обработку с указанными столбцами.") % again.file_name
+    )
+    return redirect("assessments:import-detail", importbatch_pk=again.pk)
 
 
 @login_required

@@ -132,9 +132,11 @@ def build_world(country: Country):
     from assessments.models import ImportBatch, Procedure, Scale, Task
     from schools.models import Municipality, Region, School
 
-    regions = Region.objects.bulk_create(
-        Region(code=f"{i + 1:02d}", name=f"Регион {i + 1:02d}") for i in range(REGIONS)
-    )
+    # The directory ships the federation's subjects: take their rows, add the codes it lacks.
+    codes = [f"{i + 1:02d}" for i in range(REGIONS)]
+    have = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
+    Region.objects.bulk_create(Region(code=c, name=f"Регион {c}") for c in codes if c not in have)
+    regions = list(Region.objects.filter(code__in=codes).order_by("code"))
     country.region_ids = [r.pk for r in regions]
     municipalities, schools = [], []
     for region, per_test in zip(regions, country.rows_per_test, strict=True):

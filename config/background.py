@@ -58,8 +58,11 @@ def sweep(*, now=None) -> dict:
     """Fail documents, imports and check runs running past their task's hard limit;
     queue again the ones that could not be queued. Returns how many, for the log."""
     from assessments.models import CheckRun, ImportBatch
+    from assessments.objectivity_services import check_run_notify
+    from assessments.services import import_notify
     from assessments.tasks import import_batch_task, run_checks_task
     from reports.models import Document
+    from reports.services import document_notify
     from reports.tasks import build_document
     from schools.importing import Problem
 
@@ -67,8 +70,13 @@ def sweep(*, now=None) -> dict:
     counts = {"documents_failed": 0, "imports_failed": 0, "checks_failed": 0, "requeued": 0}
 
     cutoff = now - hard_limit(build_document) - SWEEP_MARGIN
+    dead = list(
+        Document.objects.filter(status=Document.Status.RUNNING, started_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
     counts["documents_failed"] = Document.objects.filter(
-        status=Document.Status.RUNNING, started_at__lt=cutoff
+        pk__in=dead, status=Document.Status.RUNNING
     ).update(
         status=Document.Status.FAILED,
         error=_(
@@ -78,6 +86,8 @@ def sweep(*, now=None) -> dict:
         finished_at=now,
         progress=100,
     )
+    for document in Document.objects.filter(pk__in=dead, status=Document.Status.FAILED):
+        document_notify(document=document)
 
     cutoff = now - hard_limit(import_batch_task) - SWEEP_MARGIN
     message = _(
@@ -86,7 +96,7 @@ def sweep(*, now=None) -> dict:
     )
     for batch in ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING):
         if _started(batch) < cutoff:
-            counts["imports_failed"] += ImportBatch.objects.filter(
+            failed = ImportBatch.objects.filter(
                 pk=batch.pk, status=ImportBatch.Status.RUNNING
             ).update(
                 status=ImportBatch.Status.FAILED,
@@ -94,15 +104,28 @@ def sweep(*, now=None) -> dict:
                 problems=[Problem(file=batch.file_name, message=message).as_dict()],
                 finished_at=now,
             )
+            counts["imports_failed"] += failed
+            if failed:
+                batch.refresh_from_db()
+                import_notify(batch=batch)
 
     cutoff = now - hard_limit(run_checks_task) - SWEEP_MARGIN
+    dead = list(
+        CheckRun.objects.filter(status=CheckRun.Status.RUNNING, started_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
     counts["checks_failed"] = CheckRun.objects.filter(
-        status=CheckRun.Status.RUNNING, started_at__lt=cutoff
+        pk__in=dead, status=CheckRun.Status.RUNNING
     ).update(
         status=CheckRun.Status.FAILED,
         error=_("Проверка прервана: фоновый обработчик остановился. Запустите проверку ещё раз."),
         finished_at=now,
     )
+    for run in CheckRun.objects.filter(pk__in=dead, status=CheckRun.Status.FAILED).select_related(
+        "region", "municipality"
+    ):
+        check_run_notify(run=run)
 
     unqueued = queue_unavailable_message()
     for run in CheckRun.objects.filter(status=CheckRun.Status.QUEUED, error=unqueued):

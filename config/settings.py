@@ -194,8 +194,8 @@ STORAGES = {
 # they are): those were most of its time.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
-# Absolute links the product hands out (the API's download_url) start here, never
-# with the Host a request claims.
+# Absolute links the product hands out (the API's download_url, links in e-mail)
+# start here, never with the Host a request claims.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads: refuse large bodies before they are read into memory.
@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-daily": {
         "task": "schools.send_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # After the reminders: one message per person who reads their events once a day.
+    "notifications-digest": {
+        "task": "schools.send_notification_digest",
+        "schedule": crontab(hour=7, minute=30),
     },
     "summary-weekly": {
         "task": "schools.send_weekly_summary",
@@ -326,8 +331,24 @@ SPECTACULAR_SETTINGS = {
 # Tables shown outside a school hide cells computed from fewer pupils than this.
 ANALYTICS_MIN_GROUP = env.int("ANALYTICS_MIN_GROUP", default=10)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mail: SMTP when EMAIL_HOST is set, the console otherwise (development).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="roadmaps@localhost")
+# Days before a due date when people are reminded (each once): a week and the day before.
+REMINDER_DAYS = env.list("REMINDER_DAYS", cast=int, default=[7, 1])
+# Links in e-mail lead to SITE_URL (above).
 
 # Logs: one line per event on stdout. Under production each line is a JSON object
 # (time, level, logger, message, request_id, user_id, tenant: config/logs.py); in

@@ -128,6 +128,7 @@ def document_build(*, document_id: int) -> Document:
             status=Document.Status.FAILED, error=message, finished_at=timezone.now(), progress=100
         )
         document.refresh_from_db()
+        document_notify(document=document)
         return document
     name = f"{document.kind}-{document.inputs_key[:8]}.{document.format}"
     document.file.save(name, ContentFile(content), save=False)
@@ -137,7 +138,26 @@ def document_build(*, document_id: int) -> Document:
     document.progress = 100
     document.finished_at = timezone.now()
     document.save(update_fields=["file", "pages", "size", "status", "progress", "finished_at"])
+    document_notify(document=document)
     return document
+
+
+def document_notify(*, document: Document) -> None:
+    """Tell the person who ordered a document that it is ready or why it is not."""
+    from django.urls import reverse
+
+    from schools.models import Notification
+    from schools.notifications import notify
+
+    done = document.status == Document.Status.DONE
+    notify(
+        [document.requested_by],
+        kind=Notification.Kind.DOCUMENT_DONE if done else Notification.Kind.DOCUMENT_FAILED,
+        key=f"document:{document.pk}:{document.status}",
+        title=(_("Документ готов: %s") if done else _("Документ не построен: %s")) % document.title,
+        body="" if done else document.error,
+        url=reverse("reports:document-detail", args=[document.pk]),
+    )
 
 
 def _build_bytes(document: Document) -> tuple[bytes, int | None]:

@@ -14,17 +14,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from roadmaps.deadlines import Schedule, with_calendar
 from roadmaps.models import Assignment, ProgressReport, Roadmap
-from schools.models import Membership, Notification, ReminderPreference, Role
+from schools.models import Notification, Role
 
-HORIZON_DAYS = 7
 MULTI_DATE_KINDS = {"dates", "months", "month_range", "quarters", "recurring"}
 QUIET_KINDS = {"continuous", "on_demand", "unparsed"}
 EVENT_NAMES = {
@@ -38,15 +35,25 @@ EVENT_NAMES = {
 }
 
 
+def reminder_days() -> tuple[int, ...]:
+    """How many days before a due date people are reminded, widest first
+    (settings.REMINDER_DAYS: a week and the day before, unless configured)."""
+    days = sorted({int(d) for d in settings.REMINDER_DAYS if int(d) >= 0}, reverse=True)
+    return tuple(days) or (7,)
+
+
 @dataclass(frozen=True)
 class Reminder:
     kind: str  # Notification.Kind: due_soon or overdue
     assignment: Assignment
     due: date
+    threshold: int | None = None  # for due_soon: the reminder window it falls in, in days
+    widest: bool = True  # the first reminder of a date keeps the plain key
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.assignment.pk}:{self.due.isoformat()}"
+        key = f"{self.kind}:{self.assignment.pk}:{self.due.isoformat()}"
+        return key if self.widest else f"{key}:{self.threshold}d"
 
 
 def assessment_calendar(region_ids) -> dict[int, dict[str, list[date]]]:
@@ -87,9 +94,12 @@ def reminders_for(
     *,
     calendar,
     today: date,
-    horizon_days: int = HORIZON_DAYS,
+    thresholds: tuple[int, ...] | None = None,
 ) -> list[Reminder]:
-    """What to tell about one assignment on `today`: dates within the horizon, and the overdue one."""
+    """What to tell about one assignment on `today`: each date within a reminder
+    window (one reminder per date and window: a week before, then the day
+    before), and the overdue one."""
+    thresholds = tuple(sorted(thresholds or reminder_days(), reverse=True))
     live = [r for r in reports if r.is_current and r.review_state != ProgressReport.Review.RETURNED]
     if any(r.status == ProgressReport.Status.CANCELLED for r in live):
         return []
@@ -104,60 +114,27 @@ def reminders_for(
 
     found = []
     soon = [
-        d for d in dates if today <= d <= today + timedelta(days=horizon_days) and not covered(d)
+        d for d in dates if today <= d <= today + timedelta(days=thresholds[0]) and not covered(d)
     ]
-    found.extend(Reminder("due_soon", assignment, d) for d in soon)
+    for day in soon:
+        # The narrowest window the date is in: a job that missed the week-before
+        # day does not send that reminder late, only the one now due.
+        window = min(t for t in thresholds if (day - today).days <= t)
+        found.append(
+            Reminder("due_soon", assignment, day, threshold=window, widest=window == thresholds[0])
+        )
     past = [d for d in dates if d < today and not covered(d)]
     if past:
         found.append(Reminder("overdue", assignment, past[-1]))
     return found
 
 
-def recipients(assignments) -> dict[int, list]:
-    """Who answers for each assignment: the school's deputies, or the body's officials."""
-    school_ids = {a.school_id for a in assignments if a.school_id}
-    municipality_ids = {
-        a.municipality_id for a in assignments if not a.school_id and a.municipality_id
-    }
-    by_school, by_municipality = defaultdict(list), defaultdict(list)
-    for membership in Membership.objects.filter(
-        role=Role.SCHOOL_DEPUTY, school_id__in=school_ids, user__is_active=True
-    ).select_related("user"):
-        by_school[membership.school_id].append(membership.user)
-    for membership in Membership.objects.filter(
-        role=Role.MUNICIPAL_OFFICIAL,
-        municipality_id__in=municipality_ids,
-        school__isnull=True,
-        user__is_active=True,
-    ).select_related("user"):
-        by_municipality[membership.municipality_id].append(membership.user)
-    return {
-        a.pk: (
-            by_school[a.school_id] if a.school_id else by_municipality.get(a.municipality_id, [])
-        )
-        for a in assignments
-    }
-
-
-def _preferences(users) -> dict[int, ReminderPreference]:
-    found = {p.user_id: p for p in ReminderPreference.objects.filter(user__in=users)}
-    return {u.pk: found.get(u.pk) or ReminderPreference(user=u) for u in users}
-
-
-def _notify(user, *, kind, key, title, body, url) -> Notification | None:
-    """Create the notification once per key; None when it was already there."""
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                user=user, kind=kind, key=key, title=title, body=body, url=url
-            )
-    except IntegrityError:
-        return None
-
-
 def reminders_send(*, today: date | None = None, region_id: int | None = None) -> dict:
-    """The daily job: in-app notifications and one e-mail per person with what is new.
-    With `region_id`, that region's only (the daily task runs one per region)."""
+    """The daily job: in-app notifications and one e-mail per person with what is new
+    (people who chose the daily digest get it there). With `region_id`, that region's
+    only (the daily task runs one per region)."""
+    from schools.notifications import Note, assignment_people, notifications_mail, notify_each
+
     today = today or timezone.localdate()
     assignments = Assignment.objects.filter(
         measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -169,10 +146,8 @@ def reminders_send(*, today: date | None = None, region_id: int | None = None) -
     for report in ProgressReport.objects.filter(assignment__in=assignments, is_current=True):
         reports[report.assignment_id].append(report)
     calendars = assessment_calendar({a.region_id for a in assignments})
-    people = recipients(assignments)
-    users = {u.pk: u for group in people.values() for u in group}
-    preferences = _preferences(list(users.values()))
-    new_by_user = defaultdict(list)
+    people = assignment_people(assignments)
+    batch = []
     for assignment in assignments:
         for reminder in reminders_for(
             assignment,
@@ -182,71 +157,38 @@ def reminders_send(*, today: date | None = None, region_id: int | None = None) -
         ):
             measure = assignment.measure
             due = formats.date_format(reminder.due, "d.m.Y")
-            title = (
-                _("Срок %(due)s: %(number)s %(text)s")
-                if reminder.kind == "due_soon"
-                else _("Просрочено с %(due)s: %(number)s %(text)s")
-            ) % {"due": due, "number": measure.number, "text": measure.text[:200]}
-            for user in people.get(assignment.pk, []):
-                preference = preferences[user.pk]
-                if not (preference.in_app or preference.email):
-                    continue
-                created = _notify(
-                    user,
-                    kind=reminder.kind,
-                    key=reminder.key,
-                    title=title,
-                    body=measure.roadmap.title,
-                    url=reverse("roadmaps:report-create", args=[assignment.pk]),
-                )
-                if created is not None:
-                    new_by_user[user.pk].append(created)
-    for report in ProgressReport.objects.filter(
-        is_current=True, review_state=ProgressReport.Review.RETURNED, assignment__in=assignments
-    ).select_related("assignment__measure"):
-        for user in people.get(report.assignment_id, []):
-            if preferences[user.pk].in_app or preferences[user.pk].email:
-                created = _notify(
-                    user,
-                    kind=Notification.Kind.RETURNED,
-                    key=f"returned:{report.pk}",
-                    title=_("Отчёт возвращён: %s") % report.assignment.measure,
-                    body=report.review_reason,
-                    url=reverse("roadmaps:report-detail", args=[report.pk]),
-                )
-                if created is not None:
-                    new_by_user[user.pk].append(created)
-    emailed = _email_digests(new_by_user, users, preferences)
-    return {"notifications": sum(len(v) for v in new_by_user.values()), "emails": emailed}
-
-
-def _email_digests(new_by_user, users, preferences) -> int:
-    sent = 0
-    for user_id, notes in new_by_user.items():
-        user = users[user_id]
-        if not preferences[user_id].email or not user.email:
-            continue
-        lines = [f"— {n.title}" for n in notes]
-        send_mail(
-            subject=_("Дорожные карты: сроки и просрочки (%d)") % len(notes),
-            message=_(
-                "Здравствуйте!\n\nНовое по вашим мероприятиям:\n%s\n\nОтключить напоминания можно в настройках."
+            left = (reminder.due - today).days
+            if reminder.kind == "overdue":
+                title = _("Просрочено с %(due)s: %(number)s %(text)s")
+            elif reminder.widest:
+                title = _("Срок %(due)s: %(number)s %(text)s")
+            elif left == 0:
+                title = _("Срок сегодня, %(due)s: %(number)s %(text)s")
+            elif left == 1:
+                title = _("Срок завтра, %(due)s: %(number)s %(text)s")
+            else:
+                title = _("Срок %(due)s, осталось дней — %(left)d: %(number)s %(text)s")
+            title = title % {
+                "due": due,
+                "left": left,
+                "number": measure.number,
+                "text": measure.text[:200],
+            }
+            url = reverse("roadmaps:report-create", args=[assignment.pk])
+            batch.extend(
+                Note(user, reminder.kind, reminder.key, title, measure.roadmap.title, url)
+                for user in people.get(assignment.pk, [])
             )
-            % "\n".join(lines),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-            fail_silently=False,
-        )
-        Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed_at=timezone.now())
-        if not preferences[user_id].in_app:
-            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(read_at=timezone.now())
-        sent += 1
-    return sent
+    created = notify_each(batch, mail=False)
+    # This job is already background work: it mails now, one message per person.
+    emailed = notifications_mail(ids=[n.pk for n in created])
+    return {"notifications": len(created), "emails": emailed}
 
 
 def weekly_summary_send(*, today: date | None = None) -> int:
     """Each municipal official: overdue assignments of the municipality's schools, once a week."""
     from roadmaps.selectors import my_assignments
+    from schools.notifications import notifications_mail, notify, preferences_of
 
     today = today or timezone.localdate()
     week = today.isocalendar()
@@ -257,7 +199,7 @@ def weekly_summary_send(*, today: date | None = None) -> int:
         .objects.filter(is_active=True, memberships__role=Role.MUNICIPAL_OFFICIAL)
         .distinct()
     )
-    preferences = _preferences(list(officials))
+    preferences = preferences_of(officials)
     for official in officials:
         if not preferences[official.pk].weekly_summary:
             continue
@@ -270,20 +212,15 @@ def weekly_summary_send(*, today: date | None = None) -> int:
             for who, n in sorted(overdue.items(), key=lambda kv: (-kv[1], str(kv[0])))
         ]
         body = "\n".join(lines) if lines else _("Просроченных мероприятий нет.")
-        created = _notify(
-            official,
+        created = notify(
+            [official],
             kind=Notification.Kind.SUMMARY,
             key=key,
             title=_("Сводка за неделю: просрочено поручений — %d") % sum(overdue.values()),
             body=body,
             url=reverse("home"),
+            mail=False,
         )
-        if created is not None and official.email:
-            send_mail(
-                subject=created.title,
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[official.email],
-            )
-            sent += 1
+        if created:
+            sent += notifications_mail(ids=[n.pk for n in created])
     return sent

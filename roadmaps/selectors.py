@@ -244,17 +244,23 @@ def next_due(measure: Measure, today: date) -> date | None:
 
 
 def my_assignments(
-    *, user, today: date | None = None, school: School | None = None, own: bool = False
+    *,
+    user,
+    today: date | None = None,
+    school: School | None = None,
+    body=None,
+    own: bool = False,
 ) -> list[dict]:
     """Assignments in active roadmaps, by due date, each with its current reports.
 
     By default: every school's assignment the user reaches (an official's overview).
     With `own`: what the user reports on: the assignments of the user's own
-    schools, and those of bodies and persons at the levels where the user
-    reports (a municipal official gets the education authority's measures).
+    schools, those of bodies and persons at the levels where the user reports
+    (a municipal official gets the education authority's measures), and those
+    of the bodies the user works in (Membership.body: a methodist's ИМЦ).
     """
     from schools.policy import roles_for
-    from schools.scoping import reach_of
+    from schools.scoping import bodies_of, reach_of
 
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -265,6 +271,13 @@ def my_assignments(
             Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
             measure__roadmap__status__in=active,
         )
+        bodies = bodies_of(user)
+        if bodies:
+            # The measures of the bodies the user works in (a methodist's ИМЦ).
+            qs = qs | Assignment.objects.visible_to(user).filter(
+                body__in=sorted(bodies), measure__roadmap__status__in=active
+            )
+            qs = qs.distinct()
     else:
         qs = Assignment.objects.visible_to(user).filter(
             school__isnull=False, measure__roadmap__status__in=active
@@ -279,6 +292,8 @@ def my_assignments(
     )
     if school is not None:
         qs = qs.filter(school=school)
+    if body is not None:
+        qs = qs.filter(body=body)
     rows = []
     for assignment in qs:
         due = next_due(assignment.measure, today)

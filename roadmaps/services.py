@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from roadmaps import notices
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
     ChangeRecord,
@@ -1162,6 +1163,7 @@ def assignments_create(*, roadmap: Roadmap, by) -> int:
                 after={"assignments": len(new)},
                 roadmap=roadmap,
             )
+            notices.assignments_given(roadmap=roadmap, assignments=new, by=by)
     return len(new)
 
 
@@ -1373,6 +1375,7 @@ def progress_report_submit(
             roadmap=roadmap,
             node=assignment,
         )
+        notices.report_submitted(report=report, by=by)
     return report
 
 
@@ -1403,6 +1406,7 @@ def _review(*, report: ProgressReport, by, state: str, reason: str = "") -> Prog
             roadmap=measure.roadmap,
             node=current.assignment,
         )
+        notices.report_reviewed(report=current, by=by)
     report.refresh_from_db()  # the caller's instance follows the change
     return current
 

@@ -156,11 +156,11 @@ class BodyAdmin(ScopedAdminMixin, ImportExportModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "role", "region", "municipality", "school", "position"]
+    list_display = ["user", "role", "region", "municipality", "school", "body", "position"]
     list_filter = ["role", "region"]
     search_fields = ["user__username", "user__last_name", "position"]
     autocomplete_fields = ["user"]
-    raw_id_fields = ["school"]
+    raw_id_fields = ["school", "body"]
 
 
 class ApiTokenAdminForm(forms.ModelForm):

@@ -79,6 +79,7 @@ def official_block(user, membership, today):
         "membership": membership,
         "overdue": overdue,
         "overdue_count": overdue_count,
+        "body_tasks": _body_tasks(user, membership, today),
     }
     if roadmap is not None:
         block.update(_execution_block(user, roadmap, today))
@@ -115,6 +116,23 @@ def deputy_block(user, membership, today):
     }
 
 
+def _body_tasks(user, membership, today, limit=10):
+    """The measures of the body the person works in: open ones by due date."""
+    if not membership.body_id:
+        return None
+    from roadmaps.selectors import my_assignments
+
+    rows = my_assignments(user=user, today=today, body=membership.body, own=True)
+    open_rows = [r for r in rows if not r["done"]]
+    return {
+        "body": membership.body,
+        "rows": open_rows[:limit],
+        "open": len(open_rows),
+        "overdue": sum(1 for r in open_rows if r["overdue"]),
+        "total": len(rows),
+    }
+
+
 def methodist_block(user, membership, today):
     from reports.models import Document
 
@@ -126,6 +144,7 @@ def methodist_block(user, membership, today):
     return {
         "kind": "methodist",
         "membership": membership,
+        "body_tasks": _body_tasks(user, membership, today),
         "documents": list(documents),
         "procedures": _latest_procedures(user),
         "objectivity": _scope_flag_count(user, membership),

@@ -333,6 +333,9 @@ USERS = [
     ),
 ]
 
+# The body a demo person works in: she gets the measures it answers for.
+USER_BODIES = {"methodist": "Методический кабинет"}
+
 
 @transaction.atomic
 def build_demo_tree() -> dict:
@@ -392,13 +395,16 @@ def build_demo_tree() -> dict:
         region = Region.objects.get(code=region_code)
         municipality = municipalities[(region_code, muni_code)] if muni_code else None
         school = schools_by_name[(region_code, muni_code, school_name)] if school_name else None
+        body = None
+        if username in USER_BODIES:
+            body = Body.objects.get(municipality=municipality, short_name=USER_BODIES[username])
         Membership.objects.update_or_create(
             user=user,
             role=role,
             region=region,
             municipality=municipality,
             school=school,
-            defaults={"position": position},
+            defaults={"position": position, "body": body},
         )
         forget_reach(user)
         users.append((username, role.label, str(school or municipality or region)))

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import ReminderPreference
+from schools.models import Notification, ReminderPreference
 
 
 class ApiTokenForm(forms.Form):
@@ -16,7 +16,39 @@ class ApiTokenForm(forms.Form):
     read_only = forms.BooleanField(label=_("Только чтение"), required=False, initial=True)
 
 
+# The events a person may choose to receive by mail (the weekly summary has its own box).
+MAIL_KINDS = [
+    (k, label) for k, label in Notification.Kind.choices if k != Notification.Kind.SUMMARY
+]
+
+
 class ReminderPreferenceForm(forms.ModelForm):
+    """How a person is told: reminders in the list, mail at all, which events by
+    mail, each at once or one message a day."""
+
+    email_kinds = forms.MultipleChoiceField(
+        label=_("О каких событиях писать на почту"),
+        choices=MAIL_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = ReminderPreference
-        fields = ["in_app", "email", "weekly_summary"]
+        fields = ["in_app", "email", "email_digest", "weekly_summary"]
+        labels = {
+            "in_app": _("Показывать напоминания о сроках в списке уведомлений"),
+            "email": _("Присылать уведомления на электронную почту"),
+        }
+
+    def __init__(self, *args, show_summary=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_summary:  # the weekly summary goes to municipal officials only
+            del self.fields["weekly_summary"]
+        muted = set(self.instance.email_muted or [])
+        self.fields["email_kinds"].initial = [k for k, _label in MAIL_KINDS if k not in muted]
+
+    def save(self, commit=True):
+        chosen = set(self.cleaned_data["email_kinds"])
+        self.instance.email_muted = [k for k, _label in MAIL_KINDS if k not in chosen]
+        return super().save(commit=commit)

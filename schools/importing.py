@@ -36,9 +36,11 @@ class Problem:
 class ImportFailed(Exception):
     """Raised with every problem found; nothing has been written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], details: dict | None = None):
         super().__init__("; ".join(str(p) for p in problems[:5]))
         self.problems = problems
+        # What the importer understood before it stopped (a results file's columns).
+        self.details = details or {}
 
 
 def normalise_header(value) -> str:

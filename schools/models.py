@@ -280,6 +280,18 @@ class Membership(models.Model):
         verbose_name=_("школа"),
     )
     position = models.CharField(_("должность"), max_length=200, blank=True)
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("орган (место работы)"),
+        help_text=_(
+            "ИМЦ, РМК, управление образования…: человек получает мероприятия, "
+            "за которые отвечает этот орган."
+        ),
+    )
 
     scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
     objects = ScopedManager()
@@ -341,6 +353,18 @@ class Membership(models.Model):
             raise ValidationError(
                 {"municipality": _("Специалист органа управления назначается в муниципалитет.")}
             )
+        if self.body_id and not self._body_fits():
+            raise ValidationError(
+                {"body": _("Орган должен относиться к тому же региону, муниципалитету или школе.")}
+            )
+
+    def _body_fits(self) -> bool:
+        body = self.body
+        if body.region_id != self.region_id:
+            return False
+        if body.municipality_id and body.municipality_id != self.municipality_id:
+            return False
+        return not (body.school_id and body.school_id != self.school_id)
 
 
 class ApiToken(models.Model):
@@ -387,10 +411,24 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("поручено мероприятие")
+        SUBMITTED = "submitted", _("отчёт на проверку")
+        RETURNED = "returned", _("отчёт возвращён")
+        ACCEPTED = "accepted", _("отчёт принят")
         DUE_SOON = "due_soon", _("скоро срок")
         OVERDUE = "overdue", _("просрочено")
-        RETURNED = "returned", _("отчёт возвращён")
+        MARKER = "marker", _("маркер необъективности")
+        MARKER_ANSWERED = "marker_answered", _("ответ на маркер")
+        CHECK_DONE = "check_done", _("проверка объективности завершена")
+        CHECK_FAILED = "check_failed", _("проверка объективности не выполнена")
+        DOCUMENT_DONE = "document_done", _("документ готов")
+        DOCUMENT_FAILED = "document_failed", _("документ не построен")
+        IMPORT_DONE = "import_done", _("загрузка завершена")
+        IMPORT_FAILED = "import_failed", _("загрузка не удалась")
         SUMMARY = "summary", _("сводка за неделю")
+
+    # Reminders follow the `in_app` choice; every other kind is an event someone caused.
+    REMINDER_KINDS = frozenset({"due_soon", "overdue"})
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -425,6 +463,15 @@ class ReminderPreference(models.Model):
     in_app = models.BooleanField(_("напоминания в списке уведомлений"), default=True)
     email = models.BooleanField(_("напоминания по электронной почте"), default=True)
     weekly_summary = models.BooleanField(_("еженедельная сводка по муниципалитету"), default=True)
+    email_muted = models.JSONField(
+        _("события, о которых не писать на почту"),
+        default=list,
+        blank=True,
+        help_text=_("Виды уведомлений, которые приходят только в список на сайте."),
+    )
+    email_digest = models.BooleanField(
+        _("одно письмо в день со всеми событиями вместо письма о каждом"), default=False
+    )
 
     class Meta:
         verbose_name = _("настройки напоминаний")
@@ -432,3 +479,9 @@ class ReminderPreference(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    def wants_email(self, kind: str) -> bool:
+        """Whether `kind` goes by mail at all (now, or in the daily digest)."""
+        if kind == Notification.Kind.SUMMARY:
+            return self.weekly_summary
+        return self.email and kind not in (self.email_muted or [])

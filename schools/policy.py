@@ -10,7 +10,7 @@ roles by hand.
 import rules
 
 from schools.models import Role
-from schools.scoping import is_tenant_model, node_of, reach_of
+from schools.scoping import bodies_of, is_tenant_model, node_of, reach_of
 
 ALL_ROLES = frozenset(Role.values)
 OFFICIALS = frozenset({Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL})
@@ -61,8 +61,26 @@ def _roles_reach(roles: frozenset[str]):
     return predicate
 
 
+@rules.predicate(name="works in the responsible body")
+def _body_member(user, obj=None):
+    """A body's people report on the measures their body answers for."""
+    bodies = bodies_of(user)
+    if obj is None:
+        return bool(bodies)
+    body_id = getattr(obj, "body_id", None)
+    if body_id is None and hasattr(obj, "assignment"):
+        body_id = obj.assignment.body_id
+    return body_id is not None and body_id in bodies
+
+
+# Permissions that the people of a responsible body hold for their body's assignments.
+BODY_PERMISSIONS = {"roadmaps.report_progress"}
+
 for _permission, _roles in POLICY.items():
-    rules.add_perm(_permission, _roles_reach(_roles))
+    _predicate = _roles_reach(_roles)
+    if _permission in BODY_PERMISSIONS:
+        _predicate = _predicate | _body_member
+    rules.add_perm(_permission, _predicate)
 
 
 def roles_for(permission: str) -> frozenset[str]:

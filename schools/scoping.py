@@ -116,6 +116,23 @@ def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
 def forget_reach(user) -> None:
     """Drop the cached reach (after memberships of this user change)."""
     user.__dict__.pop("_reach_cache", None)
+    user.__dict__.pop("_bodies_cache", None)
+
+
+def bodies_of(user) -> frozenset[int]:
+    """The bodies (ИМЦ, РМК, УО…) the user works in, by their memberships (a read-only
+    viewer's aside); cached like the reach."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if "_bodies_cache" not in user.__dict__:
+        from schools.models import Membership
+
+        user.__dict__["_bodies_cache"] = frozenset(
+            Membership.objects.filter(user=user, body__isnull=False)
+            .exclude(role="viewer")
+            .values_list("body_id", flat=True)
+        )
+    return user.__dict__["_bodies_cache"]
 
 
 def _path(prefix: str, path: str) -> str:

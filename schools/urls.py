@@ -16,6 +16,11 @@ urlpatterns = [
     path("account/tokens/", views.token_list, name="token-list"),
     path("account/notifications/", views.notification_list, name="notification-list"),
     path(
+        "account/notifications/read-all/",
+        views.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
         "account/notifications/<int:notification_pk>/read/",
         views.notification_read,
         name="notification-read",

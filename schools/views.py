@@ -2,15 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from schools import notifications as notify_services
 from schools import selectors
 from schools.dashboard import dashboard
 from schools.forms import ApiTokenForm, ReminderPreferenceForm
-from schools.models import Notification, ReminderPreference
+from schools.models import Notification, ReminderPreference, Role
 from schools.tokens import api_token_issue, api_token_list, api_token_revoke
 
 
@@ -100,29 +100,52 @@ def token_revoke(request, apitoken_pk):
 
 @login_required
 def notification_list(request):
-    """The person's in-app reminders; opening the list does not mark them read."""
+    """The person's notifications, newest first; opening the list does not mark them read."""
     notifications = Notification.objects.filter(user=request.user)
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     preference = ReminderPreference.objects.filter(user=request.user).first() or ReminderPreference(
         user=request.user
     )
-    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    form = ReminderPreferenceForm(
+        request.POST or None,
+        instance=preference,
+        show_summary=request.user.memberships.filter(role=Role.MUNICIPAL_OFFICIAL).exists(),
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("Настройки напоминаний сохранены."))
+        messages.success(request, _("Настройки уведомлений сохранены."))
         return redirect("schools:notification-list")
-    return render(request, "schools/notification_list.html", {"page": page, "form": form})
+    return render(
+        request,
+        "schools/notification_list.html",
+        {"page": page, "form": form, "unread_only": unread_only},
+    )
 
 
 @login_required
 @require_POST
 def notification_read(request, notification_pk):
+    """Mark one notification read; open what it is about, unless asked to stay on the list."""
     notification = get_object_or_404(
         Notification.objects.filter(user=request.user), pk=notification_pk
     )
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
+    notify_services.mark_read(user=request.user, notification=notification)
+    if (
+        request.POST.get("stay") != "1"
+        and notification.url
+        and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None)
+    ):
         return redirect(notification.url)
+    return redirect("schools:notification-list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = notify_services.mark_read(user=request.user)
+    if count:
+        messages.success(request, _("Все уведомления отмечены прочитанными."))
     return redirect("schools:notification-list")

@@ -12,8 +12,13 @@ PASSWORD = "Test-pass-2026!"
 
 
 def region(*, code=None, name=None):
+    """A region by code; the directory ships every subject of the federation (a data
+    migration), so the code's row is taken and renamed for the test."""
     n = next(_counter)
-    return Region.objects.create(code=code or f"{n % 90 + 10:02d}", name=name or f"Регион {n}")
+    region, _created = Region.objects.update_or_create(
+        code=code or f"{n % 90 + 10:02d}", defaults={"name": name or f"Регион {n}"}
+    )
+    return region
 
 
 def municipality(*, region, name=None, code=None, kind=Municipality.Kind.DISTRICT):

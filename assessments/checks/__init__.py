@@ -10,8 +10,9 @@ every flag. Pure numpy/scipy over plain column arrays; no ORM.
 Modules: `data` (plain inputs and outputs), `params` (thresholds, minimum
 group sizes, the rule: one frozen dataclass per region), `indicators` (one
 procedure), `crossing` (across procedures), `rules` (the run, the marker
-rule, the roll-up, ШНОР), `generator` (a synthetic region with planted
-manipulation), `evaluate` (precision/recall/FPR).
+rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget),
+`generator` (a synthetic region with planted manipulation), `evaluate`
+(precision/recall/FPR).
 
 The method (METHOD_VERSION), per school × procedure × year, region as reference:
 - level: mean mark as a random-effects z within the school's kind
@@ -33,11 +34,25 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 - cohort (grade g, year t vs grade g±1, year t±1), rise-then-fall (and the
   Jacob–Levitt score), ОГЭ/ЕГЭ regression residual, objective ВПР gap;
 - persistence: markers in the previous two years (supports, never alone).
+- journal gap: the pupils' scores above what their journal marks predict
+  (region-wide table per journal mark), against the region's line on the
+  school's mean journal mark (teachers mark against their own school);
+- scale mismatch against the region's own share: a file-wide artefact (a
+  journal column read as the mark) is a data problem the run reports, not
+  evidence against every school.
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators
-agree (inversion and marking count once) or one fires strongly (inversion,
-marking, scale mismatch, bunching, similarity, cohort, ОГЭ, objective ВПР).
+agree (inversion and marking, similarity and runs, journal and journal gap
+count once), or one that may stand alone fires strongly (inversion, marking,
+scale mismatch, bunching, similarity, cohort, journal gap, ОГЭ, objective
+ВПР), or the combined evidence of inflated results (level, journal gap,
+cohort, rise-then-fall; Stouffer under the null's correlations) passes its
+threshold. With `thresholds="budget"` (the default) the three thresholds of
+each test come from a false-alarm budget on the region's own null — see
+`budget` — and the run reports them with the achieved rates
+(`CheckResult.calibration`); `thresholds="fixed"` keeps each indicator's
+constants.
 """
 
 from .data import (

@@ -52,6 +52,7 @@ def _percentile_rank(x: np.ndarray, ok: np.ndarray) -> np.ndarray:
 
 def _column(name, S, value, reference, z, se, eligible, cut_z, strong_z, n, details, narrow=False):
     dec = decide(value - reference, se**2, eligible, cut_z, strong_z, narrow=narrow)
+    ref = np.asarray(reference, dtype=np.float64)
     details = dict(details)
     details["z"] = dec.z
     details["z_sampling"] = z
@@ -64,6 +65,10 @@ def _column(name, S, value, reference, z, se, eligible, cut_z, strong_z, n, deta
         strong=dec.strong,
         n=n,
         details=details,
+        z=dec.z,
+        eligible=eligible,
+        alone=strong_z is not None,
+        threshold_at=lambda zz: ref + dec.at(zz),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-1.0"
+METHOD_VERSION = "objectivity-2.0"
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -33,6 +33,12 @@ KIND_RURAL_SMALL = "rural_small"
 KIND_GYMNASIUM = "gymnasium"
 KIND_LYCEUM = "lyceum"
 SELECTIVE_KINDS = frozenset({KIND_GYMNASIUM, KIND_LYCEUM})
+KIND_LABELS = {
+    KIND_ORDINARY: _("городские школы"),
+    KIND_RURAL_SMALL: _("сельские школы"),
+    KIND_GYMNASIUM: _("гимназии и школы с углублённым изучением"),
+    KIND_LYCEUM: _("лицеи"),
+}
 
 INSTRUMENT_VPR = "ВПР"
 EXTERNAL_OGE = "ОГЭ"
@@ -46,6 +52,7 @@ MARKING = "marking"
 SCALE_MISMATCH = "scale_mismatch"
 PERSON_FIT = "person_fit"
 JOURNAL = "journal"
+JOURNAL_GAP = "journal_gap"
 BUNCHING = "bunching"
 COHORT = "cohort"
 RISE_FALL = "rise_fall"
@@ -54,6 +61,7 @@ EXTERNAL_OBJECTIVE = "external_objective"
 SIMILARITY = "similarity"
 RUNS = "identical_runs"
 PERSISTENCE = "persistence"
+COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -62,6 +70,7 @@ INDICATOR_LABELS = {
     SCALE_MISMATCH: _("Отметки выше положенных по шкале за выполненные задания"),
     PERSON_FIT: _("Доля работ с нетипичным профилем ответов"),
     JOURNAL: _("Отметки за работу выше журнальных"),
+    JOURNAL_GAP: _("Баллы за работу выше, чем предсказывают журнальные отметки"),
     BUNCHING: _("Пики первичных баллов на границах отметок"),
     COHORT: _("Расхождение с результатом той же параллели в соседнем году"),
     RISE_FALL: _("Резкий рост и последующее падение"),
@@ -70,6 +79,10 @@ INDICATOR_LABELS = {
     SIMILARITY: _("Совпадающие работы в классе"),
     RUNS: _("Длинные совпадающие фрагменты работ в классе"),
     PERSISTENCE: _("Признаки в предыдущие годы"),
+    COMBINED: _(
+        "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
+        " (совокупно)"
+    ),
 }
 
 # The supporting numbers of an indicator (its `details`), as users read them.
@@ -96,9 +109,11 @@ DETAIL_LABELS = {
     "mean_guttman_normed": _("ошибки Гуттмана (норм.), школа"),
     "region_mean_guttman_normed": _("ошибки Гуттмана (норм.), регион"),
     "share_down": _("доля «понизили»"),
+    "mean_journal": _("средняя журнальная отметка"),
     "region_share_down": _("доля «понизили» в регионе"),
     "municipality_share_up": _("доля «повысили» в муниципалитете"),
     "pupils_above_scale": _("учеников с отметкой выше шкалы"),
+    "region_problem": _("в файле региона у большинства школ отметки выше шкалы"),
     "at_boundaries_observed": _("работ у границ отметок"),
     "at_boundaries_expected": _("ожидалось у границ"),
     "largest_identical_group": _("наибольшая группа совпадающих работ"),
@@ -119,6 +134,11 @@ DETAIL_LABELS = {
     "slope": _("наклон регрессии"),
     "objective_participants": _("участников ВПР с контролем"),
     "years": _("лет учтено"),
+    "z_level": _("z: результат выше региона"),
+    "z_journal_gap": _("z: выше журнальных отметок"),
+    "z_cohort": _("z: расхождение с той же параллелью"),
+    "z_rise_fall": _("z: рост и падение"),
+    "z_sum": _("сумма z до приведения к разбросу региона"),
     "schools": _("школ"),
 }
 
@@ -413,6 +433,9 @@ class CheckResult:
     params: dict
     schools: list[SchoolCheck]
     method_version: str = METHOD_VERSION
+    # The false-alarm budget, each test's thresholds and achieved rates, and the
+    # data problems seen (see checks.budget); empty with fixed thresholds.
+    calibration: dict = field(default_factory=dict)
 
     def flagged(self) -> list[SchoolCheck]:
         return [s for s in self.schools if s.markers]
@@ -426,6 +449,7 @@ class CheckResult:
                     "params": self.params,
                     "schools": len(self.schools),
                     "flagged": len(self.flagged()),
+                    "calibration": self.calibration,
                 }
             ),
             "schools": [s.as_json() for s in self.schools],

@@ -18,6 +18,7 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from .data import (
     BUNCHING,
     INVERSION,
     JOURNAL,
+    JOURNAL_GAP,
     LEVEL,
     LEVEL_BASIC,
     MARKING,
@@ -56,6 +58,31 @@ class Column:
     strong: np.ndarray
     n: np.ndarray
     details: dict[str, np.ndarray] = field(default_factory=dict)
+    # For the thresholds calibrated to a false-alarm budget (see `budget`):
+    # the evidence per school on a standard normal scale (honest schools near
+    # N(0, 1) in the upper tail), the schools it may fire for, whether it may
+    # raise a marker alone, whether it is a between-school deviation to be
+    # re-centred on the school's kind (not an exact test such as a p-value),
+    # the threshold in the value's units for a given z per school, and an
+    # extra condition to fire (a minimum excess). None: the column keeps its
+    # own decision.
+    z: np.ndarray | None = None
+    eligible: np.ndarray | None = None
+    alone: bool = False
+    recentre: bool = True
+    threshold_at: Callable[[np.ndarray], np.ndarray] | None = None
+    gate: np.ndarray | None = None
+    # The least z at which it may stand alone whatever the budget: for an exact
+    # test whose null cannot see an honest school's own clustering (identical
+    # work in a class of one curriculum), its documented strong level.
+    alone_floor: float | None = None
+
+
+def _z_of_p(p: np.ndarray) -> np.ndarray:
+    """A one-sided p-value as a standard normal z (NaN stays NaN, p = 1 gives −5)."""
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.clip(stats.norm.isf(np.clip(p, 1e-300, 1.0)), -5.0, 40.0)
 
 
 def _full(n, fill=np.nan):
@@ -83,6 +110,7 @@ class Decision:
     threshold: np.ndarray  # the deviation at which it fires, in the deviation's units
     fired: np.ndarray
     strong: np.ndarray
+    at: Callable[[np.ndarray], np.ndarray] | None = None  # z → deviation
 
 
 def decide(
@@ -113,7 +141,13 @@ def decide(
     z = (z0 - c) / unit
     fired = eligible & (z >= cut_z)
     strong = fired & (z >= strong_z) if strong_z is not None else np.zeros(len(dev), bool)
-    return Decision(z=z, threshold=med + (c + cut_z * unit) * sd, fired=fired, strong=strong)
+    return Decision(
+        z=z,
+        threshold=med + (c + cut_z * unit) * sd,
+        fired=fired,
+        strong=strong,
+        at=lambda zz: med + (c + zz * unit) * sd,
+    )
 
 
 class Prepared:
@@ -214,6 +248,9 @@ def level_anomaly(p: Prepared, params: CheckParams) -> Column:
             "region_mean": np.full(S, float(p.mark.mean()) if len(p.mark) else np.nan),
             "municipality_mean": p.municipal_mean(m, p.n.astype(float)),
         },
+        z=z,
+        eligible=eligible,
+        threshold_at=lambda zz: centre + zz * scale,
     )
 
 
@@ -284,6 +321,10 @@ def difficulty_inversion(p: Prepared, params: CheckParams) -> Column:
             "basic_minus_region": basic_s - reg_basic,
             "hard_minus_region": hard_s - reg_hard,
         },
+        z=dec.z,
+        eligible=eligible,
+        alone=True,
+        threshold_at=dec.at,
     )
 
 
@@ -317,6 +358,10 @@ def lenient_marking(p: Prepared, params: CheckParams) -> Column:
             "partial_credit_success": success,
             "region_partial_credit_success": np.full(S, float(d.sum() / len(d) / top)),
         },
+        z=dec.z,
+        eligible=eligible,
+        alone=True,
+        threshold_at=dec.at,
     )
 
 
@@ -455,6 +500,9 @@ def person_fit(p: Prepared, params: CheckParams) -> Column:
             "mean_guttman_normed": mean_gn,
             "region_mean_guttman_normed": np.full(S, float(gn[informative].mean())),
         },
+        z=dec.z,
+        eligible=eligible,
+        threshold_at=lambda zz: p_r + dec.at(zz),
     )
 
 
@@ -477,6 +525,8 @@ def journal_agreement(p: Prepared, params: CheckParams) -> Column:
     k_down = np.bincount(p.school, weights=down, minlength=S)
     p_up = float(up.sum() / has.sum())
     p_down = float(down.sum() / has.sum())
+    if not 0 < p_up < 1:
+        return _empty(JOURNAL, p)  # nobody (or everybody) above the journal: nothing to compare
     with np.errstate(invalid="ignore", divide="ignore"):
         share_up = k_up / n_j
         share_down = k_down / n_j
@@ -507,7 +557,80 @@ def journal_agreement(p: Prepared, params: CheckParams) -> Column:
             "z_down": z_down,
             "municipality_share_up": p.municipal_mean(share_up, n_j),
         },
+        z=dec.z,
+        eligible=eligible,
+        threshold_at=lambda zz: 1.0 / (1.0 + np.exp(-(np.log(p_up / (1 - p_up)) + dec.at(zz)))),
     )
+
+
+def journal_gap(p: Prepared, params: CheckParams) -> Column:
+    """Scores above what the pupils' journal marks predict. Region-wide, each
+    journal mark gives the mean and variance of the standardised primary score
+    of pupils with that mark; a school's value is its pupils' mean residual
+    (score − expected for the journal mark), in pupil sd. Teachers partly mark
+    against their own school (strong schools mark harder), so the region's
+    robust line of the residual on the school's mean journal mark is the
+    reference, not zero. Lenient marking of every task and a cohort's inflated
+    year leave the journal marks as they were and move the scores: the gap
+    shows both. z over the sampling variance and the region's between-school
+    variance (random effects), calibrated."""
+    S = p.n_schools
+    has = p.res.journal > 0
+    if has.sum() < 50:
+        return _empty(JOURNAL_GAP, p)
+    x = p.primary.astype(np.float64)
+    sd = float(x[has].std()) or 1.0
+    x = (x - float(x[has].mean())) / sd
+    j = np.where(has, p.res.journal, 0)
+    cnt = np.bincount(j[has], minlength=6).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e1 = np.bincount(j[has], weights=x[has], minlength=6) / cnt
+        e2 = np.bincount(j[has], weights=x[has] ** 2, minlength=6) / cnt
+    var = np.nan_to_num(np.maximum(e2 - e1**2, 0))
+    resid = np.where(has, x - np.nan_to_num(e1)[j], 0.0)
+    n_j = np.bincount(p.school, weights=has, minlength=S)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.bincount(p.school, weights=resid, minlength=S) / n_j
+        se2 = np.bincount(p.school, weights=np.where(has, var[j], 0.0), minlength=S) / n_j**2
+        mean_j = np.bincount(p.school, weights=j.astype(np.float64), minlength=S) / n_j
+    eligible = n_j >= params.min_school
+    predicted = _robust_line(mean_j, value, n_j, eligible)
+    dec = decide(
+        value - predicted, se2, eligible, params.journal_gap_z, params.journal_gap_strong_z
+    )
+    return Column(
+        JOURNAL_GAP,
+        value=value,
+        reference=predicted,
+        threshold=predicted + dec.threshold,
+        fired=dec.fired,
+        strong=dec.strong,
+        n=n_j.astype(np.int64),
+        details={"z": dec.z, "mean_journal": mean_j},
+        z=dec.z,
+        eligible=eligible,
+        alone=params.journal_gap_strong_z is not None,
+        threshold_at=lambda zz: predicted + dec.at(zz),
+    )
+
+
+def _robust_line(x, y, w, eligible) -> np.ndarray:
+    """The prediction of y from x by weighted least squares over eligible
+    points, refitted twice without points beyond 3 robust sd (a manipulated
+    minority does not move it); 0 where too few points."""
+    fit = eligible & np.isfinite(x) & np.isfinite(y)
+    if fit.sum() < 20:
+        return np.zeros(len(y))
+    ok = fit.copy()
+    for _ in range(3):
+        sw = np.sqrt(np.asarray(w, dtype=np.float64)[fit])
+        A = np.stack([np.ones(fit.sum()), x[fit]], axis=1)
+        coef = np.linalg.lstsq(A * sw[:, None], y[fit] * sw, rcond=None)[0]
+        with np.errstate(invalid="ignore"):
+            r = y - coef[0] - coef[1] * x
+        mad = 1.4826 * float(np.median(np.abs(r[ok] - np.median(r[ok])))) or 1.0
+        fit = ok & (np.abs(r) <= 3 * mad)
+    return np.nan_to_num(coef[0] + coef[1] * np.nan_to_num(x, nan=float(np.nanmedian(x))))
 
 
 # ---------------------------------------------------------------------------
@@ -658,6 +781,18 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
         threshold[rows[idx]] = thr / n_r[idx]
     fired = eligible & (pval <= alpha)
     strong = fired & (zc >= params.bunching_strong_z)
+    # Evidence for the budget: the calibrated z, unless the bootstrap saw the
+    # school's excess among its draws (then the smaller of z and the p-value's z;
+    # a school past every draw is as far as the bootstrap can tell).
+    evidence = zc.copy()
+    seen = np.isfinite(pval) & (pval > 1.5 / (first + 1))
+    evidence[seen] = np.minimum(zc[seen], _z_of_p(pval[seen]))
+
+    def threshold_of(zz):
+        out = np.full(S, np.nan)
+        out[rows] = (c + np.asarray(zz)[rows] * unit) * sd / n_r
+        return out
+
     at = np.full(S, np.nan)
     at_exp = np.full(S, np.nan)
     above = coef > 0
@@ -677,6 +812,11 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
             "at_boundaries_observed": at,
             "at_boundaries_expected": at_exp,
         },
+        z=evidence,
+        eligible=eligible,
+        alone=True,
+        recentre=False,
+        threshold_at=threshold_of,
     )
 
 
@@ -768,7 +908,20 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
     size[has] = cls_n[w]
     group[has] = largest[w]
     eligible = has & (size >= params.min_class) & (p.n >= params.min_school)
-    fired = eligible & (pval <= params.similarity_p) & (value - ref >= params.similarity_min_excess)
+    excess = value - ref >= params.similarity_min_excess
+    fired = eligible & (pval <= params.similarity_p) & excess
+    classes_has = np.maximum(n_classes[has], 1)
+    expected_has = expected[w]
+
+    def at(zz):
+        out = np.full(S, np.nan)
+        alpha = stats.norm.sf(np.asarray(zz)[has]) / classes_has / tests
+        out[has] = np.maximum(
+            stats.poisson.isf(alpha, expected_has) + 1,
+            expected_has + params.similarity_min_excess,
+        )
+        return out
+
     details = {"p_value": pval, "largest_identical_group": group, "classes": n_classes}
     for key, per_class in (extra or {}).items():
         arr = np.full(S, np.nan)
@@ -783,6 +936,13 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
         strong=fired & (pval <= params.similarity_strong_p),
         n=size,
         details=details,
+        z=_z_of_p(pval),
+        eligible=eligible,
+        alone=True,
+        recentre=False,
+        threshold_at=at,
+        gate=excess,
+        alone_floor=float(_z_of_p(np.array([params.similarity_strong_p]))[0]),
     )
 
 
@@ -835,6 +995,7 @@ def identical_runs(p: Prepared, params: CheckParams) -> Column:
     )
     col.details["run_length"] = np.full(p.n_schools, float(L))
     col.strong = np.zeros(p.n_schools, bool)  # supporting evidence only
+    col.alone = False
     return col
 
 
@@ -844,10 +1005,17 @@ def identical_runs(p: Prepared, params: CheckParams) -> Column:
 
 def scale_mismatch(p: Prepared, params: CheckParams) -> Column:
     """Pupils whose mark (or primary score's mark) is above what the year's
-    scale gives for the points of their tasks: a mark raised without the
-    work to carry it. Honest results have none (a scale's extra conditions
-    only ever lower a mark), so the count itself is the evidence: it fires
-    from `mismatch_min` pupils and is strong from `mismatch_strong_share`."""
+    scale gives for the points of their tasks: a mark raised without the work
+    to carry it. Judged against the region's own share (issue #13): honest
+    files have next to none (a scale's extra conditions only ever lower a
+    mark), but a file-wide artefact — a journal-mark column taken for the
+    test's mark, another year's scale — puts pupils above the scale in every
+    school, and that is a data problem of the file, not evidence against each
+    school. The region's share is the median school's (a minority of schools
+    raising marks does not move it); the school's count is tested against it
+    (binomial, at least `mismatch_base_share`). When the median school is past
+    `mismatch_region_problem` the indicator does not fire at all and the run
+    reports the problem (details: `region_problem`)."""
     S = p.n_schools
     earned = p.scores0.sum(axis=1)
     expected = mark_of(earned, p.res.boundaries)
@@ -856,18 +1024,41 @@ def scale_mismatch(p: Prepared, params: CheckParams) -> Column:
     eligible = p.n >= params.min_school
     with np.errstate(invalid="ignore", divide="ignore"):
         share = k / p.n
-    region = float(above.mean()) if len(above) else 0.0
-    fired = eligible & (k >= params.mismatch_min)
-    strong = fired & (share >= params.mismatch_strong_share)
+    ok = eligible & np.isfinite(share)
+    region = float(np.median(share[ok])) if ok.any() else float(above.mean()) if len(above) else 0.0
+    problem = bool(region > params.mismatch_region_problem)
+    base = max(region, params.mismatch_base_share)
+    n = np.maximum(p.n, 1)
+    pv = np.where(k > 0, stats.binom.sf(k - 1, n, base), 1.0)
+    usable = eligible & (not problem)
+    fired = usable & (k >= params.mismatch_min) & (pv <= params.mismatch_p)
+    strong = fired & (share >= base + params.mismatch_strong_share)
+
+    def at(zz):
+        # The fewest pupils above the scale whose binomial tail reaches the z.
+        alpha = stats.norm.sf(np.asarray(zz, dtype=np.float64))
+        need = stats.binom.isf(alpha, n, base) + 1
+        return np.maximum(need, params.mismatch_min) / n
+
     return Column(
         SCALE_MISMATCH,
         value=share,
         reference=np.full(S, region),
-        threshold=params.mismatch_min / np.maximum(p.n, 1),
+        threshold=at(np.full(S, stats.norm.isf(params.mismatch_p))),
         fired=fired,
         strong=strong,
         n=p.n,
-        details={"pupils_above_scale": k},
+        details={
+            "pupils_above_scale": k,
+            "p_value": pv,
+            "region_problem": np.full(S, 1.0 if problem else 0.0),
+        },
+        z=np.where(usable, _z_of_p(pv), np.nan),
+        eligible=usable,
+        alone=True,
+        recentre=False,
+        threshold_at=at,
+        gate=k >= params.mismatch_min,
     )
 
 
@@ -890,6 +1081,7 @@ SINGLE_PROCEDURE = (
     lenient_marking,
     person_fit,
     journal_agreement,
+    journal_gap,
     scale_mismatch,
     bunching,
     similarity,

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from .data import (
     BUNCHING,
     COHORT,
+    COMBINED,
     EXTERNAL_EXAM,
     EXTERNAL_OBJECTIVE,
     INVERSION,
     JOURNAL,
+    JOURNAL_GAP,
     LEVEL,
     MARKING,
     PERSISTENCE,
@@ -52,9 +54,18 @@ class CheckParams:
     # Journal agreement: share "повысили" against the region.
     journal_z: float = 3.0
     journal_strong_z: float | None = None  # journal habits differ: never alone
-    # Marks above the scale for the points earned: pupils needed, share for strong.
+    # Scores above what the journal marks predict (lenient marking, an inflated year).
+    journal_gap_z: float = 3.0
+    journal_gap_strong_z: float | None = 4.5
+    # Marks above the scale for the points earned, against the region's own share
+    # (the median school's, at least `mismatch_base_share`): pupils needed, the
+    # binomial p-value, the share above the region's for strong; a median school
+    # past `mismatch_region_problem` is a data problem of the file, not evidence.
     mismatch_min: int = 2
+    mismatch_p: float = 0.01
     mismatch_strong_share: float = 0.05
+    mismatch_base_share: float = 0.002
+    mismatch_region_problem: float = 0.02
     # Bunching at the boundaries: parametric-bootstrap p-value of the excess;
     # strong when also the calibrated z passes bunching_strong_z.
     bunching_window_below: int = 2
@@ -85,6 +96,22 @@ class CheckParams:
     # Persistence: markers in the previous `persistence_years` years.
     persistence_years: int = 2
 
+    # Thresholds: "budget" — the rule's two thresholds per test follow from the
+    # false-alarm budget on the region's own null (see `budget`); "fixed" — each
+    # indicator's own constants above. The budget: the share of eligible honest
+    # schools a run may flag by chance, overall and of any school kind (split
+    # over the year's tests); the null's draws.
+    thresholds: str = "budget"
+    false_alarm_budget: float = 0.01
+    false_alarm_budget_kind: float = 0.02
+    null_draws: int = 100_000
+    # The budget's shares for an indicator standing alone and for the combined
+    # evidence of inflated results; two indicators agreeing take the rest.
+    budget_split: tuple[float, ...] = (1 / 3, 1 / 3)
+    # The indicators of results inflated as a whole (lenient marking, an inflated
+    # year), whose joint evidence is a route of its own (`combined`).
+    combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)
+
     # The rule: a marker when `min_agreeing` counted indicators fire, or one strong fires.
     min_agreeing: int = 2
     counted: tuple[str, ...] = field(
@@ -94,6 +121,7 @@ class CheckParams:
             MARKING,
             PERSON_FIT,
             JOURNAL,
+            JOURNAL_GAP,
             SCALE_MISMATCH,
             BUNCHING,
             COHORT,
@@ -102,10 +130,15 @@ class CheckParams:
             EXTERNAL_OBJECTIVE,
             SIMILARITY,
             PERSISTENCE,
+            COMBINED,
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.
-    families: tuple[tuple[str, ...], ...] = ((INVERSION, MARKING), (SIMILARITY, RUNS))
+    families: tuple[tuple[str, ...], ...] = (
+        (INVERSION, MARKING),
+        (SIMILARITY, RUNS),
+        (JOURNAL, JOURNAL_GAP),
+    )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10
     strong_share: float = 0.10

@@ -5,7 +5,9 @@ rule, the roll-up per school, ШНОР and strong schools.
     result.as_json()   # {"run": {...}, "schools": [...]}
 
 A marker per procedure: at least `min_agreeing` of the counted indicators
-fire (indicators of one family count once), or one fires strongly.
+fire (indicators of one family count once), or one fires strongly, or the
+combined evidence of inflated results passes its threshold; with budget
+thresholds (the default) `budget.apply` sets those thresholds per test first.
 Persistence (markers in the previous years) counts towards agreement but never
 raises a marker by itself: it needs an indicator of this year beside it.
 The same thresholds apply to every school of the region whatever the scope
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import crossing
+from . import budget, crossing
 from . import indicators as ind
 from .data import (
     PERSISTENCE,
@@ -44,11 +46,18 @@ def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
     return out
 
 
-def all_columns(data: RegionData, year: int, params: CheckParams):
-    """Single-procedure columns plus the ones that look across procedures."""
+def all_columns(data: RegionData, year: int, params: CheckParams, calibration=None):
+    """Single-procedure columns plus the ones that look across procedures,
+    decided against the false-alarm budget (params.thresholds == "budget");
+    each test's calibration is appended to `calibration` when given."""
     cols = single_procedure_columns(data, year, params)
     for proc, (prep, columns) in cols.items():
         columns.extend(crossing.cross_columns(data, proc, prep, params))
+    for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
+        _prep, columns = cols[proc]
+        got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)
+        if got is not None and calibration is not None:
+            calibration.append(got)
     return cols
 
 
@@ -96,7 +105,8 @@ def check_region(
     marker" (from stored runs); missing years are computed from `data`.
     """
     params = params or CheckParams()
-    cols = all_columns(data, year, params)
+    calibration: list[dict] = []
+    cols = all_columns(data, year, params, calibration)
     n_s = len(data.schools)
     earlier = dict(earlier_markers or {})
     for y in range(year - params.persistence_years, year):
@@ -115,6 +125,12 @@ def check_region(
         prep, columns = cols[proc]
         marker, n_fired = marker_of(columns, params, persisted)
         per_proc[proc] = (prep, columns, marker, n_fired)
+    by_label = {c["label"]: c for c in calibration}
+    for proc, (prep, _c, marker, _n) in per_proc.items():
+        if proc.label in by_label and len(marker):
+            by_label[proc.label]["flagged"] = budget.flagged_shares(
+                marker, prep.n >= params.min_school, data.schools.kind
+            )
 
     # ШНОР and strong schools per procedure: the bottom / top of the region by mean mark.
     low_by_proc, top_by_proc = {}, {}
@@ -185,7 +201,38 @@ def check_region(
                 strong=(not any_marker) and top_votes * 2 >= len(checks) and top_votes > 0,
             )
         )
-    return CheckResult(year=year, params=params_as_dict(params), schools=result_schools)
+    return CheckResult(
+        year=year,
+        params=params_as_dict(params),
+        schools=result_schools,
+        calibration=_calibration_summary(params, calibration, cols),
+    )
+
+
+def _calibration_summary(params: CheckParams, tests: list[dict], cols) -> dict:
+    """The run's budget and what it achieved, and the data problems of the
+    region's files the indicators saw (a property every school shares)."""
+    problems = []
+    for proc, (_prep, columns) in cols.items():
+        for c in columns:
+            if c.name == "scale_mismatch" and c.details.get("region_problem") is not None:
+                flag = c.details["region_problem"]
+                if len(flag) and flag[0] > 0:
+                    problems.append(
+                        {
+                            "label": proc.label,
+                            "indicator": c.name,
+                            "region_share": float(c.reference[0]),
+                        }
+                    )
+    return {
+        "mode": params.thresholds,
+        "budget": params.false_alarm_budget,
+        "budget_kind": params.false_alarm_budget_kind,
+        "tests": tests,
+        "estimated_rate": max((t["estimated_rate"] for t in tests), default=None),
+        "problems": problems,
+    }
 
 
 def _list(a) -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from assessments.importers.aggregate import looks_like_aggregate, parse_aggregate
+from assessments.importers.columns import read_columns
 from assessments.importers.common import ParsedFile, ProcedureKey, PupilRow, TaskSpec
 from assessments.importers.protocol import looks_like_protocol, parse_protocol
 from assessments.importers.pupils import find_pupil_header, parse_pupil_sheets
@@ -19,16 +20,14 @@ from schools.importing import Problem
 __all__ = ["ParsedFile", "ProcedureKey", "PupilRow", "TaskSpec", "detect_format", "parse_results"]
 
 
-def detect_format(sheets) -> str:
+def detect_format(sheets, overrides: dict[str, str] | None = None) -> str:
     """'vpr_form', 'consolidated', 'protocol', 'aggregate' or '' by the headers."""
     for sheet in sheets:
         index, _tasks = find_pupil_header(sheet.rows)
         if index is not None:
-            from assessments.importers.common import header_columns
-            from assessments.importers.pupils import PUPIL_COLUMNS
-
-            columns = header_columns(sheet.rows[index], PUPIL_COLUMNS, set())
-            return "consolidated" if "school_code" in columns else "vpr_form"
+            reading = read_columns(sheet.rows[index], overrides)
+            identified = {"school_code", "school_login"} & {e["meaning"] for e in reading.report}
+            return "consolidated" if identified else "vpr_form"
     for sheet in sheets:
         for header in sheet.rows[:30]:
             if looks_like_protocol(header):
@@ -40,10 +39,11 @@ def detect_format(sheets) -> str:
     return ""
 
 
-def parse_results(sheets, file: str) -> ParsedFile:
-    kind = detect_format(sheets)
+def parse_results(sheets, file: str, overrides: dict[str, str] | None = None) -> ParsedFile:
+    """`overrides`: header (`columns.header_text`) → meaning, for pupil tables."""
+    kind = detect_format(sheets, overrides)
     if kind in ("vpr_form", "consolidated"):
-        return parse_pupil_sheets(sheets, file, kind)
+        return parse_pupil_sheets(sheets, file, kind, overrides)
     if kind == "protocol":
         return parse_protocol(sheets, file)
     if kind == "aggregate":

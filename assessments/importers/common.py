@@ -107,6 +107,18 @@ class ParsedFile:
     school_column: str = ""
     code_column: str = ""
     sheet: str = ""
+    # How the headers were understood: {"header", "meaning", "rule"} per column of the
+    # first table read, the headers no rule understood, and meaning → header as written.
+    columns: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    column_index: dict[str, str] = field(default_factory=dict)
+    headers_seen: set[str] = field(default_factory=set)
+    # Rows whose own total differs from the sum of their tasks; rows per column with a
+    # score the header's maximum does not allow; rows whose code repeats.
+    total_mismatches: int = 0
+    over_maximum: dict[str, int] = field(default_factory=dict)
+    repeated_codes: int = 0
+    rows_refused: int = 0  # pupil rows left out for a problem of their own
 
 
 def task_from_header(value) -> TaskSpec | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from assessments.importers.columns import header_text, meaning_of, read_columns
 from assessments.importers.common import (
     NOT_ATTEMPTED,
     ParsedFile,
@@ -15,7 +16,6 @@ from assessments.importers.common import (
     TaskSpec,
     as_int,
     as_text,
-    header_columns,
     instrument_from_text,
     is_absent,
     score_problem,
@@ -25,36 +25,6 @@ from assessments.importers.common import (
 )
 from schools.importing import Problem, cell_name, normalise_header
 
-PUPIL_COLUMNS = {
-    "municipality_code": ("код мо", "код ате", "код мсу", "код муниципалитета"),
-    "school_code": (
-        "код оо",
-        "код школы",
-        "логин фис око",
-        "логин оо",
-        "логин",
-        "код образовательной организации",
-    ),
-    "participant": ("код участника", "код", "код ученика", "номер участника"),
-    "instrument": ("процедура", "оценочная процедура", "вид процедуры"),
-    "subject": ("предмет", "учебный предмет"),
-    "grade": ("параллель",),
-    "year": ("год", "учебный год"),
-    "season": ("период", "сезон"),
-    "class_name": ("класс", "класс №", "литера класса"),
-    "sex": ("пол",),
-    "journal_mark": (
-        "отметка за предыдущий",
-        "отметка в журнале",
-        "четвертная отметка",
-        "отметка за четверть",
-        "отметка за триместр",
-        "отметка за полугодие",
-        "годовая отметка",
-    ),
-    "total": ("итого баллов", "итого", "первичный балл", "сумма баллов", "сумма"),
-    "file_mark": ("отметка", "отметка по шкале", "отметка за работу", "оценка"),
-}
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"
 NOT_ATTEMPTED_CASES = ("x", "X", "х", "Х")
@@ -66,7 +36,11 @@ def find_pupil_header(rows: list[list], limit: int = 30):
     """(index, task columns) of the first row with task headers and a participant code column."""
     for index, row in enumerate(rows[:limit]):
         tasks = [(i, t) for i, value in enumerate(row) if (t := task_from_header(value))]
-        if tasks and any(normalise_header(v).startswith("код") for v in row if v):
+        if tasks and any(
+            normalise_header(v).startswith("код") or meaning_of(v)[0] == "participant"
+            for v in row
+            if v
+        ):
             return index, tasks
     return None, []
 
@@ -90,10 +64,16 @@ def class_list(sheets) -> dict[int, str]:
     return {}
 
 
-def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
+def parse_pupil_sheets(
+    sheets, file: str, kind: str = "vpr_form", overrides: dict[str, str] | None = None
+) -> ParsedFile:
     """Read every sheet that carries a pupil protocol; sheets that repeat the same
-    pupils (the form's second layout) are checked to agree and counted once."""
+    pupils (the form's second layout) are checked to agree and counted once.
+
+    `overrides` maps headers (as `columns.header_text` gives them) to meanings
+    and wins over the rules of `columns.read_columns`."""
     parsed = ParsedFile(file=file, format=kind)
+    overrides = overrides or {}
     classes = class_list(sheets)
     seen_codes: dict[tuple[str, str], PupilRow] = {}
     for sheet in sheets:
@@ -117,7 +97,7 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
                 )
             )
             continue
-        sheet_rows = _parse_sheet(sheet, header_index, task_columns, parsed, classes)
+        sheet_rows = _parse_sheet(sheet, header_index, task_columns, parsed, classes, overrides)
         duplicates = 0
         keys = [(r.school_code, r.participant_code) for r in sheet_rows]
         unique = dict(zip(keys, sheet_rows, strict=True))
@@ -135,6 +115,8 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
             elif earlier.sheet != record.sheet and earlier.scores == record.scores:
                 duplicates += 1
             else:
+                parsed.repeated_codes += 1
+                parsed.rows_refused += 1
                 parsed.problems.append(
                     Problem(
                         file=file,
@@ -175,6 +157,11 @@ def parse_pupil_sheets(sheets, file: str, kind: str = "vpr_form") -> ParsedFile:
                 ),
             )
         )
+    missing = set(overrides) - parsed.headers_seen
+    for header in sorted(missing):
+        parsed.problems.append(
+            Problem(file=file, message=_("Столбца «%s» в файле нет: проверьте заголовок.") % header)
+        )
     if not parsed.tasks:
         parsed.problems.append(
             Problem(
@@ -192,17 +179,34 @@ def sheet_absent(sheet, header_index) -> int:
     return sum(1 for row in sheet.rows[header_index + 1 :] if any(is_absent(v) for v in row))
 
 
-def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes) -> list[PupilRow]:
+def _parse_sheet(
+    sheet, header_index, task_columns, parsed: ParsedFile, classes, overrides
+) -> list[PupilRow]:
     file = parsed.file
     header = sheet.rows[header_index]
-    task_indexes = {i for i, _t in task_columns}
-    columns = header_columns(header, PUPIL_COLUMNS, task_indexes)
-    variant_columns = [
-        i
-        for i, h in enumerate(header)
-        if i not in task_indexes and normalise_header(h).startswith("вариант")
-    ]
+    reading = read_columns(header, overrides)
+    parsed.headers_seen.update(header_text(h) for h in header if h is not None)
+    if not parsed.columns:
+        parsed.columns = reading.report
+        parsed.unknown_columns = reading.unknown
+    columns = dict(reading.columns)
+    if "school_login" in columns:
+        columns["school_code"] = columns.pop("school_login")
+    parsed.column_index = {m: cell_name(header, i) for m, i in columns.items()}
+    variant_columns = reading.variants
     problems = parsed.problems
+    for index, message in reading.problems:
+        problems.append(
+            Problem(
+                file=file,
+                sheet=sheet.name,
+                row=header_index + 1,
+                column=cell_name(header, index) if index is not None else "",
+                message=message,
+            )
+        )
+    if reading.problems:
+        return []
     if "participant" not in columns:
         problems.append(
             Problem(
@@ -299,6 +303,10 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
                         _("Балл не указан: поставьте балл, «x» (не приступал) или «отсутствовал»."),
                     )
                 else:
+                    number = as_int(value)
+                    if number is not None and number > max_score:
+                        name = cell_name(header, index)
+                        parsed.over_maximum[name] = parsed.over_maximum.get(name, 0) + 1
                     problem(index, score_problem(value, max_score))
             bad = True
         code_text = code if type(code) is str else as_text(code)
@@ -337,8 +345,10 @@ def _parse_sheet(sheet, header_index, task_columns, parsed: ParsedFile, classes)
                     else as_int(file_total)
                 )
         if bad:
+            parsed.rows_refused += 1
             continue
         if file_total is not None and file_total != total:
+            parsed.total_mismatches += 1
             parsed.warnings.append(
                 Problem(
                     file=file,

@@ -85,6 +85,13 @@ def test_a_score_outside_every_range_has_no_mark():
         (5, (5, 5)),
         ("9–3", None),
         ("abc", None),
+        ("0 - 5", (0, 5)),
+        ("0—5", (0, 5)),
+        ("от 0 до 5", (0, 5)),
+        ("От 6 до 11 баллов", (6, 11)),
+        ("с 12 по 15", (12, 15)),
+        ("16-20 б.", (16, 20)),
+        ("от 5", None),
     ],
 )
 def test_primary_score_ranges_are_read_as_people_write_them(text, bounds):
@@ -146,3 +153,60 @@ def test_ege_scales_map_to_test_scores(world, tmp_path):
     call_command("import_scales", str(path))
     scale = Scale.objects.get(instrument=Instrument.EGE, year=2026)
     assert scale.kind == Scale.Kind.TEST_SCORE and mark_for(scale, 1) == 24
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        (
+            "Процедура;Год;Класс;Предмет;Отметка;Балл от;Балл до",
+            ["2;0;6", "3;7;11", "4;12;15", "5;16;20"],
+        ),
+        (
+            "Процедура;Год;Параллель;Предмет;Отметка;мин;макс",
+            ["2;0;6", "3;7;11", "4;12;15", "5;16;20"],
+        ),
+        (
+            "Процедура;Год;Класс;Предмет;Отметка;Минимальный первичный балл;"
+            "Максимальный первичный балл",
+            ["5;16;20", "4;12;15", "3;7;11", "2;0;6"],
+        ),
+        (
+            "Процедура;Год;Класс;Предмет;Отметка;Первичный балл",
+            ["2;от 0 до 6", "3;от 7 до 11", "4;от 12 до 15", "5;от 16 до 20"],
+        ),
+        (
+            "Процедура;Год;Класс;Предмет;Отметка;Первичный балл",
+            ["2;0-6", "3;7 - 11", "4;12—15", "5;16–20"],
+        ),
+    ],
+    ids=["балл от / до", "мин / макс", "минимальный / максимальный", "от … до …", "дефисы"],
+)
+def test_scales_are_read_in_both_common_layouts(world, tmp_path, header, rows):
+    path = tmp_path / "scales.csv"
+    lines = [header] + [f"ВПР;2025;5;Математика;{row}" for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_scales", str(path), "--region", "77")
+    scale = Scale.objects.get(region=world.region, year=2025, grade=5, subject=Subject.MATH)
+    assert scale.ranges == [[0, 6, 2], [7, 11, 3], [12, 15, 4], [16, 20, 5]]
+    assert scale.max_score == 20
+
+
+def test_a_two_column_scale_with_a_bound_missing_or_reversed_is_refused_whole(
+    world, tmp_path, capsys
+):
+    path = tmp_path / "scales.csv"
+    path.write_text(
+        "Процедура;Год;Класс;Предмет;Отметка;Балл от;Балл до\n"
+        "ВПР;2025;5;Математика;2;0;6\n"
+        "ВПР;2025;5;Математика;3;;11\n"
+        "ВПР;2025;5;Математика;4;15;12\n"
+        "ВПР;2025;5;Математика;5;16;20\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_scales", str(path), "--region", "77", "--json")
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    places = [(p["row"], p["column"]) for p in problems]
+    assert places[:2] == [(3, "Балл от"), (4, "Балл до")]
+    assert not Scale.objects.filter(year=2025, grade=5, subject=Subject.MATH).exists()

@@ -424,38 +424,9 @@ def _variant_cases():
     return cases + [("task", "rcoi"), ("task", "regional")]
 
 
-# Wordings the importer did not understand when this generator was written (issue #13,
-# item 1: the `colimport` work teaches it); each is named in the report of its test.
-NOT_YET_UNDERSTOOD = {
-    ("class", "Кл."),
-    ("participant", "Номер участника"),
-    ("variant", "Вар."),
-    ("journal_mark", "Отметка за предыдущее полугодие"),
-    ("journal_mark", "Отметка за предыдущую четверть"),
-    ("journal_mark", "Отм. за четверть"),
-    ("journal_mark", "Отметка по журналу"),
-    ("journal_mark", "Оценка за четверть"),
-    ("journal_mark", "Отметка в электронном журнале (четверть, триместр)"),
-    ("journal_mark", "Годовая/четвертная отметка (предыдущий период)"),
-    ("total", "Всего баллов"),
-    ("total", "Набранный первичный балл"),
-    ("mark", "Отм. по шкале"),
-}
-
-
 @pytest.mark.parametrize(
     ("meaning", "header"),
-    [
-        pytest.param(
-            m,
-            h,
-            id=f"{m}:{h}",
-            marks=[pytest.mark.xfail(reason=f"«{h}» read wrongly or not at all", strict=False)]
-            if (m, h) in NOT_YET_UNDERSTOOD
-            else [],
-        )
-        for m, h in _variant_cases()
-    ],
+    [pytest.param(m, h, id=f"{m}:{h}") for m, h in _variant_cases()],
 )
 def test_a_column_header_as_regions_write_it_is_read_for_what_it_is(
     db, small, tmp_path, meaning, header
@@ -499,31 +470,9 @@ def _journal_variants():
     return [header for header, _where in VARIANTS["journal_mark"]]
 
 
-# Term-mark wordings that the importer took for the test's mark when a file has no
-# column of its own for the latter (the federal form has none): issue #13's first finding.
-TAKEN_FOR_THE_TEST_MARK = {
-    "Отметка за предыдущее полугодие",
-    "Отметка за предыдущую четверть",
-    "Отм. за четверть",
-    "Отметка по журналу",
-    "Оценка за четверть",
-    "Отметка в электронном журнале (четверть, триместр)",
-    "Годовая/четвертная отметка (предыдущий период)",
-}
-
-
 @pytest.mark.parametrize(
     "header",
-    [
-        pytest.param(
-            h,
-            id=h,
-            marks=[pytest.mark.xfail(reason=f"«{h}» not read as the term mark", strict=False)]
-            if h in TAKEN_FOR_THE_TEST_MARK
-            else [],
-        )
-        for h in _journal_variants()
-    ],
+    [pytest.param(h, id=h) for h in _journal_variants()],
 )
 def test_a_term_mark_column_is_never_taken_for_the_test_mark_in_a_file_without_one(
     db, small, tmp_path, header
@@ -543,27 +492,7 @@ def test_a_term_mark_column_is_never_taken_for_the_test_mark_in_a_file_without_o
     check_results_in_database(small, key, entry)
 
 
-# What a whole region's files in each layout need that the importer did not read when
-# this generator was written.
-LAYOUT_GAPS = {
-    "fis": "",
-    "rcoi": "scales with «Балл от» / «Балл до» columns",
-    "regional": "scales by «Параллель» with ranges «от 0 до 9»; «Вар.»; "
-    "«Отметка за предыдущее полугодие»",
-    "mixed": "any of the variants marked in the test above",
-}
-
-
-@pytest.mark.parametrize(
-    "style",
-    [
-        pytest.param(
-            style,
-            marks=[pytest.mark.xfail(reason=f"not yet read: {gap}", strict=False)] if gap else [],
-        )
-        for style, gap in LAYOUT_GAPS.items()
-    ],
-)
+@pytest.mark.parametrize("style", ["fis", "rcoi", "regional", "mixed"])
 def test_a_region_sending_its_files_in_another_layout_lands_whole(db, small, tmp_path, style):
     from tests.generators.second.load import import_region
 
@@ -575,17 +504,7 @@ def test_a_region_sending_its_files_in_another_layout_lands_whole(db, small, tmp
         check_results_in_database(small, key, entry_of(manifest, key))
 
 
-@pytest.mark.parametrize(
-    "layout",
-    [
-        "canonical",
-        "fis",
-        pytest.param("rcoi", marks=pytest.mark.xfail(reason="«Балл от»/«Балл до»", strict=False)),
-        pytest.param(
-            "regional", marks=pytest.mark.xfail(reason="«от 0 до 9», «Параллель»", strict=False)
-        ),
-    ],
-)
+@pytest.mark.parametrize("layout", ["canonical", "fis", "rcoi", "regional"])
 def test_the_scales_in_each_common_layout_are_stored_per_year(db, small, tmp_path, layout):
     from assessments.models import Scale
     from tests.generators.second.load import run_command

@@ -157,11 +157,24 @@ def test_bad_rows_are_all_reported_in_russian_and_nothing_is_written(kaliningrad
     assert School.objects.count() == 0 and Municipality.objects.count() == 0
 
 
-def test_unknown_region_is_refused(db, tmp_path):
+def test_a_region_code_not_in_the_directory_is_refused(db, tmp_path):
+    # 84 was the Таймырский автономный округ's code until it merged into Красноярский край.
+    rows = [
+        ["84", *row[1:3], "84" + row[3][2:], row[4].lower().replace("39", "84", 1), *row[5:]]
+        for row in ROWS
+    ]
     with pytest.raises(ImportFailed) as failed:
-        schools_import(source=write_csv(tmp_path / "oo.csv", ROWS))
-    assert "Регион с кодом 39 не найден" in failed.value.problems[0].message
+        schools_import(source=write_csv(tmp_path / "oo.csv", rows))
+    assert "Регион с кодом 84 не найден в справочнике." in failed.value.problems[0].message
     assert School.objects.count() == 0
+
+
+def test_a_real_regions_list_lands_on_a_fresh_install_without_creating_the_region(db, tmp_path):
+    outcome = schools_import(source=write_csv(tmp_path / "oo.csv", ROWS))
+    assert outcome.schools_created == 3
+    assert {s.region.name for s in School.objects.select_related("region")} == {
+        "Калининградская область"
+    }
 
 
 @pytest.mark.parametrize(

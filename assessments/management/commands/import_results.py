@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.importers.columns import MEANINGS, RULE_TEXT
 from assessments.importers.common import (
     ProcedureKey,
     instrument_from_text,
@@ -30,12 +31,20 @@ class Command(BaseCommand):
         parser.add_argument("--season", help="весна, осень, основной период…")
         parser.add_argument("--school", help="код ОО или логин ФИС ОКО (для формы одной школы)")
         parser.add_argument("--region", help="код региона, если код ОО неоднозначен")
+        parser.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="ЗАГОЛОВОК=значение",
+            help="что означает столбец, если импорт понял его не так: "
+            "«Отметка за предыдущее полугодие=journal_mark»; значения: " + ", ".join(MEANINGS),
+        )
         parser.add_argument("--dry-run", action="store_true", help="проверить, ничего не записывая")
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="вывести результат в JSON"
         )
 
-    def handle(self, *args, path, dry_run=False, as_json=False, **options):
+    def handle(self, *args, path, dry_run=False, as_json=False, column=(), **options):
         procedure = None
         if options.get("procedure"):
             procedure = Procedure.objects.filter(pk=options["procedure"]).first()
@@ -51,6 +60,15 @@ class Command(BaseCommand):
             school = (schools.filter(code=code) | schools.filter(fis_login=code.lower())).first()
             if school is None:
                 raise CommandError(f"Школа с кодом {code} не найдена.")
+        overrides = {}
+        for pair in column or ():
+            header, sep, meaning = pair.rpartition("=")
+            if not sep or not header.strip():
+                raise CommandError(
+                    f"«--column {pair}»: укажите «ЗАГОЛОВОК=значение», например "
+                    "«Отметка за предыдущее полугодие=journal_mark»."
+                )
+            overrides[header.strip()] = meaning.strip()
         try:
             outcome = results_import(
                 source=path,
@@ -58,6 +76,7 @@ class Command(BaseCommand):
                 procedure_key=key,
                 school=school,
                 dry_run=dry_run,
+                columns=overrides,
             )
         except ImportFailed as failed:
             if as_json:
@@ -66,6 +85,7 @@ class Command(BaseCommand):
                         "file": path,
                         "dry_run": dry_run,
                         "ok": False,
+                        **failed.details,
                         "problems": [p.as_dict() for p in failed.problems],
                     }
                 )
@@ -80,6 +100,8 @@ class Command(BaseCommand):
             return
         for warning in outcome.warnings:
             self.stderr.write(f"предупреждение: {warning}")
+        if dry_run:
+            self._print_columns(outcome.columns)
         if outcome.unchanged:
             verb = "Без изменений (этот файл уже загружен)"
         elif dry_run:
@@ -112,6 +134,19 @@ class Command(BaseCommand):
             if options.get(name):
                 values[name] = options[name]
         return ProcedureKey(**values) if values else None
+
+    def _print_columns(self, columns):
+        """The mapping a dry run found, one column a line (tasks in one line)."""
+        tasks = [c["header"] for c in columns if c["meaning"] == "task"]
+        for column in columns:
+            if column["meaning"] == "task":
+                continue
+            meaning = MEANINGS.get(column["meaning"], "не понят")
+            rule = RULE_TEXT.get(column["rule"], "")
+            header = " ".join(column["header"].split())
+            self.stdout.write(f"  «{header}» → {meaning}" + (f" ({rule})" if rule else ""))
+        if tasks:
+            self.stdout.write(f"  задания: {len(tasks)} ({tasks[0]} … {tasks[-1]})")
 
     def _print_json(self, payload):
         self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -7,6 +7,13 @@ class Command(BaseCommand):
     help = "Создать или обновить демонстрационные данные (повторный запуск ничего не дублирует)."
 
     def handle(self, *args, **options):
+        from schools.notifications import mail_held
+
+        # The demo's events fill the people's notification lists, without mail.
+        with mail_held():
+            self._build()
+
+    def _build(self):
         from assessments.demo import build_demo_results
         from assessments.models import Procedure, Result
         from roadmaps.demo import build_demo_roadmaps

@@ -1,0 +1,255 @@
+"""Issue #13 items 3 and 4: indicators relative to the region (a property every
+school shares is a data problem, not evidence), thresholds from a false-alarm
+budget on the region's own data, and the run showing its budget and rates."""
+
+import json
+from dataclasses import replace
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from assessments.checks import CheckParams, ProcedureResults, RegionData, check_region
+from assessments.checks import indicators as ind
+from assessments.checks.data import JOURNAL_GAP, SCALE_MISMATCH
+from assessments.checks.generator import RegionSpec, generate_region
+from assessments.objectivity_generated import generated_region_store
+from assessments.objectivity_selectors import ParamsError, params_with
+from tests import factories as f
+from tests.assessments.test_checks_indicators import (
+    LEVELS,
+    N_SCHOOLS,
+    TASK_MAX,
+    make_region,
+    prepared,
+    results,
+    schools,
+)
+
+PARAMS = CheckParams()
+
+
+def with_marks(res: ProcedureResults, mark) -> ProcedureResults:
+    return ProcedureResults(
+        procedure=res.procedure,
+        task_max=TASK_MAX,
+        task_level=LEVELS,
+        boundaries=res.boundaries,
+        school=res.school,
+        class_id=res.class_id,
+        scores=res.scores,
+        mark=mark,
+        journal=res.journal,
+    )
+
+
+def test_a_journal_column_read_as_the_mark_is_a_data_problem_not_evidence_against_schools():
+    # The import took «Отметка за предыдущее полугодие» for the test's mark: in
+    # every school a good share of pupils then has a mark the points do not carry.
+    school, scores, journal, _ = make_region(seed=3)
+    res = with_marks(results(school, scores, journal), journal)
+    col = ind.scale_mismatch(prepared(res), PARAMS)
+    assert (col.details["pupils_above_scale"] >= 2).sum() > N_SCHOOLS / 2, "the artefact is there"
+    assert not col.fired.any()
+    assert col.details["region_problem"][0] == 1
+    result = check_region(RegionData(schools=schools(), results=[res]), 2026)
+    assert [p["label"] for p in result.calibration["problems"]] == ["4 РУ"]
+    assert not any(
+        i.fired
+        for s in result.schools
+        for p in s.procedures
+        for i in p.indicators
+        if i.name == SCALE_MISMATCH
+    )
+
+
+def test_marks_above_the_scale_are_judged_against_the_regions_own_share():
+    # Two pupils in a hundred in every school above the scale (a rule of the
+    # scale the file follows and the stored scale lacks): the region shares it,
+    # so it is no evidence; the school with ten is still out of line.
+    school, scores, journal, _ = make_region(seed=4, sizes=np.full(N_SCHOOLS, 100))
+    res = results(school, scores, journal)
+    mark = res.mark.copy()
+    for s in range(N_SCHOOLS):
+        rows = np.flatnonzero((school == s) & (mark < 5))[: 10 if s == 5 else 2]
+        mark[rows] += 1
+    col = ind.scale_mismatch(prepared(with_marks(res, mark)), PARAMS)
+    assert col.reference[0] == pytest.approx(0.02)
+    assert col.fired[5] and col.fired.sum() == 1
+
+
+def test_scores_raised_with_the_journal_marks_unchanged_fire_the_journal_gap():
+    school, scores, journal, _ = make_region(seed=5)
+    rng = np.random.default_rng(0)
+    rows = school == 7
+    # Lenient marking of every task: an imperfect answer gets a point more, often.
+    bump = (rng.random(scores.shape) < 0.5) & (scores < TASK_MAX[None, :])
+    scores[rows] += bump[rows]
+    col = ind.journal_gap(prepared(results(school, scores, journal)), PARAMS)
+    assert col.fired[7] and col.fired.sum() == 1
+    assert col.value[7] > col.threshold[7] > col.reference[7]
+
+
+def lenient_journals_in_one_kind():
+    """14 of the 40 schools are lyceums whose teachers mark the journal a grade
+    harder for half their pupils: every lyceum shares it, honestly."""
+    school, scores, journal, _ = make_region(seed=6)
+    kinds = ["lyceum" if s % 3 == 0 else "ordinary" for s in range(N_SCHOOLS)]
+    rng = np.random.default_rng(1)
+    harder = (np.array(kinds, dtype=object)[school] == "lyceum") & (rng.random(len(school)) < 0.5)
+    journal = np.where(harder, np.maximum(journal - 1, 2), journal)
+    return RegionData(schools=schools(kinds=kinds), results=[results(school, scores, journal)])
+
+
+def gap_z(result, kind):
+    out = []
+    for s in result.schools:
+        if s.kind == kind:
+            gap = next(i for i in s.procedures[0].indicators if i.name == JOURNAL_GAP)
+            out.append((gap.details["z"], gap.fired))
+    return out
+
+
+def test_a_property_a_whole_kind_shares_is_judged_against_that_kind():
+    data = lenient_journals_in_one_kind()
+    by_kind = check_region(data, 2026, replace(PARAMS, min_schools_per_kind=12))
+    lyceums, ordinary = gap_z(by_kind, "lyceum"), gap_z(by_kind, "ordinary")
+    assert not any(fired for _z, fired in lyceums + ordinary)
+    assert abs(np.median([z for z, _f in lyceums])) < 0.5
+    # With too few schools of a kind for a reference of its own, the region is
+    # the reference, the lyceums stand out together, and the run says so.
+    against_region = check_region(data, 2026, replace(PARAMS, min_schools_per_kind=30))
+    own = np.median([z for z, _f in lyceums])
+    assert np.median([z for z, _f in gap_z(against_region, "lyceum")]) > own + 0.4
+    pooled = against_region.calibration["tests"][0]["kinds_against_region"]
+    assert "lyceum" in pooled[JOURNAL_GAP]
+
+
+@pytest.fixture(scope="module")
+def region_2026():
+    region = generate_region(RegionSpec(n_schools=300), seed=4711)
+    return region
+
+
+def honest_flagged(region, result) -> int:
+    return sum(1 for s in result.schools if s.markers and s.index not in region.truth)
+
+
+def test_the_budget_sets_the_thresholds_and_the_run_reports_them(region_2026):
+    region = region_2026
+    tight = check_region(region.data, region.target_year, PARAMS)
+    loose = check_region(
+        region.data,
+        region.target_year,
+        replace(PARAMS, false_alarm_budget=0.2, false_alarm_budget_kind=0.2),
+    )
+    cal = tight.calibration
+    assert cal["mode"] == "budget" and cal["budget"] == 0.01 and cal["budget_kind"] == 0.02
+    tests = len(cal["tests"])
+    assert tests == 4
+    for t in cal["tests"]:
+        assert t["budget_per_test"] == pytest.approx(0.01 / tests)
+        assert t["estimated_rate"] <= t["budget_per_test"] + 1e-9
+        assert set(t["flagged"]) == {"ordinary", "gymnasium", "lyceum"}
+    for a, b in zip(cal["tests"], loose.calibration["tests"], strict=True):
+        assert b["agree_z"] < a["agree_z"] and b["alone_z"] < a["alone_z"]
+    eligible_honest = sum(
+        1
+        for s in tight.schools
+        if s.index not in region.truth and any(p.pupils >= 20 for p in s.procedures)
+    )
+    assert honest_flagged(region, tight) <= 0.01 * eligible_honest
+    assert honest_flagged(region, loose) > honest_flagged(region, tight)
+
+
+def test_fixed_thresholds_remain_a_setting(region_2026):
+    region = region_2026
+    fixed = check_region(region.data, region.target_year, replace(PARAMS, thresholds="fixed"))
+    assert fixed.calibration["tests"] == []
+    assert fixed.flagged(), "the constants still find planted schools"
+
+
+def test_region_settings_refuse_a_budget_out_of_range():
+    assert params_with({"false_alarm_budget": 0.05}).false_alarm_budget == 0.05
+    for bad in ({"false_alarm_budget": 0}, {"false_alarm_budget_kind": 0.9}):
+        with pytest.raises(ParamsError, match="доля ложных тревог"):
+            params_with(bad)
+    with pytest.raises(ParamsError, match="budget"):
+        params_with({"thresholds": "tuned"})
+
+
+@pytest.fixture
+def stored(db):
+    spec = RegionSpec(n_schools=90, n_municipalities=3, years=(2024, 2025), target_year_index=1)
+    region = generate_region(spec, seed=12)
+    return region, generated_region_store(region, code="92", name="Проверочный край")
+
+
+def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client, stored):
+    region, stored_region = stored
+    out = StringIO()
+    call_command(
+        "check_objectivity",
+        "--year",
+        str(region.target_year),
+        "--region",
+        stored_region.code,
+        "--json",
+        stdout=out,
+    )
+    payload = json.loads(out.getvalue())
+    cal = payload["run"]["calibration"]
+    assert cal["budget"] == 0.01 and cal["budget_kind"] == 0.02
+    labels = {t["label"] for t in cal["tests"]}
+    assert labels == {"4 РУ", "4 МА", "5 РУ", "5 МА"}
+    first = cal["tests"][0]
+    assert {"agree_z", "alone_z", "combined_z", "estimated_rate", "flagged"} <= first.keys()
+    from assessments.models import CheckRun
+
+    run = CheckRun.objects.get(pk=payload["run"]["id"])
+    analyst = f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored_region)
+    client.force_login(analyst)
+    page = client.get(reverse("objectivity:run-detail", kwargs={"checkrun_pk": run.pk}))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Допустимая доля ложных тревог" in body
+    assert 'id="calibration-table"' in body
+    assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
+
+
+def test_a_run_over_a_file_whose_marks_are_the_journals_reports_it_and_accuses_nobody(
+    client, stored
+):
+    from django.db.models import F
+
+    from assessments.models import CheckFinding, CheckRun, Result
+
+    region, stored_region = stored
+    year = region.target_year
+    procedure = Result.objects.filter(
+        region=stored_region, procedure__year=year, procedure__grade=4
+    ).values_list("procedure", flat=True)[0]
+    Result.objects.filter(procedure_id=procedure).update(file_mark=F("journal_mark"))
+    out = StringIO()
+    call_command(
+        "check_objectivity",
+        "--year",
+        str(year),
+        "--region",
+        stored_region.code,
+        "--json",
+        stdout=out,
+    )
+    payload = json.loads(out.getvalue())
+    problems = payload["run"]["calibration"]["problems"]
+    assert len(problems) == 1 and problems[0]["region_share"] > 0.1
+    run = CheckRun.objects.get(pk=payload["run"]["id"])
+    for finding in CheckFinding.objects.filter(run=run, procedure_id=procedure):
+        mismatch = next(i for i in finding.indicators if i["name"] == SCALE_MISMATCH)
+        assert not mismatch["fired"]
+        assert SCALE_MISMATCH not in finding.reasons
+    client.force_login(f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored_region))
+    body = client.get(reverse("objectivity:run-detail", kwargs={"checkrun_pk": run.pk})).content
+    assert "работ с отметкой выше шкалы" in body.decode()
