@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from config.urls import router
+from schools.models import Region
 from tests import factories as f
 from tests.api.helpers import client_for
 
@@ -138,6 +139,11 @@ def test_the_sweep_covers_every_list_of_the_router():
 def test_a_list_runs_the_same_number_of_queries_for_3n_rows_as_for_n(
     world, prefix, viewset, basename
 ):
+    # The directory of the federation's subjects ships with the product and fills
+    # a page by itself; the regions nobody works in are not what this test counts.
+    Region.objects.filter(
+        municipalities__isnull=True, schools__isnull=True, bodies__isnull=True
+    ).delete()
     user, seed = _filler(world, viewset)
     client = client_for(user)
     url = reverse(f"{basename}-list")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0003_notifications'),
+        ('schools', '0004_russian_regions'),
     ]
 
     operations = [
