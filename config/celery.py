@@ -3,12 +3,20 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
+
+from config import logs, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("roadmaps")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Log lines of a task carry its id; the workers count their tasks for /metrics.
+task_prerun.connect(logs.task_started, weak=False)
+task_postrun.connect(logs.task_finished, weak=False)
+task_prerun.connect(metrics.task_started, weak=False)
+task_postrun.connect(metrics.task_finished, weak=False)
 
 
 @app.task(name="config.ping")

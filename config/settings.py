@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.apps.StaticFilesConfig",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "csp",
+    "django_prometheus",
     "schools",
     "roadmaps",
     "assessments",
@@ -56,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for Prometheus (/metrics), around everything.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Every response, redirects and errors included, carries its request id.
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,7 +73,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Production serves static files (hashed, compressed, after collectstatic) from gunicorn
+# through WhiteNoise; development has runserver's own.
+if PRODUCTION:
+    MIDDLEWARE.insert(3, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # The page benchmark (bench/bench_pages.py) reads each response's server time and SQL
 # query count from a Server-Timing header; never on outside a benchmark.
@@ -134,12 +146,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Content Security Policy: everything from our own origin, nothing inline but styles.
+# Content Security Policy: everything from our own origin, nothing inline (templates
+# carry no <script> body, <style> or style attribute: tests/test_static_files.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -164,20 +177,60 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-MEDIA_URL = "media/"
+# Stored files (uploads, built documents) are never served by URL: only views that
+# check the user's scope hand them out, in every profile. Names are random
+# (config/storage.py); the upload's own name is kept in the database.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "config.storage.PrivateFileSystemStorage"},
+    "staticfiles": {
+        # Production: hashed names, gzip and brotli, served by WhiteNoise (collectstatic
+        # first); development: the files as they are, served by runserver.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# collectstatic compresses the hashed copies only, and not the source maps (served as
+# they are): those were most of its time.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Absolute links the product hands out (the API's download_url, links in e-mail)
+# start here, never with the Host a request claims.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads: refuse large bodies before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 
-# Celery: inline without Redis, Redis as broker and backend with it.
+# Celery: inline without Redis, Redis as broker and backend with it. The broker and
+# the cache may live in separate Redis databases (compose: /0 broker, /1 cache), so
+# that flushing or evicting the cache never touches queued work.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_REDIS_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CACHE_REDIS_URL = env.str("CACHE_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_BROKER_URL = CELERY_BROKER_REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = CELERY_BROKER_REDIS_URL or "cache+memory://"
+# One queue per kind of work, so a long check run never holds the worker that imports
+# wait for: `celery worker -Q imports`, `-Q checks`, `-Q documents`, `-Q celery` (the
+# rest: reminders, the sweep, backups) may run on separate machines.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "assessments.import_batch": {"queue": "imports"},
+    "assessments.warm_reference_tables": {"queue": "imports"},
+    "assessments.run_checks": {"queue": "checks"},
+    "reports.build_document": {"queue": "documents"},
+}
+# A worker process is replaced after this many tasks: memory a large import or
+# document leaves behind goes back to the machine.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
+# Task events for Flower or celery-exporter, when one is run beside the workers.
+CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -223,16 +276,28 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Backups: a verified dump of the database and the stored files every night into
+# BACKUP_DIR/<time>, the newest BACKUP_KEEP kept (schools/backup.py); off without it.
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["backup-nightly"] = {
+        "task": "schools.backup",
+        "schedule": crontab(
+            hour=env.int("BACKUP_HOUR", default=2), minute=env.int("BACKUP_MINUTE", default=30)
+        ),
+    }
+
 # With Redis down the cache misses instead of failing the page (config/cache.py),
 # and finds out within half a second.
 CACHES = {
     "default": (
         {
             "BACKEND": "config.cache.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
-        if REDIS_URL
+        if CACHE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
@@ -264,7 +329,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 # Tables shown outside a school hide cells computed from fewer pupils than this.
@@ -287,13 +351,34 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="roadmaps@localhost")
 # Days before a due date when people are reminded (each once): a week and the day before.
 REMINDER_DAYS = env.list("REMINDER_DAYS", cast=int, default=[7, 1])
-# Links in e-mail lead here.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Links in e-mail lead to SITE_URL (above).
 
+# Logs: one line per event on stdout. Under production each line is a JSON object
+# (time, level, logger, message, request_id, user_id, tenant: config/logs.py); in
+# development plain text. LOG_FORMAT=json|text overrides.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(tenant)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": LOG_FIELDS,
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "json_ensure_ascii": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # WeasyPrint reports every rendering step and unsupported CSS property.
@@ -304,11 +389,28 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+# Celery's workers log through the same handlers (JSON in production).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors to Sentry or GlitchTip (both take a Sentry DSN); off when SENTRY_DSN is unset.
+# Django, Celery and Redis are instrumented by the SDK's integrations; no personal data
+# is sent (user ids only).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=PROFILE),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -318,7 +420,3 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }

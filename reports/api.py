@@ -8,7 +8,9 @@ queryset goes through the scoping rule; a document out of scope is a 404.
 import json
 
 import django_filters
+from django.conf import settings
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -78,12 +80,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
     def get_download_url(self, document) -> str | None:
-        """Where the file is, once the document is built; null before."""
+        """Where the file is, once the document is built; null before. The address
+        starts with settings.SITE_URL, never with the Host the request claimed."""
         if document.status != Document.Status.DONE or not document.file:
             return None
-        request = self.context.get("request")
-        path = f"/api/v1/documents/{document.pk}/download/"
-        return request.build_absolute_uri(path) if request else path
+        return settings.SITE_URL + reverse("document-download", args=[document.pk])
 
 
 class DocumentRequestSerializer(serializers.Serializer):

@@ -228,7 +228,7 @@ class _Svg:
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {self.height}" '
             f'width="{WIDTH}" height="{self.height}" role="img" aria-label="{title}" '
             f'aria-labelledby="{self.prefix}-title {self.prefix}-desc" '
-            f'style="max-width:100%" font-family="{FONT}">'
+            f'class="chart" font-family="{FONT}">'
             f'<title id="{self.prefix}-title">{title}</title>'
             f'<desc id="{self.prefix}-desc">{escape(self.desc)}</desc>'
             f"{defs}"

@@ -129,17 +129,19 @@ def reminders_for(
     return found
 
 
-def reminders_send(*, today: date | None = None) -> dict:
+def reminders_send(*, today: date | None = None, region_id: int | None = None) -> dict:
     """The daily job: in-app notifications and one e-mail per person with what is new
-    (people who chose the daily digest get it there)."""
+    (people who chose the daily digest get it there). With `region_id`, that region's
+    only (the daily task runs one per region)."""
     from schools.notifications import Note, assignment_people, notifications_mail, notify_each
 
     today = today or timezone.localdate()
-    assignments = list(
-        Assignment.objects.filter(
-            measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
-        ).select_related("measure__roadmap", "school", "body")
-    )
+    assignments = Assignment.objects.filter(
+        measure__roadmap__status__in=(Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    ).select_related("measure__roadmap", "school", "body")
+    if region_id is not None:
+        assignments = assignments.filter(region_id=region_id)
+    assignments = list(assignments)
     reports = defaultdict(list)
     for report in ProgressReport.objects.filter(assignment__in=assignments, is_current=True):
         reports[report.assignment_id].append(report)

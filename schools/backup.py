@@ -151,3 +151,71 @@ def backup_restore(*, source: Path) -> dict:
         }
         raise BackupError(f"После восстановления не совпадает число строк: {differ}")
     return counts
+
+
+def backup_verify(*, source: Path) -> None:
+    """Read a backup back without restoring it: the dump is a readable archive
+    (pg_restore --list, or SQLite's integrity check), the files' archive opens, and
+    the checksums in the manifest match. Raises BackupError with what is wrong."""
+    import hashlib
+
+    source = Path(source)
+    manifest_path = source / "manifest.json"
+    if not manifest_path.exists():
+        raise BackupError(f"В папке {source} нет manifest.json: это не резервная копия.")
+    manifest = json.loads(manifest_path.read_text())
+    for name, expected in manifest.get("sha256", {}).items():
+        digest = hashlib.sha256()
+        with open(source / name, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            raise BackupError(f"Файл {name} резервной копии {source} повреждён.")
+    dump = source / "database.dump"
+    if manifest["vendor"] == "postgresql":
+        result = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True)
+        if result.returncode or "TABLE DATA" not in result.stdout:
+            raise BackupError(f"Дамп базы {dump} не читается: {result.stderr.strip()[:300]}")
+    else:
+        try:
+            with sqlite3.connect(f"file:{dump}?mode=ro", uri=True) as copy:
+                ok = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            ok = str(exc)
+        if ok != "ok":
+            raise BackupError(f"Копия базы {dump} повреждена: {ok}")
+    try:
+        with tarfile.open(source / "media.tar.gz", "r:gz") as archive:
+            archive.getmembers()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BackupError(f"Архив файлов резервной копии {source} не читается: {exc}") from exc
+
+
+def backup_scheduled(*, root: Path, keep: int, now=None) -> dict:
+    """The nightly job: a new backup in `root`/<time>, verified, then the oldest
+    verified ones beyond `keep` removed. A backup that fails verification is removed
+    and the error raised (the task fails loudly: logs, Sentry); older ones stay."""
+    import hashlib
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = (now or timezone.now()).strftime("%Y%m%d-%H%M%S")
+    target = root / stamp
+    try:
+        manifest = backup_create(target=target)
+        manifest["sha256"] = {
+            name: hashlib.sha256((target / name).read_bytes()).hexdigest()
+            for name in ("database.dump", "media.tar.gz")
+        }
+        (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        backup_verify(source=target)
+    except Exception:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    (target / "VERIFIED").write_text(timezone.now().isoformat())
+    kept = sorted(p for p in root.iterdir() if p.is_dir() and (p / "VERIFIED").exists())
+    removed = []
+    for old in kept[: max(len(kept) - keep, 0)]:
+        shutil.rmtree(old)
+        removed.append(old.name)
+    return {"created": stamp, "removed": removed, "kept": len(kept) - len(removed)}

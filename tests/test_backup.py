@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,39 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
     result = manage("backup", "restore", str(tmp_path), env=dict(os.environ))
     assert result.returncode != 0
     assert "это не резервная копия" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_backup_dumps_verifies_and_keeps_the_newest(tmp_path, settings):
+    """What beat runs at night (schools.backup): each backup is read back, the oldest
+    beyond BACKUP_KEEP go, and a damaged one is caught by the check."""
+    from datetime import datetime, timedelta
+
+    from schools.backup import BackupError, backup_scheduled, backup_verify
+    from schools.tasks import backup as backup_task
+    from tests import factories as f
+
+    f.region(code="39", name="Калининградская область")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "media" / "documents").mkdir(parents=True)
+    (tmp_path / "media" / "documents" / "a.pdf").write_bytes(b"%PDF-1.4 a")
+    start = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+    results = [
+        backup_scheduled(root=tmp_path / "backups", keep=2, now=start + timedelta(days=day))
+        for day in range(3)
+    ]
+    assert results[-1] == {"created": "20261203-023000", "removed": ["20261201-023000"], "kept": 2}
+    folders = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert folders == ["20261202-023000", "20261203-023000"]
+    newest = tmp_path / "backups" / "20261203-023000"
+    backup_verify(source=newest)
+
+    dump = newest / "database.dump"
+    dump.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    with pytest.raises(BackupError, match="повреждён"):
+        backup_verify(source=newest)
+
+    settings.BACKUP_DIR = str(tmp_path / "scheduled")
+    assert backup_task.apply().get()["created"]
+    assert (tmp_path / "scheduled").exists()
+    assert "backup-nightly" not in settings.CELERY_BEAT_SCHEDULE  # only with BACKUP_DIR in the env

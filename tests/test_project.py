@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,20 +112,66 @@ def test_navigation_shows_only_what_the_role_may_use(client, world):
 def test_docker_compose_describes_the_production_shape():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) >= {"db", "redis", "web", "worker", "beat"}
-    for name in ("db", "redis", "web", "worker"):
+    assert set(services) >= {"db", "redis", "migrate", "web", "worker", "worker-checks", "beat"}
+    for name in ("db", "redis", "web", "worker", "worker-checks"):
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
-    assert set(compose["volumes"]) >= {"pgdata", "media"}
+    assert "/health/ready" in " ".join(services["web"]["healthcheck"]["test"])
+    assert set(compose["volumes"]) >= {"pgdata", "media", "backups"}
+    # Migrations run once, as a job the web and the workers wait for.
+    assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
     web = services["web"]
-    assert "gunicorn" in web["command"] and "migrate" in web["command"]
-    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
-    assert web["environment"]["REDIS_URL"].startswith("redis://redis:")
-    assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    assert "gunicorn" in web["command"] and "migrate" not in web["command"]
+    env = web["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert env["CACHE_URL"].startswith("redis://redis:")
+    assert env["CELERY_BROKER_URL"].rsplit("/", 1)[1] != env["CACHE_URL"].rsplit("/", 1)[1]
+    queues = set()
+    for name in ("worker", "worker-checks"):
+        command = services[name]["command"]
+        assert "worker" in command
+        queues |= set(command[command.index("-Q") + 1].split(","))
+    assert queues == {"celery", "imports", "checks", "documents"}
+    assert "beat" in services["beat"]["command"]
+    for name in ("web", "worker", "worker-checks", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install" in dockerfile and "gunicorn" in dockerfile
+    assert "pip install" in dockerfile and "-c constraints.txt" in dockerfile
+    assert "\nUSER app" in dockerfile and "gunicorn" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", ".venv", "media", "db.sqlite3", ".git"} <= set(ignored)
+
+
+def test_docker_compose_refuses_to_start_without_a_secret_key():
+    """No published fallback key: compose stops with a message when SECRET_KEY is unset."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("migrate", "web", "worker", "worker-checks", "beat"):
+        value = compose["services"][name]["environment"]["SECRET_KEY"]
+        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]*SECRET_KEY[^}]*\}", value), (name, value)
+    assert "change-me" not in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_constraints_pin_every_dependency_exactly():
+    pins = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert all(
+        "==" in line
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    names = {
+        re.split(r"[<>=\[ ]", spec, maxsplit=1)[0].lower().replace("_", "-") for spec in wanted
+    }
+    assert names - pins == set()
 
 
 def test_healthz_answers_while_the_database_does(client, db):

@@ -99,3 +99,22 @@ def test_the_document_list_runs_the_same_number_of_queries_for_more_rows(world):
     before = count()
     add(10)
     assert count() == before
+
+
+def test_the_download_url_comes_from_site_url_not_from_the_request_host(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """A forged Host header must not end up in a link the product hands out."""
+    settings.ALLOWED_HOSTS = ["*"]  # as the development profile has it
+    settings.SITE_URL = "https://roadmaps.example.ru"
+    client = client_for(world.bob)
+    roadmap = world.extra["roadmap_roadmap_a"]
+    payload = {"kind": "order", "format": "pdf", "params": {"roadmap": roadmap.pk}}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post("/api/v1/documents/", payload, format="json")
+    polled = client.get(
+        f"/api/v1/documents/{created.json()['id']}/", HTTP_HOST="evil.example.com"
+    ).json()
+    assert polled["download_url"] == (
+        f"https://roadmaps.example.ru/api/v1/documents/{polled['id']}/download/"
+    )

@@ -75,8 +75,11 @@ def key_from_the_token_page(base, username):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_outside_system_pages_filters_orders_and_downloads_over_http(live_server, world):
+def test_an_outside_system_pages_filters_orders_and_downloads_over_http(
+    live_server, world, settings
+):
     base = live_server.url
+    settings.SITE_URL = base  # download_url starts with the site's address
     add_results(world, 24)  # school A1
     add_results(world, 3, school=world.school_a2)
     key = key_from_the_token_page(base, "bob")
