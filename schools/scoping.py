@@ -11,7 +11,7 @@ is the only way views, API views, exports, reports and tasks read tenant data.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import models
 from django.db.models import Q
@@ -185,6 +185,12 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, roles: Iterable[str] | None = None):
         """The rows `user` may see (through memberships of `roles`, if given)."""
         return self.filter(reach_q(self.model.scope_paths, reach_of(user, roles)))
+
+    def in_reach(self, user, roles: Iterable[str] | None = None):
+        """The rows whose node lies in `user`'s own reach: what `visible_to` gives
+        without the rows shared down from above (what the user may act for)."""
+        paths = replace(self.model.scope_paths, shared_down=False)
+        return self.filter(reach_q(paths, reach_of(user, roles)))
 
     def get_visible_or_404(self, user, **lookup):
         """One row by `lookup`, or Http404 both when it is missing and when it is out of scope."""

@@ -49,7 +49,7 @@ class ExecutionParamsForm(forms.Form):
         super().__init__(*args, **kwargs)
         from roadmaps.models import Roadmap
 
-        self.fields["roadmap"].queryset = Roadmap.objects.visible_to(user).exclude(
+        self.fields["roadmap"].queryset = Roadmap.objects.in_reach(user).exclude(
             status=Roadmap.Status.DRAFT
         )
 
