@@ -209,6 +209,32 @@ class ResultCursorPagination(CursorPagination):
             )
         return super().get_page_size(request)
 
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with an English 404, and passes a
+        # readable one's position to the filter unchecked (`p=abc` fails inside the
+        # query): both are the client's mistake, a 400 in the API's format.
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            cursor = False
+        if cursor is not None and (
+            cursor is False
+            or (cursor.position is not None and not _is_id(cursor.position))
+            or cursor.offset > self.offset_cutoff
+        ):
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        _("Неверный курсор страницы: возьмите ссылку next или previous из ответа.")
+                    ]
+                }
+            )
+        return cursor
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
 
 # --------------------------------------------------------------------------- views
 
