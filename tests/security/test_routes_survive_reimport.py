@@ -2,9 +2,28 @@
 (ИОМ). A route follows its pupil's new row by participant code; a route whose pupil
 is gone from the new file is kept and marked; the import summary says which."""
 
-from assessments.models import LearningRoute, Result
+import pytest
+
+from assessments.models import Instrument, LearningRoute, Procedure, Result, Scale, Subject
 from assessments.services import learning_route_save, results_import
-from tests.assessments.test_import_vpr_form import FORM, edited_form, procedure  # noqa: F401
+from tests.assessments.test_import_vpr_form import FORM, SCALE, edited_form
+
+
+@pytest.fixture
+def procedure(world):
+    Scale.objects.create(
+        region=world.region,
+        instrument=Instrument.VPR,
+        year=2025,
+        grade=4,
+        subject=Subject.MATH,
+        max_score=20,
+        ranges=SCALE,
+    )
+    return Procedure.objects.create(
+        region=world.region, instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025
+    )
+
 
 STEPS = [{"planned_result": "Решение задач", "tasks": "5", "forms": "Группа", "done": True}]
 
@@ -14,7 +33,7 @@ def _route_for(world, procedure, code, note):
     return learning_route_save(result=result, steps=STEPS, note=note, by=world.carol)
 
 
-def test_a_corrected_file_keeps_every_route_and_says_what_happened(world, procedure, tmp_path):  # noqa: F811
+def test_a_corrected_file_keeps_every_route_and_says_what_happened(world, procedure, tmp_path):
     results_import(source=FORM, user=world.carol, procedure=procedure)
     _route_for(world, procedure, "40002", "Занятия по средам")
     _route_for(world, procedure, "40018", "Пропустил тему дробей")
@@ -45,9 +64,7 @@ def test_a_corrected_file_keeps_every_route_and_says_what_happened(world, proced
 
 
 def test_a_route_marked_detached_follows_again_when_its_pupil_comes_back(
-    world,
-    procedure,  # noqa: F811
-    tmp_path,
+    world, procedure, tmp_path
 ):
     results_import(source=FORM, user=world.carol, procedure=procedure)
     _route_for(world, procedure, "40018", "Пропустил тему дробей")
