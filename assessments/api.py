@@ -124,6 +124,15 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+class ImportBatchCommittedSerializer(ImportBatchSerializer):
+    notice = serializers.CharField(
+        read_only=True, help_text="Почему возвращена прежняя загрузка, а файл не загружен снова."
+    )
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = [*ImportBatchSerializer.Meta.fields, "notice"]
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(label=gettext_lazy("файл"))
     procedure = serializers.IntegerField(
@@ -482,19 +491,21 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
         return self._answer(batch)
 
-    def _answer(self, batch):
+    def _answer(self, batch, code=status.HTTP_202_ACCEPTED):
         batch = selectors.import_batch_get(user=self.request.user, pk=batch.pk)
-        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ImportBatchSerializer(batch).data, status=code)
 
     @extend_schema(
         summary="Загрузить проверенный файл",
         description=(
             "Загружает файл проверки (dry_run) без ошибок: новая загрузка того же файла. "
-            "Проверка с ошибками или ещё не завершённая — 409."
+            "Проверка с ошибками или ещё не завершённая — 409. Проверка загружается один "
+            "раз: повторный вызов отвечает 200 той же загрузкой и полем `notice`."
         ),
         request=None,
         responses={
             202: ImportBatchSerializer,
+            200: ImportBatchCommittedSerializer,
             403: FORBIDDEN,
             404: NOT_FOUND,
             409: error_response("Проверка не завершена, нашла ошибки или это не проверка."),
@@ -512,10 +523,21 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 _("Загрузить можно только проверку, завершённую без ошибок (состояние «%s»).")
                 % checked.get_status_display()
             )
-        school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
-        with checked.file.open("rb") as handle:
-            upload = ContentFile(handle.read(), name=checked.file_name)
         with transaction.atomic():
+            # One commit per check: a second one (a double click, a retried request)
+            # gets the batch the first one made, and is told so.
+            checked = ImportBatch.objects.select_for_update().get(pk=checked.pk)
+            committed_id = (checked.options or {}).get("committed_batch")
+            if committed_id is not None:
+                answer = self._answer(ImportBatch(pk=committed_id), code=status.HTTP_200_OK)
+                answer.data["notice"] = _(
+                    "Эта проверка уже загружена: показана загрузка от неё, повторно файл не "
+                    "загружался."
+                )
+                return answer
+            school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
+            with checked.file.open("rb") as handle:
+                upload = ContentFile(handle.read(), name=checked.file_name)
             batch = services.import_batch_create(
                 user=request.user,
                 upload=upload,
@@ -523,6 +545,8 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 school=school,
                 dry_run=False,
             )
+            checked.options = {**(checked.options or {}), "committed_batch": batch.pk}
+            checked.save(update_fields=["options"])
         return self._answer(batch)
 
 

@@ -619,6 +619,14 @@ class CheckRun(models.Model):
     data_key = models.CharField(
         _("отпечаток данных"), max_length=64, blank=True, help_text=_("Что прочитала проверка.")
     )
+    request_key = models.CharField(
+        _("отпечаток запроса"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Область, год, параметры и данные при запросе: тот же запрос не запускается дважды."
+        ),
+    )
     counts = models.JSONField(_("итоги"), default=dict, blank=True)
     error = models.TextField(_("что пошло не так"), blank=True)
     requested_by = models.ForeignKey(

@@ -74,6 +74,15 @@ class CheckRunSerializer(serializers.ModelSerializer):
         ]
 
 
+class CheckRunRepeatedSerializer(CheckRunSerializer):
+    notice = serializers.CharField(
+        read_only=True, help_text="Почему возвращена прежняя проверка, а новая не запущена."
+    )
+
+    class Meta(CheckRunSerializer.Meta):
+        fields = [*CheckRunSerializer.Meta.fields, "notice"]
+
+
 class CheckRunRequestSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100, label=gettext_lazy("год"))
     municipality = serializers.IntegerField(
@@ -152,11 +161,17 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         summary="Запустить проверку объективности",
         description=(
             "Ставит проверку года по муниципалитету (эталон — регион) или всему региону "
-            "в очередь и сразу отвечает 202; та же проверка, уже ждущая в очереди, "
-            "возвращается без второго запуска."
+            "в очередь и сразу отвечает 202. Та же проверка (область, год и данные), уже "
+            "ждущая, идущая или выполненная, возвращается без второго запуска: ответ 200 "
+            "с полем `notice`, где это сказано."
         ),
         request=CheckRunRequestSerializer,
-        responses={202: CheckRunSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses={
+            202: CheckRunSerializer,
+            200: CheckRunRepeatedSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+        },
         examples=[
             OpenApiExample(
                 "Муниципалитет по коду",
@@ -178,8 +193,14 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except DjangoValidationError as error:
             raise _invalid(error) from None
+        repeated = getattr(run, "repeated", False)
         run = sel.check_run_get(user=request.user, pk=run.pk)
-        return Response(CheckRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        data = CheckRunSerializer(run).data
+        if repeated:
+            # The same scope, year and data: the earlier run, not a second one.
+            data["notice"] = services.check_run_repeated_message(run)
+            return Response(data, status=status.HTTP_200_OK)
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 # --- findings -------------------------------------------------------------------------------

@@ -2,28 +2,9 @@
 (ИОМ). A route follows its pupil's new row by participant code; a route whose pupil
 is gone from the new file is kept and marked; the import summary says which."""
 
-import pytest
-
-from assessments.models import Instrument, LearningRoute, Procedure, Result, Scale, Subject
+from assessments.models import LearningRoute, Result
 from assessments.services import learning_route_save, results_import
-from tests.assessments.test_import_vpr_form import FORM, SCALE, edited_form
-
-
-@pytest.fixture
-def procedure(world):
-    Scale.objects.create(
-        region=world.region,
-        instrument=Instrument.VPR,
-        year=2025,
-        grade=4,
-        subject=Subject.MATH,
-        max_score=20,
-        ranges=SCALE,
-    )
-    return Procedure.objects.create(
-        region=world.region, instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025
-    )
-
+from tests.assessments.test_import_vpr_form import FORM, edited_form
 
 STEPS = [{"planned_result": "Решение задач", "tasks": "5", "forms": "Группа", "done": True}]
 
