@@ -10,7 +10,7 @@ is the only way views, API views, exports, reports and tasks read tenant data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db import models
@@ -33,6 +33,9 @@ class ScopePaths:
     # region's procedures and scales, a municipal roadmap its schools follow).
     # Only reading: permissions still need a membership that reaches the row.
     shared_down: bool = False
+    # Which of those rows are shared (a Q on this model, asked at query time, so a
+    # setting can change it): a draft roadmap stays with its authors, say.
+    shared_down_when: Callable[[], Q] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,10 @@ def reach_q(paths: ScopePaths, reach: Reach) -> Q:
         if ids and path is not None:
             q |= Q(**{f"{path}__in": sorted(ids)})
     if paths.shared_down:
-        q |= _shared_down_q(paths, reach)
+        shared = _shared_down_q(paths, reach)
+        if paths.shared_down_when is not None:
+            shared &= paths.shared_down_when()
+        q |= shared
     return q
 
 
