@@ -218,6 +218,18 @@ class ResultCursorPagination(CursorPagination):
             )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                # Opaque to clients: take it from `next`/`previous`. The format names it
+                # for generators (the contract test makes crafted ones).
+                parameter["schema"]["format"] = "cursor"
+                parameter["description"] = _(
+                    "Курсор страницы из ссылки next или previous предыдущего ответа."
+                )
+        return parameters
+
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with an English 404, and passes a
         # readable one's position to the filter unchecked (`p=abc` fails inside the
