@@ -5,30 +5,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def copy_keys(apps, schema_editor):
-    LearningRoute = apps.get_model("assessments", "LearningRoute")
-    for route in LearningRoute.objects.select_related("result").iterator():
-        route.procedure_id = route.result.procedure_id
-        route.participant_code = route.result.participant_code
-        route.save(update_fields=["procedure", "participant_code"])
-
-
-def copy_back(apps, schema_editor):
-    LearningRoute = apps.get_model("assessments", "LearningRoute")
-    Result = apps.get_model("assessments", "Result")
-    for route in LearningRoute.objects.iterator():
-        result = Result.objects.filter(
-            school_id=route.school_id,
-            procedure_id=route.procedure_id,
-            participant_code=route.participant_code,
-        ).first()
-        if result is None:
-            route.delete()
-        else:
-            route.result_id = result.pk
-            route.save(update_fields=["result"])
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("assessments", "0004_objectivity_runs"),
@@ -70,26 +46,6 @@ class Migration(migrations.Migration):
                 related_name="learning_route",
                 to="assessments.result",
                 verbose_name="результат",
-            ),
-        ),
-        migrations.RunPython(copy_keys, copy_back),
-        migrations.RemoveField(model_name="learningroute", name="result"),
-        migrations.AlterField(
-            model_name="learningroute",
-            name="procedure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="assessments.procedure",
-                verbose_name="процедура",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="learningroute",
-            constraint=models.UniqueConstraint(
-                fields=("school", "procedure", "participant_code"),
-                name="learning_route_participant_unique",
-                violation_error_message="Маршрут участника с таким кодом уже есть.",
             ),
         ),
     ]

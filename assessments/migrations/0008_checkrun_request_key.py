@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0005_learning_route_natural_key'),
+        ('assessments', '0007_learning_route_without_result'),
     ]
 
     operations = [
