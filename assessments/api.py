@@ -21,6 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -122,15 +123,6 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
-
-
-class ImportBatchCommittedSerializer(ImportBatchSerializer):
-    notice = serializers.CharField(
-        read_only=True, help_text="Почему возвращена прежняя загрузка, а файл не загружен снова."
-    )
-
-    class Meta(ImportBatchSerializer.Meta):
-        fields = [*ImportBatchSerializer.Meta.fields, "notice"]
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -517,7 +509,10 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         request=None,
         responses={
             202: ImportBatchSerializer,
-            200: ImportBatchCommittedSerializer,
+            200: OpenApiResponse(
+                ImportBatchSerializer,
+                description="Проверка уже загружена: прежняя загрузка и поле `notice` (строка).",
+            ),
             403: FORBIDDEN,
             404: NOT_FOUND,
             409: error_response("Проверка не завершена, нашла ошибки или это не проверка."),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -72,15 +73,6 @@ class CheckRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
-
-
-class CheckRunRepeatedSerializer(CheckRunSerializer):
-    notice = serializers.CharField(
-        read_only=True, help_text="Почему возвращена прежняя проверка, а новая не запущена."
-    )
-
-    class Meta(CheckRunSerializer.Meta):
-        fields = [*CheckRunSerializer.Meta.fields, "notice"]
 
 
 class CheckRunRequestSerializer(serializers.Serializer):
@@ -168,7 +160,10 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         request=CheckRunRequestSerializer,
         responses={
             202: CheckRunSerializer,
-            200: CheckRunRepeatedSerializer,
+            200: OpenApiResponse(
+                CheckRunSerializer,
+                description="Та же проверка уже есть: она и поле `notice` (строка).",
+            ),
             400: INVALID,
             403: FORBIDDEN,
         },
