@@ -182,7 +182,7 @@ def result_route(request, procedure_pk, result_pk):
     route = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
     if route is None:
         raise Http404
-    saved = LearningRoute.objects.filter(result=result).first()
+    saved = LearningRoute.for_result(result).first()
     kept = {s["planned_result"]: s for s in (saved.steps if saved else [])}
     return render(
         request,

@@ -25,6 +25,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -291,6 +292,18 @@ class ResultCursorPagination(CursorPagination):
             )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                # Opaque to clients: take it from `next`/`previous`. The format names it
+                # for generators (the contract test makes crafted ones).
+                parameter["schema"]["format"] = "cursor"
+                parameter["description"] = _(
+                    "Курсор страницы из ссылки next или previous предыдущего ответа."
+                )
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         self.page_size = self.get_page_size(request)
         if not self.page_size:
@@ -339,8 +352,8 @@ class ResultCursorPagination(CursorPagination):
         return self._link(reverse=True, key=self.position)  # past the end: the rows before
 
     def decode_cursor(self, request):
-        """(reverse, (procedure id, id) or None); a cursor that is not one of ours is a
-        404 with a Russian message, as DRF answers a bad cursor."""
+        """(reverse, (procedure id, id) or None); a cursor that is not one of ours is
+        the client's mistake: a 400 in the API's format, in Russian."""
         encoded = request.query_params.get(self.cursor_query_param)
         if not encoded:
             return False, None
@@ -353,8 +366,12 @@ class ResultCursorPagination(CursorPagination):
             if not (ID_MIN <= procedure_id <= ID_MAX and ID_MIN <= pk <= ID_MAX):
                 raise ValueError(encoded)
         except (TypeError, ValueError, KeyError, UnicodeError, binascii.Error):
-            raise exceptions.NotFound(
-                _("Неверный курсор: возьмите ссылку next или previous из прошлого ответа.")
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        _("Неверный курсор страницы: возьмите ссылку next или previous из ответа.")
+                    ]
+                }
             ) from None
         return reverse, (procedure_id, pk)
 
@@ -608,19 +625,24 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
         return self._answer(batch)
 
-    def _answer(self, batch):
+    def _answer(self, batch, code=status.HTTP_202_ACCEPTED):
         batch = selectors.import_batch_get(user=self.request.user, pk=batch.pk)
-        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ImportBatchSerializer(batch).data, status=code)
 
     @extend_schema(
         summary="Загрузить проверенный файл",
         description=(
             "Загружает файл проверки (dry_run) без ошибок: новая загрузка того же файла. "
-            "Проверка с ошибками или ещё не завершённая — 409."
+            "Проверка с ошибками или ещё не завершённая — 409. Проверка загружается один "
+            "раз: повторный вызов отвечает 200 той же загрузкой и полем `notice`."
         ),
         request=None,
         responses={
             202: ImportBatchSerializer,
+            200: OpenApiResponse(
+                ImportBatchSerializer,
+                description="Проверка уже загружена: прежняя загрузка и поле `notice` (строка).",
+            ),
             403: FORBIDDEN,
             404: NOT_FOUND,
             409: error_response("Проверка не завершена, нашла ошибки или это не проверка."),
@@ -638,10 +660,21 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 _("Загрузить можно только проверку, завершённую без ошибок (состояние «%s»).")
                 % checked.get_status_display()
             )
-        school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
-        with checked.file.open("rb") as handle:
-            upload = ContentFile(handle.read(), name=checked.file_name)
         with transaction.atomic():
+            # One commit per check: a second one (a double click, a retried request)
+            # gets the batch the first one made, and is told so.
+            checked = ImportBatch.objects.select_for_update().get(pk=checked.pk)
+            committed_id = (checked.options or {}).get("committed_batch")
+            if committed_id is not None:
+                answer = self._answer(ImportBatch(pk=committed_id), code=status.HTTP_200_OK)
+                answer.data["notice"] = _(
+                    "Эта проверка уже загружена: показана загрузка от неё, повторно файл не "
+                    "загружался."
+                )
+                return answer
+            school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
+            with checked.file.open("rb") as handle:
+                upload = ContentFile(handle.read(), name=checked.file_name)
             batch = services.import_batch_create(
                 user=request.user,
                 upload=upload,
@@ -650,6 +683,8 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 dry_run=False,
                 columns=(checked.options or {}).get("columns") or {},
             )
+            checked.options = {**(checked.options or {}), "committed_batch": batch.pk}
+            checked.save(update_fields=["options"])
         return self._answer(batch)
 
 

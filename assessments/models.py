@@ -501,10 +501,22 @@ class SchoolAggregate(models.Model):
 class LearningRoute(models.Model):
     """A pupil's individual learning route (ИОМ) as the school keeps it: the draft
     made from the pupil's deficits, with what the teacher plans for each and what
-    was done. Identified by the participant code of the result, never a name."""
+    was done.
 
-    result = models.OneToOneField(
-        Result, on_delete=models.CASCADE, related_name="learning_route", verbose_name=_("результат")
+    Identified by its natural key (school, procedure, participant code), never a
+    name and never a database link to a result row: a corrected results file
+    replaces the rows, and the route follows the pupil's new row by the code. A
+    route whose code is missing from the latest file is kept and marked detached.
+    """
+
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="+", verbose_name=_("процедура")
+    )
+    participant_code = models.CharField(_("код участника"), max_length=64)
+    detached = models.BooleanField(
+        _("участника нет в последней загрузке"),
+        default=False,
+        help_text=_("Маршрут сохранён, но в последнем загруженном файле такого кода нет."),
     )
     region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
     municipality = models.ForeignKey(
@@ -526,9 +538,33 @@ class LearningRoute(models.Model):
     class Meta:
         verbose_name = _("индивидуальный образовательный маршрут")
         verbose_name_plural = _("индивидуальные образовательные маршруты")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "procedure", "participant_code"],
+                name="learning_route_participant_unique",
+                violation_error_message=_("Маршрут участника с таким кодом уже есть."),
+            )
+        ]
 
     def __str__(self):
-        return f"ИОМ {self.result.participant_code}"
+        return f"ИОМ {self.participant_code}"
+
+    def result(self):
+        """The pupil's current result row, or None when the latest file lacks the code."""
+        return Result.objects.filter(
+            school_id=self.school_id,
+            procedure_id=self.procedure_id,
+            participant_code=self.participant_code,
+        ).first()
+
+    @classmethod
+    def for_result(cls, result):
+        """The queryset of the route of one result row (by the natural key)."""
+        return cls.objects.filter(
+            school_id=result.school_id,
+            procedure_id=result.procedure_id,
+            participant_code=result.participant_code,
+        )
 
 
 # --- objectivity checks ------------------------------------------------------------------
@@ -603,6 +639,14 @@ class CheckRun(models.Model):
     params = models.JSONField(_("параметры"), default=dict, blank=True)
     data_key = models.CharField(
         _("отпечаток данных"), max_length=64, blank=True, help_text=_("Что прочитала проверка.")
+    )
+    request_key = models.CharField(
+        _("отпечаток запроса"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Область, год, параметры и данные при запросе: тот же запрос не запускается дважды."
+        ),
     )
     counts = models.JSONField(_("итоги"), default=dict, blank=True)
     error = models.TextField(_("что пошло не так"), blank=True)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -152,11 +153,20 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         summary="Запустить проверку объективности",
         description=(
             "Ставит проверку года по муниципалитету (эталон — регион) или всему региону "
-            "в очередь и сразу отвечает 202; та же проверка, уже ждущая в очереди, "
-            "возвращается без второго запуска."
+            "в очередь и сразу отвечает 202. Та же проверка (область, год и данные), уже "
+            "ждущая, идущая или выполненная, возвращается без второго запуска: ответ 200 "
+            "с полем `notice`, где это сказано."
         ),
         request=CheckRunRequestSerializer,
-        responses={202: CheckRunSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses={
+            202: CheckRunSerializer,
+            200: OpenApiResponse(
+                CheckRunSerializer,
+                description="Та же проверка уже есть: она и поле `notice` (строка).",
+            ),
+            400: INVALID,
+            403: FORBIDDEN,
+        },
         examples=[
             OpenApiExample(
                 "Муниципалитет по коду",
@@ -178,8 +188,14 @@ class CheckRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except DjangoValidationError as error:
             raise _invalid(error) from None
+        repeated = getattr(run, "repeated", False)
         run = sel.check_run_get(user=request.user, pk=run.pk)
-        return Response(CheckRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        data = CheckRunSerializer(run).data
+        if repeated:
+            # The same scope, year and data: the earlier run, not a second one.
+            data["notice"] = services.check_run_repeated_message(run)
+            return Response(data, status=status.HTTP_200_OK)
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 # --- findings -------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ import re
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,26 +90,86 @@ def check_run_request(
         check_params(region=region)
     except ParamsError as error:
         raise ValidationError(_("Параметры проверки региона заданы неверно: %s") % error) from None
+    key = _request_key(region=region, municipality=municipality, year=year)
     with transaction.atomic():
-        waiting = (
-            CheckRun.objects.select_for_update()
-            .filter(region=region, municipality=municipality, year=year, status__in=ACTIVE)
+        same_scope = CheckRun.objects.select_for_update().filter(
+            region=region, municipality=municipality, year=year
+        )
+        # Waiting or running for the scope and year, or done on these very data: that run.
+        earlier = (
+            same_scope.filter(status__in=ACTIVE).order_by("-pk").first()
+            or same_scope.filter(status=CheckRun.Status.DONE, request_key=key)
+            .order_by("-pk")
             .first()
         )
-        if waiting is not None and queue:
-            return waiting
+        if earlier is not None and queue:
+            earlier.repeated = True
+            return earlier
         run = CheckRun.objects.create(
             region=region,
             municipality=municipality,
             year=year,
             trigger=trigger,
+            request_key=key,
             requested_by=user if user is not None and user.is_authenticated else None,
         )
+        run.repeated = False
         if queue:
             transaction.on_commit(lambda: _send(run))
     if not queue:
         return check_run_execute(run_id=run.pk)
     return run
+
+
+def check_run_repeated_message(run: CheckRun) -> str:
+    """What the user hears when their request returned an earlier run."""
+    if run.status == CheckRun.Status.DONE:
+        return _(
+            "Такая проверка по тем же данным уже выполнена: показан её результат, "
+            "повторно она не запускалась."
+        )
+    return _("Такая проверка уже в работе: показана она, вторая не запускалась.")
+
+
+def _request_key(*, region, municipality, year: int) -> str:
+    """The inputs of a check as they stand now: scope, year, the region's parameters,
+    the method, and stamps of the data it reads (results per procedure with the
+    last batch, tasks, scales, schools) over every year a run may look at."""
+    from assessments.models import CheckSettings, Result, Scale, Task
+
+    window = {"year__gte": year - 5, "year__lte": year + 1}
+    procedures = Procedure.objects.filter(region=region, **window)
+    payload = {
+        "scope": [region.pk, getattr(municipality, "pk", None), year],
+        "method": checks.METHOD_VERSION,
+        "params": CheckSettings.objects.filter(region=region)
+        .values_list("overrides", flat=True)
+        .first(),
+        "results": list(
+            Result.objects.filter(region_id=region.pk, procedure__in=procedures)
+            .values_list("procedure_id")
+            .annotate(n=Count("pk"), batch=Max("import_batch_id"))
+            .order_by("procedure_id")
+        ),
+        "tasks": list(
+            Task.objects.filter(procedure__in=procedures)
+            .values_list("procedure_id")
+            .annotate(n=Count("pk"), last=Max("pk"))
+            .order_by("procedure_id")
+        ),
+        "scales": list(
+            Scale.objects.filter(models.Q(region=region) | models.Q(region__isnull=True), **window)
+            .order_by("pk")
+            .values_list("pk", "ranges")
+        ),
+        "schools": list(
+            School.objects.filter(region=region)
+            .order_by("pk")
+            .values_list("pk", "municipality_id", "kind", "locality", "is_active")
+        ),
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _send(run: CheckRun) -> None:

@@ -154,7 +154,10 @@ def run_list(request):
                 form.add_error(None, error)
             else:
                 messages.info(
-                    request, _("Проверка запущена: результаты появятся на этой странице.")
+                    request,
+                    services.check_run_repeated_message(run)
+                    if getattr(run, "repeated", False)
+                    else _("Проверка запущена: результаты появятся на этой странице."),
                 )
                 return redirect("objectivity:run-detail", checkrun_pk=run.pk)
     runs = Paginator(sel.check_run_list(user=request.user), 30).get_page(request.GET.get("page"))

@@ -93,6 +93,10 @@ class ImportOutcome:
     skipped: int = 0
     schools: int = 0
     replaced: int = 0
+    # Learning routes of the replaced schools: following their pupil's new row by
+    # participant code, or kept and marked because the code is not in the file.
+    routes_followed: int = 0
+    routes_detached: int = 0
     mark_mismatches: int = 0
     unchanged: bool = False
     dry_run: bool = False
@@ -115,6 +119,8 @@ class ImportOutcome:
             "skipped": self.skipped,
             "schools": self.schools,
             "replaced": self.replaced,
+            "routes_followed": self.routes_followed,
+            "routes_detached": self.routes_detached,
             "mark_mismatches": self.mark_mismatches,
             "unchanged": self.unchanged,
             "dry_run": self.dry_run,
@@ -259,6 +265,9 @@ def results_import(
             raise ImportFailed(problems, details=details)
     outcome.warnings = (parsed.warnings + outcome.warnings)[:MAX_WARNINGS]
     _progress(batch, 60)
+    routes = _routes_plan(procedure, schools, rows_out) if parsed.format != "aggregate" else {}
+    outcome.routes_followed = sum(1 for keep in routes.values() if keep)
+    outcome.routes_detached = len(routes) - outcome.routes_followed
     if dry_run:
         return outcome
     with transaction.atomic():
@@ -318,10 +327,38 @@ def results_import(
                 procedure=procedure, school_id__in=list(schools)
             ).delete()[0]
             results_write(rows_out, batch_id=batch.pk, procedure_id=procedure.pk)
+            _routes_follow(routes)
         batch.counts = outcome.counts()
         batch.warnings = [w.as_dict() for w in outcome.warnings]
         batch.save(update_fields=["counts", "warnings", "procedure"])
     return outcome
+
+
+def _routes_plan(procedure, schools, rows) -> dict[int, bool]:
+    """The learning routes of the schools being replaced: route id → whether the new
+    rows hold its participant code (the route follows) or not (kept, marked)."""
+    from assessments.models import LearningRoute
+
+    if not procedure.pk:
+        return {}
+    school_column = RESULT_COLUMNS.index("school_id")
+    code_column = RESULT_COLUMNS.index("participant_code")
+    incoming = {(row[school_column], row[code_column]) for row in rows}
+    return {
+        pk: (school_id, code) in incoming
+        for pk, school_id, code in LearningRoute.objects.filter(
+            procedure=procedure, school_id__in=list(schools)
+        ).values_list("pk", "school_id", "participant_code")
+    }
+
+
+def _routes_follow(plan: dict[int, bool]) -> None:
+    from assessments.models import LearningRoute
+
+    for detached in (False, True):
+        ids = [pk for pk, keep in plan.items() if keep != detached]
+        if ids:
+            LearningRoute.objects.filter(pk__in=ids).update(detached=detached)
 
 
 def _results_history(*, procedure, schools, batch, rows, user) -> None:
@@ -1168,10 +1205,11 @@ def learning_route_save(
             }
         )
     with transaction.atomic():
-        route = LearningRoute.objects.select_for_update().filter(result=result).first()
+        route = LearningRoute.for_result(result).select_for_update().first()
         if route is None:
             route = LearningRoute(
-                result=result,
+                procedure_id=result.procedure_id,
+                participant_code=result.participant_code,
                 region_id=result.region_id,
                 municipality_id=result.municipality_id,
                 school_id=result.school_id,
@@ -1188,5 +1226,6 @@ def learning_route_save(
         else:
             route.version += 1
         route.steps, route.note, route.updated_by = cleaned, note.strip(), by
+        route.detached = False  # saved from the pupil's current row
         route.save()
     return route

@@ -280,7 +280,7 @@ def learning_route_edit(request, result_pk):
         with_references=False,
     )
     draft = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
-    saved = LearningRoute.objects.filter(result=result).first()
+    saved = LearningRoute.for_result(result).first()
     kept = {s["planned_result"]: s for s in (saved.steps if saved else [])}
     steps = [
         {

@@ -1,6 +1,12 @@
 """What every API endpoint shares: one error format, throttling per token."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -27,12 +33,29 @@ def _flatten(detail, prefix=""):
     return {prefix or "non_field_errors": [str(detail)]}
 
 
+def _megabytes(size) -> str:
+    return f"{(size or 0) / 2**20:.3g}".replace(".", ",")
+
+
 def api_exception_handler(exc, context):
     """Every API error as {"error": {"status", "code", "message", "fields"}} in Russian.
 
     Objects outside the caller's scope raise Http404 exactly like missing ones.
     """
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django refuses the body while parsing it; its answer would be the HTML 400 page.
+        exc = exceptions.ParseError(
+            _(
+                "Запрос слишком велик: поля формы (без файлов) больше %(mb)s МБ или их "
+                "больше %(n)s. Уменьшите запрос."
+            )
+            % {
+                "mb": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+                "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            },
+            code="too_big",
+        )
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Объект не найден."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

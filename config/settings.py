@@ -331,6 +331,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+# A roadmap in draft is its authors' own: schools below a municipal draft (and
+# municipalities below a regional one) see it once approved, unless this is on.
+ROADMAP_DRAFTS_SHARED_DOWN = env.bool("ROADMAP_DRAFTS_SHARED_DOWN", default=False)
+
 # Tables shown outside a school hide cells computed from fewer pupils than this.
 ANALYTICS_MIN_GROUP = env.int("ANALYTICS_MIN_GROUP", default=10)
 

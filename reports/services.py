@@ -8,6 +8,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from reports.builders import DocumentParamsError, builder_for
 from reports.models import Document
 from reports.pdf import html_to_pdf
+from schools.scoping import reach_of
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +55,16 @@ def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
     if not user.has_perm("reports.build_document"):
         raise DocumentParamsError(_("Ваша роль не позволяет заказывать документы."))
     prepared = builder.prepare(params=params, user=user)
+    placement = _placement(prepared)
+    # A document is filed where its source sits; a user may order only what lands in
+    # their own reach (a deputy reads her municipality's roadmap, but its execution
+    # report belongs to the municipality, so she may not order it): nothing is created.
+    if not reach_of(user).covers(**placement):
+        raise Http404
     key = _inputs_key(kind, fmt, params, prepared.built_from)
+    # Dedupe by inputs within that placement, whoever asked before.
     existing = (
-        Document.objects.visible_to(user)
-        .filter(inputs_key=key)
+        Document.objects.filter(inputs_key=key, **placement)
         .exclude(status=Document.Status.FAILED)
         .first()
     )
@@ -79,6 +87,14 @@ def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
 
         transaction.on_commit(lambda: _queue_build(document, build_document))
     return document
+
+
+def _placement(prepared) -> dict:
+    return {
+        "region_id": getattr(prepared.region, "pk", None),
+        "municipality_id": getattr(prepared.municipality, "pk", None),
+        "school_id": getattr(prepared.school, "pk", None),
+    }
 
 
 def _queue_build(document: Document, task) -> None:

@@ -1,7 +1,11 @@
 """Admin screens for roadmaps. Staff who are not superusers see only their scope;
 history and evidence are read-only here (they are written by the services)."""
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from django.contrib import admin
+from django.db import models, transaction
 
 from roadmaps.models import (
     Assignment,
@@ -15,6 +19,138 @@ from roadmaps.models import (
     Section,
 )
 from schools.admin import ScopedAdminMixin
+from schools.scoping import node_of
+
+# Bookkeeping the history does not need to repeat.
+UNRECORDED = {"id", "version", "created_at", "updated_at", "updated_by"}
+
+
+def _jsonable(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set) or hasattr(value, "all"):
+        items = value.all() if hasattr(value, "all") else value
+        return sorted(_jsonable(v) for v in items)
+    return value
+
+
+def admin_state(obj) -> dict:
+    """Every field an admin form may change, as history stores it (links by id)."""
+    state = {
+        field.attname: _jsonable(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.attname not in UNRECORDED
+    }
+    if obj.pk:
+        for field in obj._meta.many_to_many:
+            state[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return state
+
+
+def _roadmap_of(obj):
+    """The roadmap whose history shows a change of `obj` (None once it is deleted)."""
+    for path in ("roadmap", "measure.roadmap", "assignment.measure.roadmap"):
+        value = obj
+        for part in path.split("."):
+            value = getattr(value, part, None)
+        if isinstance(value, Roadmap):
+            return value
+    return obj if isinstance(obj, Roadmap) else None
+
+
+def admin_record(*, obj, action, by, before=None, after=None, roadmap="auto"):
+    node = node_of(obj)
+    ChangeRecord.objects.create(
+        **node,
+        roadmap=_roadmap_of(obj) if roadmap == "auto" else roadmap,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        action=action,
+        before=before,
+        after=after,
+        by=by if by is not None and by.is_authenticated else None,
+    )
+
+
+class HistoryAdminMixin:
+    """Every write the admin makes to these models (its form, inline rows, deletion
+    one by one or in bulk) leaves a history line like the services do: who, when,
+    before, after. A change also bumps the object's version, so an editor open on
+    the old one is told of it."""
+
+    def save_model(self, request, obj, form, change):
+        request._history_before = (
+            admin_state(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        )
+        if change and hasattr(obj, "version"):
+            obj.version = (obj.version or 0) + 1
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            before = getattr(request, "_history_before", None)
+            after = admin_state(type(form.instance).objects.get(pk=form.instance.pk))
+            if not change or before != after:
+                admin_record(
+                    obj=form.instance,
+                    action="admin_update" if change else "admin_create",
+                    by=request.user,
+                    before=before,
+                    after=after,
+                )
+
+    def save_formset(self, request, form, formset, change):
+        before = {
+            f.instance.pk: admin_state(type(f.instance).objects.get(pk=f.instance.pk))
+            for f in formset.initial_forms
+            if f.instance.pk and f.has_changed()
+        }
+        deleted_before = {
+            f.instance.pk: (admin_state(f.instance), f.instance)
+            for f in formset.initial_forms
+            if f.instance.pk and formset._should_delete_form(f)
+        }
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            admin_record(obj=obj, action="admin_create", by=request.user, after=admin_state(obj))
+        for obj, _fields in formset.changed_objects:
+            admin_record(
+                obj=obj,
+                action="admin_update",
+                by=request.user,
+                before=before.get(obj.pk),
+                after=admin_state(type(obj).objects.get(pk=obj.pk)),
+            )
+        for pk, (state, obj) in deleted_before.items():
+            obj.pk = pk
+            admin_record(obj=obj, action="admin_delete", by=request.user, before=state)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._record_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self._record_deletion(request, obj)
+            super().delete_queryset(request, queryset)
+
+    def _record_deletion(self, request, obj):
+        # The line outlives the object: a deleted roadmap's own lines would go with it.
+        roadmap = None if isinstance(obj, Roadmap) else _roadmap_of(obj)
+        admin_record(
+            obj=obj,
+            action="admin_delete",
+            by=request.user,
+            before=admin_state(obj),
+            roadmap=roadmap,
+        )
 
 
 class SectionInline(admin.TabularInline):
@@ -25,7 +161,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class RoadmapAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "region", "municipality", "school", "status", "order_number"]
     list_filter = ["status", "region"]
     search_fields = ["title", "order_number"]
@@ -39,7 +175,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MeasureAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "text",
@@ -58,18 +194,18 @@ class MeasureAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SectionAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "title", "roadmap"]
     list_select_related = ["roadmap__region", "roadmap__municipality", "roadmap__school"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class IndicatorAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["text", "comparator", "target_value", "unit", "actual_value"]
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AssignmentAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["measure", "school", "body", "assignee_text"]
     list_filter = ["municipality"]
 
@@ -83,20 +219,20 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ProgressReportAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["assignment", "period_start", "status", "review_state", "submitted_at"]
     list_filter = ["status", "review_state"]
     inlines = [EvidenceInline]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EvidenceAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "kind", "size", "uploaded_at"]
     readonly_fields = ["sha256", "size", "content_type"]
 
 
 @admin.register(Revision)
-class RevisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class RevisionAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["roadmap", "number", "reason", "created_at"]
     readonly_fields = ["roadmap", "number", "snapshot", "reason", "created_by", "created_at"]
 

@@ -466,7 +466,9 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
         },
     )
     def create(self, request, *args, **kwargs):
-        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        # No copy of request.data: a QueryDict deep-copies its files, and a file over
+        # FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to disk, whose handle cannot be copied.
+        data = request.data
         form = ProgressReportSubmitSerializer(
             data={
                 **{k: data.get(k) for k in data if k != "files"},

@@ -53,6 +53,9 @@ ACTION_LABELS = {
     "submit": _lazy("отправка отчёта"),
     "accepted": _lazy("отчёт принят"),
     "returned": _lazy("отчёт возвращён"),
+    "admin_create": _lazy("создание в администрировании"),
+    "admin_update": _lazy("изменение в администрировании"),
+    "admin_delete": _lazy("удаление в администрировании"),
 }
 # Keys the services write that are not fields of the object's model.
 KEY_LABELS = {

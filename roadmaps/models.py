@@ -46,6 +46,18 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("иное")
 
 
+def shared_unless_draft(prefix: str = ""):
+    """Rows of roadmaps shared down the tree only once approved, unless the setting
+    ROADMAP_DRAFTS_SHARED_DOWN lets schools read drafts too."""
+
+    def when() -> Q:
+        if settings.ROADMAP_DRAFTS_SHARED_DOWN:
+            return Q()
+        return ~Q(**{f"{prefix}status": "draft"})
+
+    return when
+
+
 class Roadmap(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("проект")
@@ -147,7 +159,11 @@ class Roadmap(models.Model):
 
     # Schools read the municipal (and regional) roadmap they follow; only reading.
     scope_paths = ScopePaths(
-        region="region", municipality="municipality", school="school", shared_down=True
+        region="region",
+        municipality="municipality",
+        school="school",
+        shared_down=True,
+        shared_down_when=shared_unless_draft(),
     )
     objects = ScopedManager()
 
@@ -253,6 +269,7 @@ class Section(models.Model):
         municipality="roadmap__municipality",
         school="roadmap__school",
         shared_down=True,
+        shared_down_when=shared_unless_draft("roadmap__"),
     )
     objects = ScopedManager()
 
@@ -351,6 +368,7 @@ class Measure(models.Model):
         municipality="roadmap__municipality",
         school="roadmap__school",
         shared_down=True,
+        shared_down_when=shared_unless_draft("roadmap__"),
     )
     objects = ScopedManager()
 
@@ -416,6 +434,7 @@ class Indicator(models.Model):
         municipality="measure__roadmap__municipality",
         school="measure__roadmap__school",
         shared_down=True,
+        shared_down_when=shared_unless_draft("measure__roadmap__"),
     )
     objects = ScopedManager()
 
@@ -651,6 +670,7 @@ class Revision(models.Model):
         municipality="roadmap__municipality",
         school="roadmap__school",
         shared_down=True,
+        shared_down_when=shared_unless_draft("roadmap__"),
     )
     objects = ScopedManager()
 

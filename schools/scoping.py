@@ -10,8 +10,8 @@ is the only way views, API views, exports, reports and tasks read tenant data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from django.db import models
 from django.db.models import Q
@@ -34,6 +34,9 @@ class ScopePaths:
     # region's procedures and scales, a municipal roadmap its schools follow).
     # Only reading: permissions still need a membership that reaches the row.
     shared_down: bool = False
+    # Which of those rows are shared (a Q on this model, asked at query time, so a
+    # setting can change it): a draft roadmap stays with its authors, say.
+    shared_down_when: Callable[[], Q] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,10 @@ def reach_q(paths: ScopePaths, reach: Reach) -> Q:
         if ids and path is not None:
             q |= Q(**{f"{path}__in": sorted(ids)})
     if paths.shared_down:
-        q |= _shared_down_q(paths, reach)
+        shared = _shared_down_q(paths, reach)
+        if paths.shared_down_when is not None:
+            shared &= paths.shared_down_when()
+        q |= shared
     return q
 
 
@@ -226,6 +232,12 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, roles: Iterable[str] | None = None):
         """The rows `user` may see (through memberships of `roles`, if given)."""
         return self.filter(reach_q(self.model.scope_paths, reach_of(user, roles)))
+
+    def in_reach(self, user, roles: Iterable[str] | None = None):
+        """The rows whose node lies in `user`'s own reach: what `visible_to` gives
+        without the rows shared down from above (what the user may act for)."""
+        paths = replace(self.model.scope_paths, shared_down=False)
+        return self.filter(reach_q(paths, reach_of(user, roles)))
 
     def get_visible_or_404(self, user, **lookup):
         """One row by `lookup`, or Http404 both when it is missing and when it is out of scope."""

@@ -163,3 +163,218 @@ def test_other_municipality_and_other_region_get_nothing(client, world, route):
         body = response.content.decode("utf-8", "replace")
         leaked = [m for m in markers if m in body]
         assert not leaked, f"{url} shows {outsider.username} data it must not see: {leaked}"
+
+
+# --------------------------------------------------------------------------- writes
+#
+# Writes are swept like reads: every route with an object of A in its address gets
+# PATCH, PUT and DELETE from the outsider too; every API operation that creates gets
+# a body naming A's objects (foreign ids) from the outsider; every document kind is
+# ordered with A's objects by an outsider and by a deputy of A (who reads her
+# municipality's objects but may not act for it). Nothing may land outside the
+# requester's own reach, and A's objects stay as they were.
+
+
+def outside_of(user) -> dict[str, int]:
+    """Rows of every tenant-owned model that `user` does not see, by model."""
+    counts = {}
+    for model in apps.get_models():
+        if is_tenant_model(model):
+            visible = model.objects.visible_to(user).values("pk")
+            counts[model._meta.label] = model.objects.exclude(pk__in=visible).count()
+    return counts
+
+
+def _state(obj):
+    fresh = type(obj).objects.filter(pk=obj.pk).values().first()
+    if fresh is not None:
+        for name in ("updated_at", "last_used_at"):
+            fresh.pop(name, None)
+    return fresh
+
+
+WRITE_ROUTES = [r for r in ROUTES if r.kwargs]
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: r.name)
+def test_other_municipality_and_other_region_cannot_write_to_a(client, world, route):
+    def opens(combination):
+        client.force_login(combination[2])
+        return client.get(reverse(route.name, kwargs=combination[0])).status_code != 404
+
+    found = next(filter(opens, _combinations(world, route)), None)
+    if found is None:
+        pytest.fail(f"{route.name}: no objects of A that its owner can open; extend the world")
+    kwargs, outsider, _insider = found
+    objects = [model_for_kwarg(route, k).objects.get(pk=v) for k, v in kwargs.items()]
+    before = [_state(o) for o in objects]
+    outside = outside_of(outsider)
+    url = reverse(route.name, kwargs=kwargs)
+    client.force_login(outsider)
+    body = '{"title": "Взлом", "text": "Взлом", "status": "done", "comment": "Взлом"}'
+    statuses = {
+        client.post(url, {"title": "Взлом", "reason": "Взлом"}).status_code,
+        client.patch(url, body, content_type="application/json").status_code,
+        client.put(url, body, content_type="application/json").status_code,
+        client.delete(url).status_code,
+    }
+    assert statuses <= {404, 405}, f"{url} lets {outsider.username} write: {statuses}"
+    assert [_state(o) for o in objects] == before, f"{url} changed A's object"
+    assert outside_of(outsider) == outside, f"{url} wrote outside {outsider.username}'s reach"
+
+
+def _api_schema():
+    from django.test import Client
+
+    return Client().get("/api/v1/schema/", {"format": "json"}).json()
+
+
+def _create_operations():
+    schema = _api_schema()
+    found = []
+    for path, item in schema["paths"].items():
+        operation = item.get("post")
+        if operation is None or "{" in path:
+            continue
+        content = operation.get("requestBody", {}).get("content", {})
+        media, spec = next(iter(content.items()), (None, {}))
+        ref = spec.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+        properties = schema["components"]["schemas"].get(ref, {}).get("properties", {})
+        # An operation that takes no ids of tenant objects has none to make foreign
+        # (documents take theirs in `params`: the document sweep below orders them).
+        if any(
+            spec.get("type") == "integer" and _tenant_model_named(name)
+            for name, spec in properties.items()
+        ):
+            found.append(pytest.param(path, media, properties, id=path))
+    return found
+
+
+def _tenant_model_named(name):
+    for model in apps.get_models():
+        if is_tenant_model(model) and model._meta.model_name == name.replace("_", ""):
+            return model
+    return None
+
+
+def _plain_value(spec):
+    if "enum" in spec:
+        return spec["enum"][0]
+    kind, fmt = spec.get("type"), spec.get("format")
+    if fmt == "date":
+        return "2025-10-01"
+    if fmt == "uri" or kind == "array":
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return SimpleUploadedFile(
+            "foreign.csv", "Логин ФИС ОКО;Код;1 (1б)\nedu770001;1;1\n".encode()
+        )
+    if kind == "integer":
+        return 2026
+    if kind == "boolean":
+        return False
+    if kind == "object":
+        return {}
+    return "Взлом"
+
+
+@pytest.mark.parametrize(("path", "media", "properties"), _create_operations())
+def test_foreign_ids_in_a_create_write_nothing_outside_the_callers_reach(
+    world, path, media, properties
+):
+    from tests.api.helpers import client_for
+
+    body, foreign = {}, []
+    for name, spec in properties.items():
+        if spec.get("readOnly"):
+            continue
+        model = _tenant_model_named(name) if spec.get("type") == "integer" else None
+        options = objects_of_a(world, model, limit=1) if model is not None else []
+        if options:
+            obj, outsider, _insider = options[0]
+            body[name] = obj.pk
+            foreign.append(outsider)
+        else:
+            body[name] = _plain_value(spec)
+    assert foreign, f"{path}: the sweep's world has no objects of A for its ids"
+    outsider = world.dan if world.dan in foreign else world.gina
+    outside = outside_of(outsider)
+    if media == "multipart/form-data":
+        body = {k: v for k, v in body.items() if v not in ({}, None)}
+        response = client_for(outsider).post(path, body, format="multipart")
+    else:
+        response = client_for(outsider).post(path, body, format="json")
+    assert response.status_code in (400, 403, 404), (path, response.status_code, response.content)
+    assert outside_of(outsider) == outside, f"{path} wrote outside {outsider.username}'s reach"
+
+
+def _document_params(world, builder, insider, limit=8):
+    """Parameters of `builder`'s form that `insider` may choose, A's objects first."""
+    form = builder.params_form(user=insider)
+    choices = []
+    for name, field in form.fields.items():
+        if hasattr(field, "queryset"):
+            rows = list(field.queryset[:50])
+            a_first = sorted(rows, key=lambda o: "Альфа" not in str(o))[:3]
+            values = [o.pk for o in a_first] or [""]
+        elif getattr(field, "choices", None):
+            values = [v for v, _label in field.choices if v != ""][:4] or [""]
+        elif name == "year":
+            values = [2026]
+        elif "date" in type(field).__name__.lower():
+            values = ["2026-01-15"]
+        else:
+            values = [""]
+        choices.append((name, values))
+    found = []
+    for combo in itertools.product(*(values for _, values in choices)):
+        data = {name: value for (name, _), value in zip(choices, combo, strict=True)}
+        bound = builder.params_form(user=insider, data=data)
+        if bound.is_valid():
+            found.append((data, builder.params_from_form(bound.cleaned_data)))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _document_kinds():
+    from reports.builders import REGISTRY
+    from reports.services import _load_builders
+
+    _load_builders()
+    return [pytest.param(k, id=k) for k, b in sorted(REGISTRY.items()) if hasattr(b, "params_form")]
+
+
+@pytest.mark.parametrize("kind", _document_kinds())
+def test_documents_ordered_with_as_objects_land_nowhere_outside_the_requesters_reach(
+    client, world, kind
+):
+    from reports.builders import REGISTRY
+    from reports.models import Document
+    from tests.api.helpers import client_for
+
+    builder = REGISTRY[kind]
+    tried = 0
+    for insider in (world.bob, world.alice):
+        for data, params in _document_params(world, builder, insider):
+            for requester in (world.dan, world.gina, world.carol):
+                outside = outside_of(requester)
+                mine = Document.objects.visible_to(requester).count()
+                response = client_for(requester).post(
+                    "/api/v1/documents/",
+                    {"kind": kind, "format": builder.formats[0], "params": params},
+                    format="json",
+                )
+                assert response.status_code < 500, (kind, params, response.content)
+                client.force_login(requester)
+                web = client.post(
+                    "/documents/new/", {"kind": kind, "format": builder.formats[0], **data}
+                )
+                assert web.status_code < 500, (kind, data)
+                assert outside_of(requester) == outside, (
+                    f"{kind} {params} by {requester.username} landed outside their reach"
+                )
+                made = Document.objects.visible_to(requester).count() - mine
+                assert made <= 1, f"{kind} {params} by {requester.username} built twice"
+                tried += 1
+    assert tried, f"{kind}: no parameters of A to try; extend the world"

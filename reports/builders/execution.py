@@ -51,7 +51,7 @@ class ExecutionParamsForm(forms.Form):
 
         # Each choice reads as its label (owner, period, order): fetch the owners at once.
         self.fields["roadmap"].queryset = (
-            Roadmap.objects.visible_to(user)
+            Roadmap.objects.in_reach(user)
             .exclude(status=Roadmap.Status.DRAFT)
             .select_related("region", "municipality", "school")
         )

@@ -102,7 +102,7 @@ class OrderParamsForm(forms.Form):
         super().__init__(*args, **kwargs)
         from roadmaps.models import Roadmap
 
-        self.fields["roadmap"].queryset = Roadmap.objects.visible_to(user).select_related(
+        self.fields["roadmap"].queryset = Roadmap.objects.in_reach(user).select_related(
             "region", "municipality", "school"
         )
 

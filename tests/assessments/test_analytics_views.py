@@ -476,7 +476,7 @@ def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, worl
         "version": "",
     }
     client.post(reverse("assessments:learning-route", args=[result.pk]), form)
-    route = LearningRoute.objects.get(result=result)
+    route = LearningRoute.for_result(result).get()
     assert route.steps[0] == {
         "planned_result": steps[0]["planned_result"],
         "tasks": steps[0]["tasks"],
