@@ -468,16 +468,6 @@ def _csv_lines(rows):
     yield flush()
 
 
-class ExportResponse(StreamingHttpResponse):
-    """A streamed export whose body can also be read whole as `.content` (by callers
-    that do not know about streaming, such as the isolation sweep's test client);
-    servers iterate it and never hold it in memory."""
-
-    @property
-    def content(self):
-        return b"".join(self.streaming_content)
-
-
 def _json_lines(rows):
     names = [name for name, _ in EXPORT_COLUMNS]
     chunk = []
@@ -551,10 +541,12 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
             chunk_size=EXPORT_CHUNK
         )
         if kind == "csv":
-            response = ExportResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                _csv_lines(rows), content_type="text/csv; charset=utf-8"
+            )
             response["Content-Disposition"] = 'attachment; filename="results.csv"'
         else:
-            response = ExportResponse(
+            response = StreamingHttpResponse(
                 _json_lines(rows), content_type="application/x-ndjson; charset=utf-8"
             )
             response["Content-Disposition"] = 'attachment; filename="results.jsonl"'

@@ -27,7 +27,10 @@ def tenant_of(user, lazy=None) -> str | None:
         user.__dict__.get("_reach_cache") or {}
     )
     # The reach over all roles when computed, else the one the view asked for.
-    reach = cached.get(None) or next(iter(cached.values()), None)
+    # (The same cache holds the user's memberships, under "memberships".)
+    reach = cached.get(None) or next(
+        (value for value in cached.values() if hasattr(value, "everything")), None
+    )
     if reach is None:
         return "all" if getattr(user, "is_superuser", False) else None
     if reach.everything:

@@ -160,7 +160,8 @@ def test_other_municipality_and_other_region_get_nothing(client, world, route):
         client.force_login(outsider)
         response = client.get(url)
         assert response.status_code < 500, f"{url} fails for {outsider.username}"
-        body = response.content.decode("utf-8", "replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body = raw.decode("utf-8", "replace")
         leaked = [m for m in markers if m in body]
         assert not leaked, f"{url} shows {outsider.username} data it must not see: {leaked}"
 
