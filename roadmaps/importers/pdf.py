@@ -209,7 +209,9 @@ def _wrapped(
 
 
 # A line that ends on a hyphen or dash right after a letter or digit broke a word there.
-_COMPOUND_BREAK = re.compile(r"[0-9A-Za-zА-Яа-яЁё][-‐‑–]$")
+_COMPOUND_BREAK = re.compile(r"[0-9A-Za-zА-Яа-яЁё][-‐‑–\u00ad]$")
+# The hyphens a typesetter adds where it breaks a word by its hyphenation rules.
+_HYPHENATION = ("\u2010", "\u00ad")
 # Words deadlines are read by: when a cell broke one, joining its pieces must give it.
 _DEADLINE_WORD = re.compile(
     r"(?:" + _MONTH_WORD + r"|еже[а-я]+|необходимост[а-я]*|потребност[а-я]*|постоянн[а-я]*"
@@ -294,7 +296,11 @@ def _join(lines: list[_Line], left: float, right: float, *, sides: bool = True) 
             joined[-1] += line.text  # «необходимос» + «ти»: a word longer than the cell
         elif previous is not None and _wrapped(previous, line, left, right, sides=sides):
             head = joined[-1]
-            if _COMPOUND_BREAK.search(head):
+            if head.endswith(_HYPHENATION) and line.text[:1].islower():
+                # «про‐» + «ведения»: a word hyphenated by the typesetter (WeasyPrint
+                # and word processors set U+2010 or a soft hyphen), not written so.
+                joined[-1] = head[:-1] + line.text
+            elif _COMPOUND_BREAK.search(head):
                 joined[-1] = head + line.text  # «учебно-» + «методический», «4–» + «8»
             else:
                 joined[-1] = f"{head} {line.text}"
