@@ -586,8 +586,7 @@ def run_import(env: dict, path: Path, owner: str) -> tuple[str, str, dict | None
             "--owner",
             owner,
             "--dry-run",
-            "--json",
-            "--skip-checks",
+            "--json",  # the command runs no system checks of its own (no --skip-checks)
         )
     except subprocess.TimeoutExpired:
         return "crashed", "timeout", None, time.perf_counter() - began
