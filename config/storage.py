@@ -43,7 +43,6 @@ class PrivateFileSystemStorage(PrivateStorageMixin, FileSystemStorage):
     """settings.STORAGES["default"] on a local disk (development, one machine)."""
 
 
-
 class PrivateS3Storage(PrivateStorageMixin, S3Storage):
     """settings.STORAGES["default"] when S3_BUCKET is set (MinIO, any S3 service).
 
