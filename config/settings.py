@@ -181,8 +181,31 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # check the user's scope hand them out, in every profile. Names are random
 # (config/storage.py); the upload's own name is kept in the database.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Object storage (S3 protocol: MinIO, Yandex Object Storage, AWS) when S3_BUCKET is set,
+# so workers on other machines read the same files; the local disk otherwise. The
+# bucket stays private: the storage hands out no URLs, only the scope-checked views
+# stream files through the storage API.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "config.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("S3_SECRET_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": None,  # the bucket's own (private) policy, never public-read
+            "querystring_auth": True,
+            "querystring_expire": 60,  # were a URL ever made: signed, one minute
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "config.storage.PrivateFileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "config.storage.PrivateFileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         # Production: hashed names, gzip and brotli, served by WhiteNoise (collectstatic
         # first); development: the files as they are, served by runserver.

@@ -12,6 +12,7 @@ import posixpath
 import secrets
 
 from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
 
 
 def random_name(name: str) -> str:
@@ -28,6 +29,11 @@ class PrivateStorageMixin:
         """Every save, through a FileField or the storage itself, gets a random name."""
         return super().get_available_name(random_name(name), max_length=max_length)
 
+    def restore(self, name, content):
+        """Write `content` under exactly `name` (a restore from a backup keeps the
+        names the database refers to)."""
+        return self._save(name, content)
+
     def url(self, name):
         """No stored file has a public address; the admin shows no link either."""
         return None
@@ -35,3 +41,11 @@ class PrivateStorageMixin:
 
 class PrivateFileSystemStorage(PrivateStorageMixin, FileSystemStorage):
     """settings.STORAGES["default"] on a local disk (development, one machine)."""
+
+
+class PrivateS3Storage(PrivateStorageMixin, S3Storage):
+    """settings.STORAGES["default"] when S3_BUCKET is set (MinIO, any S3 service).
+
+    Objects are written without an ACL (the bucket is private) and never linked:
+    `url()` stays None, so no page can carry a bucket address.
+    """

@@ -1,7 +1,8 @@
 """Backup and restore of the whole product: the database and the uploaded files.
 
 A backup is one folder: `database.dump` (pg_dump custom format on PostgreSQL,
-a SQLite copy otherwise), `media.tar.gz` (evidence files, documents) and
+a SQLite copy otherwise), `media.tar.gz` (evidence files, documents; the local media folder or every object
+of the S3 bucket) and
 `manifest.json` (when, what, row counts to check a restore against).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +19,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 from django.utils import timezone
 
@@ -48,6 +52,52 @@ def row_counts() -> dict[str, int]:
         for model in apps.get_app_config(app_label).get_models():
             counts[model._meta.label] = model._base_manager.count()
     return counts
+
+
+def _stored_names(storage, folder: str = ""):
+    """Every file name in `storage` under `folder` (objects of a bucket, files on disk)."""
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield posixpath.join(folder, name) if folder else name
+    for sub in folders:
+        yield from _stored_names(storage, posixpath.join(folder, sub) if folder else sub)
+
+
+def _archive_stored_files(archive: tarfile.TarFile) -> None:
+    """The stored files into `archive` under `media/`: the folder as it is on a local
+    disk, or every object of the bucket when the files are in object storage."""
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        media = Path(settings.MEDIA_ROOT)
+        if media.exists():
+            archive.add(media, arcname="media")
+        return
+    for name in _stored_names(storage):
+        member = tarfile.TarInfo(f"media/{name}")
+        member.size = storage.size(name)
+        member.mtime = int(storage.get_modified_time(name).timestamp())
+        with storage.open(name, "rb") as handle:
+            archive.addfile(member, handle)
+
+
+def _restore_stored_files(archive: tarfile.TarFile) -> None:
+    """Put the files of `archive`'s `media/` back under their own names: into the
+    media folder, or as objects of the bucket when the files are in object storage."""
+    members = [m for m in archive.getmembers() if m.name == "media" or m.name.startswith("media/")]
+    for member in members:
+        member.name = member.name[len("media") :].lstrip("/") or "."
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        media = Path(settings.MEDIA_ROOT)
+        media.mkdir(parents=True, exist_ok=True)
+        archive.extractall(media, members=members, filter="data")
+        return
+    for member in members:
+        if member.isfile():
+            # tarfile's "data" filter refuses what escapes the folder or is not a
+            # plain file; the storage refuses a name that climbs out of its root.
+            member = tarfile.data_filter(member, "/media")
+            storage.restore(member.name, File(archive.extractfile(member)))
 
 
 def backup_create(*, target: Path) -> dict:
@@ -83,10 +133,8 @@ def backup_create(*, target: Path) -> dict:
         source.close()
     else:
         raise BackupError(f"Резервное копирование базы {connection.vendor} не поддерживается.")
-    media = Path(settings.MEDIA_ROOT)
     with tarfile.open(target / "media.tar.gz", "w:gz") as archive:
-        if media.exists():
-            archive.add(media, arcname="media")
+        _archive_stored_files(archive)
     manifest = {
         "created_at": timezone.now().isoformat(),
         "vendor": connection.vendor,
@@ -133,15 +181,8 @@ def backup_restore(*, source: Path) -> dict:
             raise BackupError(f"pg_restore не сработал: {result.stderr.strip()}")
     else:
         shutil.copyfile(source / "database.dump", db["NAME"])
-    media = Path(settings.MEDIA_ROOT)
     with tarfile.open(source / "media.tar.gz", "r:gz") as archive:
-        members = [
-            m for m in archive.getmembers() if m.name == "media" or m.name.startswith("media/")
-        ]
-        for member in members:
-            member.name = member.name[len("media") :].lstrip("/") or "."
-        media.mkdir(parents=True, exist_ok=True)
-        archive.extractall(media, members=members, filter="data")
+        _restore_stored_files(archive)
     counts = row_counts()
     if counts != manifest["counts"]:
         differ = {

@@ -116,7 +116,7 @@ def test_docker_compose_describes_the_production_shape():
     for name in ("db", "redis", "web", "worker", "worker-checks"):
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
     assert "/health/ready" in " ".join(services["web"]["healthcheck"]["test"])
-    assert set(compose["volumes"]) >= {"pgdata", "media", "backups"}
+    assert set(compose["volumes"]) >= {"pgdata", "minio", "backups"}
     # Migrations run once, as a job the web and the workers wait for.
     assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
     web = services["web"]
@@ -137,6 +137,30 @@ def test_docker_compose_describes_the_production_shape():
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
         assert depends["migrate"]["condition"] == "service_completed_successfully"
+    # Stored files in MinIO: a pinned image with a healthcheck and a volume, a one-off
+    # job that makes the private bucket; the web and the workers are pointed at it.
+    minio = services["minio"]
+    assert minio["image"].startswith("minio/minio:RELEASE.")
+    assert "healthcheck" in minio and minio["volumes"] == ["minio:/data"]
+    bucket = services["minio-bucket"]
+    assert bucket["image"].startswith("minio/mc:RELEASE.")
+    assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
+    job = " ".join(bucket["command"])
+    assert "mc mb --ignore-existing" in job and "mc anonymous set none" in job
+    assert bucket["restart"] == "no"
+    for name in ("web", "worker", "worker-checks", "beat"):
+        service = services[name]
+        env = service["environment"]
+        assert env["S3_ENDPOINT_URL"].endswith("://minio:9000}")
+        for key in ("S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_REGION"):
+            assert env[key], (name, key)
+        assert service["depends_on"]["minio-bucket"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert not any("/data/media" in v for v in service.get("volumes", [])), name
+    assert re.fullmatch(
+        r"\$\{S3_SECRET_KEY:\?[^}]*\}", services["web"]["environment"]["S3_SECRET_KEY"]
+    )
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile and "-c constraints.txt" in dockerfile
     assert "\nUSER app" in dockerfile and "gunicorn" in dockerfile
