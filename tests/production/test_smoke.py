@@ -344,7 +344,10 @@ def test_the_production_stack_serves_every_role(stack, browser):
     # The official orders the roadmap's order; the worker builds it; it downloads.
     official, watches["official"] = open_as(browser, stack, "official")
     official.goto(f"{stack.url}/documents/")
-    card = official.locator("article.card").filter(has_text="Приказ")
+    # The card by its heading: other cards' roadmap choices name orders too.
+    card = official.locator("article.card").filter(
+        has=official.get_by_role("heading", name="Приказ об утверждении дорожной карты")
+    )
     card.locator("select[name=roadmap]").select_option(index=1)
     card.get_by_role("button", name="Построить").click()
     download_link = official.get_by_role("link", name="Скачать PDF")
