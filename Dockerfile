@@ -22,7 +22,7 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 # Static files hashed and compressed at build time; WhiteNoise serves them.
 RUN DJANGO_PROFILE=production SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput \
+    python manage.py collectstatic --noinput --ignore redoc \
     && mkdir -p /data/media /data/backups /tmp/prometheus \
     && chown -R app:app /data /tmp/prometheus
 
