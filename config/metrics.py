@@ -15,8 +15,9 @@ import os
 import time
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse, HttpResponseForbidden
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from config.health import METRICS_KEY, QUEUES
@@ -56,6 +57,53 @@ def task_finished(task=None, state=None, **kwargs):
 
 
 # ---------------------------------------------------------------- in the web
+
+_db_metrics = []
+
+
+def db_metrics():
+    """(histogram of database seconds per request, counter of statements), made on the
+    first request: under gunicorn's several processes they live in files of
+    PROMETHEUS_MULTIPROC_DIR, which only the web processes have."""
+    if not _db_metrics:
+        _db_metrics.extend(
+            (
+                Histogram(
+                    "roadmaps_request_db_seconds",
+                    "Time a web request spent in SQL statements",
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+                ),
+                Counter("roadmaps_request_db_queries", "SQL statements run by web requests"),
+            )
+        )
+    return _db_metrics
+
+
+class DatabaseTimeMiddleware:
+    """Database time and statement count of every request, for /metrics. Times the
+    statements Django executes (a streamed body's statements after the response
+    leaves the view, and COPY, are not counted)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        spent = {"seconds": 0.0, "queries": 0}
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent["seconds"] += time.perf_counter() - started
+                spent["queries"] += 1
+
+        with connection.execute_wrapper(timed):
+            response = self.get_response(request)
+        seconds, queries = db_metrics()
+        seconds.observe(spent["seconds"])
+        queries.inc(spent["queries"])
+        return response
 
 
 class CeleryCollector:

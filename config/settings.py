@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Every response, redirects and errors included, carries its request id.
     "config.logs.RequestIdMiddleware",
+    # Database time and statements per request, for /metrics.
+    "config.metrics.DatabaseTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

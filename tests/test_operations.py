@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from pythonjsonlogger.json import JsonFormatter
 
 from config.celery import app
@@ -258,3 +260,22 @@ def test_an_api_request_by_token_is_logged_with_its_user(world, json_log):
     assert line["request_id"] == response["X-Request-ID"]
     assert line["user_id"] == world.dan.pk
     assert line["tenant"] == f"municipality:{world.muni_b.pk}"
+
+
+def test_metrics_count_the_database_time_and_statements_of_requests(client, db):
+    def figures():
+        body = client.get("/metrics").content.decode()
+        count = re.search(r"^roadmaps_request_db_seconds_count (\S+)$", body, re.M)
+        queries = re.search(r"^roadmaps_request_db_queries_total (\S+)$", body, re.M)
+        assert count and queries, body[:2000]
+        return float(count.group(1)), float(queries.group(1))
+
+    client.get("/login/")  # the metrics are made at the first request of a process
+    requests_before, queries_before = figures()
+    user = get_user_model().objects.create_user("metered", password="Metered-2026!")
+    client.force_login(user)
+    assert client.get("/").status_code == 200  # reads the session, the user, memberships
+    requests_after, queries_after = figures()
+    # The home page and the first /metrics were timed; the home page ran statements.
+    assert requests_after >= requests_before + 2
+    assert queries_after >= queries_before + 3

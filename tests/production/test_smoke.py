@@ -397,6 +397,11 @@ def test_the_production_stack_serves_every_role(stack, browser):
         metrics = response.read().decode()
     for task in ("assessments.import_batch", "assessments.run_checks", "reports.build_document"):
         assert f'roadmaps_celery_tasks_total{{state="SUCCESS",task="{task}"}}' in metrics, task
+    # Database time per request, joined across gunicorn's processes.
+    assert (
+        "roadmaps_request_db_seconds_count" in metrics
+        and "roadmaps_request_db_queries_total" in metrics
+    )
     assert 'roadmaps_celery_queue_length{queue="imports"} 0.0' in metrics
     assert "django_http_requests_total_by_method_total" in metrics
     web_lines = [json.loads(line) for line in stack.log("web").splitlines() if line.strip()]
