@@ -66,7 +66,6 @@ MIDDLEWARE = [
     "config.metrics.DatabaseTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,8 +169,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "ru"
-LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One language: the users are Russian education authorities and the documents are
+# official Russian texts. The strings go through gettext all the same.
+LANGUAGES = [("ru", _("Русский"))]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -61,6 +61,5 @@ urlpatterns = [
         name="api-docs",
     ),
     re_path(r"^api/.*/$", api_not_found),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

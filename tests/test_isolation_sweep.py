@@ -18,7 +18,7 @@ from schools.scoping import is_tenant_model
 
 # Routes without tenant data, or with their own gate (the admin is staff-only).
 EXEMPT_NAMESPACES = {"admin"}
-EXEMPT_NAMES = {"login", "logout", "set_language", "api-schema", "api-docs", "api-root", "healthz"}
+EXEMPT_NAMES = {"login", "logout", "api-schema", "api-docs", "api-root", "healthz"}
 
 
 @dataclass

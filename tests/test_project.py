@@ -202,12 +202,15 @@ def test_healthz_answers_while_the_database_does(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_interface_is_russian_and_english_is_available(client, db):
-    html = client.get("/login/").content.decode()
+def test_interface_is_russian_whatever_language_the_browser_asks_for(client, db):
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Вход в систему" in html
+    assert 'lang="ru"' in html
     from django.conf import settings
 
-    assert dict(settings.LANGUAGES).keys() == {"ru", "en"}
+    # No other language is offered, so none is claimed.
+    assert dict(settings.LANGUAGES).keys() == {"ru"}
+    assert client.post("/i18n/setlang/", {"language": "en"}).status_code == 404
     assert os.environ.get("TIME_ZONE", "Europe/Moscow") == settings.TIME_ZONE
 
 
