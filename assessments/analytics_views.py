@@ -22,6 +22,13 @@ from django.views.decorators.http import require_GET
 
 from assessments import analytics_selectors as sel
 from assessments.analytics import Band, GroupSize
+from assessments.analytics.charts import (
+    agreement_chart,
+    dynamics_chart,
+    histogram_chart,
+    mark_shares_chart,
+    task_profile_chart,
+)
 from assessments.analytics.export import (
     Table,
     _size_notes,
@@ -30,14 +37,7 @@ from assessments.analytics.export import (
     side_by_side_tables,
 )
 from assessments.models import LearningRoute, Result
-from reports.charts import (
-    agreement_chart,
-    dynamics_chart,
-    histogram_chart,
-    mark_shares_chart,
-    task_profile_chart,
-)
-from reports.xlsx import tables_to_xlsx
+from infra.output.xlsx import tables_to_xlsx
 from schools.models import Municipality, School
 from schools.scoping import reach_of
 

@@ -38,9 +38,10 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from assessments import selectors, services
 from assessments.importers.columns import parse_overrides
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Season, Subject, Task
-from config.filters import ID_MAX, ID_MIN, ApiFilterBackend
-from reports.api import INVALID, NOT_FOUND, Conflict, PassthroughRenderer, error_response
-from schools.files import text_safe
+from infra.api.errors import INVALID, NOT_FOUND, Conflict, error_response
+from infra.api.filters import ID_MAX, ID_MIN, ApiFilterBackend
+from infra.api.renderers import PassthroughRenderer
+from infra.files import text_safe
 from schools.models import School
 
 FORBIDDEN = error_response("Ваша роль или токен не позволяют это действие.")
@@ -221,7 +222,7 @@ class ResultFilter(django_filters.FilterSet):
         label=gettext_lazy("сезон"),
     )
     # school_code (a code or a ФИС ОКО login) and municipality_code come with every
-    # filter by school or municipality (config.filters.ApiFilterSet).
+    # filter by school or municipality (infra.api.filters.ApiFilterSet).
 
     class Meta:
         model = Result

@@ -29,8 +29,8 @@ from assessments.models import (
     OfficialList,
     OfficialListEntry,
 )
-from config.openapi import error_response
-from schools.importing import ImportFailed
+from infra.api.errors import error_response
+from infra.problems import ImportFailed
 from schools.models import Municipality, Region
 
 NOT_FOUND = error_response("Объект не найден или вне вашей зоны доступа.")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.checks.data import INDICATOR_LABELS
 from assessments.objectivity_selectors import finding_list, run_labels
-from reports.xlsx import Column, SheetSpec, table_to_xlsx
+from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
 
 def run_workbook(*, user, run, rows) -> bytes:

@@ -584,7 +584,8 @@ def finding_evidence(*, user, finding) -> dict:
     same test. Read through the analytic tables, so small groups stay
     suppressed exactly as on the analytic pages."""
     from assessments import analytics_selectors as analytics
-    from reports import charts
+    from assessments.analytics import charts as analytic_charts
+    from infra.output import charts
 
     page = analytics.analytics_page(
         user=user,
@@ -595,11 +596,13 @@ def finding_evidence(*, user, finding) -> dict:
     groups = list(page.tables.levels.values())
     out = {"histograms": [], "profile": "", "easy_hard": "", "journal": "", "dynamics": ""}
     if groups:
-        out["histograms"] = [charts.histogram_chart(g) for g in (groups[0], groups[-1]) if g]
+        out["histograms"] = [
+            analytic_charts.histogram_chart(g) for g in (groups[0], groups[-1]) if g
+        ]
         if len(groups) == 1:
             out["histograms"] = out["histograms"][:1]
-        out["profile"] = charts.task_profile_chart(page.tables)
-        out["journal"] = charts.agreement_chart(page.tables)
+        out["profile"] = analytic_charts.task_profile_chart(page.tables)
+        out["journal"] = analytic_charts.agreement_chart(page.tables)
     inversion = next((i for i in finding.indicators if i["name"] == checks.data.INVERSION), None)
     details = (inversion or {}).get("details") or {}
     if details.get("basic_success") is not None:
@@ -618,5 +621,5 @@ def finding_evidence(*, user, finding) -> dict:
             title=_("Выполнение лёгких и трудных заданий"),
         )
     if page.dynamics is not None and len(page.dynamics.rows) > 1:
-        out["dynamics"] = charts.dynamics_chart(page.dynamics)
+        out["dynamics"] = analytic_charts.dynamics_chart(page.dynamics)
     return out

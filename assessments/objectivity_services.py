@@ -43,8 +43,8 @@ from assessments.objectivity_selectors import (
     earlier_markers,
     region_data_load,
 )
-from schools.files import read_bytes, read_table
-from schools.importing import ImportFailed, Problem, find_header_row
+from infra.files import read_bytes, read_table
+from infra.problems import ImportFailed, Problem, find_header_row
 from schools.models import Municipality, Region, School
 
 logger = logging.getLogger(__name__)

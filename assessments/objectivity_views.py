@@ -27,7 +27,7 @@ from assessments import objectivity_services as services
 from assessments.checks.data import DETAIL_LABELS, INDICATOR_LABELS, KIND_LABELS
 from assessments.models import CheckFinding, CheckRun, FlagAnswer, OfficialList
 from assessments.objectivity_export import run_workbook
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import Municipality, Region
 from schools.policy import roles_for
 

@@ -49,7 +49,7 @@ def main():
 
     from django.core.cache import cache
 
-    from reports.pdf import html_to_pdf
+    from infra.output.pdf import html_to_pdf
     from reports.services import document_render_bytes
     from schools.models import School
 

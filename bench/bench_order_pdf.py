@@ -39,11 +39,11 @@ def main():
 
     from django.contrib.auth import get_user_model
 
+    from infra.output.pdf import html_to_pdf
     from reports.builders import (
         builder_for,
         documents,  # noqa: F401  registers the builders
     )
-    from reports.pdf import html_to_pdf
     from roadmaps.importers import parse_roadmap_document
     from roadmaps.models import Measure, Roadmap, Section
     from schools.models import Municipality

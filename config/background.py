@@ -61,10 +61,10 @@ def sweep(*, now=None) -> dict:
     from assessments.objectivity_services import check_run_notify
     from assessments.services import import_notify
     from assessments.tasks import import_batch_task, run_checks_task
+    from infra.problems import Problem
     from reports.models import Document
     from reports.services import document_notify
     from reports.tasks import build_document
-    from schools.importing import Problem
 
     now = now or timezone.now()
     counts = {"documents_failed": 0, "imports_failed": 0, "checks_failed": 0, "requeued": 0}

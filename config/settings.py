@@ -340,12 +340,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["config.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_RATE", default="1200/minute")},
     "DEFAULT_FILTER_BACKENDS": [
-        "config.filters.ApiFilterBackend",
+        "infra.api.filters.ApiFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "config.openapi.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "infra.api.schema.ApiSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Дорожные карты объективности: API",

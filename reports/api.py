@@ -5,8 +5,6 @@ document, see `reports.services.document_request`), poll, download. Every
 queryset goes through the scoping rule; a document out of scope is a 404.
 """
 
-import json
-
 import django_filters
 from django.conf import settings
 from django.http import FileResponse
@@ -23,26 +21,12 @@ from rest_framework import exceptions, mixins, renderers, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.openapi import error_response
+from infra.api.errors import INVALID, NOT_FOUND, Conflict, error_response
+from infra.api.renderers import PassthroughRenderer
 from reports import selectors
 from reports.builders import DocumentParamsError
 from reports.models import Document
 from reports.services import CONTENT_TYPES, _load_builders, document_request
-
-NOT_FOUND = error_response("Объект не найден или вне вашей зоны доступа.")
-INVALID = error_response("Ошибка в данных запроса; поля перечислены в error.fields.")
-
-
-class PassthroughRenderer(renderers.BaseRenderer):
-    """Lets a download be asked for with any Accept header; errors still render as JSON."""
-
-    media_type = "*/*"
-    format = "bin"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=False).encode()
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -204,12 +188,6 @@ class DocumentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return FileResponse(
             handle, as_attachment=True, filename=name, content_type=CONTENT_TYPES[document.format]
         )
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("Состояние объекта не позволяет это действие.")
-    default_code = "conflict"
 
 
 def register(router):

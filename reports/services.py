@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infra.output.pdf import html_to_pdf
 from reports.builders import DocumentParamsError, builder_for
 from reports.models import Document
-from reports.pdf import html_to_pdf
 from schools.scoping import reach_of
 
 logger = logging.getLogger(__name__)

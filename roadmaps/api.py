@@ -188,7 +188,7 @@ from rest_framework import exceptions, mixins, parsers, status  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 
-from reports.api import INVALID, NOT_FOUND, Conflict, error_response  # noqa: E402
+from infra.api.errors import INVALID, NOT_FOUND, Conflict, error_response  # noqa: E402
 from roadmaps import selectors as roadmap_selectors  # noqa: E402
 from roadmaps import services as roadmap_services  # noqa: E402
 from roadmaps.models import DocumentKind  # noqa: E402

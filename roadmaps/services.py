@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from infra.files import FileRejected, check_zip, read_bytes, sniff_kind
 from roadmaps import notices
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
@@ -45,7 +46,6 @@ from roadmaps.selectors import (  # noqa: F401  re-exported: the service layer's
     reporting_periods,
     roadmap_period,
 )
-from schools.files import FileRejected, check_zip, read_bytes, sniff_kind
 from schools.models import Body, Municipality, Region, School
 
 ACTIVE = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -1763,7 +1763,7 @@ def progress_report_return(*, report: ProgressReport, reason: str, by) -> Progre
 def proof_pack_build(*, school: School, period_start: date, period_end: date, user) -> bytes:
     """A ZIP for an inspection: index.pdf listing the school's reports of the period
     and every evidence file they carry. Reads only what `user` reaches."""
-    from reports.pdf import html_to_pdf
+    from infra.output.pdf import html_to_pdf
 
     reports = list(
         ProgressReport.objects.visible_to(user)

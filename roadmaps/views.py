@@ -22,11 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infra.files import FileRejected, read_bytes
+from infra.problems import ImportFailed
 from roadmaps import forms, history, selectors, services
 from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
-from schools.files import FileRejected, read_bytes
-from schools.importing import ImportFailed
 from schools.models import School
 
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
-from config.export_formats import SafeCSV, SafeXLSX
-from schools.importing import ImportFailed
+from infra.output.admin_formats import SafeCSV, SafeXLSX
+from infra.problems import ImportFailed
 from schools.models import ApiToken, Body, Membership, Municipality, Region, School
 from schools.services import schools_import
 from schools.tokens import api_token_issue, api_token_revoke

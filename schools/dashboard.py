@@ -29,7 +29,7 @@ def _current_roadmap(user, *, municipality=None, school=None, today=None):
 
 
 def _execution_block(user, roadmap, today):
-    from reports.charts import horizontal_bars
+    from infra.output.charts import horizontal_bars
     from roadmaps.selectors import cascade_status, review_queue, roadmap_execution_cached
 
     execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today)
@@ -186,7 +186,7 @@ def _shares_key(user, region, today) -> str:
 def analyst_block(user, membership, today):
     from django.core.cache import cache
 
-    from reports.charts import horizontal_bars
+    from infra.output.charts import horizontal_bars
     from roadmaps.selectors import roadmap_execution
     from schools.selectors import municipality_list
 
@@ -386,7 +386,7 @@ def _flags_by_municipality(user, region, municipalities):
 def _flags_chart(runs, rows):
     """Grouped bars: the municipalities with flags (those with most first, at
     most FLAG_CHART_MUNICIPALITIES, so labels stay legible), one bar per year."""
-    from reports.charts import grouped_bars
+    from infra.output.charts import grouped_bars
 
     flagged = [r for r in rows if any(n for _run, n in r["cells"])]
     if not flagged:

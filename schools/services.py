@@ -9,8 +9,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from schools.files import FileRejected, read_table
-from schools.importing import ImportFailed, Problem, cell_name, find_header_row
+from infra.files import FileRejected, read_table
+from infra.problems import ImportFailed, Problem, cell_name, find_header_row
 from schools.models import Municipality, Region, School, parse_fis_login
 
 SCHOOL_COLUMNS = {

@@ -48,7 +48,7 @@ def _assert_csv_shows_text(text: str, expected=HOSTILE):
 
 
 def test_the_table_writer_keeps_formulas_out():
-    from reports.xlsx import Column, SheetSpec, table_to_xlsx
+    from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
     rows = [[value, 1] for value in HOSTILE]
     data = table_to_xlsx([SheetSpec("Лист", [Column("Текст"), Column("Число", "int")], rows)])
@@ -57,7 +57,7 @@ def test_the_table_writer_keeps_formulas_out():
 
 def test_analytic_tables_keep_formulas_out():
     from assessments.analytics.export import Column, Table
-    from reports.xlsx import tables_to_xlsx
+    from infra.output.xlsx import tables_to_xlsx
 
     table = Table(
         "Таблица", [Column("Школа"), Column("Доля", "percent")], [[v, 0.5] for v in HOSTILE]
@@ -122,7 +122,7 @@ def test_the_results_csv_export_keeps_formulas_out(world):
 
 @pytest.mark.parametrize("fmt", ["SafeCSV", "SafeXLSX"])
 def test_the_admin_exports_keep_formulas_out(world, fmt):
-    from config import export_formats
+    from infra.output import admin_formats as export_formats
     from schools.admin import SchoolAdmin, SchoolResource
     from schools.models import School
 

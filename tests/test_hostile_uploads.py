@@ -18,9 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessments.models import ImportBatch, Result
+from infra.files import FileRejected, read_table
+from infra.problems import ImportFailed
 from roadmaps.models import Evidence, ProgressReport, Roadmap
-from schools.files import FileRejected, read_table
-from schools.importing import ImportFailed
 from schools.models import School
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -71,7 +71,7 @@ def test_the_csp_allows_nothing_inline():
 
 
 def test_charts_carry_no_style_attribute():
-    from reports.charts import grouped_bars
+    from infra.output.charts import grouped_bars
 
     svg = grouped_bars(["2", "3"], {"школа": [0.2, 0.8]}, title="Отметки")
     assert svg.startswith("<svg") and "style=" not in svg
@@ -100,7 +100,7 @@ def test_print_stylesheets_reach_the_pdf():
     A4 landscape (print/base.css, class "landscape") is wider than it is tall."""
     from pypdf import PdfReader
 
-    from reports.pdf import html_to_pdf
+    from infra.output.pdf import html_to_pdf
 
     html = (
         engines["django"]
@@ -115,7 +115,7 @@ def test_print_stylesheets_reach_the_pdf():
 
 
 def test_rendering_a_document_fetches_nothing_but_static_files():
-    from reports.pdf import static_files_fetcher_class
+    from infra.output.pdf import static_files_fetcher_class
 
     fetcher = static_files_fetcher_class()()
     assert b"@page" in fetcher("file:///static/css/print/base.css").read()

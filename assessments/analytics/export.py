@@ -1,7 +1,7 @@
 """The analytic results as plain tables (title, typed columns, rows) for XLSX
 and as JSON-ready dicts.
 
-A `Table` knows nothing of openpyxl: `reports.xlsx.SheetSpec.from_table`
+A `Table` knows nothing of openpyxl: `infra.output.xlsx.SheetSpec.from_table`
 turns it into a sheet. Column kinds: "text", "int", "number", "percent"
 (a fraction 0…1), "date". A table whose rows mix kinds (indicators as rows,
 levels as columns) gives `row_kinds`, which win over the column kinds for

@@ -1,6 +1,6 @@
 """Result files as people send them, recognised by their content.
 
-`parse_results(sheets, file)` reads sheets (from `schools.files.read_table`)
+`parse_results(sheets, file)` reads sheets (from `infra.files.read_table`)
 into a ParsedFile: the format, the tasks found in the headers, one typed
 record per pupil (or per school for aggregated tables) and every problem with
 its place in the file. Pure: the database is met later, in services.
@@ -15,7 +15,7 @@ from assessments.importers.columns import read_columns
 from assessments.importers.common import ParsedFile, ProcedureKey, PupilRow, TaskSpec
 from assessments.importers.protocol import looks_like_protocol, parse_protocol
 from assessments.importers.pupils import find_pupil_header, parse_pupil_sheets
-from schools.importing import Problem
+from infra.problems import Problem
 
 __all__ = ["ParsedFile", "ProcedureKey", "PupilRow", "TaskSpec", "detect_format", "parse_results"]
 

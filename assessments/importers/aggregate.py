@@ -19,7 +19,7 @@ from assessments.importers.common import (
     instrument_from_text,
     subject_from_text,
 )
-from schools.importing import Problem, cell_name
+from infra.problems import Problem, cell_name
 
 AGGREGATE_COLUMNS = {
     "school_code": ("код оо", "код школы", "логин фис око", "логин", "код"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from schools.importing import Problem, match_columns
+from infra.problems import Problem, match_columns
 
 # `1 (1б)`, `5.1 (1б)`, `11.3 k1 (2б)`, `Задание 3 (2 балла)`
 TASK_HEADER_RE = re.compile(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from assessments.importers.columns import override_hint
 from assessments.importers.common import ParsedFile
-from schools.importing import Problem
+from infra.problems import Problem
 
 # A share of pupils beyond which a column is taken to be something else. Honest
 # files stay far below: a mark the scale does not give or a total that is not the

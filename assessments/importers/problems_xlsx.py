@@ -11,7 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import column_index_from_string
 
-from schools.files import check_zip, read_table
+from infra.files import check_zip, read_table
 
 RED = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -22,7 +22,7 @@ from assessments.importers.common import (
     season_from_text,
     subject_from_text,
 )
-from schools.importing import Problem, cell_name
+from infra.problems import Problem, cell_name
 
 PROTOCOL_COLUMNS = {
     "municipality_code": ("код мсу", "код ате", "код мо", "код муниципалитета", "мсу", "ате"),

@@ -23,7 +23,7 @@ from assessments.importers.common import (
     subject_from_text,
     task_from_header,
 )
-from schools.importing import Problem, cell_name, normalise_header
+from infra.problems import Problem, cell_name, normalise_header
 
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"

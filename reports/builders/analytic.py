@@ -21,8 +21,8 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
-from reports.docx import DocxWriter
 
 LEVEL_SCHOOL = "school"
 LEVEL_MUNICIPALITY = "municipality"
@@ -122,7 +122,7 @@ class AnalyticParamsForm(forms.Form):
 class Part:
     """One table of the document, the same in HTML, DOCX and XLSX.
 
-    Columns are (label, kind) with the kinds of reports.xlsx ("percent" values
+    Columns are (label, kind) with the kinds of infra.output.xlsx ("percent" values
     are shares 0…1); `row_kinds`, when given, set the kind of every cell of a
     row but the first (indicators as rows, levels as columns).
     """
@@ -660,7 +660,7 @@ class AnalyticBuilder(Builder):
         return out.getvalue()
 
     def to_xlsx(self, context: dict) -> bytes:
-        from reports.xlsx import Column, SheetSpec, table_to_xlsx
+        from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
         sheets = [
             SheetSpec(
@@ -817,7 +817,7 @@ def _school_statistics(*, user, procedure, page, level, minimum) -> list[tuple]:
 
 def _chart(name: str, value) -> str:
     try:
-        from reports import charts
+        from assessments.analytics import charts
     except ImportError:
         return ""
     return getattr(charts, name)(value)

@@ -12,8 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
-from reports.docx import DocxWriter
 
 STATE_LABELS = {
     "done_on_time": gettext_lazy("выполнено в срок"),
@@ -257,7 +257,7 @@ class ExecutionBuilder(Builder):
         return out.getvalue()
 
     def to_xlsx(self, context: dict) -> bytes:
-        from reports.xlsx import Column, SheetSpec, table_to_xlsx
+        from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
         s = context["summary"]
         return table_to_xlsx(
@@ -331,7 +331,7 @@ def _school_chart(by_school) -> str:
     if not by_school:
         return ""
     try:
-        from reports.charts import horizontal_bars
+        from infra.output.charts import horizontal_bars
     except ImportError:
         return ""
     return horizontal_bars(

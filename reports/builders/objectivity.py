@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.objectivity_selectors import previous_run, region_runs, run_for
+from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
-from reports.docx import DocxWriter
 
 HISTORY_YEARS = 4  # earlier years shown beside the document's year
 WIDE_LABELS = 4  # more test columns than this put the list on a landscape page
@@ -39,7 +39,7 @@ CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split int
 
 def value_text(value) -> str:
     """An indicator's value, reference or threshold: up to three decimals, a decimal comma."""
-    from reports.charts import fmt_number
+    from infra.output.charts import fmt_number
 
     if value is None:
         return "—"
@@ -161,7 +161,7 @@ class Table:
             doc.paragraph(note, size=10)
 
     def sheet_spec(self, *, freeze_columns=1):
-        from reports.xlsx import Column, SheetSpec
+        from infra.output.xlsx import Column, SheetSpec
 
         return SheetSpec(
             title=self.sheet,
@@ -441,7 +441,7 @@ class ObjectivityBuilder(Builder):
         return out.getvalue()
 
     def to_xlsx(self, context: dict) -> bytes:
-        from reports.xlsx import Column, SheetSpec, table_to_xlsx
+        from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
         run = context["run"]
         tables = context["tables"]
@@ -836,7 +836,7 @@ def _charts(counts, years) -> list[str]:
     if not counts:
         return []
     try:
-        from reports.charts import grouped_bars
+        from infra.output.charts import grouped_bars
     except ImportError:
         return []
     names = sorted(counts, key=lambda name: (-sum(counts[name].values()), name))

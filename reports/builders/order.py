@@ -10,8 +10,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
-from reports.docx import DocxWriter
 
 MONTHS_GENITIVE = [
     "января",

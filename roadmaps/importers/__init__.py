@@ -5,7 +5,7 @@ text pasted from a PDF.
 
 The format is found from the content, never from the name. Pure: nothing is
 saved; the import service turns the result into models after a preview.
-Callers read uploads through `schools.files.read_bytes`, which enforces the
+Callers read uploads through `infra.files.read_bytes`, which enforces the
 size limit; archives are checked here for zip bombs and macros.
 """
 
@@ -15,8 +15,8 @@ import codecs
 
 from django.utils.translation import gettext as _
 
-from schools.files import FileRejected, decode_text, sniff_kind
-from schools.importing import ImportFailed, Problem
+from infra.files import FileRejected, decode_text, sniff_kind
+from infra.problems import ImportFailed, Problem
 
 from .header import read_header
 from .parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection

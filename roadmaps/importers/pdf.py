@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from infra.problems import ImportFailed, Problem
 from roadmaps.deadlines.lexicon import _MONTH_WORD
-from schools.importing import ImportFailed, Problem
 
 from .source import Block, Paragraph, Row, clean_cell
 

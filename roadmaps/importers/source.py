@@ -14,8 +14,8 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from schools.files import FileRejected, check_zip
-from schools.importing import ImportFailed, Problem
+from infra.files import FileRejected, check_zip
+from infra.problems import ImportFailed, Problem
 
 # HTML tags a PDF-to-text tool leaves in cells; "<ВПР>" or "<5%" are text, not tags.
 _TAG = re.compile(

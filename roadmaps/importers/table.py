@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from schools.files import column_letter
-from schools.importing import match_columns
+from infra.files import column_letter
+from infra.problems import match_columns
 
 from .parsed import ParsedMeasure, ParsedSection
 from .source import Row

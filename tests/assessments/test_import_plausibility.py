@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from assessments.importers.common import ProcedureKey
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject, Task
 from assessments.services import results_import
+from infra.problems import ImportFailed
 from roadmaps.models import ChangeRecord
-from schools.importing import ImportFailed
 
 TASKS = ["1 (2б)", "2 (2б)", "3 (2б)", "4 (2б)", "5 (2б)"]
 RANGES = [[0, 3, 2], [4, 6, 3], [7, 8, 4], [9, 10, 5]]

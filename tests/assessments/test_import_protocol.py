@@ -14,7 +14,7 @@ from assessments.models import (
     Subject,
 )
 from assessments.services import person_hash, results_import
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 
 PROTOCOL = (
     "Код МСУ;Код ОО;Класс;Код ППЭ;Аудитория;Фамилия;Имя;Отчество;Документ;"

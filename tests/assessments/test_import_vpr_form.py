@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import Instrument, Procedure, Result, Scale, Subject
 from assessments.services import results_import
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 
 FORM = "tests/data/vpr-result-form-example.xlsx"
 # ВПР maths grade 4: 0–5 → 2, 6–9 → 3, 10–14 → 4, 15–20 → 5 (the form's maximum is 20).

@@ -33,7 +33,7 @@ from assessments.objectivity_services import (
     official_list_import,
     reruns_after_import,
 )
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from tests import factories as f
 
 

@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from assessments.analytics import PupilResult, TaskInfo, YearInput, dynamics, side_by_side, suppress
-from reports import charts
+from assessments.analytics import charts as analytic_charts
+from infra.output import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 RUSSIAN_4 = {2: (0, 9), 3: (10, 15), 4: (16, 20), 5: (21, 24)}
@@ -32,7 +33,7 @@ def all_charts():
             [("1", "Б"), ("2", "П"), ("3", "В")],
             {"Школа": [0.5, 0.25, None], "Регион": [0.6, 0.3, 0.1]},
         ),
-        "agreement": charts.journal_agreement_chart(
+        "agreement": analytic_charts.journal_agreement_chart(
             {"Школа": (0.1, 0.8, 0.1), "Регион": (None, None, None)}
         ),
         "line": charts.line_chart(["2024", "2025"], {"Доля «2»": [0.1, 0.2]}, title="Динамика"),
@@ -119,7 +120,9 @@ def test_task_profile_marks_advanced_tasks_and_the_thresholds():
 
 def test_stacked_agreement_bars_show_no_data_for_a_suppressed_level():
     root = parse(
-        charts.journal_agreement_chart({"Школа": (0.1, 0.8, 0.1), "Регион": (None, None, None)})
+        analytic_charts.journal_agreement_chart(
+            {"Школа": (0.1, 0.8, 0.1), "Регион": (None, None, None)}
+        )
     )
     labels = texts(root)
     assert {"Понизили", "Подтвердили", "Повысили"} <= set(labels)
@@ -191,25 +194,25 @@ def _tables():
 def test_adapters_draw_the_analytic_tables():
     tables, _tasks = _tables()
     for svg in (
-        charts.mark_shares_chart(tables),
-        charts.histogram_chart(tables["Школа"]),
-        charts.task_profile_chart(tables),
-        charts.agreement_chart(tables),
+        analytic_charts.mark_shares_chart(tables),
+        analytic_charts.histogram_chart(tables["Школа"]),
+        analytic_charts.task_profile_chart(tables),
+        analytic_charts.agreement_chart(tables),
     ):
         root = parse(svg)
         assert root.find(f"{SVG}title").text
-    hist = parse(charts.histogram_chart(tables["Школа"]))
+    hist = parse(analytic_charts.histogram_chart(tables["Школа"]))
     assert "«3» от 10 б." in texts(hist)
 
 
 def test_adapters_accept_suppressed_tables():
     tables, _tasks = _tables()
     public = suppress(tables, minimum=20)  # the school (12 pupils) is blanked
-    labels = texts(parse(charts.mark_shares_chart(public)))
+    labels = texts(parse(analytic_charts.mark_shares_chart(public)))
     assert "—" in labels
-    parse(charts.histogram_chart(public["Школа"]))
-    parse(charts.task_profile_chart(public))
-    assert "нет данных" in texts(parse(charts.agreement_chart(public)))
+    parse(analytic_charts.histogram_chart(public["Школа"]))
+    parse(analytic_charts.task_profile_chart(public))
+    assert "нет данных" in texts(parse(analytic_charts.agreement_chart(public)))
 
 
 def test_dynamics_chart_draws_each_year():
@@ -222,7 +225,7 @@ def test_dynamics_chart_draws_each_year():
         )
         for year, primaries in {2024: [5, 12, 18, 22], 2025: [5, 5, 12, 18]}.items()
     }
-    labels = texts(parse(charts.dynamics_chart(dynamics(years))))
+    labels = texts(parse(analytic_charts.dynamics_chart(dynamics(years))))
     assert "2024" in labels and "2025" in labels
     assert f"25{NBSP}%" in labels and f"50{NBSP}%" in labels  # share of "2": 1/4 → 2/4
 
@@ -253,6 +256,6 @@ def test_dynamics_chart_writes_the_negative_trend_under_its_year():
         )
         for year, primaries in {2024: [5] + [12] * 9, 2025: [5] * 3 + [12] * 7}.items()
     }
-    root = parse(charts.dynamics_chart(dynamics(years)))
+    root = parse(analytic_charts.dynamics_chart(dynamics(years)))
     assert "«2» +20 п. п." in texts(root)
     assert "2025: «2» +20 п. п." in root.find(f"{SVG}desc").text

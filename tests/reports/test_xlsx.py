@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from assessments.analytics import PupilResult, TaskInfo, side_by_side
 from assessments.analytics.export import side_by_side_tables
-from reports.xlsx import Column, SheetSpec, table_to_xlsx, tables_to_xlsx
+from infra.output.xlsx import Column, SheetSpec, table_to_xlsx, tables_to_xlsx
 
 
 def load(data: bytes):

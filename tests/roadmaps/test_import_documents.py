@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infra.problems import ImportFailed
 from roadmaps.deadlines import Schedule
 from roadmaps.importers import parse_roadmap_document, parse_roadmap_text
-from schools.importing import ImportFailed
 from tests.roadmaps.docbuild import Seed, pasted_docx, pasted_xlsx, seed_docx, seed_xlsx
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"

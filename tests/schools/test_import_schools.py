@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import Municipality, School
 from schools.services import schools_import
 from tests import factories as f

@@ -7,7 +7,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import Municipality, Region, School
 from schools.services import schools_import
 

@@ -11,7 +11,7 @@ from assessments.importers.common import (
 )
 from assessments.models import Procedure
 from assessments.services import results_import
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import School
 
 

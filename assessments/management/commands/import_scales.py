@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.services import scales_import
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import Region
 
 

@@ -3,10 +3,10 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from infra.files import FileRejected, read_bytes
+from infra.problems import ImportFailed
 from roadmaps.importers import parse_roadmap_document
 from roadmaps.services import parsed_roadmap_json, resolve_owner, roadmap_import
-from schools.files import FileRejected, read_bytes
-from schools.importing import ImportFailed
 
 OWNER_HELP = (
     "владелец дорожной карты: код региона («39»), код региона и муниципалитета через "

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schools.importing import ImportFailed
+from infra.problems import ImportFailed
 from schools.models import Region
 from schools.services import schools_import
 

@@ -1,26 +1,10 @@
 """The OpenAPI schema of the API: the one error format, documented for every operation."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 from rest_framework.settings import api_settings
 
-
-class ErrorDetailSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error format of the API (`api_exception_handler`)."""
-
-    error = ErrorDetailSerializer()
-
-
-def error_response(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
+from infra.api.errors import error_response
 
 
 class ApiSchema(AutoSchema):

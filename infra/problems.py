@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from schools.files import column_letter
+from infra.files import column_letter
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ carriage return) a leading apostrophe, as the product's other exports do.
 
 from import_export.formats import base_formats
 
-from schools.files import text_safe
+from infra.files import text_safe
 
 
 def _neutralise(dataset) -> None:

@@ -1,0 +1,1 @@
+"""Plumbing every API endpoint shares: the error format, its schema, strict filters."""

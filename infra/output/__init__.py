@@ -1,0 +1,1 @@
+"""Document and chart output: XLSX, DOCX, PDF, SVG charts, admin export formats."""
