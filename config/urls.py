@@ -12,9 +12,9 @@ from config import health, logs, metrics
 from config.api import api_not_found
 from config.views import favicon, healthz
 from reports import api as reports_api
+from reports.dashboard import views as dashboard_views
 from roadmaps import api as roadmaps_api
 from schools import api as schools_api
-from schools import views as schools_views
 
 # INSTALLED_APPS has SimpleAdminConfig: the admin modules load here, with the URLs.
 admin.autodiscover()
@@ -31,7 +31,7 @@ objectivity_api.register(router)
 reports_api.register(router)
 
 urlpatterns = [
-    path("", schools_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     # Operators' routes, no tenant data (unnamed: the isolation sweep walks named ones).
     path("favicon.ico", favicon),

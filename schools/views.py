@@ -8,24 +8,9 @@ from django.views.decorators.http import require_POST
 
 from schools import notifications as notify_services
 from schools import selectors
-from schools.dashboard import dashboard
 from schools.forms import ApiTokenForm, ReminderPreferenceForm
 from schools.models import Notification, ReminderPreference, Role
 from schools.tokens import api_token_issue, api_token_list, api_token_revoke
-
-
-@login_required
-def home(request):
-    """The dashboard: one block per membership, showing what needs the user now."""
-    memberships = list(selectors.membership_list(user=request.user))
-    return render(
-        request,
-        "schools/home.html",
-        {
-            "memberships": memberships,
-            "blocks": dashboard(user=request.user, memberships=memberships),
-        },
-    )
 
 
 @login_required

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.dashboard.blocks import dashboard
 from roadmaps import services
 from roadmaps.models import Assignment, Roadmap
-from schools.dashboard import dashboard
 from schools.selectors import membership_list
 
 

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from reports.dashboard.blocks import dashboard
 from roadmaps import services
-from schools.dashboard import dashboard
 from schools.selectors import membership_list
 from tests import factories as f
 
@@ -409,7 +409,7 @@ def _queries(client, user):
 
 
 def test_dashboard_queries_do_not_grow_with_flagged_schools(client, world, roadmap):
-    from schools import dashboard as d
+    from reports.dashboard import blocks as d
 
     people = (world.bob, world.carol, world.alice, world.mia)
     _flag_many(world, roadmap, 2, minutes_ago=10)
