@@ -13,16 +13,23 @@ school. No participant codes or classes appear.
 from __future__ import annotations
 
 import hashlib
-import io
-from dataclasses import dataclass, field
 
 from django import forms
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from infra.output.docx import DocxWriter
-from reports.builders import Builder, DocumentParamsError, Prepared, register
+from reports.builders import DocumentParamsError, Prepared, register
+from reports.builders.analytic_parts import (
+    agreement_part,
+    by_mark_part,
+    deficits_part,
+    distribution_part,
+    marks_part,
+    schools_part,
+    tasks_part,
+)
+from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
 
 LEVEL_SCHOOL = "school"
 LEVEL_MUNICIPALITY = "municipality"
@@ -33,7 +40,6 @@ LEVELS = {
     LEVEL_REGION: gettext_lazy("Регион"),
 }
 RECOMMENDATIONS_MAX = 20_000
-MARKS = (2, 3, 4, 5)
 
 
 # --- who may build what ----------------------------------------------------------------
@@ -115,312 +121,11 @@ class AnalyticParamsForm(forms.Form):
         return cleaned
 
 
-# --- tables of the document ---------------------------------------------------------------
-
-
-@dataclass
-class Part:
-    """One table of the document, the same in HTML, DOCX and XLSX.
-
-    Columns are (label, kind) with the kinds of infra.output.xlsx ("percent" values
-    are shares 0…1); `row_kinds`, when given, set the kind of every cell of a
-    row but the first (indicators as rows, levels as columns).
-    """
-
-    key: str
-    title: str
-    sheet: str
-    columns: list[tuple[str, str]]
-    rows: list[list]
-    row_kinds: list[str] | None = None
-    notes: list[str] = field(default_factory=list)
-    widths: list[float] | None = None
-    landscape: bool = False
-    charts: list[str] = field(default_factory=list)
-    empty: str = ""
-    group_column: int | None = None  # shown as heading rows on the page and in Word
-
-    def kind_of(self, r: int, c: int) -> str:
-        if self.row_kinds and c > 0 and r < len(self.row_kinds):
-            return self.row_kinds[r]
-        return self.columns[c][1] if c < len(self.columns) else "text"
-
-    @property
-    def cells(self) -> list[dict]:
-        """Rows formatted for the page and Word: text with a decimal comma,
-        numbers to the right; where the value of `group_column` changes, a
-        heading row ({"heading": value}) instead of that column."""
-        shown, current = [], None
-        for r, row in enumerate(self.rows):
-            if self.group_column is not None and row[self.group_column] != current:
-                current = row[self.group_column]
-                shown.append({"heading": current, "cells": []})
-            cells = []
-            for c, value in enumerate(row):
-                if c == self.group_column:
-                    continue
-                kind = self.kind_of(r, c)
-                numeric = kind != "text" and not isinstance(value, str)
-                cells.append({"text": cell_text(value, kind), "num": numeric})
-            shown.append({"heading": None, "cells": cells})
-        return shown
-
-    @property
-    def header(self) -> list[dict]:
-        return [
-            {"label": label, "num": kind != "text"}
-            for c, (label, kind) in enumerate(self.columns)
-            if c != self.group_column
-        ]
-
-
-def cell_text(value, kind: str) -> str:
-    """A figure as the document prints it: 0.7 percent → «70,0 %», None → «—»."""
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()  # numpy scalars
-    if value == "":
-        return ""
-    if value is None:
-        return "—" if kind != "text" else ""
-    if isinstance(value, str):
-        return value
-    if kind == "percent":
-        return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
-    if kind == "number" and not isinstance(value, int):
-        return f"{float(value):.2f}".replace(".", ",")
-    if kind == "int":
-        return str(int(value))
-    return str(value)
-
-
-def _marks_part(levels) -> Part:
-    rows, kinds = [], []
-
-    def add(label, kind, getter):
-        rows.append([label, *[getter(g.marks) for _c, g in levels]])
-        kinds.append(kind)
-
-    add(_("Участников"), "int", lambda m: m.n)
-    for mark in MARKS:
-        add(
-            _("Количество «%(mark)s»") % {"mark": mark},
-            "int",
-            lambda m, k=mark: m.counts and m.counts[k],
-        )
-    for mark in MARKS:
-        add(
-            _("Доля «%(mark)s»") % {"mark": mark},
-            "percent",
-            lambda m, k=mark: m.shares and m.shares[k],
-        )
-    add(_("Успеваемость (3+4+5)"), "percent", lambda m: m.success_rate)
-    add(_("Качество (4+5)"), "percent", lambda m: m.quality)
-    add(_("Средняя отметка"), "number", lambda m: m.mean_mark)
-    add(_("Средний первичный балл"), "number", lambda m: m.mean_primary)
-    return Part(
-        key="marks",
-        title=_("Участие и распределение отметок"),
-        sheet=_("Отметки"),
-        columns=[(_("Показатель"), "text"), *[(c.title, "number") for c, _g in levels]],
-        rows=rows,
-        row_kinds=kinds,
-        widths=_level_widths(34, len(levels)),
-    )
-
-
-def _distribution_part(levels, scale) -> Part:
-    first = levels[0][1]
-    columns = [(_("Первичный балл"), "int"), (_("Отметка"), "int")]
-    for column, _g in levels:
-        columns += [
-            (_("%(level)s, чел.") % {"level": column.title}, "int"),
-            (_("%(level)s, доля") % {"level": column.title}, "percent"),
-        ]
-    rows = []
-    for score in range(first.distribution.max_score + 1):
-        row = [score, scale.mark_of(score) if scale else None]
-        for _c, g in levels:
-            d = g.distribution
-            row += [d.counts and d.counts[score], d.shares and d.shares[score]]
-        rows.append(row)
-    return Part(
-        key="distribution",
-        title=_("Распределение первичных баллов"),
-        sheet=_("Первичные баллы"),
-        columns=columns,
-        rows=rows,
-    )
-
-
-def _agreement_part(levels) -> Part:
-    def row(label, getter):
-        return [label, *[getter(g.agreement) for _c, g in levels]]
-
-    return Part(
-        key="agreement",
-        title=_("Соответствие отметкам в журнале"),
-        sheet=_("Журнал"),
-        columns=[(_("Показатель"), "text"), *[(c.title, "number") for c, _g in levels]],
-        rows=[
-            row(_("Учтено участников (есть обе отметки)"), lambda a: a.n),
-            row(_("Понизили (отметка за работу ниже журнальной)"), lambda a: a.lowered_share),
-            row(_("Подтвердили"), lambda a: a.confirmed_share),
-            row(_("Повысили (отметка за работу выше журнальной)"), lambda a: a.raised_share),
-            row(_("Расхождение на 2 отметки и более"), lambda a: a.big_difference_count),
-        ],
-        row_kinds=["int", "percent", "percent", "percent", "int"],
-        widths=_level_widths(34, len(levels)),
-    )
-
-
-def _tasks_part(levels, tasks) -> Part:
-    first_title = levels[0][0].title
-    columns = [
-        (_("Задание"), "text"),
-        (_("Уровень"), "text"),
-        (_("Макс. балл"), "int"),
-        (_("Проверяемое умение"), "text"),
-        *[(_("%(level)s: выполнение") % {"level": c.title}, "percent") for c, _g in levels],
-        (_("%(level)s: не приступали") % {"level": first_title}, "percent"),
-    ]
-    rows = []
-    for i, task in enumerate(tasks):
-        row = [task.number, task.level, task.max_score, task.planned_result]
-        for _c, g in levels:
-            row.append(g.tasks.rows[i].success if g.tasks.rows else None)
-        first = levels[0][1]
-        row.append(first.tasks.rows[i].not_attempted if first.tasks.rows else None)
-        rows.append(row)
-    rest = len(levels) + 1
-    return Part(
-        key="tasks",
-        title=_("Выполнение заданий"),
-        sheet=_("Задания"),
-        columns=columns,
-        rows=rows,
-        widths=[7, 7, 7, 79 - 12 * rest, *[12] * rest],
-        landscape=True,
-    )
-
-
-def _by_mark_part(levels, tasks) -> Part:
-    column, first = levels[0]
-    groups = first.by_mark.groups
-    return Part(
-        key="by_mark",
-        title=_("Выполнение заданий по группам отметок: %(level)s") % {"level": column.title},
-        sheet=_("Группы отметок"),
-        columns=[
-            (_("Задание"), "text"),
-            (_("Уровень"), "text"),
-            *[(_("Получившие «%(mark)s»") % {"mark": g.mark}, "percent") for g in groups],
-        ],
-        rows=[
-            [_("Участников в группе"), "", *[g.n for g in groups]],
-            *[
-                [t.number, t.level, *[g.success and g.success[i] for g in groups]]
-                for i, t in enumerate(tasks)
-            ],
-        ],
-        row_kinds=["int", *["percent"] * len(tasks)],
-        notes=[_("Группы меньше 10 участников показаны, но выводы по ним не делаются.")],
-    )
-
-
-def _deficits_part(levels) -> Part:
-    from assessments.analytics import Band
-
-    column, first = levels[0]
-    rows = []
-    for i, item in enumerate(first.planned.rows or []):
-        if item.band not in (Band.NOT_MASTERED, Band.GREY):
-            continue
-        others = [g.planned.rows[i].success if g.planned.rows else None for _c, g in levels[1:]]
-        rows.append(
-            [
-                item.planned_result,
-                ", ".join(item.levels),
-                ", ".join(item.task_numbers),
-                item.success,
-                item.band.label,
-                *others,
-            ]
-        )
-    rows.sort(key=lambda r: (r[4] != Band.NOT_MASTERED.label, r[3] if r[3] is not None else 0))
-    others = [(c.title, "percent") for c, _g in levels[1:]]
-    return Part(
-        key="deficits",
-        title=_("Дефициты: планируемые результаты, не достигнутые участниками (%(level)s)")
-        % {"level": column.title},
-        sheet=_("Дефициты"),
-        columns=[
-            (_("Планируемый результат"), "text"),
-            (_("Уровень"), "text"),
-            (_("Задания"), "text"),
-            (_("Выполнение"), "percent"),
-            (_("Оценка"), "text"),
-            *others,
-        ],
-        rows=rows,
-        widths=[56 - 11 * len(others), 10, 10, 11, 13, *[11] * len(others)],
-        notes=[
-            _(
-                "Базовый уровень: не достигнут ниже 57 %, от 57 до 60 % — серая зона. "
-                "Повышенный и высокий: не достигнут ниже 28,5 %, от 28,5 до 30 % — серая зона."
-            )
-        ],
-        empty=_("Дефицитов нет: все планируемые результаты достигнуты.")
-        if first.planned.rows is not None
-        else _("Группа слишком мала для выводов: дефициты не показываются."),
-    )
-
-
-def _schools_part(school_rows, with_municipality: bool) -> Part:
-    columns = [(_("Школа"), "text")]
-    if with_municipality:
-        columns.append((_("Муниципалитет"), "text"))
-    columns += [
-        (_("Участников"), "int"),
-        *[(_("«%(mark)s»") % {"mark": m}, "percent") for m in MARKS],
-        (_("Успеваемость"), "percent"),
-        (_("Качество"), "percent"),
-    ]
-    rows = []
-    for school, municipality, stats in school_rows:
-        row = [school]
-        if with_municipality:
-            row.append(municipality)
-        row += [
-            stats.n,
-            *[stats.shares and stats.shares[m] for m in MARKS],
-            stats.success_rate,
-            stats.quality,
-        ]
-        rows.append(row)
-    widths = [34, 10, *[9.33] * 6]
-    return Part(
-        key="schools",
-        title=_("Результаты по школам"),
-        sheet=_("По школам"),
-        columns=columns,
-        rows=rows,
-        widths=widths,
-        group_column=1 if with_municipality else None,
-        notes=[
-            _("Школы, где участников меньше %(n)s, показаны без долей (малые группы скрываются).")
-        ],
-    )
-
-
-def _level_widths(first: float, count: int) -> list[float]:
-    return [first, *[round((100 - first) / max(count, 1), 2)] * count]
-
-
 # --- the builder ------------------------------------------------------------------------
 
 
 @register
-class AnalyticBuilder(Builder):
+class AnalyticBuilder(TableDocumentBuilder):
     kind = "analytic"
     title = gettext_lazy("Аналитическая справка по оценочной процедуре")
     formats = ("pdf", "docx", "xlsx")
@@ -571,26 +276,26 @@ class AnalyticBuilder(Builder):
         )
         scope_column, scope = levels[0]
 
-        parts = [_marks_part(levels)]
+        parts = [marks_part(levels)]
         parts[0].charts = [_chart("mark_shares_chart", shown)]
-        distribution = _distribution_part(levels, page.scale)
+        distribution = distribution_part(levels, page.scale)
         if scope.distribution.counts is not None:
             distribution.charts = [_chart("histogram_chart", scope)]
         parts.append(distribution)
-        agreement = _agreement_part(levels)
+        agreement = agreement_part(levels)
         agreement.charts = [_chart("agreement_chart", shown)]
         parts.append(agreement)
         if level != LEVEL_SCHOOL:
             school_rows = _school_statistics(
                 user=user, procedure=procedure, page=page, level=level, minimum=minimum
             )
-            schools = _schools_part(school_rows, with_municipality=level == LEVEL_REGION)
+            schools = schools_part(school_rows, with_municipality=level == LEVEL_REGION)
             schools.notes = [n % {"n": minimum} for n in schools.notes]
             schools.empty = _("Нет результатов школ.")
             parts.append(schools)
-        parts.append(_by_mark_part(levels, page.tasks))
-        parts.append(_deficits_part(levels))
-        tasks = _tasks_part(levels, page.tasks)
+        parts.append(by_mark_part(levels, page.tasks))
+        parts.append(deficits_part(levels))
+        tasks = tasks_part(levels, page.tasks)
         tasks.charts = [_chart("task_profile_chart", shown)]
         parts.append(tasks)
         parts = [p for p in parts if p.rows or p.empty]
@@ -627,10 +332,8 @@ class AnalyticBuilder(Builder):
             "flags": objectivity_flags(prepared),
         }
 
-    def to_docx(self, context: dict) -> bytes:
-        doc = DocxWriter()
-        doc.paragraph(_("АНАЛИТИЧЕСКАЯ СПРАВКА"), bold=True, align="center", size=14)
-        doc.paragraph(_("по результатам: %s") % context["procedure"], bold=True, align="center")
+    def write_docx(self, doc, context: dict) -> None:
+        docx_title(doc, _("АНАЛИТИЧЕСКАЯ СПРАВКА"), _("по результатам: %s") % context["procedure"])
         doc.paragraph(
             _("%(level)s: %(scope)s")
             % {"level": context["level_label"], "scope": context["scope"]},
@@ -647,7 +350,7 @@ class AnalyticBuilder(Builder):
             if part.landscape != landscape:
                 doc.landscape_section() if part.landscape else doc.portrait_section()
                 landscape = part.landscape
-            _docx_part(doc, part)
+            part.docx(doc)
         if landscape:
             doc.portrait_section()
         _docx_flags(doc, context["flags"])
@@ -655,37 +358,24 @@ class AnalyticBuilder(Builder):
             doc.paragraph(_("Рекомендации"), bold=True, align="center", space_before=12)
             for paragraph in context["recommendation_paragraphs"]:
                 doc.paragraph(paragraph, align="justify", indent=True)
-        out = io.BytesIO()
-        doc.save(out)
-        return out.getvalue()
 
-    def to_xlsx(self, context: dict) -> bytes:
-        from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
+    def xlsx_sheets(self, context: dict) -> list:
+        from infra.output.xlsx import Column, SheetSpec
 
         sheets = [
-            SheetSpec(
-                title=_("Справка"),
-                columns=[Column(_("Сведение")), Column(_("Значение"), width=80)],
-                rows=[
+            about_sheet(
+                _("Справка"),
+                [
                     [_("Документ"), context["title"]],
                     [_("Оценочная процедура"), str(context["procedure"])],
                     [_("Уровень"), str(context["level_label"])],
                     [_("Объект"), context["scope"]],
                     *[[s["title"], _size_sentence(s)] for s in context["sizes"]],
                 ],
+                width=80,
             )
         ]
-        for part in context["parts"]:
-            sheets.append(
-                SheetSpec(
-                    title=part.sheet,
-                    columns=[Column(label, kind) for label, kind in part.columns],
-                    rows=part.rows,
-                    row_kinds=part.row_kinds,
-                    notes=[part.title, *part.notes],
-                    freeze_columns=1,
-                )
-            )
+        sheets += [part.sheet_spec() for part in context["parts"]]
         if context["flags"]:
             sheets.append(
                 SheetSpec(
@@ -705,7 +395,7 @@ class AnalyticBuilder(Builder):
                     rows=[[p] for p in context["recommendation_paragraphs"]],
                 )
             )
-        return table_to_xlsx(sheets)
+        return sheets
 
 
 # --- objectivity flags: the hook -----------------------------------------------------------
@@ -730,7 +420,7 @@ def objectivity_flags(prepared: Prepared) -> list[dict]:
     The template, the DOCX and the XLSX show the table only when this is not empty.
     """
     from assessments.models import CheckFinding
-    from reports.builders.objectivity import indicator_label, value_text
+    from reports.builders.objectivity_tables import indicator_label, value_text
 
     data = prepared.data
     run_id = data.get("objectivity_run")
@@ -829,22 +519,7 @@ def _size_sentence(size: dict) -> str:
     return _("%(title)s: участников %(n)s (%(label)s).") % size
 
 
-def _docx_part(doc: DocxWriter, part: Part):
-    doc.paragraph(part.title, bold=True, align="center", space_before=12)
-    if not part.rows:
-        doc.paragraph(part.empty, indent=True)
-        return
-    widths = part.widths or [100 / len(part.header)] * len(part.header)
-    doc.table(
-        [column["label"] for column in part.header],
-        [row["heading"] or [cell["text"] for cell in row["cells"]] for row in part.cells],
-        widths=widths,
-    )
-    for note in part.notes:
-        doc.paragraph(note, size=10)
-
-
-def _docx_flags(doc: DocxWriter, flags: list[dict]):
+def _docx_flags(doc, flags: list[dict]):
     if not flags:
         return
     doc.paragraph(_("Признаки необъективности"), bold=True, align="center", space_before=12)

@@ -13,164 +13,32 @@ the latest finished region-wide run of each year.
 
 from __future__ import annotations
 
-import io
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django import forms
 from django.db.models import Count, Max
 from django.utils import formats
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.objectivity_selectors import previous_run, region_runs, run_for
-from infra.output.docx import DocxWriter
-from reports.builders import Builder, DocumentParamsError, Prepared, register
+from reports.builders import DocumentParamsError, Prepared, register
+from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
+from reports.builders.objectivity_tables import (
+    WIDE_LABELS,
+    answers_table,
+    details_table,
+    dynamics_table,
+    history_table,
+    indicator_table,
+    list_table,
+    outcome_table,
+    school_sections,
+)
 
 HISTORY_YEARS = 4  # earlier years shown beside the document's year
-WIDE_LABELS = 4  # more test columns than this put the list on a landscape page
 CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split into several
-
-
-# --- how figures are printed ----------------------------------------------------------------
-
-
-def value_text(value) -> str:
-    """An indicator's value, reference or threshold: up to three decimals, a decimal comma."""
-    from infra.output.charts import fmt_number
-
-    if value is None:
-        return "—"
-    return fmt_number(value, 3)
-
-
-def range_text(values) -> str:
-    """One figure, or «min – max» when the schools' references or thresholds differ
-    (the level indicator compares a school with schools of its own kind)."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    low, high = min(values), max(values)
-    if value_text(low) == value_text(high):
-        return value_text(low)
-    return f"{value_text(low)} – {value_text(high)}"
-
-
-def indicator_label(name: str) -> str:
-    from assessments.checks.data import INDICATOR_LABELS
-
-    return str(INDICATOR_LABELS.get(name, name))
-
-
-def answer_text(answer) -> str:
-    if answer.kind == answer.Kind.MEASURE and answer.measure is not None:
-        measure = answer.measure
-        return _("мероприятие %(number)s «%(text)s» (%(roadmap)s)") % {
-            "number": measure.number,
-            "text": Truncator(measure.text).chars(160),
-            "roadmap": Truncator(measure.roadmap.title).chars(80),
-        }
-    if answer.kind == answer.Kind.DISMISSED:
-        return _("признак снят: %(reason)s") % {"reason": answer.reason}
-    return _("мероприятие удалено из дорожной карты")
-
-
-OUTCOMES = {
-    "cleared": gettext_lazy("признак снят"),
-    "persists": gettext_lazy("признак сохраняется"),
-}
-
-
-# --- tables of the document -----------------------------------------------------------------
-
-# Column kinds: "text", "int", "value" (an indicator's figure: a number in
-# XLSX, three decimals on paper), "range" (text made of figures), "flag" (1 or 0
-# in XLSX as the official lists print it, «1» or blank on paper).
-XLSX_KINDS = {"text": "text", "int": "int", "value": "number", "range": "text", "flag": "int"}
-NUMERIC_KINDS = ("int", "value", "range", "flag")
-
-
-@dataclass
-class Table:
-    """One table, the same on paper, in Word and in Excel. `group_column`, when
-    set, is printed as heading rows on paper and in Word and kept as a column
-    in Excel."""
-
-    key: str
-    title: str
-    sheet: str
-    columns: list[tuple[str, str]]
-    rows: list[list]
-    widths: list[float]
-    group_column: int | None = None
-    notes: list[str] = field(default_factory=list)
-    empty: str = ""
-
-    @property
-    def header(self) -> list[dict]:
-        return [
-            {"label": label, "num": kind in NUMERIC_KINDS}
-            for c, (label, kind) in enumerate(self.columns)
-            if c != self.group_column
-        ]
-
-    @property
-    def shown_widths(self) -> list[float]:
-        widths = [w for c, w in enumerate(self.widths) if c != self.group_column]
-        total = sum(widths) or 1
-        return [round(100 * w / total, 2) for w in widths]
-
-    @property
-    def cells(self) -> list[dict]:
-        shown, current = [], object()
-        for row in self.rows:
-            if self.group_column is not None and row[self.group_column] != current:
-                current = row[self.group_column]
-                shown.append({"heading": current, "cells": []})
-            cells = []
-            for c, value in enumerate(row):
-                if c == self.group_column:
-                    continue
-                kind = self.columns[c][1]
-                if kind == "value":
-                    text = value_text(value)
-                elif kind == "flag":
-                    text = "1" if value else ""
-                elif value is None:
-                    text = "—" if kind != "text" else ""
-                else:
-                    text = str(value)
-                cells.append({"text": text, "num": kind in NUMERIC_KINDS})
-            shown.append({"heading": None, "cells": cells})
-        return shown
-
-    def docx(self, doc: DocxWriter, *, heading=True):
-        if heading:
-            doc.paragraph(self.title, bold=True, align="center", space_before=12)
-        if not self.rows:
-            doc.paragraph(self.empty, indent=True)
-            return
-        doc.table(
-            [h["label"] for h in self.header],
-            [row["heading"] or [c["text"] for c in row["cells"]] for row in self.cells],
-            widths=self.shown_widths,
-        )
-        for note in self.notes:
-            doc.paragraph(note, size=10)
-
-    def sheet_spec(self, *, freeze_columns=1):
-        from infra.output.xlsx import Column, SheetSpec
-
-        return SheetSpec(
-            title=self.sheet,
-            columns=[Column(label, XLSX_KINDS[kind]) for label, kind in self.columns],
-            rows=self.rows,
-            notes=[self.title, *self.notes],
-            freeze_columns=freeze_columns,
-        )
-
 
 # --- the parameters ---------------------------------------------------------------------------
 
@@ -232,7 +100,7 @@ def _params(params) -> tuple[int, int | None, int | None]:
 
 
 @register
-class ObjectivityBuilder(Builder):
+class ObjectivityBuilder(TableDocumentBuilder):
     kind = "objectivity"
     title = gettext_lazy("Мониторинг объективности результатов")
     formats = ("pdf", "docx", "xlsx")
@@ -335,17 +203,17 @@ class ObjectivityBuilder(Builder):
             if key[0] in {row.school_id for row in checked}
         }
         history = self._history(data, flagged)
-        schools = _school_sections(
+        schools = school_sections(
             flagged, marked, answers, outcome, history, data["year"], data["previous_run"]
         )
         tables = {
-            "list": _list_table(flagged, labels, run.year),
-            "indicators": _indicator_table(findings, labels),
-            "dynamics": _dynamics_table(history["counts"], history["years"]),
-            "outcome": _outcome_table(outcome, checked),
-            "details": _details_table(schools),
-            "answers": _answers_table(schools),
-            "history": _history_table(schools, history["years"][:-1], data["year"]),
+            "list": list_table(flagged, labels, run.year),
+            "indicators": indicator_table(findings, labels),
+            "dynamics": dynamics_table(history["counts"], history["years"]),
+            "outcome": outcome_table(outcome, checked),
+            "details": details_table(schools),
+            "answers": answers_table(schools),
+            "history": history_table(schools, history["years"][:-1], data["year"]),
         }
         return {
             "title": prepared.title,
@@ -397,14 +265,12 @@ class ObjectivityBuilder(Builder):
                 counts[municipality_name][year] += 1
         return {"years": years, "labels": labels_by_year, "counts": counts}
 
-    def to_docx(self, context: dict) -> bytes:
-        doc = DocxWriter()
-        doc.paragraph(_("МОНИТОРИНГ ОБЪЕКТИВНОСТИ РЕЗУЛЬТАТОВ"), bold=True, align="center", size=14)
-        doc.paragraph(
+    def write_docx(self, doc, context: dict) -> None:
+        docx_title(
+            doc,
+            _("МОНИТОРИНГ ОБЪЕКТИВНОСТИ РЕЗУЛЬТАТОВ"),
             _("ВПР %(year)s года: %(scope)s")
             % {"year": context["year"], "scope": context["scope"]},
-            bold=True,
-            align="center",
         )
         for sentence in _summary(context):
             doc.paragraph(sentence, align="justify", indent=True)
@@ -436,19 +302,13 @@ class ObjectivityBuilder(Builder):
             school["indicators"].docx(doc, heading=False)
             school["works"].docx(doc, heading=False)
             doc.paragraph(_history_sentence(school), size=11)
-        out = io.BytesIO()
-        doc.save(out)
-        return out.getvalue()
 
-    def to_xlsx(self, context: dict) -> bytes:
-        from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
-
+    def xlsx_sheets(self, context: dict) -> list:
         run = context["run"]
         tables = context["tables"]
-        about = SheetSpec(
-            title=_("Сведения"),
-            columns=[Column(_("Сведение")), Column(_("Значение"), width=90)],
-            rows=[
+        about = about_sheet(
+            _("Сведения"),
+            [
                 [_("Документ"), context["title"]],
                 [
                     _("Проверка"),
@@ -458,19 +318,18 @@ class ObjectivityBuilder(Builder):
                 [_("Версия метода"), run.method_version],
                 *[[_("Итог"), sentence] for sentence in _summary(context)],
             ],
+            width=90,
         )
-        return table_to_xlsx(
-            [
-                about,
-                tables["list"].sheet_spec(freeze_columns=4),
-                tables["indicators"].sheet_spec(freeze_columns=2),
-                tables["details"].sheet_spec(freeze_columns=3),
-                tables["answers"].sheet_spec(freeze_columns=2),
-                tables["history"].sheet_spec(freeze_columns=2),
-                tables["dynamics"].sheet_spec(),
-                tables["outcome"].sheet_spec(freeze_columns=2),
-            ]
-        )
+        return [
+            about,
+            tables["list"].sheet_spec(freeze_columns=4),
+            tables["indicators"].sheet_spec(freeze_columns=2),
+            tables["details"].sheet_spec(freeze_columns=3),
+            tables["answers"].sheet_spec(freeze_columns=2),
+            tables["history"].sheet_spec(freeze_columns=2),
+            tables["dynamics"].sheet_spec(),
+            tables["outcome"].sheet_spec(freeze_columns=2),
+        ]
 
 
 # --- parts ------------------------------------------------------------------------------------
@@ -511,190 +370,6 @@ def _summary(context) -> list[str]:
     return sentences
 
 
-def _list_table(flagged, labels, year) -> Table:
-    rows = [
-        [
-            i,
-            row.school.full_name or row.school.short_name,
-            row.school.fis_login or row.school.code,
-            row.municipality.name,
-            *[1 if label in row.marker_labels else 0 for label in labels],
-            row.markers,
-        ]
-        for i, row in enumerate(flagged, start=1)
-    ]
-    label_width = 8 if len(labels) <= WIDE_LABELS else 6
-    return Table(
-        key="list",
-        title=_("Перечень ОО с признаками необъективных результатов, %(year)s") % {"year": year},
-        sheet=_("Перечень"),
-        columns=[
-            (_("№"), "int"),
-            (_("ОО"), "text"),
-            (_("Логин"), "text"),
-            (_("Муниципалитет"), "text"),
-            *[(label, "flag") for label in labels],
-            (_("Количество маркеров"), "int"),
-        ],
-        rows=rows,
-        widths=[5, 36, 14, 22, *[label_width] * len(labels), 13],
-        notes=[_("1 — маркер необъективности по работе.")],
-        empty=_("Школ с признаками необъективности нет."),
-    )
-
-
-def _indicator_table(findings, labels) -> Table:
-    from assessments.checks.data import INDICATOR_LABELS
-
-    order = {name: i for i, name in enumerate(INDICATOR_LABELS)}
-    stats = {}
-    for finding in findings:
-        for indicator in finding.indicators:
-            key = (indicator["name"], finding.label)
-            entry = stats.setdefault(
-                key, {"checked": set(), "fired": set(), "marked": set(), "ref": [], "thr": []}
-            )
-            if indicator.get("value") is None:
-                continue
-            entry["checked"].add(finding.school_id)
-            entry["ref"].append(indicator.get("reference"))
-            entry["thr"].append(indicator.get("threshold"))
-            if indicator.get("fired"):
-                entry["fired"].add(finding.school_id)
-                if finding.marker:
-                    entry["marked"].add(finding.school_id)
-    label_order = {label: i for i, label in enumerate(labels)}
-    rows = []
-    for (name, label), entry in sorted(
-        stats.items(),
-        key=lambda item: (
-            order.get(item[0][0], len(order)),
-            label_order.get(item[0][1], len(label_order)),
-        ),
-    ):
-        if not entry["fired"]:
-            continue
-        rows.append(
-            [
-                indicator_label(name),
-                label,
-                len(entry["checked"]),
-                len(entry["fired"]),
-                len(entry["marked"]),
-                range_text(entry["ref"]),
-                range_text(entry["thr"]),
-            ]
-        )
-    return Table(
-        key="indicators",
-        title=_("Сработавшие показатели"),
-        sheet=_("По показателям"),
-        columns=[
-            (_("Показатель"), "text"),
-            (_("Работа"), "text"),
-            (_("Проверено школ"), "int"),
-            (_("Сработал, школ"), "int"),
-            (_("Из них с маркером"), "int"),
-            (_("Эталон региона"), "range"),
-            (_("Порог"), "range"),
-        ],
-        rows=rows,
-        widths=[0, 14, 16, 16, 16, 19, 19],
-        group_column=0,
-        notes=[
-            _(
-                "Эталон и порог — в единицах показателя; где они у школ разные (сравнение "
-                "со школами того же типа), показан их размах."
-            )
-        ],
-        empty=_("Ни один показатель не сработал."),
-    )
-
-
-def _school_sections(flagged, marked, answers, outcome, history, year, before) -> list[dict]:
-    by_school = defaultdict(list)
-    for finding in marked:
-        by_school[finding.school_id].append(finding)
-    sections = []
-    for row in flagged:
-        indicator_rows, work_rows = [], []
-        for finding in by_school.get(row.school_id, []):
-            for indicator in finding.indicators:
-                if not indicator.get("fired"):
-                    continue
-                label = indicator_label(indicator["name"])
-                if indicator.get("strong"):
-                    label = _("%s (сильный)") % label
-                indicator_rows.append(
-                    [
-                        finding.label,
-                        label,
-                        indicator.get("value"),
-                        indicator.get("reference"),
-                        indicator.get("threshold"),
-                        indicator.get("n") if indicator.get("n") is not None else finding.pupils,
-                    ]
-                )
-            given = answers.get((finding.school_id, finding.procedure_id)) or []
-            was = outcome.get((finding.school_id, finding.label))
-            work_rows.append(
-                [
-                    finding.label,
-                    finding.pupils,
-                    "; ".join(answer_text(a) for a in given) or _("нет ответа"),
-                    (_("был маркер") if was else _("не было")) if before else _("нет проверки"),
-                ]
-            )
-        earlier = []
-        for y in history["years"][:-1]:
-            if row.school_id not in history["labels"].get(y, {}):
-                earlier.append((y, None))
-            else:
-                earlier.append((y, history["labels"][y][row.school_id]))
-        sections.append(
-            {
-                "row": row,
-                "name": row.school.full_name or row.school.short_name,
-                "short_name": row.school.short_name,
-                "login": row.school.fis_login or row.school.code,
-                "municipality": row.municipality.name,
-                "markers": row.markers,
-                "labels": list(row.marker_labels),
-                "low_result": row.low_result,
-                "history": earlier,
-                "indicators": Table(
-                    key="school-indicators",
-                    title=_("Сработавшие показатели"),
-                    sheet="",
-                    columns=[
-                        (_("Работа"), "text"),
-                        (_("Показатель"), "text"),
-                        (_("Школа"), "value"),
-                        (_("Эталон региона"), "value"),
-                        (_("Порог"), "value"),
-                        (_("Участников"), "int"),
-                    ],
-                    rows=indicator_rows,
-                    widths=[10, 39, 11, 15, 10, 15],
-                ),
-                "works": Table(
-                    key="school-works",
-                    title=_("Ответы на маркеры"),
-                    sheet="",
-                    columns=[
-                        (_("Работа"), "text"),
-                        (_("Участников"), "int"),
-                        (_("Ответ"), "text"),
-                        (_("В %(year)s году") % {"year": year - 1}, "text"),
-                    ],
-                    rows=work_rows,
-                    widths=[10, 15, 57, 18],
-                ),
-            }
-        )
-    return sections
-
-
 def _history_sentence(school) -> str:
     if not school["history"]:
         return _("Проверок прошлых лет по региону нет.")
@@ -707,126 +382,6 @@ def _history_sentence(school) -> str:
         else:
             parts.append(_("%(year)s — маркеров нет") % {"year": year})
     return _("Маркеры в прошлые годы: %s.") % "; ".join(parts)
-
-
-def _details_table(schools) -> Table:
-    rows = []
-    for school in schools:
-        for row in school["indicators"].rows:
-            rows.append([school["login"], school["name"], school["municipality"], *row])
-    return Table(
-        key="details",
-        title=_("Сработавшие показатели школ с маркерами"),
-        sheet=_("Показатели школ"),
-        columns=[
-            (_("Логин"), "text"),
-            (_("ОО"), "text"),
-            (_("Муниципалитет"), "text"),
-            (_("Работа"), "text"),
-            (_("Показатель"), "text"),
-            (_("Значение"), "value"),
-            (_("Эталон региона"), "value"),
-            (_("Порог"), "value"),
-            (_("Участников"), "int"),
-        ],
-        rows=rows,
-        widths=[10, 20, 14, 6, 26, 6, 6, 6, 6],
-    )
-
-
-def _answers_table(schools) -> Table:
-    rows = []
-    for school in schools:
-        for label, pupils, answer, was in school["works"].rows:
-            rows.append([school["name"], school["municipality"], label, pupils, answer, was])
-    columns = [(_("ОО"), "text"), (_("Муниципалитет"), "text")]
-    if schools:
-        columns += schools[0]["works"].columns
-    else:
-        columns += [(_("Работа"), "text"), (_("Участников"), "int"), (_("Ответ"), "text")]
-    return Table(
-        key="answers",
-        title=_("Ответы на маркеры"),
-        sheet=_("Ответы"),
-        columns=columns,
-        rows=rows,
-        widths=[20, 14, 8, 8, 40, 10][: len(columns)],
-    )
-
-
-def _history_table(schools, years, year) -> Table:
-    rows = []
-    for school in schools:
-        cells = []
-        for _year, labels in school["history"]:
-            if labels is None:
-                cells.append(_("не проверялась"))
-            else:
-                cells.append(", ".join(labels) or _("нет"))
-        rows.append([school["name"], school["municipality"], *cells, ", ".join(school["labels"])])
-    return Table(
-        key="history",
-        title=_("Маркеры школ по годам"),
-        sheet=_("История"),
-        columns=[
-            (_("ОО"), "text"),
-            (_("Муниципалитет"), "text"),
-            *[(str(y), "text") for y in years],
-            (str(year), "text"),
-        ],
-        rows=rows,
-        widths=[30, 20, *[10] * (len(years) + 1)],
-    )
-
-
-def _dynamics_table(counts, years) -> Table:
-    rows = [[name, *[counts[name].get(y, 0) for y in years]] for name in sorted(counts)]
-    return Table(
-        key="dynamics",
-        title=_("Школы с признаками по муниципалитетам и годам"),
-        sheet=_("По годам"),
-        columns=[(_("Муниципалитет"), "text"), *[(str(y), "int") for y in years]],
-        rows=rows,
-        widths=[40, *[12] * len(years)],
-        notes=[
-            _(
-                "Прошлые годы — по последней завершённой проверке всего региона за год; "
-                "год документа — по проверке, из которой он построен."
-            )
-        ],
-        empty=_("Школ с признаками не было ни в одном году."),
-    )
-
-
-def _outcome_table(outcome, checked) -> Table:
-    rows_by_school = {row.school_id: row for row in checked}
-    rows = sorted(
-        (
-            [
-                rows_by_school[school_id].school.short_name,
-                rows_by_school[school_id].municipality.name,
-                label,
-                str(OUTCOMES[state]),
-            ]
-            for (school_id, label), state in outcome.items()
-            if school_id in rows_by_school
-        ),
-        key=lambda r: (r[1], r[0], r[2]),
-    )
-    return Table(
-        key="outcome",
-        title=_("Признаки прошлого года: сняты или сохраняются"),
-        sheet=_("Итоги прошлого года"),
-        columns=[
-            (_("ОО"), "text"),
-            (_("Муниципалитет"), "text"),
-            (_("Работа"), "text"),
-            (_("Итог"), "text"),
-        ],
-        rows=rows,
-        widths=[38, 30, 10, 22],
-        empty=_("Маркеров прошлого года у проверенных школ нет (или за прошлый год нет проверки)."),
-    )
 
 
 def _charts(counts, years) -> list[str]:
