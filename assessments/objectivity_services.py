@@ -44,7 +44,8 @@ from assessments.objectivity_selectors import (
     region_data_load,
 )
 from infra.files import read_bytes, read_table
-from infra.problems import ImportFailed, Problem, find_header_row
+from infra.problems import ImportFailed, Problem
+from infra.text import find_header_row
 from schools.models import Municipality, Region, School
 
 logger = logging.getLogger(__name__)

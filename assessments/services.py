@@ -42,7 +42,8 @@ from assessments.models import (
 )
 from assessments.scales import check_ranges, mark_for, parse_range
 from infra.files import FileRejected, read_bytes, read_table
-from infra.problems import ImportFailed, Problem, find_header_row
+from infra.problems import ImportFailed, Problem
+from infra.text import find_header_row
 from schools.models import Region, School
 from schools.policy import roles_for
 from schools.selectors import school_resolve_codes

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from infra.text import fold
 from roadmaps.models import Measure, Roadmap, Section
 from schools.models import School
 
@@ -48,12 +49,6 @@ KINDS = tuple(KIND_LABELS)
 
 
 # --------------------------------------------------------------------------- folding
-
-
-def fold(text: str) -> str:
-    """What two spellings must share to match: case folded, and «ё» read as «е»
-    (officials write «отчет» for «отчёт» as often as not)."""
-    return text.casefold().replace("ё", "е")
 
 
 def _fold_or_none(value):

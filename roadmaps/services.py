@@ -28,6 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from infra.files import FileRejected, check_zip, read_bytes, sniff_kind
+from infra.text import one_line
 from roadmaps import notices
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
@@ -177,11 +178,6 @@ ALL_SCHOOLS_RE = re.compile(
 )
 
 
-def _norm(text: str) -> str:
-    text = (text or "").replace("ё", "е").replace("Ё", "Е")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @dataclass
 class Responsible:
     bodies: list = field(default_factory=list)
@@ -225,16 +221,16 @@ def match_responsible(text: str, *, bodies, schools) -> Responsible:
     body of the owner is itself called so (in Saint Petersburg "ОО" is the
     education department). Longer names are matched first and consumed, so
     "Методический кабинет Управления образования" is one body, not two."""
-    rest = f" {_norm(text)} "
+    rest = f" {one_line(text)} "
     found = Responsible()
     names = []
     for body in bodies:
         for name in body.names:
-            names.append((_norm(name), "body", body))
+            names.append((one_line(name), "body", body))
     for school in schools:
         for name in (school.short_name, school.code, school.fis_login):
             if name:
-                names.append((_norm(name), "school", school))
+                names.append((one_line(name), "school", school))
     names.sort(key=lambda item: -len(item[0]))
     for name, kind, obj in names:
         if len(name) < 2:

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from infra.files import FileRejected, read_table
-from infra.problems import ImportFailed, Problem, cell_name, find_header_row
+from infra.problems import ImportFailed, Problem, cell_name
+from infra.text import find_header_row
 from schools.models import Municipality, Region, School, parse_fis_login
 
 SCHOOL_COLUMNS = {

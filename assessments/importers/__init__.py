@@ -40,7 +40,7 @@ def detect_format(sheets, overrides: dict[str, str] | None = None) -> str:
 
 
 def parse_results(sheets, file: str, overrides: dict[str, str] | None = None) -> ParsedFile:
-    """`overrides`: header (`columns.header_text`) → meaning, for pupil tables."""
+    """`overrides`: header (`infra.text.header_text`) → meaning, for pupil tables."""
     kind = detect_format(sheets, overrides)
     if kind in ("vpr_form", "consolidated"):
         return parse_pupil_sheets(sheets, file, kind, overrides)

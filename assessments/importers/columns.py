@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.importers.common import task_from_header
+from infra.text import any_stem, header_text, stem_hits
 
 # meaning → what a person reads in the preview and in messages
 MEANINGS = {
@@ -294,12 +295,6 @@ RULE_TEXT["task"] = gettext_lazy("номер задания и максимум 
 RULE_TEXT["override"] = gettext_lazy("указано вручную")
 
 
-def header_text(value) -> str:
-    """A header as one line: lowercase, «е» for «ё», single spaces."""
-    text = str(value if value is not None else "").lower().replace("ё", "е")
-    return re.sub(r"[\s\u00a0]+", " ", text).strip()
-
-
 def header_words(value) -> list[str]:
     """The words of a header, abbreviations expanded; «№» is the word «номер»."""
     text = header_text(value).replace("№", " номер ")
@@ -308,22 +303,14 @@ def header_words(value) -> list[str]:
     return [ABBREVIATIONS.get(w, w) for w in words]
 
 
-def _hits(word: str, stem: str) -> bool:
-    return word == stem[:-1] if stem.endswith("$") else word.startswith(stem)
-
-
-def _any(words, stems) -> bool:
-    return any(_hits(w, s) for w in words for s in stems)
-
-
 def rule_matches(rule: Rule, words: list[str]) -> bool:
-    if not words or _any(words, rule.never):
+    if not words or any_stem(words, rule.never):
         return False
-    if not all(_any(words, group) for group in rule.need):
+    if not all(any_stem(words, group) for group in rule.need):
         return False
     if rule.only:
         stems = [s for group in rule.need for s in group]
-        return all(w in SMALL_WORDS or any(_hits(w, s) for s in stems) for w in words)
+        return all(w in SMALL_WORDS or any(stem_hits(w, s) for s in stems) for w in words)
     return True
 
 

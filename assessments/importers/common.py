@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from infra.problems import Problem, match_columns
+from infra.problems import Problem
+from infra.text import match_columns, word_choice
 
 # `1 (1б)`, `5.1 (1б)`, `11.3 k1 (2б)`, `Задание 3 (2 балла)`
 TASK_HEADER_RE = re.compile(
@@ -174,27 +175,16 @@ SEASON_WORDS = [
 ]
 
 
-def _lookup(words, text):
-    text = str(text or "").strip().lower().replace("ё", "е")
-    text = re.sub(r"\s+", " ", text)
-    if not text:
-        return None
-    for value, variants in words:
-        if text == value or any(text.startswith(v) or f" {v}" in f" {text}" for v in variants):
-            return value
-    return None
-
-
 def instrument_from_text(text) -> str | None:
-    return _lookup(INSTRUMENT_WORDS, text)
+    return word_choice(INSTRUMENT_WORDS, text)
 
 
 def subject_from_text(text) -> str | None:
-    return _lookup(SUBJECT_WORDS, text)
+    return word_choice(SUBJECT_WORDS, text)
 
 
 def season_from_text(text) -> str | None:
-    return _lookup(SEASON_WORDS, text)
+    return word_choice(SEASON_WORDS, text)
 
 
 def as_int(value) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from assessments.importers.columns import header_text, meaning_of, read_columns
+from assessments.importers.columns import meaning_of, read_columns
 from assessments.importers.common import (
     NOT_ATTEMPTED,
     ParsedFile,
@@ -23,7 +23,8 @@ from assessments.importers.common import (
     subject_from_text,
     task_from_header,
 )
-from infra.problems import Problem, cell_name, normalise_header
+from infra.problems import Problem, cell_name
+from infra.text import header_text, normalise_header
 
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"
@@ -70,7 +71,7 @@ def parse_pupil_sheets(
     """Read every sheet that carries a pupil protocol; sheets that repeat the same
     pupils (the form's second layout) are checked to agree and counted once.
 
-    `overrides` maps headers (as `columns.header_text` gives them) to meanings
+    `overrides` maps headers (as `infra.text.header_text` gives them) to meanings
     and wins over the rules of `columns.read_columns`."""
     parsed = ParsedFile(file=file, format=kind)
     overrides = overrides or {}

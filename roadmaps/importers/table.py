@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from infra.files import column_letter
-from infra.problems import match_columns
+from infra.text import match_columns
 
 from .parsed import ParsedMeasure, ParsedSection
 from .source import Row
