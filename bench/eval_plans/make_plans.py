@@ -114,7 +114,7 @@ def write_docx(plan: dict, path: Path) -> None:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
     normal.paragraph_format.space_after = Pt(0)
 
-    # Deliberately not reports/docx.py: the evaluation files must not come
+    # Deliberately not infra/output/docx.py: the evaluation files must not come
     # from the product's own writer.
     def paragraph(text, *, how="left", bold=False, before=0, indent=False):
         p = doc.add_paragraph()
