@@ -39,7 +39,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, Max, Min, Q, TextField
+from django.db.models import Count, F, Max, Min, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -64,7 +64,7 @@ from assessments.analytics.records import fill_marks
 from assessments.models import Procedure, Result, SchoolAggregate, Task
 from assessments.models import Scale as ScaleModel
 from schools.models import Municipality, School
-from schools.scoping import reach_of
+from schools.scoping import home_nodes
 
 DEFAULT_MIN_GROUP = 10
 
@@ -138,8 +138,7 @@ def scale_from_model(scale: ScaleModel | None) -> Scale | None:
 def is_school_own(user, school_id) -> bool:
     """Whether `user` belongs to the school itself (or is a superuser): only
     they see participant codes, journal differences and deficits per pupil."""
-    reach = reach_of(user)
-    return reach.everything or school_id in reach.schools
+    return home_nodes(user).owns_school(school_id)
 
 
 def school_for_results(*, user, pk) -> School:
@@ -153,12 +152,8 @@ def school_for_results(*, user, pk) -> School:
 def municipality_for_results(*, user, pk) -> Municipality:
     """A municipality the user reaches, or the one the user's school lies in
     (its figures are shown to the school as aggregates); 404 otherwise."""
-    reach = reach_of(user)
     municipality = (
-        Municipality.objects.filter(
-            Q(pk__in=Municipality.objects.visible_to(user).values("pk"))
-            | Q(pk__in=sorted(reach.municipalities_above))
-        )
+        Municipality.objects.aggregate_visible_to(user, level="municipality")
         .select_related("region")
         .filter(pk=pk)
         .first()
@@ -170,15 +165,17 @@ def municipality_for_results(*, user, pk) -> Municipality:
 
 def home_level(*, user, procedure) -> tuple[str, object]:
     """Where a user starts: their school, else their municipality, else the region."""
-    reach = reach_of(user)
-    if reach.schools:
-        school = School.objects.filter(pk__in=sorted(reach.schools), region=procedure.region_id)
+    home = home_nodes(user)
+    if home.schools:
+        school = School.objects.visible_to(user).filter(
+            pk__in=sorted(home.schools), region=procedure.region_id
+        )
         school = school.order_by("short_name").first()
         if school is not None:
             return LEVEL_SCHOOL, school
-    if reach.municipalities:
-        municipality = Municipality.objects.filter(
-            pk__in=sorted(reach.municipalities), region=procedure.region_id
+    if home.municipalities:
+        municipality = Municipality.objects.visible_to(user).filter(
+            pk__in=sorted(home.municipalities), region=procedure.region_id
         )
         municipality = municipality.order_by("name").first()
         if municipality is not None:

@@ -42,6 +42,7 @@ from config.filters import ID_MAX, ID_MIN, ApiFilterBackend
 from reports.api import INVALID, NOT_FOUND, Conflict, PassthroughRenderer, error_response
 from schools.files import text_safe
 from schools.models import School
+from schools.scoping import OwnerUnclear
 
 FORBIDDEN = error_response("Ваша роль или токен не позволяют это действие.")
 
@@ -607,14 +608,17 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             school = _school_by_code(request.user, data["school_code"], also=school)
         if school is not None and not request.user.has_perm("assessments.import_results", school):
             raise exceptions.PermissionDenied(_("Загружать результаты этой школы вы не можете."))
-        batch = services.import_batch_create(
-            user=request.user,
-            upload=data["file"],
-            procedure=procedure,
-            school=school,
-            dry_run=data["dry_run"],
-            columns=data.get("column") or {},
-        )
+        try:
+            batch = services.import_batch_create(
+                user=request.user,
+                upload=data["file"],
+                procedure=procedure,
+                school=school,
+                dry_run=data["dry_run"],
+                columns=data.get("column") or {},
+            )
+        except OwnerUnclear as exc:
+            raise exceptions.ValidationError({"school": exc.messages}) from exc
         return self._answer(batch)
 
     def _answer(self, batch, code=status.HTTP_202_ACCEPTED):

@@ -332,13 +332,13 @@ def my_assignments(
     of the bodies the user works in (Membership.body: a methodist's ИМЦ).
     """
     from schools.policy import roles_for
-    from schools.scoping import bodies_of, reach_of
+    from schools.scoping import bodies_of, home_nodes
 
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     if own:
         roles = roles_for("roadmaps.report_progress")
-        own_schools = reach_of(user, roles).schools
+        own_schools = home_nodes(user, roles).schools
         qs = Assignment.objects.visible_to(user, roles=roles).filter(
             Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
             measure__roadmap__status__in=active,
@@ -526,13 +526,13 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
     from django.core.cache import cache
     from django.db.models import Max
 
-    from schools.scoping import reach_of
+    from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
     stamp = ProgressReport.objects.filter(assignment__measure__roadmap=roadmap).aggregate(
         n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
     )
-    reach = reach_of(user)
+    home = home_nodes(user)
     key = repr(
         (
             roadmap.pk,
@@ -542,10 +542,10 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
             stamp["n"],
             str(stamp["sent"]),
             str(stamp["reviewed"]),
-            reach.everything,
-            sorted(reach.regions),
-            sorted(reach.municipalities),
-            sorted(reach.schools),
+            home.everything,
+            sorted(home.regions),
+            sorted(home.municipalities),
+            sorted(home.schools),
         )
     )
     key = "roadmaps:execution:" + hashlib.sha256(key.encode()).hexdigest()
