@@ -422,7 +422,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         procedures = selectors.procedure_list(user=self.request.user).values("pk")
-        return Task.objects.filter(procedure__in=procedures).order_by(
+        return Task.objects.of_scoped(procedure__in=procedures).order_by(
             "procedure_id", "variant", "position", "pk"
         )
 
@@ -659,7 +659,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         with transaction.atomic():
             # One commit per check: a second one (a double click, a retried request)
             # gets the batch the first one made, and is told so.
-            checked = ImportBatch.objects.select_for_update().get(pk=checked.pk)
+            checked = ImportBatch.objects.of_scoped(pk=checked.pk).select_for_update().get()
             committed_id = (checked.options or {}).get("committed_batch")
             if committed_id is not None:
                 answer = self._answer(ImportBatch(pk=committed_id), code=status.HTTP_200_OK)
@@ -668,7 +668,8 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                     "загружался."
                 )
                 return answer
-            school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
+            # The school the check was made for (its batch came through visible_to).
+            school = School.objects.of_scoped(pk=(checked.options or {}).get("school_id")).first()
             with checked.file.open("rb") as handle:
                 upload = ContentFile(handle.read(), name=checked.file_name)
             batch = services.import_batch_create(

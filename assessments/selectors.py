@@ -17,10 +17,9 @@ def procedure_regions(*, user):
 
 
 def procedure_list(*, user, instrument=None, year=None):
-    qs = Procedure.objects.filter(
-        Q(pk__in=Procedure.objects.visible_to(user).values("pk"))
-        | Q(region_id__in=procedure_regions(user=user))
-    ).select_related("region")
+    # A procedure is shared down from its region (ScopePaths.shared_down): everyone who
+    # works in the region sees it, which `visible_to` gives.
+    qs = Procedure.objects.visible_to(user).select_related("region")
     if instrument:
         qs = qs.filter(instrument=instrument)
     if year:
@@ -54,11 +53,7 @@ def task_list(*, user, procedure):
 def scale_list(*, user):
     """The scales of the user's regions (as for procedures) and the federal scales
     (reference data shared by every region)."""
-    return Scale.objects.filter(
-        Q(pk__in=Scale.objects.visible_to(user).values("pk"))
-        | Q(region_id__in=procedure_regions(user=user))
-        | Q(region__isnull=True)
-    ).select_related("region")
+    return (Scale.objects.visible_to(user) | Scale.objects.unowned()).select_related("region")
 
 
 def result_list(*, user, procedure=None, school=None):

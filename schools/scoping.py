@@ -260,6 +260,28 @@ class ScopedQuerySet(models.QuerySet):
             | Q(**{f"{_path('', path)}__in": sorted(ids)})
         )
 
+    def aggregate_of(self, node):
+        """Every row filed at or below `node` (a region, municipality or school), for
+        aggregate figures only: reference tables, fingerprints, a cache filled by a
+        task that runs without a user. The caller has decided that the figures may be
+        shown (`aggregate_scope`) or that nothing is shown at all."""
+        level = type(node).__name__.lower()
+        path = getattr(self.model.scope_paths, level)
+        if path is None:
+            raise TypeError(f"{self.model.__name__} is not filed by {level}")
+        return self.filter(**{_path("", path): node.pk})
+
+    def unowned(self):
+        """The rows filed at no node (a federal scale): reference data every region reads."""
+        return self.filter(**{f"{_path('', self.model.scope_paths.region)}__isnull": True})
+
+    def of_scoped(self, **lookup):
+        """The rows that belong to parents the caller has already read through
+        `visible_to` (the tasks of visible procedures, the reports of a visible
+        roadmap): `lookup` names those parents. The name is the rule, not a check:
+        a reviewer sees that each parent came through `visible_to`."""
+        return self.filter(**lookup)
+
     def get_visible_or_404(self, user, **lookup):
         """One row by `lookup`, or Http404 both when it is missing and when it is out of scope."""
         try:
