@@ -250,15 +250,12 @@ class ScopedQuerySet(models.QuerySet):
         counts, fingerprints) and for naming that parent, never for listing its rows.
         The rule is `aggregate_scope`."""
         scope = aggregate_scope(user)
-        visible = self.visible_to(user)
         path = getattr(self.model.scope_paths, level)
         ids = {"region": scope.regions, "municipality": scope.municipalities}[level]
+        visible = reach_q(self.model.scope_paths, reach_of(user))
         if scope.everything or path is None or not ids:
-            return visible
-        return self.filter(
-            reach_q(self.model.scope_paths, reach_of(user))
-            | Q(**{f"{_path('', path)}__in": sorted(ids)})
-        )
+            return self.filter(visible)
+        return self.filter(visible | Q(**{f"{_path('', path)}__in": sorted(ids)}))
 
     def aggregate_of(self, node):
         """Every row filed at or below `node` (a region, municipality or school), for

@@ -7,6 +7,7 @@ The tenant models are those of the app registry with a ScopedManager.
 """
 
 import ast
+import os
 from pathlib import Path
 
 from django.apps import apps
@@ -51,13 +52,17 @@ def is_checked(relative: Path) -> bool:
     return any(set(name.split("_")) & CHECKED_NAMES for name in names)
 
 
+def project_files() -> list[Path]:
+    """The project's Python modules, outside tests, benchmarks and migrations."""
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
+        found += [Path(folder, name) for name in files if name.endswith(".py")]
+    return sorted(found)
+
+
 def checked_files() -> list[Path]:
-    return sorted(
-        path
-        for path in ROOT.rglob("*.py")
-        if not set(path.relative_to(ROOT).parts) & SKIPPED_DIRS
-        and is_checked(path.relative_to(ROOT))
-    )
+    return [path for path in project_files() if is_checked(path.relative_to(ROOT))]
 
 
 def violations(source: str, filename: str, tenant_models: frozenset[str]) -> list[str]:
@@ -143,6 +148,20 @@ def test_no_view_api_selector_builder_or_dashboard_scopes_by_hand():
         "Reach tenant rows through Model.objects.visible_to(user) or a named exception "
         "of schools/scoping.py:\n" + "\n".join(found)
     )
+
+
+def test_nobody_but_schools_scoping_asks_reach_of():
+    found = []
+    for path in project_files():
+        relative = path.relative_to(ROOT)
+        if str(relative) == "schools/scoping.py":
+            continue
+        found += [
+            v
+            for v in violations(path.read_text(encoding="utf-8"), str(relative), frozenset())
+            if "reach_of" in v
+        ]
+    assert found == [], "Use a named function of schools/scoping.py:\n" + "\n".join(found)
 
 
 PLANTED = """
