@@ -6,14 +6,6 @@ from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
 from assessments.models import ImportBatch, Procedure, Result, Scale, SchoolAggregate, Task
-from schools.models import School
-
-
-def procedure_regions(*, user):
-    """The regions whose procedures the user sees: a procedure is the region's calendar,
-    shown to everyone who works in the region (a school deputy too), so it is reached
-    through the scoped schools of the user rather than through a region membership."""
-    return School.objects.visible_to(user).values("region_id")
 
 
 def procedure_list(*, user, instrument=None, year=None):
