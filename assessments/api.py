@@ -672,14 +672,17 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             school = School.objects.of_scoped(pk=(checked.options or {}).get("school_id")).first()
             with checked.file.open("rb") as handle:
                 upload = ContentFile(handle.read(), name=checked.file_name)
-            batch = services.import_batch_create(
-                user=request.user,
-                upload=upload,
-                procedure=checked.procedure,
-                school=school,
-                dry_run=False,
-                columns=(checked.options or {}).get("columns") or {},
-            )
+            try:
+                batch = services.import_batch_create(
+                    user=request.user,
+                    upload=upload,
+                    procedure=checked.procedure,
+                    school=school,
+                    dry_run=False,
+                    columns=(checked.options or {}).get("columns") or {},
+                )
+            except OwnerUnclear as exc:
+                raise exceptions.ValidationError({"school": exc.messages}) from exc
             checked.options = {**(checked.options or {}), "committed_batch": batch.pk}
             checked.save(update_fields=["options"])
         return self._answer(batch)

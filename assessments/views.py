@@ -218,14 +218,18 @@ def import_columns(request, importbatch_pk):
             raise Http404
     with batch.file.open("rb") as handle:
         upload = ContentFile(handle.read(), name=batch.file_name)
-    again = import_batch_create(
-        user=request.user,
-        upload=upload,
-        procedure=batch.procedure,
-        school=school,
-        dry_run=request.POST.get("dry_run") == "1",
-        columns=columns,
-    )
+    try:
+        again = import_batch_create(
+            user=request.user,
+            upload=upload,
+            procedure=batch.procedure,
+            school=school,
+            dry_run=request.POST.get("dry_run") == "1",
+            columns=columns,
+        )
+    except OwnerUnclear as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("assessments:import-detail", importbatch_pk=batch.pk)
     messages.info(
         request, _("Файл «%s» принят в обработку с указанными столбцами.") % again.file_name
     )

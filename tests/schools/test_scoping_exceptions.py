@@ -193,3 +193,21 @@ def test_aggregate_of_refuses_a_level_the_model_is_not_filed_by(world):
         world.school_a1,
         world.school_a2,
     ]
+
+
+def test_the_upload_page_asks_a_user_of_two_municipalities_for_the_school(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from assessments.models import ImportBatch
+
+    f.membership(world.bob, role=f.Role.MUNICIPAL_OFFICIAL, node=world.muni_b)
+    client.force_login(world.bob)
+    before = ImportBatch.objects.count()
+    response = client.post(
+        reverse("assessments:import-list"),
+        {"file": SimpleUploadedFile("results.csv", b"a;b\n1;2\n")},
+    )
+    assert response.status_code == 200
+    assert "Не ясно, от чьего имени" in response.content.decode()
+    assert ImportBatch.objects.count() == before
