@@ -39,7 +39,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, Max, Min, Q, TextField
+from django.db.models import Count, F, Max, Min, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -64,7 +64,7 @@ from assessments.analytics.records import fill_marks
 from assessments.models import Procedure, Result, SchoolAggregate, Task
 from assessments.models import Scale as ScaleModel
 from schools.models import Municipality, School
-from schools.scoping import reach_of
+from schools.scoping import home_nodes
 
 DEFAULT_MIN_GROUP = 10
 
@@ -138,8 +138,7 @@ def scale_from_model(scale: ScaleModel | None) -> Scale | None:
 def is_school_own(user, school_id) -> bool:
     """Whether `user` belongs to the school itself (or is a superuser): only
     they see participant codes, journal differences and deficits per pupil."""
-    reach = reach_of(user)
-    return reach.everything or school_id in reach.schools
+    return home_nodes(user).owns_school(school_id)
 
 
 def school_for_results(*, user, pk) -> School:
@@ -153,12 +152,8 @@ def school_for_results(*, user, pk) -> School:
 def municipality_for_results(*, user, pk) -> Municipality:
     """A municipality the user reaches, or the one the user's school lies in
     (its figures are shown to the school as aggregates); 404 otherwise."""
-    reach = reach_of(user)
     municipality = (
-        Municipality.objects.filter(
-            Q(pk__in=Municipality.objects.visible_to(user).values("pk"))
-            | Q(pk__in=sorted(reach.municipalities_above))
-        )
+        Municipality.objects.aggregate_visible_to(user, level="municipality")
         .select_related("region")
         .filter(pk=pk)
         .first()
@@ -170,15 +165,17 @@ def municipality_for_results(*, user, pk) -> Municipality:
 
 def home_level(*, user, procedure) -> tuple[str, object]:
     """Where a user starts: their school, else their municipality, else the region."""
-    reach = reach_of(user)
-    if reach.schools:
-        school = School.objects.filter(pk__in=sorted(reach.schools), region=procedure.region_id)
+    home = home_nodes(user)
+    if home.schools:
+        school = School.objects.visible_to(user).filter(
+            pk__in=sorted(home.schools), region=procedure.region_id
+        )
         school = school.order_by("short_name").first()
         if school is not None:
             return LEVEL_SCHOOL, school
-    if reach.municipalities:
-        municipality = Municipality.objects.filter(
-            pk__in=sorted(reach.municipalities), region=procedure.region_id
+    if home.municipalities:
+        municipality = Municipality.objects.visible_to(user).filter(
+            pk__in=sorted(home.municipalities), region=procedure.region_id
         )
         municipality = municipality.order_by("name").first()
         if municipality is not None:
@@ -383,9 +380,9 @@ def reference_arrays(*, procedure, municipality=None, task_count, scale) -> Resu
     result of the procedure in `municipality` (or in the whole region), read
     beyond the user's reach, for aggregate tables only. The arrays carry no
     classes or codes; callers suppress small groups before showing anything."""
-    queryset = Result.objects.filter(procedure=procedure, region_id=procedure.region_id)
-    if municipality is not None:
-        queryset = queryset.filter(municipality_id=municipality.pk)
+    queryset = Result.objects.aggregate_of(municipality or procedure.region).filter(
+        procedure=procedure, region_id=procedure.region_id
+    )
     return arrays_from_queryset(queryset, task_count=task_count, scale=scale, pupil_detail=False)
 
 
@@ -461,9 +458,9 @@ def reference_tables(
     (one index scan) and the tasks and scale they were computed with, so an
     import, a deletion or a new scale makes a new key. Suppression is applied
     by the caller, never stored."""
-    rows = Result.objects.filter(procedure=procedure, region_id=procedure.region_id)
-    if municipality is not None:
-        rows = rows.filter(municipality_id=municipality.pk)
+    rows = Result.objects.aggregate_of(municipality or procedure.region).filter(
+        procedure=procedure, region_id=procedure.region_id
+    )
     fingerprint = rows.aggregate(n=Count("id"), low=Min("id"), high=Max("id"))
     key = _reference_key(
         procedure, getattr(municipality, "pk", None), fingerprint, tasks, scale, title
@@ -485,10 +482,10 @@ def reference_tables_warm(*, procedure) -> int:
     after an import is fast. For a background task after an import (it runs
     without a user: it only fills the server's cache, nothing is shown).
     Returns the number of levels cached."""
-    procedure = Procedure.objects.select_related("region").get(pk=procedure.pk)
+    procedure = Procedure.objects.of_scoped(pk=procedure.pk).select_related("region").get()
     tasks = _tasks_by_procedure([procedure]).get(procedure.pk, [])
     scale = procedure_scale(procedure)
-    rows = Result.objects.filter(procedure=procedure, region_id=procedure.region_id)
+    rows = Result.objects.aggregate_of(procedure.region).filter(procedure=procedure)
     fingerprints = {
         row["municipality_id"]: row
         for row in rows.order_by()
@@ -510,13 +507,15 @@ def reference_tables_warm(*, procedure) -> int:
         REFERENCE_CACHE_SECONDS,
     )
     schools = dict(
-        School.objects.filter(region_id=procedure.region_id).values_list("pk", "municipality_id")
+        School.objects.aggregate_of(procedure.region).values_list("pk", "municipality_id")
     )
     school_ids = np.array(sorted(schools), dtype=np.int64)
     municipality_of = np.array([schools[pk] for pk in school_ids], dtype=np.int64)
     position = np.clip(np.searchsorted(school_ids, arrays.school_id), 0, len(school_ids) - 1)
     municipality_column = municipality_of[position]
-    for municipality in Municipality.objects.filter(pk__in=list(fingerprints)):
+    for municipality in Municipality.objects.aggregate_of(procedure.region).filter(
+        pk__in=list(fingerprints)
+    ):
         title = _municipality_title(municipality)
         cache.set(
             _reference_key(
@@ -684,7 +683,7 @@ def level_dynamics(*, user, procedure, column: Column, current: MarkStatistics) 
         if other.pk == procedure.pk:
             stats = current
         else:
-            stats = _year_statistics(other, where, procedure_scale(other))
+            stats = _year_statistics(user, other, where, procedure_scale(other))
         if stats is None:
             continue
         years[other.year] = YearInput(tasks=tasks, statistics=stats)
@@ -695,7 +694,7 @@ def _tasks_by_procedure(procedures) -> dict[int, list[TaskInfo]]:
     found: dict[int, list[TaskInfo]] = {}
     first_variant: dict[int, str] = {}
     for pk, variant, number, maximum, level, planned in (
-        Task.objects.filter(procedure__in=procedures)
+        Task.objects.of_scoped(procedure__in=procedures)
         .order_by("procedure", "variant", "position")
         .values_list("procedure_id", "variant", "number", "max_score", "level", "planned_result")
     ):
@@ -705,11 +704,12 @@ def _tasks_by_procedure(procedures) -> dict[int, list[TaskInfo]]:
     return found
 
 
-def _year_statistics(procedure, where: dict, scale: Scale | None):
+def _year_statistics(user, procedure, where: dict, scale: Scale | None):
     """Mark statistics of one year at one level, from grouped counts (or from
     per-school aggregates when there are no pupil rows)."""
     counts = list(
-        Result.objects.filter(procedure=procedure, **where)
+        Result.objects.aggregate_visible_to(user, level="region")
+        .filter(procedure=procedure, **where)
         .values_list("mark", "primary_score")
         .annotate(n=Count("id"))
         .order_by()
@@ -727,9 +727,9 @@ def _year_statistics(procedure, where: dict, scale: Scale | None):
         )
         return mark_statistics(arrays)
     aggregates = list(
-        SchoolAggregate.objects.filter(procedure=procedure, **where).values_list(
-            "participants", "mark_counts", "histogram"
-        )
+        SchoolAggregate.objects.aggregate_visible_to(user, level="region")
+        .filter(procedure=procedure, **where)
+        .values_list("participants", "mark_counts", "histogram")
     )
     if not aggregates:
         return None

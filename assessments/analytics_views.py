@@ -39,7 +39,7 @@ from assessments.analytics.export import (
 from assessments.models import LearningRoute, Result
 from infra.output.xlsx import tables_to_xlsx
 from schools.models import Municipality, School
-from schools.scoping import reach_of
+from schools.scoping import home_nodes
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -302,7 +302,7 @@ def _level_badges(page) -> list[dict]:
 
 def _picker(user, procedure, *, selected=None) -> dict:
     """The levels the user may pick: own schools, schools in reach, municipalities, the region."""
-    reach = reach_of(user)
+    home = home_nodes(user)
     schools = list(
         School.objects.visible_to(user)
         .filter(region_id=procedure.region_id)
@@ -310,17 +310,12 @@ def _picker(user, procedure, *, selected=None) -> dict:
         .values_list("pk", "short_name", "municipality__name")
     )
     municipalities = list(
-        Municipality.objects.filter(region_id=procedure.region_id)
-        .filter(
-            pk__in=[
-                *Municipality.objects.visible_to(user).values_list("pk", flat=True),
-                *reach.municipalities_above,
-            ]
-        )
+        Municipality.objects.aggregate_visible_to(user, level="municipality")
+        .filter(region_id=procedure.region_id)
         .order_by("name")
         .values_list("pk", "name")
     )
-    own = [s for s in schools if reach.everything or s[0] in reach.schools]
+    own = [s for s in schools if home.owns_school(s[0])]
     # A region has thousands of schools: the options are built here, not in a template loop.
     options = format_html_join(
         "",
@@ -331,7 +326,7 @@ def _picker(user, procedure, *, selected=None) -> dict:
         ),
     )
     return {
-        "own_schools": own if not reach.everything else [],
+        "own_schools": own if not home.everything else [],
         "schools": schools,
         "school_options": options,
         "municipalities": municipalities,

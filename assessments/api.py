@@ -43,6 +43,7 @@ from infra.api.filters import ID_MAX, ID_MIN, ApiFilterBackend
 from infra.api.renderers import PassthroughRenderer
 from infra.files import text_safe
 from schools.models import School
+from schools.scoping import OwnerUnclear
 
 FORBIDDEN = error_response("Ваша роль или токен не позволяют это действие.")
 
@@ -422,7 +423,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         procedures = selectors.procedure_list(user=self.request.user).values("pk")
-        return Task.objects.filter(procedure__in=procedures).order_by(
+        return Task.objects.of_scoped(procedure__in=procedures).order_by(
             "procedure_id", "variant", "position", "pk"
         )
 
@@ -608,14 +609,17 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             school = _school_by_code(request.user, data["school_code"], also=school)
         if school is not None and not request.user.has_perm("assessments.import_results", school):
             raise exceptions.PermissionDenied(_("Загружать результаты этой школы вы не можете."))
-        batch = services.import_batch_create(
-            user=request.user,
-            upload=data["file"],
-            procedure=procedure,
-            school=school,
-            dry_run=data["dry_run"],
-            columns=data.get("column") or {},
-        )
+        try:
+            batch = services.import_batch_create(
+                user=request.user,
+                upload=data["file"],
+                procedure=procedure,
+                school=school,
+                dry_run=data["dry_run"],
+                columns=data.get("column") or {},
+            )
+        except OwnerUnclear as exc:
+            raise exceptions.ValidationError({"school": exc.messages}) from exc
         return self._answer(batch)
 
     def _answer(self, batch, code=status.HTTP_202_ACCEPTED):
@@ -656,7 +660,7 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         with transaction.atomic():
             # One commit per check: a second one (a double click, a retried request)
             # gets the batch the first one made, and is told so.
-            checked = ImportBatch.objects.select_for_update().get(pk=checked.pk)
+            checked = ImportBatch.objects.of_scoped(pk=checked.pk).select_for_update().get()
             committed_id = (checked.options or {}).get("committed_batch")
             if committed_id is not None:
                 answer = self._answer(ImportBatch(pk=committed_id), code=status.HTTP_200_OK)
@@ -665,17 +669,21 @@ class ImportBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                     "загружался."
                 )
                 return answer
-            school = School.objects.filter(pk=(checked.options or {}).get("school_id")).first()
+            # The school the check was made for (its batch came through visible_to).
+            school = School.objects.of_scoped(pk=(checked.options or {}).get("school_id")).first()
             with checked.file.open("rb") as handle:
                 upload = ContentFile(handle.read(), name=checked.file_name)
-            batch = services.import_batch_create(
-                user=request.user,
-                upload=upload,
-                procedure=checked.procedure,
-                school=school,
-                dry_run=False,
-                columns=(checked.options or {}).get("columns") or {},
-            )
+            try:
+                batch = services.import_batch_create(
+                    user=request.user,
+                    upload=upload,
+                    procedure=checked.procedure,
+                    school=school,
+                    dry_run=False,
+                    columns=(checked.options or {}).get("columns") or {},
+                )
+            except OwnerUnclear as exc:
+                raise exceptions.ValidationError({"school": exc.messages}) from exc
             checked.options = {**(checked.options or {}), "committed_batch": batch.pk}
             checked.save(update_fields=["options"])
         return self._answer(batch)

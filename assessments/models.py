@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from schools.models import SchoolOwned
 from schools.scoping import ScopedManager, ScopePaths
 
 
@@ -254,6 +255,8 @@ class ImportBatch(models.Model):
         PROTOCOL = "protocol", _("протокол ОГЭ/ЕГЭ")
         AGGREGATE = "aggregate", _("сводные показатели по школам")
 
+    # The owner triple kept explicit, not schools.Owned: the reverse accessors
+    # (school.import_batches etc.) are read.
     region = models.ForeignKey(
         "schools.Region",
         on_delete=models.CASCADE,
@@ -345,6 +348,8 @@ class Result(models.Model):
         verbose_name=_("процедура"),
     )
     # Copies of the school's place in the tree, for a fast scoped filter.
+    # The owner triple kept explicit, not schools.SchoolOwned: no FK constraint and no index
+    # of their own, for the speed of COPY (see the school field).
     region = models.ForeignKey(
         "schools.Region",
         on_delete=models.CASCADE,
@@ -452,6 +457,8 @@ class SchoolAggregate(models.Model):
         related_name="school_aggregates",
         verbose_name=_("процедура"),
     )
+    # The owner triple kept explicit, not schools.SchoolOwned: school.result_aggregates is
+    # read.
     region = models.ForeignKey(
         "schools.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("регион")
     )
@@ -498,7 +505,7 @@ class SchoolAggregate(models.Model):
         return f"{self.school}: {self.participants}"
 
 
-class LearningRoute(models.Model):
+class LearningRoute(SchoolOwned):
     """A pupil's individual learning route (ИОМ) as the school keeps it: the draft
     made from the pupil's deficits, with what the teacher plans for each and what
     was done.
@@ -518,11 +525,6 @@ class LearningRoute(models.Model):
         default=False,
         help_text=_("Маршрут сохранён, но в последнем загруженном файле такого кода нет."),
     )
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     # [{"planned_result", "tasks", "forms", "due", "done"}] in the draft's order
     steps = models.JSONField(_("шаги маршрута"), default=list)
     note = models.TextField(_("комментарий учителя"), blank=True)
@@ -531,9 +533,6 @@ class LearningRoute(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(_("изменён"), auto_now=True)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("индивидуальный образовательный маршрут")
@@ -677,14 +676,11 @@ class CheckRun(models.Model):
         return f"{where}, {self.year} ({self.get_status_display()})"
 
 
-class CheckSchool(models.Model):
+class CheckSchool(SchoolOwned):
     """A school in a check run: its markers (one per procedure) and the roll-up."""
 
     run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="schools")
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    # SchoolOwned's school, with the reverse accessor the code reads (school.check_rows).
     school = models.ForeignKey(
         "schools.School", on_delete=models.CASCADE, related_name="check_rows"
     )
@@ -692,9 +688,6 @@ class CheckSchool(models.Model):
     marker_labels = models.JSONField(_("маркеры"), default=list, blank=True)
     low_result = models.BooleanField(_("низкие результаты (ШНОР)"), default=False)
     strong = models.BooleanField(_("высокие результаты без признаков"), default=False)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-markers", "school__short_name"]
@@ -708,17 +701,12 @@ class CheckSchool(models.Model):
         return f"{self.school}: {self.markers}"
 
 
-class CheckFinding(models.Model):
+class CheckFinding(SchoolOwned):
     """One school × procedure of a run, flagged or not: every indicator with its
     value, the region's reference, the threshold and whether it fired."""
 
     run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="findings")
     row = models.ForeignKey(CheckSchool, on_delete=models.CASCADE, related_name="findings")
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     procedure = models.ForeignKey(
         Procedure, on_delete=models.CASCADE, related_name="check_findings"
     )
@@ -729,9 +717,6 @@ class CheckFinding(models.Model):
     low_result = models.BooleanField(_("низкие результаты"), default=False)
     # [{"name", "value", "reference", "threshold", "fired", "strong", "n", "details"}]
     indicators = models.JSONField(_("показатели"), default=list)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["row", "procedure__grade", "procedure__subject"]
@@ -748,7 +733,7 @@ class CheckFinding(models.Model):
         return f"{self.school}, {self.label}: {'маркер' if self.marker else 'нет'}"
 
 
-class FlagAnswer(models.Model):
+class FlagAnswer(SchoolOwned):
     """How the municipality answered a school's marker in a procedure: a roadmap
     measure for that school, or a dismissal with a written reason. Keyed by
     school and procedure, so a re-run of the same year keeps the answer."""
@@ -757,10 +742,7 @@ class FlagAnswer(models.Model):
         MEASURE = "measure", _("мероприятие дорожной карты")
         DISMISSED = "dismissed", _("признак снят с обоснованием")
 
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    # SchoolOwned's school, with the reverse accessor the code reads (school.flag_answers).
     school = models.ForeignKey(
         "schools.School", on_delete=models.CASCADE, related_name="flag_answers"
     )
@@ -779,9 +761,6 @@ class FlagAnswer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     answered_at = models.DateTimeField(_("когда"), auto_now=True)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-answered_at"]
@@ -849,25 +828,19 @@ class OfficialList(models.Model):
         return self.title
 
 
-class OfficialListEntry(models.Model):
+class OfficialListEntry(SchoolOwned):
     """One school × year of an official list, with its markers by test label."""
 
     official_list = models.ForeignKey(
         OfficialList, on_delete=models.CASCADE, related_name="entries"
     )
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    # SchoolOwned's school, with the reverse accessor the code reads (school.official_list_entries).
     school = models.ForeignKey(
         "schools.School", on_delete=models.CASCADE, related_name="official_list_entries"
     )
     year = models.PositiveSmallIntegerField(_("год"))
     markers = models.JSONField(_("маркеры"), default=list)  # ["4 РУ", "5 МА"]
     count = models.PositiveSmallIntegerField(_("количество маркеров"), default=0)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["year", "school__short_name"]

@@ -63,7 +63,7 @@ class ParamsError(ValueError):
 
 def check_params(*, region) -> checks.CheckParams:
     """The region's parameters: the method's defaults with the region's overrides."""
-    stored = CheckSettings.objects.filter(region=region).values_list("overrides", flat=True).first()
+    stored = CheckSettings.objects.aggregate_of(region).values_list("overrides", flat=True).first()
     return params_with(stored or {})
 
 
@@ -163,7 +163,7 @@ def _pupil_columns(procedure: Procedure, task_count: int):
     the procedure in its region: through COPY on PostgreSQL, row by row elsewhere.
     The mark is the one in the file when there is one (what the school claimed),
     so the scale-mismatch indicator sees it."""
-    queryset = Result.objects.filter(procedure=procedure, region_id=procedure.region_id).order_by()
+    queryset = Result.objects.aggregate_of(procedure.region).filter(procedure=procedure).order_by()
     queryset = queryset.annotate(
         scores_text=Cast(F("scores"), TextField()),
         claimed=Coalesce("file_mark", "mark"),
@@ -243,14 +243,15 @@ def _procedure_results(procedure, tasks, boundaries, row_of_school) -> checks.Pr
 
 def _external(region, year, row_of_school) -> list[checks.ExternalResult]:
     """School means of the state exams and of the ВПР with objectivity control."""
-    procedures = Procedure.objects.filter(
-        region=region, year=year, instrument__in=list(EXTERNAL_INSTRUMENTS)
+    procedures = Procedure.objects.aggregate_of(region).filter(
+        year=year, instrument__in=list(EXTERNAL_INSTRUMENTS)
     )
     out = []
     for procedure in procedures:
         value = "test_score" if procedure.instrument == Instrument.EGE else "mark"
         rows = (
-            Result.objects.filter(procedure=procedure, region_id=region.pk)
+            Result.objects.aggregate_of(region)
+            .filter(procedure=procedure)
             .filter(**{f"{value}__isnull": False})
             .values("school_id")
             .annotate(mean=Avg(value), n=Count("pk"))
@@ -284,7 +285,7 @@ def region_data_load(*, region, year: int, persistence_years: int = 2, progress=
     and the external results. Returns a LoadedRegion (None-free; empty results
     when the region has none)."""
     schools = list(
-        School.objects.filter(region=region)
+        School.objects.aggregate_of(region)
         .order_by("pk")
         .values_list("pk", "code", "fis_login", "short_name", "municipality_id", "kind", "locality")
     )
@@ -304,17 +305,18 @@ def region_data_load(*, region, year: int, persistence_years: int = 2, progress=
         ],
     )
     procedures = list(
-        Procedure.objects.filter(
-            region=region,
+        Procedure.objects.aggregate_of(region)
+        .filter(
             instrument__in=list(CHECKED_INSTRUMENTS),
             year__gte=year - persistence_years,
             year__lte=year + 1,
-        ).order_by("year", "grade", "subject", "season", "pk")
+        )
+        .order_by("year", "grade", "subject", "season", "pk")
     )
     tasks_by_procedure = defaultdict(list)
     first_variant = {}
     for procedure_id, variant, maximum, level in (
-        Task.objects.filter(procedure__in=procedures)
+        Task.objects.of_scoped(procedure__in=procedures)
         .order_by("procedure_id", "variant", "position")
         .values_list("procedure_id", "variant", "max_score", "level")
     ):
@@ -322,14 +324,15 @@ def region_data_load(*, region, year: int, persistence_years: int = 2, progress=
             tasks_by_procedure[procedure_id].append((maximum, level))
     scales = {
         (s.region_id, s.year, s.grade, s.subject): s
-        for s in Scale.objects.filter(
+        for s in Scale.objects.unowned().filter(
             instrument=Instrument.VPR, year__in={p.year for p in procedures}
-        ).filter(region__isnull=True)
-        | Scale.objects.filter(instrument=Instrument.VPR, region=region)
+        )
+        | Scale.objects.aggregate_of(region).filter(instrument=Instrument.VPR)
     }
     stamps = {
         row["procedure_id"]: row
-        for row in Result.objects.filter(procedure__in=procedures, region_id=region.pk)
+        for row in Result.objects.aggregate_of(region)
+        .filter(procedure__in=procedures)
         .values("procedure_id")
         .annotate(n=Count("pk"), batch=Max("import_batch_id"))
         .order_by()
@@ -420,7 +423,10 @@ NEWEST_FIRST = (F("finished_at").desc(nulls_last=True), "-pk")
 
 
 def _finished_runs(user, region):
-    runs = CheckRun.objects.all() if user is None else CheckRun.objects.visible_to(user)
+    # Without a user: a task comparing runs of the region it works for.
+    runs = (
+        CheckRun.objects.aggregate_of(region) if user is None else CheckRun.objects.visible_to(user)
+    )
     return runs.filter(region=region, status=CheckRun.Status.DONE).select_related(
         "region", "municipality"
     )

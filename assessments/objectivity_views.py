@@ -30,31 +30,23 @@ from assessments.objectivity_export import run_workbook
 from infra.problems import ImportFailed
 from schools.models import Municipality, Region
 from schools.policy import roles_for
+from schools.scoping import ScopeNodeField
 
 
 class RunRequestForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Год"), min_value=2000, max_value=2100)
-    scope = forms.ChoiceField(label=gettext_lazy("Где проверить"))
+    scope = ScopeNodeField(label=gettext_lazy("Где проверить"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = roles_for("assessments.run_checks")
-        choices = []
-        for region in Region.objects.visible_to(user, roles).order_by("name"):
-            choices.append((f"r{region.pk}", _("Весь регион: %s") % region.name))
-        for municipality in (
-            Municipality.objects.visible_to(user, roles).select_related("region").order_by("name")
-        ):
-            choices.append((f"m{municipality.pk}", municipality.name))
-        self.fields["scope"].choices = choices
+        self.fields["scope"].set_user(user, roles_for("assessments.run_checks"))
         self.fields["year"].initial = timezone.localdate().year
 
     def scope_objects(self):
-        value = self.cleaned_data["scope"]
-        if value.startswith("r"):
-            return Region.objects.get(pk=int(value[1:])), None
-        municipality = Municipality.objects.select_related("region").get(pk=int(value[1:]))
-        return municipality.region, municipality
+        node = self.cleaned_data["scope"]
+        if isinstance(node, Region):
+            return node, None
+        return node.region, node
 
 
 class DismissForm(forms.Form):

@@ -6,21 +6,12 @@ from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
 from assessments.models import ImportBatch, Procedure, Result, Scale, SchoolAggregate, Task
-from schools.models import School
-
-
-def procedure_regions(*, user):
-    """The regions whose procedures the user sees: a procedure is the region's calendar,
-    shown to everyone who works in the region (a school deputy too), so it is reached
-    through the scoped schools of the user rather than through a region membership."""
-    return School.objects.visible_to(user).values("region_id")
 
 
 def procedure_list(*, user, instrument=None, year=None):
-    qs = Procedure.objects.filter(
-        Q(pk__in=Procedure.objects.visible_to(user).values("pk"))
-        | Q(region_id__in=procedure_regions(user=user))
-    ).select_related("region")
+    # A procedure is shared down from its region (ScopePaths.shared_down): everyone who
+    # works in the region sees it, which `visible_to` gives.
+    qs = Procedure.objects.visible_to(user).select_related("region")
     if instrument:
         qs = qs.filter(instrument=instrument)
     if year:
@@ -54,11 +45,7 @@ def task_list(*, user, procedure):
 def scale_list(*, user):
     """The scales of the user's regions (as for procedures) and the federal scales
     (reference data shared by every region)."""
-    return Scale.objects.filter(
-        Q(pk__in=Scale.objects.visible_to(user).values("pk"))
-        | Q(region_id__in=procedure_regions(user=user))
-        | Q(region__isnull=True)
-    ).select_related("region")
+    return (Scale.objects.visible_to(user) | Scale.objects.unowned()).select_related("region")
 
 
 def result_list(*, user, procedure=None, school=None):

@@ -844,32 +844,19 @@ def import_batch_create(
 
     `columns` maps headers as written to meanings, as a person chose them in the
     preview of an earlier batch of the same file."""
-    from schools.scoping import reach_of
+    from schools.scoping import owner_for_new
 
-    node_school = school
-    reach = reach_of(user, roles_for("assessments.import_results"))
-    if (
-        node_school is None
-        and len(reach.schools) == 1
-        and not (reach.municipalities or reach.regions)
-    ):
-        node_school = School.objects.get(pk=next(iter(reach.schools)))
-    if node_school is not None:
-        region_id, municipality_id = node_school.region_id, node_school.municipality_id
-    elif reach.municipalities:
-        from schools.models import Municipality
-
-        municipality = Municipality.objects.get(pk=sorted(reach.municipalities)[0])
-        region_id, municipality_id = municipality.region_id, municipality.pk
-    elif reach.regions:
-        region_id, municipality_id = sorted(reach.regions)[0], None
-    else:
-        region_id = procedure.region_id if procedure else Region.objects.order_by("pk").first().pk
-        municipality_id = None
+    # Raises OwnerUnclear (a message in Russian) when the user must name the school.
+    region_id, municipality_id, school_id = owner_for_new(
+        user,
+        roles=roles_for("assessments.import_results"),
+        school=school,
+        region=procedure.region_id if procedure is not None else None,
+    )
     batch = ImportBatch(
         region_id=region_id,
         municipality_id=municipality_id,
-        school=node_school,
+        school_id=school_id,
         created_by=user,
         file_name=Path(upload.name).name[:255],
         sha256="",

@@ -24,6 +24,7 @@ from assessments.importers.columns import MEANINGS, RULE_TEXT, TASK
 from assessments.importers.problems_xlsx import problems_workbook
 from assessments.services import import_batch_create, importable_schools, scale_find
 from config.background import queue_unavailable_message
+from schools.scoping import OwnerUnclear
 from schools.selectors import school_get
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -130,18 +131,22 @@ def import_list(request):
                 "assessments.import_results", school
             ):
                 raise Http404
-            batch = import_batch_create(
-                user=request.user,
-                upload=form.cleaned_data["file"],
-                procedure=form.cleaned_data["procedure"],
-                school=school,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-            if batch.options.get("queue_unavailable"):
-                messages.warning(request, queue_unavailable_message())
+            try:
+                batch = import_batch_create(
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    procedure=form.cleaned_data["procedure"],
+                    school=school,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except OwnerUnclear as exc:
+                form.add_error("school", exc)
             else:
-                messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)
-            return redirect("assessments:import-detail", importbatch_pk=batch.pk)
+                if batch.options.get("queue_unavailable"):
+                    messages.warning(request, queue_unavailable_message())
+                else:
+                    messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)
+                return redirect("assessments:import-detail", importbatch_pk=batch.pk)
     batches = selectors.import_batch_list(user=request.user)[:50]
     return render(
         request,
@@ -213,14 +218,18 @@ def import_columns(request, importbatch_pk):
             raise Http404
     with batch.file.open("rb") as handle:
         upload = ContentFile(handle.read(), name=batch.file_name)
-    again = import_batch_create(
-        user=request.user,
-        upload=upload,
-        procedure=batch.procedure,
-        school=school,
-        dry_run=request.POST.get("dry_run") == "1",
-        columns=columns,
-    )
+    try:
+        again = import_batch_create(
+            user=request.user,
+            upload=upload,
+            procedure=batch.procedure,
+            school=school,
+            dry_run=request.POST.get("dry_run") == "1",
+            columns=columns,
+        )
+    except OwnerUnclear as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("assessments:import-detail", importbatch_pk=batch.pk)
     messages.info(
         request, _("Файл «%s» принят в обработку с указанными столбцами.") % again.file_name
     )

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from schools.scoping import ScopedManager, ScopePaths
+from schools.models import Owned
 
 
 def document_upload_to(document, filename):
     return f"documents/{document.created_at:%Y/%m}/{document.inputs_key[:16]}/{filename}"
 
 
-class Document(models.Model):
+class Document(Owned):
     class Kind(models.TextChoices):
         ORDER = "order", _("Приказ об утверждении дорожной карты")
         ANALYTIC = "analytic", _("Аналитическая справка по оценочной процедуре")
@@ -36,13 +36,6 @@ class Document(models.Model):
         max_length=64, help_text=_("Отпечаток вида, формата, параметров и исходных данных.")
     )
     title = models.CharField(_("название"), max_length=500)
-    region = models.ForeignKey("schools.Region", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        "schools.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    school = models.ForeignKey(
-        "schools.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
     status = models.CharField(
         _("состояние"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -60,9 +53,6 @@ class Document(models.Model):
     created_at = models.DateTimeField(_("заказан"), auto_now_add=True)
     started_at = models.DateTimeField(_("начат"), null=True, blank=True)
     finished_at = models.DateTimeField(_("готов"), null=True, blank=True)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]

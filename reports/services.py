@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from infra.output.pdf import html_to_pdf
 from reports.builders import DocumentParamsError, builder_for
 from reports.models import Document
-from schools.scoping import reach_of
+from schools.scoping import acts_for
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
     # A document is filed where its source sits; a user may order only what lands in
     # their own reach (a deputy reads her municipality's roadmap, but its execution
     # report belongs to the municipality, so she may not order it): nothing is created.
-    if not reach_of(user).covers(**placement):
+    if not acts_for(user, placement):
         raise Http404
     key = _inputs_key(kind, fmt, params, prepared.built_from)
     # Dedupe by inputs within that placement, whoever asked before.

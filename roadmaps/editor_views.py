@@ -93,7 +93,7 @@ def _pk(value):
 
 
 def _row_html(request, measure: Measure, roadmap: Roadmap) -> str:
-    measure = Measure.objects.select_related("section").get(pk=measure.pk)
+    measure = Measure.objects.of_scoped(pk=measure.pk).select_related("section").get()
     measure.body_list = list(measure.responsible_bodies.all())
     measure.school_list = list(measure.responsible_schools.all())
     return render_to_string(

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roadmaps.deadlines import KINDS
-from schools.models import Body, Municipality, Region, School
+from schools.models import Body, Municipality, Owned, Region, School
 from schools.scoping import ScopedManager, ScopePaths
 
 DEADLINE_KIND_LABELS = {
@@ -72,6 +72,8 @@ class Roadmap(models.Model):
         YEAR = "year", _("год")
 
     # The owner node: region always, municipality and school when lower.
+    # The owner triple kept explicit, not schools.Owned: PROTECT (a node cannot vanish under
+    # its roadmaps) and the reverse accessors region.roadmaps, school.roadmaps are read.
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="roadmaps", verbose_name=_("регион")
     )
@@ -463,6 +465,8 @@ class Assignment(models.Model):
     measure = models.ForeignKey(
         Measure, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("мероприятие")
     )
+    # The owner triple kept explicit, not schools.Owned: PROTECT on region and municipality,
+    # and school.roadmap_assignments is read.
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("регион")
     )
@@ -690,16 +694,9 @@ class Revision(models.Model):
         return str(_("Редакция %(n)d") % {"n": self.number})
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(Owned):
     """Who changed what and when: one row per change to a roadmap, a measure or a report."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    school = models.ForeignKey(
-        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
     )
@@ -716,9 +713,6 @@ class ChangeRecord(models.Model):
         verbose_name=_("кто"),
     )
     at = models.DateTimeField(_("когда"), auto_now_add=True)
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-at", "-pk"]

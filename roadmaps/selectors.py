@@ -196,13 +196,13 @@ def measure_list(*, roadmap: Roadmap) -> list[Measure]:
             "measure_id", "school_id"
         )
     )
-    bodies = Body.objects.in_bulk({b for _m, b in body_links})
-    schools = School.objects.in_bulk({s for _m, s in school_links})
+    bodies = Body.objects.of_scoped().in_bulk({b for _m, b in body_links})
+    schools = School.objects.of_scoped().in_bulk({s for _m, s in school_links})
     for measure_id, body_id in body_links:
         bodies_of[measure_id].append(bodies[body_id])
     for measure_id, school_id in school_links:
         schools_of[measure_id].append(schools[school_id])
-    for indicator in Indicator.objects.filter(measure__roadmap=roadmap).order_by("pk"):
+    for indicator in Indicator.objects.of_scoped(measure__roadmap=roadmap).order_by("pk"):
         indicators_of[indicator.measure_id].append(indicator)
     for measure in measures:
         measure.body_list = bodies_of.get(measure.pk, [])
@@ -332,13 +332,13 @@ def my_assignments(
     of the bodies the user works in (Membership.body: a methodist's ИМЦ).
     """
     from schools.policy import roles_for
-    from schools.scoping import bodies_of, reach_of
+    from schools.scoping import bodies_of, home_nodes
 
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     if own:
         roles = roles_for("roadmaps.report_progress")
-        own_schools = reach_of(user, roles).schools
+        own_schools = home_nodes(user, roles).schools
         qs = Assignment.objects.visible_to(user, roles=roles).filter(
             Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
             measure__roadmap__status__in=active,
@@ -363,7 +363,7 @@ def my_assignments(
     ).prefetch_related(
         Prefetch(
             "reports",
-            queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
+            queryset=ProgressReport.objects.of_scoped(is_current=True).order_by("-period_start"),
         )
     )
     if school is not None:
@@ -405,14 +405,14 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     )
     pairs = list(base.values_list("pk", "measure_id"))
     due_of = {}
-    for measure_id, dates in Measure.objects.filter(pk__in={m for _a, m in pairs}).values_list(
+    for measure_id, dates in Measure.objects.of_scoped(pk__in={m for _a, m in pairs}).values_list(
         "pk", "deadline_dates"
     ):
         days = [date.fromisoformat(d) for d in dates or []]
         upcoming = [d for d in days if d >= today]
         due_of[measure_id] = upcoming[0] if upcoming else (days[-1] if days else None)
     done = set(
-        ProgressReport.objects.filter(
+        ProgressReport.objects.of_scoped(
             assignment__in=base,
             is_current=True,
             status=ProgressReport.Status.DONE,
@@ -427,12 +427,14 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     shown = [a for _due, a in late[:limit]]
     objects = {
         a.pk: a
-        for a in Assignment.objects.filter(pk__in=shown)
+        for a in Assignment.objects.of_scoped(pk__in=shown)
         .select_related("measure__roadmap", "measure__section", "school", "body")
         .prefetch_related(
             Prefetch(
                 "reports",
-                queryset=ProgressReport.objects.filter(is_current=True).order_by("-period_start"),
+                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
+                    "-period_start"
+                ),
             )
         )
     }
@@ -526,13 +528,13 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
     from django.core.cache import cache
     from django.db.models import Max
 
-    from schools.scoping import reach_of
+    from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
-    stamp = ProgressReport.objects.filter(assignment__measure__roadmap=roadmap).aggregate(
+    stamp = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).aggregate(
         n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
     )
-    reach = reach_of(user)
+    home = home_nodes(user)
     key = repr(
         (
             roadmap.pk,
@@ -542,10 +544,10 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
             stamp["n"],
             str(stamp["sent"]),
             str(stamp["reviewed"]),
-            reach.everything,
-            sorted(reach.regions),
-            sorted(reach.municipalities),
-            sorted(reach.schools),
+            home.everything,
+            sorted(home.regions),
+            sorted(home.municipalities),
+            sorted(home.schools),
         )
     )
     key = "roadmaps:execution:" + hashlib.sha256(key.encode()).hexdigest()
@@ -567,7 +569,7 @@ def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None)
     beside the reporting rate per school.
     """
     today = today or timezone.localdate()
-    qs = Assignment.objects.filter(measure__roadmap=roadmap)
+    qs = Assignment.objects.of_scoped(measure__roadmap=roadmap)
     if user is not None:
         qs = qs.visible_to(user)
     # Plain tuples: a roadmap of 150 measures for 7 schools has over a thousand assignments.
@@ -581,7 +583,7 @@ def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None)
     }
     due_of = {pk: _due_of(m, roadmap) for pk, m in measures.items()}
     accepted = defaultdict(list)
-    for assignment_id, status, submitted_at in ProgressReport.objects.filter(
+    for assignment_id, status, submitted_at in ProgressReport.objects.of_scoped(
         assignment__measure__roadmap=roadmap,
         is_current=True,
         review_state=ProgressReport.Review.ACCEPTED,
@@ -642,7 +644,7 @@ def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None)
     for assignment in assignments:
         if assignment.school_id:
             by_school[assignment.school_id].append(states[assignment.pk])
-    schools = School.objects.in_bulk(list(by_school))
+    schools = School.objects.of_scoped().in_bulk(list(by_school))
     sections = {sec.pk: sec for sec in roadmap.sections.all()}
     by_section = defaultdict(list)
     section_objs = {}
@@ -691,7 +693,7 @@ def reporting_rate(
     today = today or timezone.localdate()
     if assignments is None:
         assignments = list(
-            Assignment.objects.filter(measure__roadmap=roadmap, school__isnull=False)
+            Assignment.objects.of_scoped(measure__roadmap=roadmap, school__isnull=False)
         )
     assignments = [a for a in assignments if a.school_id]
     # Reports are due from the approving order's date (the system may record it later).
@@ -704,7 +706,7 @@ def reporting_rate(
         if p[1] < today and (approved is None or p[1] >= approved)
     ]
     first_sent = {}
-    reports = ProgressReport.objects.filter(assignment__measure__roadmap=roadmap).values_list(
+    reports = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).values_list(
         "assignment_id", "period_start", "submitted_at"
     )
     for assignment_id, period_start, submitted_at in reports:
@@ -742,7 +744,7 @@ def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
     """Per school of the municipality: its roadmap from this one (not started,
     draft, approved…), the required municipal measures missing from it, and the
     measures whose text or deadline the school changed."""
-    schools = School.objects.filter(municipality_id=roadmap.municipality_id, is_active=True)
+    schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)
     schools = list(schools.order_by("short_name"))
@@ -753,7 +755,7 @@ def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
         .prefetch_related(
             Prefetch(
                 "measures",
-                queryset=Measure.objects.only(
+                queryset=Measure.objects.of_scoped().only(
                     "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
                 ),
             )

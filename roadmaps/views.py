@@ -220,7 +220,10 @@ def roadmap_edit(request, roadmap_pk):
         try:
             # The form has written the values onto the instance; the service reloads it.
             services.roadmap_update(
-                roadmap=Roadmap.objects.get(pk=roadmap.pk), by=request.user, version=version, **data
+                roadmap=Roadmap.objects.of_scoped(pk=roadmap.pk).get(),
+                by=request.user,
+                version=version,
+                **data,
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
@@ -369,7 +372,10 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
         request.user, pk=school_pk
     )
     municipal = (
-        Roadmap.objects.filter(pk=roadmap_pk, municipality=school.municipality, school__isnull=True)
+        # The municipal roadmap of the (scoped) school's municipality.
+        Roadmap.objects.of_scoped(
+            pk=roadmap_pk, municipality=school.municipality, school__isnull=True
+        )
         .exclude(status=Roadmap.Status.DRAFT)
         .first()
     )
@@ -607,10 +613,13 @@ def measure_edit(request, measure_pk):
         version = data.pop("version", None)
         if not data.get("document_kind"):
             data.pop("document_kind")
-        _keep_changed_picks(data, Measure.objects.get(pk=measure.pk))
+        _keep_changed_picks(data, Measure.objects.of_scoped(pk=measure.pk).get())
         try:
             updated = services.measure_update(
-                measure=Measure.objects.get(pk=measure.pk), by=request.user, version=version, **data
+                measure=Measure.objects.of_scoped(pk=measure.pk).get(),
+                by=request.user,
+                version=version,
+                **data,
             )
         except ValidationError as exc:
             if _wants_json(request):

@@ -171,6 +171,47 @@ class School(models.Model):
             )
 
 
+class Owned(models.Model):
+    """The owner triple of a record filed at one node of the tree: its region, and the
+    municipality and school below it when it is filed that low. Scoped by that node.
+
+    The reverse accessors are off ("+") and rows go with their node (CASCADE). Models
+    whose owner differs keep their own fields and say why: a school row whose every
+    level is required (SchoolOwned), a node that may not vanish under its roadmaps
+    (PROTECT), or reverse accessors the code reads (`school.import_batches`).
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class SchoolOwned(models.Model):
+    """The owner triple of a row about one school (a finding, an answer, a route): all
+    three levels required, the region and municipality copied from the school so that
+    scoping needs no join. Reverse accessors are off ("+") unless a model names one."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
 class Body(models.Model):
     """An organisation named as a responsible party in roadmaps: the education
     authority, a methodological centre, an association of teachers."""
@@ -183,6 +224,8 @@ class Body(models.Model):
         INSTITUTE = "institute", _("институт развития образования / ИПК")
         OTHER = "other", _("иное")
 
+    # The owner triple kept explicit, not Owned: PROTECT (a body named in roadmaps cannot
+    # vanish with its node) and the reverse accessors region.bodies etc. are read.
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="bodies", verbose_name=_("регион")
     )
@@ -260,6 +303,8 @@ class Membership(models.Model):
         verbose_name=_("пользователь"),
     )
     role = models.CharField(_("роль"), max_length=30, choices=Role.choices)
+    # The owner triple kept explicit, not Owned: the reverse accessors (region.memberships
+    # etc.) are read, and the triple places the membership rather than a record.
     region = models.ForeignKey(
         Region, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("регион")
     )

@@ -10,7 +10,7 @@ roles by hand.
 import rules
 
 from schools.models import Role
-from schools.scoping import bodies_of, is_tenant_model, node_of, reach_of
+from schools.scoping import acts_for, bodies_of, home_nodes, is_tenant_model
 
 ALL_ROLES = frozenset(Role.values)
 OFFICIALS = frozenset({Role.REGIONAL_ANALYST, Role.MUNICIPAL_OFFICIAL})
@@ -51,12 +51,11 @@ POLICY: dict[str, frozenset[str]] = {
 def _roles_reach(roles: frozenset[str]):
     @rules.predicate(name=f"holds one of {sorted(roles)}")
     def predicate(user, obj=None):
-        reach = reach_of(user, roles)
         if obj is None:
-            return not reach.nothing
+            return bool(home_nodes(user, roles).levels)
         if not is_tenant_model(type(obj)):
             return False
-        return reach.covers(**node_of(obj))
+        return acts_for(user, obj, roles)
 
     return predicate
 

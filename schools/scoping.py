@@ -13,10 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,42 @@ class ScopedQuerySet(models.QuerySet):
         paths = replace(self.model.scope_paths, shared_down=False)
         return self.filter(reach_q(paths, reach_of(user, roles)))
 
+    def aggregate_visible_to(self, user, *, level: str):
+        """The rows `user` sees, plus every row of the `level` ("region" or
+        "municipality") above the user's own nodes: the parent a school or a
+        municipality compares its figures with. For aggregate figures (averages,
+        counts, fingerprints) and for naming that parent, never for listing its rows.
+        The rule is `aggregate_scope`."""
+        scope = aggregate_scope(user)
+        path = getattr(self.model.scope_paths, level)
+        ids = {"region": scope.regions, "municipality": scope.municipalities}[level]
+        visible = reach_q(self.model.scope_paths, reach_of(user))
+        if scope.everything or path is None or not ids:
+            return self.filter(visible)
+        return self.filter(visible | Q(**{f"{_path('', path)}__in": sorted(ids)}))
+
+    def aggregate_of(self, node):
+        """Every row filed at or below `node` (a region, municipality or school), for
+        aggregate figures only: reference tables, fingerprints, a cache filled by a
+        task that runs without a user. The caller has decided that the figures may be
+        shown (`aggregate_scope`) or that nothing is shown at all."""
+        level = type(node).__name__.lower()
+        path = getattr(self.model.scope_paths, level)
+        if path is None:
+            raise TypeError(f"{self.model.__name__} is not filed by {level}")
+        return self.filter(**{_path("", path): node.pk})
+
+    def unowned(self):
+        """The rows filed at no node (a federal scale): reference data every region reads."""
+        return self.filter(**{f"{_path('', self.model.scope_paths.region)}__isnull": True})
+
+    def of_scoped(self, **lookup):
+        """The rows that belong to parents the caller has already read through
+        `visible_to` (the tasks of visible procedures, the reports of a visible
+        roadmap): `lookup` names those parents. The name is the rule, not a check:
+        a reviewer sees that each parent came through `visible_to`."""
+        return self.filter(**lookup)
+
     def get_visible_or_404(self, user, **lookup):
         """One row by `lookup`, or Http404 both when it is missing and when it is out of scope."""
         try:
@@ -252,3 +292,247 @@ ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 def is_tenant_model(model) -> bool:
     return isinstance(getattr(model, "scope_paths", None), ScopePaths)
+
+
+# --- the named exceptions -------------------------------------------------------------------
+#
+# `visible_to` is the only filter on tenant rows. The few places that need something
+# else go through one of the functions below, each saying what it is for; a static test
+# (tests/test_scoping_static.py) fails on any other way in views, API, selectors, report
+# builders and dashboards.
+
+
+def acts_for(user, node, roles: Iterable[str] | None = None) -> bool:
+    """Whether `user`'s own memberships (of `roles`, if given) reach `node`: a region,
+    municipality, school or any tenant-owned object, or a placement given as a dict of
+    `region_id`, `municipality_id`, `school_id`. Rows shared down from above are visible
+    but not acted for: use this where a user may build or file something for a node
+    only if it is theirs."""
+    ids = node if isinstance(node, dict) else node_of(node)
+    return reach_of(user, roles).covers(**ids)
+
+
+@dataclass(frozen=True)
+class HomeNodes:
+    """The nodes at which a user holds memberships, by level. For choosing where a page
+    starts, which levels a user may pick and what a cache key depends on, never to filter
+    rows (that is `visible_to`)."""
+
+    everything: bool
+    regions: frozenset[int]
+    municipalities: frozenset[int]
+    schools: frozenset[int]
+
+    @property
+    def levels(self) -> frozenset[str]:
+        """The levels the user works at ("region", "municipality", "school"); all for a superuser."""
+        if self.everything:
+            return frozenset({"region", "municipality", "school"})
+        return frozenset(
+            level
+            for level, ids in (
+                ("region", self.regions),
+                ("municipality", self.municipalities),
+                ("school", self.schools),
+            )
+            if ids
+        )
+
+    def owns_school(self, school_id) -> bool:
+        """Whether the user belongs to the school itself (a superuser belongs everywhere)."""
+        return self.everything or school_id in self.schools
+
+
+def home_nodes(user, roles: Iterable[str] | None = None) -> HomeNodes:
+    """Where `user` is at home (see HomeNodes)."""
+    reach = reach_of(user, roles)
+    return HomeNodes(
+        everything=reach.everything,
+        regions=reach.regions,
+        municipalities=reach.municipalities,
+        schools=reach.schools,
+    )
+
+
+@dataclass(frozen=True)
+class AggregateScope:
+    """The regions and municipalities whose aggregate figures (averages, shares, counts)
+    `user` may read to compare with: their own nodes and the nodes above them (a school
+    compares itself with its municipality and region). Aggregates only: no row of
+    another school is shown through this."""
+
+    everything: bool
+    regions: frozenset[int]
+    municipalities: frozenset[int]
+
+
+def aggregate_scope(user) -> AggregateScope:
+    """The parent nodes whose aggregate figures `user` may compare with (see AggregateScope)."""
+    reach = reach_of(user)
+    return AggregateScope(
+        everything=reach.everything,
+        regions=reach.regions | reach.regions_above,
+        municipalities=reach.municipalities | reach.municipalities_above,
+    )
+
+
+# --- the nodes a user may pick ---------------------------------------------------------------
+
+_LEVEL_KEYS = {"r": "Region", "m": "Municipality", "s": "School"}
+
+
+class ScopeNodeField(forms.Field):
+    """A choice of one node of the tree among those `user` reaches (through memberships
+    of `roles`, if given): regions, municipalities and/or schools, as `levels` says.
+
+    The options are the scoped querysets' rows; the cleaned value is the model
+    instance. A value that is not a node, or names one out of the user's reach, is
+    refused with the same message (out of scope looks like missing). The value sent
+    by the browser is the node's key (`key_of`): «r12», «m34», «s56».
+    """
+
+    widget = forms.Select
+    default_error_messages = {
+        "invalid_choice": gettext_lazy("Выберите вариант из списка: такого здесь нет."),
+    }
+
+    def __init__(
+        self,
+        *,
+        user=None,
+        roles: Iterable[str] | None = None,
+        levels: Iterable[str] = ("region", "municipality"),
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.levels = tuple(levels)
+        self.roles = roles
+        self.set_user(user)
+
+    def set_user(self, user, roles: Iterable[str] | None = None) -> None:
+        """Scope the field to `user` (a form's __init__ knows the user, a field declared on
+        the class does not)."""
+        self.user = user
+        if roles is not None:
+            self.roles = roles
+        self.widget.choices = self._choices() if user is not None else []
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """The options as (key, label) pairs, as a ChoiceField has them."""
+        return list(self.widget.choices)
+
+    def _querysets(self):
+        from schools.models import Municipality, Region, School
+
+        return {
+            "region": ("r", Region.objects.visible_to(self.user, self.roles).order_by("name")),
+            "municipality": (
+                "m",
+                Municipality.objects.visible_to(self.user, self.roles).order_by("name"),
+            ),
+            "school": (
+                "s",
+                School.objects.visible_to(self.user, self.roles).order_by("short_name"),
+            ),
+        }
+
+    def _choices(self) -> list[tuple[str, str]]:
+        choices = [] if self.required else [("", "---------")]
+        querysets = self._querysets()
+        for level in self.levels:
+            key, queryset = querysets[level]
+            for node in queryset:
+                choices.append((f"{key}{node.pk}", self.label_of(node)))
+        return choices
+
+    @staticmethod
+    def key_of(node) -> str:
+        """The value that names `node` in the form («r12», «m34», «s56»)."""
+        key = {name: key for key, name in _LEVEL_KEYS.items()}[type(node).__name__]
+        return f"{key}{node.pk}"
+
+    @staticmethod
+    def label_of(node) -> str:
+        if type(node).__name__ == "Region":
+            return _("Весь регион: %s") % node.name
+        return str(getattr(node, "short_name", None) or node.name)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        key, digits = text[:1], text[1:]
+        levels = {"r": "region", "m": "municipality", "s": "school"}
+        if key not in levels or levels[key] not in self.levels or not digits.isdigit():
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        queryset = self._querysets()[levels[key]][1]
+        if levels[key] != "region":
+            queryset = queryset.select_related("region")
+        node = queryset.filter(pk=int(digits)).first()
+        if node is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return node
+
+    def prepare_value(self, value):
+        if isinstance(value, models.Model):
+            return self.key_of(value)
+        return value
+
+
+# --- the node that owns a new object ---------------------------------------------------------
+
+
+class OwnerUnclear(ValidationError):
+    """No single node can own the new object: the user must say which."""
+
+
+def owner_for_new(user, *, roles: Iterable[str] | None = None, school=None, region=None):
+    """The (region, municipality, school) ids that own a new object `user` creates.
+
+    A given `school` owns it. Otherwise the user's one home node of the highest level
+    (through memberships of `roles`) owns it, within `region` if one is given (a
+    procedure's region, say): the region for the region's staff, the municipality
+    for a municipality's, the school for a school's. A user with several such nodes,
+    or none, must say which: OwnerUnclear, with a message in Russian.
+    """
+    if school is not None:
+        return school.region_id, school.municipality_id, school.pk
+    region_id = getattr(region, "pk", region)
+    reach = reach_of(user, roles)
+    if reach.everything:
+        if region_id is None:
+            raise OwnerUnclear(_("Укажите, к какому региону это относится: процедуру или школу."))
+        return region_id, None, None
+    from schools.models import Municipality, School
+
+    if reach.regions:
+        regions = sorted(r for r in reach.regions if region_id in (None, r))
+        if len(regions) == 1:
+            return regions[0], None, None
+    elif reach.municipalities:
+        municipalities = list(
+            Municipality.objects.filter(pk__in=sorted(reach.municipalities))
+            .filter(**({"region_id": region_id} if region_id is not None else {}))
+            .values_list("region_id", "pk")
+        )
+        if len(municipalities) == 1:
+            return (*municipalities[0], None)
+    elif reach.schools:
+        schools = list(
+            School.objects.filter(pk__in=sorted(reach.schools))
+            .filter(**({"region_id": region_id} if region_id is not None else {}))
+            .values_list("region_id", "municipality_id", "pk")
+        )
+        if len(schools) == 1:
+            return schools[0]
+    raise OwnerUnclear(
+        _(
+            "Не ясно, от чьего имени это сделать: у вас несколько мест работы или ни одного "
+            "подходящего. Выберите школу (или процедуру нужного региона)."
+        )
+    )

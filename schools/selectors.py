@@ -61,14 +61,13 @@ def membership_list(*, user):
     return memberships_of(user)
 
 
-def school_resolve_codes(*, codes, queryset=None) -> dict[str, School]:
+def school_resolve_codes(*, codes, queryset) -> dict[str, School]:
     """Map each code as written (school code or ФИС ОКО login) to a school.
 
     One query for the whole set of codes; codes that match nothing are absent
     from the result. `queryset` is the scoped set the codes may point into;
     school codes are unique within a region, so pass one region's schools.
     """
-    queryset = School.objects.all() if queryset is None else queryset
     wanted = {str(code).strip() for code in codes if str(code).strip()}
     logins = {code.lower(): code for code in wanted if parse_fis_login(code)}
     plain = wanted - set(logins.values())

@@ -48,13 +48,13 @@ RECOMMENDATIONS_MAX = 20_000
 def allowed_levels(user) -> list[str]:
     """A school's staff build the report of their school only; a municipality's,
     of its schools and itself; the region's (and superusers), of any level."""
-    from schools.scoping import reach_of
+    from schools.scoping import home_nodes
 
-    reach = reach_of(user)
+    home = home_nodes(user).levels
     levels = [LEVEL_SCHOOL]
-    if reach.everything or reach.regions or reach.municipalities:
+    if home & {"region", "municipality"}:
         levels.append(LEVEL_MUNICIPALITY)
-    if reach.everything or reach.regions:
+    if "region" in home:
         levels.append(LEVEL_REGION)
     return levels
 
@@ -151,7 +151,7 @@ class AnalyticBuilder(TableDocumentBuilder):
 
         from assessments import analytics_selectors as sel
         from assessments.models import ImportBatch, Result
-        from schools.scoping import reach_of
+        from schools.scoping import acts_for
 
         try:
             procedure_id = int(params["procedure"])
@@ -177,7 +177,6 @@ class AnalyticBuilder(TableDocumentBuilder):
 
         procedure = sel.analytics_procedure_get(user=user, pk=procedure_id)
         region = procedure.region
-        reach = reach_of(user)
         school = municipality = None
         if level == LEVEL_SCHOOL:
             school = sel.school_for_results(user=user, pk=school_id)
@@ -188,13 +187,13 @@ class AnalyticBuilder(TableDocumentBuilder):
             municipality = sel.municipality_for_results(user=user, pk=municipality_id)
             if municipality.region_id != procedure.region_id:
                 raise Http404
-            if not reach.covers(region_id=region.pk, municipality_id=municipality.pk):
+            if not acts_for(user, municipality):
                 raise DocumentParamsError(
                     _("Справку по муниципалитету строят специалисты муниципалитета и региона.")
                 )
             node, scope = municipality, municipality.name
         else:
-            if not reach.covers(region_id=region.pk):
+            if not acts_for(user, region):
                 raise DocumentParamsError(
                     _("Справку по региону строят только специалисты региона.")
                 )
@@ -205,10 +204,14 @@ class AnalyticBuilder(TableDocumentBuilder):
         # The fingerprint of every row the document's levels are computed from
         # (the region's, as the reference columns): counted only, like the
         # cache keys of the reference tables (analytics_selectors).
-        rows = Result.objects.filter(procedure=procedure, region_id=region.pk)
+        rows = Result.objects.aggregate_visible_to(user, level="region").filter(
+            procedure=procedure, region_id=region.pk
+        )
         stamp = rows.aggregate(n=Count("id"), last=Max("id"))
-        imported = ImportBatch.objects.filter(procedure=procedure, region_id=region.pk).aggregate(
-            finished=Max("finished_at"), created=Max("created_at")
+        imported = (
+            ImportBatch.objects.aggregate_visible_to(user, level="region")
+            .filter(procedure=procedure, region_id=region.pk)
+            .aggregate(finished=Max("finished_at"), created=Max("created_at"))
         )
         scale = sel.procedure_scale(procedure)
         tasks = sel.procedure_tasks(user=user, procedure=procedure)

@@ -122,7 +122,7 @@ class ExecutionBuilder(Builder):
         )
         evidence = defaultdict(int)
         for measure_id, n in (
-            Evidence.objects.filter(report__in=accepted)
+            Evidence.objects.of_scoped(report__in=accepted)
             .values_list("report__assignment__measure_id")
             .annotate(n=Count("pk"))
         ):

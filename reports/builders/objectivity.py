@@ -36,6 +36,7 @@ from reports.builders.objectivity_tables import (
     outcome_table,
     school_sections,
 )
+from schools.scoping import ScopeNodeField, acts_for
 
 HISTORY_YEARS = 4  # earlier years shown beside the document's year
 CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split into several
@@ -43,32 +44,16 @@ CHART_MUNICIPALITIES = 5  # municipalities per chart at most; more are split int
 # --- the parameters ---------------------------------------------------------------------------
 
 
-def scope_choices(user) -> list[tuple[str, str]]:
-    """The region (for the region's staff) and the municipalities the user
-    answers for: «r<pk>» and «m<pk>»."""
-    from schools.models import Municipality, Region
-    from schools.scoping import reach_of
-
-    reach = reach_of(user)
-    choices = []
-    for region in Region.objects.visible_to(user).order_by("name"):
-        if reach.covers(region_id=region.pk):
-            choices.append((f"r{region.pk}", _("Весь регион: %s") % region.name))
-    for municipality in Municipality.objects.visible_to(user).order_by("name"):
-        if reach.covers(region_id=municipality.region_id, municipality_id=municipality.pk):
-            choices.append((f"m{municipality.pk}", municipality.name))
-    return choices
-
-
 class ObjectivityParamsForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Год"), min_value=2000, max_value=2100)
-    scope = forms.ChoiceField(label=gettext_lazy("Муниципалитет или регион"))
+    scope = ScopeNodeField(label=gettext_lazy("Муниципалитет или регион"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from assessments.models import CheckRun
 
-        self.fields["scope"].choices = scope_choices(user)
+        # The region for the region's staff, the municipalities the user answers for.
+        self.fields["scope"].set_user(user)
         latest = (
             CheckRun.objects.visible_to(user)
             .filter(status=CheckRun.Status.DONE)
@@ -110,31 +95,29 @@ class ObjectivityBuilder(TableDocumentBuilder):
         return ObjectivityParamsForm(data, user=user)
 
     def params_from_form(self, cleaned):
-        scope = cleaned["scope"]
-        key = "region" if scope.startswith("r") else "municipality"
-        return {"year": cleaned["year"], key: int(scope[1:])}
+        node = cleaned["scope"]
+        key = "region" if type(node).__name__ == "Region" else "municipality"
+        return {"year": cleaned["year"], key: node.pk}
 
     def prepare(self, *, params, user) -> Prepared:
         from assessments.models import FlagAnswer
         from schools.models import Municipality, Region
-        from schools.scoping import reach_of
 
         year, region_id, municipality_id = _params(params)
-        reach = reach_of(user)
         municipality = None
         if municipality_id is not None:
             municipality = Municipality.objects.select_related("region").get_visible_or_404(
                 user, pk=municipality_id
             )
             region = municipality.region
-            if not reach.covers(region_id=region.pk, municipality_id=municipality.pk):
+            if not acts_for(user, municipality):
                 raise DocumentParamsError(
                     _("Мониторинг по муниципалитету строят специалисты муниципалитета и региона.")
                 )
             scope = municipality.name
         else:
             region = Region.objects.get_visible_or_404(user, pk=region_id)
-            if not reach.covers(region_id=region.pk):
+            if not acts_for(user, region):
                 raise DocumentParamsError(
                     _("Мониторинг по региону строят только специалисты региона.")
                 )
@@ -161,7 +144,7 @@ class ObjectivityBuilder(TableDocumentBuilder):
             municipality=municipality,
             built_from={
                 "year": year,
-                "scope": f"m{municipality.pk}" if municipality else f"r{region.pk}",
+                "scope": ScopeNodeField.key_of(municipality or region),
                 "run": run.pk,
                 "run_finished": str(run.finished_at or ""),
                 "history_runs": {str(y): r.pk for y, r in sorted(history.items())},

@@ -69,7 +69,8 @@ def issuing_body(roadmap) -> str:
     if roadmap.school_id:
         return roadmap.school.name
     authority = (
-        Body.objects.filter(
+        # The authority at the (scoped) roadmap's own node.
+        Body.objects.of_scoped(
             region_id=roadmap.region_id,
             municipality_id=roadmap.municipality_id,
             school__isnull=True,

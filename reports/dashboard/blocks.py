@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import Role
-from schools.scoping import reach_of
+from schools.scoping import home_nodes
 
 
 def _fraction(percent):
@@ -164,15 +164,20 @@ def _shares_key(user, region, today) -> str:
 
     from roadmaps.models import ProgressReport, Roadmap
 
-    roadmaps = Roadmap.objects.filter(region=region).aggregate(
-        n=Count("pk"), changed=Max("updated_at")
+    # A fingerprint of the whole region's roadmaps and reports (counted only).
+    roadmaps = (
+        Roadmap.objects.aggregate_visible_to(user, level="region")
+        .filter(region=region)
+        .aggregate(n=Count("pk"), changed=Max("updated_at"))
     )
-    reports = ProgressReport.objects.filter(assignment__region=region).aggregate(
-        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    reports = (
+        ProgressReport.objects.aggregate_visible_to(user, level="region")
+        .filter(assignment__region=region)
+        .aggregate(n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at"))
     )
     stamp = (
         region.pk,
-        sorted(reach_of(user).regions),
+        sorted(home_nodes(user).regions),
         today.isoformat(),
         roadmaps["n"],
         str(roadmaps["changed"]),
