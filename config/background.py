@@ -57,10 +57,12 @@ def _started(batch) -> datetime:
 def sweep(*, now=None) -> dict:
     """Fail documents, imports and check runs running past their task's hard limit;
     queue again the ones that could not be queued. Returns how many, for the log."""
-    from assessments.models import CheckRun, ImportBatch
-    from assessments.objectivity_services import check_run_notify
-    from assessments.services import import_notify
-    from assessments.tasks import import_batch_task, run_checks_task
+    from assessments.objectivity.models import CheckRun
+    from assessments.objectivity.services.runs import check_run_notify
+    from assessments.objectivity.tasks import run_checks_task
+    from assessments.results.models import ImportBatch
+    from assessments.results.services.batches import import_notify
+    from assessments.results.tasks import import_batch_task
     from reports.models import Document
     from reports.services import document_notify
     from reports.tasks import build_document

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import ImportBatch, Result
+from assessments.results.models import ImportBatch, Result
 from config import background
 from config.cache import TolerantRedisCache
 from config.celery import app
@@ -152,7 +152,7 @@ def test_work_whose_worker_died_is_failed_with_a_message_not_left_spinning(world
 
 
 def test_a_check_run_whose_worker_died_is_failed_and_one_never_queued_is_sent(world):
-    from assessments.models import CheckRun
+    from assessments.objectivity.models import CheckRun
 
     dead = CheckRun.objects.create(
         region=world.region,
@@ -228,8 +228,8 @@ def test_a_document_built_twice_is_built_once(world, roadmap_document):
 def test_an_import_run_twice_writes_its_rows_once(world, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import import_batch_create
-    from assessments.tasks import import_batch_task
+    from assessments.results.services.batches import import_batch_create
+    from assessments.results.tasks import import_batch_task
 
     procedure = world.extra["assessments"]["procedure"]
     with django_capture_on_commit_callbacks(execute=True):

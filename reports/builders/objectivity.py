@@ -4,7 +4,7 @@ results in the official layout, how often each indicator fired, every flagged
 school with the numbers behind its markers, the answer given to each marker
 and the school's markers in earlier years.
 
-Everything comes from the stored check runs (`assessments.objectivity_selectors`
+Everything comes from the stored check runs (`assessments.objectivity.selectors`
 and the models they read) through `visible_to`; nothing is recomputed here.
 The document reads the latest finished run of the year: the municipality's own
 run when it has one, otherwise the region-wide run. Earlier years come from
@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.objectivity_selectors import previous_run, region_runs, run_for
+from assessments.objectivity.selectors import previous_run, region_runs, run_for
 from reports.builders import Builder, DocumentParamsError, Prepared, register
 from reports.docx import DocxWriter
 
@@ -198,7 +198,7 @@ class ObjectivityParamsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from assessments.models import CheckRun
+        from assessments.objectivity.models import CheckRun
 
         self.fields["scope"].choices = scope_choices(user)
         latest = (
@@ -247,7 +247,7 @@ class ObjectivityBuilder(Builder):
         return {"year": cleaned["year"], key: int(scope[1:])}
 
     def prepare(self, *, params, user) -> Prepared:
-        from assessments.models import FlagAnswer
+        from assessments.objectivity.models import FlagAnswer
         from schools.models import Municipality, Region
         from schools.scoping import reach_of
 
@@ -314,7 +314,7 @@ class ObjectivityBuilder(Builder):
         )
 
     def context(self, prepared: Prepared) -> dict:
-        from assessments import objectivity_selectors as sel
+        from assessments.objectivity import selectors as sel
 
         data = prepared.data
         user, run, municipality = data["user"], data["run"], data["municipality"]
@@ -372,7 +372,7 @@ class ObjectivityBuilder(Builder):
         """The flagged schools' markers in the region-wide runs of earlier years,
         and the count of flagged schools per municipality and year (the current
         year from the document's run)."""
-        from assessments.models import CheckSchool
+        from assessments.objectivity.models import CheckSchool
 
         user, municipality, run = data["user"], data["municipality"], data["run"]
         runs = dict(data["history"])
