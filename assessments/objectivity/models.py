@@ -3,9 +3,11 @@ findings, schools' answers to flags, and the official lists of schools."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.results.models import Procedure
+from infra.jobs import BackgroundJob, queue_unavailable_message
 from schools.scoping import ScopedManager, ScopePaths
 
 
@@ -39,7 +41,7 @@ class CheckSettings(models.Model):
         return str(self.region)
 
 
-class CheckRun(models.Model):
+class CheckRun(BackgroundJob):
     """One run of the objectivity checks for a year over a region or one of its
     municipalities (the region is the reference either way): its parameters, the
     method's version, what data it read, and every indicator of every school."""
@@ -114,6 +116,20 @@ class CheckRun(models.Model):
     def __str__(self):
         where = self.municipality or self.region
         return f"{where}, {self.year} ({self.get_status_display()})"
+
+    # A background job (`infra.jobs`): its error says why it waits, and why it stopped.
+    def unqueued_fields(self) -> dict:
+        return {"error": queue_unavailable_message()}
+
+    def requeued_fields(self) -> dict:
+        return {"error": ""}
+
+    def stale_fields(self) -> dict:
+        return {
+            "error": gettext(
+                "Проверка прервана: фоновый обработчик остановился. Запустите проверку ещё раз."
+            )
+        }
 
 
 class CheckSchool(models.Model):

@@ -9,8 +9,11 @@ millions of rows.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from infra.jobs import BackgroundJob
+from schools.importing import Problem
 from schools.scoping import ScopedManager, ScopePaths
 
 
@@ -238,8 +241,9 @@ class ResultPrivacy(models.Model):
         return str(self.region)
 
 
-class ImportBatch(models.Model):
-    """One uploaded file of results: who, what, how it went, and every problem found."""
+class ImportBatch(BackgroundJob):
+    """One uploaded file of results: who, what, how it went, and every problem found.
+    A background job (`infra.jobs`): `started_at` and `queue_unavailable` come from there."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("в очереди")
@@ -319,6 +323,16 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
+
+    def stale_fields(self) -> dict:
+        message = gettext(
+            "Загрузка прервана: фоновый обработчик остановился; ничего не записано. "
+            "Загрузите файл ещё раз."
+        )
+        return {
+            "progress": 100,
+            "problems": [Problem(file=self.file_name, message=message).as_dict()],
+        }
 
 
 class Result(models.Model):

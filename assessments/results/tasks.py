@@ -27,7 +27,7 @@ def import_batch_task(batch_id: int) -> str:
     batch = import_batch_run(batch_id=batch_id)
     if batch.status == ImportBatch.Status.DONE and batch.procedure_id and not batch.dry_run:
         from assessments.analytics.tasks import warm_reference_tables
-        from config.background import enqueue
+        from infra.jobs import enqueue
 
         enqueue(warm_reference_tables, batch.procedure_id)
         from assessments.objectivity.services.runs import reruns_after_import

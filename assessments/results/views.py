@@ -25,7 +25,7 @@ from assessments.results.importers.problems_xlsx import problems_workbook
 from assessments.results.selectors import scale_find
 from assessments.results.services.batches import import_batch_create
 from assessments.results.services.imports import importable_schools
-from config.background import queue_unavailable_message
+from infra.jobs import queue_unavailable_message
 from schools.selectors import school_get
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -139,7 +139,7 @@ def import_list(request):
                 school=school,
                 dry_run=form.cleaned_data["dry_run"],
             )
-            if batch.options.get("queue_unavailable"):
+            if batch.queue_unavailable:
                 messages.warning(request, queue_unavailable_message())
             else:
                 messages.info(request, _("Файл «%s» принят в обработку.") % batch.file_name)

@@ -404,7 +404,7 @@ def test_an_import_tells_its_uploader_how_it_ended(people):
 
 
 def test_the_sweep_tells_who_ordered_a_document_whose_worker_died(people):
-    from config.background import sweep
+    from infra.jobs import sweep
     from reports.models import Document
 
     world = people

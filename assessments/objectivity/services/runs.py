@@ -106,7 +106,7 @@ def check_run_request(
         )
         run.repeated = False
         if queue:
-            transaction.on_commit(lambda: _send(run))
+            transaction.on_commit(run.send)
     if not queue:
         return check_run_execute(run_id=run.pk)
     return run
@@ -162,18 +162,6 @@ def _request_key(*, region, municipality, year: int) -> str:
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _send(run: CheckRun) -> None:
-    """Queue the run; with the broker down it stays queued with a Russian note,
-    and the background sweep sends it once the queue is back."""
-    from assessments.objectivity.tasks import run_checks_task
-    from config.background import enqueue, queue_unavailable_message
-
-    if not enqueue(run_checks_task, run.pk):
-        CheckRun.objects.filter(pk=run.pk, status=CheckRun.Status.QUEUED).update(
-            error=queue_unavailable_message()
-        )
 
 
 def _progress(run: CheckRun, value: int) -> None:

@@ -61,21 +61,8 @@ def import_batch_create(
     )
     batch.file.save(Path(upload.name).name, upload, save=False)
     batch.save()
-    from assessments.results.tasks import import_batch_task
-
-    transaction.on_commit(lambda: _queue_import(batch, import_batch_task))
+    transaction.on_commit(batch.send)
     return batch
-
-
-def _queue_import(batch: ImportBatch, task) -> None:
-    """Send the batch to the workers; with the broker down, keep it queued and flagged
-    (`options.queue_unavailable`), for the view to say so and the sweep in
-    config/background.py to send it later."""
-    from config.background import enqueue
-
-    if not enqueue(task, batch.pk):
-        batch.options = {**batch.options, "queue_unavailable": True}
-        ImportBatch.objects.filter(pk=batch.pk).update(options=batch.options)
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch:
@@ -84,9 +71,9 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
     if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED):
         return batch
     # When it started, for the sweep that fails imports whose worker died.
-    batch.options = {**(batch.options or {}), "started_at": timezone.now().isoformat()}
+    batch.started_at = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.RUNNING, progress=5, options=batch.options
+        status=ImportBatch.Status.RUNNING, progress=5, started_at=batch.started_at
     )
     school_id = (batch.options or {}).get("school_id")
     school = School.objects.filter(pk=school_id).first() if school_id else None

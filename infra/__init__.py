@@ -1,0 +1,1 @@
+"""Shared infrastructure the apps depend on; it depends on none of them."""
