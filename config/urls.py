@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments.objectivity import api as objectivity_api
-from assessments.results import api as assessments_api
+from assessments.results.api import views as assessments_api
 from config import health, logs, metrics
 from config.api import api_not_found
 from config.views import favicon, healthz

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.results.models import ImportBatch, Result
-from infra import jobs
 from config.cache import TolerantRedisCache
 from config.celery import app
+from infra import jobs
 from reports.models import Document
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"
