@@ -1,6 +1,7 @@
 """Results as numpy columns: one `values_list` query per level whose columns go
 straight into arrays, the task scores read as JSON text (or COPY on PostgreSQL)
-and parsed in one pass. No scoping here: the callers pass scoped querysets.
+and parsed in one pass. No scoping here: the callers choose the rows (see the
+scoping note of `assessments.analytics.selectors`).
 """
 
 from __future__ import annotations

@@ -75,6 +75,3 @@ class LearningRoute(models.Model):
             procedure_id=result.procedure_id,
             participant_code=result.participant_code,
         )
-
-
-# --- objectivity checks ------------------------------------------------------------------

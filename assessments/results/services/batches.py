@@ -151,6 +151,3 @@ def import_notify(*, batch: ImportBatch) -> None:
         body=body,
         url=reverse("assessments:import-detail", args=[batch.pk]),
     )
-
-
-# --- scales -----------------------------------------------------------------------------

@@ -494,6 +494,3 @@ def _batch_for(batch, *, user, file, sha256, parsed, procedure, schools) -> Impo
         batch.procedure = procedure
         batch.save(update_fields=["sha256", "format", "procedure"])
     return batch
-
-
-# --- writing pupil rows -------------------------------------------------------------
