@@ -3,11 +3,9 @@
 from django import forms
 from django.contrib import admin
 
-from assessments.models import (
-    CheckRun,
-    CheckSettings,
+from assessments.objectivity.models import CheckRun, CheckSettings, OfficialList
+from assessments.results.models import (
     ImportBatch,
-    OfficialList,
     Procedure,
     Result,
     ResultPrivacy,
@@ -105,7 +103,7 @@ class CheckSettingsForm(forms.ModelForm):
         fields = ["region", "overrides"]
 
     def clean_overrides(self):
-        from assessments.objectivity_selectors import ParamsError, params_with
+        from assessments.objectivity.selectors import ParamsError, params_with
 
         overrides = self.cleaned_data["overrides"] or {}
         try:

@@ -17,7 +17,7 @@ import random
 
 from django.db import transaction
 
-from assessments.models import (
+from assessments.results.models import (
     ImportBatch,
     Instrument,
     Level,
@@ -29,8 +29,8 @@ from assessments.models import (
     Subject,
     Task,
 )
-from assessments.scales import mark_for
-from assessments.services import RESULT_COLUMNS, results_write
+from assessments.results.scales import mark_for
+from assessments.results.services.rows import RESULT_COLUMNS, results_write
 from schools.models import School
 
 YEARS = (2023, 2024, 2025)
@@ -406,8 +406,9 @@ def build_demo_checks() -> dict:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from assessments.models import CheckRun, CheckSchool, OfficialList
-    from assessments.objectivity_services import check_run_request, official_list_import
+    from assessments.objectivity.models import CheckRun, CheckSchool, OfficialList
+    from assessments.objectivity.services.official import official_list_import
+    from assessments.objectivity.services.runs import check_run_request
     from schools.models import Region
 
     regions = Region.objects.filter(pk__in={s.region_id for s in _demo_schools()})

@@ -65,7 +65,7 @@ def build_world(n: int):
     """The region, its schools, the procedure and n results (made once per n)."""
     from django.db import connection, transaction
 
-    from assessments.models import Instrument, Procedure, Result, Scale, Subject, Task
+    from assessments.results.models import Instrument, Procedure, Result, Scale, Subject, Task
     from schools.models import Membership, Municipality, Region, Role, School
 
     region, _ = Region.objects.get_or_create(code="98", defaults={"name": "Бенч-край"})
@@ -186,7 +186,7 @@ def share_procedures_down():
     school deputy does not see the region's procedures; do it here for the run."""
     import dataclasses
 
-    from assessments.models import Procedure, Scale, Task
+    from assessments.results.models import Procedure, Scale, Task
 
     for model in (Procedure, Task, Scale):
         if not model.scope_paths.shared_down:
@@ -197,15 +197,15 @@ def check_copy_path(procedure, tasks, scale):
     """The bulk COPY reading gives the same columns as reading row by row."""
     import numpy as np
 
-    from assessments import analytics_selectors as sel
-    from assessments.models import Result
+    from assessments.analytics import arrays
+    from assessments.results.models import Result
 
     municipality_id = (
         Result.objects.filter(procedure=procedure).values_list("municipality_id", flat=True).first()
     )
     rows = Result.objects.filter(procedure=procedure, municipality_id=municipality_id)
-    bulk = sel.arrays_from_queryset(rows, task_count=len(tasks), scale=scale, pupil_detail=False)
-    one_by_one = sel.arrays_from_queryset(
+    bulk = arrays.arrays_from_queryset(rows, task_count=len(tasks), scale=scale, pupil_detail=False)
+    one_by_one = arrays.arrays_from_queryset(
         rows, task_count=len(tasks), scale=scale, pupil_detail=True
     )
     same = len(bulk) == len(one_by_one) and all(
@@ -250,9 +250,8 @@ def main():
 
     from django.test import RequestFactory
 
-    from assessments import analytics_selectors as sel
-    from assessments import analytics_views as views
-    from assessments.analytics import group_tables
+    from assessments.analytics import group_tables, views
+    from assessments.analytics import selectors as sel
     from schools.scoping import forget_reach
 
     procedure, school, analyst, deputy = build_world(args.n)

@@ -45,11 +45,13 @@ def main():
     django.setup()
     world.migrate(os.environ["DATABASE_URL"])
 
-    from assessments import objectivity_services as services
     from assessments.checks.generator import RegionSpec, generate_region
-    from assessments.models import CheckRun, Result
-    from assessments.objectivity_generated import generated_region_store
+    from assessments.objectivity import loading
+    from assessments.objectivity.models import CheckRun
+    from assessments.objectivity.services import runs as run_services
+    from assessments.results.models import Result
     from schools.models import Region
+    from tests.generators.objectivity_store import generated_region_store
 
     region = Region.objects.filter(code=REGION_CODE).first()
     if region is None or not Result.objects.filter(region=region).exists():
@@ -69,7 +71,7 @@ def main():
     # markers instead of computing that year again.
     if not CheckRun.objects.filter(region=region, year=year - 1, status="done").exists():
         started = time.perf_counter()
-        services.check_run_request(user=None, year=year - 1, region=region, queue=False)
+        run_services.check_run_request(user=None, year=year - 1, region=region, queue=False)
         print(f"the year before checked and stored in {time.perf_counter() - started:.1f} s")
 
     phases = {"load": [], "check": [], "store": []}
@@ -77,7 +79,7 @@ def main():
     for _ in range(args.runs):
         run = CheckRun.objects.create(region=region, year=year, trigger=CheckRun.Trigger.COMMAND)
         started = time.perf_counter()
-        original = services.region_data_load
+        original = loading.region_data_load
 
         def timed_load(original=original, **kwargs):
             t0 = time.perf_counter()
@@ -85,14 +87,14 @@ def main():
             phases["load"].append(time.perf_counter() - t0)
             return loaded
 
-        services.region_data_load = timed_load
+        run_services.region_data_load = timed_load
         t_check = time.perf_counter()
-        result, loaded, params = services._compute(run)
+        result, loaded, params = run_services._compute(run)
         phases["check"].append(time.perf_counter() - t_check - phases["load"][-1])
         t_store = time.perf_counter()
-        services._store(run, result, loaded, params)
+        run_services._store(run, result, loaded, params)
         phases["store"].append(time.perf_counter() - t_store)
-        services.region_data_load = original
+        run_services.region_data_load = original
         totals.append(time.perf_counter() - started)
         run.refresh_from_db()
         print(

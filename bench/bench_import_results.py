@@ -6,7 +6,7 @@ against a plain COPY of the same rows.
 Generates N pupil rows of a consolidated file (school login, class, code,
 variant, 15 task scores, sex, journal mark, total) as CSV and XLSX (cached in
 BENCH_TMP, /tmp by default), imports each through
-`assessments.services.results_import` into DATABASE_URL (default
+`assessments.results.services.imports.results_import` into DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/roadmaps_bench, created when missing), and
 prints rows/s with the median of the runs, then the rows/s of a plain COPY of
 the same rows into the results table and into an unindexed table with the same
@@ -109,7 +109,7 @@ def generate(n: int, *, xlsx: bool) -> tuple[Path, Path | None]:
 
 
 def setup_world():
-    from assessments.models import Procedure
+    from assessments.results.models import Procedure
     from schools.models import Municipality, Region, School
 
     region, _ = Region.objects.get_or_create(code="77", defaults={"name": "Бенчмарк-край"})
@@ -145,8 +145,8 @@ def clear():
 
 
 def time_import(path: Path) -> tuple[float, int]:
-    from assessments.importers.common import ProcedureKey
-    from assessments.services import results_import
+    from assessments.results.importers.common import ProcedureKey
+    from assessments.results.services.imports import results_import
 
     clear()
     key = ProcedureKey(instrument="vpr", subject="math", grade=4, year=2025)
@@ -159,8 +159,9 @@ def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
     """COPY of the same rows, already in COPY text, with nothing read or checked."""
     from django.db import connection, transaction
 
-    from assessments.importers.common import ProcedureKey
-    from assessments.services import RESULT_COLUMNS, results_import
+    from assessments.results.importers.common import ProcedureKey
+    from assessments.results.services.imports import results_import
+    from assessments.results.services.rows import RESULT_COLUMNS
 
     clear()
     key = ProcedureKey(instrument="vpr", subject="math", grade=4, year=2025)

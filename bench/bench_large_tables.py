@@ -129,7 +129,7 @@ def build_world(country: Country):
     """Regions, municipalities, schools, procedures with tasks, federal scales, one
     import batch per region and test. Returns {(year, grade, subject, region_id):
     procedure_id} and {procedure_id: batch_id}."""
-    from assessments.models import ImportBatch, Procedure, Scale, Task
+    from assessments.results.models import ImportBatch, Procedure, Scale, Task
     from schools.models import Municipality, Region, School
 
     # The directory ships the federation's subjects: take their rows, add the codes it lacks.
@@ -248,7 +248,7 @@ def pupil_block(rng, n_rows: int, schools: list[tuple[int, int]], grade: int):
 def copy_results(country: Country, procedures: dict, batches: dict) -> int:
     from django.db import connection
 
-    from assessments.services import RESULT_COLUMNS
+    from assessments.results.services.rows import RESULT_COLUMNS
 
     rng = np.random.default_rng(7)
     letters = "абвгдежзиклмн"
@@ -435,8 +435,8 @@ def before(name: str, *, step: str = "before") -> list[Figure]:
     from django.db import transaction
     from django.test import Client
 
-    from assessments.models import ImportBatch, Procedure, Result
-    from assessments.objectivity_selectors import region_data_load
+    from assessments.objectivity.loading import region_data_load
+    from assessments.results.models import ImportBatch, Procedure, Result
     from schools.models import Membership, Municipality, Region, School
 
     out = RESULTS / "large" / step
@@ -943,7 +943,7 @@ def proto_reads(conn, ids: dict, out: Path, log) -> list[Figure]:
         figures.append(Figure(label, round(ms, 2), 1, [{"sql": sql, "ms": round(ms, 2)}], note))
         log(f"  {label:<58} {ms:>9.2f} ms {note}")
     # The check's read of a region's year: every ВПР of the years it compares,
-    # the columns the method reads, by COPY (as assessments/objectivity_selectors).
+    # the columns the method reads, by COPY (as assessments/objectivity/loading.py).
     started = time.perf_counter()
     size = 0
     for procedure_id in check_procedures:

@@ -56,8 +56,9 @@ def main():
 def run(args, CaptureQueriesContext, connection):  # noqa: N803
     from django.core import mail
 
-    from assessments.models import CheckFinding, CheckRun, CheckSchool, Procedure
-    from assessments.objectivity_services import markers_notify
+    from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
+    from assessments.objectivity.services.runs import markers_notify
+    from assessments.results.models import Procedure
     from schools.models import Notification, ReminderPreference
     from schools.notifications import digest_send
     from tests import factories as f

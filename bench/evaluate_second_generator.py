@@ -33,7 +33,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from assessments.models import CheckFinding, CheckRun  # noqa: E402
+from assessments.objectivity.models import CheckFinding, CheckRun  # noqa: E402
 from tests.generators.second import KINDS, make_region, write_files  # noqa: E402
 from tests.generators.second.load import apply_task_levels, import_region  # noqa: E402
 

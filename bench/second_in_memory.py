@@ -4,7 +4,7 @@ and without the database: for evaluating the checks on many seeds quickly.
 The end-to-end path (files → import commands → `check_objectivity`) is
 bench/evaluate_second_generator.py; this one skips the importer, so it measures
 the method alone. School kinds are read as the product reads them
-(`objectivity_selectors.SELECTIVE`: gymnasium, lyceum, school with advanced
+(`assessments.objectivity.selectors.SELECTIVE`: gymnasium, lyceum, school with advanced
 study are selective; a village school is rural), tasks' levels from the forms.
 """
 

@@ -35,6 +35,6 @@ def ping():
 def sweep_background_work() -> dict:
     """Every five minutes (beat): fail documents and imports whose worker died, queue
     again those Redis refused. Idempotent."""
-    from config.background import sweep
+    from infra.jobs import sweep
 
     return sweep()

@@ -6,8 +6,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from assessments import api as assessments_api
-from assessments import objectivity_api
+from assessments.objectivity import api as objectivity_api
+from assessments.results.api import views as assessments_api
 from config import health, logs, metrics
 from config.api import api_not_found
 from config.views import favicon, healthz
@@ -46,9 +46,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
     path("roadmaps/", include("roadmaps.urls")),
-    path("assessments/analytics/", include("assessments.analytics_urls")),
-    path("assessments/objectivity/", include("assessments.objectivity_urls")),
-    path("assessments/", include("assessments.urls")),
+    path("assessments/analytics/", include("assessments.analytics.urls")),
+    path("assessments/objectivity/", include("assessments.objectivity.urls")),
+    path("assessments/", include("assessments.results.urls")),
     path("documents/", include("reports.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

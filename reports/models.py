@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from infra.jobs import BackgroundJob, queue_unavailable_message
 from schools.models import Owned
 
 
@@ -11,7 +13,7 @@ def document_upload_to(document, filename):
     return f"documents/{document.created_at:%Y/%m}/{document.inputs_key[:16]}/{filename}"
 
 
-class Document(Owned):
+class Document(Owned, BackgroundJob):
     class Kind(models.TextChoices):
         ORDER = "order", _("Приказ об утверждении дорожной карты")
         ANALYTIC = "analytic", _("Аналитическая справка по оценочной процедуре")
@@ -62,6 +64,20 @@ class Document(Owned):
 
     def __str__(self):
         return f"{self.title} ({self.get_format_display()})"
+
+    # A background job (`infra.jobs`): its error says why it waits, and why it stopped.
+    def unqueued_fields(self) -> dict:
+        return {"error": queue_unavailable_message()}
+
+    def requeued_fields(self) -> dict:
+        return {"error": ""}
+
+    def stale_fields(self) -> dict:
+        message = gettext(
+            "Построение документа прервано: фоновый обработчик остановился. "
+            "Закажите документ ещё раз."
+        )
+        return {"error": message, "progress": 100}
 
     @property
     def filename(self) -> str:

@@ -44,7 +44,7 @@ def document_inputs(*, user, document: Document) -> str:
     """What a document was built from, in words: «Дорожная карта: …; редакция 3;
     данные на 04.12.2026». built_from is the fingerprint the build keeps; this
     names what its ids point at, as far as the user sees them."""
-    from assessments.models import Procedure
+    from assessments.results.models import Procedure
     from roadmaps.models import Roadmap
 
     built = document.built_from or {}

@@ -83,9 +83,7 @@ def document_request(*, kind: str, fmt: str, params: dict, user) -> Document:
             built_from=prepared.built_from,
             requested_by=user,
         )
-        from reports.tasks import build_document
-
-        transaction.on_commit(lambda: _queue_build(document, build_document))
+        transaction.on_commit(document.send)
     return document
 
 
@@ -95,18 +93,6 @@ def _placement(prepared) -> dict:
         "municipality_id": getattr(prepared.municipality, "pk", None),
         "school_id": getattr(prepared.school, "pk", None),
     }
-
-
-def _queue_build(document: Document, task) -> None:
-    """Send the build to the workers; with the broker down, keep the document queued
-    with a message saying so (the sweep in config/background.py sends it later)."""
-    from config.background import enqueue, queue_unavailable_message
-
-    if not enqueue(task, document.pk):
-        document.error = queue_unavailable_message()
-        Document.objects.filter(pk=document.pk, status=Document.Status.QUEUED).update(
-            error=document.error
-        )
 
 
 def document_render_html(*, kind: str, params: dict, user) -> str:

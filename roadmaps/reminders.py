@@ -58,7 +58,7 @@ class Reminder:
 
 def assessment_calendar(region_ids) -> dict[int, dict[str, list[date]]]:
     """Per region: the dates of each assessment (ВПР, ОГЭ…) from the procedures held there."""
-    from assessments.models import Procedure
+    from assessments.results.models import Procedure
 
     calendar: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
     for region_id, instrument, starts_on in Procedure.objects.filter(

@@ -177,7 +177,7 @@ def _mail_now(preference: ReminderPreference, note: Notification) -> bool:
 
 
 def _queue_mail(ids: list[int]) -> None:
-    from config.background import enqueue
+    from infra.jobs import enqueue
     from schools.tasks import send_notification_mail
 
     if not enqueue(send_notification_mail, ids):

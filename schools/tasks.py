@@ -10,7 +10,7 @@ def send_reminders() -> dict:
     workers as there are and a failure in one region leaves the others reminded."""
     from django.utils import timezone
 
-    from config.background import enqueue
+    from infra.jobs import enqueue
     from schools.models import Region
 
     today = timezone.localdate().isoformat()

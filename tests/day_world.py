@@ -5,7 +5,7 @@ sent again, a deadline changed, the order and an execution report built."""
 from contextlib import nullcontext
 from datetime import date
 
-from assessments.objectivity_services import flags_into_roadmap
+from assessments.objectivity.services.flags import flags_into_roadmap
 from reports.models import Document
 from reports.services import document_request
 from roadmaps import services

@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from assessments.models import Result
+from assessments.results.models import Result
 from tests.api.helpers import client_for
 
 HOSTILE = [
@@ -81,7 +81,7 @@ def test_the_roadmap_export_keeps_formulas_out(client, world):
 
 
 def test_the_problems_workbook_keeps_formulas_out_even_those_in_the_sent_file():
-    from assessments.importers.problems_xlsx import problems_workbook
+    from assessments.results.importers.problems_xlsx import problems_workbook
 
     book = openpyxl.Workbook()
     book.active.append(["Код", "Балл"])
@@ -97,7 +97,7 @@ def test_the_problems_workbook_keeps_formulas_out_even_those_in_the_sent_file():
 
 
 def test_the_problems_workbook_of_a_csv_keeps_formulas_out():
-    from assessments.importers.problems_xlsx import problems_workbook
+    from assessments.results.importers.problems_xlsx import problems_workbook
 
     sent = ("Код;Балл\n" + "\n".join(f"{v.strip()};1" for v in HOSTILE)).encode()
     data = problems_workbook(source=sent, file_name="итоги.csv", problems=[])

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import ImportBatch, Result
-from config import background
+from assessments.results.models import ImportBatch, Result
 from config.cache import TolerantRedisCache
 from config.celery import app
+from infra import jobs
 from reports.models import Document
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"
@@ -86,9 +86,9 @@ def test_with_redis_down_a_document_order_is_kept_and_the_user_told(
     assert status["status"] == "queued" and "недоступна" in status["error"]
 
     # Still down: the sweep leaves it queued; back up: the sweep sends it and it is built.
-    assert background.sweep()["requeued"] == 0
+    assert jobs.sweep()["requeued"] == 0
     app.conf.task_always_eager = True
-    assert background.sweep()["requeued"] == 1
+    assert jobs.sweep()["requeued"] == 1
     document.refresh_from_db()
     assert document.status == Document.Status.DONE and document.error == ""
 
@@ -110,10 +110,10 @@ def test_with_redis_down_an_upload_is_kept_queued_and_the_user_told(client, worl
     assert response.status_code == 200
     assert "Фоновая очередь сейчас недоступна" in response.content.decode()
     batch = ImportBatch.objects.get(file_name="итоги.csv")
-    assert batch.status == ImportBatch.Status.QUEUED and batch.options["queue_unavailable"]
+    assert batch.status == ImportBatch.Status.QUEUED and batch.queue_unavailable
 
     app.conf.task_always_eager = True  # Redis is back
-    assert background.sweep()["requeued"] == 1
+    assert jobs.sweep()["requeued"] == 1
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE, batch.problems
     assert Result.objects.filter(import_batch=batch).count() == 2
@@ -131,10 +131,10 @@ def test_work_whose_worker_died_is_failed_with_a_message_not_left_spinning(world
     )
     batch = ImportBatch.objects.filter(school=world.school_a1).first()
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.RUNNING, options={"started_at": long_ago.isoformat()}
+        status=ImportBatch.Status.RUNNING, started_at=long_ago
     )
 
-    assert background.sweep() == {
+    assert jobs.sweep() == {
         "documents_failed": 1,
         "imports_failed": 1,
         "checks_failed": 0,
@@ -148,11 +148,11 @@ def test_work_whose_worker_died_is_failed_with_a_message_not_left_spinning(world
     assert fresh.status == Document.Status.RUNNING  # still within its time limit
     assert batch.status == ImportBatch.Status.FAILED
     assert "ничего не записано" in batch.problems[0]["message"]
-    assert background.sweep()["documents_failed"] == 0  # idempotent
+    assert jobs.sweep()["documents_failed"] == 0  # idempotent
 
 
 def test_a_check_run_whose_worker_died_is_failed_and_one_never_queued_is_sent(world):
-    from assessments.models import CheckRun
+    from assessments.objectivity.models import CheckRun
 
     dead = CheckRun.objects.create(
         region=world.region,
@@ -161,22 +161,25 @@ def test_a_check_run_whose_worker_died_is_failed_and_one_never_queued_is_sent(wo
         started_at=timezone.now() - timedelta(hours=1),
     )
     unqueued = CheckRun.objects.create(
-        region=world.region, year=2025, error=background.queue_unavailable_message()
+        region=world.region,
+        year=2025,
+        queue_unavailable=True,
+        error=jobs.queue_unavailable_message(),
     )
-    counts = background.sweep()
+    counts = jobs.sweep()
     dead.refresh_from_db()
     unqueued.refresh_from_db()
     assert counts["checks_failed"] == 1 and counts["requeued"] == 1
     assert dead.status == CheckRun.Status.FAILED and "Проверка прервана" in dead.error
     assert unqueued.status != CheckRun.Status.QUEUED  # sent, and run (to its own verdict)
-    assert unqueued.error != background.queue_unavailable_message()
+    assert unqueued.error != jobs.queue_unavailable_message()
 
 
 def test_enqueue_answers_fast_with_redis_down_even_for_a_task_that_keeps_results(redis_down):
     from config.celery import ping
 
     assert not ping.ignore_result
-    sent, seconds = timed(lambda: background.enqueue(ping))
+    sent, seconds = timed(lambda: jobs.enqueue(ping))
     assert sent is False and seconds < 3
 
 
@@ -228,8 +231,8 @@ def test_a_document_built_twice_is_built_once(world, roadmap_document):
 def test_an_import_run_twice_writes_its_rows_once(world, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import import_batch_create
-    from assessments.tasks import import_batch_task
+    from assessments.results.services.batches import import_batch_create
+    from assessments.results.tasks import import_batch_task
 
     procedure = world.extra["assessments"]["procedure"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import ImportBatch, Result
+from assessments.results.models import ImportBatch, Result
 from infra.files import FileRejected, read_table
 from infra.problems import ImportFailed
 from roadmaps.models import Evidence, ProgressReport, Roadmap

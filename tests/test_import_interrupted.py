@@ -16,8 +16,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 
-from assessments.models import ImportBatch, Result
-from assessments.services import import_batch_create, import_batch_run
+from assessments.results.models import ImportBatch, Result
+from assessments.results.services.batches import import_batch_create, import_batch_run
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Subject
 from config.storage import PrivateS3Storage
 from reports.models import Document
 from schools import backup

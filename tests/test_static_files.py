@@ -79,7 +79,8 @@ def test_charts_carry_no_style_attribute():
 
 def test_the_progress_bars_poll_from_a_static_script(client, world):
     """The import's and the check run's bars are moved by static/js/poll.js."""
-    from assessments.models import CheckRun, ImportBatch
+    from assessments.objectivity.models import CheckRun
+    from assessments.results.models import ImportBatch
 
     batch = ImportBatch.objects.get(school=world.school_a1)
     run = CheckRun.objects.get(municipality=world.muni_a)

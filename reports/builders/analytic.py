@@ -2,7 +2,7 @@
 school, a municipality or the region, with the levels above it side by side.
 
 Every figure comes from the analytic tables the analytics pages show
-(`assessments.analytics_selectors.analytics_page`); nothing is computed here
+(`assessments.analytics.selectors.analytics_page`); nothing is computed here
 but the layout. Every level is suppressed with ANALYTICS_MIN_GROUP, the school
 itself included: a document leaves the school (it is listed for the
 municipality and the region, and the same inputs give the same document
@@ -30,6 +30,7 @@ from reports.builders.analytic_parts import (
     tasks_part,
 )
 from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
+from schools.scoping import acts_for
 
 LEVEL_SCHOOL = "school"
 LEVEL_MUNICIPALITY = "municipality"
@@ -91,7 +92,7 @@ class AnalyticParamsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from assessments.analytics_selectors import analytics_procedure_list
+        from assessments.analytics.selectors import analytics_procedure_list
         from schools.models import Municipality, School
 
         self.fields["procedure"].queryset = analytics_procedure_list(user=user)
@@ -149,9 +150,8 @@ class AnalyticBuilder(TableDocumentBuilder):
     def prepare(self, *, params, user) -> Prepared:
         from django.http import Http404
 
-        from assessments import analytics_selectors as sel
-        from assessments.models import ImportBatch, Result
-        from schools.scoping import acts_for
+        from assessments.analytics import selectors as sel
+        from assessments.results.models import ImportBatch, Result
 
         try:
             procedure_id = int(params["procedure"])
@@ -203,7 +203,7 @@ class AnalyticBuilder(TableDocumentBuilder):
 
         # The fingerprint of every row the document's levels are computed from
         # (the region's, as the reference columns): counted only, like the
-        # cache keys of the reference tables (analytics_selectors).
+        # cache keys of the reference tables (assessments.analytics.selectors).
         rows = Result.objects.aggregate_visible_to(user, level="region").filter(
             procedure=procedure, region_id=region.pk
         )
@@ -257,8 +257,8 @@ class AnalyticBuilder(TableDocumentBuilder):
         )
 
     def context(self, prepared: Prepared) -> dict:
-        from assessments import analytics_selectors as sel
         from assessments.analytics import SideBySide, suppress
+        from assessments.analytics import selectors as sel
 
         data = prepared.data
         procedure, level, user = data["procedure"], data["level"], data["user"]
@@ -419,10 +419,10 @@ def objectivity_flags(prepared: Prepared) -> list[dict]:
     indicator label, value, region reference, threshold), values as they are
     to be printed. They are the fired indicators of the flagged findings of the
     procedure in the newest finished check run of its year covering the scope
-    (`assessments.objectivity_selectors.run_for`), read through the user's reach.
+    (`assessments.objectivity.selectors.run_for`), read through the user's reach.
     The template, the DOCX and the XLSX show the table only when this is not empty.
     """
-    from assessments.models import CheckFinding
+    from assessments.objectivity.models import CheckFinding
     from reports.builders.objectivity_tables import indicator_label, value_text
 
     data = prepared.data
@@ -461,7 +461,7 @@ def objectivity_run_of(*, user, procedure, level, municipality):
     """The check run whose flags the report shows: the newest finished run of the
     procedure's year covering the report's municipality (its own or the
     region's), or the region-wide one for a report on the region; None without one."""
-    from assessments.objectivity_selectors import run_for
+    from assessments.objectivity.selectors import run_for
 
     return run_for(
         user=user,
@@ -478,9 +478,9 @@ def _school_statistics(*, user, procedure, page, level, minimum) -> list[tuple]:
     """(school name, municipality name, suppressed MarkStatistics) of every
     school of the scope with results, from the scope's rows read through the
     user's reach and the analytic tables' own mark statistics."""
-    from assessments import analytics_selectors as sel
     from assessments.analytics import mark_statistics, suppress
-    from assessments.models import Result
+    from assessments.analytics.arrays import arrays_from_queryset
+    from assessments.results.models import Result
     from schools.models import School
 
     rows = Result.objects.visible_to(user).filter(
@@ -488,7 +488,7 @@ def _school_statistics(*, user, procedure, page, level, minimum) -> list[tuple]:
     )
     if level == LEVEL_MUNICIPALITY:
         rows = rows.filter(municipality_id=page.first.node.pk)
-    arrays = sel.arrays_from_queryset(
+    arrays = arrays_from_queryset(
         rows, task_count=len(page.tasks), scale=page.scale, pupil_detail=False
     )
     groups = {int(pk): group for pk, group in arrays.groups_by("school_id")}

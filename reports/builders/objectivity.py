@@ -4,7 +4,7 @@ results in the official layout, how often each indicator fired, every flagged
 school with the numbers behind its markers, the answer given to each marker
 and the school's markers in earlier years.
 
-Everything comes from the stored check runs (`assessments.objectivity_selectors`
+Everything comes from the stored check runs (`assessments.objectivity.selectors`
 and the models they read) through `visible_to`; nothing is recomputed here.
 The document reads the latest finished run of the year: the municipality's own
 run when it has one, otherwise the region-wide run. Earlier years come from
@@ -22,7 +22,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.objectivity_selectors import previous_run, region_runs, run_for
+from assessments.objectivity.selectors import previous_run, region_runs, run_for
 from reports.builders import DocumentParamsError, Prepared, register
 from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
 from reports.builders.objectivity_tables import (
@@ -50,7 +50,7 @@ class ObjectivityParamsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from assessments.models import CheckRun
+        from assessments.objectivity.models import CheckRun
 
         # The region for the region's staff, the municipalities the user answers for.
         self.fields["scope"].set_user(user)
@@ -100,7 +100,7 @@ class ObjectivityBuilder(TableDocumentBuilder):
         return {"year": cleaned["year"], key: node.pk}
 
     def prepare(self, *, params, user) -> Prepared:
-        from assessments.models import FlagAnswer
+        from assessments.objectivity.models import FlagAnswer
         from schools.models import Municipality, Region
 
         year, region_id, municipality_id = _params(params)
@@ -165,7 +165,7 @@ class ObjectivityBuilder(TableDocumentBuilder):
         )
 
     def context(self, prepared: Prepared) -> dict:
-        from assessments import objectivity_selectors as sel
+        from assessments.objectivity import selectors as sel
 
         data = prepared.data
         user, run, municipality = data["user"], data["run"], data["municipality"]
@@ -223,7 +223,7 @@ class ObjectivityBuilder(TableDocumentBuilder):
         """The flagged schools' markers in the region-wide runs of earlier years,
         and the count of flagged schools per municipality and year (the current
         year from the document's run)."""
-        from assessments.models import CheckSchool
+        from assessments.objectivity.models import CheckSchool
 
         user, municipality, run = data["user"], data["municipality"], data["run"]
         runs = dict(data["history"])

@@ -146,7 +146,7 @@ def methodist_block(user, membership, today):
 
 def _latest_procedures(user, limit=8):
     try:
-        from assessments.models import Procedure
+        from assessments.results.models import Procedure
     except ImportError:
         return []
     return list(Procedure.objects.visible_to(user).order_by("-year", "grade", "subject")[:limit])
@@ -248,13 +248,13 @@ FLAG_CHART_MUNICIPALITIES = 6
 def _latest_run_covering(user, *, region, municipality=None):
     """The run a block shows: the newest finished run of the latest year that
     covers the node (see `run_for`)."""
-    from assessments.objectivity_selectors import run_for
+    from assessments.objectivity.selectors import run_for
 
     return run_for(user=user, region=region, municipality=municipality)
 
 
 def _ordered_by_label(findings, run):
-    from assessments.objectivity_selectors import run_labels
+    from assessments.objectivity.selectors import run_labels
 
     order = {label: i for i, label in enumerate(run_labels(run))}
     return sorted(findings, key=lambda f: (order.get(f.label, len(order)), f.label))
@@ -282,7 +282,7 @@ def _answer_state(answers, municipality_id):
 def _official_flags(user, municipality):
     """«Школы с признаками необъективности»: the flagged schools of the latest
     run covering the municipality, their markers and how many are answered."""
-    from assessments.objectivity_selectors import answers_for, finding_list, run_schools
+    from assessments.objectivity.selectors import answers_for, finding_list, run_schools
 
     run = _latest_run_covering(user, region=municipality.region, municipality=municipality)
     if run is None:
@@ -327,7 +327,7 @@ def _school_flags(user, school):
     """«Признаки необъективности у школы»: the school's markers in the latest
     run covering it, each with the municipality's answers."""
     from assessments.checks.data import INDICATOR_LABELS
-    from assessments.objectivity_selectors import answers_for, finding_list
+    from assessments.objectivity.selectors import answers_for, finding_list
 
     run = _latest_run_covering(user, region=school.region, municipality=school.municipality)
     if run is None:
@@ -349,7 +349,7 @@ def _school_flags(user, school):
 
 def _scope_flag_count(user, membership):
     """The latest run over the methodist's node and its flagged schools there."""
-    from assessments.objectivity_selectors import run_schools
+    from assessments.objectivity.selectors import run_schools
 
     run = _latest_run_covering(user, region=membership.region, municipality=membership.municipality)
     if run is None:
@@ -363,8 +363,8 @@ def _scope_flag_count(user, membership):
 def _flags_by_municipality(user, region, municipalities):
     """Flagged schools per municipality in the latest finished region-wide run
     of each of the last FLAG_YEARS_SHOWN years: a table and a grouped-bar chart."""
-    from assessments.models import CheckSchool
-    from assessments.objectivity_selectors import region_runs
+    from assessments.objectivity.models import CheckSchool
+    from assessments.objectivity.selectors import region_runs
 
     runs = list(region_runs(user=user, region=region, limit=FLAG_YEARS_SHOWN).values())
     if not runs:

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Subject
 from tests.api.helpers import client_for
 
 FORM = "tests/data/vpr-result-form-example.xlsx"

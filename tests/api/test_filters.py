@@ -5,7 +5,7 @@ for an address no endpoint serves."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments.models import ImportBatch
+from assessments.results.models import ImportBatch
 from tests.api.helpers import client_for
 
 

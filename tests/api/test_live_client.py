@@ -13,7 +13,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from assessments.models import Result
+from assessments.results.models import Result
 from tests import factories as f
 from tests.api.test_assessments_api import add_results
 

@@ -1,7 +1,7 @@
 """Objectivity checks over the API: runs, findings with every indicator, answers,
 official lists; scoped like the pages, with the same services behind them."""
 
-from assessments.models import CheckRun, FlagAnswer, OfficialListEntry
+from assessments.objectivity.models import CheckRun, FlagAnswer, OfficialListEntry
 from tests import factories as f
 from tests.api.helpers import client_for
 

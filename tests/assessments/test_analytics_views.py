@@ -18,12 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.analytics_selectors import (
-    _scores_matrix,
-    parse_copied_numbers,
-    reference_arrays,
-)
-from assessments.models import Instrument, Procedure, Result, Scale, Subject, Task
+from assessments.analytics.arrays import _scores_matrix, parse_copied_numbers
+from assessments.analytics.selectors import reference_arrays
+from assessments.results.models import Instrument, Procedure, Result, Scale, Subject, Task
 
 TASKS = [
     # number, max, level, planned result
@@ -397,7 +394,7 @@ def test_school_page_queries_do_not_grow_with_pupils(client, world, vpr):
 def test_warmed_reference_tables_are_served_without_reading_the_rows(
     client, world, vpr, monkeypatch
 ):
-    from assessments import analytics_selectors
+    from assessments.analytics import selectors as analytics_selectors
 
     assert analytics_selectors.reference_tables_warm(procedure=vpr) == 3  # region, A, B
     client.force_login(world.carol)
@@ -461,7 +458,7 @@ def test_level_picker_redirects_within_the_users_reach(client, world, vpr):
 
 
 def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, world, vpr):
-    from assessments.models import LearningRoute
+    from assessments.analytics.models import LearningRoute
 
     result = Result.objects.get(procedure=vpr, participant_code="A1-08")
     client.force_login(world.carol)

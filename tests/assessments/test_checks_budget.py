@@ -15,8 +15,7 @@ from assessments.checks import CheckParams, ProcedureResults, RegionData, check_
 from assessments.checks import indicators as ind
 from assessments.checks.data import JOURNAL_GAP, SCALE_MISMATCH
 from assessments.checks.generator import RegionSpec, generate_region
-from assessments.objectivity_generated import generated_region_store
-from assessments.objectivity_selectors import ParamsError, params_with
+from assessments.objectivity.selectors import ParamsError, params_with
 from tests import factories as f
 from tests.assessments.test_checks_indicators import (
     LEVELS,
@@ -27,6 +26,7 @@ from tests.assessments.test_checks_indicators import (
     results,
     schools,
 )
+from tests.generators.objectivity_store import generated_region_store
 
 PARAMS = CheckParams()
 
@@ -206,7 +206,7 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     assert labels == {"4 РУ", "4 МА", "5 РУ", "5 МА"}
     first = cal["tests"][0]
     assert {"agree_z", "alone_z", "combined_z", "estimated_rate", "flagged"} <= first.keys()
-    from assessments.models import CheckRun
+    from assessments.objectivity.models import CheckRun
 
     run = CheckRun.objects.get(pk=payload["run"]["id"])
     analyst = f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored_region)
@@ -224,7 +224,8 @@ def test_a_run_over_a_file_whose_marks_are_the_journals_reports_it_and_accuses_n
 ):
     from django.db.models import F
 
-    from assessments.models import CheckFinding, CheckRun, Result
+    from assessments.objectivity.models import CheckFinding, CheckRun
+    from assessments.results.models import Result
 
     region, stored_region = stored
     year = region.target_year

@@ -5,7 +5,7 @@ abbreviations, line breaks, «ё», capitals and notes in brackets people type."
 
 import pytest
 
-from assessments.importers.columns import (
+from assessments.results.importers.columns import (
     MEANINGS,
     meaning_of,
     parse_overrides,

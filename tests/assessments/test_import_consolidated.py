@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.importers.common import ProcedureKey
-from assessments.models import Instrument, Procedure, Result, Subject
-from assessments.services import results_import
+from assessments.results.importers.common import ProcedureKey
+from assessments.results.models import Instrument, Procedure, Result, Subject
+from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 
 HEADER = "Логин ФИС ОКО;Класс;Код участника;Вариант;1 (1б);2 (2б);3 (1б);Пол;Итого баллов;Отметка\n"

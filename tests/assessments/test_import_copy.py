@@ -1,6 +1,6 @@
 """The COPY text the PostgreSQL path writes (checked without a database)."""
 
-from assessments.services import RESULT_COLUMNS, _copy_text
+from assessments.results.services.rows import RESULT_COLUMNS, _copy_text
 
 
 def row(**changes):

@@ -3,7 +3,7 @@
 import pytest
 
 from assessments.demo import build_demo_results
-from assessments.models import Instrument, Procedure, Result
+from assessments.results.models import Instrument, Procedure, Result
 
 
 @pytest.fixture

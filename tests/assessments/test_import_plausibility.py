@@ -9,9 +9,17 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.importers.common import ProcedureKey
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject, Task
-from assessments.services import results_import
+from assessments.results.importers.common import ProcedureKey
+from assessments.results.models import (
+    ImportBatch,
+    Instrument,
+    Procedure,
+    Result,
+    Scale,
+    Subject,
+    Task,
+)
+from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 from roadmaps.models import ChangeRecord
 

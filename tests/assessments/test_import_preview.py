@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject
 from tests.assessments.test_import_plausibility import RANGES, pupils, write
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from assessments.importers.common import ProcedureKey
-from assessments.importers.protocol import parse_extended, parse_short
-from assessments.models import (
+from assessments.results.importers.common import ProcedureKey
+from assessments.results.importers.protocol import parse_extended, parse_short
+from assessments.results.models import (
     Instrument,
     Procedure,
     Result,
@@ -13,7 +13,8 @@ from assessments.models import (
     SchoolAggregate,
     Subject,
 )
-from assessments.services import person_hash, results_import
+from assessments.results.services.imports import results_import
+from assessments.results.services.rows import person_hash
 from infra.problems import ImportFailed
 
 PROTOCOL = (

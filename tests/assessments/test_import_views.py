@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Subject
 
 FORM = "tests/data/vpr-result-form-example.xlsx"
 
@@ -109,7 +109,7 @@ def test_municipal_users_see_the_procedures_of_their_region_but_only_their_schoo
 def test_running_a_finished_batch_again_changes_nothing(
     client, world, procedure, django_capture_on_commit_callbacks
 ):
-    from assessments.tasks import import_batch_task
+    from assessments.results.tasks import import_batch_task
 
     with open(FORM, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
         upload(client, world.carol, "форма.xlsx", handle.read(), procedure=procedure.pk)

@@ -6,8 +6,8 @@ import shutil
 import openpyxl
 import pytest
 
-from assessments.models import Instrument, Procedure, Result, Scale, Subject
-from assessments.services import results_import
+from assessments.results.models import Instrument, Procedure, Result, Scale, Subject
+from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 
 FORM = "tests/data/vpr-result-form-example.xlsx"

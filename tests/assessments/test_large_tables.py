@@ -5,7 +5,8 @@ region without changes (docs/scale.md), and the indexes the API's pages read exi
 import pytest
 from django.db import connection, models
 
-from assessments.models import CheckFinding, Result
+from assessments.objectivity.models import CheckFinding
+from assessments.results.models import Result
 
 LARGE = [Result, CheckFinding]
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from assessments.models import Procedure, Result, Scale
+from assessments.results.models import Procedure, Result, Scale
 
 
 def test_a_procedure_reads_as_people_name_it(world):

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from assessments.checks.generator import RegionSpec, generate_region
-from assessments.models import (
+from assessments.objectivity.models import (
     CheckFinding,
     CheckRun,
     CheckSchool,
@@ -22,19 +22,18 @@ from assessments.models import (
     OfficialList,
     OfficialListEntry,
 )
-from assessments.objectivity_generated import generated_region_store, login_of
-from assessments.objectivity_selectors import ParamsError, params_with
-from assessments.objectivity_services import (
-    check_run_request,
+from assessments.objectivity.selectors import ParamsError, params_with
+from assessments.objectivity.services.flags import (
     flag_answer_delete,
     flag_answer_with_measure,
     flag_dismiss,
     flags_into_roadmap,
-    official_list_import,
-    reruns_after_import,
 )
+from assessments.objectivity.services.official import official_list_import
+from assessments.objectivity.services.runs import check_run_request, reruns_after_import
 from infra.problems import ImportFailed
 from tests import factories as f
+from tests.generators.objectivity_store import generated_region_store, login_of
 
 
 @pytest.fixture
@@ -444,7 +443,7 @@ def test_a_draft_roadmaps_order_names_the_flagged_schools(world):
 def test_the_admin_refuses_region_parameters_the_method_does_not_take(client, world):
     from django.contrib.auth import get_user_model
 
-    from assessments.models import CheckSettings
+    from assessments.objectivity.models import CheckSettings
 
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "x-Pass-2026!")
     client.force_login(admin)

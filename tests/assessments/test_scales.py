@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.models import Instrument, Scale, Subject
-from assessments.scales import ScaleSpec, check_ranges, mark_for, parse_range
+from assessments.results.models import Instrument, Scale, Subject
+from assessments.results.scales import ScaleSpec, check_ranges, mark_for, parse_range
 
 
 def federal(instrument, year, grade, subject):

@@ -1,7 +1,7 @@
 """The assessments part of the test world: one object of every model inside
 municipality A and one inside B (see tests/conftest.py)."""
 
-from assessments.models import (
+from assessments.results.models import (
     ImportBatch,
     Instrument,
     Procedure,
@@ -82,7 +82,7 @@ def populate(world):
 def _objectivity(world, made):
     """A finished check run per municipality, each with its school's finding
     (a marker, answered in A), and the region's settings and official list."""
-    from assessments.models import (
+    from assessments.objectivity.models import (
         CheckFinding,
         CheckRun,
         CheckSchool,

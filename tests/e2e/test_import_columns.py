@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject
 from tests import factories as f
 from tests.assessments.test_import_plausibility import RANGES, pupils, write
 from tests.e2e.conftest import login

@@ -9,12 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.checks.generator import RegionSpec, generate_region
-from assessments.models import CheckRun, CheckSchool, FlagAnswer
-from assessments.objectivity_generated import generated_region_store
+from assessments.objectivity.models import CheckRun, CheckSchool, FlagAnswer
 from roadmaps import services as roadmap_services
 from roadmaps.models import Measure
 from tests import factories as f
 from tests.e2e.conftest import login
+from tests.generators.objectivity_store import generated_region_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

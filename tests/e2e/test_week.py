@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from assessments.models import ImportBatch, Instrument, Procedure, Result, Subject
+from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Subject
 from roadmaps.models import Measure, ProgressReport, Roadmap
 from tests import factories as f
 from tests.e2e.conftest import login

@@ -342,7 +342,7 @@ def small():
 def check_results_in_database(region, key, entry):
     """Every pupil of `key` is in the database as the generator made them and the
     file (its manifest `entry`) said."""
-    from assessments.models import Procedure, Result
+    from assessments.results.models import Procedure, Result
 
     procedure = Procedure.objects.get(
         region__code=region.code,
@@ -384,7 +384,7 @@ def entry_of(manifest, key):
 def test_canonical_files_come_into_the_database_through_the_import_commands(
     db, small, tmp_path, fmt
 ):
-    from assessments.models import Scale
+    from assessments.results.models import Scale
     from schools.models import School
     from tests.generators.second.load import apply_task_levels, import_region
 
@@ -409,7 +409,7 @@ def test_canonical_files_come_into_the_database_through_the_import_commands(
         assert done["results"][entry["file"]]["absent"] == len(small.absent[key])
         assert procedure.max_score == small.form(key).max_score
     assert apply_task_levels(manifest) > 0
-    from assessments.models import Task
+    from assessments.results.models import Task
 
     levels = {t.number: t.level for t in Task.objects.filter(procedure=procedure)}
     assert levels == {t.number: t.level for t in small.form(key).tasks}
@@ -506,7 +506,7 @@ def test_a_region_sending_its_files_in_another_layout_lands_whole(db, small, tmp
 
 @pytest.mark.parametrize("layout", ["canonical", "fis", "rcoi", "regional"])
 def test_the_scales_in_each_common_layout_are_stored_per_year(db, small, tmp_path, layout):
-    from assessments.models import Scale
+    from assessments.results.models import Scale
     from tests.generators.second.load import run_command
     from tests.generators.second.writers import _write_scales
 

@@ -9,9 +9,9 @@ roadmap to order a document from. Every user's password is tests.factories.PASSW
 """
 
 from assessments.checks.generator import RegionSpec, generate_region
-from assessments.models import Instrument, Procedure, Subject
-from assessments.objectivity_generated import generated_region_store
+from assessments.results.models import Instrument, Procedure, Subject
 from tests import factories as f
+from tests.generators.objectivity_store import generated_region_store
 
 USERS = {
     "analyst": "региональный аналитик",

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from docx import Document as WordDocument
 from openpyxl import load_workbook
 
-from assessments import analytics_selectors as sel
+from assessments.analytics import selectors as sel
 from assessments.analytics import suppress
 from reports.builders import DocumentParamsError, builder_for
 from reports.models import Document

@@ -98,7 +98,7 @@ LABELS = {
 
 
 def procedure_of(world, label, year):
-    from assessments.models import Instrument, Procedure
+    from assessments.results.models import Instrument, Procedure
 
     grade, subject = LABELS[label]
     procedure, _created = Procedure.objects.get_or_create(
@@ -120,7 +120,7 @@ def region_run(world, year, flagged, *, minutes_ago=0, status="done", municipali
 
     from django.utils import timezone
 
-    from assessments.models import CheckFinding, CheckRun, CheckSchool
+    from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
 
     run = CheckRun.objects.create(
         region=world.region,
@@ -168,7 +168,7 @@ def flags_of(user):
 def test_the_official_sees_the_flagged_schools_of_their_municipality_and_what_is_answered(
     world, roadmap
 ):
-    from assessments import objectivity_services as answers
+    from assessments.objectivity.services import flags as flag_services
 
     own = flags_of(world.bob)
     assert own["run"] == world.extra["assessments"]["a"]["run"]  # A's own run
@@ -185,7 +185,7 @@ def test_the_official_sees_the_flagged_schools_of_their_municipality_and_what_is
         },
     )
     measure = roadmap.measures.get(number="1.2.")
-    answers.flag_answer_with_measure(
+    flag_services.flag_answer_with_measure(
         finding=finding(run, world.school_a2, "4 РУ"), measure=measure, by=world.bob
     )
     flags = flags_of(world.bob)
@@ -248,7 +248,7 @@ def test_an_official_of_two_municipalities_sees_each_one_flags_in_its_own_block(
 def test_without_a_finished_check_the_official_is_told_so_and_offered_to_run_one(client, world):
     from django.urls import reverse
 
-    from assessments.models import CheckRun
+    from assessments.objectivity.models import CheckRun
 
     CheckRun.objects.all().delete()
     region_run(world, 2026, {world.school_a1: ["4 МА"]}, status="running")
@@ -271,13 +271,13 @@ def test_a_municipality_without_flags_in_the_latest_run_reads_so(client, world):
 def test_the_deputy_sees_the_school_markers_with_the_municipality_answers(client, world, roadmap):
     from django.urls import reverse
 
-    from assessments import objectivity_services as answers
+    from assessments.objectivity.services import flags as flag_services
 
     run = region_run(
         world, 2026, {world.school_a1: ["4 МА", "5 МА", "5 РУ"], world.school_a2: ["4 РУ"]}
     )
     measure = roadmap.measures.get(number="1.2.")
-    answers.flag_answer_with_measure(
+    flag_services.flag_answer_with_measure(
         finding=finding(run, world.school_a1, "5 МА"), measure=measure, by=world.bob
     )
     flags = flags_of(world.carol)
@@ -376,7 +376,7 @@ def test_the_methodist_sees_the_latest_run_and_the_flagged_schools_in_scope(clie
 def _flag_many(world, roadmap, count, *, minutes_ago):
     """A region-wide run of 2026 with `count` more flagged schools in each
     municipality, every marker answered (a measure in A, a dismissal in B)."""
-    from assessments import objectivity_services as answers
+    from assessments.objectivity.services import flags as flag_services
 
     schools = {world.school_a1: ["4 МА", "5 РУ"][: 1 + count % 2]}
     for i in range(count):
@@ -389,9 +389,11 @@ def _flag_many(world, roadmap, count, *, minutes_ago):
     measure = roadmap.measures.get(number="1.2.")
     for item in run.findings.filter(marker=True).select_related("school"):
         if item.municipality_id == world.muni_a.pk:
-            answers.flag_answer_with_measure(finding=item, measure=measure, by=world.bob)
+            flag_services.flag_answer_with_measure(finding=item, measure=measure, by=world.bob)
         else:
-            answers.flag_dismiss(finding=item, reason="Перепроверка подтвердила.", by=world.dan)
+            flag_services.flag_dismiss(
+                finding=item, reason="Перепроверка подтвердила.", by=world.dan
+            )
     # A year more of region-wide runs for the analyst's table.
     region_run(world, 2025, schools, minutes_ago=minutes_ago)
 

@@ -16,15 +16,16 @@ from openpyxl import load_workbook
 
 from assessments.checks.data import INDICATOR_LABELS
 from assessments.checks.generator import RegionSpec, generate_region
-from assessments.models import CheckFinding, CheckRun, CheckSchool
-from assessments.objectivity_generated import generated_region_store
-from assessments.objectivity_services import check_run_request, flag_answer_delete, flag_dismiss
+from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
+from assessments.objectivity.services.flags import flag_answer_delete, flag_dismiss
+from assessments.objectivity.services.runs import check_run_request
 from reports.builders import DocumentParamsError, builder_for
 from reports.builders import documents as _registered  # noqa: F401  (every builder registers)
 from reports.models import Document
 from reports.services import document_render_bytes, document_render_html, document_request
 from tests import factories as f
 from tests.conftest import require_service
+from tests.generators.objectivity_store import generated_region_store
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from assessments.objectivity_services import flags_into_roadmap
+from assessments.objectivity.services.flags import flags_into_roadmap
 from reports.models import Document
 from reports.services import document_request
 from roadmaps import services

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from assessments.objectivity_services import flags_into_roadmap
+from assessments.objectivity.services.flags import flags_into_roadmap
 from roadmaps import services
 
 

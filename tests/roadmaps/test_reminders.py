@@ -75,7 +75,7 @@ def test_a_recurring_measure_reminds_once_per_occurrence(world, roadmap):
 
 
 def test_a_measure_tied_to_the_vpr_calendar_reminds_when_the_calendar_gives_a_date(world, roadmap):
-    from assessments.models import Procedure
+    from assessments.results.models import Procedure
 
     reminders_send(today=date(2026, 4, 10))
     assert not any("4. Общественное" in t for _, t in carols())

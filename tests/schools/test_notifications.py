@@ -323,8 +323,9 @@ def test_a_continuous_measure_never_reminds(people):
 
 
 def test_a_marker_reaches_the_municipal_officials_once_and_its_answer_the_school(people):
-    from assessments.models import CheckFinding, FlagAnswer
-    from assessments.objectivity_services import flag_dismiss, markers_notify
+    from assessments.objectivity.models import CheckFinding, FlagAnswer
+    from assessments.objectivity.services.flags import flag_dismiss
+    from assessments.objectivity.services.runs import markers_notify
 
     world = people
     finding = CheckFinding.objects.get(school=world.school_a1, marker=True)
@@ -388,7 +389,7 @@ def test_a_built_document_tells_who_ordered_it(people, roadmap):
 def test_an_import_tells_its_uploader_how_it_ended(people):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import import_batch_create, import_batch_run
+    from assessments.results.services.batches import import_batch_create, import_batch_run
 
     world = people
     upload = SimpleUploadedFile("vpr.csv", "Код;Класс\n1;4а\n".encode(), "text/csv")
@@ -403,7 +404,7 @@ def test_an_import_tells_its_uploader_how_it_ended(people):
 
 
 def test_the_sweep_tells_who_ordered_a_document_whose_worker_died(people):
-    from config.background import sweep
+    from infra.jobs import sweep
     from reports.models import Document
 
     world = people
@@ -493,10 +494,10 @@ def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
     db, django_capture_on_commit_callbacks
 ):
     from assessments.checks.generator import RegionSpec, generate_region
-    from assessments.models import CheckFinding
-    from assessments.objectivity_generated import generated_region_store
-    from assessments.objectivity_services import check_run_request
+    from assessments.objectivity.models import CheckFinding
+    from assessments.objectivity.services.runs import check_run_request
     from schools.models import Municipality
+    from tests.generators.objectivity_store import generated_region_store
 
     spec = RegionSpec(
         n_schools=60, n_municipalities=2, years=(2024, 2025), target_year_index=1, cheat_share=0.2
@@ -539,8 +540,8 @@ def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
 
 
 def test_answering_a_marker_with_a_measure_tells_the_school(people, roadmap):
-    from assessments.models import CheckFinding, FlagAnswer
-    from assessments.objectivity_services import flag_answer_with_measure
+    from assessments.objectivity.models import CheckFinding, FlagAnswer
+    from assessments.objectivity.services.flags import flag_answer_with_measure
 
     world = people
     FlagAnswer.objects.filter(school=world.school_a1).delete()
@@ -560,8 +561,8 @@ def test_a_finished_import_tells_its_uploader(people):
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.models import Instrument, Procedure, Subject
-    from assessments.services import import_batch_create, import_batch_run
+    from assessments.results.models import Instrument, Procedure, Subject
+    from assessments.results.services.batches import import_batch_create, import_batch_run
 
     world = people
     procedure = Procedure.objects.create(
@@ -580,8 +581,8 @@ def test_a_finished_import_tells_its_uploader(people):
 
 
 def test_a_check_that_could_not_run_tells_who_asked_why(people):
-    from assessments.models import CheckRun
-    from assessments.objectivity_services import check_run_execute
+    from assessments.objectivity.models import CheckRun
+    from assessments.objectivity.services.runs import check_run_execute
 
     world = people
     run = CheckRun.objects.create(

@@ -146,7 +146,7 @@ def test_a_user_without_a_membership_owns_nothing(world, django_user_model):
 def test_the_import_refuses_an_unclear_owner_instead_of_taking_the_first_region(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import import_batch_create
+    from assessments.results.services.batches import import_batch_create
 
     f.membership(world.bob, role=f.Role.MUNICIPAL_OFFICIAL, node=world.muni_b)
     forget_reach(world.bob)
@@ -199,7 +199,7 @@ def test_the_upload_page_asks_a_user_of_two_municipalities_for_the_school(client
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
-    from assessments.models import ImportBatch
+    from assessments.results.models import ImportBatch
 
     f.membership(world.bob, role=f.Role.MUNICIPAL_OFFICIAL, node=world.muni_b)
     client.force_login(world.bob)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assessments.models import Instrument, Procedure, Scale, Subject
+from assessments.results.models import Instrument, Procedure, Scale, Subject
 from tests.assessments.test_import_vpr_form import SCALE
 
 

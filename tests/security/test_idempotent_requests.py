@@ -6,8 +6,9 @@ second commit returns the batch the first one made, saying so."""
 
 from django.urls import reverse
 
-from assessments.models import CheckRun, ImportBatch, Result
-from assessments.objectivity_services import check_run_request
+from assessments.objectivity.models import CheckRun
+from assessments.objectivity.services.runs import check_run_request
+from assessments.results.models import ImportBatch, Result
 from tests.api.helpers import client_for
 from tests.api.test_assessments_api import FORM, upload
 

@@ -2,8 +2,10 @@
 (ИОМ). A route follows its pupil's new row by participant code; a route whose pupil
 is gone from the new file is kept and marked; the import summary says which."""
 
-from assessments.models import LearningRoute, Result
-from assessments.services import learning_route_save, results_import
+from assessments.analytics.models import LearningRoute
+from assessments.analytics.services import learning_route_save
+from assessments.results.models import Result
+from assessments.results.services.imports import results_import
 from tests.assessments.test_import_vpr_form import FORM, edited_form
 
 STEPS = [{"planned_result": "Решение задач", "tasks": "5", "forms": "Группа", "done": True}]

@@ -3,8 +3,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.models import CheckRun, CheckSchool
-from assessments.objectivity_services import check_run_request, run_as_json
+from assessments.objectivity.models import CheckRun, CheckSchool
+from assessments.objectivity.services.runs import check_run_request, run_as_json
 from schools.models import Municipality, Region
 
 

@@ -2,15 +2,15 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.importers.columns import MEANINGS, RULE_TEXT
-from assessments.importers.common import (
+from assessments.results.importers.columns import MEANINGS, RULE_TEXT
+from assessments.results.importers.common import (
     ProcedureKey,
     instrument_from_text,
     season_from_text,
     subject_from_text,
 )
-from assessments.models import Procedure
-from assessments.services import results_import
+from assessments.results.models import Procedure
+from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 from schools.models import School
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services import scales_import
+from assessments.results.services.scale_import import scales_import
 from infra.problems import ImportFailed
 from schools.models import Region
 

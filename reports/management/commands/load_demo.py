@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def _build(self):
         from assessments.demo import build_demo_results
-        from assessments.models import Procedure, Result
+        from assessments.results.models import Procedure, Result
         from roadmaps.demo import build_demo_roadmaps
         from roadmaps.models import Measure, Roadmap
 

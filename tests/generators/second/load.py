@@ -70,7 +70,7 @@ def apply_task_levels(manifest: dict) -> int:
     """Set the level (Б, П, В) of the imported procedures' tasks from the manifest:
     result files carry task numbers and maxima, the кодификатор carries levels, and
     no import reads a кодификатор yet. Returns the number of tasks updated."""
-    from assessments.models import Task
+    from assessments.results.models import Task
 
     updated = 0
     for entry in manifest["files"]:

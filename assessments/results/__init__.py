@@ -1,0 +1,1 @@
+"""Results of assessment procedures: procedures, tasks, scales, imports and results."""

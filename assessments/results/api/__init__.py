@@ -1,0 +1,2 @@
+"""REST endpoints of results: `views` (the viewsets and `register`), `serializers`,
+`filters` (with the keyset pages of the results list)."""

@@ -1,0 +1,221 @@
+"""Filters of the results endpoints, and the keyset pages of the results list."""
+
+import binascii
+from base64 import b64decode, b64encode
+from urllib.parse import parse_qs, urlencode
+
+import django_filters
+from django.db.models import BigIntegerField, ExpressionWrapper, F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from assessments.results.models import (
+    ImportBatch,
+    Instrument,
+    Procedure,
+    Result,
+    Season,
+    Subject,
+    Task,
+)
+from infra.api.filters import ID_MAX, ID_MIN
+
+
+class ProcedureFilter(django_filters.FilterSet):
+    class Meta:
+        model = Procedure
+        fields = ["instrument", "subject", "grade", "year", "season"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    class Meta:
+        model = Task
+        fields = ["procedure", "variant", "level"]
+
+
+class ResultFilter(django_filters.FilterSet):
+    # The procedure's fields are resolved to the caller's procedures first (one small
+    # query), so the results are filtered by procedure ids, never joined and sorted:
+    # see `filter_queryset`.
+    year = django_filters.NumberFilter(
+        field_name="procedure__year", method="by_procedure", label=gettext_lazy("год")
+    )
+    subject = django_filters.ChoiceFilter(
+        field_name="procedure__subject",
+        method="by_procedure",
+        choices=Subject.choices,
+        label=gettext_lazy("предмет"),
+    )
+    grade = django_filters.NumberFilter(
+        field_name="procedure__grade", method="by_procedure", label=gettext_lazy("класс")
+    )
+    instrument = django_filters.ChoiceFilter(
+        field_name="procedure__instrument",
+        method="by_procedure",
+        choices=Instrument.choices,
+        label=gettext_lazy("процедура"),
+    )
+    season = django_filters.ChoiceFilter(
+        field_name="procedure__season",
+        method="by_procedure",
+        choices=Season.choices,
+        label=gettext_lazy("сезон"),
+    )
+    # school_code (a code or a ФИС ОКО login) and municipality_code come with every
+    # filter by school or municipality (config.filters.ApiFilterSet).
+
+    class Meta:
+        model = Result
+        fields = ["procedure", "school", "municipality", "class_name", "mark"]
+
+    def by_procedure(self, queryset, name, value):
+        return queryset  # all of them at once in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        lookups = {
+            f.field_name.removeprefix("procedure__"): self.form.cleaned_data.get(name)
+            for name, f in self.filters.items()
+            if f.field_name.startswith("procedure__")
+        }
+        lookups = {key: value for key, value in lookups.items() if value not in (None, "")}
+        if not lookups:
+            return queryset
+        ids = sorted(
+            Procedure.objects.visible_to(self.request.user)
+            .filter(**lookups)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return queryset.none()
+        if len(ids) == 1:
+            return queryset.filter(procedure_id=ids[0])
+        # The range is what the index reads, in its order (region or municipality,
+        # procedure, id), so a page stops after its rows; the list is checked on the
+        # rows read. Written on `procedure_id + 0`, the list cannot be an index
+        # condition: as one, PostgreSQL (which cannot tell that a procedure's rows all
+        # lie in one region) read every row of the year and sorted them, 30-150 ms.
+        return queryset.alias(
+            listed_procedure=ExpressionWrapper(
+                F("procedure_id") + 0, output_field=BigIntegerField()
+            )
+        ).filter(listed_procedure__in=ids, procedure_id__gte=ids[0], procedure_id__lte=ids[-1])
+
+
+class ImportBatchFilter(django_filters.FilterSet):
+    class Meta:
+        model = ImportBatch
+        fields = ["status", "format", "procedure", "school", "dry_run"]
+
+
+# --------------------------------------------------------------------------- pagination
+
+
+class ResultCursorPagination(CursorPagination):
+    """Keyset pages in the order (procedure, id): as fast on the millionth row as on the
+    first, and a region's rows of a year, a test or a class are each one ordered range
+    of an index (`result_region_proc`, `result_region_class`), so a page reads its own
+    rows and stops. The cursor holds the last (procedure, id) seen; DRF's cursor keeps
+    one field and counts an offset past equal values, which a procedure's 50,000 rows
+    would turn into a walk."""
+
+    ordering = ("procedure_id", "id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request):
+        # DRF falls back to the default size for `page_size=abc`; a client should hear it.
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw and not raw.lstrip("-").isdigit():
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Укажите целое число записей на странице.")]}
+            )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                # Opaque to clients: take it from `next`/`previous`. The format names it
+                # for generators (the contract test makes crafted ones).
+                parameter["schema"]["format"] = "cursor"
+                parameter["description"] = _(
+                    "Курсор страницы из ссылки next или previous предыдущего ответа."
+                )
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.request = request
+        self.reverse, position = self.decode_cursor(request)
+        key = Tuple(F("procedure_id"), F("id"))
+        if self.reverse:
+            queryset = queryset.order_by("-procedure_id", "-id")
+            if position is not None:
+                queryset = queryset.filter(TupleLessThan(key, position))
+        else:
+            queryset = queryset.order_by("procedure_id", "id")
+            if position is not None:
+                queryset = queryset.filter(TupleGreaterThan(key, position))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if self.reverse:
+            rows.reverse()
+        self.page, self.position = rows, position
+        came_from = position is not None
+        self.has_next, self.has_previous = (came_from, more) if self.reverse else (more, came_from)
+        return rows
+
+    def _link(self, *, reverse, key):
+        if key is None:  # back past the start: the first page
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        token = urlencode({"p": f"{key[0]}.{key[1]}", "r": "1" if reverse else "0"})
+        encoded = b64encode(token.encode("ascii")).decode("ascii")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        if self.page:
+            return self._link(reverse=False, key=(self.page[-1].procedure_id, self.page[-1].pk))
+        return self._link(reverse=False, key=None)  # nothing before the cursor: from the start
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        if self.page:
+            return self._link(reverse=True, key=(self.page[0].procedure_id, self.page[0].pk))
+        return self._link(reverse=True, key=self.position)  # past the end: the rows before
+
+    def decode_cursor(self, request):
+        """(reverse, (procedure id, id) or None); a cursor that is not one of ours is
+        the client's mistake: a 400 in the API's format, in Russian."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:
+            return False, None
+        try:
+            tokens = parse_qs(
+                b64decode(encoded.encode("ascii")).decode("ascii"), strict_parsing=True
+            )
+            procedure_id, pk = (int(part) for part in tokens["p"][0].split("."))
+            reverse = {"0": False, "1": True}[tokens.get("r", ["0"])[0]]
+            if not (ID_MIN <= procedure_id <= ID_MAX and ID_MIN <= pk <= ID_MAX):
+                raise ValueError(encoded)
+        except (TypeError, ValueError, KeyError, UnicodeError, binascii.Error):
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        _("Неверный курсор страницы: возьмите ссылку next или previous из ответа.")
+                    ]
+                }
+            ) from None
+        return reverse, (procedure_id, pk)
