@@ -23,6 +23,7 @@ from .base import (
     decide,
 )
 from .bunching import _fit_tilt, _solve3, bunching
+from .classes import class_journal_gap, pair_similarity
 from .journal import _robust_line, journal_agreement, journal_gap
 from .person_fit import _guttman, guttman_max, person_fit
 from .results import _conditional_residual, difficulty_inversion, lenient_marking, level_anomaly
@@ -48,6 +49,8 @@ SINGLE_PROCEDURE = (
     bunching,
     similarity,
     identical_runs,
+    class_journal_gap,
+    pair_similarity,
 )
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "_z_of_p",
     "bunching",
     "calibrate",
+    "class_journal_gap",
     "decide",
     "difficulty_inversion",
     "guttman_max",
@@ -80,6 +84,7 @@ __all__ = [
     "journal_agreement",
     "journal_gap",
     "lenient_marking",
+    "pair_similarity",
     "level_anomaly",
     "person_fit",
     "scale_mismatch",

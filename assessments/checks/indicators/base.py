@@ -62,6 +62,9 @@ class Column:
     # test whose null cannot see an honest school's own clustering (identical
     # work in a class of one curriculum), its documented strong level.
     alone_floor: float | None = None
+    # Per-class figures an indicator keeps for a step across procedures (see
+    # `classes.pool_class_gaps`); not shown.
+    classes: dict | None = None
 
 
 def _z_of_p(p: np.ndarray) -> np.ndarray:
