@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.0"
+METHOD_VERSION = "objectivity-2.1"  # 2.1: class-level indicators, journal gap over years
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"

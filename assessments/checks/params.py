@@ -128,7 +128,7 @@ class CheckParams:
     budget_split: tuple[float, ...] = (1 / 3, 1 / 3)
     # The indicators of results inflated as a whole (lenient marking, an inflated
     # year), whose joint evidence is a route of its own (`combined`).
-    combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL, JOURNAL_HISTORY)
+    combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)
 
     # The rule: a marker when `min_agreeing` counted indicators fire, or one strong fires.
     min_agreeing: int = 2
