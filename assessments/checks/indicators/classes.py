@@ -194,6 +194,9 @@ def class_gap_column(p: Prepared, params: CheckParams, st: dict, evidence, tests
         recentre=False,
         threshold_at=at,
         gate=gate,
+        # Alone only at the school-level journal gap's strong level: its null
+        # is a best-of-classes one, less exact than a school's.
+        alone_floor=params.journal_gap_strong_z,
         classes=st,
     )
 
@@ -425,4 +428,8 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
         recentre=False,
         threshold_at=at,
         gate=gate,
+        # Alone only at identical work's strong level, as `similarity`: the
+        # quasi-Poisson null sees the region's dispersion between classes, not
+        # a class's own (one curriculum, pupils who sit together).
+        alone_floor=float(_z_of_p(np.array([params.similarity_strong_p]))[0]),
     )
