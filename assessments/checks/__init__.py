@@ -9,7 +9,9 @@ every flag. Pure numpy/scipy over plain column arrays; no ORM.
 
 Modules: `data` (plain inputs and outputs), `params` (thresholds, minimum
 group sizes, the rule: one frozen dataclass per region), `indicators` (one
-procedure), `crossing` (across procedures), `rules` (the run, the marker
+procedure; a package, one module per family, `indicators.classes` the
+class-level ones), `crossing` (across procedures), `history` (the journal gap
+against the school's own past years), `rules` (the run, the marker
 rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget),
 `generator` (a synthetic region with planted manipulation), `evaluate`
 (precision/recall/FPR).
@@ -40,6 +42,17 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 - scale mismatch against the region's own share: a file-wide artefact (a
   journal column read as the mark) is a data problem the run reports, not
   evidence against every school.
+- class level (one teacher's classes move the school's mean by a fraction):
+  class journal gap — a class's scores above what its journal marks predict
+  against the school's other pupils (the region's between-class spread as
+  null; a grade-4 class read over both subjects its teacher marks), also
+  above the region's classes; pair similarity — pairs in a class whose scores
+  agree beyond their totals (weighted agreement against the region's tables
+  given the total), counted per class against the region's rate with a
+  quasi-Poisson dispersion; both Bonferroni over the school's classes;
+- journal history: the journal gap against the school's own gap on the same
+  test in the previous years (a school's marking culture is stable; supports,
+  never alone).
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators

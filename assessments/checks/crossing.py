@@ -22,6 +22,7 @@ from .data import (
     ProcedureResults,
     RegionData,
 )
+from .history import journal_history
 from .indicators import Column, Prepared, decide
 from .params import CheckParams
 
@@ -269,7 +270,7 @@ def external_objective(data, proc, prep: Prepared, params: CheckParams) -> Colum
     )
 
 
-CROSSING = (cohort, rise_fall, external_exam, external_objective)
+CROSSING = (cohort, rise_fall, external_exam, external_objective, journal_history)
 
 
 def cross_columns(data, proc, prep: Prepared, params: CheckParams) -> list[Column]:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.0"
+METHOD_VERSION = "objectivity-2.1"  # 2.1: class-level indicators, journal gap over years
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -61,6 +61,9 @@ EXTERNAL_OBJECTIVE = "external_objective"
 SIMILARITY = "similarity"
 RUNS = "identical_runs"
 PERSISTENCE = "persistence"
+CLASS_JOURNAL_GAP = "class_journal_gap"
+PAIR_SIMILARITY = "pair_similarity"
+JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
 
 INDICATOR_LABELS = {
@@ -79,6 +82,13 @@ INDICATOR_LABELS = {
     SIMILARITY: _("Совпадающие работы в классе"),
     RUNS: _("Длинные совпадающие фрагменты работ в классе"),
     PERSISTENCE: _("Признаки в предыдущие годы"),
+    CLASS_JOURNAL_GAP: _(
+        "Класс: баллы выше, чем предсказывают журнальные отметки (против классов региона)"
+    ),
+    JOURNAL_HISTORY: _(
+        "Баллы выше предсказанных журнальными отметками сильнее, чем в прошлые годы у этой ОО"
+    ),
+    PAIR_SIMILARITY: _("Пары работ в классе, совпадающие сверх ожидаемого по их баллам"),
     COMBINED: _(
         "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
         " (совокупно)"
@@ -140,6 +150,15 @@ DETAIL_LABELS = {
     "z_rise_fall": _("z: рост и падение"),
     "z_sum": _("сумма z до приведения к разбросу региона"),
     "schools": _("школ"),
+    "z_class": _("z класса против других классов школы (до поправки на их число)"),
+    "class_gap": _("класс: баллы выше предсказанных журналом, ст. откл."),
+    "other_classes_gap": _("то же у других классов школы"),
+    "z_region_classes": _("класс среди классов региона, z"),
+    "z_class_subjects": _("z класса по обоим предметам учителя"),
+    "pairs_in_class": _("пар учеников в классе"),
+    "dispersion": _("разброс между классами региона (сверх пуассоновского)"),
+    "pair_z_cut": _("порог совпадения пары, z (квантиль региона)"),
+    "largest_pair_z": _("наибольшее совпадение пары, z"),
 }
 
 SUBJECT_SHORT = {"Русский язык": "РУ", "Математика": "МА"}

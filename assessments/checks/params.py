@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .data import (
     BUNCHING,
+    CLASS_JOURNAL_GAP,
     COHORT,
     COMBINED,
     EXTERNAL_EXAM,
@@ -19,8 +20,10 @@ from .data import (
     INVERSION,
     JOURNAL,
     JOURNAL_GAP,
+    JOURNAL_HISTORY,
     LEVEL,
     MARKING,
+    PAIR_SIMILARITY,
     PERSISTENCE,
     PERSON_FIT,
     RISE_FALL,
@@ -88,6 +91,21 @@ class CheckParams:
     similarity_p: float = 1e-4
     similarity_strong_p: float = 1e-8
     similarity_min_excess: int = 3  # identical pairs above the expected count
+    # Class level (see indicators.classes): a class's scores above what its journal
+    # marks predict, against the region's classes (Bonferroni over the school's
+    # classes); pairs in a class agreeing beyond their totals: a pair counts past
+    # the region's `pair_quantile` of pair z (at least `pair_z`), and the worst
+    # class needs `pair_min` such pairs.
+    class_journal_gap_z: float = 3.0
+    class_region_z: float = 1.0  # the class's own gap above the region's classes (robust z)
+    pair_z: float = 1.5
+    pair_quantile: float = 0.98
+    pair_min: int = 3
+    # This year's journal gap against the school's own gap on the same test in
+    # the previous `history_years` years (see `history`).
+    history_years: int = 3
+    journal_history_z: float = 3.0
+    journal_history_strong_z: float | None = None  # supports, never alone
     # Identical runs: tasks in a run (None: half the test, at least 6). Reported
     # as evidence beside `similarity`, not counted by default: a school's
     # curriculum makes its pupils' answers on a stretch of tasks honestly alike
@@ -129,6 +147,9 @@ class CheckParams:
             EXTERNAL_EXAM,
             EXTERNAL_OBJECTIVE,
             SIMILARITY,
+            CLASS_JOURNAL_GAP,
+            PAIR_SIMILARITY,
+            JOURNAL_HISTORY,
             PERSISTENCE,
             COMBINED,
         )
@@ -136,8 +157,8 @@ class CheckParams:
     # Indicators that measure one thing two ways count once towards agreement.
     families: tuple[tuple[str, ...], ...] = (
         (INVERSION, MARKING),
-        (SIMILARITY, RUNS),
-        (JOURNAL, JOURNAL_GAP),
+        (SIMILARITY, RUNS, PAIR_SIMILARITY),
+        (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
     )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10
