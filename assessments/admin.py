@@ -116,7 +116,7 @@ class CheckSettingsForm(forms.ModelForm):
 @admin.register(CheckSettings)
 class CheckSettingsAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """A region's thresholds, minimum group sizes and marker rule (names of
-    assessments.checks.CheckParams); a name or value the method does not take is
+    assessments.objectivity.checks.CheckParams); a name or value the method does not take is
     refused in Russian."""
 
     form = CheckSettingsForm

@@ -21,8 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from assessments.checks import CheckParams, check_region  # noqa: E402
-from assessments.checks.generator import RegionSpec, generate_region  # noqa: E402
+from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
+from assessments.objectivity.checks.generator import RegionSpec, generate_region  # noqa: E402
 
 
 def main() -> None:

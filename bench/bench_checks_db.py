@@ -4,7 +4,7 @@ end to end as production runs it: read the region's results from PostgreSQL
 
     .venv/bin/python bench/bench_checks_db.py [SCHOOLS] [--runs 3]
 
-A region is generated (assessments.checks.generator, ~5,300 schools, ВПР grades
+A region is generated (assessments.objectivity.checks.generator, ~5,300 schools, ВПР grades
 4 and 5 × Russian and maths, the checked year and the one before) and written
 once into PostgreSQL (DATABASE_URL defaults to
 postgres://postgres@127.0.0.1:5432/roadmaps_bench_checks, created and migrated
@@ -45,8 +45,8 @@ def main():
     django.setup()
     world.migrate(os.environ["DATABASE_URL"])
 
-    from assessments.checks.generator import RegionSpec, generate_region
     from assessments.objectivity import loading
+    from assessments.objectivity.checks.generator import RegionSpec, generate_region
     from assessments.objectivity.models import CheckRun
     from assessments.objectivity.services import runs as run_services
     from assessments.results.models import Result

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assessments.checks import Procedure, ProcedureResults, RegionData, SchoolTable
-from assessments.checks.data import (
+from assessments.objectivity.checks import Procedure, ProcedureResults, RegionData, SchoolTable
+from assessments.objectivity.checks.data import (
     INSTRUMENT_VPR,
     KIND_GYMNASIUM,
     KIND_LYCEUM,

@@ -4,80 +4,62 @@ plain dataclasses out, ready for templates, XLSX and JSON. No ORM here.
     tables = side_by_side({"Школа": school, "Район": municipality, "Регион": region},
                           tasks, {2: (0, 9), 3: (10, 15), 4: (16, 20), 5: (21, 24)})
     public = suppress(tables, minimum=10)
+
+The package also holds the analytic pages (models, selectors, views, export);
+the names below are imported on first use, so that loading the app's models at
+start-up does not import numpy.
 """
 
-from .dynamics import Dynamics, YearInput, YearRow, dynamics
-from .learning import ClassDeficits, Deficits, PupilRoute, RouteStep, deficits
-from .records import (
-    INFORMATIVE_MINIMUM,
-    MARK_GROUP_MINIMUM,
-    ROUGH_MINIMUM,
-    GroupSize,
-    PupilResult,
-    ResultArrays,
-    Scale,
-    TaskInfo,
-    split_by,
-)
-from .suppression import DEFAULT_MINIMUM, suppress
-from .tables import (
-    Band,
-    GroupTables,
-    JournalAgreement,
-    MarkStatistics,
-    PlannedResults,
-    ScoreDistribution,
-    SideBySide,
-    TaskSuccess,
-    TaskSuccessByMark,
-    band_of,
-    group_tables,
-    journal_agreement,
-    mark_statistics,
-    planned_results,
-    score_distribution,
-    side_by_side,
-    task_success,
-    task_success_by_mark,
-)
+from importlib import import_module
 
-__all__ = [
-    "DEFAULT_MINIMUM",
-    "INFORMATIVE_MINIMUM",
-    "MARK_GROUP_MINIMUM",
-    "ROUGH_MINIMUM",
-    "Band",
-    "ClassDeficits",
-    "Deficits",
-    "Dynamics",
-    "GroupSize",
-    "GroupTables",
-    "JournalAgreement",
-    "MarkStatistics",
-    "PlannedResults",
-    "PupilResult",
-    "PupilRoute",
-    "ResultArrays",
-    "RouteStep",
-    "Scale",
-    "ScoreDistribution",
-    "SideBySide",
-    "TaskInfo",
-    "TaskSuccess",
-    "TaskSuccessByMark",
-    "YearInput",
-    "YearRow",
-    "band_of",
-    "deficits",
-    "dynamics",
-    "group_tables",
-    "journal_agreement",
-    "mark_statistics",
-    "planned_results",
-    "score_distribution",
-    "side_by_side",
-    "split_by",
-    "suppress",
-    "task_success",
-    "task_success_by_mark",
-]
+_WHERE = {
+    "Band": "tables",
+    "ClassDeficits": "learning",
+    "DEFAULT_MINIMUM": "suppression",
+    "Deficits": "learning",
+    "Dynamics": "years",
+    "GroupSize": "records",
+    "GroupTables": "tables",
+    "INFORMATIVE_MINIMUM": "records",
+    "JournalAgreement": "tables",
+    "MARK_GROUP_MINIMUM": "records",
+    "MarkStatistics": "tables",
+    "PlannedResults": "tables",
+    "PupilResult": "records",
+    "PupilRoute": "learning",
+    "ROUGH_MINIMUM": "records",
+    "ResultArrays": "records",
+    "RouteStep": "learning",
+    "Scale": "records",
+    "ScoreDistribution": "tables",
+    "SideBySide": "tables",
+    "TaskInfo": "records",
+    "TaskSuccess": "tables",
+    "TaskSuccessByMark": "tables",
+    "YearInput": "years",
+    "YearRow": "years",
+    "band_of": "tables",
+    "deficits": "learning",
+    "dynamics": "years",
+    "group_tables": "tables",
+    "journal_agreement": "tables",
+    "mark_statistics": "tables",
+    "planned_results": "tables",
+    "score_distribution": "tables",
+    "side_by_side": "tables",
+    "split_by": "records",
+    "suppress": "suppression",
+    "task_success": "tables",
+    "task_success_by_mark": "tables",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
-from .dynamics import Dynamics
+from .years import Dynamics
 from .learning import Deficits
 from .records import MARKS, Scale
 from .tables import Band, SideBySide

@@ -1,4 +1,4 @@
 """Objectivity checks: settings, runs, schools, findings, answers and official lists.
 
-The method itself lives in `assessments.checks` (pure, no ORM).
+The method itself lives in `assessments.objectivity.checks` (pure, no ORM).
 """

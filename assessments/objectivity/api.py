@@ -265,7 +265,7 @@ class CheckFindingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(IndicatorSerializer(many=True))
     def get_indicators(self, finding) -> list[dict]:
-        from assessments.checks.data import INDICATOR_LABELS
+        from assessments.objectivity.checks.data import INDICATOR_LABELS
 
         return [
             dict(i, label=str(INDICATOR_LABELS.get(i.get("name"), i.get("name"))))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from assessments.checks.data import INDICATOR_LABELS
+from assessments.objectivity.checks.data import INDICATOR_LABELS
 from assessments.objectivity.selectors import finding_list, run_labels
 from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 

@@ -1,5 +1,5 @@
 """The region as the method's input: every result of a region (and the external
-exam results of its schools) read into the plain columns `assessments.checks`
+exam results of its schools) read into the plain columns `assessments.objectivity.checks`
 takes, with the fingerprint of what was read.
 
 Scoping. A check compares every school with its region, so `region_data_load`
@@ -23,8 +23,8 @@ from django.db import connections
 from django.db.models import Avg, Count, F, Func, IntegerField, Max, TextField, Value
 from django.db.models.functions import Abs, Cast, Coalesce, Mod
 
-from assessments import checks
 from assessments.analytics.arrays import _copy_numbers, _scores_matrix
+from assessments.objectivity import checks
 from assessments.objectivity.selectors import (
     CHECKED_INSTRUMENTS,
     EXTERNAL_INSTRUMENTS,

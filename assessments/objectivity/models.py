@@ -14,7 +14,7 @@ from schools.scoping import ScopedManager, ScopePaths
 
 class CheckSettings(models.Model):
     """A region's thresholds, minimum group sizes and marker rule for the objectivity
-    checks: overrides of `assessments.checks.CheckParams` by field name (the rest
+    checks: overrides of `assessments.objectivity.checks.CheckParams` by field name (the rest
     keep their defaults)."""
 
     region = models.OneToOneField(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from assessments import checks
+from assessments.objectivity import checks
 from assessments.objectivity.models import (
     CheckFinding,
     CheckRun,

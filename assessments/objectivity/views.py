@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from assessments.checks.data import DETAIL_LABELS, INDICATOR_LABELS, KIND_LABELS
 from assessments.objectivity import selectors as sel
+from assessments.objectivity.checks.data import DETAIL_LABELS, INDICATOR_LABELS, KIND_LABELS
 from assessments.objectivity.export import run_workbook
 from assessments.objectivity.models import CheckFinding, CheckRun, FlagAnswer, OfficialList
 from assessments.objectivity.services import flags as flag_services

@@ -40,7 +40,7 @@ def range_text(values) -> str:
 
 
 def indicator_label(name: str) -> str:
-    from assessments.checks.data import INDICATOR_LABELS
+    from assessments.objectivity.checks.data import INDICATOR_LABELS
 
     return str(INDICATOR_LABELS.get(name, name))
 
@@ -125,7 +125,7 @@ def list_table(flagged, labels, year) -> Table:
 
 
 def indicator_table(findings, labels) -> Table:
-    from assessments.checks.data import INDICATOR_LABELS
+    from assessments.objectivity.checks.data import INDICATOR_LABELS
 
     order = {name: i for i, name in enumerate(INDICATOR_LABELS)}
     stats = {}

@@ -326,7 +326,7 @@ def _official_flags(user, municipality):
 def _school_flags(user, school):
     """«Признаки необъективности у школы»: the school's markers in the latest
     run covering it, each with the municipality's answers."""
-    from assessments.checks.data import INDICATOR_LABELS
+    from assessments.objectivity.checks.data import INDICATOR_LABELS
     from assessments.objectivity.selectors import answers_for, finding_list
 
     run = _latest_run_covering(user, region=school.region, municipality=school.municipality)

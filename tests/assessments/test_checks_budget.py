@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments.checks import CheckParams, ProcedureResults, RegionData, check_region
-from assessments.checks import indicators as ind
-from assessments.checks.data import JOURNAL_GAP, SCALE_MISMATCH
-from assessments.checks.generator import RegionSpec, generate_region
+from assessments.objectivity.checks import CheckParams, ProcedureResults, RegionData, check_region
+from assessments.objectivity.checks import indicators as ind
+from assessments.objectivity.checks.data import JOURNAL_GAP, SCALE_MISMATCH
+from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.selectors import ParamsError, params_with
 from tests import factories as f
 from tests.assessments.test_checks_indicators import (

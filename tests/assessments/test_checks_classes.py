@@ -8,10 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assessments.checks import CheckParams, check_region
-from assessments.checks import indicators as ind
-from assessments.checks.data import CLASS_JOURNAL_GAP, JOURNAL_HISTORY, PAIR_SIMILARITY
-from assessments.checks.rules import all_columns
+from assessments.objectivity.checks import CheckParams, check_region
+from assessments.objectivity.checks import indicators as ind
+from assessments.objectivity.checks.data import CLASS_JOURNAL_GAP, JOURNAL_HISTORY, PAIR_SIMILARITY
+from assessments.objectivity.checks.rules import all_columns
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
 from tests.generators.second.manipulations import Copying, Lenient

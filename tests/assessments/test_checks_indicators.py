@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from assessments.checks import (
+from assessments.objectivity.checks import (
     CheckParams,
     ExternalResult,
     Procedure,
@@ -18,9 +18,14 @@ from assessments.checks import (
     check_region,
     mark_of,
 )
-from assessments.checks import indicators as ind
-from assessments.checks.crossing import cohort, external_exam, external_objective, rise_fall
-from assessments.checks.data import (
+from assessments.objectivity.checks import indicators as ind
+from assessments.objectivity.checks.crossing import (
+    cohort,
+    external_exam,
+    external_objective,
+    rise_fall,
+)
+from assessments.objectivity.checks.data import (
     EXTERNAL_OBJECTIVE_VPR,
     EXTERNAL_OGE,
     INVERSION,
@@ -29,7 +34,7 @@ from assessments.checks.data import (
     MARKING,
     PERSISTENCE,
 )
-from assessments.checks.rules import marker_of
+from assessments.objectivity.checks.rules import marker_of
 
 # ВПР Russian, grade 4, 2026 (DOMAIN.md): 24 points, "3" from 10, "4" from 16, "5" from 21.
 SCALE = {2: (0, 9), 3: (10, 15), 4: (16, 20), 5: (21, 24)}

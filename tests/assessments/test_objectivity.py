@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments.checks.generator import RegionSpec, generate_region
+from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import (
     CheckFinding,
     CheckRun,

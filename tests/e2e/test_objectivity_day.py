@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from assessments.checks.generator import RegionSpec, generate_region
+from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import CheckRun, CheckSchool, FlagAnswer
 from roadmaps import services as roadmap_services
 from roadmaps.models import Measure

@@ -1,4 +1,4 @@
-"""A generated region (assessments.checks.generator) written into the database as
+"""A generated region (assessments.objectivity.checks.generator) written into the database as
 a real region would be after its imports: municipalities, schools with ФИС ОКО
 logins, ВПР procedures with tasks and the region's scales, and every pupil's
 result. The tests and benchmarks of the stored checks run on it, so the path
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from django.db import transaction
 
-from assessments.checks import data as cd
-from assessments.checks.generator import GeneratedRegion
+from assessments.objectivity.checks import data as cd
+from assessments.objectivity.checks.generator import GeneratedRegion
 from assessments.results.models import Instrument, Procedure, Scale, Subject, Task
 from assessments.results.services.rows import RESULT_COLUMNS, results_write
 from schools.models import Municipality, Region, School

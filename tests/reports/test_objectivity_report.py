@@ -14,8 +14,8 @@ from django.utils import timezone
 from docx import Document as WordDocument
 from openpyxl import load_workbook
 
-from assessments.checks.data import INDICATOR_LABELS
-from assessments.checks.generator import RegionSpec, generate_region
+from assessments.objectivity.checks.data import INDICATOR_LABELS
+from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
 from assessments.objectivity.services.flags import flag_answer_delete, flag_dismiss
 from assessments.objectivity.services.runs import check_run_request

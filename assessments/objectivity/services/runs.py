@@ -2,7 +2,7 @@
 
 A run is requested for a region or a municipality and a year; Celery runs it
 (inline without Redis). It reads the whole region (the reference), runs the
-pure method (`assessments.checks.check_region`), and stores every indicator of
+pure method (`assessments.objectivity.checks.check_region`), and stores every indicator of
 every school of the scope in one transaction, so a run that dies leaves
 nothing half-written and can simply be run again.
 """
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import checks
+from assessments.objectivity import checks
 from assessments.objectivity.loading import data_key, earlier_markers, region_data_load
 from assessments.objectivity.models import (
     CheckFinding,

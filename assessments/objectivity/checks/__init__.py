@@ -1,7 +1,7 @@
 """Objectivity checks: find schools with signs of biased results and explain
 every flag. Pure numpy/scipy over plain column arrays; no ORM.
 
-    from assessments.checks import CheckParams, check_region
+    from assessments.objectivity.checks import CheckParams, check_region
     result = check_region(region_data, year=2026, params=CheckParams(),
                           schools=rows_of_one_municipality,      # optional scope
                           earlier_markers={2025: had_marker})    # from stored runs
