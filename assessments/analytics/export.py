@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
-from .years import Dynamics
 from .learning import Deficits
 from .records import MARKS, Scale
 from .tables import Band, SideBySide
+from .years import Dynamics
 
 
 @dataclass(frozen=True)
