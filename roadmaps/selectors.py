@@ -167,9 +167,9 @@ def section_get(*, user, pk) -> Section:
 
 
 def measure_get(*, user, pk) -> Measure:
-    return Measure.objects.select_related("roadmap", "section", "updated_by").get_visible_or_404(
-        user, pk=pk
-    )
+    return Measure.objects.select_related(
+        "roadmap__region", "roadmap__municipality", "roadmap__school", "section", "updated_by"
+    ).get_visible_or_404(user, pk=pk)
 
 
 def measure_list(*, roadmap: Roadmap) -> list[Measure]:

@@ -9,6 +9,7 @@ a missing permission raises PermissionDenied.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import re
@@ -196,27 +197,39 @@ class Responsible:
         return items
 
 
-def responsible_candidates(owner) -> tuple[list[Body], list[School]]:
-    """The bodies and schools a roadmap of `owner` may name as responsible."""
-    fields = _owner_fields(owner)
-    region = fields["region"]
-    bodies = Body.objects.filter(region=region)
-    schools = School.objects.filter(region=region, is_active=True)
-    if fields["school"] is not None:
+def responsible_candidate_querysets(owner):
+    """The bodies and schools a roadmap of `owner` may name as responsible, as
+    querysets not yet run (a form's choices). Filters by ids: no node is read."""
+    if isinstance(owner, School):
+        region_id, municipality_id, school_id = owner.region_id, owner.municipality_id, owner.pk
+    elif isinstance(owner, Municipality):
+        region_id, municipality_id, school_id = owner.region_id, owner.pk, None
+    elif isinstance(owner, Region):
+        region_id, municipality_id, school_id = owner.pk, None, None
+    else:
+        raise ValueError("owner must be a Region, a Municipality or a School")
+    bodies = Body.objects.filter(region_id=region_id)
+    schools = School.objects.filter(region_id=region_id, is_active=True)
+    if school_id is not None:
         bodies = bodies.filter(
-            Q(school=fields["school"])
-            | Q(school__isnull=True, municipality=fields["municipality"])
+            Q(school_id=school_id)
+            | Q(school__isnull=True, municipality_id=municipality_id)
             | Q(municipality__isnull=True)
         )
-        schools = schools.filter(pk=fields["school"].pk)
-    elif fields["municipality"] is not None:
+        schools = schools.filter(pk=school_id)
+    elif municipality_id is not None:
         bodies = bodies.filter(
-            Q(municipality=fields["municipality"], school__isnull=True)
-            | Q(municipality__isnull=True)
+            Q(municipality_id=municipality_id, school__isnull=True) | Q(municipality__isnull=True)
         )
-        schools = schools.filter(municipality=fields["municipality"])
+        schools = schools.filter(municipality_id=municipality_id)
     else:
         bodies = bodies.filter(municipality__isnull=True)
+    return bodies, schools
+
+
+def responsible_candidates(owner) -> tuple[list[Body], list[School]]:
+    """The bodies and schools a roadmap of `owner` may name as responsible."""
+    bodies, schools = responsible_candidate_querysets(owner)
     return list(bodies), list(schools)
 
 
@@ -299,11 +312,9 @@ def indicators_from_text(text: str) -> list[dict]:
     return found
 
 
-def _apply_responsible(measure: Measure, roadmap: Roadmap, candidates=None, picked=None) -> None:
-    """Link the responsible text to bodies and schools of the owner's scope; what the
-    user picked by hand (`picked`: for_all_schools, responsible_bodies,
-    responsible_schools) replaces the match for that field. Picks outside the
-    owner's candidates are ignored."""
+def _match_picked(measure: Measure, roadmap: Roadmap, candidates=None, picked=None):
+    """The responsible parties of `measure` (its text matched, hand picks preferred);
+    sets `for_all_schools` on the instance and returns the match, saving nothing."""
     bodies, schools = candidates or responsible_candidates(roadmap.owner)
     found = match_responsible(measure.responsible_text, bodies=bodies, schools=schools)
     picked = picked or {}
@@ -316,6 +327,15 @@ def _apply_responsible(measure: Measure, roadmap: Roadmap, candidates=None, pick
     if picked.get("for_all_schools") is not None:
         found.all_schools = bool(picked["for_all_schools"])
     measure.for_all_schools = found.all_schools
+    return found
+
+
+def _apply_responsible(measure: Measure, roadmap: Roadmap, candidates=None, picked=None) -> None:
+    """Link the responsible text to bodies and schools of the owner's scope; what the
+    user picked by hand (`picked`: for_all_schools, responsible_bodies,
+    responsible_schools) replaces the match for that field. Picks outside the
+    owner's candidates are ignored."""
+    found = _match_picked(measure, roadmap, candidates=candidates, picked=picked)
     measure.save(update_fields=["for_all_schools"])
     measure.responsible_bodies.set(found.bodies)
     measure.responsible_schools.set(found.schools)
@@ -960,10 +980,16 @@ def measure_create(
 
 
 def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Measure:
-    """Save an edit made on `version` of the measure; a stale version is refused."""
+    """Save an edit made on `version` of the measure; a stale version is refused.
+
+    `measure` is the caller's instance (best read with its roadmap): with a
+    `version` it is the state before the edit, and the row is written in one
+    UPDATE guarded by that version (no second read); without one the row is
+    locked and read. The caller's instance follows the change. The responsible
+    parties are matched again, and the assignments of an approved roadmap
+    brought up to date, only when the responsible text or a pick changed."""
     roadmap = measure.roadmap
     _require(by, "roadmaps.edit_roadmap", roadmap)
-    _require_editable(roadmap)
     fields = dict(fields)
     picked = _pop_picks(fields)
     clean = _clean_measure_fields(fields)
@@ -974,28 +1000,51 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
     ):
         raise ValidationError(_("Раздел относится к другой дорожной карте."))
     with transaction.atomic():
-        current = _locked(Measure, measure)
-        if version is not None and int(version) != current.version:
-            raise StaleEdit(_stale_message(current, _("Мероприятие")))
+        if version is None:
+            _require_editable(roadmap)
+            current = _locked(Measure, measure)
+        else:
+            # A copy: a refused edit leaves the caller's instance as it was.
+            current = copy.copy(measure)
         before = _state(current, MEASURE_FIELDS)
+        changed = {name for name, value in clean.items() if _differs(current, name, value)}
         for name, value in clean.items():
             setattr(current, name, value)
-        if "number" in clean or "section" in clean:
+        if changed & {"number", "section"}:
             _refuse_duplicate_number(
                 roadmap=roadmap,
                 section=current.section,
                 number=current.number,
                 exclude_pk=current.pk,
             )
+        written = set(clean)
         if "deadline_text" in clean:
             for name, value in deadline_schedule(current.deadline_text, roadmap=roadmap).items():
                 setattr(current, name, value)
+                written.add(name)
+        rematch = "responsible_text" in changed or bool(picked)
+        if rematch:
+            found = _match_picked(current, roadmap, picked=picked)
+            written.add("for_all_schools")
         current.version += 1
         current.updated_by = by if by is not None and by.is_authenticated else None
-        current.save()
-        if "responsible_text" in clean or picked:
-            _apply_responsible(current, roadmap, picked=picked)
-        current.new_assignments = _assign_at_once(roadmap, current)
+        current.updated_at = timezone.now()
+        written |= {"version", "updated_by", "updated_at"}
+        values = {name: getattr(current, name) for name in written}
+        if version is None:
+            current.save(update_fields=written)
+        elif not (
+            Measure.objects.filter(pk=current.pk, version=int(version))
+            .exclude(roadmap__status=Roadmap.Status.CLOSED)
+            .update(**values)
+        ):
+            _refuse_stale_measure(current)
+        if rematch:
+            current.responsible_bodies.set(found.bodies)
+            current.responsible_schools.set(found.schools)
+            current.new_assignments = _assign_at_once(roadmap, current)
+        else:
+            current.new_assignments = 0
         _record(
             obj=current,
             action="update",
@@ -1004,8 +1053,27 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
             after=_state(current, MEASURE_FIELDS),
             roadmap=roadmap,
         )
-    measure.refresh_from_db()  # the caller's instance follows the change
+    if current is not measure:
+        for f in Measure._meta.concrete_fields:
+            setattr(measure, f.attname, getattr(current, f.attname))
+        if "section" in clean:
+            measure.section = current.section
+        measure.new_assignments = current.new_assignments
     return current
+
+
+def _differs(measure: Measure, name: str, value) -> bool:
+    if name == "section":  # by id: the instance need not have its section loaded
+        return measure.section_id != (value.pk if value is not None else None)
+    return getattr(measure, name) != value
+
+
+def _refuse_stale_measure(current: Measure):
+    """The guarded UPDATE found no row: the roadmap was closed or the measure saved meanwhile."""
+    status = Roadmap.objects.filter(pk=current.roadmap_id).values_list("status", flat=True).first()
+    if status == Roadmap.Status.CLOSED:
+        raise ValidationError(_("Дорожная карта закрыта: изменять её нельзя."))
+    raise StaleEdit(_stale_message(current, _("Мероприятие")))
 
 
 def measure_move(

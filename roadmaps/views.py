@@ -6,6 +6,7 @@ permission the user lacks on a reachable object is a 403.
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import uuid
 from datetime import date
@@ -598,7 +599,9 @@ def measure_edit(request, measure_pk):
     _require(request, "roadmaps.edit_roadmap", roadmap)
     form = forms.MeasureForm(
         request.POST or None,
-        instance=measure,
+        # A copy: validating the form writes into its instance, and the service
+        # is given the measure as it was.
+        instance=copy.copy(measure),
         roadmap=roadmap,
         initial={"version": measure.version},
     )
@@ -607,10 +610,10 @@ def measure_edit(request, measure_pk):
         version = data.pop("version", None)
         if not data.get("document_kind"):
             data.pop("document_kind")
-        _keep_changed_picks(data, Measure.objects.get(pk=measure.pk))
+        _keep_changed_picks(data, form.initial)
         try:
             updated = services.measure_update(
-                measure=Measure.objects.get(pk=measure.pk), by=request.user, version=version, **data
+                measure=measure, by=request.user, version=version, **data
             )
         except ValidationError as exc:
             if _wants_json(request):
@@ -688,17 +691,15 @@ def _assigned_note(measure) -> str:
     ) % {"n": count}
 
 
-def _keep_changed_picks(data: dict, before: Measure) -> None:
+def _keep_changed_picks(data: dict, initial: dict) -> None:
     """Pass a hand pick of responsible parties only when the user changed it, so an
-    edited responsible text is matched afresh."""
-    current = {
-        "responsible_bodies": {b.pk for b in before.responsible_bodies.all()},
-        "responsible_schools": {s.pk for s in before.responsible_schools.all()},
-    }
-    for name, pks in current.items():
-        if {obj.pk for obj in data.get(name) or []} == pks:
+    edited responsible text is matched afresh. `initial`: the form's initial data
+    (the measure's picks as it was read)."""
+    for name in ("responsible_bodies", "responsible_schools"):
+        before = {obj.pk for obj in initial.get(name) or []}
+        if {obj.pk for obj in data.get(name) or []} == before:
             data.pop(name, None)
-    if data.get("for_all_schools") == before.for_all_schools:
+    if data.get("for_all_schools") == initial.get("for_all_schools"):
         data.pop("for_all_schools", None)
 
 
