@@ -546,8 +546,8 @@ def run_as_json(*, run: CheckRun, rows) -> dict:
 
 def _answer_record(answer: FlagAnswer, *, action: str, by) -> None:
     """Who answered which marker how, and who withdrew an answer: kept in the
-    history the municipality reads (roadmaps.ChangeRecord)."""
-    from roadmaps.models import ChangeRecord
+    history the municipality reads (schools.history.ChangeRecord)."""
+    from schools.history import ChangeRecord
 
     state = {
         "procedure_id": answer.procedure_id,

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from roadmaps.deadlines import plan_period
 from roadmaps.models import (
     Assignment,
-    ChangeRecord,
     Evidence,
     Measure,
     ProgressReport,
@@ -26,6 +25,7 @@ from roadmaps.models import (
     Roadmap,
     Section,
 )
+from schools.history import ChangeRecord
 from schools.models import School
 
 # A report for a period is on time when sent by this many days after the period ends

@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 from roadmaps import notices
 from roadmaps.deadlines import parse_deadline
 from roadmaps.models import (
-    ChangeRecord,
     DocumentKind,
     Evidence,
     Indicator,
@@ -47,6 +46,7 @@ from roadmaps.selectors import (  # noqa: F401  re-exported: the service layer's
     roadmap_period,
 )
 from schools.files import FileRejected, check_zip, read_bytes, sniff_kind
+from schools.history import ChangeRecord, record_change
 from schools.models import Body, Municipality, Region, School
 
 ACTIVE = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -124,18 +124,14 @@ REPORT_FIELDS = ("status", "comment", "actual_value", "review_state", "review_re
 
 def _record(*, obj, action: str, by, before=None, after=None, roadmap=None, node=None) -> None:
     """One line of history; `node` (an object with region/municipality/school) defaults to the roadmap."""
-    node = node or roadmap
-    ChangeRecord.objects.create(
-        region_id=node.region_id,
-        municipality_id=node.municipality_id,
-        school_id=node.school_id,
-        roadmap=roadmap,
-        object_type=type(obj)._meta.model_name,
-        object_id=obj.pk,
+    record_change(
+        obj=obj,
         action=action,
+        by=by,
+        node=node or roadmap,
         before=before,
         after=after,
-        by=by if by is not None and by.is_authenticated else None,
+        roadmap=roadmap,
     )
 
 

@@ -9,6 +9,7 @@ from import_export import resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from config.export_formats import SafeCSV, SafeXLSX
+from schools.history import ChangeRecord
 from schools.importing import ImportFailed
 from schools.models import ApiToken, Body, Membership, Municipality, Region, School
 from schools.services import schools_import
@@ -232,3 +233,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "by", "object_type", "object_id", "action"]
+    list_filter = ["object_type", "action"]
+    readonly_fields = [
+        "region",
+        "municipality",
+        "school",
+        "roadmap",
+        "object_type",
+        "object_id",
+        "action",
+        "before",
+        "after",
+        "by",
+        "at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

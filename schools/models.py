@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from schools.history import ChangeRecord  # noqa: F401  the history log is a model of this app
 from schools.scoping import ScopedManager, ScopePaths
 
 FIS_LOGIN_RE = re.compile(r"^edu(\d{2})(\d{4})$", re.IGNORECASE)

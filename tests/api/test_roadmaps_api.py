@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from roadmaps import selectors, services
-from roadmaps.models import ChangeRecord, Measure, ProgressReport
+from roadmaps.models import Measure, ProgressReport
+from schools.history import ChangeRecord
 from tests.api.helpers import client_for
 from tests.roadmaps.world import PDF
 

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from assessments.importers.common import ProcedureKey
 from assessments.models import ImportBatch, Instrument, Procedure, Result, Scale, Subject, Task
 from assessments.services import results_import
-from roadmaps.models import ChangeRecord
+from schools.history import ChangeRecord
 from schools.importing import ImportFailed
 
 TASKS = ["1 (2б)", "2 (2б)", "3 (2б)", "4 (2б)", "5 (2б)"]

@@ -406,7 +406,7 @@ def test_region_settings_refuse_unknown_or_mistyped_parameters():
 
 
 def test_answers_and_their_withdrawal_stay_in_the_history_the_municipality_reads(client, world):
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     finding = _finding_a(world)
     FlagAnswer.objects.filter(school=finding.school).delete()

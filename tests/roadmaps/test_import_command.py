@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from roadmaps.models import ChangeRecord, Measure, Roadmap, Section
+from roadmaps.models import Measure, Roadmap, Section
+from schools.history import ChangeRecord
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
 BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"

@@ -12,7 +12,6 @@ from roadmaps import selectors, services
 from roadmaps.importers.parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
 from roadmaps.models import (
     Assignment,
-    ChangeRecord,
     DocumentKind,
     Evidence,
     Measure,
@@ -20,6 +19,7 @@ from roadmaps.models import (
     Revision,
     Roadmap,
 )
+from schools.history import ChangeRecord
 from tests.roadmaps.world import PDF
 
 PERIOD = {"period_start": date(2025, 9, 1), "period_end": date(2026, 8, 31)}
