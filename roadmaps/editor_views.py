@@ -20,9 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from roadmaps import selectors, services
+from roadmaps import selectors
 from roadmaps.clipboard import measures_from_clipboard
 from roadmaps.models import Measure, Roadmap, Section
+from roadmaps.services import measure as measure_services
+from roadmaps.services import section as section_services
+from roadmaps.services.base import StaleEdit
+from roadmaps.services.measure import (
+    measure_insert_after,
+    measure_update,
+    measures_paste,
+    roadmap_reorder,
+)
+from roadmaps.services.section import section_update
 
 TEXT_FIELDS = ("number", "text", "deadline_text", "responsible_text", "result", "document_text")
 SECTION_FIELDS = ("number", "title")
@@ -139,7 +149,7 @@ def _measure_of(roadmap: Roadmap, value) -> Measure | None:
 def editor(request, roadmap_pk):
     roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
     can_edit = request.user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
-    from roadmaps.services import responsible_candidates
+    from roadmaps.services.matching import responsible_candidates
 
     bodies, schools = responsible_candidates(roadmap.owner) if can_edit else ([], [])
     return render(
@@ -166,7 +176,7 @@ def _json_view(handler):
         try:
             return handler(request, **kwargs)
         except ValidationError as exc:
-            status = 409 if isinstance(exc, services.StaleEdit) else 400
+            status = 409 if isinstance(exc, StaleEdit) else 400
             return _refuse(" ".join(exc.messages), status=status)
 
     view.__name__ = handler.__name__
@@ -184,10 +194,10 @@ def measure_create(request, roadmap_pk):
     after = _measure_of(roadmap, data.get("after"))
     fields = {k: str(data.get(k) or "") for k in TEXT_FIELDS}
     with transaction.atomic():
-        measure = services.measure_create(
+        measure = measure_services.measure_create(
             roadmap=roadmap, section=section, by=request.user, **fields
         )
-        services.measure_insert_after(measure=measure, after=after)
+        measure_insert_after(measure=measure, after=after)
     return JsonResponse(
         {
             "ok": True,
@@ -226,10 +236,10 @@ def measure_save(request, measure_pk):
     if version is not None and not str(version).isdigit():
         return _refuse(_("Неверная версия строки."))
     try:
-        updated = services.measure_update(
+        updated = measure_update(
             measure=measure, by=request.user, version=version, **{field: value}
         )
-    except services.StaleEdit as exc:
+    except StaleEdit as exc:
         return _refuse(
             " ".join(exc.messages),
             status=409,
@@ -252,7 +262,7 @@ def measure_delete(request, measure_pk):
     _editable(request, measure.roadmap)
     fields = {k: getattr(measure, k) for k in TEXT_FIELDS}
     fields["section"] = measure.section_id
-    services.measure_delete(measure=measure, by=request.user)
+    measure_services.measure_delete(measure=measure, by=request.user)
     return JsonResponse({"ok": True, "fields": fields})
 
 
@@ -271,7 +281,7 @@ def paste(request, roadmap_pk):
         rows = measures_from_clipboard(text)
     except ValueError as exc:
         return _refuse(str(exc))
-    created = services.measures_paste(
+    created = measures_paste(
         roadmap=roadmap, rows=rows, section=section, after=after, by=request.user
     )
     unparsed = sum(1 for m in created if m.deadline_kind == "unparsed" and m.deadline_text)
@@ -303,7 +313,7 @@ def reorder(request, roadmap_pk):
         measures = {str(key): [int(pk) for pk in ids] for key, ids in (measures or {}).items()}
     except (TypeError, ValueError, AttributeError):
         return _refuse(_("Порядок строк не разобран."))
-    services.roadmap_reorder(roadmap=roadmap, sections=sections, measures=measures, by=request.user)
+    roadmap_reorder(roadmap=roadmap, sections=sections, measures=measures, by=request.user)
     return JsonResponse({"ok": True})
 
 
@@ -316,7 +326,7 @@ def section_create(request, roadmap_pk):
     title = str(data.get("title") or "").strip()
     if not title:
         return _refuse(_("Укажите название раздела."))
-    section = services.section_create(
+    section = section_services.section_create(
         roadmap=roadmap, number=str(data.get("number") or ""), title=title, by=request.user
     )
     return JsonResponse(
@@ -335,5 +345,5 @@ def section_save(request, section_pk):
         return _refuse(_("Эту графу так не изменить."))
     if field == "title" and not value.strip():
         return _refuse(_("Укажите название раздела."))
-    services.section_update(section=section, by=request.user, **{field: value})
+    section_update(section=section, by=request.user, **{field: value})
     return JsonResponse({"ok": True})

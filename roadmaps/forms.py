@@ -188,7 +188,7 @@ class MeasureForm(forms.ModelForm):
         self.fields["deadline_text"].widget.attrs["data-deadline-input"] = "1"
         # Pick responsible parties from the owner's part of the tree; the text is
         # matched automatically, a pick made here overrides the match.
-        from roadmaps.services import responsible_candidate_querysets
+        from roadmaps.services.matching import responsible_candidate_querysets
 
         bodies, schools = responsible_candidate_querysets(roadmap.owner)
         self.fields["responsible_bodies"].queryset = bodies

@@ -23,9 +23,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from roadmaps import forms, history, selectors, services
+from roadmaps import forms, history, selectors
 from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
+from roadmaps.services import cascade as cascade_services
+from roadmaps.services import importing as importing_services
+from roadmaps.services import measure as measure_services
+from roadmaps.services import revision as revision_services
+from roadmaps.services import roadmap as roadmap_services
+from roadmaps.services import section as section_services
+from roadmaps.services.cascade import school_roadmap_start_from
+from roadmaps.services.evidence import proof_pack_build
+from roadmaps.services.importing import parsed_roadmap_json
+from roadmaps.services.matching import deadline_schedule
+from roadmaps.services.measure import measure_update
+from roadmaps.services.report import (
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
+from roadmaps.services.revision import revision_diff, roadmap_snapshot
+from roadmaps.services.roadmap import (
+    roadmap_approval_questions,
+    roadmap_in_force_elsewhere,
+    roadmap_put_in_force,
+    roadmap_update,
+)
+from roadmaps.services.section import section_update
 from schools.files import FileRejected, read_bytes
 from schools.importing import ImportFailed
 from schools.models import School
@@ -120,7 +144,9 @@ def roadmap_create(request):
         owner, title = data.pop("owner"), data.pop("title")
         data.pop("version", None)
         try:
-            roadmap = services.roadmap_create(owner=owner, title=title, by=request.user, **data)
+            roadmap = roadmap_services.roadmap_create(
+                owner=owner, title=title, by=request.user, **data
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
         else:
@@ -154,7 +180,7 @@ def roadmap_detail(request, roadmap_pk):
     uncommitted = None
     last = roadmap.revisions.order_by("-number").first()
     if last is not None and roadmap.status != Roadmap.Status.DRAFT:
-        diff = services.revision_diff(last.snapshot, services.roadmap_snapshot(roadmap))
+        diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
         if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
             uncommitted = {"revision": last, "diff": diff}
     unparsed = [
@@ -193,12 +219,12 @@ def roadmap_detail(request, roadmap_pk):
                 }
             ),
             "approval_questions": (
-                services.roadmap_approval_questions(roadmap=roadmap)
+                roadmap_approval_questions(roadmap=roadmap)
                 if roadmap.status == Roadmap.Status.DRAFT
                 else None
             ),
             "in_force_elsewhere": (
-                services.roadmap_in_force_elsewhere(roadmap)
+                roadmap_in_force_elsewhere(roadmap)
                 if roadmap.status == Roadmap.Status.APPROVED
                 else []
             ),
@@ -220,7 +246,7 @@ def roadmap_edit(request, roadmap_pk):
         version = data.pop("version", None)
         try:
             # The form has written the values onto the instance; the service reloads it.
-            services.roadmap_update(
+            roadmap_update(
                 roadmap=Roadmap.objects.get(pk=roadmap.pk), by=request.user, version=version, **data
             )
         except ValidationError as exc:
@@ -249,11 +275,11 @@ def roadmap_approve(request, roadmap_pk):
             error=_("Приказ об утверждении: ")
             + "; ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()),
         )
-    questions = services.roadmap_approval_questions(roadmap=roadmap)
+    questions = roadmap_approval_questions(roadmap=roadmap)
     if (questions["ended"] or questions["replaces"]) and request.POST.get("confirmed") != "1":
         return _done(request, url, error=_approval_question_text(roadmap, questions))
     try:
-        services.roadmap_approve(
+        roadmap_services.roadmap_approve(
             roadmap=roadmap,
             by=request.user,
             as_record=questions["ended"],
@@ -310,7 +336,7 @@ def roadmap_in_force(request, roadmap_pk):
     supersede = request.POST.get("supersede") == "1"
 
     def put_in_force(*, roadmap, by):
-        return services.roadmap_put_in_force(roadmap=roadmap, by=by, supersede=supersede)
+        return roadmap_put_in_force(roadmap=roadmap, by=by, supersede=supersede)
 
     return _transition(request, roadmap_pk, put_in_force, _("Дорожная карта введена в действие."))
 
@@ -318,7 +344,9 @@ def roadmap_in_force(request, roadmap_pk):
 @login_required
 @require_POST
 def roadmap_close(request, roadmap_pk):
-    return _transition(request, roadmap_pk, services.roadmap_close, _("Дорожная карта закрыта."))
+    return _transition(
+        request, roadmap_pk, roadmap_services.roadmap_close, _("Дорожная карта закрыта.")
+    )
 
 
 @login_required
@@ -331,7 +359,7 @@ def roadmap_revise(request, roadmap_pk):
     if not form.is_valid():
         return _done(request, url, error=_("Укажите основание корректировки."))
     try:
-        revision = services.roadmap_revise(
+        revision = revision_services.roadmap_revise(
             roadmap=roadmap, reason=form.cleaned_data["reason"], by=request.user
         )
     except ValidationError as exc:
@@ -349,7 +377,9 @@ def roadmap_cascade(request, roadmap_pk):
     if not form.is_valid():
         return _done(request, url, error=_("Укажите срок принятия школьных дорожных карт."))
     try:
-        services.roadmap_cascade(roadmap=roadmap, due=form.cleaned_data["due"], by=request.user)
+        cascade_services.roadmap_cascade(
+            roadmap=roadmap, due=form.cleaned_data["due"], by=request.user
+        )
     except ValidationError as exc:
         return _done(request, url, error=_errors(exc))
     return _done(
@@ -377,9 +407,7 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
     if municipal is None:
         raise Http404
     try:
-        roadmap = services.school_roadmap_start_from(
-            municipal=municipal, school=school, by=request.user
-        )
+        roadmap = school_roadmap_start_from(municipal=municipal, school=school, by=request.user)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("roadmaps:assignment-list")
@@ -413,10 +441,10 @@ def revision_detail(request, roadmap_pk, revision_pk):
     if other == "current":
         base, against, against_label = (
             revision.snapshot,
-            services.roadmap_snapshot(roadmap),
+            roadmap_snapshot(roadmap),
             _("текущее состояние"),
         )
-        diff = services.revision_diff(base, against)
+        diff = revision_diff(base, against)
     else:
         previous = roadmap.revisions.filter(number__lt=revision.number).order_by("-number").first()
         if other.isdigit():
@@ -427,7 +455,7 @@ def revision_detail(request, roadmap_pk, revision_pk):
             # Always from the older revision to the newer one, whichever page it is
             # asked from: a measure the later revision added is «Добавлены».
             older, newer = sorted((previous, revision), key=lambda r: r.number)
-            diff = services.revision_diff(older, newer)
+            diff = revision_diff(older, newer)
             older_number, newer_number = older.number, newer.number
     sections = {s["id"]: s for s in revision.snapshot.get("sections", [])}
     return render(
@@ -490,7 +518,7 @@ def section_create(request, roadmap_pk):
     form = forms.SectionForm(request.POST or None, roadmap=roadmap)
     if request.method == "POST" and form.is_valid():
         try:
-            services.section_create(
+            section_services.section_create(
                 roadmap=roadmap,
                 parent=form.cleaned_data["parent"],
                 number=form.cleaned_data["number"],
@@ -516,7 +544,7 @@ def section_edit(request, section_pk):
     form = forms.SectionForm(request.POST or None, instance=section, roadmap=roadmap)
     if request.method == "POST" and form.is_valid():
         try:
-            services.section_update(
+            section_update(
                 section=selectors.section_get(user=request.user, pk=section_pk),
                 number=form.cleaned_data["number"],
                 title=form.cleaned_data["title"],
@@ -538,7 +566,7 @@ def section_move(request, section_pk):
     _require(request, "roadmaps.edit_roadmap", section.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
     try:
-        moved = services.section_move(
+        moved = section_services.section_move(
             section=section, direction=request.POST.get("direction", "up"), by=request.user
         )
     except ValidationError as exc:
@@ -553,7 +581,7 @@ def section_delete(request, section_pk):
     _require(request, "roadmaps.edit_roadmap", section.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
     try:
-        services.section_delete(section=section, by=request.user)
+        section_services.section_delete(section=section, by=request.user)
     except ValidationError as exc:
         return _done(request, url, error=_errors(exc))
     return _done(request, url, _("Раздел удалён."))
@@ -579,7 +607,7 @@ def measure_create(request, roadmap_pk):
         if not data.get("for_all_schools"):
             data.pop("for_all_schools", None)
         try:
-            measure = services.measure_create(roadmap=roadmap, by=request.user, **data)
+            measure = measure_services.measure_create(roadmap=roadmap, by=request.user, **data)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
@@ -612,9 +640,7 @@ def measure_edit(request, measure_pk):
             data.pop("document_kind")
         _keep_changed_picks(data, form.initial)
         try:
-            updated = services.measure_update(
-                measure=measure, by=request.user, version=version, **data
-            )
+            updated = measure_update(measure=measure, by=request.user, version=version, **data)
         except ValidationError as exc:
             if _wants_json(request):
                 return JsonResponse({"ok": False, "message": _errors(exc)}, status=409)
@@ -661,7 +687,7 @@ def indicator_create(request, measure_pk):
             error=_("Показатель: ") + "; ".join(" ".join(v) for v in form.errors.values()),
         )
     try:
-        services.indicator_create(measure=measure, by=request.user, **form.cleaned_data)
+        measure_services.indicator_create(measure=measure, by=request.user, **form.cleaned_data)
     except ValidationError as exc:
         return _done(request, back, error=_errors(exc))
     return _done(request, back, _("Показатель добавлен."))
@@ -674,7 +700,7 @@ def indicator_delete(request, indicator_pk):
     _require(request, "roadmaps.edit_roadmap", indicator.measure.roadmap)
     back = reverse("roadmaps:measure-edit", kwargs={"measure_pk": indicator.measure_id})
     try:
-        services.indicator_delete(indicator=indicator, by=request.user)
+        measure_services.indicator_delete(indicator=indicator, by=request.user)
     except ValidationError as exc:
         return _done(request, back, error=_errors(exc))
     return _done(request, back, _("Показатель удалён."))
@@ -713,7 +739,7 @@ def measure_move(request, measure_pk):
         + f"#measure-{measure.pk}"
     )
     try:
-        moved = services.measure_move(
+        moved = measure_services.measure_move(
             measure=measure, direction=request.POST.get("direction", "up"), by=request.user
         )
     except ValidationError as exc:
@@ -728,7 +754,7 @@ def measure_delete(request, measure_pk):
     _require(request, "roadmaps.edit_roadmap", measure.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": measure.roadmap_id})
     try:
-        services.measure_delete(measure=measure, by=request.user)
+        measure_services.measure_delete(measure=measure, by=request.user)
     except ValidationError as exc:
         return _done(request, url, error=_errors(exc))
     return _done(request, url, _("Мероприятие удалено."))
@@ -739,7 +765,7 @@ def deadline_preview(request, roadmap_pk):
     """How a deadline as typed will be read, for the measure form's live preview."""
     roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
     text = request.GET.get("text", "")[:500]
-    schedule = services.deadline_schedule(text, roadmap=roadmap)
+    schedule = deadline_schedule(text, roadmap=roadmap)
     kind = schedule["deadline_kind"]
     labels = dict(Measure._meta.get_field("deadline_kind").choices)
     return JsonResponse(
@@ -790,7 +816,7 @@ def roadmap_import(request):
             return redirect("roadmaps:roadmap-import")
         try:
             parsed = parse_roadmap_document(path.read_bytes(), pending["filename"])
-            result = services.roadmap_import(parsed, owner=owner, by=request.user)
+            result = importing_services.roadmap_import(parsed, owner=owner, by=request.user)
         except ImportFailed as failed:
             messages.error(request, "; ".join(str(p) for p in failed.problems))
             return redirect("roadmaps:roadmap-import")
@@ -813,7 +839,9 @@ def roadmap_import(request):
         try:
             data, filename = read_bytes(form.cleaned_data["file"])
             parsed = parse_roadmap_document(data, filename)
-            result = services.roadmap_import(parsed, owner=owner, by=request.user, dry_run=True)
+            result = importing_services.roadmap_import(
+                parsed, owner=owner, by=request.user, dry_run=True
+            )
         except FileRejected as exc:
             form.add_error("file", str(exc))
         except ImportFailed as failed:
@@ -833,7 +861,7 @@ def roadmap_import(request):
                 "filename": filename,
                 "owner": owner,
                 "parsed": parsed,
-                "json": services.parsed_roadmap_json(parsed, owner=owner),
+                "json": parsed_roadmap_json(parsed, owner=owner),
                 "result": result,
             }
     return render(request, "roadmaps/roadmap_import.html", {"form": form, "preview": preview})
@@ -909,7 +937,7 @@ def report_create(request, assignment_pk):
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["period"]
         try:
-            report = services.progress_report_submit(
+            report = progress_report_submit(
                 assignment=assignment,
                 period_start=start,
                 period_end=end,
@@ -977,7 +1005,7 @@ def report_accept(request, progress_report_pk):
     report = selectors.report_get(user=request.user, pk=progress_report_pk)
     _require(request, "roadmaps.review_report", report)
     try:
-        services.progress_report_accept(report=report, by=request.user)
+        progress_report_accept(report=report, by=request.user)
     except ValidationError as exc:
         return _done(
             request,
@@ -994,7 +1022,7 @@ def report_return(request, progress_report_pk):
     _require(request, "roadmaps.review_report", report)
     url = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk})
     try:
-        services.progress_report_return(
+        progress_report_return(
             report=report, reason=request.POST.get("reason", ""), by=request.user
         )
     except ValidationError as exc:
@@ -1035,9 +1063,7 @@ def proof_pack(request, school_pk):
             content_type="text/plain; charset=utf-8",
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    content = services.proof_pack_build(
-        school=school, period_start=start, period_end=end, user=request.user
-    )
+    content = proof_pack_build(school=school, period_start=start, period_end=end, user=request.user)
     response = HttpResponse(content, content_type="application/zip")
     name = f"proof-pack-{school.code}-{start:%Y%m%d}-{end:%Y%m%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

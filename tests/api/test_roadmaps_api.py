@@ -4,8 +4,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from roadmaps import selectors, services
+from roadmaps import selectors
 from roadmaps.models import Measure, ProgressReport
+from roadmaps.services.measure import measure_create
 from schools.history import ChangeRecord
 from tests.api.helpers import client_for
 from tests.roadmaps.world import PDF
@@ -192,7 +193,7 @@ def test_measure_and_report_lists_keep_their_query_count_as_rows_grow(world):
 
     def grow(n):
         for i in range(n):
-            services.measure_create(roadmap=roadmap, text=f"Мероприятие {i}", by=None)
+            measure_create(roadmap=roadmap, text=f"Мероприятие {i}", by=None)
             ProgressReport.objects.create(
                 assignment=assignment_a(world),
                 period_start=second_period(world)[0],

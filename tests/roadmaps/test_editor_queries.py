@@ -9,8 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.models import Measure
+from roadmaps.services.measure import measure_create
 
 
 def url(name, **kwargs):
@@ -116,7 +116,7 @@ def test_a_row_of_the_table_editor_is_added_in_few_queries(
 def test_a_row_of_the_table_editor_is_deleted_in_few_queries(
     client, bob, measure, django_assert_max_num_queries
 ):
-    row = services.measure_create(
+    row = measure_create(
         roadmap=measure.roadmap, section=measure.section, text="Лишняя строка", by=bob
     )
     with django_assert_max_num_queries(18):

@@ -7,24 +7,27 @@ report with an evidence file from a school, a revision and change records.
 
 from datetime import date
 
-from roadmaps import services
 from roadmaps.models import ProgressReport
+from roadmaps.services.measure import indicator_create, measure_create
+from roadmaps.services.report import progress_report_submit
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+from roadmaps.services.section import section_create
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _roadmap(world, municipality, school, reporter, marker):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=municipality,
         title=f"Дорожная карта {municipality.name}",
         by=None,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 8, 31),
     )
-    section = services.section_create(
+    section = section_create(
         roadmap=roadmap, number="1.", title=f"Организационные мероприятия {marker}", by=None
     )
-    measure = services.measure_create(
+    measure = measure_create(
         roadmap=roadmap,
         section=section,
         number="1.1.",
@@ -36,12 +39,12 @@ def _roadmap(world, municipality, school, reporter, marker):
         requires_evidence=True,
         by=None,
     )
-    services.indicator_create(
+    indicator_create(
         measure=measure, text="Доля учителей, прошедших курсы", target_value=70, unit="%", by=None
     )
-    services.roadmap_approve(roadmap=roadmap, by=None, order_number=f"{marker}-1")
+    roadmap_approve(roadmap=roadmap, by=None, order_number=f"{marker}-1")
     assignment = measure.assignments.get(school=school)
-    report = services.progress_report_submit(
+    report = progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 12, 31),

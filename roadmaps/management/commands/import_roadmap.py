@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from roadmaps.importers import parse_roadmap_document
-from roadmaps.services import parsed_roadmap_json, resolve_owner, roadmap_import
+from roadmaps.services.importing import parsed_roadmap_json, resolve_owner, roadmap_import
 from schools.files import FileRejected, read_bytes
 from schools.importing import ImportFailed
 
