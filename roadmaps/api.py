@@ -189,8 +189,9 @@ from rest_framework.decorators import action  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 
 from reports.api import INVALID, NOT_FOUND, Conflict, error_response  # noqa: E402
-from roadmaps import selectors as roadmap_selectors  # noqa: E402
 from roadmaps.models import DocumentKind  # noqa: E402
+from roadmaps.selectors.assignment import assignment_get  # noqa: E402
+from roadmaps.selectors.period import reporting_periods  # noqa: E402
 from roadmaps.services.base import StaleEdit  # noqa: E402
 from roadmaps.services.measure import measure_update  # noqa: E402
 from roadmaps.services.report import (  # noqa: E402
@@ -481,10 +482,10 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
         )
         form.is_valid(raise_exception=True)
         values = form.validated_data
-        assignment = roadmap_selectors.assignment_get(user=request.user, pk=values["assignment"])
+        assignment = assignment_get(user=request.user, pk=values["assignment"])
         if not request.user.has_perm("roadmaps.report_progress", assignment):
             raise exceptions.PermissionDenied(_("Недостаточно прав для этого действия."))
-        periods = roadmap_selectors.reporting_periods(assignment.measure.roadmap)
+        periods = reporting_periods(assignment.measure.roadmap)
         period = (values["period_start"], values["period_end"])
         if period not in periods:
             raise exceptions.ValidationError(

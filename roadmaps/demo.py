@@ -22,7 +22,7 @@ from django.db import transaction
 
 from roadmaps.importers import parse_roadmap_document
 from roadmaps.models import Assignment, ProgressReport, Roadmap
-from roadmaps.selectors import reporting_periods
+from roadmaps.selectors.period import reporting_periods
 from roadmaps.services.base import ACTIVE
 from roadmaps.services.cascade import roadmap_cascade
 from roadmaps.services.importing import roadmap_import

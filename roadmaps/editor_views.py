@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from roadmaps import selectors
 from roadmaps.clipboard import measures_from_clipboard
 from roadmaps.models import Measure, Roadmap, Section
+from roadmaps.selectors.measure import measure_get, section_get
+from roadmaps.selectors.roadmap import roadmap_get, roadmap_outline
 from roadmaps.services import measure as measure_services
 from roadmaps.services import section as section_services
 from roadmaps.services.base import StaleEdit
@@ -147,7 +148,7 @@ def _measure_of(roadmap: Roadmap, value) -> Measure | None:
 
 @login_required
 def editor(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     can_edit = request.user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
     from roadmaps.services.matching import responsible_candidates
 
@@ -157,7 +158,7 @@ def editor(request, roadmap_pk):
         "roadmaps/roadmap_editor.html",
         {
             "roadmap": roadmap,
-            "outline": selectors.roadmap_outline(roadmap),
+            "outline": roadmap_outline(roadmap),
             "can_edit": can_edit,
             "editor_texts": EDITOR_TEXTS,
             "responsible_names": sorted(
@@ -187,7 +188,7 @@ def _json_view(handler):
 @_json_view
 def measure_create(request, roadmap_pk):
     """A new row under `after` (or first) in `section`: {section, after, text, …}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     section = _section_of(roadmap, data.get("section"))
@@ -222,7 +223,7 @@ def _assigned(measure) -> str:
 def measure_save(request, measure_pk):
     """One cell: {field, value, version}. A stale version is a 409 naming who changed it,
     with the row as it is now."""
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     roadmap = measure.roadmap
     _editable(request, roadmap)
     data = _body(request)
@@ -258,7 +259,7 @@ def measure_save(request, measure_pk):
 @_json_view
 def measure_delete(request, measure_pk):
     """Delete a row; answers its fields so that «Отменить» can put it back."""
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     _editable(request, measure.roadmap)
     fields = {k: getattr(measure, k) for k in TEXT_FIELDS}
     fields["section"] = measure.section_id
@@ -269,7 +270,7 @@ def measure_delete(request, measure_pk):
 @_json_view
 def paste(request, roadmap_pk):
     """Rows copied from Word or Excel: {text, section, after} → new measures below `after`."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     section = _section_of(roadmap, data.get("section"))
@@ -303,7 +304,7 @@ def paste(request, roadmap_pk):
 @_json_view
 def reorder(request, roadmap_pk):
     """The order after a drag: {sections: [ids], measures: {section id or "": [ids]}}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     sections = data.get("sections")
@@ -320,7 +321,7 @@ def reorder(request, roadmap_pk):
 @_json_view
 def section_create(request, roadmap_pk):
     """A new section at the end: {number, title}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     title = str(data.get("title") or "").strip()
@@ -337,7 +338,7 @@ def section_create(request, roadmap_pk):
 @_json_view
 def section_save(request, section_pk):
     """One cell of a section's row: {field: number|title, value}."""
-    section = selectors.section_get(user=request.user, pk=section_pk)
+    section = section_get(user=request.user, pk=section_pk)
     _editable(request, section.roadmap)
     data = _body(request)
     field, value = data.get("field"), data.get("value")

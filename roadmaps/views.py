@@ -23,9 +23,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from roadmaps import forms, history, selectors
+from roadmaps import forms, history
 from roadmaps import search as search_module
 from roadmaps.models import Measure, ProgressReport, Roadmap
+from roadmaps.selectors import roadmap as roadmap_selectors
+from roadmaps.selectors.assignment import assignment_get, my_assignments
+from roadmaps.selectors.execution import cascade_status, roadmap_execution
+from roadmaps.selectors.measure import indicator_get, measure_get, section_get
+from roadmaps.selectors.period import period_containing, reporting_periods
+from roadmaps.selectors.report import (
+    evidence_get,
+    report_changes,
+    report_get,
+    report_to_correct,
+    review_queue,
+)
+from roadmaps.selectors.roadmap import (
+    change_list,
+    revision_get,
+    revision_list,
+    roadmap_as_parsed,
+    roadmap_get,
+    roadmap_outline,
+)
 from roadmaps.services import cascade as cascade_services
 from roadmaps.services import importing as importing_services
 from roadmaps.services import measure as measure_services
@@ -121,7 +141,7 @@ def search(request):
 @login_required
 def roadmap_list(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "level", "q")}
-    roadmaps = selectors.roadmap_list(
+    roadmaps = roadmap_selectors.roadmap_list(
         user=request.user, status=filters["status"], level=filters["level"], search=filters["q"]
     )
     return render(
@@ -157,16 +177,16 @@ def roadmap_create(request):
 
 @login_required
 def roadmap_detail(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     user = request.user
     execution = None
     if roadmap.status != Roadmap.Status.DRAFT:
-        execution = selectors.roadmap_execution(roadmap=roadmap, user=user)
+        execution = roadmap_execution(roadmap=roadmap, user=user)
     cascade = None
     if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade = selectors.cascade_status(roadmap=roadmap, user=user)
+        cascade = cascade_status(roadmap=roadmap, user=user)
     can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
-    outline = selectors.roadmap_outline(roadmap)
+    outline = roadmap_outline(roadmap)
     states = (execution or {}).get("measure_states", {})
     # One reverse() per route, not per row: on a page of 150 measures it is most of the time.
     measure_urls = _url_patterns("measure", ("edit", "move", "delete"))
@@ -200,12 +220,12 @@ def roadmap_detail(request, roadmap_pk):
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
-            "revisions": selectors.revision_list(roadmap=roadmap),
+            "revisions": revision_list(roadmap=roadmap),
             "school_roadmaps": roadmap.school_roadmaps.visible_to(user).select_related("school"),
             "can_edit": can_edit,
             "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
             "can_review": user.has_perm("roadmaps.review_report", roadmap),
-            "pending": selectors.review_queue(user=user, roadmap=roadmap).count(),
+            "pending": review_queue(user=user, roadmap=roadmap).count(),
             "Status": Roadmap.Status,
             "approve_form": forms.ApproveForm(
                 initial={
@@ -236,7 +256,7 @@ def roadmap_detail(request, roadmap_pk):
 
 @login_required
 def roadmap_edit(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.edit_roadmap", roadmap)
     form = forms.RoadmapForm(
         request.POST or None, instance=roadmap, initial={"version": roadmap.version}
@@ -264,7 +284,7 @@ def roadmap_edit(request, roadmap_pk):
 @login_required
 @require_POST
 def roadmap_approve(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.approve_roadmap", roadmap)
     form = forms.ApproveForm(request.POST)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
@@ -320,7 +340,7 @@ def _approval_question_text(roadmap, questions) -> str:
 
 
 def _transition(request, roadmap_pk, service, message):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.approve_roadmap", roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
     try:
@@ -352,7 +372,7 @@ def roadmap_close(request, roadmap_pk):
 @login_required
 @require_POST
 def roadmap_revise(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.approve_roadmap", roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
     form = forms.ReviseForm(request.POST)
@@ -370,7 +390,7 @@ def roadmap_revise(request, roadmap_pk):
 @login_required
 @require_POST
 def roadmap_cascade(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.approve_roadmap", roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": roadmap.pk})
     form = forms.CascadeForm(request.POST)
@@ -422,8 +442,8 @@ def roadmap_start_school(request, roadmap_pk, school_pk):
 
 @login_required
 def roadmap_history(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
-    changes = list(selectors.change_list(user=request.user, roadmap=roadmap)[:300])
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    changes = list(change_list(user=request.user, roadmap=roadmap)[:300])
     history.change_rows(changes)
     return render(
         request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
@@ -432,8 +452,8 @@ def roadmap_history(request, roadmap_pk):
 
 @login_required
 def revision_detail(request, roadmap_pk, revision_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
-    revision = selectors.revision_get(user=request.user, pk=revision_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    revision = revision_get(user=request.user, pk=revision_pk)
     if revision.roadmap_id != roadmap.pk:
         raise Http404
     other = request.GET.get("compare", "")
@@ -483,7 +503,7 @@ def revision_detail(request, roadmap_pk, revision_pk):
             "older_number": older_number,
             "newer_number": newer_number,
             "compare_current": other == "current",
-            "revisions": selectors.revision_list(roadmap=roadmap),
+            "revisions": revision_list(roadmap=roadmap),
         },
     )
 
@@ -492,8 +512,8 @@ def revision_detail(request, roadmap_pk, revision_pk):
 def roadmap_export(request, roadmap_pk, fmt):
     from roadmaps import exporters
 
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
-    parsed = selectors.roadmap_as_parsed(roadmap)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    parsed = roadmap_as_parsed(roadmap)
     if fmt == "xlsx":
         content = exporters.roadmap_to_xlsx(parsed)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -513,7 +533,7 @@ def roadmap_export(request, roadmap_pk, fmt):
 
 @login_required
 def section_create(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.edit_roadmap", roadmap)
     form = forms.SectionForm(request.POST or None, roadmap=roadmap)
     if request.method == "POST" and form.is_valid():
@@ -538,14 +558,14 @@ def section_create(request, roadmap_pk):
 
 @login_required
 def section_edit(request, section_pk):
-    section = selectors.section_get(user=request.user, pk=section_pk)
+    section = section_get(user=request.user, pk=section_pk)
     roadmap = section.roadmap
     _require(request, "roadmaps.edit_roadmap", roadmap)
     form = forms.SectionForm(request.POST or None, instance=section, roadmap=roadmap)
     if request.method == "POST" and form.is_valid():
         try:
             section_update(
-                section=selectors.section_get(user=request.user, pk=section_pk),
+                section=section_get(user=request.user, pk=section_pk),
                 number=form.cleaned_data["number"],
                 title=form.cleaned_data["title"],
                 by=request.user,
@@ -562,7 +582,7 @@ def section_edit(request, section_pk):
 @login_required
 @require_POST
 def section_move(request, section_pk):
-    section = selectors.section_get(user=request.user, pk=section_pk)
+    section = section_get(user=request.user, pk=section_pk)
     _require(request, "roadmaps.edit_roadmap", section.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
     try:
@@ -577,7 +597,7 @@ def section_move(request, section_pk):
 @login_required
 @require_POST
 def section_delete(request, section_pk):
-    section = selectors.section_get(user=request.user, pk=section_pk)
+    section = section_get(user=request.user, pk=section_pk)
     _require(request, "roadmaps.edit_roadmap", section.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": section.roadmap_id})
     try:
@@ -589,7 +609,7 @@ def section_delete(request, section_pk):
 
 @login_required
 def measure_create(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _require(request, "roadmaps.edit_roadmap", roadmap)
     initial = {}
     if request.GET.get("section", "").isdigit():
@@ -622,7 +642,7 @@ def measure_create(request, roadmap_pk):
 
 @login_required
 def measure_edit(request, measure_pk):
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     roadmap = measure.roadmap
     _require(request, "roadmaps.edit_roadmap", roadmap)
     form = forms.MeasureForm(
@@ -676,7 +696,7 @@ def measure_edit(request, measure_pk):
 @login_required
 @require_POST
 def indicator_create(request, measure_pk):
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     _require(request, "roadmaps.edit_roadmap", measure.roadmap)
     back = reverse("roadmaps:measure-edit", kwargs={"measure_pk": measure.pk})
     form = forms.IndicatorForm(request.POST)
@@ -696,7 +716,7 @@ def indicator_create(request, measure_pk):
 @login_required
 @require_POST
 def indicator_delete(request, indicator_pk):
-    indicator = selectors.indicator_get(user=request.user, pk=indicator_pk)
+    indicator = indicator_get(user=request.user, pk=indicator_pk)
     _require(request, "roadmaps.edit_roadmap", indicator.measure.roadmap)
     back = reverse("roadmaps:measure-edit", kwargs={"measure_pk": indicator.measure_id})
     try:
@@ -732,7 +752,7 @@ def _keep_changed_picks(data: dict, initial: dict) -> None:
 @login_required
 @require_POST
 def measure_move(request, measure_pk):
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     _require(request, "roadmaps.edit_roadmap", measure.roadmap)
     url = (
         reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": measure.roadmap_id})
@@ -750,7 +770,7 @@ def measure_move(request, measure_pk):
 @login_required
 @require_POST
 def measure_delete(request, measure_pk):
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     _require(request, "roadmaps.edit_roadmap", measure.roadmap)
     url = reverse("roadmaps:roadmap-detail", kwargs={"roadmap_pk": measure.roadmap_id})
     try:
@@ -763,7 +783,7 @@ def measure_delete(request, measure_pk):
 @login_required
 def deadline_preview(request, roadmap_pk):
     """How a deadline as typed will be read, for the measure form's live preview."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     text = request.GET.get("text", "")[:500]
     schedule = deadline_schedule(text, roadmap=roadmap)
     kind = schedule["deadline_kind"]
@@ -874,7 +894,7 @@ def roadmap_import(request):
 def assignment_list(request):
     """«Мои мероприятия»: assignments of the user's schools by due date."""
     today = timezone.localdate()
-    rows = selectors.my_assignments(user=request.user, today=today, own=True)
+    rows = my_assignments(user=request.user, today=today, own=True)
     # Municipal roadmaps that require this school to adopt its own, not yet started.
     required = {}
     for row in rows:
@@ -903,11 +923,11 @@ def assignment_list(request):
 
 @login_required
 def report_create(request, assignment_pk):
-    assignment = selectors.assignment_get(user=request.user, pk=assignment_pk)
+    assignment = assignment_get(user=request.user, pk=assignment_pk)
     _require(request, "roadmaps.report_progress", assignment)
     roadmap = assignment.measure.roadmap
-    current = selectors.period_containing(roadmap, timezone.localdate())
-    periods = selectors.reporting_periods(roadmap) or [current]
+    current = period_containing(roadmap, timezone.localdate())
+    periods = reporting_periods(roadmap) or [current]
     initial = {
         "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
         "evidence_kind": assignment.measure.document_kind or "other",
@@ -915,7 +935,7 @@ def report_create(request, assignment_pk):
     # After a return (or to correct a report under review) the new report starts
     # from the old one: same period, its answers, its files kept (the service
     # carries them over).
-    returned = selectors.report_to_correct(
+    returned = report_to_correct(
         assignment=assignment, pk=request.GET.get("report") or request.POST.get("report")
     )
     if returned is not None:
@@ -971,7 +991,7 @@ def report_create(request, assignment_pk):
 
 @login_required
 def report_detail(request, progress_report_pk):
-    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    report = report_get(user=request.user, pk=progress_report_pk)
     return render(
         request,
         "roadmaps/report_detail.html",
@@ -979,7 +999,7 @@ def report_detail(request, progress_report_pk):
             "report": report,
             "assignment": report.assignment,
             "measure": report.assignment.measure,
-            "changes": selectors.report_changes(report),
+            "changes": report_changes(report),
             "can_review": request.user.has_perm("roadmaps.review_report", report)
             and report.is_current
             and report.review_state == ProgressReport.Review.SUBMITTED,
@@ -993,16 +1013,14 @@ def report_detail(request, progress_report_pk):
 def report_queue(request):
     from django.core.paginator import Paginator
 
-    page = Paginator(selectors.review_queue(user=request.user), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(review_queue(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "roadmaps/report_queue.html", {"reports": page, "page": page})
 
 
 @login_required
 @require_POST
 def report_accept(request, progress_report_pk):
-    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    report = report_get(user=request.user, pk=progress_report_pk)
     _require(request, "roadmaps.review_report", report)
     try:
         progress_report_accept(report=report, by=request.user)
@@ -1018,7 +1036,7 @@ def report_accept(request, progress_report_pk):
 @login_required
 @require_POST
 def report_return(request, progress_report_pk):
-    report = selectors.report_get(user=request.user, pk=progress_report_pk)
+    report = report_get(user=request.user, pk=progress_report_pk)
     _require(request, "roadmaps.review_report", report)
     url = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk})
     try:
@@ -1032,7 +1050,7 @@ def report_return(request, progress_report_pk):
 
 @login_required
 def evidence_download(request, evidence_pk):
-    evidence = selectors.evidence_get(user=request.user, pk=evidence_pk)
+    evidence = evidence_get(user=request.user, pk=evidence_pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -16,9 +16,7 @@ from roadmaps.models import (
     Measure,
     Roadmap,
 )
-from roadmaps.selectors import (
-    roadmap_period,
-)
+from roadmaps.selectors.period import roadmap_period
 from schools.models import Body, Municipality, Region, School
 
 

@@ -4,8 +4,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from roadmaps import selectors
 from roadmaps.models import Measure, ProgressReport
+from roadmaps.selectors.period import reporting_periods
 from roadmaps.services.measure import measure_create
 from schools.history import ChangeRecord
 from tests.api.helpers import client_for
@@ -13,7 +13,7 @@ from tests.roadmaps.world import PDF
 
 
 def second_period(world):
-    return selectors.reporting_periods(world.extra["roadmap_roadmap_a"])[1]
+    return reporting_periods(world.extra["roadmap_roadmap_a"])[1]
 
 
 def submit(client, assignment, period, *, status="done", files=(), **extra):

@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from roadmaps.models import ProgressReport
-from roadmaps.selectors import reporting_periods
+from roadmaps.selectors.period import reporting_periods
 from schools.models import Notification
 from tests import factories as f
 from tests.e2e.conftest import login

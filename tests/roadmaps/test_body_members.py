@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from roadmaps.models import Assignment, ProgressReport
-from roadmaps.selectors import my_assignments
+from roadmaps.selectors.assignment import my_assignments
 from roadmaps.services.assignment import assignments_create
 from roadmaps.services.measure import measure_create
 from roadmaps.services.report import progress_report_submit

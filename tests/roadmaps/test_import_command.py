@@ -151,13 +151,13 @@ def _flat(parsed):
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.txt")))
 def test_every_seed_is_saved_without_losing_a_word(world, seed):
-    from roadmaps import selectors
     from roadmaps.importers import parse_roadmap_document
+    from roadmaps.selectors.roadmap import roadmap_as_parsed
     from roadmaps.services.importing import roadmap_import
 
     parsed = parse_roadmap_document((SEEDS / seed).read_bytes(), seed)
     roadmap = roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
-    saved = selectors.roadmap_as_parsed(roadmap)
+    saved = roadmap_as_parsed(roadmap)
     assert _flat(saved) == _flat(parsed)
     assert saved.preamble == parsed.preamble and saved.closing == parsed.closing
     assert saved.order.items == parsed.order.items

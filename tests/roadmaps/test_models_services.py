@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from roadmaps import selectors
 from roadmaps.importers.parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
 from roadmaps.models import (
     Assignment,
@@ -19,6 +18,10 @@ from roadmaps.models import (
     Revision,
     Roadmap,
 )
+from roadmaps.selectors.assignment import my_assignments
+from roadmaps.selectors.execution import cascade_status, reporting_rate, roadmap_execution
+from roadmaps.selectors.period import reporting_periods
+from roadmaps.selectors.report import report_changes
 from roadmaps.services import matching
 from roadmaps.services.assignment import assignments_create
 from roadmaps.services.base import StaleEdit
@@ -322,7 +325,7 @@ def test_a_deputy_sees_her_schools_assignment_of_the_municipal_roadmap(world):
     assert Roadmap.objects.visible_to(world.carol).filter(pk=municipal.pk).exists()
     assert not world.carol.has_perm("roadmaps.edit_roadmap", municipal)
     assert not Roadmap.objects.visible_to(world.carol).filter(municipality=world.muni_b).exists()
-    rows = selectors.my_assignments(user=world.carol, today=date(2026, 1, 10))
+    rows = my_assignments(user=world.carol, today=date(2026, 1, 10))
     assert {r["assignment"].school for r in rows} == {world.school_a1}
 
 
@@ -383,7 +386,7 @@ def test_a_returned_report_is_resubmitted_with_a_link_and_the_changes_shown(worl
     )
     first.refresh_from_db()
     assert second.previous == first and not first.is_current and second.is_current
-    changes = {c["label"]: (c["before"], c["after"]) for c in selectors.report_changes(second)}
+    changes = {c["label"]: (c["before"], c["after"]) for c in report_changes(second)}
     assert changes["Состояние"] == ("выполняется", "выполнено")
     assert changes["Комментарий"] == ("Начали", "Протокол приложен")
     assert changes["Файлы"] == ("", "Протокол №3.pdf")
@@ -398,11 +401,11 @@ def test_only_accepted_reports_count_in_the_execution(world):
     roadmap = world.extra["roadmap_roadmap_a"]
     report = world.extra["roadmap_report_a"]
     today = date(2026, 1, 15)
-    before = selectors.roadmap_execution(roadmap=roadmap, today=today)
+    before = roadmap_execution(roadmap=roadmap, today=today)
     assert before["assignments"]["done"] == 0
     assert before["measures"]["share_done"] == 0
     progress_report_accept(report=report, by=world.bob)
-    after = selectors.roadmap_execution(roadmap=roadmap, today=today)
+    after = roadmap_execution(roadmap=roadmap, today=today)
     assert after["assignments"]["done"] == 1 and after["assignments"]["total"] == 2
     by_school = {row["school"]: row for row in after["by_school"]}
     assert by_school[world.school_a1]["share_done"] == 100.0
@@ -422,11 +425,8 @@ def test_a_measure_past_its_due_date_without_an_accepted_report_is_overdue(world
     )
     roadmap = draft(world, measures=(("1.", "Анализ", "Альфа-школа №1", "Декабрь"),))
     roadmap_approve(roadmap=roadmap, by=world.bob)
-    assert (
-        selectors.roadmap_execution(roadmap=roadmap, today=date(2025, 12, 1))["measures"]["overdue"]
-        == 0
-    )
-    late = selectors.roadmap_execution(roadmap=roadmap, today=date(2026, 1, 10))
+    assert roadmap_execution(roadmap=roadmap, today=date(2025, 12, 1))["measures"]["overdue"] == 0
+    late = roadmap_execution(roadmap=roadmap, today=date(2026, 1, 10))
     assert late["measures"]["overdue"] == 1 and late["measures"]["share_overdue"] == 100.0
 
 
@@ -452,7 +452,7 @@ def test_the_reporting_rate_tells_on_time_late_and_missing_per_school(world):
         now=datetime(2026, 2, 1, 12, tzinfo=UTC),
         **q4,
     )
-    rates = selectors.reporting_rate(roadmap=roadmap, today=date(2026, 2, 15))
+    rates = reporting_rate(roadmap=roadmap, today=date(2026, 2, 15))
     assert rates[world.school_a1.pk] == {
         "due": 2,
         "on_time": 1,
@@ -466,13 +466,13 @@ def test_the_reporting_rate_tells_on_time_late_and_missing_per_school(world):
 
 def test_reporting_periods_are_calendar_quarters_clipped_to_the_period(world):
     roadmap = draft(world)
-    assert selectors.reporting_periods(roadmap)[:2] == [
+    assert reporting_periods(roadmap)[:2] == [
         (date(2025, 9, 1), date(2025, 9, 30)),
         (date(2025, 10, 1), date(2025, 12, 31)),
     ]
-    assert selectors.reporting_periods(roadmap)[-1] == (date(2026, 7, 1), date(2026, 8, 31))
+    assert reporting_periods(roadmap)[-1] == (date(2026, 7, 1), date(2026, 8, 31))
     roadmap.reporting_period = Roadmap.ReportingPeriod.MONTH
-    assert len(selectors.reporting_periods(roadmap)) == 12
+    assert len(reporting_periods(roadmap)) == 12
 
 
 # ---------------------------------------------------------------- evidence files
@@ -576,14 +576,14 @@ def test_a_school_roadmap_started_from_the_municipal_keeps_links_and_divergence_
         measure=copies[0], version=copies[0].version, deadline_text="Июнь", by=world.carol
     )
     measure_delete(measure=copies[1], by=world.carol)
-    rows = {row["school"]: row for row in selectors.cascade_status(roadmap=municipal)}
+    rows = {row["school"]: row for row in cascade_status(roadmap=municipal)}
     assert rows[world.school_a2]["state"] == "not_started"
     mine = rows[world.school_a1]
     assert mine["state"] == "draft"
     assert [m.text for m in mine["missing"]] == ["Перепроверка"]
     assert mine["changed"][0]["fields"] == [{"label": "срок", "before": "Май", "after": "Июнь"}]
     roadmap_approve(roadmap=school_roadmap, by=world.carol)
-    rows = {row["school"]: row for row in selectors.cascade_status(roadmap=municipal)}
+    rows = {row["school"]: row for row in cascade_status(roadmap=municipal)}
     assert rows[world.school_a1]["state"] == "approved"
     with pytest.raises(ValidationError, match="уже есть"):
         school_roadmap_start_from(municipal=municipal, school=world.school_a1, by=world.carol)

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roadmaps import selectors
 from roadmaps.models import Assignment, ProgressReport, Roadmap
+from roadmaps.selectors.execution import roadmap_execution
 from roadmaps.services import matching
 from roadmaps.services.assignment import assignments_create
 from roadmaps.services.measure import measure_create
@@ -117,7 +117,7 @@ def test_a_late_done_report_counts_as_done_but_not_on_time(world, monkeypatch):
         **Q,
     )
     progress_report_accept(report=report, by=world.bob)
-    figures = selectors.roadmap_execution(roadmap=roadmap, today=date(2025, 11, 1))
+    figures = roadmap_execution(roadmap=roadmap, today=date(2025, 11, 1))
     assert figures["measures"]["done"] == 1
     assert figures["measures"]["done_on_time"] == 0 and figures["measures"]["done_late"] == 1
     assert figures["measures"]["share_on_time"] == 0.0
@@ -134,7 +134,7 @@ def test_a_cancelled_measure_leaves_the_denominator(world):
     for assignment, status in ((first, "cancelled"), (second, "done")):
         report = progress_report_submit(assignment=assignment, status=status, by=world.carol, **Q)
         progress_report_accept(report=report, by=world.bob)
-    figures = selectors.roadmap_execution(roadmap=roadmap, today=date(2025, 10, 1))
+    figures = roadmap_execution(roadmap=roadmap, today=date(2025, 10, 1))
     assert figures["measures"]["total"] == 1 and figures["measures"]["share_done"] == 100.0
 
 
@@ -142,7 +142,7 @@ def test_a_returned_report_does_not_count_until_accepted(world):
     roadmap = world.extra["roadmap_roadmap_a"]
     report = world.extra["roadmap_report_a"]
     progress_report_return(report=report, reason="Нет подписи", by=world.bob)
-    figures = selectors.roadmap_execution(roadmap=roadmap, today=date(2025, 10, 1))
+    figures = roadmap_execution(roadmap=roadmap, today=date(2025, 10, 1))
     assert figures["assignments"]["done"] == 0
     assert ProgressReport.objects.get(pk=report.pk).review_state == "returned"
 
@@ -150,15 +150,13 @@ def test_a_returned_report_does_not_count_until_accepted(world):
 def test_an_official_of_another_municipality_sees_no_figures_of_a(world):
     roadmap = world.extra["roadmap_roadmap_a"]
     progress_report_accept(report=world.extra["roadmap_report_a"], by=world.bob)
-    figures = selectors.roadmap_execution(roadmap=roadmap, user=world.dan, today=date(2025, 10, 1))
+    figures = roadmap_execution(roadmap=roadmap, user=world.dan, today=date(2025, 10, 1))
     assert figures["assignments"]["total"] == 0 and figures["by_school"] == []
 
 
 def test_a_school_deputy_sees_only_her_schools_row(world):
     roadmap = world.extra["roadmap_roadmap_a"]
-    figures = selectors.roadmap_execution(
-        roadmap=roadmap, user=world.carol, today=date(2025, 10, 1)
-    )
+    figures = roadmap_execution(roadmap=roadmap, user=world.carol, today=date(2025, 10, 1))
     assert [row["school"] for row in figures["by_school"]] == [world.school_a1]
 
 
