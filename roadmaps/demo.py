@@ -23,7 +23,7 @@ from django.db import transaction
 from roadmaps.importers import parse_roadmap_document
 from roadmaps.models import Assignment, ProgressReport, Roadmap
 from roadmaps.selectors.period import reporting_periods
-from roadmaps.services.base import ACTIVE
+from roadmaps.services.base import ACTIVE, SYSTEM
 from roadmaps.services.cascade import roadmap_cascade
 from roadmaps.services.importing import roadmap_import
 from roadmaps.services.report import (
@@ -77,7 +77,7 @@ def _import_seed(
     ).first()
     if existing is not None:
         return existing, False
-    return roadmap_import(parsed, owner=municipality, by=None).roadmap, True
+    return roadmap_import(parsed, owner=municipality, by=SYSTEM).roadmap, True
 
 
 def _demo_reports(roadmap: Roadmap) -> int:
@@ -154,14 +154,14 @@ def build_demo_roadmaps() -> dict:
         approved_on = min(date.today(), date(current_school_year(), 9, 25))
         roadmap_approve(
             roadmap=baltiysk,
-            by=None,
+            by=SYSTEM,
             order_date=approved_on,
             order_signatory=baltiysk.order_signatory or "О.И. Матасова",
             order_signatory_position=baltiysk.order_signatory_position
             or "Заместитель главы администрации – начальник Управления образования администрации БГО",
         )
-        roadmap_put_in_force(roadmap=baltiysk, by=None)
-        roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=None)
+        roadmap_put_in_force(roadmap=baltiysk, by=SYSTEM)
+        roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=SYSTEM)
         summary["approved"] += 1
     if baltiysk is not None and baltiysk.status in ACTIVE:
         summary["reports"] = _demo_reports(baltiysk)

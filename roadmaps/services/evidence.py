@@ -23,6 +23,7 @@ from roadmaps.models import (
     Evidence,
     ProgressReport,
 )
+from roadmaps.services.base import _person
 from schools.files import FileRejected, check_zip, read_bytes, sniff_kind
 from schools.models import School
 
@@ -121,7 +122,7 @@ def _evidence_save(*, report: ProgressReport, checked: CheckedFile, by) -> Evide
         size=len(checked.data),
         sha256=digest,
         content_type=checked.content_type,
-        uploaded_by=by if by is not None and by.is_authenticated else None,
+        uploaded_by=_person(by),
     )
     evidence.file.save(
         f"{report.pk}-{digest[:16]}{checked.extension}", ContentFile(checked.data), save=False

@@ -22,10 +22,12 @@ from roadmaps.services.assignment import assignments_create
 from roadmaps.services.base import (
     ACTIVE,
     MEASURE_FIELDS,
+    SYSTEM,
     StaleEdit,
     _jsonable,
     _locked,
     _next_position,
+    _person,
     _record,
     _require,
     _require_editable,
@@ -102,7 +104,7 @@ def _assign_at_once(roadmap: Roadmap, measure: Measure) -> int:
     for «Зафиксировать корректировку» to see the work. Returns how many were made."""
     if roadmap.status not in ACTIVE:
         return 0
-    return assignments_create(roadmap=roadmap, by=None, measures=[measure.pk], withdraw=True)
+    return assignments_create(roadmap=roadmap, by=SYSTEM, measures=[measure.pk], withdraw=True)
 
 
 def measure_create(
@@ -124,7 +126,7 @@ def measure_create(
             roadmap=roadmap,
             section=section,
             position=_next_position(roadmap.measures.filter(section=section)),
-            updated_by=by if by is not None and by.is_authenticated else None,
+            updated_by=_person(by),
             **clean,
         )
         for name, value in deadline_schedule(measure.deadline_text, roadmap=roadmap).items():
@@ -190,7 +192,7 @@ def measure_update(*, measure: Measure, by, version: int | None, **fields) -> Me
             found = _match_picked(current, roadmap, picked=picked)
             written.add("for_all_schools")
         current.version += 1
-        current.updated_by = by if by is not None and by.is_authenticated else None
+        current.updated_by = _person(by)
         current.updated_at = timezone.now()
         written |= {"version", "updated_by", "updated_at"}
         values = {name: getattr(current, name) for name in written}

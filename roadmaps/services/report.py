@@ -18,7 +18,15 @@ from roadmaps.models import (
     ProgressReport,
     Roadmap,
 )
-from roadmaps.services.base import ACTIVE, REPORT_FIELDS, _locked, _record, _require, _state
+from roadmaps.services.base import (
+    ACTIVE,
+    REPORT_FIELDS,
+    _locked,
+    _person,
+    _record,
+    _require,
+    _state,
+)
 from roadmaps.services.evidence import _evidence_save, evidence_check
 
 
@@ -92,7 +100,7 @@ def progress_report_submit(
                     status=status,
                     comment=(comment or "").strip(),
                     actual_value=actual,
-                    submitted_by=by if by is not None and by.is_authenticated else None,
+                    submitted_by=_person(by),
                     submitted_at=now or timezone.now(),
                     previous=previous,
                 )
@@ -149,7 +157,7 @@ def _review(*, report: ProgressReport, by, state: str, reason: str = "") -> Prog
         before = _state(current, REPORT_FIELDS)
         current.review_state = state
         current.review_reason = reason
-        current.reviewed_by = by if by is not None and by.is_authenticated else None
+        current.reviewed_by = _person(by)
         current.reviewed_at = timezone.now()
         current.save()
         measure = current.assignment.measure

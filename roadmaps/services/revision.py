@@ -13,7 +13,7 @@ from roadmaps.models import (
     Roadmap,
 )
 from roadmaps.services.assignment import assignments_create
-from roadmaps.services.base import ACTIVE, _jsonable, _locked, _record, _require
+from roadmaps.services.base import ACTIVE, SYSTEM, _jsonable, _locked, _person, _record, _require
 
 
 def roadmap_snapshot(roadmap: Roadmap) -> dict:
@@ -65,7 +65,7 @@ def _make_revision(*, roadmap: Roadmap, reason: str, by) -> Revision:
         number=number,
         snapshot=roadmap_snapshot(roadmap),
         reason=reason,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=_person(by),
     )
     _record(
         obj=revision,
@@ -90,7 +90,7 @@ def roadmap_revise(*, roadmap: Roadmap, reason: str, by) -> Revision:
                 _("Редакцию фиксируют у утверждённой дорожной карты; проект правят без редакций.")
             )
         revision = _make_revision(roadmap=current, reason=reason.strip(), by=by)
-        assignments_create(roadmap=current, by=None)
+        assignments_create(roadmap=current, by=SYSTEM)
     return revision
 
 

@@ -17,9 +17,11 @@ from roadmaps.services.assignment import assignments_create
 from roadmaps.services.base import (
     ACTIVE,
     ROADMAP_FIELDS,
+    SYSTEM,
     StaleEdit,
     _locked,
     _owner_fields,
+    _person,
     _record,
     _require,
     _require_editable,
@@ -33,7 +35,7 @@ from roadmaps.services.revision import _make_revision
 
 def roadmap_create(*, owner, title: str, by, **fields) -> Roadmap:
     """A new draft roadmap of `owner` (a Region, Municipality or School)."""
-    roadmap = Roadmap(**_owner_fields(owner), title=title, created_by=by, **fields)
+    roadmap = Roadmap(**_owner_fields(owner), title=title, created_by=_person(by), **fields)
     _require(by, "roadmaps.edit_roadmap", roadmap)
     if not (title or "").strip():
         raise ValidationError(_("Укажите наименование дорожной карты."))
@@ -170,7 +172,7 @@ def roadmap_approve(
         if order_items is not None:
             current.order_items = order_items
         current.approved_at = timezone.now()
-        current.approved_by = by if by is not None and by.is_authenticated else None
+        current.approved_by = _person(by)
         current.version += 1
         current.save()
         _make_revision(roadmap=current, reason=_("Утверждение"), by=by)
@@ -180,7 +182,7 @@ def roadmap_approve(
                 others=roadmap_approval_questions(roadmap=current, today=today)["replaces"],
                 by=by,
             )
-        assignments_create(roadmap=current, by=None, due_from=today if as_record else None)
+        assignments_create(roadmap=current, by=SYSTEM, due_from=today if as_record else None)
         _record(
             obj=current,
             action="approve",
@@ -230,6 +232,7 @@ def roadmap_in_force_elsewhere(roadmap: Roadmap) -> list[Roadmap]:
 def roadmap_put_in_force(*, roadmap: Roadmap, by, supersede: bool = False) -> Roadmap:
     """approved → in force. One roadmap is in force per owner: another one in force
     is refused with its name, or closed when `supersede` (the official confirmed)."""
+    _require(by, "roadmaps.approve_roadmap", roadmap)
     others = roadmap_in_force_elsewhere(roadmap)
     if others and not supersede:
         raise ValidationError(
@@ -239,7 +242,6 @@ def roadmap_put_in_force(*, roadmap: Roadmap, by, supersede: bool = False) -> Ro
         )
     with transaction.atomic():
         if others:
-            _require(by, "roadmaps.approve_roadmap", roadmap)
             _supersede(roadmap=roadmap, others=others, by=by)
         return _put_in_force(roadmap=roadmap, by=by)
 

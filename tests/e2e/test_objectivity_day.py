@@ -12,6 +12,7 @@ from assessments.checks.generator import RegionSpec, generate_region
 from assessments.models import CheckRun, CheckSchool, FlagAnswer
 from assessments.objectivity_generated import generated_region_store
 from roadmaps.models import Measure
+from roadmaps.services.base import SYSTEM
 from roadmaps.services.measure import measure_create
 from roadmaps.services.roadmap import roadmap_approve, roadmap_create
 from tests import factories as f
@@ -37,7 +38,7 @@ def test_a_check_from_the_page_to_the_roadmap(page, live_server, screenshot):
         roadmap = roadmap_create(
             owner=municipality,
             title=f"Дорожная карта по объективности: {municipality.name}",
-            by=None,
+            by=SYSTEM,
             period_start=date(2025, 9, 1),
             period_end=date(2026, 8, 31),
         )
@@ -46,9 +47,9 @@ def test_a_check_from_the_page_to_the_roadmap(page, live_server, screenshot):
             text="Анализ результатов ВПР по каждой школе",
             deadline_text="до 1 октября",
             responsible_text="Отдел образования",
-            by=None,
+            by=SYSTEM,
         )
-        roadmap_approve(roadmap=roadmap, by=None, order_number="1")
+        roadmap_approve(roadmap=roadmap, by=SYSTEM, order_number="1")
         roadmaps[municipality.pk] = roadmap
 
     # The analyst runs the check for the whole region from the page.

@@ -8,6 +8,7 @@ report with an evidence file from a school, a revision and change records.
 from datetime import date
 
 from roadmaps.models import ProgressReport
+from roadmaps.services.base import SYSTEM
 from roadmaps.services.measure import indicator_create, measure_create
 from roadmaps.services.report import progress_report_submit
 from roadmaps.services.roadmap import roadmap_approve, roadmap_create
@@ -20,12 +21,12 @@ def _roadmap(world, municipality, school, reporter, marker):
     roadmap = roadmap_create(
         owner=municipality,
         title=f"Дорожная карта {municipality.name}",
-        by=None,
+        by=SYSTEM,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 8, 31),
     )
     section = section_create(
-        roadmap=roadmap, number="1.", title=f"Организационные мероприятия {marker}", by=None
+        roadmap=roadmap, number="1.", title=f"Организационные мероприятия {marker}", by=SYSTEM
     )
     measure = measure_create(
         roadmap=roadmap,
@@ -37,12 +38,12 @@ def _roadmap(world, municipality, school, reporter, marker):
         result="Аналитическая справка",
         document_text="справка",
         requires_evidence=True,
-        by=None,
+        by=SYSTEM,
     )
     indicator_create(
-        measure=measure, text="Доля учителей, прошедших курсы", target_value=70, unit="%", by=None
+        measure=measure, text="Доля учителей, прошедших курсы", target_value=70, unit="%", by=SYSTEM
     )
-    roadmap_approve(roadmap=roadmap, by=None, order_number=f"{marker}-1")
+    roadmap_approve(roadmap=roadmap, by=SYSTEM, order_number=f"{marker}-1")
     assignment = measure.assignments.get(school=school)
     report = progress_report_submit(
         assignment=assignment,
@@ -58,6 +59,6 @@ def _roadmap(world, municipality, school, reporter, marker):
 
 def populate(world):
     a = _roadmap(world, world.muni_a, world.school_a1, world.carol, "Альфа")
-    b = _roadmap(world, world.muni_b, world.school_b1, None, "Бета")
+    b = _roadmap(world, world.muni_b, world.school_b1, SYSTEM, "Бета")
     world.extra.update({f"roadmap_{k}_a": v for k, v in a.items()})
     world.extra.update({f"roadmap_{k}_b": v for k, v in b.items()})

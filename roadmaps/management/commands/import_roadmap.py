@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from roadmaps.importers import parse_roadmap_document
+from roadmaps.services.base import SYSTEM
 from roadmaps.services.importing import parsed_roadmap_json, resolve_owner, roadmap_import
 from schools.files import FileRejected, read_bytes
 from schools.importing import ImportFailed
@@ -53,7 +54,7 @@ class Command(BaseCommand):
                 "Импорт отклонён; ничего не записано: " + "; ".join(str(p) for p in failed.problems)
             ) from None
         try:
-            result = roadmap_import(parsed, owner=owner_obj, by=None, dry_run=dry_run)
+            result = roadmap_import(parsed, owner=owner_obj, by=SYSTEM, dry_run=dry_run)
         except ValidationError as exc:
             raise CommandError(
                 f"Файл «{filename}»: {' '.join(exc.messages)} Ничего не записано."
