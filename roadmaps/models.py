@@ -5,7 +5,8 @@ reports with evidence, revisions and a change history.
 Every model hangs from the tree through its roadmap, except the assignment
 (and what hangs from it), which carries its own school so that a school's
 deputy reaches the assignments of a municipal roadmap made to that school.
-Writes go through roadmaps/services.py.
+Writes go through roadmaps/services/ (one module per object); the history log is
+schools.history.ChangeRecord.
 """
 
 from django.conf import settings
