@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from infra.jobs import BackgroundJob, queue_unavailable_message
-from schools.models import Owned
+from schools.owners import Owned
 
 
 def document_upload_to(document, filename):

@@ -9,7 +9,6 @@ from django.db import models, transaction
 
 from roadmaps.models import (
     Assignment,
-    ChangeRecord,
     Evidence,
     Indicator,
     Measure,
@@ -19,6 +18,7 @@ from roadmaps.models import (
     Section,
 )
 from schools.admin import ScopedAdminMixin
+from schools.history import ChangeRecord
 from schools.scoping import node_of
 
 # Bookkeeping the history does not need to repeat.
@@ -235,28 +235,3 @@ class EvidenceAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 class RevisionAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["roadmap", "number", "reason", "created_at"]
     readonly_fields = ["roadmap", "number", "snapshot", "reason", "created_by", "created_at"]
-
-
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "by", "object_type", "object_id", "action"]
-    list_filter = ["object_type", "action"]
-    readonly_fields = [
-        "region",
-        "municipality",
-        "school",
-        "roadmap",
-        "object_type",
-        "object_id",
-        "action",
-        "before",
-        "after",
-        "by",
-        "at",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

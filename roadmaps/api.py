@@ -189,9 +189,16 @@ from rest_framework.decorators import action  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 
 from infra.api.errors import INVALID, NOT_FOUND, Conflict, error_response  # noqa: E402
-from roadmaps import selectors as roadmap_selectors  # noqa: E402
-from roadmaps import services as roadmap_services  # noqa: E402
 from roadmaps.models import DocumentKind  # noqa: E402
+from roadmaps.selectors.assignment import assignment_get  # noqa: E402
+from roadmaps.selectors.period import reporting_periods  # noqa: E402
+from roadmaps.services.base import StaleEdit  # noqa: E402
+from roadmaps.services.measure import measure_update  # noqa: E402
+from roadmaps.services.report import (  # noqa: E402
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
 
 FORBIDDEN = error_response("Ваша роль или токен не позволяют это действие.")
 STALE = error_response("Объект уже изменили после того, как вы его прочитали (version устарела).")
@@ -408,10 +415,8 @@ class MeasureEditViewSet(mixins.UpdateModelMixin, MeasureViewSet):
                 )
             data["section"] = section
         try:
-            roadmap_services.measure_update(
-                measure=measure, by=request.user, version=version, **data
-            )
-        except roadmap_services.StaleEdit as exc:
+            measure_update(measure=measure, by=request.user, version=version, **data)
+        except StaleEdit as exc:
             raise Conflict(" ".join(exc.messages)) from exc
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
@@ -477,10 +482,10 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
         )
         form.is_valid(raise_exception=True)
         values = form.validated_data
-        assignment = roadmap_selectors.assignment_get(user=request.user, pk=values["assignment"])
+        assignment = assignment_get(user=request.user, pk=values["assignment"])
         if not request.user.has_perm("roadmaps.report_progress", assignment):
             raise exceptions.PermissionDenied(_("Недостаточно прав для этого действия."))
-        periods = roadmap_selectors.reporting_periods(assignment.measure.roadmap)
+        periods = reporting_periods(assignment.measure.roadmap)
         period = (values["period_start"], values["period_end"])
         if period not in periods:
             raise exceptions.ValidationError(
@@ -491,7 +496,7 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
                 }
             )
         try:
-            report = roadmap_services.progress_report_submit(
+            report = progress_report_submit(
                 assignment=assignment,
                 period_start=period[0],
                 period_end=period[1],
@@ -531,7 +536,7 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
     def accept(self, request, pk=None):
         return self._review(
             request,
-            lambda report: roadmap_services.progress_report_accept(report=report, by=request.user),
+            lambda report: progress_report_accept(report=report, by=request.user),
         )
 
     @extend_schema(
@@ -552,7 +557,7 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
         form.is_valid(raise_exception=True)
         return self._review(
             request,
-            lambda report: roadmap_services.progress_report_return(
+            lambda report: progress_report_return(
                 report=report, reason=form.validated_data["reason"], by=request.user
             ),
             report=report,

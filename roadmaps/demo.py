@@ -20,9 +20,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from roadmaps import services
 from roadmaps.importers import parse_roadmap_document
 from roadmaps.models import Assignment, ProgressReport, Roadmap
+from roadmaps.selectors.period import reporting_periods
+from roadmaps.services.base import ACTIVE, SYSTEM
+from roadmaps.services.cascade import roadmap_cascade
+from roadmaps.services.importing import roadmap_import
+from roadmaps.services.report import (
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
+from roadmaps.services.roadmap import roadmap_approve, roadmap_put_in_force
 from schools.models import Municipality, School
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "tests" / "data" / "seeds"
@@ -68,7 +77,7 @@ def _import_seed(
     ).first()
     if existing is not None:
         return existing, False
-    return services.roadmap_import(parsed, owner=municipality, by=None).roadmap, True
+    return roadmap_import(parsed, owner=municipality, by=SYSTEM).roadmap, True
 
 
 def _demo_reports(roadmap: Roadmap) -> int:
@@ -88,7 +97,7 @@ def _demo_reports(roadmap: Roadmap) -> int:
     )
     if not assignments or ProgressReport.objects.filter(assignment__in=assignments).exists():
         return 0
-    start, end = services.reporting_periods(roadmap)[0]
+    start, end = reporting_periods(roadmap)[0]
     made = 0
     plan = [
         ("done", "Аналитическая справка подготовлена и рассмотрена на педсовете.", "accept"),
@@ -103,7 +112,7 @@ def _demo_reports(roadmap: Roadmap) -> int:
             files = [("Справка о выполнении.pdf", DEMO_PDF)]
         if status == "done" and measure.requires_evidence and not measure.document_kind:
             kind = "other"
-        report = services.progress_report_submit(
+        report = progress_report_submit(
             assignment=assignment,
             period_start=start,
             period_end=end,
@@ -114,9 +123,9 @@ def _demo_reports(roadmap: Roadmap) -> int:
             by=deputy,
         )
         if review == "accept":
-            services.progress_report_accept(report=report, by=official)
+            progress_report_accept(report=report, by=official)
         elif review == "return":
-            services.progress_report_return(
+            progress_report_return(
                 report=report,
                 reason="Приложите протокол педагогического совета с решением по итогам анализа.",
                 by=official,
@@ -143,17 +152,17 @@ def build_demo_roadmaps() -> dict:
     if baltiysk is not None and baltiysk.status == Roadmap.Status.DRAFT:
         # Approved early in the school year, so the first quarter has been reported on.
         approved_on = min(date.today(), date(current_school_year(), 9, 25))
-        services.roadmap_approve(
+        roadmap_approve(
             roadmap=baltiysk,
-            by=None,
+            by=SYSTEM,
             order_date=approved_on,
             order_signatory=baltiysk.order_signatory or "О.И. Матасова",
             order_signatory_position=baltiysk.order_signatory_position
             or "Заместитель главы администрации – начальник Управления образования администрации БГО",
         )
-        services.roadmap_put_in_force(roadmap=baltiysk, by=None)
-        services.roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=None)
+        roadmap_put_in_force(roadmap=baltiysk, by=SYSTEM)
+        roadmap_cascade(roadmap=baltiysk, due=approved_on + timedelta(days=45), by=SYSTEM)
         summary["approved"] += 1
-    if baltiysk is not None and baltiysk.status in services.ACTIVE:
+    if baltiysk is not None and baltiysk.status in ACTIVE:
         summary["reports"] = _demo_reports(baltiysk)
     return summary

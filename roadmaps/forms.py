@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from roadmaps.models import DocumentKind, Indicator, Measure, ProgressReport, Roadmap, Section
-from schools.models import Body, Municipality, Region, School
+from schools.models import Municipality, Region, School
 from schools.policy import roles_for
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -136,11 +136,24 @@ class SectionForm(forms.ModelForm):
         self.fields["parent"].required = False
 
 
+class SectionChoiceField(forms.ModelChoiceField):
+    """A section of the roadmap; the measure's own section (`known`) is taken
+    without a query when the form sends it back unchanged."""
+
+    known = None
+
+    def to_python(self, value):
+        if self.known is not None and str(value) == str(self.known.pk):
+            return self.known
+        return super().to_python(value)
+
+
 class MeasureForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Measure
+        field_classes = {"section": SectionChoiceField}
         fields = [
             "section",
             "number",
@@ -175,15 +188,20 @@ class MeasureForm(forms.ModelForm):
         self.fields["deadline_text"].widget.attrs["data-deadline-input"] = "1"
         # Pick responsible parties from the owner's part of the tree; the text is
         # matched automatically, a pick made here overrides the match.
-        from roadmaps.services import responsible_candidates
+        from roadmaps.services.matching import responsible_candidate_querysets
 
-        bodies, schools = responsible_candidates(roadmap.owner)
-        self.fields["responsible_bodies"].queryset = Body.objects.filter(
-            pk__in=[b.pk for b in bodies]
-        )
-        self.fields["responsible_schools"].queryset = School.objects.filter(
-            pk__in=[s.pk for s in schools]
-        ).order_by("short_name")
+        bodies, schools = responsible_candidate_querysets(roadmap.owner)
+        self.fields["responsible_bodies"].queryset = bodies
+        self.fields["responsible_schools"].queryset = schools.order_by("short_name")
+        if self.instance.section_id is not None:
+            self.fields["section"].known = self.instance.section
+
+    def _get_validation_exclusions(self):
+        # The section field already checked the section against the roadmap's
+        # sections; the model's own check would read it once more.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("section")
+        return exclude
         self.fields["responsible_bodies"].required = False
         self.fields["responsible_schools"].required = False
         self.fields["responsible_bodies"].help_text = _(

@@ -5,7 +5,8 @@ reports with evidence, revisions and a change history.
 Every model hangs from the tree through its roadmap, except the assignment
 (and what hangs from it), which carries its own school so that a school's
 deputy reaches the assignments of a municipal roadmap made to that school.
-Writes go through roadmaps/services.py.
+Writes go through roadmaps/services/ (one module per object); the history log is
+schools.history.ChangeRecord.
 """
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roadmaps.deadlines import KINDS
-from schools.models import Body, Municipality, Owned, Region, School
+from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
 
 DEADLINE_KIND_LABELS = {
@@ -692,32 +693,3 @@ class Revision(models.Model):
 
     def __str__(self):
         return str(_("Редакция %(n)d") % {"n": self.number})
-
-
-class ChangeRecord(Owned):
-    """Who changed what and when: one row per change to a roadmap, a measure or a report."""
-
-    roadmap = models.ForeignKey(
-        Roadmap, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
-    )
-    object_type = models.CharField(_("объект"), max_length=30)
-    object_id = models.PositiveBigIntegerField(_("id объекта"), null=True)
-    action = models.CharField(_("действие"), max_length=30)
-    before = models.JSONField(_("было"), null=True, blank=True)
-    after = models.JSONField(_("стало"), null=True, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("кто"),
-    )
-    at = models.DateTimeField(_("когда"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("запись истории")
-        verbose_name_plural = _("история изменений")
-
-    def __str__(self):
-        return f"{self.at:%d.%m.%Y %H:%M} {self.object_type} {self.object_id} {self.action}"

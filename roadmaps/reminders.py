@@ -187,7 +187,7 @@ def reminders_send(*, today: date | None = None, region_id: int | None = None) -
 
 def weekly_summary_send(*, today: date | None = None) -> int:
     """Each municipal official: overdue assignments of the municipality's schools, once a week."""
-    from roadmaps.selectors import my_assignments
+    from roadmaps.selectors.assignment import my_assignments
     from schools.notifications import notifications_mail, notify, preferences_of
 
     today = today or timezone.localdate()

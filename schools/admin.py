@@ -10,6 +10,7 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from infra.output.admin_formats import SafeCSV, SafeXLSX
 from infra.problems import ImportFailed
+from schools.history import ChangeRecord
 from schools.models import ApiToken, Body, Membership, Municipality, Region, School
 from schools.services import schools_import
 from schools.tokens import api_token_issue, api_token_revoke
@@ -232,3 +233,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "by", "object_type", "object_id", "action"]
+    list_filter = ["object_type", "action"]
+    readonly_fields = [
+        "region",
+        "municipality",
+        "school",
+        "roadmap",
+        "object_type",
+        "object_id",
+        "action",
+        "before",
+        "after",
+        "by",
+        "at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

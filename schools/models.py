@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from schools.history import ChangeRecord  # noqa: F401  the history log is a model of this app
 from schools.scoping import ScopedManager, ScopePaths
 
 FIS_LOGIN_RE = re.compile(r"^edu(\d{2})(\d{4})$", re.IGNORECASE)
@@ -169,47 +170,6 @@ class School(models.Model):
             raise ValidationError(
                 {"fis_login": _("Код региона в логине ФИС ОКО не совпадает с регионом школы.")}
             )
-
-
-class Owned(models.Model):
-    """The owner triple of a record filed at one node of the tree: its region, and the
-    municipality and school below it when it is filed that low. Scoped by that node.
-
-    The reverse accessors are off ("+") and rows go with their node (CASCADE). Models
-    whose owner differs keep their own fields and say why: a school row whose every
-    level is required (SchoolOwned), a node that may not vanish under its roadmaps
-    (PROTECT), or reverse accessors the code reads (`school.import_batches`).
-    """
-
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    school = models.ForeignKey(
-        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
-
-    class Meta:
-        abstract = True
-
-
-class SchoolOwned(models.Model):
-    """The owner triple of a row about one school (a finding, an answer, a route): all
-    three levels required, the region and municipality copied from the school so that
-    scoping needs no join. Reverse accessors are off ("+") unless a model names one."""
-
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
-
-    class Meta:
-        abstract = True
 
 
 class Body(models.Model):

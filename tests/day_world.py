@@ -8,8 +8,9 @@ from datetime import date
 from assessments.objectivity.services.flags import flags_into_roadmap
 from reports.models import Document
 from reports.services import document_request
-from roadmaps import services
 from roadmaps.models import ProgressReport
+from roadmaps.services.measure import measure_update
+from roadmaps.services.report import progress_report_return, progress_report_submit
 from tests.roadmaps.world import PDF
 
 
@@ -24,12 +25,12 @@ def make_busy(world, capture=None):
         by=world.bob,
     )
     measure = world.extra["roadmap_measure_a"]
-    services.measure_update(
+    measure_update(
         measure=measure, by=world.bob, version=measure.version, deadline_text="ежемесячно"
     )
     report = world.extra["roadmap_report_a"]
-    services.progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
-    services.progress_report_submit(
+    progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
+    progress_report_submit(
         assignment=report.assignment,
         period_start=report.period_start,
         period_end=report.period_end,

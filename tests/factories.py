@@ -88,21 +88,24 @@ def approved_roadmap(*, municipality, by, measures, title="Дорожная ка
     deadline) given to every school ("ОО"), and the assignments made."""
     from datetime import date
 
-    from roadmaps import services
     from roadmaps.models import Roadmap
+    from roadmaps.services.assignment import assignments_create
+    from roadmaps.services.measure import measure_create
+    from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+    from roadmaps.services.section import section_create
 
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=municipality,
         title=title,
         by=by,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    section = services.section_create(
+    section = section_create(
         roadmap=roadmap, title="Организационные мероприятия", number="1.", by=by
     )
     for number, text, deadline in measures:
-        services.measure_create(
+        measure_create(
             roadmap=roadmap,
             section=section,
             number=number,
@@ -111,8 +114,8 @@ def approved_roadmap(*, municipality, by, measures, title="Дорожная ка
             deadline_text=deadline,
             responsible_text="ОО",
         )
-    services.roadmap_approve(roadmap=roadmap, by=by, order_number="12", order_date=date(2025, 9, 1))
-    services.assignments_create(roadmap=roadmap, by=by)
+    roadmap_approve(roadmap=roadmap, by=by, order_number="12", order_date=date(2025, 9, 1))
+    assignments_create(roadmap=roadmap, by=by)
     return Roadmap.objects.get(pk=roadmap.pk)
 
 
@@ -122,13 +125,13 @@ def report_progress(*, roadmap, number, school, by, status="done", when=None):
 
     from django.utils import timezone
 
-    from roadmaps import services
     from roadmaps.models import Assignment
+    from roadmaps.services.report import progress_report_submit
 
     assignment = Assignment.objects.get(
         measure__roadmap=roadmap, measure__number=number, school=school
     )
-    return services.progress_report_submit(
+    return progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 11, 30),

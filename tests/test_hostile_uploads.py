@@ -284,7 +284,7 @@ EVIDENCE_CASES = {
 
 @pytest.mark.parametrize("case", sorted(EVIDENCE_CASES))
 def test_evidence_refuses_hostile_files_and_saves_no_report(world, case):
-    from roadmaps.services import progress_report_submit
+    from roadmaps.services.report import progress_report_submit
 
     data, phrase = EVIDENCE_CASES[case]
     assignment = world.extra["roadmap_measure_a"].assignments.get(school=world.school_a1)

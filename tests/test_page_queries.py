@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reports.models import Document
+from roadmaps.services.base import SYSTEM
 from tests import factories as f
 
 # (user of the cast, page, most queries it may run), measured on a warm page: session,
@@ -38,7 +39,7 @@ def grow(world):
     f.school(municipality=elsewhere, name=f"Школа {n}", code=f"99{n:04d}")
     f.approved_roadmap(
         municipality=elsewhere,
-        by=None,
+        by=SYSTEM,
         title=f"Дорожная карта М{n}",
         measures=[("1.", f"Мероприятие М{n}", "до 1 декабря 2025 г.")],
     )

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assessments.results.models import Procedure, Result
-from schools.models import SchoolOwned
+from schools.owners import SchoolOwned
 
 
 class LearningRoute(SchoolOwned):

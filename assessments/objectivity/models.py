@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.results.models import Procedure
 from infra.jobs import BackgroundJob, queue_unavailable_message
-from schools.models import SchoolOwned
+from schools.owners import SchoolOwned
 from schools.scoping import ScopedManager, ScopePaths
 
 

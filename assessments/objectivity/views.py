@@ -376,7 +376,7 @@ def finding_detail(request, checkfinding_pk):
         user=request.user, pairs=[(finding.school_id, finding.procedure_id)]
     ).get((finding.school_id, finding.procedure_id), [])
     can_answer = finding.marker and request.user.has_perm("assessments.answer_flag", finding)
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     history = (
         ChangeRecord.objects.visible_to(request.user)

@@ -83,7 +83,7 @@ def import_batch_get(*, user, pk):
 def results_history(*, user, procedure, limit: int = 100):
     """Who loaded or replaced which school's results of `procedure`, and when
     (the history lines the import writes), newest first, in the user's reach."""
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     return (
         ChangeRecord.objects.visible_to(user)

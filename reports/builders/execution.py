@@ -107,7 +107,8 @@ class ExecutionBuilder(Builder):
 
     def context(self, prepared: Prepared) -> dict:
         from roadmaps.models import Evidence, ProgressReport
-        from roadmaps.selectors import roadmap_execution, roadmap_outline
+        from roadmaps.selectors.execution import roadmap_execution
+        from roadmaps.selectors.roadmap import roadmap_outline
 
         roadmap, as_of, user = (
             prepared.data["roadmap"],

@@ -84,7 +84,7 @@ def issuing_body(roadmap) -> str:
 
 def roadmap_rows(roadmap) -> list[dict]:
     """Sections and measures in document order: one dict per table row."""
-    from roadmaps.selectors import roadmap_outline
+    from roadmaps.selectors.roadmap import roadmap_outline
 
     rows: list[dict] = []
     for entry in roadmap_outline(roadmap):

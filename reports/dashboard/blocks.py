@@ -22,15 +22,16 @@ def _fraction(percent):
 
 
 def _current_roadmap(user, *, municipality=None, school=None, today=None):
-    """The roadmap in force at a node (roadmaps.selectors.roadmap_in_force)."""
-    from roadmaps.selectors import roadmap_in_force
+    """The roadmap in force at a node (roadmaps.selectors.roadmap.roadmap_in_force)."""
+    from roadmaps.selectors.roadmap import roadmap_in_force
 
     return roadmap_in_force(user=user, municipality=municipality, school=school, today=today)
 
 
 def _execution_block(user, roadmap, today):
     from infra.output.charts import horizontal_bars
-    from roadmaps.selectors import cascade_status, review_queue, roadmap_execution_cached
+    from roadmaps.selectors.execution import cascade_status, roadmap_execution_cached
+    from roadmaps.selectors.report import review_queue
 
     execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today)
     sections = [
@@ -59,7 +60,7 @@ def _execution_block(user, roadmap, today):
 
 
 def _overdue(user, today, limit=15):
-    from roadmaps.selectors import overdue_assignments
+    from roadmaps.selectors.assignment import overdue_assignments
 
     return overdue_assignments(user=user, today=today, limit=limit)
 
@@ -82,7 +83,7 @@ def official_block(user, membership, today):
 
 def deputy_block(user, membership, today):
     from roadmaps.models import ProgressReport
-    from roadmaps.selectors import my_assignments
+    from roadmaps.selectors.assignment import my_assignments
 
     school = membership.school
     rows = my_assignments(user=user, today=today, school=school)
@@ -113,7 +114,7 @@ def _body_tasks(user, membership, today, limit=10):
     """The measures of the body the person works in: open ones by due date."""
     if not membership.body_id:
         return None
-    from roadmaps.selectors import my_assignments
+    from roadmaps.selectors.assignment import my_assignments
 
     rows = my_assignments(user=user, today=today, body=membership.body, own=True)
     open_rows = [r for r in rows if not r["done"]]
@@ -192,14 +193,14 @@ def analyst_block(user, membership, today):
     from django.core.cache import cache
 
     from infra.output.charts import horizontal_bars
-    from roadmaps.selectors import roadmap_execution
+    from roadmaps.selectors.execution import roadmap_execution
     from schools.selectors import municipality_list
 
     rows = []
     municipalities = list(municipality_list(user=user, region=membership.region))
     key = _shares_key(user, membership.region, today)
     shares = dict(cache.get(key) or {})
-    from roadmaps.selectors import municipal_roadmaps_in_force
+    from roadmaps.selectors.roadmap import municipal_roadmaps_in_force
 
     current = municipal_roadmaps_in_force(user=user, municipalities=municipalities, today=today)
     for municipality in municipalities:

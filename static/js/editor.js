@@ -3,7 +3,7 @@
 // Esc cancels. «+» adds a row below, «×» deletes one. Rows and sections are
 // dragged by their handle (or moved with Alt+↑ / Alt+↓). Rows copied from Word or
 // Excel are pasted with Ctrl+V on a row, or through the paste box. Ctrl+Z undoes
-// the last change. Every change is one small JSON request to roadmaps/editor_views.py;
+// the last change. Every change is one small JSON request to roadmaps/views/editor.py;
 // the server answers with the row as it renders it, so parsing and matching stay
 // in one place.
 (function () {

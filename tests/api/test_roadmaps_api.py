@@ -4,14 +4,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from roadmaps import selectors, services
-from roadmaps.models import ChangeRecord, Measure, ProgressReport
+from roadmaps.models import Measure, ProgressReport
+from roadmaps.selectors.period import reporting_periods
+from roadmaps.services.base import SYSTEM
+from roadmaps.services.measure import measure_create
+from schools.history import ChangeRecord
 from tests.api.helpers import client_for
 from tests.roadmaps.world import PDF
 
 
 def second_period(world):
-    return selectors.reporting_periods(world.extra["roadmap_roadmap_a"])[1]
+    return reporting_periods(world.extra["roadmap_roadmap_a"])[1]
 
 
 def submit(client, assignment, period, *, status="done", files=(), **extra):
@@ -191,7 +194,7 @@ def test_measure_and_report_lists_keep_their_query_count_as_rows_grow(world):
 
     def grow(n):
         for i in range(n):
-            services.measure_create(roadmap=roadmap, text=f"Мероприятие {i}", by=None)
+            measure_create(roadmap=roadmap, text=f"Мероприятие {i}", by=SYSTEM)
             ProgressReport.objects.create(
                 assignment=assignment_a(world),
                 period_start=second_period(world)[0],

@@ -21,7 +21,7 @@ from assessments.results.models import (
 )
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
-from roadmaps.models import ChangeRecord
+from schools.history import ChangeRecord
 
 TASKS = ["1 (2б)", "2 (2б)", "3 (2б)", "4 (2б)", "5 (2б)"]
 RANGES = [[0, 3, 2], [4, 6, 3], [7, 8, 4], [9, 10, 5]]

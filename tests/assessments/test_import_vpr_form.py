@@ -194,7 +194,7 @@ def test_an_uploaded_file_object_is_read_too(world, procedure, tmp_path):
 def test_a_replaced_upload_is_kept_in_the_history_the_municipality_reads(
     client, world, procedure, tmp_path
 ):
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     results_import(source=FORM, user=world.carol, procedure=procedure)
     path = edited_form(

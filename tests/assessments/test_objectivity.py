@@ -405,7 +405,7 @@ def test_region_settings_refuse_unknown_or_mistyped_parameters():
 
 
 def test_answers_and_their_withdrawal_stay_in_the_history_the_municipality_reads(client, world):
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     finding = _finding_a(world)
     FlagAnswer.objects.filter(school=finding.school).delete()
@@ -427,10 +427,10 @@ def test_answers_and_their_withdrawal_stay_in_the_history_the_municipality_reads
 
 
 def test_a_draft_roadmaps_order_names_the_flagged_schools(world):
-    from roadmaps import services as roadmap_services
+    from roadmaps.services.roadmap import roadmap_create
 
     run = world.extra["assessments"]["a"]["run"]
-    draft = roadmap_services.roadmap_create(owner=world.muni_a, title="Проект карты", by=world.bob)
+    draft = roadmap_create(owner=world.muni_a, title="Проект карты", by=world.bob)
     flags_into_roadmap(run=run, roadmap=draft, schools=[world.school_a1], by=world.bob)
     flags_into_roadmap(run=run, roadmap=draft, schools=[world.school_a1], by=world.bob)
     draft.refresh_from_db()

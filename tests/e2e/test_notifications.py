@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from roadmaps.models import ProgressReport
-from roadmaps.selectors import reporting_periods
+from roadmaps.selectors.period import reporting_periods
 from schools.models import Notification
 from tests import factories as f
 from tests.e2e.conftest import login
@@ -161,18 +161,20 @@ def test_a_methodist_is_told_of_her_bodys_measure_and_reports_on_it(
 ):
     from datetime import date
 
-    from roadmaps import services
+    from roadmaps.services.assignment import assignments_create
+    from roadmaps.services.measure import measure_create
+    from roadmaps.services.roadmap import roadmap_approve, roadmap_create
     from schools.models import Membership
 
     Membership.objects.filter(user=world.mia).update(body=world.body_a)
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="Дорожная карта методической службы",
         by=world.bob,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         number="3.1.",
         text="Методические рекомендации по объективному оцениванию",
@@ -180,8 +182,8 @@ def test_a_methodist_is_told_of_her_bodys_measure_and_reports_on_it(
         responsible_text=world.body_a.name,
         by=world.bob,
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.bob, order_number="5")
-    services.assignments_create(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob, order_number="5")
+    assignments_create(roadmap=roadmap, by=world.bob)
     start, end = reporting_periods(roadmap)[0]
 
     page.set_viewport_size({"width": 1366, "height": 900})

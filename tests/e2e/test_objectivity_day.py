@@ -10,8 +10,10 @@ from playwright.sync_api import expect
 
 from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import CheckRun, CheckSchool, FlagAnswer
-from roadmaps import services as roadmap_services
 from roadmaps.models import Measure
+from roadmaps.services.base import SYSTEM
+from roadmaps.services.measure import measure_create
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
 from tests import factories as f
 from tests.e2e.conftest import login
 from tests.generators.objectivity_store import generated_region_store
@@ -33,21 +35,21 @@ def test_a_check_from_the_page_to_the_roadmap(page, live_server, screenshot):
     f.user("analyst92", role=f.Role.REGIONAL_ANALYST, node=region)
     roadmaps = {}
     for municipality in region.municipalities.all():
-        roadmap = roadmap_services.roadmap_create(
+        roadmap = roadmap_create(
             owner=municipality,
             title=f"Дорожная карта по объективности: {municipality.name}",
-            by=None,
+            by=SYSTEM,
             period_start=date(2025, 9, 1),
             period_end=date(2026, 8, 31),
         )
-        roadmap_services.measure_create(
+        measure_create(
             roadmap=roadmap,
             text="Анализ результатов ВПР по каждой школе",
             deadline_text="до 1 октября",
             responsible_text="Отдел образования",
-            by=None,
+            by=SYSTEM,
         )
-        roadmap_services.roadmap_approve(roadmap=roadmap, by=None, order_number="1")
+        roadmap_approve(roadmap=roadmap, by=SYSTEM, order_number="1")
         roadmaps[municipality.pk] = roadmap
 
     # The analyst runs the check for the whole region from the page.

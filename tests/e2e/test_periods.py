@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from roadmaps import services
 from roadmaps.models import Assignment, Roadmap
+from roadmaps.services.measure import measure_create
+from roadmaps.services.roadmap import roadmap_create
 from tests import factories as f
 from tests.e2e.conftest import login
 
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_approve_form_of_a_past_roadmap_asks_and_approves_it_as_a_record(
     page, live_server, world, screenshot
 ):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="План 2023/24",
         by=world.bob,
         period_start=date(2023, 9, 1),
         period_end=date(2024, 8, 31),
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap, number="1.", text="Анализ ВПР", responsible_text="ОО", by=world.bob
     )
     login(page, live_server, "bob", f.PASSWORD)

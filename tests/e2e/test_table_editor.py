@@ -14,8 +14,10 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from roadmaps import services
 from roadmaps.models import Measure
+from roadmaps.services.measure import measure_create, measure_update, measures_paste
+from roadmaps.services.roadmap import roadmap_create
+from roadmaps.services.section import section_create
 from tests import factories as f
 from tests.browser import ARTIFACTS
 from tests.e2e.conftest import login
@@ -72,7 +74,7 @@ def paste(page, selector, text):
 
 def draft(world, title="План по объективности"):
     today = date.today()
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title=title,
         by=world.bob,
@@ -80,9 +82,7 @@ def draft(world, title="План по объективности"):
         period_end=today + timedelta(days=240),
         academic_year="2025/2026",
     )
-    section = services.section_create(
-        roadmap=roadmap, number="1.", title="Организация", by=world.bob
-    )
+    section = section_create(roadmap=roadmap, number="1.", title="Организация", by=world.bob)
     return roadmap, section
 
 
@@ -207,7 +207,7 @@ def test_an_official_writes_a_20_measure_section_by_pasting_and_fixing_cells(
 
 def test_a_stale_cell_save_is_refused_in_the_editor_naming_who(page, live_server, world):
     roadmap, section = draft(world)
-    measure = services.measure_create(
+    measure = measure_create(
         roadmap=roadmap, section=section, number="1.1.", text="Совещание", by=world.bob
     )
     login(page, live_server, "bob", f.PASSWORD)
@@ -221,7 +221,7 @@ def test_a_stale_cell_save_is_refused_in_the_editor_naming_who(page, live_server
         first_name="Ольга",
         last_name="Петрова",
     )
-    services.measure_update(
+    measure_update(
         measure=measure, version=measure.version, text="Совещание (изменено)", by=colleague
     )
     cell(page, "1.1.", "text").click()
@@ -238,7 +238,7 @@ def test_a_stale_cell_save_is_refused_in_the_editor_naming_who(page, live_server
 def test_a_page_of_150_measures_stays_responsive(page, live_server, world, screenshot):
     roadmap, first = draft(world)
     sections = [first] + [
-        services.section_create(roadmap=roadmap, number=f"{i}.", title=f"Раздел {i}", by=world.bob)
+        section_create(roadmap=roadmap, number=f"{i}.", title=f"Раздел {i}", by=world.bob)
         for i in range(2, 6)
     ]
     lines = "\n".join(
@@ -256,7 +256,7 @@ def test_a_page_of_150_measures_stays_responsive(page, live_server, world, scree
             }
             for i in range(1, 31)
         ]
-        services.measures_paste(roadmap=roadmap, rows=rows, section=section, by=world.bob)
+        measures_paste(roadmap=roadmap, rows=rows, section=section, by=world.bob)
     assert roadmap.measures.count() == 150 and lines
     login(page, live_server, "bob", f.PASSWORD)
     page.goto(f"{live_server.url}/roadmaps/{roadmap.pk}/table/")
@@ -292,10 +292,10 @@ def test_sections_are_dragged_rows_moved_by_keyboard_and_a_cell_edit_undone(
     page, live_server, world
 ):
     roadmap, first = draft(world)
-    second = services.section_create(roadmap=roadmap, number="2.", title="Анализ", by=world.bob)
+    second = section_create(roadmap=roadmap, number="2.", title="Анализ", by=world.bob)
     for section, rows in ((first, ("1.1.", "1.2.")), (second, ("2.1.", "2.2."))):
         for number in rows:
-            services.measure_create(
+            measure_create(
                 roadmap=roadmap,
                 section=section,
                 number=number,

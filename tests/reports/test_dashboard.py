@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from reports.dashboard.blocks import dashboard
-from roadmaps import services
+from roadmaps.services.report import progress_report_accept, progress_report_return
 from schools.selectors import membership_list
 from tests import factories as f
 
@@ -27,7 +27,7 @@ def roadmap(world):
     accepted = f.report_progress(
         roadmap=roadmap, number="1.1.", school=world.school_a1, by=world.carol
     )
-    services.progress_report_accept(report=accepted, by=world.bob)
+    progress_report_accept(report=accepted, by=world.bob)
     return roadmap
 
 
@@ -50,9 +50,7 @@ def test_the_official_sees_execution_overdue_schools_and_the_review_queue(world,
 
 def test_the_deputy_sees_returned_reports_with_the_reason_and_what_is_due(world, roadmap):
     sent = f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a1, by=world.carol)
-    services.progress_report_return(
-        report=sent, reason="Приложите протокол педсовета", by=world.bob
-    )
+    progress_report_return(report=sent, reason="Приложите протокол педсовета", by=world.bob)
     (block,) = blocks_of(world.carol)
     assert [r.review_reason for r in block["returned"]] == ["Приложите протокол педсовета"]
     assert block["overdue"] == []  # 1.1 accepted, 1.2 is due in March

@@ -10,23 +10,27 @@ from docx import Document as WordDocument
 
 from reports.models import Document
 from reports.services import document_request
-from roadmaps import services
 from roadmaps.models import Assignment, Roadmap
+from roadmaps.services.assignment import assignments_create
+from roadmaps.services.measure import measure_create
+from roadmaps.services.report import progress_report_accept, progress_report_submit
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+from roadmaps.services.section import section_create
 
 
 @pytest.fixture
 def roadmap(world):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="Дорожная карта объективности Альфаграда",
         by=world.bob,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    section = services.section_create(
+    section = section_create(
         roadmap=roadmap, title="Организационные мероприятия", number="1.", by=world.bob
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.1.",
@@ -35,7 +39,7 @@ def roadmap(world):
         deadline_text="октябрь 2025",
         responsible_text="ОО",
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.2.",
@@ -44,10 +48,8 @@ def roadmap(world):
         deadline_text="декабрь 2025",
         responsible_text="ОО",
     )
-    services.roadmap_approve(
-        roadmap=roadmap, by=world.bob, order_number="12", order_date=date(2025, 9, 1)
-    )
-    services.assignments_create(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob, order_number="12", order_date=date(2025, 9, 1))
+    assignments_create(roadmap=roadmap, by=world.bob)
     return Roadmap.objects.get(pk=roadmap.pk)
 
 
@@ -55,7 +57,7 @@ def report(world, roadmap, number, school, *, accept):
     assignment = Assignment.objects.get(
         measure__roadmap=roadmap, measure__number=number, school=school
     )
-    sent = services.progress_report_submit(
+    sent = progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 11, 30),
@@ -65,7 +67,7 @@ def report(world, roadmap, number, school, *, accept):
         comment="Проведено",
     )
     if accept:
-        services.progress_report_accept(report=sent, by=world.bob)
+        progress_report_accept(report=sent, by=world.bob)
     return sent
 
 
@@ -95,7 +97,7 @@ def test_only_accepted_reports_count_and_a_new_acceptance_gives_a_new_report(
     )  # assigned, done, on time, overdue (1.2 due in December)
     assert schools["Альфа-школа №2"][2] == 0
     assert schools["Альфа-школа №1"][5] == 0.5  # a share of one, shown as a percent by Excel
-    services.progress_report_accept(report=pending, by=world.bob)
+    progress_report_accept(report=pending, by=world.bob)
     second = build("xlsx", roadmap, world.bob, django_capture_on_commit_callbacks)
     assert second.pk != first.pk
     book = openpyxl.load_workbook(io.BytesIO(second.file.read()))

@@ -15,8 +15,10 @@ import pytest
 from assessments.objectivity.services.flags import flags_into_roadmap
 from reports.models import Document
 from reports.services import document_request
-from roadmaps import services
 from roadmaps.importers import parse_roadmap_document
+from roadmaps.services.importing import roadmap_import
+from roadmaps.services.measure import measure_update
+from roadmaps.services.roadmap import roadmap_update
 from tests.browser import ARTIFACTS
 from tests.conftest import require_service
 
@@ -25,15 +27,15 @@ SEED = Path(__file__).resolve().parents[1] / "data" / "seeds" / "baltiysk-2023-o
 
 @pytest.fixture
 def order_pdf(world, django_capture_on_commit_callbacks):
-    result = services.roadmap_import(
+    result = roadmap_import(
         parse_roadmap_document(SEED.read_bytes(), SEED.name), owner=world.muni_a, by=world.bob
     )
     roadmap = result.roadmap
     # As in the demo and in production, the order's body was not in the file.
-    services.roadmap_update(roadmap=roadmap, by=world.bob, order_body="")
+    roadmap_update(roadmap=roadmap, by=world.bob, order_body="")
     # A «Участники» column too, as other seeds have: the «Документ» column narrows.
     first = roadmap.measures.order_by("position", "pk").first()
-    services.measure_update(
+    measure_update(
         measure=first, by=world.bob, version=first.version, participants="учителя-предметники"
     )
     flags_into_roadmap(

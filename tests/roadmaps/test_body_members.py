@@ -7,23 +7,26 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from roadmaps import services
 from roadmaps.models import Assignment, ProgressReport
-from roadmaps.selectors import my_assignments
+from roadmaps.selectors.assignment import my_assignments
+from roadmaps.services.assignment import assignments_create
+from roadmaps.services.measure import measure_create
+from roadmaps.services.report import progress_report_submit
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
 from schools.models import Membership
 from schools.scoping import forget_reach
 
 
 @pytest.fixture
 def roadmap(world):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="Дорожная карта с методистами",
         by=world.bob,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         number="1.",
         text="Методические рекомендации по объективному оцениванию",
@@ -31,7 +34,7 @@ def roadmap(world):
         responsible_text=world.body_a.name,
         by=world.bob,
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         number="2.",
         text="Анализ результатов ВПР на педсоветах",
@@ -39,8 +42,8 @@ def roadmap(world):
         responsible_text="ОО",
         by=world.bob,
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.bob, order_number="3")
-    services.assignments_create(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob, order_number="3")
+    assignments_create(roadmap=roadmap, by=world.bob)
     return roadmap
 
 
@@ -84,7 +87,7 @@ def test_a_body_member_reports_on_her_body_measure_only(client, world, roadmap):
     assignment = body_assignment(roadmap, world.body_a)
     client.force_login(world.mia)
     assert client.get(f"/roadmaps/assignments/{assignment.pk}/report/").status_code == 200
-    report = services.progress_report_submit(
+    report = progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 12, 31),
@@ -95,7 +98,7 @@ def test_a_body_member_reports_on_her_body_measure_only(client, world, roadmap):
     assert report.submitted_by == world.mia
     school_assignment = Assignment.objects.get(measure__roadmap=roadmap, school=world.school_a1)
     with pytest.raises(PermissionDenied):
-        services.progress_report_submit(
+        progress_report_submit(
             assignment=school_assignment,
             period_start=date(2025, 9, 1),
             period_end=date(2025, 12, 31),

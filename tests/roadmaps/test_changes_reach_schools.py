@@ -4,8 +4,9 @@ the correction is pending and what to do about it."""
 
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.models import Assignment, Measure
+from roadmaps.services.measure import measure_create, measure_update
+from roadmaps.services.roadmap import roadmap_create
 
 
 def url(name, **kwargs):
@@ -43,7 +44,7 @@ def test_a_measure_added_to_an_approved_roadmap_reaches_the_school_at_once(clien
 
 def test_a_measure_given_to_more_parties_reaches_the_new_ones_at_once(world):
     roadmap = world.extra["roadmap_roadmap_a"]
-    measure = services.measure_create(
+    measure = measure_create(
         roadmap=roadmap,
         section=world.extra["roadmap_section_a"],
         number="1.3.",
@@ -52,7 +53,7 @@ def test_a_measure_given_to_more_parties_reaches_the_new_ones_at_once(world):
         by=world.bob,
     )
     assert list(measure.assignments.values_list("body", "school")) == [(world.body_a.pk, None)]
-    services.measure_update(
+    measure_update(
         measure=measure,
         version=measure.version,
         responsible_text="Альфа-орган управления образованием, ОО",
@@ -62,10 +63,8 @@ def test_a_measure_given_to_more_parties_reaches_the_new_ones_at_once(world):
 
 
 def test_a_draft_measure_is_nobodys_assignment_yet(world):
-    roadmap = services.roadmap_create(owner=world.muni_a, title="Проект", by=world.bob)
-    measure = services.measure_create(
-        roadmap=roadmap, text="Анализ", responsible_text="ОО", by=world.bob
-    )
+    roadmap = roadmap_create(owner=world.muni_a, title="Проект", by=world.bob)
+    measure = measure_create(roadmap=roadmap, text="Анализ", responsible_text="ОО", by=world.bob)
     assert not measure.assignments.exists()
 
 
@@ -76,7 +75,7 @@ def test_a_party_no_longer_responsible_loses_the_assignment_unless_it_has_report
         world.school_a1.pk,
         world.school_a2.pk,
     }
-    services.measure_update(
+    measure_update(
         measure=measure,
         version=measure.version,
         responsible_text="Альфа-орган управления образованием",

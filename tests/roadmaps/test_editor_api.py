@@ -6,9 +6,11 @@ import json
 import pytest
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.clipboard import measures_from_clipboard
 from roadmaps.models import Measure
+from roadmaps.services.measure import measure_create, measure_update
+from roadmaps.services.roadmap import roadmap_create
+from roadmaps.services.section import section_create
 
 
 def url(name, **kwargs):
@@ -21,13 +23,11 @@ def post(client, address, data):
 
 @pytest.fixture
 def roadmap(world):
-    roadmap = services.roadmap_create(owner=world.muni_a, title="Проект", by=world.bob)
-    first = services.section_create(roadmap=roadmap, number="1.", title="Организация", by=world.bob)
-    second = services.section_create(roadmap=roadmap, number="2.", title="Анализ", by=world.bob)
+    roadmap = roadmap_create(owner=world.muni_a, title="Проект", by=world.bob)
+    first = section_create(roadmap=roadmap, number="1.", title="Организация", by=world.bob)
+    second = section_create(roadmap=roadmap, number="2.", title="Анализ", by=world.bob)
     for number, text in (("1.1.", "Совещание"), ("1.2.", "Приказ о наблюдателях")):
-        services.measure_create(
-            roadmap=roadmap, section=first, number=number, text=text, by=world.bob
-        )
+        measure_create(roadmap=roadmap, section=first, number=number, text=text, by=world.bob)
     roadmap.first, roadmap.second = first, second
     return roadmap
 
@@ -82,7 +82,7 @@ def test_a_row_is_added_under_any_row(client, world, roadmap):
 
 def test_a_stale_cell_save_is_refused_naming_who_changed_it(client, world, roadmap):
     measure = roadmap.measures.get(number="1.1.")
-    services.measure_update(measure=measure, version=measure.version, text="Иначе", by=world.bob)
+    measure_update(measure=measure, version=measure.version, text="Иначе", by=world.bob)
     client.force_login(world.bob)
     response = post(
         client,

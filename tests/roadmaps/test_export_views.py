@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.objectivity.services.flags import flags_into_roadmap
-from roadmaps import services
+from roadmaps.services.measure import measure_update
 
 
 def _xlsx_text(content: bytes) -> str:
@@ -41,7 +41,7 @@ def test_the_export_writes_numbers_lists_and_empty_values_of_extra_columns_as_te
     world, client, fmt, read
 ):
     measure = world.extra["roadmap_measure_a"]
-    measure = services.measure_update(
+    measure = measure_update(
         measure=measure,
         by=world.bob,
         version=measure.version,

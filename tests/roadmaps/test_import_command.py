@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from roadmaps.models import ChangeRecord, Measure, Roadmap, Section
+from roadmaps.models import Measure, Roadmap, Section
+from schools.history import ChangeRecord
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
 BALTIYSK = SEEDS / "baltiysk-2023-order-1081.txt"
@@ -150,12 +151,13 @@ def _flat(parsed):
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.txt")))
 def test_every_seed_is_saved_without_losing_a_word(world, seed):
-    from roadmaps import selectors, services
     from roadmaps.importers import parse_roadmap_document
+    from roadmaps.selectors.roadmap import roadmap_as_parsed
+    from roadmaps.services.importing import roadmap_import
 
     parsed = parse_roadmap_document((SEEDS / seed).read_bytes(), seed)
-    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
-    saved = selectors.roadmap_as_parsed(roadmap)
+    roadmap = roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    saved = roadmap_as_parsed(roadmap)
     assert _flat(saved) == _flat(parsed)
     assert saved.preamble == parsed.preamble and saved.closing == parsed.closing
     assert saved.order.items == parsed.order.items
@@ -166,12 +168,12 @@ def test_every_seed_is_saved_without_losing_a_word(world, seed):
 def test_a_saved_roadmap_exports_to_a_file_that_imports_back_the_same(client, world, fmt):
     from django.urls import reverse
 
-    from roadmaps import services
     from roadmaps.importers import parse_roadmap_document
+    from roadmaps.services.importing import roadmap_import
 
     seed = SEEDS / "baltiysk-2023-order-1081.txt"
     parsed = parse_roadmap_document(seed.read_bytes(), seed.name)
-    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    roadmap = roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
     client.force_login(world.victor)
     response = client.get(
         reverse(f"roadmaps:roadmap-export-{fmt}", kwargs={"roadmap_pk": roadmap.pk})
@@ -192,11 +194,11 @@ def test_the_order_pdf_this_product_builds_imports_back_the_same(world, seed):
     """The order is built from a saved roadmap (WeasyPrint), then imported from its PDF:
     the same header, sections, measures, deadlines and responsible parties."""
     from reports.services import document_render_bytes
-    from roadmaps import services
     from roadmaps.importers import parse_roadmap_document
+    from roadmaps.services.importing import roadmap_import
 
     parsed = parse_roadmap_document((SEEDS / seed).read_bytes(), seed)
-    roadmap = services.roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
+    roadmap = roadmap_import(parsed, owner=world.muni_a, by=world.bob).roadmap
     pdf, pages = document_render_bytes(
         kind="order", fmt="pdf", params={"roadmap": roadmap.pk}, user=world.bob
     )
@@ -224,7 +226,7 @@ def test_the_order_pdf_this_product_builds_imports_back_the_same(world, seed):
     assert again.order.signatory == roadmap.order_signatory
     assert again.order.place == roadmap.order_place
     assert again.title == roadmap.title
-    imported = services.roadmap_import(again, owner=world.muni_a, by=world.bob).roadmap
+    imported = roadmap_import(again, owner=world.muni_a, by=world.bob).roadmap
 
     def saved(r):
         return [

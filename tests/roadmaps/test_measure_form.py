@@ -6,8 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.models import Measure
+from roadmaps.services.measure import measure_create, measure_update
+from roadmaps.services.revision import roadmap_revise
+from roadmaps.services.section import section_create
 
 
 def url(name, **kwargs):
@@ -22,33 +24,33 @@ def roadmap_a(world):
 def test_a_duplicate_number_in_a_section_is_refused_by_the_service(world, roadmap_a):
     section = world.extra["roadmap_section_a"]
     with pytest.raises(ValidationError, match="номером «1.1» уже есть в разделе"):
-        services.measure_create(
+        measure_create(
             roadmap=roadmap_a, section=section, number="1.1", text="Ещё одно", by=world.bob
         )
     assert roadmap_a.measures.count() == 1
 
 
 def test_the_same_number_in_another_section_and_blank_numbers_are_accepted(world, roadmap_a):
-    other = services.section_create(roadmap=roadmap_a, number="2.", title="Другой", by=world.bob)
-    services.measure_create(
+    other = section_create(roadmap=roadmap_a, number="2.", title="Другой", by=world.bob)
+    measure_create(
         roadmap=roadmap_a, section=other, number="1.1.", text="В другом разделе", by=world.bob
     )
     section = world.extra["roadmap_section_a"]
     for text in ("Без номера", "Тоже без номера"):
-        services.measure_create(roadmap=roadmap_a, section=section, text=text, by=world.bob)
+        measure_create(roadmap=roadmap_a, section=section, text=text, by=world.bob)
     assert roadmap_a.measures.count() == 4
 
 
 def test_renumbering_a_measure_onto_a_taken_number_is_refused(world, roadmap_a):
     section = world.extra["roadmap_section_a"]
-    second = services.measure_create(
+    second = measure_create(
         roadmap=roadmap_a, section=section, number="1.2.", text="Второе", by=world.bob
     )
     with pytest.raises(ValidationError, match="уже есть"):
-        services.measure_update(measure=second, version=second.version, number="1.1.", by=world.bob)
+        measure_update(measure=second, version=second.version, number="1.1.", by=world.bob)
     assert Measure.objects.get(pk=second.pk).number == "1.2."
     # Saving a measure under its own number is no duplicate.
-    services.measure_update(measure=second, version=second.version, text="Второе!", by=world.bob)
+    measure_update(measure=second, version=second.version, text="Второе!", by=world.bob)
 
 
 def test_the_form_answers_a_duplicate_number_in_russian_and_writes_nothing(
@@ -69,14 +71,14 @@ def test_comparing_a_revision_with_a_later_one_lists_the_added_measure_as_added(
     client, world, roadmap_a
 ):
     section = world.extra["roadmap_section_a"]
-    services.measure_create(
+    measure_create(
         roadmap=roadmap_a,
         section=section,
         number="1.2.",
         text="Новое мероприятие редакции 2",
         by=world.bob,
     )
-    services.roadmap_revise(roadmap=roadmap_a, reason="Добавлено мероприятие", by=world.bob)
+    roadmap_revise(roadmap=roadmap_a, reason="Добавлено мероприятие", by=world.bob)
     first, second = roadmap_a.revisions.order_by("number")
     client.force_login(world.bob)
     for revision, other in ((first, second.number), (second, first.number)):

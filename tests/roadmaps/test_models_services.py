@@ -8,11 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from roadmaps import selectors, services
 from roadmaps.importers.parsed import ParsedMeasure, ParsedOrder, ParsedRoadmap, ParsedSection
 from roadmaps.models import (
     Assignment,
-    ChangeRecord,
     DocumentKind,
     Evidence,
     Measure,
@@ -20,6 +18,37 @@ from roadmaps.models import (
     Revision,
     Roadmap,
 )
+from roadmaps.selectors.assignment import my_assignments
+from roadmaps.selectors.execution import cascade_status, reporting_rate, roadmap_execution
+from roadmaps.selectors.period import reporting_periods
+from roadmaps.selectors.report import report_changes
+from roadmaps.services import matching
+from roadmaps.services.assignment import assignments_create
+from roadmaps.services.base import StaleEdit
+from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+from roadmaps.services.evidence import proof_pack_build, sanitise_filename
+from roadmaps.services.importing import parsed_roadmap_json, resolve_owner, roadmap_import
+from roadmaps.services.matching import (
+    document_kind_from_text,
+    indicators_from_text,
+    match_responsible,
+    responsible_candidates,
+)
+from roadmaps.services.measure import measure_create, measure_delete, measure_update
+from roadmaps.services.report import (
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
+from roadmaps.services.revision import revision_diff, roadmap_revise
+from roadmaps.services.roadmap import (
+    roadmap_approve,
+    roadmap_close,
+    roadmap_create,
+    roadmap_put_in_force,
+)
+from roadmaps.services.section import section_create
+from schools.history import ChangeRecord
 from tests.roadmaps.world import PDF
 
 PERIOD = {"period_start": date(2025, 9, 1), "period_end": date(2026, 8, 31)}
@@ -31,10 +60,10 @@ def draft(
 ):
     owner = owner or world.muni_a
     by = by or world.bob
-    roadmap = services.roadmap_create(owner=owner, title="План мероприятий", by=by, **PERIOD)
-    section = services.section_create(roadmap=roadmap, number="1.", title="Организация", by=by)
+    roadmap = roadmap_create(owner=owner, title="План мероприятий", by=by, **PERIOD)
+    section = section_create(roadmap=roadmap, number="1.", title="Организация", by=by)
     for number, text, responsible, deadline in measures:
-        services.measure_create(
+        measure_create(
             roadmap=roadmap,
             section=section,
             number=number,
@@ -52,7 +81,7 @@ def draft(
 def test_a_roadmap_goes_from_draft_to_approved_in_force_and_closed(world):
     roadmap = draft(world)
     assert roadmap.status == Roadmap.Status.DRAFT
-    roadmap = services.roadmap_approve(
+    roadmap = roadmap_approve(
         roadmap=roadmap,
         by=world.bob,
         order_number="1081",
@@ -64,12 +93,12 @@ def test_a_roadmap_goes_from_draft_to_approved_in_force_and_closed(world):
     assert roadmap.status == Roadmap.Status.APPROVED
     assert (roadmap.order_number, roadmap.order_signatory) == ("1081", "О.И. Матасова")
     assert roadmap.revisions.get().number == 1
-    roadmap = services.roadmap_put_in_force(roadmap=roadmap, by=world.bob)
+    roadmap = roadmap_put_in_force(roadmap=roadmap, by=world.bob)
     assert roadmap.status == Roadmap.Status.IN_FORCE
-    roadmap = services.roadmap_close(roadmap=roadmap, by=world.bob)
+    roadmap = roadmap_close(roadmap=roadmap, by=world.bob)
     assert roadmap.status == Roadmap.Status.CLOSED
     with pytest.raises(ValidationError, match="закрыта"):
-        services.measure_create(roadmap=roadmap, text="Ещё одно", by=world.bob)
+        measure_create(roadmap=roadmap, text="Ещё одно", by=world.bob)
     actions = list(
         ChangeRecord.objects.filter(roadmap=roadmap, object_type="roadmap").values_list(
             "action", flat=True
@@ -79,29 +108,29 @@ def test_a_roadmap_goes_from_draft_to_approved_in_force_and_closed(world):
 
 
 def test_it_refuses_to_approve_twice_or_an_empty_roadmap(world):
-    empty = services.roadmap_create(owner=world.muni_a, title="Пустая", by=world.bob)
+    empty = roadmap_create(owner=world.muni_a, title="Пустая", by=world.bob)
     with pytest.raises(ValidationError, match="нет ни одного мероприятия"):
-        services.roadmap_approve(roadmap=empty, by=world.bob)
+        roadmap_approve(roadmap=empty, by=world.bob)
     roadmap = draft(world)
-    services.roadmap_approve(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob)
     with pytest.raises(ValidationError, match="только проект"):
-        services.roadmap_approve(roadmap=roadmap, by=world.bob)
+        roadmap_approve(roadmap=roadmap, by=world.bob)
 
 
 def test_a_school_deputy_cannot_edit_the_municipal_roadmap_nor_an_outsider_review(world):
     roadmap = world.extra["roadmap_roadmap_a"]
     with pytest.raises(PermissionDenied):
-        services.measure_create(roadmap=roadmap, text="Чужое", by=world.carol)
+        measure_create(roadmap=roadmap, text="Чужое", by=world.carol)
     with pytest.raises(PermissionDenied):
-        services.progress_report_accept(report=world.extra["roadmap_report_a"], by=world.dan)
+        progress_report_accept(report=world.extra["roadmap_report_a"], by=world.dan)
     with pytest.raises(PermissionDenied):
-        services.roadmap_create(owner=world.muni_b, title="Чужая", by=world.bob)
+        roadmap_create(owner=world.muni_b, title="Чужая", by=world.bob)
 
 
 def test_every_measure_change_is_kept_in_history_with_before_and_after(world):
     roadmap = draft(world)
     measure = roadmap.measures.get()
-    services.measure_update(
+    measure_update(
         measure=measure, version=measure.version, deadline_text="Декабрь 2025", by=world.bob
     )
     record = ChangeRecord.objects.filter(
@@ -119,13 +148,9 @@ def test_a_stale_measure_save_is_refused_with_who_changed_it(world):
     roadmap = draft(world)
     measure = roadmap.measures.get()
     seen_by_bob = measure.version
-    services.measure_update(
-        measure=measure, version=seen_by_bob, text="Правка Алисы", by=world.alice
-    )
-    with pytest.raises(services.StaleEdit) as refused:
-        services.measure_update(
-            measure=measure, version=seen_by_bob, text="Правка Боба", by=world.bob
-        )
+    measure_update(measure=measure, version=seen_by_bob, text="Правка Алисы", by=world.alice)
+    with pytest.raises(StaleEdit) as refused:
+        measure_update(measure=measure, version=seen_by_bob, text="Правка Боба", by=world.bob)
     message = refused.value.messages[0]
     assert message.startswith("Мероприятие уже изменил(а) alice в ")
     assert message.endswith("обновите страницу.")
@@ -139,7 +164,7 @@ def test_an_unparsable_deadline_is_kept_flagged_and_never_blocks_a_save(world, m
     def broken(text, **kwargs):
         raise NotImplementedError
 
-    monkeypatch.setattr(services, "parse_deadline", broken)
+    monkeypatch.setattr(matching, "parse_deadline", broken)
     roadmap = draft(world, measures=(("1.", "Совещание", "ОО", "По плану отдела образования"),))
     measure = roadmap.measures.get()
     assert measure.deadline_text == "По плану отдела образования"
@@ -156,7 +181,7 @@ def test_the_deadline_is_read_in_the_roadmaps_period(world, monkeypatch):
         seen.update(start=period_start, end=period_end)
         return Schedule(text=text, kind="month", dates=(date(2025, 12, 31),))
 
-    monkeypatch.setattr(services, "parse_deadline", fake)
+    monkeypatch.setattr(matching, "parse_deadline", fake)
     measure = draft(world, measures=(("1.", "Утверждение", "ОО", "Декабрь"),)).measures.get()
     assert seen == {"start": date(2025, 9, 1), "end": date(2026, 8, 31)}
     assert (measure.deadline_kind, measure.deadline_dates) == ("month", ["2025-12-31"])
@@ -166,13 +191,13 @@ def test_responsible_text_is_matched_to_bodies_and_oo_means_every_school(world):
     world.body_a.short_name = "Управление образования"
     world.body_a.aliases = "УО\nметодический кабинет"
     world.body_a.save()
-    bodies, schools = services.responsible_candidates(world.muni_a)
+    bodies, schools = responsible_candidates(world.muni_a)
     assert world.body_b not in bodies
-    found = services.match_responsible("Управление образования ОО", bodies=bodies, schools=schools)
+    found = match_responsible("Управление образования ОО", bodies=bodies, schools=schools)
     assert found.bodies == [world.body_a] and found.all_schools
-    only_body = services.match_responsible("Управление образования", bodies=bodies, schools=schools)
+    only_body = match_responsible("Управление образования", bodies=bodies, schools=schools)
     assert only_body.bodies == [world.body_a] and not only_body.all_schools
-    named = services.match_responsible("Альфа-школа №2, ШМО", bodies=bodies, schools=schools)
+    named = match_responsible("Альфа-школа №2, ШМО", bodies=bodies, schools=schools)
     assert named.schools == [world.school_a2] and not named.all_schools
 
 
@@ -180,10 +205,10 @@ def test_oo_is_a_body_where_the_education_department_is_called_so(world):
     """In the Saint Petersburg seed «ОО» is the education department, not the schools."""
     world.body_a.aliases = "ОО\nотдел образования"
     world.body_a.save()
-    bodies, schools = services.responsible_candidates(world.muni_a)
-    found = services.match_responsible("ОО", bodies=bodies, schools=schools)
+    bodies, schools = responsible_candidates(world.muni_a)
+    found = match_responsible("ОО", bodies=bodies, schools=schools)
     assert found.bodies == [world.body_a] and not found.all_schools
-    both = services.match_responsible("ИМЦ ОУ", bodies=bodies, schools=schools)
+    both = match_responsible("ИМЦ ОУ", bodies=bodies, schools=schools)
     assert both.all_schools
 
 
@@ -201,11 +226,11 @@ def test_oo_is_a_body_where_the_education_department_is_called_so(world):
     ],
 )
 def test_the_document_kind_is_read_from_the_wording(text, kind):
-    assert services.document_kind_from_text(text) == kind
+    assert document_kind_from_text(text) == kind
 
 
 def test_target_indicators_are_found_in_the_text():
-    found = services.indicators_from_text(
+    found = indicators_from_text(
         "Обучение на курсах: не менее 70% учителей; доля занятий не менее 30 процентов"
     )
     assert [(i["comparator"], i["target_value"], i["unit"]) for i in found] == [
@@ -225,11 +250,11 @@ def test_a_correction_after_approval_is_a_new_revision_and_the_diff_lists_change
             ("1.2.", "Семинар", "ОО", "Декабрь"),
         ),
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob)
     first, second = roadmap.measures.order_by("position")
-    services.measure_update(measure=first, version=first.version, deadline_text="Май", by=world.bob)
-    services.measure_delete(measure=second, by=world.bob)
-    services.measure_create(
+    measure_update(measure=first, version=first.version, deadline_text="Май", by=world.bob)
+    measure_delete(measure=second, by=world.bob)
+    measure_create(
         roadmap=roadmap,
         section=first.section,
         number="1.3.",
@@ -238,12 +263,10 @@ def test_a_correction_after_approval_is_a_new_revision_and_the_diff_lists_change
         by=world.bob,
     )
     with pytest.raises(ValidationError, match="основание"):
-        services.roadmap_revise(roadmap=roadmap, reason=" ", by=world.bob)
-    revision = services.roadmap_revise(
-        roadmap=roadmap, reason="Приказ № 12 от 01.02.2026", by=world.bob
-    )
+        roadmap_revise(roadmap=roadmap, reason=" ", by=world.bob)
+    revision = roadmap_revise(roadmap=roadmap, reason="Приказ № 12 от 01.02.2026", by=world.bob)
     assert revision.number == 2
-    diff = services.revision_diff(Revision.objects.get(roadmap=roadmap, number=1), revision)
+    diff = revision_diff(Revision.objects.get(roadmap=roadmap, number=1), revision)
     assert [m["text"] for m in diff["added"]] == ["Перепроверка работ"]
     assert [m["text"] for m in diff["removed"]] == ["Семинар"]
     assert diff["changed"] == [
@@ -267,7 +290,7 @@ def test_a_correction_after_approval_is_a_new_revision_and_the_diff_lists_change
 
 def test_a_draft_is_not_revised(world):
     with pytest.raises(ValidationError, match="утверждённой"):
-        services.roadmap_revise(roadmap=draft(world), reason="x", by=world.bob)
+        roadmap_revise(roadmap=draft(world), reason="x", by=world.bob)
 
 
 # ---------------------------------------------------------------- assignments
@@ -282,7 +305,7 @@ def test_an_oo_measure_is_one_assignment_per_school_and_a_body_measure_one(world
             ("3.", "Консультации", "Педагог-психолог Иванова", "Май"),
         ),
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob)
     first, second, third = roadmap.measures.order_by("position")
     assert set(first.assignments.values_list("school", flat=True)) == {
         world.school_a1.pk,
@@ -290,7 +313,7 @@ def test_an_oo_measure_is_one_assignment_per_school_and_a_body_measure_one(world
     }
     assert list(second.assignments.values_list("body", "school")) == [(world.body_a.pk, None)]
     assert third.assignments.get().assignee_text == "Педагог-психолог Иванова"
-    assert services.assignments_create(roadmap=roadmap, by=world.bob) == 0
+    assert assignments_create(roadmap=roadmap, by=world.bob) == 0
 
 
 def test_a_deputy_sees_her_schools_assignment_of_the_municipal_roadmap(world):
@@ -302,7 +325,7 @@ def test_a_deputy_sees_her_schools_assignment_of_the_municipal_roadmap(world):
     assert Roadmap.objects.visible_to(world.carol).filter(pk=municipal.pk).exists()
     assert not world.carol.has_perm("roadmaps.edit_roadmap", municipal)
     assert not Roadmap.objects.visible_to(world.carol).filter(municipality=world.muni_b).exists()
-    rows = selectors.my_assignments(user=world.carol, today=date(2026, 1, 10))
+    rows = my_assignments(user=world.carol, today=date(2026, 1, 10))
     assert {r["assignment"].school for r in rows} == {world.school_a1}
 
 
@@ -312,23 +335,23 @@ def test_a_deputy_sees_her_schools_assignment_of_the_municipal_roadmap(world):
 def approved_with_evidence_rule(world):
     roadmap = draft(world)
     measure = roadmap.measures.get()
-    services.measure_update(
+    measure_update(
         measure=measure,
         version=measure.version,
         document_text="Протокол",
         requires_evidence=True,
         by=world.bob,
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.bob)
+    roadmap_approve(roadmap=roadmap, by=world.bob)
     return roadmap, Assignment.objects.get(measure=measure, school=world.school_a1)
 
 
 def test_done_needs_evidence_of_the_declared_kind(world):
     _roadmap, assignment = approved_with_evidence_rule(world)
     with pytest.raises(ValidationError, match="приложите документ: протокол"):
-        services.progress_report_submit(assignment=assignment, status="done", by=world.carol, **Q1)
+        progress_report_submit(assignment=assignment, status="done", by=world.carol, **Q1)
     with pytest.raises(ValidationError, match="протокол"):
-        services.progress_report_submit(
+        progress_report_submit(
             assignment=assignment,
             status="done",
             files=[("справка.pdf", PDF)],
@@ -336,7 +359,7 @@ def test_done_needs_evidence_of_the_declared_kind(world):
             by=world.carol,
             **Q1,
         )
-    report = services.progress_report_submit(
+    report = progress_report_submit(
         assignment=assignment, status="done", files=[("протокол.pdf", PDF)], by=world.carol, **Q1
     )
     assert report.evidence.get().kind == DocumentKind.PROTOCOL
@@ -345,15 +368,15 @@ def test_done_needs_evidence_of_the_declared_kind(world):
 
 def test_a_returned_report_is_resubmitted_with_a_link_and_the_changes_shown(world):
     _roadmap, assignment = approved_with_evidence_rule(world)
-    first = services.progress_report_submit(
+    first = progress_report_submit(
         assignment=assignment, status="in_progress", comment="Начали", by=world.carol, **Q1
     )
     with pytest.raises(ValidationError, match="причину"):
-        services.progress_report_return(report=first, reason="", by=world.bob)
-    services.progress_report_return(report=first, reason="Нет протокола педсовета", by=world.bob)
+        progress_report_return(report=first, reason="", by=world.bob)
+    progress_report_return(report=first, reason="Нет протокола педсовета", by=world.bob)
     first.refresh_from_db()
     assert (first.review_state, first.review_reason) == ("returned", "Нет протокола педсовета")
-    second = services.progress_report_submit(
+    second = progress_report_submit(
         assignment=assignment,
         status="done",
         comment="Протокол приложен",
@@ -363,26 +386,26 @@ def test_a_returned_report_is_resubmitted_with_a_link_and_the_changes_shown(worl
     )
     first.refresh_from_db()
     assert second.previous == first and not first.is_current and second.is_current
-    changes = {c["label"]: (c["before"], c["after"]) for c in selectors.report_changes(second)}
+    changes = {c["label"]: (c["before"], c["after"]) for c in report_changes(second)}
     assert changes["Состояние"] == ("выполняется", "выполнено")
     assert changes["Комментарий"] == ("Начали", "Протокол приложен")
     assert changes["Файлы"] == ("", "Протокол №3.pdf")
-    services.progress_report_accept(report=second, by=world.bob)
+    progress_report_accept(report=second, by=world.bob)
     with pytest.raises(ValidationError, match="уже принят"):
-        services.progress_report_submit(assignment=assignment, status="done", by=world.carol, **Q1)
+        progress_report_submit(assignment=assignment, status="done", by=world.carol, **Q1)
     with pytest.raises(ValidationError, match="уже проверен"):
-        services.progress_report_accept(report=second, by=world.bob)
+        progress_report_accept(report=second, by=world.bob)
 
 
 def test_only_accepted_reports_count_in_the_execution(world):
     roadmap = world.extra["roadmap_roadmap_a"]
     report = world.extra["roadmap_report_a"]
     today = date(2026, 1, 15)
-    before = selectors.roadmap_execution(roadmap=roadmap, today=today)
+    before = roadmap_execution(roadmap=roadmap, today=today)
     assert before["assignments"]["done"] == 0
     assert before["measures"]["share_done"] == 0
-    services.progress_report_accept(report=report, by=world.bob)
-    after = selectors.roadmap_execution(roadmap=roadmap, today=today)
+    progress_report_accept(report=report, by=world.bob)
+    after = roadmap_execution(roadmap=roadmap, today=today)
     assert after["assignments"]["done"] == 1 and after["assignments"]["total"] == 2
     by_school = {row["school"]: row for row in after["by_school"]}
     assert by_school[world.school_a1]["share_done"] == 100.0
@@ -396,43 +419,40 @@ def test_a_measure_past_its_due_date_without_an_accepted_report_is_overdue(world
     from roadmaps.deadlines import Schedule
 
     monkeypatch.setattr(
-        services,
+        matching,
         "parse_deadline",
         lambda text, **kw: Schedule(text=text, kind="month", dates=(date(2025, 12, 31),)),
     )
     roadmap = draft(world, measures=(("1.", "Анализ", "Альфа-школа №1", "Декабрь"),))
-    services.roadmap_approve(roadmap=roadmap, by=world.bob)
-    assert (
-        selectors.roadmap_execution(roadmap=roadmap, today=date(2025, 12, 1))["measures"]["overdue"]
-        == 0
-    )
-    late = selectors.roadmap_execution(roadmap=roadmap, today=date(2026, 1, 10))
+    roadmap_approve(roadmap=roadmap, by=world.bob)
+    assert roadmap_execution(roadmap=roadmap, today=date(2025, 12, 1))["measures"]["overdue"] == 0
+    late = roadmap_execution(roadmap=roadmap, today=date(2026, 1, 10))
     assert late["measures"]["overdue"] == 1 and late["measures"]["share_overdue"] == 100.0
 
 
 def test_the_reporting_rate_tells_on_time_late_and_missing_per_school(world):
     roadmap = draft(world, measures=(("1.", "Анализ", "ОО", "В течение года"),))
-    roadmap = services.roadmap_approve(roadmap=roadmap, by=world.bob)
+    roadmap = roadmap_approve(roadmap=roadmap, by=world.bob)
     Roadmap.objects.filter(pk=roadmap.pk).update(approved_at=datetime(2025, 9, 1, tzinfo=UTC))
     roadmap.refresh_from_db()
     a1 = Assignment.objects.get(measure__roadmap=roadmap, school=world.school_a1)
     q3 = {"period_start": date(2025, 9, 1), "period_end": date(2025, 9, 30)}
     q4 = {"period_start": date(2025, 10, 1), "period_end": date(2025, 12, 31)}
-    services.progress_report_submit(
+    progress_report_submit(
         assignment=a1,
         status="in_progress",
         by=world.carol,
         now=datetime(2025, 10, 5, 12, tzinfo=UTC),
         **q3,
     )
-    services.progress_report_submit(
+    progress_report_submit(
         assignment=a1,
         status="in_progress",
         by=world.carol,
         now=datetime(2026, 2, 1, 12, tzinfo=UTC),
         **q4,
     )
-    rates = selectors.reporting_rate(roadmap=roadmap, today=date(2026, 2, 15))
+    rates = reporting_rate(roadmap=roadmap, today=date(2026, 2, 15))
     assert rates[world.school_a1.pk] == {
         "due": 2,
         "on_time": 1,
@@ -446,13 +466,13 @@ def test_the_reporting_rate_tells_on_time_late_and_missing_per_school(world):
 
 def test_reporting_periods_are_calendar_quarters_clipped_to_the_period(world):
     roadmap = draft(world)
-    assert selectors.reporting_periods(roadmap)[:2] == [
+    assert reporting_periods(roadmap)[:2] == [
         (date(2025, 9, 1), date(2025, 9, 30)),
         (date(2025, 10, 1), date(2025, 12, 31)),
     ]
-    assert selectors.reporting_periods(roadmap)[-1] == (date(2026, 7, 1), date(2026, 8, 31))
+    assert reporting_periods(roadmap)[-1] == (date(2026, 7, 1), date(2026, 8, 31))
     roadmap.reporting_period = Roadmap.ReportingPeriod.MONTH
-    assert len(selectors.reporting_periods(roadmap)) == 12
+    assert len(reporting_periods(roadmap)) == 12
 
 
 # ---------------------------------------------------------------- evidence files
@@ -470,7 +490,7 @@ def test_reporting_periods_are_calendar_quarters_clipped_to_the_period(world):
 def test_evidence_of_a_wrong_type_is_refused_and_nothing_written(world, name, data, message):
     _roadmap, assignment = approved_with_evidence_rule(world)
     with pytest.raises(ValidationError, match=message) as refused:
-        services.progress_report_submit(
+        progress_report_submit(
             assignment=assignment, status="in_progress", files=[(name, data)], by=world.carol, **Q1
         )
     assert name in refused.value.messages[0]
@@ -485,7 +505,7 @@ def test_evidence_with_macros_is_refused(world):
         archive.writestr("word/vbaProject.bin", b"macro")
     _roadmap, assignment = approved_with_evidence_rule(world)
     with pytest.raises(ValidationError, match="«протокол.docx» содержит макросы"):
-        services.progress_report_submit(
+        progress_report_submit(
             assignment=assignment,
             status="in_progress",
             files=[("протокол.docx", buffer.getvalue())],
@@ -498,7 +518,7 @@ def test_evidence_over_the_size_limit_is_refused(world, settings):
     settings.UPLOAD_MAX_BYTES = 1024
     _roadmap, assignment = approved_with_evidence_rule(world)
     with pytest.raises(ValidationError, match="больше"):
-        services.progress_report_submit(
+        progress_report_submit(
             assignment=assignment,
             status="in_progress",
             files=[("big.pdf", PDF + b"0" * 2000)],
@@ -526,7 +546,7 @@ def test_evidence_is_stored_with_a_safe_name_its_size_and_hash(world):
     ],
 )
 def test_file_names_are_sanitised(name, ext, expected):
-    assert services.sanitise_filename(name, ext) == expected
+    assert sanitise_filename(name, ext) == expected
 
 
 # ---------------------------------------------------------------- cascade
@@ -541,49 +561,45 @@ def test_a_school_roadmap_started_from_the_municipal_keeps_links_and_divergence_
             ("3.", "Совещание УО", "Альфа-орган управления образованием", "Март"),
         ),
     )
-    services.roadmap_approve(roadmap=municipal, by=world.bob)
+    roadmap_approve(roadmap=municipal, by=world.bob)
     with pytest.raises(ValidationError, match="срок"):
-        services.roadmap_cascade(roadmap=municipal, due=None, by=world.bob)
-    services.roadmap_cascade(roadmap=municipal, due=date(2026, 4, 1), by=world.bob)
-    school_roadmap = services.school_roadmap_start_from(
+        roadmap_cascade(roadmap=municipal, due=None, by=world.bob)
+    roadmap_cascade(roadmap=municipal, due=date(2026, 4, 1), by=world.bob)
+    school_roadmap = school_roadmap_start_from(
         municipal=municipal, school=world.school_a1, by=world.carol
     )
     assert school_roadmap.parent == municipal and school_roadmap.school == world.school_a1
     copies = list(school_roadmap.measures.order_by("position"))
     assert [m.text for m in copies] == ["Анализ ВПР", "Перепроверка"]
     assert all(m.source_measure.roadmap == municipal for m in copies)
-    services.measure_update(
+    measure_update(
         measure=copies[0], version=copies[0].version, deadline_text="Июнь", by=world.carol
     )
-    services.measure_delete(measure=copies[1], by=world.carol)
-    rows = {row["school"]: row for row in selectors.cascade_status(roadmap=municipal)}
+    measure_delete(measure=copies[1], by=world.carol)
+    rows = {row["school"]: row for row in cascade_status(roadmap=municipal)}
     assert rows[world.school_a2]["state"] == "not_started"
     mine = rows[world.school_a1]
     assert mine["state"] == "draft"
     assert [m.text for m in mine["missing"]] == ["Перепроверка"]
     assert mine["changed"][0]["fields"] == [{"label": "срок", "before": "Май", "after": "Июнь"}]
-    services.roadmap_approve(roadmap=school_roadmap, by=world.carol)
-    rows = {row["school"]: row for row in selectors.cascade_status(roadmap=municipal)}
+    roadmap_approve(roadmap=school_roadmap, by=world.carol)
+    rows = {row["school"]: row for row in cascade_status(roadmap=municipal)}
     assert rows[world.school_a1]["state"] == "approved"
     with pytest.raises(ValidationError, match="уже есть"):
-        services.school_roadmap_start_from(
-            municipal=municipal, school=world.school_a1, by=world.carol
-        )
+        school_roadmap_start_from(municipal=municipal, school=world.school_a1, by=world.carol)
 
 
 def test_a_school_outside_the_municipality_cannot_start_from_it(world):
     municipal = draft(world)
     with pytest.raises(ValidationError):
-        services.school_roadmap_start_from(
-            municipal=municipal, school=world.school_b1, by=world.dan
-        )
+        school_roadmap_start_from(municipal=municipal, school=world.school_b1, by=world.dan)
 
 
 # ---------------------------------------------------------------- proof pack
 
 
 def test_the_proof_pack_holds_an_index_pdf_and_every_evidence_file(world):
-    pack = services.proof_pack_build(
+    pack = proof_pack_build(
         school=world.school_a1,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 12, 31),
@@ -598,7 +614,7 @@ def test_the_proof_pack_holds_an_index_pdf_and_every_evidence_file(world):
 
 
 def test_the_proof_pack_of_another_municipality_is_empty_for_an_outsider(world):
-    pack = services.proof_pack_build(
+    pack = proof_pack_build(
         school=world.school_a1,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 12, 31),
@@ -661,7 +677,7 @@ def parsed_example() -> ParsedRoadmap:
 
 
 def test_an_import_creates_the_roadmap_sections_and_measures_in_one_go(world):
-    result = services.roadmap_import(parsed_example(), owner=world.muni_a, by=world.bob)
+    result = roadmap_import(parsed_example(), owner=world.muni_a, by=world.bob)
     roadmap = result.roadmap
     assert (result.sections, result.measures) == (3, 3)
     assert roadmap.order_number == "1081" and roadmap.order_signatory == "О.И. Матасова"
@@ -677,9 +693,7 @@ def test_an_import_creates_the_roadmap_sections_and_measures_in_one_go(world):
 
 def test_a_dry_run_import_writes_nothing(world):
     counts = (Roadmap.objects.count(), Measure.objects.count(), ChangeRecord.objects.count())
-    result = services.roadmap_import(
-        parsed_example(), owner=world.muni_a, by=world.bob, dry_run=True
-    )
+    result = roadmap_import(parsed_example(), owner=world.muni_a, by=world.bob, dry_run=True)
     assert result.measures == 3
     assert (
         Roadmap.objects.count(),
@@ -690,11 +704,11 @@ def test_a_dry_run_import_writes_nothing(world):
 
 def test_an_import_without_measures_is_refused(world):
     with pytest.raises(ValidationError, match="ни одного мероприятия"):
-        services.roadmap_import(ParsedRoadmap(), owner=world.muni_a, by=world.bob)
+        roadmap_import(ParsedRoadmap(), owner=world.muni_a, by=world.bob)
 
 
 def test_import_json_fills_matched_responsible_parties(world):
-    data = services.parsed_roadmap_json(parsed_example(), owner=world.muni_a)
+    data = parsed_roadmap_json(parsed_example(), owner=world.muni_a)
     first = data["sections"][0]["measures"][0]
     assert first["responsible"]["matched"] == [
         {"type": "body", "id": world.body_a.pk, "name": str(world.body_a)}
@@ -714,12 +728,12 @@ def test_import_json_fills_matched_responsible_parties(world):
     ],
 )
 def test_the_owner_code_names_a_region_a_municipality_or_a_school(world, code, attr):
-    assert services.resolve_owner(code) == getattr(world, attr)
+    assert resolve_owner(code) == getattr(world, attr)
 
 
 def test_an_unknown_owner_code_is_none(world):
-    assert services.resolve_owner("77:нет") is None
-    assert services.resolve_owner("что-то") is None
+    assert resolve_owner("77:нет") is None
+    assert resolve_owner("что-то") is None
 
 
 def test_evidence_rows_and_history_are_scoped_to_the_school(world):
@@ -735,22 +749,18 @@ def test_evidence_rows_and_history_are_scoped_to_the_school(world):
 
 
 def test_a_school_copy_keeps_nested_sections_three_levels_deep(world):
-    municipal = services.roadmap_create(owner=world.muni_a, title="План", by=world.bob, **PERIOD)
-    top = services.section_create(roadmap=municipal, number="1.", title="Результаты", by=world.bob)
-    mid = services.section_create(
+    municipal = roadmap_create(owner=world.muni_a, title="План", by=world.bob, **PERIOD)
+    top = section_create(roadmap=municipal, number="1.", title="Результаты", by=world.bob)
+    mid = section_create(
         roadmap=municipal, number="1.1.", title="Минимум", parent=top, by=world.bob
     )
-    low = services.section_create(
-        roadmap=municipal, number="1.1.1.", title="ВПР", parent=mid, by=world.bob
-    )
-    services.section_create(roadmap=municipal, number="2.", title="Пустой", by=world.bob)
-    services.measure_create(
+    low = section_create(roadmap=municipal, number="1.1.1.", title="ВПР", parent=mid, by=world.bob)
+    section_create(roadmap=municipal, number="2.", title="Пустой", by=world.bob)
+    measure_create(
         roadmap=municipal, section=low, text="Анализ", responsible_text="ОО", by=world.bob
     )
-    services.roadmap_approve(roadmap=municipal, by=world.bob)
-    copy = services.school_roadmap_start_from(
-        municipal=municipal, school=world.school_a1, by=world.carol
-    )
+    roadmap_approve(roadmap=municipal, by=world.bob)
+    copy = school_roadmap_start_from(municipal=municipal, school=world.school_a1, by=world.carol)
     chain = []
     section = copy.measures.get().section
     while section is not None:

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.dashboard.blocks import dashboard
-from roadmaps import services
 from roadmaps.models import Assignment, Roadmap
+from roadmaps.services.measure import measure_create
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create, roadmap_put_in_force
 from schools.selectors import membership_list
 
 
@@ -20,7 +21,7 @@ def url(name, **kwargs):
 
 
 def draft(world, *, start, end, title="План мероприятий по объективности", academic_year=""):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title=title,
         by=world.bob,
@@ -28,7 +29,7 @@ def draft(world, *, start, end, title="План мероприятий по об
         period_end=end,
         academic_year=academic_year,
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         number="1.",
         text="Анализ результатов ВПР",
@@ -86,10 +87,10 @@ def test_approving_a_past_roadmap_asks_first_and_gives_no_overdue_assignments(cl
 def test_a_past_roadmap_approved_today_does_not_displace_the_one_in_force(client, world):
     start, end = current_period()
     current = draft(world, start=start, end=end)
-    services.roadmap_approve(roadmap=current, by=world.bob, order_number="7")
-    services.roadmap_put_in_force(roadmap=current, by=world.bob)
+    roadmap_approve(roadmap=current, by=world.bob, order_number="7")
+    roadmap_put_in_force(roadmap=current, by=world.bob)
     old = draft(world, start=date(2023, 9, 1), end=date(2024, 8, 31))
-    services.roadmap_approve(roadmap=old, by=world.bob, order_number="215-од", as_record=True)
+    roadmap_approve(roadmap=old, by=world.bob, order_number="215-од", as_record=True)
     blocks = dashboard(
         user=world.bob,
         memberships=list(membership_list(user=world.bob)),
@@ -103,7 +104,7 @@ def test_a_past_roadmap_approved_today_does_not_displace_the_one_in_force(client
 def test_approving_a_new_roadmap_for_the_same_period_asks_and_closes_the_old_one(client, world):
     start, end = current_period()
     first = draft(world, start=start, end=end)
-    services.roadmap_approve(roadmap=first, by=world.bob, order_number="7")
+    roadmap_approve(roadmap=first, by=world.bob, order_number="7")
     second = draft(world, start=start, end=end)
     client.force_login(world.bob)
     order = {"order_number": "8", "order_date": timezone.localdate().isoformat()}
@@ -119,12 +120,12 @@ def test_approving_a_new_roadmap_for_the_same_period_asks_and_closes_the_old_one
 def test_only_one_roadmap_of_an_owner_is_in_force(world):
     start, end = current_period()
     first, second = draft(world, start=start, end=end), draft(world, start=start, end=end)
-    services.roadmap_approve(roadmap=first, by=world.bob, order_number="7")
-    services.roadmap_put_in_force(roadmap=first, by=world.bob)
-    services.roadmap_approve(roadmap=second, by=world.bob, order_number="8")
+    roadmap_approve(roadmap=first, by=world.bob, order_number="7")
+    roadmap_put_in_force(roadmap=first, by=world.bob)
+    roadmap_approve(roadmap=second, by=world.bob, order_number="8")
     with pytest.raises(ValidationError, match="Уже действует «Альфаград: ДК"):
-        services.roadmap_put_in_force(roadmap=second, by=world.bob)
-    services.roadmap_put_in_force(roadmap=second, by=world.bob, supersede=True)
+        roadmap_put_in_force(roadmap=second, by=world.bob)
+    roadmap_put_in_force(roadmap=second, by=world.bob, supersede=True)
     first.refresh_from_db()
     assert first.status == Roadmap.Status.CLOSED
     assert list(Roadmap.objects.filter(status=Roadmap.Status.IN_FORCE)) == [

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from roadmaps import services
 from roadmaps.reminders import reminders_send, weekly_summary_send
+from roadmaps.services.report import progress_report_return
 from schools.models import Notification, ReminderPreference
 from tests import factories as f
 
@@ -104,7 +104,7 @@ def test_people_who_turned_reminders_off_are_left_alone(world, roadmap):
 
 def test_a_returned_report_reaches_the_deputy_with_the_reason(world, roadmap):
     sent = f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
-    services.progress_report_return(report=sent, reason="Нет протокола педсовета", by=world.bob)
+    progress_report_return(report=sent, reason="Нет протокола педсовета", by=world.bob)
     reminders_send(today=date(2025, 11, 10))
     returned = Notification.objects.get(user=world.carol, kind="returned")
     assert returned.body == "Нет протокола педсовета"

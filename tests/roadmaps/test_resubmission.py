@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.models import ProgressReport
+from roadmaps.services.report import progress_report_return, progress_report_submit
 from tests import factories as f
 from tests.roadmaps.world import PDF
 
@@ -16,7 +16,7 @@ from tests.roadmaps.world import PDF
 @pytest.fixture
 def returned(world):
     report = world.extra["roadmap_report_a"]
-    services.progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
+    progress_report_return(report=report, reason="Приложите протокол.", by=world.bob)
     return report
 
 
@@ -82,7 +82,7 @@ def test_a_resubmission_with_the_same_file_again_keeps_it_once(client, world, re
 
 
 def test_the_service_keeps_a_file_given_again_once(world, returned):
-    report = services.progress_report_submit(
+    report = progress_report_submit(
         assignment=returned.assignment,
         period_start=returned.period_start,
         period_end=returned.period_end,

@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.search import highlight, search
+from roadmaps.services.measure import measure_create, measure_update
+from roadmaps.services.section import section_create
 
 URL = reverse("roadmaps:search")
 
@@ -37,7 +38,7 @@ def test_cyrillic_is_matched_whatever_the_case(client, world):
 
 def test_yo_and_ye_are_the_same_letter_to_search(client, world):
     roadmap = world.extra["roadmap_roadmap_a"]
-    services.measure_create(roadmap=roadmap, text="Отчёт о ходе реализации", by=world.bob)
+    measure_create(roadmap=roadmap, text="Отчёт о ходе реализации", by=world.bob)
     for query in ("отчет о ходе", "ОТЧЁТ О ХОДЕ", "Отчёт"):
         response, body = _found(client, world.bob, query)
         assert [h.kind for h in response.context["page"].object_list] == ["measure"], query
@@ -54,7 +55,7 @@ def test_roadmaps_are_found_by_order_number_and_schools_by_code(client, world):
 
 def test_responsible_and_expected_result_are_searched(client, world):
     measure = world.extra["roadmap_measure_a"]
-    services.measure_update(
+    measure_update(
         measure=measure,
         by=world.bob,
         version=measure.version,
@@ -103,9 +104,7 @@ def test_an_empty_or_too_short_query_gets_a_hint_and_no_results(client, world, q
 def test_results_are_paged_and_narrowed_to_one_kind(client, world):
     roadmap = world.extra["roadmap_roadmap_a"]
     for n in range(25):
-        services.measure_create(
-            roadmap=roadmap, number=f"9.{n}.", text=f"Олимпиада номер {n}", by=world.bob
-        )
+        measure_create(roadmap=roadmap, number=f"9.{n}.", text=f"Олимпиада номер {n}", by=world.bob)
     response, body = _found(client, world.bob, "олимпиада")
     page = response.context["page"]
     assert page.paginator.count == 25 and len(page.object_list) == 20
@@ -123,8 +122,8 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(client, world):
 
     def queries_with(total):
         while roadmap.measures.filter(text__startswith="Контроль").count() < total:
-            section = services.section_create(roadmap=roadmap, title="Контроль ВПР", by=world.bob)
-            services.measure_create(
+            section = section_create(roadmap=roadmap, title="Контроль ВПР", by=world.bob)
+            measure_create(
                 roadmap=roadmap, section=section, text="Контроль проведения ВПР", by=world.bob
             )
         with CaptureQueriesContext(connection) as captured:

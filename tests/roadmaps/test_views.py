@@ -343,13 +343,12 @@ def test_the_cascade_lets_a_school_start_its_own_roadmap(client, world, roadmap_
 
 
 def test_a_revision_page_shows_the_difference(client, world, roadmap_a):
-    from roadmaps import services
+    from roadmaps.services.measure import measure_update
+    from roadmaps.services.revision import roadmap_revise
 
     measure = world.extra["roadmap_measure_a"]
-    services.measure_update(
-        measure=measure, version=measure.version, deadline_text="Май 2026", by=world.bob
-    )
-    revision = services.roadmap_revise(roadmap=roadmap_a, reason="Перенос срока", by=world.bob)
+    measure_update(measure=measure, version=measure.version, deadline_text="Май 2026", by=world.bob)
+    revision = roadmap_revise(roadmap=roadmap_a, reason="Перенос срока", by=world.bob)
     client.force_login(world.victor)
     page = client.get(
         url("revision-detail", roadmap_pk=roadmap_a.pk, revision_pk=revision.pk)
@@ -399,9 +398,10 @@ def test_an_official_picks_responsible_parties_by_hand_within_the_tree(client, w
 
 
 def test_my_measures_of_an_official_are_the_authoritys_not_every_schools(client, world, roadmap_a):
-    from roadmaps import services
+    from roadmaps.services.assignment import assignments_create
+    from roadmaps.services.measure import measure_create
 
-    measure = services.measure_create(
+    measure = measure_create(
         roadmap=roadmap_a,
         section=world.extra["roadmap_section_a"],
         number="1.5.",
@@ -409,7 +409,7 @@ def test_my_measures_of_an_official_are_the_authoritys_not_every_schools(client,
         responsible_text="Альфа-орган управления образованием",
         by=world.bob,
     )
-    services.assignments_create(roadmap=roadmap_a, by=world.bob)
+    assignments_create(roadmap=roadmap_a, by=world.bob)
     client.force_login(world.bob)
     page = client.get(url("assignment-list")).content.decode()
     assert "Совещание руководителей" in page
@@ -462,9 +462,9 @@ def test_in_the_browser_the_deadline_is_read_as_typed_and_a_measure_moves_withou
 
 
 def test_the_roadmap_page_lists_deadlines_left_for_a_person_to_fix(client, world, roadmap_a):
-    from roadmaps import services
+    from roadmaps.services.measure import measure_create
 
-    services.measure_create(
+    measure_create(
         roadmap=roadmap_a,
         section=world.extra["roadmap_section_a"],
         number="1.7.",
@@ -504,15 +504,13 @@ def test_an_official_adds_and_removes_a_target_indicator(client, world):
 
 
 def test_changes_after_the_last_revision_are_announced_until_fixed(client, world, roadmap_a):
-    from roadmaps import services
+    from roadmaps.services.measure import measure_update
 
     measure = world.extra["roadmap_measure_a"]
     client.force_login(world.bob)
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "После редакции" not in page
-    services.measure_update(
-        measure=measure, version=measure.version, text="Новый текст", by=world.bob
-    )
+    measure_update(measure=measure, version=measure.version, text="Новый текст", by=world.bob)
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert (
         "После редакции 1 внесены изменения: добавлено мероприятий — 0, исключено — 0, изменено — 1."

@@ -7,24 +7,28 @@ report with an evidence file from a school, a revision and change records.
 
 from datetime import date
 
-from roadmaps import services
 from roadmaps.models import ProgressReport
+from roadmaps.services.base import SYSTEM
+from roadmaps.services.measure import indicator_create, measure_create
+from roadmaps.services.report import progress_report_submit
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+from roadmaps.services.section import section_create
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _roadmap(world, municipality, school, reporter, marker):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=municipality,
         title=f"Дорожная карта {municipality.name}",
-        by=None,
+        by=SYSTEM,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 8, 31),
     )
-    section = services.section_create(
-        roadmap=roadmap, number="1.", title=f"Организационные мероприятия {marker}", by=None
+    section = section_create(
+        roadmap=roadmap, number="1.", title=f"Организационные мероприятия {marker}", by=SYSTEM
     )
-    measure = services.measure_create(
+    measure = measure_create(
         roadmap=roadmap,
         section=section,
         number="1.1.",
@@ -34,14 +38,14 @@ def _roadmap(world, municipality, school, reporter, marker):
         result="Аналитическая справка",
         document_text="справка",
         requires_evidence=True,
-        by=None,
+        by=SYSTEM,
     )
-    services.indicator_create(
-        measure=measure, text="Доля учителей, прошедших курсы", target_value=70, unit="%", by=None
+    indicator_create(
+        measure=measure, text="Доля учителей, прошедших курсы", target_value=70, unit="%", by=SYSTEM
     )
-    services.roadmap_approve(roadmap=roadmap, by=None, order_number=f"{marker}-1")
+    roadmap_approve(roadmap=roadmap, by=SYSTEM, order_number=f"{marker}-1")
     assignment = measure.assignments.get(school=school)
-    report = services.progress_report_submit(
+    report = progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 12, 31),
@@ -55,6 +59,6 @@ def _roadmap(world, municipality, school, reporter, marker):
 
 def populate(world):
     a = _roadmap(world, world.muni_a, world.school_a1, world.carol, "Альфа")
-    b = _roadmap(world, world.muni_b, world.school_b1, None, "Бета")
+    b = _roadmap(world, world.muni_b, world.school_b1, SYSTEM, "Бета")
     world.extra.update({f"roadmap_{k}_a": v for k, v in a.items()})
     world.extra.update({f"roadmap_{k}_b": v for k, v in b.items()})

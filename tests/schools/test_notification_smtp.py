@@ -8,8 +8,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from roadmaps import services
 from roadmaps.models import Assignment, ProgressReport
+from roadmaps.services.report import progress_report_submit
 from schools.models import Notification
 from schools.notifications import notifications_mail
 from tests import factories as f
@@ -62,7 +62,7 @@ def roadmap(world):
 
 
 def submit(world, roadmap):
-    return services.progress_report_submit(
+    return progress_report_submit(
         assignment=Assignment.objects.get(measure__roadmap=roadmap, school=world.school_a1),
         period_start=date(2025, 9, 1),
         period_end=date(2025, 11, 30),

@@ -7,8 +7,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from roadmaps import services
 from roadmaps.models import Assignment, ProgressReport
+from roadmaps.services.assignment import assignments_create
+from roadmaps.services.measure import measure_create
+from roadmaps.services.report import (
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+from roadmaps.services.section import section_create
 from schools.models import Membership, Notification, ReminderPreference
 from schools.notifications import digest_send
 from tests import factories as f
@@ -35,15 +43,15 @@ def people(world):
 @pytest.fixture
 def roadmap(people, django_capture_on_commit_callbacks):
     world = people
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="Дорожная карта уведомлений",
         by=world.bob,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    section = services.section_create(roadmap=roadmap, title="Раздел", number="1.", by=world.bob)
-    services.measure_create(
+    section = section_create(roadmap=roadmap, title="Раздел", number="1.", by=world.bob)
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.1.",
@@ -52,7 +60,7 @@ def roadmap(people, django_capture_on_commit_callbacks):
         responsible_text="ОО",
         by=world.bob,
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.2.",
@@ -61,7 +69,7 @@ def roadmap(people, django_capture_on_commit_callbacks):
         responsible_text="ОО",
         by=world.bob,
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.3.",
@@ -71,10 +79,10 @@ def roadmap(people, django_capture_on_commit_callbacks):
         by=world.bob,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.roadmap_approve(
+        roadmap_approve(
             roadmap=roadmap, by=world.bob, order_number="7", order_date=date(2025, 9, 1)
         )
-        services.assignments_create(roadmap=roadmap, by=world.bob)
+        assignments_create(roadmap=roadmap, by=world.bob)
     return roadmap
 
 
@@ -83,7 +91,7 @@ def assignment(roadmap, number, **node):
 
 
 def submit(assignment, by, **extra):
-    return services.progress_report_submit(
+    return progress_report_submit(
         assignment=assignment,
         period_start=date(2025, 9, 1),
         period_end=date(2025, 11, 30),
@@ -112,7 +120,7 @@ def test_an_assignment_tells_each_school_deputy_and_the_body_members_once(people
     assert notes(world.bob, "assigned") == []
     assert notes(world.dan) == []
     # Giving the same assignments again tells nobody anything new.
-    services.assignments_create(roadmap=roadmap, by=world.bob)
+    assignments_create(roadmap=roadmap, by=world.bob)
     assert len(notes(world.carol, "assigned")) == 1
 
 
@@ -132,14 +140,14 @@ def test_a_body_measure_without_members_goes_to_the_municipal_officials(people):
         by=world.alice,
         measures=[("1.", "Совещание руководителей", "октябрь 2025")],
     )
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a,
         title="Вторая",
         by=world.alice,
         period_start=date(2025, 9, 1),
         period_end=date(2026, 5, 31),
     )
-    services.measure_create(
+    measure_create(
         roadmap=roadmap,
         number="1.",
         text="Приказ о наблюдателях",
@@ -147,8 +155,8 @@ def test_a_body_measure_without_members_goes_to_the_municipal_officials(people):
         responsible_text=world.body_a.name,
         by=world.alice,
     )
-    services.roadmap_approve(roadmap=roadmap, by=world.alice, order_number="8")
-    services.assignments_create(roadmap=roadmap, by=world.alice)
+    roadmap_approve(roadmap=roadmap, by=world.alice, order_number="8")
+    assignments_create(roadmap=roadmap, by=world.alice)
     bobs = [n.title for n in notes(world.bob, "assigned")]
     assert "Вам поручено мероприятие: 1. Приказ о наблюдателях" in bobs
     assert notes(world.mia, "assigned") == []
@@ -174,7 +182,7 @@ def test_a_submitted_report_reaches_the_reviewers_not_the_sender(people, roadmap
 def test_return_resubmit_accept_each_reach_the_right_person(people, roadmap):
     world = people
     first = submit(assignment(roadmap, "1.1.", school=world.school_a1), world.carol)
-    services.progress_report_return(report=first, reason="Нет протокола педсовета", by=world.bob)
+    progress_report_return(report=first, reason="Нет протокола педсовета", by=world.bob)
     returned = notes(world.carol, "returned")
     assert [n.body for n in returned] == ["Нет протокола педсовета"]
     assert returned[0].title.startswith("Отчёт возвращён: 1.1.")
@@ -190,7 +198,7 @@ def test_return_resubmit_accept_each_reach_the_right_person(people, roadmap):
     ]
     assert again[1].url == f"/roadmaps/reports/{second.pk}/"
 
-    services.progress_report_accept(report=second, by=world.bob)
+    progress_report_accept(report=second, by=world.bob)
     accepted = notes(world.carol, "accepted")
     assert [n.title for n in accepted] == [
         "Отчёт принят: 1.1. Анализ результатов ВПР на педсоветах"
@@ -205,7 +213,7 @@ def test_a_body_member_reports_on_her_body_measure_and_hears_the_verdict(people,
     assert [n.title for n in notes(world.bob, "submitted")] == [
         "Отчёт на проверку: 1.3. Методические рекомендации по объективности"
     ]
-    services.progress_report_accept(report=report, by=world.bob)
+    progress_report_accept(report=report, by=world.bob)
     assert len(notes(world.mia, "accepted")) == 1
 
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from roadmaps.models import ChangeRecord, Indicator, Measure, Roadmap
+from roadmaps.models import Indicator, Measure, Roadmap
+from schools.history import ChangeRecord
 from tests import factories as f
 
 

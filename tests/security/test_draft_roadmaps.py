@@ -8,18 +8,20 @@ ROADMAP_DRAFTS_SHARED_DOWN=true."""
 import pytest
 from django.urls import reverse
 
-from roadmaps import services
 from roadmaps.models import Measure, Roadmap
+from roadmaps.services.measure import measure_create
+from roadmaps.services.roadmap import roadmap_approve, roadmap_create
+from roadmaps.services.section import section_create
 from tests.api.helpers import client_for
 
 
 @pytest.fixture
 def draft(world):
-    roadmap = services.roadmap_create(
+    roadmap = roadmap_create(
         owner=world.muni_a, title="Проект дорожной карты Альфаграда на 2027 год", by=world.bob
     )
-    section = services.section_create(roadmap=roadmap, number="1.", title="Раздел", by=world.bob)
-    services.measure_create(
+    section = section_create(roadmap=roadmap, number="1.", title="Раздел", by=world.bob)
+    measure_create(
         roadmap=roadmap,
         section=section,
         number="1.1.",
@@ -53,7 +55,7 @@ def test_its_authors_and_the_region_see_the_draft(client, world, draft):
 
 
 def test_once_approved_the_school_sees_it(world, draft):
-    services.roadmap_approve(roadmap=draft, by=world.bob, order_number="7")
+    roadmap_approve(roadmap=draft, by=world.bob, order_number="7")
     assert Roadmap.objects.visible_to(world.carol).filter(pk=draft.pk).exists()
 
 

@@ -4,8 +4,8 @@ the API as through the web form (files over 5 MB are spooled to disk by Django).
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from roadmaps import selectors
 from roadmaps.models import Assignment, ProgressReport
+from roadmaps.selectors.period import reporting_periods
 from tests.api.helpers import client_for
 
 MB = 1024 * 1024
@@ -28,7 +28,7 @@ def _assignment(world):
 
 
 def _period(world):
-    return selectors.reporting_periods(world.extra["roadmap_roadmap_a"])[1]
+    return reporting_periods(world.extra["roadmap_roadmap_a"])[1]
 
 
 def _api_submit(world, data):

@@ -21,8 +21,8 @@ from assessments.objectivity.services.runs import answer_notify
 
 def _answer_record(answer: FlagAnswer, *, action: str, by) -> None:
     """Who answered which marker how, and who withdrew an answer: kept in the
-    history the municipality reads (roadmaps.ChangeRecord)."""
-    from roadmaps.models import ChangeRecord
+    history the municipality reads (schools.history.ChangeRecord)."""
+    from schools.history import ChangeRecord
 
     state = {
         "procedure_id": answer.procedure_id,
@@ -194,8 +194,11 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
     help, personal control), each given to exactly those schools, and each of
     their markers answered by those measures. Running it again adds only the
     schools not yet there. Returns counts."""
-    from roadmaps import services as roadmap_services
     from roadmaps.models import Measure, Roadmap, Section
+    from roadmaps.services.assignment import assignments_create
+    from roadmaps.services.measure import measure_create, measure_update
+    from roadmaps.services.roadmap import roadmap_update
+    from roadmaps.services.section import section_create
 
     if roadmap.municipality_id is None or roadmap.school_id is not None:
         raise ValidationError(_("Выберите дорожную карту муниципалитета."))
@@ -220,7 +223,7 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
     with transaction.atomic():
         section = Section.objects.filter(roadmap=roadmap, title=title).first()
         if section is None:
-            section = roadmap_services.section_create(
+            section = section_create(
                 roadmap=roadmap, title=title, by=by, number=_next_section_number(roadmap)
             )
         prefix = section.number.rstrip(".")
@@ -234,7 +237,7 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
         for index, spec in enumerate(FLAG_MEASURES):
             measure = existing.get(index)
             if measure is None:
-                measure = roadmap_services.measure_create(
+                measure = measure_create(
                     roadmap=roadmap,
                     section=section,
                     by=by,
@@ -256,7 +259,7 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
                 new = [s for s in flagged if s not in current]
                 if new:
                     everyone = sorted(current + new, key=lambda s: s.short_name)
-                    measure = roadmap_services.measure_update(
+                    measure = measure_update(
                         measure=measure,
                         by=by,
                         version=measure.version,
@@ -268,14 +271,14 @@ def flags_into_roadmap(*, run: CheckRun, roadmap, schools, by) -> dict:
             measures.append(measure)
         assigned = 0
         if roadmap.status != Roadmap.Status.DRAFT:
-            assigned = roadmap_services.assignments_create(roadmap=roadmap, by=by)
+            assigned = assignments_create(roadmap=roadmap, by=by)
         else:
             # The order is not signed yet: it names the schools, as the seed orders do.
             item = FLAG_ORDER_ITEM.format(
                 title=title, schools=", ".join(s.short_name for s in _all_flagged(measures))
             )
             items = [i for i in (roadmap.order_items or []) if not i.startswith(FLAG_ORDER_PREFIX)]
-            roadmap_services.roadmap_update(roadmap=roadmap, by=by, order_items=[*items, item])
+            roadmap_update(roadmap=roadmap, by=by, order_items=[*items, item])
         answered = 0
         for finding in findings:
             for measure in measures:

@@ -255,7 +255,7 @@ def _results_history(*, procedure, schools, batch, rows, user) -> None:
     replaced can be read again."""
     from django.db.models import Count
 
-    from roadmaps.models import ChangeRecord
+    from schools.history import ChangeRecord
 
     school_ids = list(schools)  # {pk: School}
     before: dict[int, dict] = {}

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from infra.files import FileRejected, read_bytes
 from infra.problems import ImportFailed
 from roadmaps.importers import parse_roadmap_document
-from roadmaps.services import parsed_roadmap_json, resolve_owner, roadmap_import
+from roadmaps.services.base import SYSTEM
+from roadmaps.services.importing import parsed_roadmap_json, resolve_owner, roadmap_import
 
 OWNER_HELP = (
     "владелец дорожной карты: код региона («39»), код региона и муниципалитета через "
@@ -53,7 +54,7 @@ class Command(BaseCommand):
                 "Импорт отклонён; ничего не записано: " + "; ".join(str(p) for p in failed.problems)
             ) from None
         try:
-            result = roadmap_import(parsed, owner=owner_obj, by=None, dry_run=dry_run)
+            result = roadmap_import(parsed, owner=owner_obj, by=SYSTEM, dry_run=dry_run)
         except ValidationError as exc:
             raise CommandError(
                 f"Файл «{filename}»: {' '.join(exc.messages)} Ничего не записано."

@@ -20,9 +20,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from roadmaps import selectors, services
 from roadmaps.clipboard import measures_from_clipboard
 from roadmaps.models import Measure, Roadmap, Section
+from roadmaps.selectors.measure import measure_get, section_get
+from roadmaps.selectors.roadmap import roadmap_get, roadmap_outline
+from roadmaps.services import measure as measure_services
+from roadmaps.services import section as section_services
+from roadmaps.services.base import StaleEdit
+from roadmaps.services.measure import (
+    measure_insert_after,
+    measure_update,
+    measures_paste,
+    roadmap_reorder,
+)
+from roadmaps.services.section import section_update
 
 TEXT_FIELDS = ("number", "text", "deadline_text", "responsible_text", "result", "document_text")
 SECTION_FIELDS = ("number", "title")
@@ -137,9 +148,9 @@ def _measure_of(roadmap: Roadmap, value) -> Measure | None:
 
 @login_required
 def editor(request, roadmap_pk):
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     can_edit = request.user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
-    from roadmaps.services import responsible_candidates
+    from roadmaps.services.matching import responsible_candidates
 
     bodies, schools = responsible_candidates(roadmap.owner) if can_edit else ([], [])
     return render(
@@ -147,7 +158,7 @@ def editor(request, roadmap_pk):
         "roadmaps/roadmap_editor.html",
         {
             "roadmap": roadmap,
-            "outline": selectors.roadmap_outline(roadmap),
+            "outline": roadmap_outline(roadmap),
             "can_edit": can_edit,
             "editor_texts": EDITOR_TEXTS,
             "responsible_names": sorted(
@@ -166,7 +177,7 @@ def _json_view(handler):
         try:
             return handler(request, **kwargs)
         except ValidationError as exc:
-            status = 409 if isinstance(exc, services.StaleEdit) else 400
+            status = 409 if isinstance(exc, StaleEdit) else 400
             return _refuse(" ".join(exc.messages), status=status)
 
     view.__name__ = handler.__name__
@@ -177,17 +188,17 @@ def _json_view(handler):
 @_json_view
 def measure_create(request, roadmap_pk):
     """A new row under `after` (or first) in `section`: {section, after, text, …}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     section = _section_of(roadmap, data.get("section"))
     after = _measure_of(roadmap, data.get("after"))
     fields = {k: str(data.get(k) or "") for k in TEXT_FIELDS}
     with transaction.atomic():
-        measure = services.measure_create(
+        measure = measure_services.measure_create(
             roadmap=roadmap, section=section, by=request.user, **fields
         )
-        services.measure_insert_after(measure=measure, after=after)
+        measure_insert_after(measure=measure, after=after)
     return JsonResponse(
         {
             "ok": True,
@@ -212,7 +223,7 @@ def _assigned(measure) -> str:
 def measure_save(request, measure_pk):
     """One cell: {field, value, version}. A stale version is a 409 naming who changed it,
     with the row as it is now."""
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     roadmap = measure.roadmap
     _editable(request, roadmap)
     data = _body(request)
@@ -226,10 +237,10 @@ def measure_save(request, measure_pk):
     if version is not None and not str(version).isdigit():
         return _refuse(_("Неверная версия строки."))
     try:
-        updated = services.measure_update(
+        updated = measure_update(
             measure=measure, by=request.user, version=version, **{field: value}
         )
-    except services.StaleEdit as exc:
+    except StaleEdit as exc:
         return _refuse(
             " ".join(exc.messages),
             status=409,
@@ -248,18 +259,18 @@ def measure_save(request, measure_pk):
 @_json_view
 def measure_delete(request, measure_pk):
     """Delete a row; answers its fields so that «Отменить» can put it back."""
-    measure = selectors.measure_get(user=request.user, pk=measure_pk)
+    measure = measure_get(user=request.user, pk=measure_pk)
     _editable(request, measure.roadmap)
     fields = {k: getattr(measure, k) for k in TEXT_FIELDS}
     fields["section"] = measure.section_id
-    services.measure_delete(measure=measure, by=request.user)
+    measure_services.measure_delete(measure=measure, by=request.user)
     return JsonResponse({"ok": True, "fields": fields})
 
 
 @_json_view
 def paste(request, roadmap_pk):
     """Rows copied from Word or Excel: {text, section, after} → new measures below `after`."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     section = _section_of(roadmap, data.get("section"))
@@ -271,7 +282,7 @@ def paste(request, roadmap_pk):
         rows = measures_from_clipboard(text)
     except ValueError as exc:
         return _refuse(str(exc))
-    created = services.measures_paste(
+    created = measures_paste(
         roadmap=roadmap, rows=rows, section=section, after=after, by=request.user
     )
     unparsed = sum(1 for m in created if m.deadline_kind == "unparsed" and m.deadline_text)
@@ -293,7 +304,7 @@ def paste(request, roadmap_pk):
 @_json_view
 def reorder(request, roadmap_pk):
     """The order after a drag: {sections: [ids], measures: {section id or "": [ids]}}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     sections = data.get("sections")
@@ -303,20 +314,20 @@ def reorder(request, roadmap_pk):
         measures = {str(key): [int(pk) for pk in ids] for key, ids in (measures or {}).items()}
     except (TypeError, ValueError, AttributeError):
         return _refuse(_("Порядок строк не разобран."))
-    services.roadmap_reorder(roadmap=roadmap, sections=sections, measures=measures, by=request.user)
+    roadmap_reorder(roadmap=roadmap, sections=sections, measures=measures, by=request.user)
     return JsonResponse({"ok": True})
 
 
 @_json_view
 def section_create(request, roadmap_pk):
     """A new section at the end: {number, title}."""
-    roadmap = selectors.roadmap_get(user=request.user, pk=roadmap_pk)
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     _editable(request, roadmap)
     data = _body(request)
     title = str(data.get("title") or "").strip()
     if not title:
         return _refuse(_("Укажите название раздела."))
-    section = services.section_create(
+    section = section_services.section_create(
         roadmap=roadmap, number=str(data.get("number") or ""), title=title, by=request.user
     )
     return JsonResponse(
@@ -327,7 +338,7 @@ def section_create(request, roadmap_pk):
 @_json_view
 def section_save(request, section_pk):
     """One cell of a section's row: {field: number|title, value}."""
-    section = selectors.section_get(user=request.user, pk=section_pk)
+    section = section_get(user=request.user, pk=section_pk)
     _editable(request, section.roadmap)
     data = _body(request)
     field, value = data.get("field"), data.get("value")
@@ -335,5 +346,5 @@ def section_save(request, section_pk):
         return _refuse(_("Эту графу так не изменить."))
     if field == "title" and not value.strip():
         return _refuse(_("Укажите название раздела."))
-    services.section_update(section=section, by=request.user, **{field: value})
+    section_update(section=section, by=request.user, **{field: value})
     return JsonResponse({"ok": True})

@@ -1,0 +1,182 @@
+"""Reads of assignments: one, the assignee's own with what is due next, the overdue."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from roadmaps.models import (
+    Assignment,
+    Measure,
+    ProgressReport,
+    Roadmap,
+)
+from roadmaps.selectors.period import roadmap_period
+from schools.models import School
+
+
+def assignment_get(*, user, pk) -> Assignment:
+    return Assignment.objects.select_related(
+        "measure__roadmap", "measure__section", "school", "body"
+    ).get_visible_or_404(user, pk=pk)
+
+
+def next_due(measure: Measure, today: date) -> date | None:
+    dates = measure.due_dates
+    upcoming = [d for d in dates if d >= today]
+    if upcoming:
+        return upcoming[0]
+    return dates[-1] if dates else None
+
+
+def my_assignments(
+    *,
+    user,
+    today: date | None = None,
+    school: School | None = None,
+    body=None,
+    own: bool = False,
+) -> list[dict]:
+    """Assignments in active roadmaps, by due date, each with its current reports.
+
+    By default: every school's assignment the user reaches (an official's overview).
+    With `own`: what the user reports on: the assignments of the user's own
+    schools, those of bodies and persons at the levels where the user reports
+    (a municipal official gets the education authority's measures), and those
+    of the bodies the user works in (Membership.body: a methodist's ИМЦ).
+    """
+    from schools.policy import roles_for
+    from schools.scoping import bodies_of, home_nodes
+
+    today = today or timezone.localdate()
+    active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    if own:
+        roles = roles_for("roadmaps.report_progress")
+        own_schools = home_nodes(user, roles).schools
+        qs = Assignment.objects.visible_to(user, roles=roles).filter(
+            Q(school__in=sorted(own_schools)) | Q(school__isnull=True),
+            measure__roadmap__status__in=active,
+        )
+        bodies = bodies_of(user)
+        if bodies:
+            # The measures of the bodies the user works in (a methodist's ИМЦ).
+            qs = qs | Assignment.objects.visible_to(user).filter(
+                body__in=sorted(bodies), measure__roadmap__status__in=active
+            )
+            qs = qs.distinct()
+    else:
+        qs = Assignment.objects.visible_to(user).filter(
+            school__isnull=False, measure__roadmap__status__in=active
+        )
+    qs = qs.select_related(
+        "measure__roadmap__municipality",
+        "measure__roadmap__school",
+        "measure__section",
+        "school",
+        "body",
+    ).prefetch_related(
+        Prefetch(
+            "reports",
+            queryset=ProgressReport.objects.of_scoped(is_current=True).order_by("-period_start"),
+        )
+    )
+    if school is not None:
+        qs = qs.filter(school=school)
+    if body is not None:
+        qs = qs.filter(body=body)
+    rows = []
+    for assignment in qs:
+        due = next_due(assignment.measure, today)
+        reports = list(assignment.reports.all())
+        latest = reports[0] if reports else None
+        done = any(
+            r.status == ProgressReport.Status.DONE
+            and r.review_state == ProgressReport.Review.ACCEPTED
+            for r in reports
+        )
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": bool(due and due < today and not done),
+                "done": done,
+                "latest": latest,
+            }
+        )
+    rows.sort(key=lambda r: (r["done"], r["due"] or date.max, r["assignment"].measure.position))
+    return rows
+
+
+def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
+    """The overdue school assignments the user reaches, earliest due first, as
+    `my_assignments` rows, and how many there are in all. A municipality has
+    thousands of assignments: this reads their ids and deadlines as plain values
+    and builds whole objects only for the `limit` rows shown."""
+    today = today or timezone.localdate()
+    active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    base = Assignment.objects.visible_to(user).filter(
+        school__isnull=False, measure__roadmap__status__in=active
+    )
+    pairs = list(base.values_list("pk", "measure_id"))
+    due_of = {}
+    for measure_id, dates in Measure.objects.of_scoped(pk__in={m for _a, m in pairs}).values_list(
+        "pk", "deadline_dates"
+    ):
+        days = [date.fromisoformat(d) for d in dates or []]
+        upcoming = [d for d in days if d >= today]
+        due_of[measure_id] = upcoming[0] if upcoming else (days[-1] if days else None)
+    done = set(
+        ProgressReport.objects.of_scoped(
+            assignment__in=base,
+            is_current=True,
+            status=ProgressReport.Status.DONE,
+            review_state=ProgressReport.Review.ACCEPTED,
+        ).values_list("assignment_id", flat=True)
+    )
+    late = sorted(
+        (due_of[m], a)
+        for a, m in pairs
+        if due_of.get(m) is not None and due_of[m] < today and a not in done
+    )
+    shown = [a for _due, a in late[:limit]]
+    objects = {
+        a.pk: a
+        for a in Assignment.objects.of_scoped(pk__in=shown)
+        .select_related("measure__roadmap", "measure__section", "school", "body")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
+                    "-period_start"
+                ),
+            )
+        )
+    }
+    rows = []
+    for due, pk in late[:limit]:
+        assignment = objects[pk]
+        reports = list(assignment.reports.all())
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": True,
+                "done": False,
+                "latest": reports[0] if reports else None,
+            }
+        )
+    return rows, len(late)
+
+
+class AssignmentRow(NamedTuple):
+    pk: int
+    measure_id: int
+    school_id: int | None
+
+
+def _due_of(measure: Measure, roadmap: Roadmap) -> date:
+    dates = measure.due_dates
+    return dates[-1] if dates else roadmap_period(roadmap)[1]

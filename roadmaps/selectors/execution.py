@@ -1,0 +1,321 @@
+"""The figures of roadmaps: execution by measure and school, reporting rate, the
+cascade status of school roadmaps; a handful of queries per roadmap, never one
+per measure or school."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roadmaps.models import (
+    Assignment,
+    Measure,
+    ProgressReport,
+    Roadmap,
+)
+from roadmaps.selectors.assignment import AssignmentRow, _due_of
+from roadmaps.selectors.period import REPORT_GRACE_DAYS, reporting_periods
+from schools.models import School
+
+EXECUTION_CACHE_SECONDS = 600
+
+
+def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = None) -> dict:
+    """`roadmap_execution` kept in the cache under a stamp of the roadmap (its
+    version) and of its reports (count, last sent, last reviewed) and the user's
+    reach: a dashboard opened again reads two small aggregates instead of every
+    assignment, and any change to the roadmap or a report computes it afresh."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from schools.scoping import home_nodes
+
+    today = today or timezone.localdate()
+    stamp = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).aggregate(
+        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    )
+    home = home_nodes(user)
+    key = repr(
+        (
+            roadmap.pk,
+            roadmap.version,
+            str(roadmap.updated_at),
+            today.isoformat(),
+            stamp["n"],
+            str(stamp["sent"]),
+            str(stamp["reviewed"]),
+            home.everything,
+            sorted(home.regions),
+            sorted(home.municipalities),
+            sorted(home.schools),
+        )
+    )
+    key = "roadmaps:execution:" + hashlib.sha256(key.encode()).hexdigest()
+    execution = cache.get(key)
+    if execution is None:
+        execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
+        cache.set(key, execution, EXECUTION_CACHE_SECONDS)
+    return execution
+
+
+def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None) -> dict:
+    """Execution of a roadmap from accepted reports only.
+
+    A measure is done when every one of its assignments has an accepted report
+    "done"; on time when the last of those was submitted by the measure's last
+    due date (the period's end when the deadline yields no date). Overdue: not
+    done and the due date has passed. Cancelled assignments leave the count.
+    Figures are given for the whole roadmap, by school and by top-level section,
+    beside the reporting rate per school.
+    """
+    today = today or timezone.localdate()
+    qs = Assignment.objects.of_scoped(measure__roadmap=roadmap)
+    if user is not None:
+        qs = qs.visible_to(user)
+    # Plain tuples: a roadmap of 150 measures for 7 schools has over a thousand assignments.
+    assignments = [AssignmentRow(*row) for row in qs.values_list("pk", "measure_id", "school_id")]
+    visible = {a.pk for a in assignments}
+    measures = {
+        m.pk: m
+        for m in roadmap.measures.only(
+            "pk", "roadmap_id", "section_id", "deadline_kind", "deadline_dates"
+        )
+    }
+    due_of = {pk: _due_of(m, roadmap) for pk, m in measures.items()}
+    accepted = defaultdict(list)
+    for assignment_id, status, submitted_at in ProgressReport.objects.of_scoped(
+        assignment__measure__roadmap=roadmap,
+        is_current=True,
+        review_state=ProgressReport.Review.ACCEPTED,
+    ).values_list("assignment_id", "status", "submitted_at"):
+        if assignment_id in visible:
+            accepted[assignment_id].append((status, submitted_at))
+
+    def state_of(assignment):
+        measure = measures[assignment.measure_id]
+        due = due_of[assignment.measure_id]
+        reports = accepted.get(assignment.pk, [])
+        if any(status == ProgressReport.Status.CANCELLED for status, _at in reports):
+            return "cancelled", due
+        done = [at for status, at in reports if status == ProgressReport.Status.DONE]
+        if done:
+            when = max(timezone.localtime(at).date() for at in done)
+            return ("done_on_time" if when <= due else "done_late"), due
+        if measure.deadline_kind == "on_demand" and not measure.deadline_dates:
+            return "open", due  # «по мере необходимости» is never late
+        return ("overdue" if due < today else "open"), due
+
+    states = {a.pk: state_of(a)[0] for a in assignments}
+
+    def summary(keys_states: list[str]) -> dict:
+        counted = [s for s in keys_states if s != "cancelled"]
+        total = len(counted)
+        on_time = counted.count("done_on_time")
+        late = counted.count("done_late")
+        overdue = counted.count("overdue")
+        return {
+            "total": total,
+            "done": on_time + late,
+            "done_on_time": on_time,
+            "done_late": late,
+            "overdue": overdue,
+            "open": counted.count("open"),
+            "share_done": _share(on_time + late, total),
+            "share_on_time": _share(on_time, total),
+            "share_overdue": _share(overdue, total),
+        }
+
+    by_measure = defaultdict(list)
+    for assignment in assignments:
+        by_measure[assignment.measure_id].append(states[assignment.pk])
+    measure_states = {}
+    for mid, items in by_measure.items():
+        live = [s for s in items if s != "cancelled"]
+        if not live:
+            measure_states[mid] = "cancelled"
+        elif all(s.startswith("done") for s in live):
+            measure_states[mid] = "done_late" if "done_late" in live else "done_on_time"
+        elif "overdue" in live:
+            measure_states[mid] = "overdue"
+        else:
+            measure_states[mid] = "open"
+
+    by_school = defaultdict(list)
+    for assignment in assignments:
+        if assignment.school_id:
+            by_school[assignment.school_id].append(states[assignment.pk])
+    schools = School.objects.of_scoped().in_bulk(list(by_school))
+    sections = {sec.pk: sec for sec in roadmap.sections.all()}
+    by_section = defaultdict(list)
+    section_objs = {}
+    for mid, state in measure_states.items():
+        top = sections.get(measures[mid].section_id)
+        while top is not None and top.parent_id is not None:
+            top = sections[top.parent_id]
+        key = top.pk if top else None
+        section_objs[key] = top
+        by_section[key].append(state)
+    rates = reporting_rate(roadmap=roadmap, assignments=assignments, today=today)
+    school_rows = [
+        {"school": schools[sid], **summary(items), "rate": rates.get(sid)}
+        for sid, items in by_school.items()
+    ]
+    school_rows.sort(
+        key=lambda r: (
+            r["share_done"] if r["share_done"] is not None else -1,
+            r["school"].short_name,
+        )
+    )
+    section_rows = [{"section": section_objs[k], **summary(v)} for k, v in by_section.items()]
+    section_rows.sort(key=lambda r: r["section"].position if r["section"] else -1)
+    return {
+        "measures": summary(list(measure_states.values())),
+        "measure_states": measure_states,
+        "assignments": summary(list(states.values())),
+        "by_school": school_rows,
+        "by_section": section_rows,
+    }
+
+
+def _share(part: int, total: int) -> float | None:
+    return round(100 * part / total, 1) if total else None
+
+
+def reporting_rate(
+    *, roadmap: Roadmap, assignments=None, today: date | None = None
+) -> dict[int, dict]:
+    """Per school: reports due for the ended periods, sent on time, late, missing.
+
+    A period is due for an assignment when it has ended (before `today`) and
+    started after the roadmap was approved. Any submitted report counts here,
+    accepted or not: this is about reporting, not about execution.
+    """
+    today = today or timezone.localdate()
+    if assignments is None:
+        assignments = list(
+            Assignment.objects.of_scoped(measure__roadmap=roadmap, school__isnull=False)
+        )
+    assignments = [a for a in assignments if a.school_id]
+    # Reports are due from the approving order's date (the system may record it later).
+    approved = roadmap.order_date or (
+        timezone.localtime(roadmap.approved_at).date() if roadmap.approved_at else None
+    )
+    periods = [
+        p
+        for p in reporting_periods(roadmap)
+        if p[1] < today and (approved is None or p[1] >= approved)
+    ]
+    first_sent = {}
+    reports = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).values_list(
+        "assignment_id", "period_start", "submitted_at"
+    )
+    for assignment_id, period_start, submitted_at in reports:
+        key = (assignment_id, period_start)
+        if key not in first_sent or submitted_at < first_sent[key]:
+            first_sent[key] = submitted_at
+    rates: dict[int, dict] = {}
+    for assignment in assignments:
+        row = rates.setdefault(
+            assignment.school_id, {"due": 0, "on_time": 0, "late": 0, "missing": 0}
+        )
+        for start, end in periods:
+            row["due"] += 1
+            sent = first_sent.get((assignment.pk, start))
+            if sent is None:
+                row["missing"] += 1
+            elif timezone.localtime(sent).date() <= end + timedelta(days=REPORT_GRACE_DAYS):
+                row["on_time"] += 1
+            else:
+                row["late"] += 1
+    for row in rates.values():
+        row["share_on_time"] = _share(row["on_time"], row["due"])
+        row["share_missing"] = _share(row["missing"], row["due"])
+    return rates
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").replace("ё", "е").split()).lower()
+
+
+def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
+    """Per school of the municipality: its roadmap from this one (not started,
+    draft, approved…), the required municipal measures missing from it, and the
+    measures whose text or deadline the school changed."""
+    schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
+    if user is not None:
+        schools = schools.visible_to(user)
+    schools = list(schools.order_by("short_name"))
+    municipal = list(roadmap.measures.prefetch_related("responsible_schools"))
+    children = {}
+    for child in (
+        roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.of_scoped().only(
+                    "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
+                ),
+            )
+        )
+        .order_by("created_at")
+    ):
+        children[child.school_id] = child
+    rows = []
+    for school in schools:
+        required = [
+            m
+            for m in municipal
+            if m.for_all_schools or any(s.pk == school.pk for s in m.responsible_schools.all())
+        ]
+        child = children.get(school.pk)
+        if child is None:
+            rows.append(
+                {
+                    "school": school,
+                    "roadmap": None,
+                    "state": "not_started",
+                    "missing": required,
+                    "changed": [],
+                }
+            )
+            continue
+        sourced = {}
+        for measure in child.measures.all():
+            if measure.source_measure_id:
+                sourced.setdefault(measure.source_measure_id, measure)
+        missing = [m for m in required if m.pk not in sourced]
+        changed = []
+        for m in municipal:
+            copy = sourced.get(m.pk)
+            if copy is None:
+                continue
+            fields = []
+            if _norm(copy.text) != _norm(m.text):
+                fields.append({"label": _("мероприятие"), "before": m.text, "after": copy.text})
+            if _norm(copy.deadline_text) != _norm(m.deadline_text):
+                fields.append(
+                    {"label": _("срок"), "before": m.deadline_text, "after": copy.deadline_text}
+                )
+            if fields:
+                changed.append({"measure": m, "copy": copy, "fields": fields})
+        state = (
+            "approved"
+            if child.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+            else child.status
+        )
+        rows.append(
+            {
+                "school": school,
+                "roadmap": child,
+                "state": state,
+                "missing": missing,
+                "changed": changed,
+            }
+        )
+    return rows

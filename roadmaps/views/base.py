@@ -1,0 +1,60 @@
+"""What the roadmap pages share: the permission refusal, the answer to a POST (JSON
+for the page's script, a redirect with a message otherwise), error text."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _require(request, permission, obj):
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied(_("Недостаточно прав для этого действия."))
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _done(request, url, message=None, error=None, **payload):
+    """Answer a POST: JSON for the page's script, a redirect with a message otherwise."""
+    if _wants_json(request):
+        status = 400 if error else 200
+        return JsonResponse(
+            {"ok": not error, "message": error or message or "", **payload}, status=status
+        )
+    if error:
+        messages.error(request, error)
+    elif message:
+        messages.success(request, message)
+    return redirect(url)
+
+
+def _url_patterns(model: str, actions) -> dict[str, str]:
+    """ "/roadmaps/measures/%d/edit/"-style patterns, to fill with each row's pk."""
+    sentinel = 987654321
+    return {
+        action: reverse(f"roadmaps:{model}-{action}", kwargs={f"{model}_pk": sentinel}).replace(
+            str(sentinel), "%d"
+        )
+        for action in actions
+    }
+
+
+def _assigned_note(measure) -> str:
+    """What saving a measure of an approved roadmap did for the schools, in words."""
+    count = getattr(measure, "new_assignments", 0)
+    if not count:
+        return ""
+    return " " + _(
+        "Дорожная карта действует, поэтому мероприятие сразу поручено исполнителям "
+        "(новых поручений: %(n)d). Зафиксируйте корректировку новой редакцией."
+    ) % {"n": count}

@@ -1,0 +1,234 @@
+"""Assignments and progress reports: the assignee's list, a report with its evidence,
+the reviewer's queue, accept and return, evidence download, the proof pack."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from roadmaps import forms
+from roadmaps.models import ProgressReport, Roadmap
+from roadmaps.selectors.assignment import assignment_get, my_assignments
+from roadmaps.selectors.period import period_containing, reporting_periods
+from roadmaps.selectors.report import (
+    evidence_get,
+    report_changes,
+    report_get,
+    report_to_correct,
+    review_queue,
+)
+from roadmaps.services.evidence import proof_pack_build
+from roadmaps.services.report import (
+    progress_report_accept,
+    progress_report_return,
+    progress_report_submit,
+)
+from roadmaps.views.base import _done, _errors, _require
+from schools.models import School
+
+
+@login_required
+def assignment_list(request):
+    """«Мои мероприятия»: assignments of the user's schools by due date."""
+    today = timezone.localdate()
+    rows = my_assignments(user=request.user, today=today, own=True)
+    # Municipal roadmaps that require this school to adopt its own, not yet started.
+    required = {}
+    for row in rows:
+        roadmap = row["assignment"].measure.roadmap
+        school = row["assignment"].school
+        if school and roadmap.requires_school_roadmaps and roadmap.level == "municipality":
+            required[(roadmap.pk, school.pk)] = (roadmap, school)
+    started = set(
+        Roadmap.objects.visible_to(request.user)
+        .filter(parent_id__in=[k[0] for k in required])
+        .values_list("parent_id", "school_id")
+    )
+    to_start = [v for k, v in required.items() if k not in started]
+    schools = {row["assignment"].school for row in rows if row["assignment"].school_id}
+    return render(
+        request,
+        "roadmaps/assignment_list.html",
+        {
+            "rows": rows,
+            "today": today,
+            "to_start": to_start,
+            "schools": sorted(schools, key=lambda s: s.short_name),
+        },
+    )
+
+
+@login_required
+def report_create(request, assignment_pk):
+    assignment = assignment_get(user=request.user, pk=assignment_pk)
+    _require(request, "roadmaps.report_progress", assignment)
+    roadmap = assignment.measure.roadmap
+    current = period_containing(roadmap, timezone.localdate())
+    periods = reporting_periods(roadmap) or [current]
+    initial = {
+        "period": f"{current[0].isoformat()}:{current[1].isoformat()}",
+        "evidence_kind": assignment.measure.document_kind or "other",
+    }
+    # After a return (or to correct a report under review) the new report starts
+    # from the old one: same period, its answers, its files kept (the service
+    # carries them over).
+    returned = report_to_correct(
+        assignment=assignment, pk=request.GET.get("report") or request.POST.get("report")
+    )
+    if returned is not None:
+        period = (returned.period_start, returned.period_end)
+        if period not in periods:
+            periods = sorted([*periods, period])
+        initial.update(
+            period=f"{period[0].isoformat()}:{period[1].isoformat()}",
+            status=returned.status,
+            comment=returned.comment,
+            actual_value=returned.actual_value,
+        )
+        kinds = [e.kind for e in returned.evidence.all() if e.kind]
+        if kinds:
+            initial["evidence_kind"] = kinds[0]
+    form = forms.ProgressReportForm(
+        request.POST or None, request.FILES or None, periods=periods, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["period"]
+        try:
+            report = progress_report_submit(
+                assignment=assignment,
+                period_start=start,
+                period_end=end,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                actual_value=form.cleaned_data["actual_value"],
+                files=form.cleaned_data["files"],
+                evidence_kind=form.cleaned_data["evidence_kind"] or None,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Отчёт отправлен на проверку."))
+            return redirect("roadmaps:report-detail", progress_report_pk=report.pk)
+    reports = assignment.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
+        "evidence"
+    )
+    return render(
+        request,
+        "roadmaps/report_form.html",
+        {
+            "form": form,
+            "assignment": assignment,
+            "measure": assignment.measure,
+            "reports": reports,
+            "returned": returned,
+        },
+    )
+
+
+@login_required
+def report_detail(request, progress_report_pk):
+    report = report_get(user=request.user, pk=progress_report_pk)
+    return render(
+        request,
+        "roadmaps/report_detail.html",
+        {
+            "report": report,
+            "assignment": report.assignment,
+            "measure": report.assignment.measure,
+            "changes": report_changes(report),
+            "can_review": request.user.has_perm("roadmaps.review_report", report)
+            and report.is_current
+            and report.review_state == ProgressReport.Review.SUBMITTED,
+            "can_report": request.user.has_perm("roadmaps.report_progress", report.assignment),
+            "return_form": forms.ReturnForm(),
+        },
+    )
+
+
+@login_required
+def report_queue(request):
+
+    page = Paginator(review_queue(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "roadmaps/report_queue.html", {"reports": page, "page": page})
+
+
+@login_required
+@require_POST
+def report_accept(request, progress_report_pk):
+    report = report_get(user=request.user, pk=progress_report_pk)
+    _require(request, "roadmaps.review_report", report)
+    try:
+        progress_report_accept(report=report, by=request.user)
+    except ValidationError as exc:
+        return _done(
+            request,
+            reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk}),
+            error=_errors(exc),
+        )
+    return _done(request, reverse("roadmaps:report-queue"), _("Отчёт принят."))
+
+
+@login_required
+@require_POST
+def report_return(request, progress_report_pk):
+    report = report_get(user=request.user, pk=progress_report_pk)
+    _require(request, "roadmaps.review_report", report)
+    url = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": report.pk})
+    try:
+        progress_report_return(
+            report=report, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except ValidationError as exc:
+        return _done(request, url, error=_errors(exc))
+    return _done(request, reverse("roadmaps:report-queue"), _("Отчёт возвращён школе."))
+
+
+@login_required
+def evidence_download(request, evidence_pk):
+    evidence = evidence_get(user=request.user, pk=evidence_pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def proof_pack(request, school_pk):
+    """A school's proof pack for a period (the current school year by default)."""
+    school = School.objects.get_visible_or_404(request.user, pk=school_pk)
+    today = timezone.localdate()
+    first = today.year if today.month >= 9 else today.year - 1
+    form = forms.ProofPackForm(
+        request.GET or {"start": date(first, 9, 1), "end": date(first + 1, 8, 31)}
+    )
+    if not form.is_valid():
+        return HttpResponse(
+            _("Укажите период: даты «с» и «по»."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    content = proof_pack_build(school=school, period_start=start, period_end=end, user=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    name = f"proof-pack-{school.code}-{start:%Y%m%d}-{end:%Y%m%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,232 @@
+"""Roadmap pages: the list, search, create, the roadmap itself, its header form, its
+history and its export. Thin views over roadmaps.selectors and roadmaps.services;
+out of scope is a 404, a permission the user lacks on a reachable object a 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from roadmaps import forms, history
+from roadmaps import search as search_module
+from roadmaps.models import Roadmap
+from roadmaps.selectors import roadmap as roadmap_selectors
+from roadmaps.selectors.execution import cascade_status, roadmap_execution
+from roadmaps.selectors.report import (
+    review_queue,
+)
+from roadmaps.selectors.roadmap import (
+    change_list,
+    revision_list,
+    roadmap_as_parsed,
+    roadmap_get,
+    roadmap_outline,
+)
+from roadmaps.services import roadmap as roadmap_services
+from roadmaps.services.revision import revision_diff, roadmap_snapshot
+from roadmaps.services.roadmap import (
+    roadmap_approval_questions,
+    roadmap_in_force_elsewhere,
+    roadmap_update,
+)
+from roadmaps.views.base import _errors, _require, _url_patterns
+
+
+@login_required
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = search_module.search(user=request.user, query=query, kind=request.GET.get("kind", ""))
+    page = None
+    if results is not None:
+        page = Paginator(results, search_module.PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "roadmaps/search.html",
+        {
+            "query": query,
+            "results": results,
+            "page": page,
+            "min_length": search_module.MIN_QUERY_LENGTH,
+        },
+    )
+
+
+@login_required
+def roadmap_list(request):
+    filters = {k: request.GET.get(k, "").strip() for k in ("status", "level", "q")}
+    roadmaps = roadmap_selectors.roadmap_list(
+        user=request.user, status=filters["status"], level=filters["level"], search=filters["q"]
+    )
+    return render(
+        request,
+        "roadmaps/roadmap_list.html",
+        {
+            "roadmaps": roadmaps,
+            "filters": filters,
+            "Status": Roadmap.Status,
+            "can_create": request.user.has_perm("roadmaps.edit_roadmap"),
+        },
+    )
+
+
+@login_required
+def roadmap_create(request):
+    form = forms.RoadmapCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        owner, title = data.pop("owner"), data.pop("title")
+        data.pop("version", None)
+        try:
+            roadmap = roadmap_services.roadmap_create(
+                owner=owner, title=title, by=request.user, **data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("Дорожная карта создана. Добавьте разделы и мероприятия."))
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(request, "roadmaps/form.html", {"form": form, "title": _("Новая дорожная карта")})
+
+
+@login_required
+def roadmap_detail(request, roadmap_pk):
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    user = request.user
+    execution = None
+    if roadmap.status != Roadmap.Status.DRAFT:
+        execution = roadmap_execution(roadmap=roadmap, user=user)
+    cascade = None
+    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
+        cascade = cascade_status(roadmap=roadmap, user=user)
+    can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
+    outline = roadmap_outline(roadmap)
+    states = (execution or {}).get("measure_states", {})
+    # One reverse() per route, not per row: on a page of 150 measures it is most of the time.
+    measure_urls = _url_patterns("measure", ("edit", "move", "delete"))
+    section_urls = _url_patterns("section", ("edit", "move", "delete"))
+    for block in outline:
+        if block["section"] is not None:
+            block["section"].urls = {k: p % block["section"].pk for k, p in section_urls.items()}
+        for measure in block["measures"]:
+            measure.exec_state = states.get(measure.pk, "")
+            measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
+    uncommitted = None
+    last = roadmap.revisions.order_by("-number").first()
+    if last is not None and roadmap.status != Roadmap.Status.DRAFT:
+        diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
+        if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
+            uncommitted = {"revision": last, "diff": diff}
+    unparsed = [
+        m
+        for block in outline
+        for m in block["measures"]
+        if m.deadline_kind == "unparsed" and m.deadline_text.strip()
+    ]
+    return render(
+        request,
+        "roadmaps/roadmap_detail.html",
+        {
+            "roadmap": roadmap,
+            "outline": outline,
+            "unparsed": unparsed,
+            "uncommitted": uncommitted,
+            "execution": execution,
+            "measure_states": (execution or {}).get("measure_states", {}),
+            "cascade": cascade,
+            "revisions": revision_list(roadmap=roadmap),
+            "school_roadmaps": roadmap.school_roadmaps.visible_to(user).select_related("school"),
+            "can_edit": can_edit,
+            "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
+            "can_review": user.has_perm("roadmaps.review_report", roadmap),
+            "pending": review_queue(user=user, roadmap=roadmap).count(),
+            "Status": Roadmap.Status,
+            "approve_form": forms.ApproveForm(
+                initial={
+                    "order_number": roadmap.order_number,
+                    "order_date": roadmap.order_date,
+                    "order_place": roadmap.order_place,
+                    "order_signatory": roadmap.order_signatory,
+                    "order_signatory_position": roadmap.order_signatory_position,
+                    "order_body": roadmap.order_body,
+                    "order_items": "\n".join(roadmap.order_items or []),
+                }
+            ),
+            "approval_questions": (
+                roadmap_approval_questions(roadmap=roadmap)
+                if roadmap.status == Roadmap.Status.DRAFT
+                else None
+            ),
+            "in_force_elsewhere": (
+                roadmap_in_force_elsewhere(roadmap)
+                if roadmap.status == Roadmap.Status.APPROVED
+                else []
+            ),
+            "revise_form": forms.ReviseForm(),
+            "cascade_form": forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due}),
+        },
+    )
+
+
+@login_required
+def roadmap_edit(request, roadmap_pk):
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    _require(request, "roadmaps.edit_roadmap", roadmap)
+    form = forms.RoadmapForm(
+        request.POST or None, instance=roadmap, initial={"version": roadmap.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            # The form has written the values onto the instance; the service reloads it.
+            roadmap_update(
+                roadmap=Roadmap.objects.of_scoped(pk=roadmap.pk).get(),
+                by=request.user,
+                version=version,
+                **data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Изменения сохранены."))
+            return redirect("roadmaps:roadmap-detail", roadmap_pk=roadmap.pk)
+    return render(
+        request,
+        "roadmaps/form.html",
+        {"form": form, "title": _("Дорожная карта: основные сведения"), "roadmap": roadmap},
+    )
+
+
+@login_required
+def roadmap_history(request, roadmap_pk):
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    changes = list(change_list(user=request.user, roadmap=roadmap)[:300])
+    history.change_rows(changes)
+    return render(
+        request, "roadmaps/roadmap_history.html", {"roadmap": roadmap, "changes": changes}
+    )
+
+
+@login_required
+def roadmap_export(request, roadmap_pk, fmt):
+    from roadmaps import exporters
+
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    parsed = roadmap_as_parsed(roadmap)
+    if fmt == "xlsx":
+        content = exporters.roadmap_to_xlsx(parsed)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "docx":
+        content = exporters.roadmap_to_docx(parsed)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    name = f"roadmap-{roadmap.pk}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
