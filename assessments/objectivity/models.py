@@ -146,9 +146,6 @@ class CheckSchool(SchoolOwned):
     low_result = models.BooleanField(_("низкие результаты (ШНОР)"), default=False)
     strong = models.BooleanField(_("высокие результаты без признаков"), default=False)
 
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
-    objects = ScopedManager()
-
     class Meta:
         ordering = ["-markers", "school__short_name"]
         verbose_name = _("школа в проверке объективности")

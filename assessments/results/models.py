@@ -499,6 +499,9 @@ class SchoolAggregate(models.Model):
     mark_counts = models.JSONField(_("число отметок"), default=dict, blank=True)
     histogram = models.JSONField(_("распределение первичных баллов"), default=list, blank=True)
 
+    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["procedure", "school"]
         verbose_name = _("сводный результат школы")
