@@ -46,7 +46,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("schools.urls")),
     path("roadmaps/", include("roadmaps.urls")),
-    path("assessments/analytics/", include("assessments.analytics.urls")),
+    path("assessments/", include("assessments.analytics.urls")),
     path("assessments/objectivity/", include("assessments.objectivity.urls")),
     path("assessments/", include("assessments.results.urls")),
     path("documents/", include("reports.urls")),

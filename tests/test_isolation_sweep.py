@@ -112,6 +112,7 @@ ROUTES = all_routes()
 def test_the_sweep_finds_the_routes_it_must_cover():
     names = {r.name for r in ROUTES}
     assert {"schools:school-detail", "schools:school-list", "school-detail", "school-list"} <= names
+    assert {"analytics:learning-route", "analytics:procedure-list"} <= names
 
 
 def _combinations(world, route):

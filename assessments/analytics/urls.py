@@ -1,12 +1,14 @@
-"""Routes of the analytic tables (mounted at /assessments/analytics/)."""
+"""Routes of analytics (mounted at /assessments/): the analytic tables under
+/assessments/analytics/, and a pupil's learning route (ИОМ) kept by the school
+at /assessments/routes/<result>/, its address from before analytics had its own."""
 
-from django.urls import path
+from django.urls import include, path
 
 from assessments.analytics import views
 
 app_name = "analytics"
 
-urlpatterns = [
+tables = [
     path("", views.procedure_list, name="procedure-list"),
     path("<int:procedure_pk>/", views.procedure_detail, name="procedure-detail"),
     path("<int:procedure_pk>/region/", views.procedure_region, name="procedure-region"),
@@ -30,4 +32,9 @@ urlpatterns = [
         views.result_route,
         name="result-route",
     ),
+]
+
+urlpatterns = [
+    path("analytics/", include(tables)),
+    path("routes/<int:result_pk>/", views.learning_route_edit, name="learning-route"),
 ]

@@ -9,8 +9,9 @@ teacher anywhere here: results are never broken down or ranked by teacher.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +38,7 @@ from assessments.analytics.export import (
     side_by_side_tables,
 )
 from assessments.analytics.models import LearningRoute
+from assessments.analytics.services import learning_route_save
 from assessments.results.models import Result
 from infra.output.xlsx import tables_to_xlsx
 from schools.models import Municipality, School
@@ -196,6 +198,80 @@ def result_route(request, procedure_pk, result_pk):
             "route": route,
             "saved": saved,
             "steps": [(s, kept.get(s.planned_result, {})) for s in route.steps],
+        },
+    )
+
+
+@login_required
+def learning_route_edit(request, result_pk):
+    """A pupil's ИОМ: the draft from the deficits, completed and kept by the school."""
+    result = Result.objects.select_related("school", "procedure").get_visible_or_404(
+        request.user, pk=result_pk
+    )
+    if not sel.is_school_own(request.user, result.school_id):
+        raise Http404
+    page = sel.analytics_page(
+        user=request.user,
+        procedure=result.procedure,
+        level=sel.LEVEL_CLASS,
+        school=result.school,
+        class_name=result.class_name,
+        with_deficits=True,
+        with_references=False,
+    )
+    draft = next((p for p in page.deficits.pupils if p.code == result.participant_code), None)
+    saved = LearningRoute.for_result(result).first()
+    kept = {s["planned_result"]: s for s in (saved.steps if saved else [])}
+    steps = [
+        {
+            "planned_result": s.planned_result,
+            "tasks": ", ".join(s.task_numbers),
+            "band": s.band.label,
+            "points": f"{s.points} / {s.max_score}",
+            "whole_class": s.whole_class,
+            **{k: kept.get(s.planned_result, {}).get(k, "") for k in ("forms", "due")},
+            "done": kept.get(s.planned_result, {}).get("done", False),
+        }
+        for s in (draft.steps if draft else [])
+    ]
+    can_edit = request.user.has_perm("assessments.edit_learning_route", result.school)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        posted = [
+            {
+                "planned_result": s["planned_result"],
+                "tasks": s["tasks"],
+                "forms": request.POST.get(f"forms-{i}", ""),
+                "due": request.POST.get(f"due-{i}", ""),
+                "done": request.POST.get(f"done-{i}") == "on",
+            }
+            for i, s in enumerate(steps)
+        ]
+        version = request.POST.get("version")
+        try:
+            learning_route_save(
+                result=result,
+                steps=posted,
+                note=request.POST.get("note", ""),
+                by=request.user,
+                version=int(version) if version and version.isdigit() else None,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Маршрут сохранён."))
+            return redirect("analytics:learning-route", result_pk=result.pk)
+    return render(
+        request,
+        "assessments/learning_route.html",
+        {
+            "result": result,
+            "procedure": result.procedure,
+            "school": result.school,
+            "steps": steps,
+            "route": saved,
+            "can_edit": can_edit,
         },
     )
 

@@ -20,17 +20,14 @@ TRANSIENT = (ConnectionError, OperationalError, InterfaceError)
 def import_batch_task(batch_id: int) -> str:
     """Run one queued import; a batch already finished is left alone (safe to retry).
     The write is one transaction, so a retry after a failure starts from nothing.
-    A successful import then warms the analytic tables of its procedure."""
+    A successful import, once committed, is announced (`results_imported`): the
+    analytic tables of its procedure are warmed and the checks asked for re-run."""
     from assessments.results.models import ImportBatch
     from assessments.results.services.batches import import_batch_run
+    from assessments.results.signals import results_imported
 
     batch = import_batch_run(batch_id=batch_id)
     if batch.status == ImportBatch.Status.DONE and batch.procedure_id and not batch.dry_run:
-        from assessments.analytics.tasks import warm_reference_tables
-        from infra.jobs import enqueue
-
-        enqueue(warm_reference_tables, batch.procedure_id)
-        from assessments.objectivity.services.runs import reruns_after_import
-
-        reruns_after_import(procedure=batch.procedure)
+        # import_batch_run has returned, so the import's transaction is committed.
+        results_imported.send(sender=ImportBatch, procedure=batch.procedure, batch=batch)
     return batch.status

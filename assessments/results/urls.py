@@ -12,7 +12,6 @@ urlpatterns = [
         views.school_results,
         name="school-results",
     ),
-    path("routes/<int:result_pk>/", views.learning_route_edit, name="learning-route"),
     path("scales/", views.scale_list, name="scale-list"),
     path("imports/", views.import_list, name="import-list"),
     path("imports/<int:importbatch_pk>/", views.import_detail, name="import-detail"),

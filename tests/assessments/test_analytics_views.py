@@ -462,7 +462,11 @@ def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, worl
 
     result = Result.objects.get(procedure=vpr, participant_code="A1-08")
     client.force_login(world.carol)
-    page = client.get(reverse("assessments:learning-route", args=[result.pk]))
+    # The route moved to analytics and kept its address.
+    assert (
+        reverse("analytics:learning-route", args=[result.pk]) == f"/assessments/routes/{result.pk}/"
+    )
+    page = client.get(reverse("analytics:learning-route", args=[result.pk]))
     assert page.status_code == 200 and "Решение текстовых задач" in page.content.decode()
     steps = page.context["steps"]
     form = {
@@ -472,7 +476,7 @@ def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, worl
         "done-0": "on",
         "version": "",
     }
-    client.post(reverse("assessments:learning-route", args=[result.pk]), form)
+    client.post(reverse("analytics:learning-route", args=[result.pk]), form)
     route = LearningRoute.for_result(result).get()
     assert route.steps[0] == {
         "planned_result": steps[0]["planned_result"],
@@ -487,7 +491,7 @@ def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, worl
     assert "Разбор задач в малой группе" in printed and "Занятия по средам" in printed
 
     stale = client.post(
-        reverse("assessments:learning-route", args=[result.pk]),
+        reverse("analytics:learning-route", args=[result.pk]),
         dict(form, version="99", note="Другое"),
         follow=True,
     )
@@ -495,7 +499,7 @@ def test_the_deputy_completes_a_pupils_route_and_the_print_shows_it(client, worl
     route.refresh_from_db()
     assert route.note == "Занятия по средам"
     bad = client.post(
-        reverse("assessments:learning-route", args=[result.pk]),
+        reverse("analytics:learning-route", args=[result.pk]),
         dict(form, version=str(route.version), **{"due-0": "15.12"}),
         follow=True,
     )
@@ -506,7 +510,5 @@ def test_a_route_is_kept_only_by_the_pupils_school(client, world, vpr):
     result = Result.objects.get(procedure=vpr, participant_code="A1-08")
     for outsider in (world.dan, world.bob):  # another municipality; the municipality's official
         client.force_login(outsider)
-        response = client.post(
-            reverse("assessments:learning-route", args=[result.pk]), {"note": "x"}
-        )
+        response = client.post(reverse("analytics:learning-route", args=[result.pk]), {"note": "x"})
         assert response.status_code in (403, 404)

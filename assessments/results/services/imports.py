@@ -39,6 +39,7 @@ from assessments.results.services.rows import (
     _result_rows,
     results_write,
 )
+from assessments.results.signals import results_replaced, results_replacing
 from infra.files import FileRejected, read_bytes, read_table
 from infra.problems import ImportFailed, Problem
 from schools.models import School
@@ -152,9 +153,8 @@ def results_import(
             raise ImportFailed(problems, details=details)
     outcome.warnings = (parsed.warnings + outcome.warnings)[:MAX_WARNINGS]
     _progress(batch, 60)
-    routes = _routes_plan(procedure, schools, rows_out) if parsed.format != "aggregate" else {}
-    outcome.routes_followed = sum(1 for keep in routes.values() if keep)
-    outcome.routes_detached = len(routes) - outcome.routes_followed
+    if parsed.format != "aggregate":
+        _replacing_announce(procedure, schools, rows_out, outcome)
     if dry_run:
         return outcome
     with transaction.atomic():
@@ -214,38 +214,24 @@ def results_import(
                 procedure=procedure, school_id__in=list(schools)
             ).delete()[0]
             results_write(rows_out, batch_id=batch.pk, procedure_id=procedure.pk)
-            _routes_follow(routes)
+            results_replaced.send(sender=Result, procedure=procedure, school_ids=list(schools))
         batch.counts = outcome.counts()
         batch.warnings = [w.as_dict() for w in outcome.warnings]
         batch.save(update_fields=["counts", "warnings", "procedure"])
     return outcome
 
 
-def _routes_plan(procedure, schools, rows) -> dict[int, bool]:
-    """The learning routes of the schools being replaced: route id → whether the new
-    rows hold its participant code (the route follows) or not (kept, marked)."""
-    from assessments.analytics.models import LearningRoute
-
-    if not procedure.pk:
-        return {}
+def _replacing_announce(procedure, schools, rows, outcome) -> None:
+    """Tell the apps above (learning routes) which pupil rows are about to replace
+    the schools' rows, and add the counts they return to the outcome."""
     school_column = RESULT_COLUMNS.index("school_id")
     code_column = RESULT_COLUMNS.index("participant_code")
-    incoming = {(row[school_column], row[code_column]) for row in rows}
-    return {
-        pk: (school_id, code) in incoming
-        for pk, school_id, code in LearningRoute.objects.filter(
-            procedure=procedure, school_id__in=list(schools)
-        ).values_list("pk", "school_id", "participant_code")
-    }
-
-
-def _routes_follow(plan: dict[int, bool]) -> None:
-    from assessments.analytics.models import LearningRoute
-
-    for detached in (False, True):
-        ids = [pk for pk, keep in plan.items() if keep != detached]
-        if ids:
-            LearningRoute.objects.filter(pk__in=ids).update(detached=detached)
+    participants = frozenset((row[school_column], row[code_column]) for row in rows)
+    for _receiver, counts in results_replacing.send(
+        sender=Result, procedure=procedure, school_ids=list(schools), participants=participants
+    ):
+        for name, value in (counts or {}).items():
+            setattr(outcome, name, getattr(outcome, name) + value)
 
 
 def _results_history(*, procedure, schools, batch, rows, user) -> None:
