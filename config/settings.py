@@ -281,7 +281,7 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_BEAT_SCHEDULE = {
     "reminders-daily": {
-        "task": "schools.send_reminders",
+        "task": "roadmaps.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
     # After the reminders: one message per person who reads their events once a day.
@@ -290,7 +290,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30),
     },
     "summary-weekly": {
-        "task": "schools.send_weekly_summary",
+        "task": "roadmaps.send_weekly_summary",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     # Documents and imports whose worker died are failed with a message; work

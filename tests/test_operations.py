@@ -204,7 +204,7 @@ def test_metrics_answer_inside_and_refuse_outside(client, db, monkeypatch):
         ("assessments.import_batch", "imports"),
         ("assessments.run_checks", "checks"),
         ("reports.build_document", "documents"),
-        ("schools.send_reminders", "celery"),
+        ("roadmaps.send_reminders", "celery"),
         ("config.sweep_background_work", "celery"),
     ],
 )
@@ -226,8 +226,8 @@ def test_the_daily_reminders_run_one_task_per_region(world, settings):
     from datetime import date
 
     from roadmaps.reminders import reminders_send
+    from roadmaps.tasks import send_reminders
     from schools.models import Notification, Region
-    from schools.tasks import send_reminders
     from tests.factories import approved_roadmap
 
     approved_roadmap(
