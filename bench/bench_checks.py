@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
-from assessments.objectivity.checks.generator import RegionSpec, generate_region  # noqa: E402
+from tests.generators.first import RegionSpec, generate_region  # noqa: E402
 
 
 def main() -> None:

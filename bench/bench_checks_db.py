@@ -4,7 +4,7 @@ end to end as production runs it: read the region's results from PostgreSQL
 
     .venv/bin/python bench/bench_checks_db.py [SCHOOLS] [--runs 3]
 
-A region is generated (assessments.objectivity.checks.generator, ~5,300 schools, ВПР grades
+A region is generated (tests.generators.first, ~5,300 schools, ВПР grades
 4 and 5 × Russian and maths, the checked year and the one before) and written
 once into PostgreSQL (DATABASE_URL defaults to
 postgres://postgres@127.0.0.1:5432/roadmaps_bench_checks, created and migrated
@@ -46,11 +46,11 @@ def main():
     world.migrate(os.environ["DATABASE_URL"])
 
     from assessments.objectivity import loading
-    from assessments.objectivity.checks.generator import RegionSpec, generate_region
     from assessments.objectivity.models import CheckRun
     from assessments.objectivity.services import runs as run_services
     from assessments.results.models import Result
     from schools.models import Region
+    from tests.generators.first import RegionSpec, generate_region
     from tests.generators.objectivity_store import generated_region_store
 
     region = Region.objects.filter(code=REGION_CODE).first()

@@ -64,7 +64,7 @@ class Tally:
 
 
 def first_generator(seed: int, tally: Tally, params: CheckParams) -> None:
-    from assessments.objectivity.checks.generator import RegionSpec, generate_region
+    from tests.generators.first import RegionSpec, generate_region
 
     region = generate_region(RegionSpec(n_schools=400), seed=seed)
     year = region.target_year

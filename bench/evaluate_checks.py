@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from assessments.objectivity.checks.evaluate import Evaluation, evaluate_region  # noqa: E402
-from assessments.objectivity.checks.generator import MANIPULATIONS, RegionSpec, generate_region  # noqa: E402
+from tests.generators.first import MANIPULATIONS, RegionSpec, generate_region  # noqa: E402
+from tests.generators.first_evaluate import Evaluation, evaluate_region  # noqa: E402
 
 BASE = RegionSpec(n_schools=400)
 SCENARIOS = {

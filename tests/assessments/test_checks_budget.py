@@ -14,7 +14,6 @@ from django.urls import reverse
 from assessments.objectivity.checks import CheckParams, ProcedureResults, RegionData, check_region
 from assessments.objectivity.checks import indicators as ind
 from assessments.objectivity.checks.data import JOURNAL_GAP, SCALE_MISMATCH
-from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.selectors import ParamsError, params_with
 from tests import factories as f
 from tests.assessments.test_checks_indicators import (
@@ -26,6 +25,7 @@ from tests.assessments.test_checks_indicators import (
     results,
     schools,
 )
+from tests.generators.first import RegionSpec, generate_region
 from tests.generators.objectivity_store import generated_region_store
 
 PARAMS = CheckParams()

@@ -4,8 +4,8 @@ leave honest schools alone. Seeds here were not used while tuning the method
 
 import pytest
 
-from assessments.objectivity.checks.evaluate import Evaluation, evaluate_region
-from assessments.objectivity.checks.generator import MANIPULATIONS, RegionSpec, generate_region
+from tests.generators.first import MANIPULATIONS, RegionSpec, generate_region
+from tests.generators.first_evaluate import Evaluation, evaluate_region
 
 SEEDS = (5150, 8086)
 

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import (
     CheckFinding,
     CheckRun,
@@ -33,6 +32,7 @@ from assessments.objectivity.services.official import official_list_import
 from assessments.objectivity.services.runs import check_run_request, reruns_after_import
 from infra.problems import ImportFailed
 from tests import factories as f
+from tests.generators.first import RegionSpec, generate_region
 from tests.generators.objectivity_store import generated_region_store, login_of
 
 

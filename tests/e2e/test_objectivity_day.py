@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import CheckRun, CheckSchool, FlagAnswer
 from roadmaps.models import Measure
 from roadmaps.services.base import SYSTEM
@@ -16,6 +15,7 @@ from roadmaps.services.measure import measure_create
 from roadmaps.services.roadmap import roadmap_approve, roadmap_create
 from tests import factories as f
 from tests.e2e.conftest import login
+from tests.generators.first import RegionSpec, generate_region
 from tests.generators.objectivity_store import generated_region_store
 
 pytestmark = pytest.mark.django_db(transaction=True)

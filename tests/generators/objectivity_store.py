@@ -1,4 +1,4 @@
-"""A generated region (assessments.objectivity.checks.generator) written into the database as
+"""A generated region (tests.generators.first) written into the database as
 a real region would be after its imports: municipalities, schools with ФИС ОКО
 logins, ВПР procedures with tasks and the region's scales, and every pupil's
 result. The tests and benchmarks of the stored checks run on it, so the path
@@ -14,10 +14,10 @@ import numpy as np
 from django.db import transaction
 
 from assessments.objectivity.checks import data as cd
-from assessments.objectivity.checks.generator import GeneratedRegion
 from assessments.results.models import Instrument, Procedure, Scale, Subject, Task
 from assessments.results.services.rows import RESULT_COLUMNS, results_write
 from schools.models import Municipality, Region, School
+from tests.generators.first import GeneratedRegion
 
 SUBJECTS = {"Русский язык": Subject.RUSSIAN, "Математика": Subject.MATH}
 KINDS = {

@@ -8,9 +8,9 @@ form; the official of the generated region's municipality has an approved
 roadmap to order a document from. Every user's password is tests.factories.PASSWORD.
 """
 
-from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.results.models import Instrument, Procedure, Subject
 from tests import factories as f
+from tests.generators.first import RegionSpec, generate_region
 from tests.generators.objectivity_store import generated_region_store
 
 USERS = {

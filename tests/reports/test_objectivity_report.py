@@ -15,7 +15,6 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 
 from assessments.objectivity.checks.data import INDICATOR_LABELS
-from assessments.objectivity.checks.generator import RegionSpec, generate_region
 from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
 from assessments.objectivity.services.flags import flag_answer_delete, flag_dismiss
 from assessments.objectivity.services.runs import check_run_request
@@ -25,6 +24,7 @@ from reports.models import Document
 from reports.services import document_render_bytes, document_render_html, document_request
 from tests import factories as f
 from tests.conftest import require_service
+from tests.generators.first import RegionSpec, generate_region
 from tests.generators.objectivity_store import generated_region_store
 
 

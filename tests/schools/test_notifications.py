@@ -501,10 +501,10 @@ def test_the_preferences_choose_events_by_mail_and_the_digest(client, people):
 def test_a_real_check_run_tells_each_municipality_of_its_own_flagged_schools(
     db, django_capture_on_commit_callbacks
 ):
-    from assessments.objectivity.checks.generator import RegionSpec, generate_region
     from assessments.objectivity.models import CheckFinding
     from assessments.objectivity.services.runs import check_run_request
     from schools.models import Municipality
+    from tests.generators.first import RegionSpec, generate_region
     from tests.generators.objectivity_store import generated_region_store
 
     spec = RegionSpec(

@@ -12,9 +12,9 @@ group sizes, the rule: one frozen dataclass per region), `indicators` (one
 procedure; a package, one module per family, `indicators.classes` the
 class-level ones), `crossing` (across procedures), `history` (the journal gap
 against the school's own past years), `rules` (the run, the marker
-rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget),
-`generator` (a synthetic region with planted manipulation), `evaluate`
-(precision/recall/FPR).
+rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget).
+The synthetic region with planted manipulation and its precision/recall/FPR
+harness live with the tests (`tests/generators/first.py`, `first_evaluate.py`).
 
 The method (METHOD_VERSION), per school × procedure × year, region as reference:
 - level: mean mark as a random-effects z within the school's kind

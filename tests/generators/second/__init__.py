@@ -1,6 +1,6 @@
 """The second generator of manipulated regions (issue #13, item 5).
 
-Written apart from the first generator (`assessments/objectivity/checks/generator.py`) and
+Written apart from the first generator (`tests/generators/first.py`) and
 from the method it tests (`assessments/objectivity/checks/`), neither of which was read: its
 choices come from the domain notes (`/work/shared/DOMAIN.md`), the federal forms
 and the literature named below, so that the checks can be measured on regions

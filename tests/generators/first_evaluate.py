@@ -14,10 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .data import BUNCHING, COHORT, INVERSION, MARKING, RISE_FALL, SCALE_MISMATCH, SIMILARITY
-from .generator import ANSWERS, BOUNDARY, COPYING, LENIENT, SPIKE, GeneratedRegion
-from .params import CheckParams
-from .rules import check_region
+from assessments.objectivity.checks.data import (
+    BUNCHING,
+    COHORT,
+    INVERSION,
+    MARKING,
+    RISE_FALL,
+    SCALE_MISMATCH,
+    SIMILARITY,
+)
+from assessments.objectivity.checks.params import CheckParams
+from assessments.objectivity.checks.rules import check_region
+from tests.generators.first import ANSWERS, BOUNDARY, COPYING, LENIENT, SPIKE, GeneratedRegion
 
 # The indicator that names each form of manipulation: a flagged school whose
 # marker rests on it is "suspected" of that form (for precision per form).

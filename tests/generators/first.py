@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import (
+from assessments.objectivity.checks.data import (
     EXTERNAL_OBJECTIVE_VPR,
     EXTERNAL_OGE,
     INSTRUMENT_VPR,
