@@ -21,6 +21,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 # The range of a 64-bit primary key: values outside it exist nowhere.
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
@@ -176,6 +177,22 @@ class ApiFilterBackend(DjangoFilterBackend):
     """django-filter for every endpoint, with the strict filters of `ApiFilterSet`."""
 
     filterset_base = ApiFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        # A filter takes one value: `?region_code=a&region_code=b` is a question the
+        # client did not mean to ask, not a filter by whichever value came last.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            repeated = sorted(
+                name
+                for name in filterset_class.base_filters
+                if len(request.query_params.getlist(name)) > 1
+            )
+            if repeated:
+                raise serializers.ValidationError(
+                    {name: [_("Укажите одно значение.")] for name in repeated}
+                )
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset_class(self, view, queryset=None):
         filterset_class = super().get_filterset_class(view, queryset)

@@ -42,6 +42,17 @@ def test_a_filter_value_of_the_wrong_kind_is_a_400_naming_the_field(world, url, 
     assert response.json()["error"]["fields"][field] == [message]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["region_code=39&region_code=24", "status=draft&status=approved", "school=1&school=1"],
+)
+def test_a_filter_given_twice_is_a_400_naming_it(world, query):
+    response = client_for(world.bob).get(f"/api/v1/roadmaps/?{query}")
+    assert response.status_code == 400
+    name = query.split("=")[0]
+    assert name in str(response.json()) and "Укажите одно значение." in str(response.json())
+
+
 def test_an_empty_filter_is_no_filter(world):
     client = client_for(world.bob)
     everything = client.get("/api/v1/progress-reports/").json()["count"]
