@@ -178,21 +178,19 @@ class ApiFilterBackend(DjangoFilterBackend):
 
     filterset_base = ApiFilterSet
 
-    def filter_queryset(self, request, queryset, view):
+    def get_filterset(self, request, queryset, view):
         # A filter takes one value: `?region_code=a&region_code=b` is a question the
         # client did not mean to ask, not a filter by whichever value came last.
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
             repeated = sorted(
-                name
-                for name in filterset_class.base_filters
-                if len(request.query_params.getlist(name)) > 1
+                name for name in filterset.filters if len(request.query_params.getlist(name)) > 1
             )
             if repeated:
                 raise serializers.ValidationError(
                     {name: [_("Укажите одно значение.")] for name in repeated}
                 )
-        return super().filter_queryset(request, queryset, view)
+        return filterset
 
     def get_filterset_class(self, view, queryset=None):
         filterset_class = super().get_filterset_class(view, queryset)
