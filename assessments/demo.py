@@ -30,6 +30,7 @@ from assessments.results.models import (
     Task,
 )
 from assessments.results.scales import mark_for
+from assessments.results.services.partitions import result_partition_ensure
 from assessments.results.services.rows import RESULT_COLUMNS, results_write
 from schools.models import School
 
@@ -387,7 +388,8 @@ def build_demo_results(seed: int = 2026) -> dict:
                         )
                     )
             assert all(len(r) == len(RESULT_COLUMNS) for r in rows[:1])
-            results_write(rows, batch_id=batch.pk, procedure_id=procedure.pk)
+            result_partition_ensure(year=procedure.year)
+            results_write(rows, batch_id=batch.pk, procedure_id=procedure.pk, year=procedure.year)
             batch.counts = {"rows": len(rows), "schools": len(eligible), "absent": 0, "replaced": 0}
             batch.save(update_fields=["counts"])
             total += len(rows)

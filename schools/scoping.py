@@ -41,6 +41,11 @@ class ScopePaths:
     # Which of those rows are shared (a Q on this model, asked at query time, so a
     # setting can change it): a draft roadmap stays with its authors, say.
     shared_down_when: Callable[[], Q] | None = None
+    # The large tables (results, findings): every filter names the region, also a
+    # municipality's or a school's (the regions of the reach and those above it), so
+    # each query reads one region's range of the indexes and could be routed to one
+    # shard when the table is distributed by region (docs/scale.md).
+    region_always: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,8 @@ def reach_q(paths: ScopePaths, reach: Reach) -> Q:
         if paths.shared_down_when is not None:
             shared &= paths.shared_down_when()
         q |= shared
+    if paths.region_always and paths.region is not None:
+        q &= Q(**{f"{paths.region}__in": sorted(reach.regions | reach.regions_above)})
     return q
 
 

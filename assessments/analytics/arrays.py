@@ -1,5 +1,5 @@
 """Results as numpy columns: one `values_list` query per level whose columns go
-straight into arrays, the task scores read as JSON text (or COPY on PostgreSQL)
+straight into arrays, the task scores read as text (or COPY on PostgreSQL)
 and parsed in one pass. No scoping here: the callers choose the rows (see the
 scoping note of `assessments.analytics.selectors`).
 """
@@ -18,6 +18,7 @@ from assessments.analytics import (
     Scale,
 )
 from assessments.analytics.records import fill_marks
+from assessments.results.fields import scores_text_as_json
 
 # --- results as arrays ---------------------------------------------------------------
 
@@ -26,7 +27,8 @@ _PUPIL_COLUMNS = (*_AGGREGATE_COLUMNS, "class_name", "sex", "participant_code")
 
 
 def _scores_matrix(texts: list[str], task_count: int) -> np.ndarray:
-    """Task scores from their JSON texts: float64 pupils × tasks, NaN = not attempted.
+    """Task scores from their texts (`{1,NULL,2}` on PostgreSQL, the JSON `[1, null, 2]`
+    elsewhere): float64 pupils × tasks, NaN = not attempted.
 
     The fast path parses the whole level as one JSON array; rows of a length
     other than the task count (a malformed import) are padded with NaN or cut.
@@ -36,7 +38,8 @@ def _scores_matrix(texts: list[str], task_count: int) -> np.ndarray:
         return np.zeros((0, task_count))
     if task_count:
         try:
-            flat = json.loads("[" + ",".join(t.strip()[1:-1] for t in texts) + "]")
+            joined = ",".join(t.strip()[1:-1] for t in texts).replace("NULL", "null")
+            flat = json.loads("[" + joined + "]")
             if len(flat) == n * task_count:
                 return np.array(flat, dtype=np.float64).reshape(n, task_count)
         except (ValueError, TypeError):
@@ -44,7 +47,7 @@ def _scores_matrix(texts: list[str], task_count: int) -> np.ndarray:
     matrix = np.full((n, task_count), np.nan)
     for i, text in enumerate(texts):
         try:
-            row = json.loads(text) if text else []
+            row = json.loads(scores_text_as_json(text)) if text else []
         except ValueError:
             row = []
         row = row[:task_count] if isinstance(row, list) else []
@@ -122,9 +125,11 @@ def _copy_numbers(values_queryset, *, width: int) -> np.ndarray | None:
             # read() hands over what libpq has, not one row at a time: half the CPU.
             while chunk := copy.read():
                 data += chunk
-    # "[1, null, 2]" → "1,n,2" here rather than in SQL, where it doubled the
-    # server's time; the other columns hold only digits and "\\N".
-    return parse_copied_numbers(data.translate(None, b" []ul"), width=width)
+    # "{1,NULL,2}" (smallint[]) or "[1, null, 2]" (JSON) → "1,n,2" here rather than
+    # in SQL, where it doubled the server's time; the other columns hold only digits
+    # and "\\N".
+    data = data.replace(b"NULL", b"n").translate(None, b" []{}ul")
+    return parse_copied_numbers(data, width=width)
 
 
 # Bytes parsed at a time: small enough for the temporaries to be reused from

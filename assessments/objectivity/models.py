@@ -174,15 +174,23 @@ class CheckFinding(SchoolOwned):
     low_result = models.BooleanField(_("низкие результаты"), default=False)
     # [{"name", "value", "reference", "threshold", "fired", "strong", "n", "details"}]
     indicators = models.JSONField(_("показатели"), default=list)
+    # The run's year, as results carry their procedure's (docs/scale.md).
+    year = models.PositiveSmallIntegerField(_("год"))
+
+    scope_paths = ScopePaths(
+        region="region", municipality="municipality", school="school", region_always=True
+    )
 
     class Meta:
         ordering = ["row", "procedure__grade", "procedure__subject"]
         verbose_name = _("результат проверки по работе")
         verbose_name_plural = _("результаты проверки по работам")
         constraints = [
-            # The region in every unique constraint of the large tables (docs/scale.md).
+            # The region and the year in every unique constraint of the large tables
+            # (docs/scale.md), the region leading.
             models.UniqueConstraint(
-                fields=["run", "school", "procedure", "region"], name="check_finding_unique"
+                fields=["region", "run", "school", "procedure", "year"],
+                name="check_finding_unique",
             )
         ]
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from assessments.results.fields import ScoresField
 from infra.jobs import BackgroundJob
 from infra.problems import Problem
 from schools.scoping import ScopedManager, ScopePaths
@@ -387,20 +388,26 @@ class Result(models.Model):
         db_constraint=False,  # checked by the import; a per-row FK check triples COPY time
         verbose_name=_("школа"),
     )
+    # A batch whose rows are still here is not deleted alone (RESTRICT), so that
+    # nothing rewrites a region's rows to NULL; with its school, region or procedure
+    # it goes together with the rows.
     import_batch = models.ForeignKey(
         ImportBatch,
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="results",
         db_constraint=False,
-        db_index=False,
+        db_index=False,  # in result_region_batch
         verbose_name=_("загрузка"),
     )
+    # The procedure's year, copied by the import as region and municipality are
+    # copied from the school: the table is partitioned by it on PostgreSQL.
+    year = models.PositiveSmallIntegerField(_("год"))
     class_name = models.CharField(_("класс"), max_length=20, blank=True)
     participant_code = models.CharField(_("код участника"), max_length=64)
     variant = models.CharField(_("вариант"), max_length=20, blank=True)
-    scores = models.JSONField(_("баллы по заданиям"), default=list)
+    scores = ScoresField(_("баллы по заданиям"), default=list)
     primary_score = models.PositiveSmallIntegerField(_("первичный балл"))
     mark = models.PositiveSmallIntegerField(_("отметка"), null=True, blank=True)
     test_score = models.PositiveSmallIntegerField(_("тестовый балл"), null=True, blank=True)
@@ -416,41 +423,39 @@ class Result(models.Model):
     room = models.CharField(_("аудитория"), max_length=20, blank=True)
     answers = models.CharField(_("краткие ответы"), max_length=200, blank=True)
 
-    scope_paths = ScopePaths(region="region", municipality="municipality", school="school")
+    scope_paths = ScopePaths(
+        region="region", municipality="municipality", school="school", region_always=True
+    )
     objects = ScopedManager()
 
     class Meta:
         ordering = ["school", "class_name", "participant_code"]
         verbose_name = _("результат участника")
         verbose_name_plural = _("результаты участников")
-        # Every unique constraint carries the region (a test checks it), so that the
-        # table can be distributed by region without changes (docs/scale.md); the
-        # school leads, as a deputy's queries name only the school.
+        # Every unique constraint carries the region and the year (a test checks it),
+        # so that the table can be partitioned by year and distributed by region
+        # without changes (docs/scale.md).
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "procedure", "participant_code", "region"],
+                fields=["region", "school", "procedure", "participant_code", "year"],
                 name="result_participant_unique",
                 violation_error_message=_("Результат участника с таким кодом уже загружен."),
             )
         ]
         # Chosen from EXPLAIN at 10 million rows (bench/bench_large_tables.py): the API
-        # pages in the order (procedure, id), so a region's or a municipality's list,
-        # filtered by year, test or class or not, is one ordered range of an index that
-        # stops after a page; the reads of a procedure name its region or municipality.
-        # No index leads with the procedure alone: PostgreSQL then chose to read a whole
-        # procedure and sort it (an incremental sort costed for small groups).
+        # pages in the order (procedure, id). On PostgreSQL the table's primary key is
+        # (region, procedure, id, year) (migration 0011; no part of the state), so a
+        # region's list is one range of the key; a municipality's and a class's lists
+        # have their own index. A BRIN index on id (PostgreSQL only) answers lookups
+        # by id alone. No index leads with the procedure alone: PostgreSQL then chose
+        # to read a whole procedure and sort it.
         indexes = [
             models.Index(fields=["municipality", "procedure", "id"], name="result_muni_proc"),
-            models.Index(fields=["region", "procedure", "id"], name="result_region_proc"),
             models.Index(
                 fields=["region", "class_name", "procedure", "id"], name="result_region_class"
             ),
-            # A batch's rows: counted, re-linked when the batch is deleted.
-            models.Index(
-                fields=["import_batch"],
-                name="result_batch",
-                condition=models.Q(import_batch__isnull=False),
-            ),
+            # A batch's rows: counted, and checked before the batch is deleted.
+            models.Index(fields=["region", "import_batch"], name="result_region_batch"),
         ]
 
     def __str__(self):

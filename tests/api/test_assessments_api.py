@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.results.models import ImportBatch, Instrument, Procedure, Result, Subject
+from assessments.results.services.partitions import result_partition_ensure
 from tests.api.helpers import client_for
 
 FORM = "tests/data/vpr-result-form-example.xlsx"
@@ -17,9 +18,11 @@ def add_results(world, n, *, school=None, procedure=None):
     school = school or world.school_a1
     procedure = procedure or world.extra["assessments"]["procedure"]
     start = Result.objects.count()
+    result_partition_ensure(year=procedure.year)
     Result.objects.bulk_create(
         Result(
             procedure=procedure,
+            year=procedure.year,
             region=school.region,
             municipality=school.municipality,
             school=school,

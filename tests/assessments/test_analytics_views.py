@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from assessments.analytics.arrays import _scores_matrix, parse_copied_numbers
 from assessments.analytics.selectors import reference_arrays
 from assessments.results.models import Instrument, Procedure, Result, Scale, Subject, Task
+from assessments.results.services.partitions import result_partition_ensure
 
 TASKS = [
     # number, max, level, planned result
@@ -109,9 +110,11 @@ def make_procedure(world, year=2026, pupils=None):
 
 
 def add_results(procedure, school, rows):
+    result_partition_ensure(year=procedure.year)
     Result.objects.bulk_create(
         Result(
             procedure=procedure,
+            year=procedure.year,
             region=school.region,
             municipality=school.municipality,
             school=school,

@@ -29,6 +29,7 @@ def test_a_participant_is_held_once_per_school_and_procedure(world):
     with pytest.raises(IntegrityError):
         Result.objects.create(
             procedure=result.procedure,
+            year=result.year,
             region=result.region,
             municipality=result.municipality,
             school=result.school,

@@ -12,6 +12,7 @@ from assessments.results.models import (
     Subject,
     Task,
 )
+from assessments.results.services.partitions import result_partition_ensure
 
 
 def populate(world):
@@ -53,8 +54,10 @@ def populate(world):
             procedure=procedure,
             status=ImportBatch.Status.DONE,
         )
+        result_partition_ensure(year=procedure.year)
         result = Result.objects.create(
             procedure=procedure,
+            year=procedure.year,
             region=school.region,
             municipality=school.municipality,
             school=school,
@@ -120,6 +123,7 @@ def _objectivity(world, made):
         )
         finding = CheckFinding.objects.create(
             run=run,
+            year=run.year,
             row=row,
             region=school.region,
             municipality=school.municipality,

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from assessments.objectivity.checks import data as cd
 from assessments.results.models import Instrument, Procedure, Scale, Subject, Task
+from assessments.results.services.partitions import result_partition_ensure
 from assessments.results.services.rows import RESULT_COLUMNS, results_write
 from schools.models import Municipality, Region, School
 from tests.generators.first import GeneratedRegion
@@ -139,7 +140,8 @@ def _store_procedure(region, schools, res: cd.ProcedureResults) -> None:
                 journal=int(res.journal[i]) or None,
             )
         )
-    results_write(rows, batch_id=None, procedure_id=procedure.pk)
+    result_partition_ensure(year=procedure.year)
+    results_write(rows, batch_id=None, procedure_id=procedure.pk, year=procedure.year)
 
 
 def _row(procedure, school, *, class_name, code, scores, primary, mark, journal, test_score=None):
@@ -208,4 +210,5 @@ def _store_external(region, schools, external: cd.ExternalResult) -> None:
                 )
             )
     if rows:
-        results_write(rows, batch_id=None, procedure_id=procedure.pk)
+        result_partition_ensure(year=procedure.year)
+        results_write(rows, batch_id=None, procedure_id=procedure.pk, year=procedure.year)

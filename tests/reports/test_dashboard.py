@@ -140,6 +140,7 @@ def region_run(world, year, flagged, *, minutes_ago=0, status="done", municipali
         for label in LABELS:
             CheckFinding.objects.create(
                 run=run,
+                year=run.year,
                 row=row,
                 region=school.region,
                 municipality=school.municipality,

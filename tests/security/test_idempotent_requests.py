@@ -44,6 +44,7 @@ def test_new_data_makes_a_new_run(world, django_capture_on_commit_callbacks):
     result = world.extra["assessments"]["a"]["result"]
     Result.objects.create(
         procedure=result.procedure,
+        year=result.year,
         region=result.region,
         municipality=result.municipality,
         school=result.school,

@@ -272,7 +272,7 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
         key=lambda label: (int(label.split()[0]), label),
     )
     with transaction.atomic():
-        CheckFinding.objects.filter(run=run).delete()
+        CheckFinding.objects.filter(region_id=run.region_id, year=run.year, run=run).delete()
         CheckSchool.objects.filter(run=run).delete()
         rows = []
         for checked in result.schools:
@@ -311,6 +311,7 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
                         list(proc.reasons),
                         proc.low_result,
                         proc.as_json()["indicators"],
+                        run.year,
                     )
                 )
         _findings_write(findings)
@@ -417,6 +418,7 @@ FINDING_COLUMNS = (
     "reasons",
     "low_result",
     "indicators",
+    "year",
 )
 
 
@@ -430,7 +432,7 @@ def _findings_write(rows: list[tuple]) -> None:
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         with raw.copy(sql) as copy:
             for row in rows:
-                copy.write_row((*row[:9], dumps(row[9]), row[10], dumps(row[11])))
+                copy.write_row((*row[:9], dumps(row[9]), row[10], dumps(row[11]), *row[12:]))
         return
     CheckFinding.objects.bulk_create(
         [CheckFinding(**dict(zip(FINDING_COLUMNS, row, strict=True))) for row in rows],

@@ -243,16 +243,18 @@ def _result_rows(parsed: ParsedFile, procedure, schools_by_code, outcome) -> lis
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-_SCORE_TEXT = {None: "null", **{i: str(i) for i in range(256)}}
+_SCORE_TEXT = {None: "NULL", **{i: str(i) for i in range(256)}}
 _NULL = "\\N"
 
 
-def _copy_text(rows, batch_id, procedure_id) -> str:
-    """Rows as COPY TEXT: tab-separated, \\N for NULL, scores as a JSON list."""
+def _copy_text(rows, batch_id, procedure_id, year) -> str:
+    """Rows as COPY TEXT (RESULT_COLUMNS, then the year): tab-separated, \\N for
+    NULL, scores as an array literal (`{1,NULL,2}`: NULL is "not attempted")."""
     lines = []
     append = lines.append
     batch = str(batch_id) if batch_id else _NULL
     head = f"{procedure_id}\t"
+    end = f"\t{int(year)}"
     score = _SCORE_TEXT.__getitem__
     escape = _ESCAPE
     null = _NULL
@@ -291,23 +293,27 @@ def _copy_text(rows, batch_id, procedure_id) -> str:
         append(
             f"{head}{region}\t{municipality}\t{school}\t{batch}\t{class_name.translate(escape)}"
             f"\t{code.translate(escape)}\t{variant.translate(escape)}"
-            f"\t[{','.join(map(score, scores))}]\t{primary}"
+            f"\t{{{','.join(map(score, scores))}}}\t{primary}"
             f"\t{null if mark is None else mark}\t{null if test_score is None else test_score}"
             f"\t{null if file_mark is None else file_mark}\t{'t' if mismatch else 'f'}"
-            f"\t{null if journal is None else journal}\t{sex}{tail}"
+            f"\t{null if journal is None else journal}\t{sex}{tail}{end}"
         )
     lines.append("")
     return "\n".join(lines)
 
 
-def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 10000) -> int:
-    """Insert pupil rows (tuples in RESULT_COLUMNS order) in the current transaction.
+def results_write(
+    rows: list[tuple], *, batch_id, procedure_id, year: int, chunk: int = 10000
+) -> int:
+    """Insert pupil rows (tuples in RESULT_COLUMNS order) of one procedure and its
+    `year` in the current transaction. The year's partition must exist
+    (`partitions.result_partition_ensure`, before the transaction).
 
     PostgreSQL: COPY FROM STDIN (through psycopg 3 or psycopg2, whichever Django
     uses); other databases: bulk_create. Returns the number of rows written.
     """
     if connection.vendor == "postgresql":
-        sql = f"COPY {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
+        sql = f"COPY {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}, year) FROM STDIN"
         with connection.cursor() as cursor:
             raw = cursor.cursor
             if hasattr(raw, "copy"):  # psycopg 3
@@ -317,13 +323,15 @@ def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 100
                 # PostgreSQL and Python work at the same time.
                 with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
                     for start in range(0, len(rows), chunk):
-                        copy.write(_copy_text(rows[start : start + chunk], batch_id, procedure_id))
+                        copy.write(
+                            _copy_text(rows[start : start + chunk], batch_id, procedure_id, year)
+                        )
             else:  # psycopg2
                 for start in range(0, len(rows), chunk):
                     raw.copy_expert(
                         sql,
                         io.StringIO(
-                            _copy_text(rows[start : start + chunk], batch_id, procedure_id)
+                            _copy_text(rows[start : start + chunk], batch_id, procedure_id, year)
                         ),
                     )
         return len(rows)
@@ -332,6 +340,7 @@ def results_write(rows: list[tuple], *, batch_id, procedure_id, chunk: int = 100
         values = dict(zip(RESULT_COLUMNS, row, strict=True))
         values["procedure_id"] = procedure_id
         values["import_batch_id"] = batch_id
+        values["year"] = year
         objects.append(Result(**values))
     Result.objects.bulk_create(objects, batch_size=2000)
     return len(rows)
