@@ -273,7 +273,11 @@ class ScopedQuerySet(models.QuerySet):
         path = getattr(self.model.scope_paths, level)
         if path is None:
             raise TypeError(f"{self.model.__name__} is not filed by {level}")
-        return self.filter(**{_path("", path): node.pk})
+        lookups = {_path("", path): node.pk}
+        paths = self.model.scope_paths
+        if paths.region_always and level != "region" and paths.region is not None:
+            lookups[_path("", paths.region)] = node.region_id
+        return self.filter(**lookups)
 
     def unowned(self):
         """The rows filed at no node (a federal scale): reference data every region reads."""

@@ -54,6 +54,7 @@ class LearningRoute(SchoolOwned):
     def result(self):
         """The pupil's current result row, or None when the latest file lacks the code."""
         return Result.objects.filter(
+            region_id=self.region_id,
             school_id=self.school_id,
             procedure_id=self.procedure_id,
             participant_code=self.participant_code,

@@ -40,9 +40,11 @@ def routes_follow(*, procedure, school_ids, **kwargs) -> None:
     routes = LearningRoute.objects.filter(procedure=procedure, school_id__in=list(school_ids))
     pupil = Exists(
         Result.objects.filter(
-            procedure_id=OuterRef("procedure_id"),
+            region_id=OuterRef("region_id"),
             school_id=OuterRef("school_id"),
+            procedure_id=OuterRef("procedure_id"),
             participant_code=OuterRef("participant_code"),
+            year=procedure.year,
         )
     )
     routes.filter(pupil, detached=True).update(detached=False)

@@ -183,7 +183,9 @@ def home_level(*, user, procedure) -> tuple[str, object]:
 
 def school_arrays(*, user, procedure, school, task_count, scale) -> ResultArrays:
     """A school's pupils (with classes and codes), through the user's reach."""
-    queryset = Result.objects.visible_to(user).filter(procedure=procedure, school=school)
+    queryset = Result.objects.visible_to(user).filter(
+        procedure=procedure, year=procedure.year, school=school
+    )
     return arrays_from_queryset(queryset, task_count=task_count, scale=scale, pupil_detail=True)
 
 
@@ -193,7 +195,7 @@ def reference_arrays(*, procedure, municipality=None, task_count, scale) -> Resu
     beyond the user's reach, for aggregate tables only. The arrays carry no
     classes or codes; callers suppress small groups before showing anything."""
     queryset = Result.objects.aggregate_of(municipality or procedure.region).filter(
-        procedure=procedure, region_id=procedure.region_id
+        procedure=procedure, region_id=procedure.region_id, year=procedure.year
     )
     return arrays_from_queryset(queryset, task_count=task_count, scale=scale, pupil_detail=False)
 
@@ -271,7 +273,7 @@ def reference_tables(
     import, a deletion or a new scale makes a new key. Suppression is applied
     by the caller, never stored."""
     rows = Result.objects.aggregate_of(municipality or procedure.region).filter(
-        procedure=procedure, region_id=procedure.region_id
+        procedure=procedure, region_id=procedure.region_id, year=procedure.year
     )
     fingerprint = rows.aggregate(n=Count("id"), low=Min("id"), high=Max("id"))
     key = _reference_key(
@@ -297,7 +299,9 @@ def reference_tables_warm(*, procedure) -> int:
     procedure = Procedure.objects.of_scoped(pk=procedure.pk).select_related("region").get()
     tasks = _tasks_by_procedure([procedure]).get(procedure.pk, [])
     scale = procedure_scale(procedure)
-    rows = Result.objects.aggregate_of(procedure.region).filter(procedure=procedure)
+    rows = Result.objects.aggregate_of(procedure.region).filter(
+        procedure=procedure, year=procedure.year
+    )
     fingerprints = {
         row["municipality_id"]: row
         for row in rows.order_by()
@@ -521,7 +525,7 @@ def _year_statistics(user, procedure, where: dict, scale: Scale | None):
     per-school aggregates when there are no pupil rows)."""
     counts = list(
         Result.objects.aggregate_visible_to(user, level="region")
-        .filter(procedure=procedure, **where)
+        .filter(procedure=procedure, year=procedure.year, **where)
         .values_list("mark", "primary_score")
         .annotate(n=Count("id"))
         .order_by()

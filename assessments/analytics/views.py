@@ -132,7 +132,7 @@ def procedure_deficits(request, procedure_pk, school_pk):
         return _xlsx_response(tables, f"deficits-{procedure.pk}-{school.code}")
     result_ids = dict(
         Result.objects.visible_to(request.user)
-        .filter(procedure=procedure, school=school)
+        .filter(procedure=procedure, year=procedure.year, school=school)
         .values_list("participant_code", "pk")
     )
     routes = [
@@ -167,7 +167,7 @@ def result_route(request, procedure_pk, result_pk):
     """A printable draft ИОМ of one pupil (by participant code, never a name)."""
     procedure = sel.analytics_procedure_get(user=request.user, pk=procedure_pk)
     result = (
-        Result.objects.filter(procedure=procedure)
+        Result.objects.filter(procedure=procedure, year=procedure.year)
         .select_related("school")
         .get_visible_or_404(request.user, pk=result_pk)
     )

@@ -72,7 +72,11 @@ def _pupil_columns(procedure: Procedure, task_count: int):
     the procedure in its region: through COPY on PostgreSQL, row by row elsewhere.
     The mark is the one in the file when there is one (what the school claimed),
     so the scale-mismatch indicator sees it."""
-    queryset = Result.objects.aggregate_of(procedure.region).filter(procedure=procedure).order_by()
+    queryset = (
+        Result.objects.aggregate_of(procedure.region)
+        .filter(procedure=procedure, year=procedure.year)
+        .order_by()
+    )
     queryset = queryset.annotate(
         scores_text=Cast(F("scores"), TextField()),
         claimed=Coalesce("file_mark", "mark"),
@@ -160,7 +164,7 @@ def _external(region, year, row_of_school) -> list[checks.ExternalResult]:
         value = "test_score" if procedure.instrument == Instrument.EGE else "mark"
         rows = (
             Result.objects.aggregate_of(region)
-            .filter(procedure=procedure)
+            .filter(procedure=procedure, year=procedure.year)
             .filter(**{f"{value}__isnull": False})
             .values("school_id")
             .annotate(mean=Avg(value), n=Count("pk"))
@@ -241,7 +245,7 @@ def region_data_load(*, region, year: int, persistence_years: int = 2, progress=
     stamps = {
         row["procedure_id"]: row
         for row in Result.objects.aggregate_of(region)
-        .filter(procedure__in=procedures)
+        .filter(procedure__in=procedures, year__in={p.year for p in procedures})
         .values("procedure_id")
         .annotate(n=Count("pk"), batch=Max("import_batch_id"))
         .order_by()

@@ -35,7 +35,7 @@ def procedure_school_summary(*, user, procedure):
     """Per school the user reaches: participants, mean primary score and marks 2–5."""
     return (
         Result.objects.visible_to(user)
-        .filter(procedure=procedure)
+        .filter(procedure=procedure, year=procedure.year)
         .values("school_id", "school__short_name", "school__code")
         .annotate(
             participants=Count("pk"),
@@ -59,7 +59,7 @@ def scale_list(*, user):
 def result_list(*, user, procedure=None, school=None):
     qs = Result.objects.visible_to(user).select_related("school")
     if procedure is not None:
-        qs = qs.filter(procedure=procedure)
+        qs = qs.filter(procedure=procedure, year=procedure.year)
     if school is not None:
         qs = qs.filter(school=school)
     return qs.order_by("class_name", "participant_code")

@@ -205,7 +205,7 @@ class AnalyticBuilder(TableDocumentBuilder):
         # (the region's, as the reference columns): counted only, like the
         # cache keys of the reference tables (assessments.analytics.selectors).
         rows = Result.objects.aggregate_visible_to(user, level="region").filter(
-            procedure=procedure, region_id=region.pk
+            procedure=procedure, region_id=region.pk, year=procedure.year
         )
         stamp = rows.aggregate(n=Count("id"), last=Max("id"))
         imported = (
@@ -484,7 +484,7 @@ def _school_statistics(*, user, procedure, page, level, minimum) -> list[tuple]:
     from schools.models import School
 
     rows = Result.objects.visible_to(user).filter(
-        procedure=procedure, region_id=procedure.region_id
+        procedure=procedure, region_id=procedure.region_id, year=procedure.year
     )
     if level == LEVEL_MUNICIPALITY:
         rows = rows.filter(municipality_id=page.first.node.pk)

@@ -138,7 +138,7 @@ def _request_key(*, region, municipality, year: int) -> str:
         .values_list("overrides", flat=True)
         .first(),
         "results": list(
-            Result.objects.filter(region_id=region.pk, procedure__in=procedures)
+            Result.objects.filter(region_id=region.pk, procedure__in=procedures, **window)
             .values_list("procedure_id")
             .annotate(n=Count("pk"), batch=Max("import_batch_id"))
             .order_by("procedure_id")

@@ -85,13 +85,17 @@ class ResultFilter(django_filters.FilterSet):
         lookups = {key: value for key, value in lookups.items() if value not in (None, "")}
         if not lookups:
             return queryset
-        ids = sorted(
+        years_of = dict(
             Procedure.objects.visible_to(self.request.user)
             .filter(**lookups)
-            .values_list("pk", flat=True)
+            .values_list("pk", "year")
         )
+        ids = sorted(years_of)
         if not ids:
             return queryset.none()
+        # The rows carry their procedure's year: named, it keeps the read to the
+        # partitions of those years.
+        queryset = queryset.filter(year__in=sorted(set(years_of.values())))
         if len(ids) == 1:
             return queryset.filter(procedure_id=ids[0])
         # The range is what the index reads, in its order (region or municipality,
