@@ -196,7 +196,7 @@ def test_a_batch_with_rows_is_not_deleted_alone_but_goes_with_its_school(world):
     assert not ImportBatch.objects.filter(pk=made["batch"].pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_partitioning_migration_moves_the_rows_forward_and_back():
     """0011 with rows in the table, both ways: ids, years and scores (null apart from
     0) survive, and new rows continue the ids."""
