@@ -169,9 +169,10 @@ def build_world(country: Country):
 
 
 def _score_strings(scores: np.ndarray) -> list[str]:
-    """JSON lists of the scores (-1 = not attempted → null), row by row."""
-    tokens = ["null", "0", "1", "2"]
-    return ["[" + ", ".join([tokens[v + 1] for v in row]) + "]" for row in scores.tolist()]
+    """Array literals of the scores (-1 = not attempted → NULL), row by row, as the
+    import writes them (`smallint[]`, migration assessments.0011)."""
+    tokens = ["NULL", "0", "1", "2"]
+    return ["{" + ",".join([tokens[v + 1] for v in row]) + "}" for row in scores.tolist()]
 
 
 def pupil_block(rng, n_rows: int, schools: list[tuple[int, int]], grade: int):
@@ -193,11 +194,14 @@ def pupil_block(rng, n_rows: int, schools: list[tuple[int, int]], grade: int):
 def copy_results(country: Country, procedures: dict, batches: dict) -> int:
     from django.db import connection
 
+    from assessments.results.services.partitions import result_partition_ensure
     from assessments.results.services.rows import RESULT_COLUMNS
 
+    for year in YEARS:
+        result_partition_ensure(year=year)
     rng = np.random.default_rng(7)
     letters = "абвгдежзиклмн"
-    sql = f"COPY assessments_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
+    sql = f"COPY assessments_result ({', '.join(RESULT_COLUMNS)}, year) FROM STDIN"
     written = 0
     empty_tail = "\t\t\t\t\t\t\t"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -221,7 +225,7 @@ def copy_results(country: Country, procedures: dict, batches: dict) -> int:
                             f"{procedure_id}\t{region_id}\t{muni_id}\t{school_id}\t{batch}"
                             f"\t{grade}{letters[min(k // 25, 12)]}\t{10001 + k}\t{1 + k % 2}"
                             f"\t{score_text[i]}\t{primary[i]}\t{mark[i]}\t\\N\t\\N\tf"
-                            f"\t{journal[i]}\t{'мж'[sexes[i]]}{empty_tail}\n"
+                            f"\t{journal[i]}\t{'мж'[sexes[i]]}{empty_tail}\t{year}\n"
                         )
                     if len(lines) > 200_000:
                         copy.write("".join(lines))

@@ -95,6 +95,17 @@ def record(label: str, call, out: Path, *, note: str = "") -> Figure:
     return Figure(label, round(ms, 1), len(sqls), statements, note)
 
 
+def _refused(call):
+    """Run a delete that RESTRICT must refuse; what it costs is the check."""
+    from django.db.models import RestrictedError
+
+    try:
+        call()
+    except RestrictedError:
+        return "refused"
+    raise AssertionError("the delete was not refused")
+
+
 def vacuum(table: str) -> None:
     from django.db import connection
 
@@ -113,6 +124,7 @@ def before(name: str, *, step: str = "before") -> list[Figure]:
 
     from assessments.objectivity.loading import region_data_load
     from assessments.results.models import ImportBatch, Procedure, Result
+    from assessments.results.services.imports import results_delete
     from schools.models import Membership, Municipality, Region, School
 
     out = RESULTS / "large" / step
@@ -213,7 +225,7 @@ def before(name: str, *, step: str = "before") -> list[Figure]:
     ops += [
         (
             "rows of an import batch (count)",
-            lambda: Result.objects.filter(import_batch_id=batch.pk).count(),
+            lambda: Result.objects.filter(region_id=big.pk, import_batch_id=batch.pk).count(),
         ),
         ("check: read of the region's year", lambda: region_data_load(region=big, year=2025)),
         ("page: procedure (analyst)", get("analyst_big", f"/assessments/procedures/{p}/")),
@@ -234,20 +246,21 @@ def before(name: str, *, step: str = "before") -> list[Figure]:
         ("page: school deficits (deputy)", get("deputy_big", f"{analytic}/schools/{s}/deficits/")),
         # Writes last (rolled back, but they leave dead rows behind for the reads).
         (
-            "batch deleted: its rows' batch set to NULL",
-            rolled_back(lambda: ImportBatch.objects.filter(pk=batch.pk).delete()),
+            "batch deleted: refused while it has rows (RESTRICT)",
+            rolled_back(lambda: _refused(lambda: ImportBatch.objects.filter(pk=batch.pk).delete())),
         ),
         (
-            "re-import of a region's file: old rows deleted",
+            "re-import of a region's file: old rows deleted (one statement)",
             rolled_back(
-                lambda: Result.objects.filter(
+                lambda: results_delete(
                     procedure=procedure,
-                    school_id__in=list(
-                        Result.objects.filter(procedure=procedure)
+                    region_id=big.pk,
+                    school_ids=list(
+                        Result.objects.filter(region_id=big.pk, procedure=procedure)
                         .values_list("school_id", flat=True)
                         .distinct()
                     ),
-                ).delete()
+                )
             ),
         ),
     ]
