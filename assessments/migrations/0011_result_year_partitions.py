@@ -113,7 +113,8 @@ class ResultPartitions(Operation):
         execute(f"CREATE SEQUENCE {new}_id_seq AS bigint")
         execute(
             f"CREATE TABLE {new} (LIKE {old} INCLUDING CONSTRAINTS, "
-            'year smallint NOT NULL CHECK ("year" >= 0)) PARTITION BY LIST (year)'
+            f'year smallint NOT NULL CONSTRAINT {TABLE}_year_check CHECK ("year" >= 0)) '
+            "PARTITION BY LIST (year)"
         )
         execute(
             f"ALTER TABLE {new} ALTER COLUMN scores TYPE smallint[] USING NULL, "
