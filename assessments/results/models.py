@@ -352,7 +352,8 @@ class Result(models.Model):
 
     # Indexes and foreign-key constraints are few on purpose: each slows the COPY of
     # a million rows. Rows are written only by the import, which resolves the
-    # procedure and the schools first; deletes go through the ORM, which cascades.
+    # procedure and the schools first; an import replaces a school's rows with one
+    # DELETE by region, school, procedure and year (`services.imports.results_delete`).
     procedure = models.ForeignKey(
         Procedure,
         on_delete=models.CASCADE,
