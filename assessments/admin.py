@@ -84,7 +84,9 @@ class ResultAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["procedure", "school"]
     raw_id_fields = ["procedure", "school", "region", "municipality", "import_batch"]
-    list_filter = ["procedure__year", "procedure__instrument"]
+    # The row's own year (the partition), no join; the import copies it from the procedure.
+    list_filter = ["year", "procedure__instrument"]
+    readonly_fields = ["year"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

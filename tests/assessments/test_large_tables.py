@@ -4,9 +4,11 @@ region without changes (docs/scale.md), and the indexes the API's pages read exi
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import RestrictedError
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -254,3 +256,21 @@ def test_the_partitioning_migration_moves_the_rows_forward_and_back():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_admin_shows_and_saves_a_results_scores_as_a_list(world):
+    result = world.extra["assessments"]["a"]["result"]
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "Root-2026!")
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/assessments/result/{result.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "[1, null]" in page.content.decode()
+    assert client.get(f"/admin/assessments/result/?year={result.year}").status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "year"}
+    data.update(scores="[null, 0]", participant_code=result.participant_code)
+    response = client.post(url, {**data, "_save": "1"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    result.refresh_from_db()
+    assert result.scores == [None, 0] and result.year == result.procedure.year
