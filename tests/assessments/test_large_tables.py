@@ -108,12 +108,25 @@ def _region_in_every_results_query(queries) -> list[str]:
 @pytest.mark.parametrize("who", ["alice", "bob", "carol"])
 def test_the_results_api_names_the_region_for_every_role(world, who):
     client = client_for(getattr(world, who))
-    for query in ("", "?year=2026", f"?class_name=4а&school={world.school_a1.pk}"):
+    procedure = world.extra["assessments"]["procedure"]
+    for query in (
+        "",
+        "?year=2026",
+        f"?procedure={procedure.pk}",
+        f"?class_name=4а&school={world.school_a1.pk}",
+    ):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"/api/v1/results/{query}")
         assert response.status_code == 200, response.content
         assert response.json()["results"], (who, query)
         assert _region_in_every_results_query(captured.captured_queries) == [], (who, query)
+        if "year" in query or "procedure" in query:  # the partition is named
+            listed = [
+                q["sql"]
+                for q in captured.captured_queries
+                if 'FROM "assessments_result"' in q["sql"]
+            ]
+            assert all('"year"' in sql for sql in listed), (who, query)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "carol"])

@@ -77,6 +77,16 @@ class ResultFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        procedure = self.form.cleaned_data.get("procedure")
+        if procedure not in (None, ""):
+            # Its year (one small query) keeps the read to its partition.
+            year = (
+                Procedure.objects.visible_to(self.request.user)
+                .filter(pk=getattr(procedure, "pk", procedure))
+                .values_list("year", flat=True)
+                .first()
+            )
+            queryset = queryset.filter(year=year) if year is not None else queryset.none()
         lookups = {
             f.field_name.removeprefix("procedure__"): self.form.cleaned_data.get(name)
             for name, f in self.filters.items()
