@@ -95,6 +95,13 @@ def test_results_are_partitioned_by_year_with_the_region_leading_the_key(db):
         partition_key, primary_key = cursor.fetchone()
     assert partition_key == "LIST (year)"
     assert primary_key == "PRIMARY KEY (region_id, procedure_id, id, year)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_partkeydef(%s::regclass), pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.contype = 'p'",
+            [CheckFinding._meta.db_table] * 2,
+        )
+        assert cursor.fetchone() == ("LIST (year)", "PRIMARY KEY (region_id, id, year)")
     this_year = timezone.localdate().year
     assert result_partition_exists(year=this_year) and result_partition_exists(year=this_year + 1)
 
@@ -217,7 +224,7 @@ def test_the_partitioning_migration_moves_the_rows_forward_and_back():
     0) survive, and new rows continue the ids."""
     before, after = (
         [("assessments", "0010_background_job")],
-        [("assessments", "0012_check_finding_year")],
+        [("assessments", "0013_check_finding_partitions")],
     )
     region = f.region(code="78", name="Дельта-край")
     school = f.school(municipality=f.municipality(region=region, name="Дельтаград", code="D"))
@@ -287,3 +294,23 @@ def test_the_admin_shows_and_saves_a_results_scores_as_a_list(world):
     assert response.status_code == 302, response.context["adminform"].form.errors
     result.refresh_from_db()
     assert result.scores == [None, 0] and result.year == result.procedure.year
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_findings_partitioning_migration_keeps_the_findings_both_ways(world):
+    findings = sorted(CheckFinding.objects.values_list("pk", "year", "region_id", "label"))
+    assert findings
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("assessments", "0012_check_finding_year")])
+        plain = executor.loader.project_state(
+            [("assessments", "0012_check_finding_year")]
+        ).apps.get_model("assessments", "CheckFinding")
+        assert sorted(plain.objects.values_list("pk", "year", "region_id", "label")) == findings
+        executor = MigrationExecutor(connection)
+        executor.migrate([("assessments", "0013_check_finding_partitions")])
+        again = sorted(CheckFinding.objects.values_list("pk", "year", "region_id", "label"))
+        assert again == findings
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

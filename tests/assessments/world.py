@@ -12,7 +12,10 @@ from assessments.results.models import (
     Subject,
     Task,
 )
-from assessments.results.services.partitions import result_partition_ensure
+from assessments.results.services.partitions import (
+    finding_partition_ensure,
+    result_partition_ensure,
+)
 
 
 def populate(world):
@@ -121,6 +124,7 @@ def _objectivity(world, made):
             markers=1,
             marker_labels=["4 МА"],
         )
+        finding_partition_ensure(table=CheckFinding._meta.db_table, year=run.year)
         finding = CheckFinding.objects.create(
             run=run,
             year=run.year,

@@ -119,6 +119,7 @@ def region_run(world, year, flagged, *, minutes_ago=0, status="done", municipali
     from django.utils import timezone
 
     from assessments.objectivity.models import CheckFinding, CheckRun, CheckSchool
+    from assessments.results.services.partitions import finding_partition_ensure
 
     run = CheckRun.objects.create(
         region=world.region,
@@ -128,6 +129,7 @@ def region_run(world, year, flagged, *, minutes_ago=0, status="done", municipali
         finished_at=timezone.now() - timedelta(minutes=minutes_ago) if status == "done" else None,
         counts={"labels": list(LABELS)},
     )
+    finding_partition_ensure(table=CheckFinding._meta.db_table, year=run.year)
     for school, labels in flagged.items():
         row = CheckSchool.objects.create(
             run=run,

@@ -36,6 +36,7 @@ from assessments.objectivity.selectors import (
     check_params,
 )
 from assessments.results.models import Procedure
+from assessments.results.services.partitions import finding_partition_ensure
 from schools.models import Municipality, Region, School
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,8 @@ def _store(run: CheckRun, result: checks.CheckResult, loaded, params) -> None:
         {p.procedure.label for s in result.schools for p in s.procedures},
         key=lambda label: (int(label.split()[0]), label),
     )
+    # Its own short transaction, before the run's (no DEFAULT partition).
+    finding_partition_ensure(table=CheckFinding._meta.db_table, year=run.year)
     with transaction.atomic():
         CheckFinding.objects.filter(region_id=run.region_id, year=run.year, run=run).delete()
         CheckSchool.objects.filter(run=run).delete()

@@ -44,16 +44,35 @@ def _partition_sql(year: int) -> list[str]:
     ]
 
 
-def result_partition_exists(*, year: int) -> bool:
+def partition_exists(*, table: str, year: int) -> bool:
+    """Whether `table` has its partition of `year` (always true off PostgreSQL)."""
     if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = %s::regclass AND c.relname = %s",
-            [Result._meta.db_table, f"{Result._meta.db_table}_{int(year)}"],
+            [table, f"{table}_{int(year)}"],
         )
         return cursor.fetchone() is not None
+
+
+def result_partition_exists(*, year: int) -> bool:
+    return partition_exists(table=Result._meta.db_table, year=year)
+
+
+def finding_partition_ensure(*, table: str, year: int) -> bool:
+    """The check's findings (`table`, partitioned by year like results, migration
+    0013) get their year's partition before a run writes them, in its own short
+    transaction. A run's year is the year it was asked for; no range applies."""
+    if partition_exists(table=table, year=year):
+        return False
+    name = f"{table}_{int(year)}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES IN ({int(year)})"
+        )
+    return True
 
 
 def result_partition_ensure(*, year: int, file: str = "") -> bool:
