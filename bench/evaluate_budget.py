@@ -54,6 +54,10 @@ class Tally:
         self.missed = []
         self.false = []
         self.calibration = []
+        # Honest schools under 20 pupils in every test but 20 or more over the
+        # year's tests (what the pooling of small schools reads): not in the
+        # issue's figures, shown beside them.
+        self.small = [0, 0]
 
     def add_alarm(self, group_type: str, hit: bool, what=None):
         for group in ("all", group_type):
@@ -116,6 +120,9 @@ def second_generator(seed: int, tally: Tally, params: CheckParams) -> None:
                 tally.add_alarm(
                     school.type, bool(marked), (seed, school.code, school.type, _reasons(checked))
                 )
+            elif sum(pupils.values()) >= MIN_PUPILS:
+                tally.small[1] += 1
+                tally.small[0] += bool(marked)
             continue
         if planted.changed == 0 or year not in planted.years:
             continue  # nobody's result was changed: in effect honest, neither side
@@ -145,6 +152,12 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
         rate = hit / total if total else float("nan")
         limit = 0.01 if group == "all" else 0.02
         print(f"  {group:<12} {hit:>3}/{total:<4} {rate:.3f} {'ok' if rate <= limit else 'OVER'}")
+    hit, total = tally.small
+    if total:
+        print(
+            f"  (beside: honest schools under 20 in every test, 20+ over the year: "
+            f"{hit}/{total} {hit / total:.3f})"
+        )
     rates = [c["estimated_rate"] for c in tally.calibration if c]
     if rates:
         print(

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.1"  # 2.1: class-level indicators, journal gap over years
+METHOD_VERSION = "objectivity-2.2"  # 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -65,6 +65,7 @@ CLASS_JOURNAL_GAP = "class_journal_gap"
 PAIR_SIMILARITY = "pair_similarity"
 JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
+POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -93,6 +94,7 @@ INDICATOR_LABELS = {
         "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
         " (совокупно)"
     ),
+    POOLED: _("Малая школа: признаки по всем её работам года вместе"),
 }
 
 # The supporting numbers of an indicator (its `details`), as users read them.
@@ -159,6 +161,14 @@ DETAIL_LABELS = {
     "dispersion": _("разброс между классами региона (сверх пуассоновского)"),
     "pair_z_cut": _("порог совпадения пары, z (квантиль региона)"),
     "largest_pair_z": _("наибольшее совпадение пары, z"),
+    "pupils_pooled": _("участников во всех работах года"),
+    "z_inversion": _("z: инверсия трудности"),
+    "z_marking": _("z: задания с развёрнутым ответом"),
+    "z_person_fit": _("z: нетипичные профили ответов"),
+    "z_journal": _("z: отметки выше журнальных"),
+    "z_journal_history": _("z: выше журнальных сильнее, чем в прошлые годы"),
+    "z_external_exam": _("z: не подтверждается ОГЭ/ЕГЭ"),
+    "z_external_objective": _("z: не подтверждается ВПР-КО"),
 }
 
 SUBJECT_SHORT = {"Русский язык": "РУ", "Математика": "МА"}

@@ -26,6 +26,7 @@ from .data import (
     PAIR_SIMILARITY,
     PERSISTENCE,
     PERSON_FIT,
+    POOLED,
     RISE_FALL,
     RUNS,
     SCALE_MISMATCH,
@@ -152,6 +153,7 @@ class CheckParams:
             JOURNAL_HISTORY,
             PERSISTENCE,
             COMBINED,
+            POOLED,
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.

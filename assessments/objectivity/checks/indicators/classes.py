@@ -272,11 +272,9 @@ def _line_at(x, y, w, eligible, at) -> np.ndarray:
 # Pairs of pupils in a class whose scores agree beyond their totals
 
 
-def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray):
-    """P[s, t, k]: the region's chance that a pupil with total s scores k on task t
-    (shrunk towards the task's marginal where few pupils have that total), and the
-    weight of agreeing on (t, k): −log of the marginal chance of k (agreeing on a
-    rare score — a mistake few make — says more than agreeing on a common one)."""
+def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray) -> np.ndarray:
+    """P[s, t, k]: the region's chance that a pupil with total s scores k on task t,
+    shrunk towards the task's marginal where few pupils have that total."""
     N, T = x.shape
     K = int(tm.max()) + 1
     ns = int(s.max()) + 1
@@ -289,25 +287,33 @@ def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray):
     P = (counts + 2.0 * marg[None]) / (cnt + 2.0)
     P = np.where(valid[None], P, 0.0)
     P /= P.sum(axis=2, keepdims=True)
-    weight = np.where(valid, -np.log(np.clip(marg, 1e-4, 1.0)), 0.0)
-    return P, weight
+    return P
 
 
-def _pair_moments(P: np.ndarray, weight: np.ndarray):
-    """E and Var of the weighted agreement of two independent pupils with totals
-    (a, b), for every pair of totals: (ns × ns) each."""
-    joint = np.einsum("atk,btk->abtk", P, P)
-    m1 = (joint * weight[None, None]).sum(axis=3)
-    m2 = (joint * weight[None, None] ** 2).sum(axis=3)
-    return m1.sum(axis=2), (m2 - m1**2).sum(axis=2)
+def _directed_z(x_src, x_cop, s_cop, logP, P, cell):
+    """z of the copier's agreement with the source's actual scores, given the
+    copier's total (ω-index style, weighted): each task where the copier has
+    the source's score counts −log of the region's chance that a pupil with
+    the copier's total scores that (agreeing on a mistake a pupil of that
+    level rarely makes says much, on a score every such pupil gets nothing),
+    against its mean and variance over the same chances."""
+    idx = cell + x_src  # (pairs, T): the flat (t, k) of the source's score
+    base = s_cop[:, None] * P.shape[1] * P.shape[2]
+    p = P.reshape(-1)[base + idx]
+    w = -logP.reshape(-1)[base + idx]
+    agree = ((x_src == x_cop) * w).sum(axis=1)
+    mean = (p * w).sum(axis=1)
+    var = (p * (1 - p) * w**2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (agree - mean) / np.sqrt(var)
 
 
-def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
+def _class_pairs_z(x, s, cls_idx, C, P, min_class):
     """(class, z) of every pupil pair in a class of at least `min_class` pupils:
-    z of the pair's weighted agreement against its totals' null."""
-    T, K = weight.shape
+    the larger of the two directions' `_directed_z` (either may have copied)."""
+    T, K = P.shape[1], P.shape[2]
     cell = np.arange(T)[None, :] * K
-    flat_w = weight.ravel()
+    logP = np.log(np.clip(P, 1e-4, 1.0))
     order = np.argsort(cls_idx, kind="stable")
     sizes = np.bincount(cls_idx, minlength=C)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -320,10 +326,10 @@ def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
             part = cls[lo : lo + step]
             a = order[starts[part][:, None] + iu[None, :]].ravel()
             b = order[starts[part][:, None] + ju[None, :]].ravel()
-            xa = x[a]
-            agree = ((xa == x[b]) * flat_w[cell + xa]).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                z = (agree - mean[s[a], s[b]]) / np.sqrt(var[s[a], s[b]])
+            z = np.fmax(
+                _directed_z(x[a], x[b], s[b], logP, P, cell),
+                _directed_z(x[b], x[a], s[a], logP, P, cell),
+            )
             out_c.append(np.repeat(part, len(iu)))
             out_z.append(z)
     if not out_c:
@@ -333,13 +339,19 @@ def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
 
 def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     """Pairs of pupils in a class whose scores agree beyond what their totals
-    predict (answer-copying statistics in the manner of ω/K-index: agreement
-    of two works against the region's agreement of works with the same
-    totals). For a pair with totals (a, b), W = Σ_tasks [same score]·w(t, k),
-    w = −log of the region's share of that score on that task; its null mean
-    and variance come from the region's score tables given the total
-    (independent pupils). A pair "agrees beyond its totals" when its z passes
-    the region's `pair_quantile` of pairs in a class (at least `pair_z`). A class's count of such pairs is tested against the region's
+    predict (answer-copying statistics in the manner of the ω index: the
+    copier's agreement with the source's actual scores given the copier's
+    total). For a direction source → copier with the copier's total s,
+    W = Σ_tasks [same score]·w, w = −log P(source's score | s) from the
+    region's score tables, against its mean and variance under those same
+    chances (independent pupils); the pair's z is the larger direction's.
+    Agreeing on a mistake few pupils of the copier's level make weighs much,
+    agreeing on what every such pupil scores weighs nothing. (A copier of a
+    near-perfect source gains what a strong pupil scores anyway: that shows
+    as a class above its journal marks, `class_journal_gap`, not here.)
+    A pair "agrees beyond its totals" when its z passes the region's
+    `pair_quantile` of pairs in a class (at least `pair_z`). A class's count
+    of such pairs is tested against the region's
     rate of them among pairs in a class (robust: classes in the top 1 % left
     out of the rate) by a quasi-Poisson tail (the region's dispersion between
     classes); Bonferroni over the school's classes.
@@ -352,9 +364,8 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     x = np.minimum(p.scores0, tm[None, :]).astype(np.int64)
     s = x.sum(axis=1)
     cls_idx, C, cls_school, cls_n = _classes(p)
-    P, weight = _score_tables(x, s, tm)
-    mean, var = _pair_moments(P, weight)
-    pc, pz = _class_pairs_z(x, s, cls_idx, C, mean, var, weight, params.min_class)
+    P = _score_tables(x, s, tm)
+    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class)
     pairs = np.bincount(pc, minlength=C).astype(np.float64)
     ok = pairs > 0
     if ok.sum() < 20:
