@@ -194,9 +194,9 @@ def class_gap_column(p: Prepared, params: CheckParams, st: dict, evidence, tests
         recentre=False,
         threshold_at=at,
         gate=gate,
-        # Alone only at the school-level journal gap's strong level: its null
-        # is a best-of-classes one, less exact than a school's.
-        alone_floor=params.journal_gap_strong_z,
+        # Alone at the budget's own threshold: its null (the region's classes,
+        # a robust between-class spread, Bonferroni over the school's classes)
+        # is conservative on the region's honest schools, so no floor is added.
         classes=st,
     )
 
