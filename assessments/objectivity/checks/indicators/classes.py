@@ -59,9 +59,12 @@ def class_journal_gap(p: Prepared, params: CheckParams) -> Column:
     pupil's journal mark (the region's table per journal mark, as
     `journal_gap`), against the region's robust line of class residuals on the
     class's mean journal mark (classes are marked against their own school,
-    strong classes harder). z = deviation / sqrt(τ² + se²), τ² the region's
-    robust between-class variance beyond sampling; a class's one-sided p-value
-    times the school's eligible classes gives the school's evidence. The
+    strong classes harder). Against the school's other classes:
+    z = contrast / sqrt(τ² + se²), τ² the region's robust between-class
+    variance of the contrast beyond sampling; against the region's classes the
+    same with the class's own deviation; a class's evidence is the larger of
+    the two (Bonferroni over both), and its one-sided p-value times the
+    school's eligible classes gives the school's evidence. The
     details give the worst class's deviation and the other classes' mean
     deviation in the same school (one teacher's lenient marking shows as one
     class far from its neighbours), and the number of classes."""
@@ -115,6 +118,18 @@ def class_journal_gap(p: Prepared, params: CheckParams) -> Column:
     d_med = float(np.median(dev[sel]))
     d_mad = max(1e-9, 1.4826 * float(np.median(np.abs(dev[sel] - d_med))))
     z_region = (dev - d_med) / d_mad
+    # Two looks at one class: against its school's other classes (a teacher
+    # lenient among colleagues who are not) and against the region's classes
+    # as a random-effects z (two lenient classes of one school hide each other
+    # from the first look, not from the second); the larger, Bonferroni over
+    # the two.
+    tau2_r = max(0.0, d_mad**2 - float(np.median(se2[sel])))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_r = (dev - d_med) / np.sqrt(tau2_r + se2)
+        best = np.fmax(z_c, z_r)
+        z_c = np.where(
+            np.isfinite(z_c), _z_of_p(np.minimum(1.0, 2 * _stats().norm.sf(best))), np.nan
+        )
     ok &= np.isfinite(z_c)
     st = {
         "class_id": np.unique(p.res.class_id),
@@ -158,10 +173,11 @@ def class_gap_column(p: Prepared, params: CheckParams, st: dict, evidence, tests
     med = st["med"]
 
     def at(zz):
-        # The class's own contrast at which the school's evidence would reach zz.
+        # The class's contrast with its school's other classes at which the
+        # school's evidence would reach zz by that look alone (two looks a class).
         zz = np.asarray(zz, dtype=np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
-            zq = _stats().norm.isf(_stats().norm.sf(zz) / k_w)
+            zq = _stats().norm.isf(_stats().norm.sf(zz) / k_w / 2)
         return med + zq * sd_w
 
     details = {
