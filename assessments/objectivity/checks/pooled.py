@@ -8,7 +8,8 @@ and together at least `min_school`, each between-school indicator's z (already
 on the region's scale: the kind's reference, the sampling variance of a small
 school inside it) is pooled over those tests by Stouffer's sum, divided by its
 null sd under the correlation the region's schools show between their tests
-on that indicator. The pooled evidence is decided by the run's own marker rule
+on that indicator, and calibrated on the pooled schools' own median and
+robust spread (as every indicator is on the region's). The pooled evidence is decided by the run's own marker rule
 at the strictest thresholds of the year's tests (each set so that a test flags
 at most its share of the budget): two indicators of different families past
 the agreement threshold, one that may stand alone past its threshold, or the
@@ -22,7 +23,7 @@ import numpy as np
 
 from . import budget
 from .data import POOLED
-from .indicators import Column
+from .indicators import Column, calibrate
 from .params import CheckParams
 
 
@@ -79,7 +80,12 @@ def pool_small_schools(cols: dict, params: CheckParams, calibration: list[dict])
             count += use
         with np.errstate(invalid="ignore", divide="ignore"):
             zp = total / np.sqrt(count + count * (count - 1) * rho)
-        z_pool[name] = np.where(count >= 2, zp, np.nan)
+        zp = np.where(count >= 2, zp, np.nan)
+        # Calibrated as every indicator is (`indicators.calibrate`): on the
+        # pooled schools' own median and robust spread (never narrowed), so
+        # that what small schools share is not evidence against each of them.
+        centre, unit = calibrate(zp, pooled)
+        z_pool[name] = (zp - centre) / unit
         alone[name] = any(c.alone for _k, _z, c in entries)
         floors[name] = max((c.alone_floor or -np.inf) for _k, _z, c in entries)
     if not z_pool:
