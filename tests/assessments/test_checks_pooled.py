@@ -8,7 +8,7 @@ import pytest
 
 from assessments.objectivity.checks import CheckParams, check_region
 from assessments.objectivity.checks.data import POOLED
-from assessments.objectivity.checks.indicators.classes import _directed_z
+from assessments.objectivity.checks.indicators.classes import _directed_z, _pair_tables
 from assessments.objectivity.checks.rules import all_columns
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
@@ -33,9 +33,11 @@ def tables(T=6, K=3, ns=13):
 
 def directed(source, copier, P):
     source, copier = np.array([source]), np.array([copier])
-    cell = np.arange(P.shape[1])[None, :] * P.shape[2]
-    logP = np.log(np.clip(P, 1e-4, 1.0))
-    return float(_directed_z(source, copier, copier.sum(axis=1), logP, P, cell)[0])
+    T, K = P.shape[1], P.shape[2]
+    cell = np.arange(T)[None, :] * K
+    match = source == copier
+    tables = _pair_tables(P)
+    return float(_directed_z(source, match, copier.sum(axis=1), tables, cell, T * K)[0])
 
 
 def test_sharing_rare_partial_answers_is_evidence_of_copying():

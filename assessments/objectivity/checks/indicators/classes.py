@@ -306,30 +306,34 @@ def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray) -> np.ndarray:
     return P
 
 
-def _directed_z(x_src, x_cop, s_cop, logP, P, cell):
+def _directed_z(x_src, match, s_cop, tables, cell, stride):
     """z of the copier's agreement with the source's actual scores, given the
     copier's total (ω-index style, weighted): each task where the copier has
-    the source's score counts −log of the region's chance that a pupil with
-    the copier's total scores that (agreeing on a mistake a pupil of that
-    level rarely makes says much, on a score every such pupil gets nothing),
-    against its mean and variance over the same chances."""
-    idx = cell + x_src  # (pairs, T): the flat (t, k) of the source's score
-    base = s_cop[:, None] * P.shape[1] * P.shape[2]
-    p = P.reshape(-1)[base + idx]
-    w = -logP.reshape(-1)[base + idx]
-    agree = ((x_src == x_cop) * w).sum(axis=1)
-    mean = (p * w).sum(axis=1)
-    var = (p * (1 - p) * w**2).sum(axis=1)
+    the source's score (`match`) counts w = −log of the region's chance p that
+    a pupil with the copier's total scores that (agreeing on a mistake a pupil
+    of that level rarely makes says much, on a score every such pupil gets
+    nothing), against its mean Σ p·w and variance Σ p(1 − p)·w². `tables`:
+    w, p·w and p(1 − p)·w² per (total, task, score), flattened; `cell` the
+    flat offset of each task, `stride` of each total."""
+    w_t, mean_t, var_t = tables
+    idx = s_cop[:, None] * stride + cell + x_src  # flat (total, task, score)
+    agree = (match * w_t[idx]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (agree - mean) / np.sqrt(var)
+        return (agree - mean_t[idx].sum(axis=1)) / np.sqrt(var_t[idx].sum(axis=1))
+
+
+def _pair_tables(P: np.ndarray):
+    """The flattened per-(total, task, score) tables `_directed_z` reads."""
+    w = -np.log(np.clip(P, 1e-4, 1.0))
+    return (w.ravel(), (P * w).ravel(), (P * (1 - P) * w**2).ravel())
 
 
 def _class_pairs_z(x, s, cls_idx, C, P, min_class):
     """(class, z) of every pupil pair in a class of at least `min_class` pupils:
     the larger of the two directions' `_directed_z` (either may have copied)."""
     T, K = P.shape[1], P.shape[2]
-    cell = np.arange(T)[None, :] * K
-    logP = np.log(np.clip(P, 1e-4, 1.0))
+    cell = (np.arange(T) * K)[None, :]
+    tables = _pair_tables(P)
     order = np.argsort(cls_idx, kind="stable")
     sizes = np.bincount(cls_idx, minlength=C)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -342,9 +346,11 @@ def _class_pairs_z(x, s, cls_idx, C, P, min_class):
             part = cls[lo : lo + step]
             a = order[starts[part][:, None] + iu[None, :]].ravel()
             b = order[starts[part][:, None] + ju[None, :]].ravel()
+            xa, xb = x[a], x[b]
+            match = xa == xb
             z = np.fmax(
-                _directed_z(x[a], x[b], s[b], logP, P, cell),
-                _directed_z(x[b], x[a], s[a], logP, P, cell),
+                _directed_z(xa, match, s[b], tables, cell, T * K),
+                _directed_z(xb, match, s[a], tables, cell, T * K),
             )
             out_c.append(np.repeat(part, len(iu)))
             out_z.append(z)
