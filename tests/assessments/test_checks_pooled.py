@@ -1,18 +1,21 @@
 """Objectivity 2.2: the pair statistic conditioned on the source's actual
-scores, and small schools' tests of a year read together. Plain data for the
-statistic; regions of the second generator on development seeds (511–512,
-not evaluation ones) for the pooling."""
+scores, small schools' tests of a year read together, and zeros fewer than
+the blanks predict. Plain data for the statistic; regions of the second
+generator on development seeds (511–513, not evaluation ones) for the rest."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from assessments.objectivity.checks import CheckParams, check_region
-from assessments.objectivity.checks.data import POOLED
+from assessments.objectivity.checks import indicators as ind
+from assessments.objectivity.checks.data import BLANKS, POOLED
 from assessments.objectivity.checks.indicators.classes import _directed_z, _pair_tables
 from assessments.objectivity.checks.rules import all_columns
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
-from tests.generators.second.manipulations import HardHelp
+from tests.generators.second.manipulations import HardHelp, Lenient
 
 PARAMS = CheckParams()
 
@@ -101,3 +104,42 @@ def test_pooling_shows_in_the_run_and_stays_within_the_budget_on_an_honest_regio
             if shown.value is not None:
                 assert PARAMS.min_class <= p.pupils < PARAMS.min_school
                 assert shown.details["pupils_pooled"] >= PARAMS.min_school
+
+
+@pytest.fixture(scope="module")
+def lenient_classes():
+    region = make_region(513, schools=160, manipulated=10, kinds=(Lenient(class_share=0.6),))
+    return region, region_data(region)
+
+
+def test_a_lenient_class_shows_fewer_zeros_than_its_blanks_predict(lenient_classes):
+    region, data = lenient_classes
+    cols = all_columns(data, region.target_year, PARAMS)
+    by = {(p.label, c.name): c for p, (_prep, cs) in cols.items() for c in cs}
+    codes = list(data.schools.codes)
+    planted, honest = [], []
+    for t in region.truth:
+        if t.changed and region.target_year in t.years:
+            row = codes.index(t.school)
+            planted += [by[(label, BLANKS)].details["z"][row] for label in t.tests]
+    truth = {codes.index(t.school) for t in region.truth}
+    for (_label, name), c in by.items():
+        if name == BLANKS:
+            rows = [r for r in np.flatnonzero(c.eligible) if r not in truth]
+            honest += list(c.details["z"][rows])
+    planted = np.array([z for z in planted if np.isfinite(z)])
+    honest = np.array(honest)
+    assert len(planted) >= 5 and len(honest) >= 100
+    assert np.median(planted) > np.quantile(honest, 0.9)
+    # On honest schools the worst class's evidence, Bonferroni over the
+    # classes, sits mostly under 2 and rarely past the fixed threshold.
+    assert np.mean(honest >= PARAMS.blanks_z) <= 0.02
+
+
+def test_a_file_without_blanks_gives_no_blank_evidence(lenient_classes):
+    region, data = lenient_classes
+    res = data.results[0]
+    res = replace(res, scores=np.clip(res.scores, 0, None))
+    col = ind.blank_share(ind.Prepared(res, data.schools), PARAMS)
+    assert not col.fired.any()
+    assert col.z is None or not np.isfinite(col.z).any()

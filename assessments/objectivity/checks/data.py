@@ -65,6 +65,7 @@ CLASS_JOURNAL_GAP = "class_journal_gap"
 PAIR_SIMILARITY = "pair_similarity"
 JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
+BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
 POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
 
 INDICATOR_LABELS = {
@@ -95,6 +96,10 @@ INDICATOR_LABELS = {
         " (совокупно)"
     ),
     POOLED: _("Малая школа: признаки по всем её работам года вместе"),
+    BLANKS: _(
+        "Класс: нулей за выполненные задания меньше, чем предсказывают пропуски"
+        " (ответы без пропуска оценены мягче)"
+    ),
 }
 
 # The supporting numbers of an indicator (its `details`), as users read them.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .data import (
+    BLANKS,
     BUNCHING,
     CLASS_JOURNAL_GAP,
     COHORT,
@@ -102,6 +103,9 @@ class CheckParams:
     pair_z: float = 1.5
     pair_quantile: float = 0.98
     pair_min: int = 3
+    # Zeros fewer than the blanks predict (see indicators.blanks): the worst
+    # class's calibrated z, Bonferroni over the school's classes; supports only.
+    blanks_z: float = 3.0
     # This year's journal gap against the school's own gap on the same test in
     # the previous `history_years` years (see `history`).
     history_years: int = 3
@@ -151,6 +155,7 @@ class CheckParams:
             CLASS_JOURNAL_GAP,
             PAIR_SIMILARITY,
             JOURNAL_HISTORY,
+            BLANKS,
             PERSISTENCE,
             COMBINED,
             POOLED,
