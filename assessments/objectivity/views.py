@@ -226,6 +226,7 @@ def calibration_view(run: CheckRun) -> dict | None:
             {"label": p["label"], "share": _percent(p["region_share"])}
             for p in cal.get("problems", [])
         ],
+        "small": cal.get("small_schools_pooled"),
     }
 
 

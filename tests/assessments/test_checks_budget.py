@@ -217,6 +217,12 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     assert "Допустимая доля ложных тревог" in body
     assert 'id="calibration-table"' in body
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
+    # Small schools read over their tests of the year: shown when there are any.
+    small = cal["small_schools_pooled"]
+    assert ('id="calibration-small"' in body) == bool(small)
+    if small:
+        assert small["schools_pooled"] >= 1
+        assert f"{small['schools_pooled']} школ" in body
 
 
 def test_a_run_over_a_file_whose_marks_are_the_journals_reports_it_and_accuses_nobody(

@@ -12,7 +12,8 @@ group sizes, the rule: one frozen dataclass per region), `indicators` (one
 procedure; a package, one module per family, `indicators.classes` the
 class-level ones), `crossing` (across procedures), `history` (the journal gap
 against the school's own past years), `rules` (the run, the marker
-rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget).
+rule, the roll-up, ШНОР), `budget` (thresholds from the false-alarm budget),
+`pooled` (small schools' tests of a year read together).
 The synthetic region with planted manipulation and its precision/recall/FPR
 harness live with the tests (`tests/generators/first.py`, `first_evaluate.py`).
 
@@ -47,12 +48,19 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   against the school's other pupils (the region's between-class spread as
   null; a grade-4 class read over both subjects its teacher marks), also
   above the region's classes; pair similarity — pairs in a class whose scores
-  agree beyond their totals (weighted agreement against the region's tables
-  given the total), counted per class against the region's rate with a
+  agree beyond their totals (the copier's agreement with the source's actual
+  scores, weighted by how rarely a pupil of the copier's total scores so,
+  ω-index style), counted per class against the region's rate with a
   quasi-Poisson dispersion; both Bonferroni over the school's classes;
 - journal history: the journal gap against the school's own gap on the same
   test in the previous years (a school's marking culture is stable; supports,
   never alone).
+- blanks: a class whose non-scoring answers are blanks more often than the
+  region's pupils of the same totals show (a lenient marker raises a wrong
+  attempt, never a blank; supports, never alone);
+- small schools: a school under 20 pupils in each test but 20 or more over
+  the year's tests has its between-school indicators pooled over them
+  (`pooled`), decided at the year's strictest thresholds.
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.1"  # 2.1: class-level indicators, journal gap over years
+METHOD_VERSION = "objectivity-2.2"  # 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -65,6 +65,8 @@ CLASS_JOURNAL_GAP = "class_journal_gap"
 PAIR_SIMILARITY = "pair_similarity"
 JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
+BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
+POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -92,6 +94,11 @@ INDICATOR_LABELS = {
     COMBINED: _(
         "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
         " (совокупно)"
+    ),
+    POOLED: _("Малая школа: признаки по всем её работам года вместе"),
+    BLANKS: _(
+        "Класс: нулей за выполненные задания меньше, чем предсказывают пропуски"
+        " (ответы без пропуска оценены мягче)"
     ),
 }
 
@@ -150,7 +157,9 @@ DETAIL_LABELS = {
     "z_rise_fall": _("z: рост и падение"),
     "z_sum": _("сумма z до приведения к разбросу региона"),
     "schools": _("школ"),
-    "z_class": _("z класса против других классов школы (до поправки на их число)"),
+    "z_class": _(
+        "z класса против других классов школы или классов региона (до поправки на число классов)"
+    ),
     "class_gap": _("класс: баллы выше предсказанных журналом, ст. откл."),
     "other_classes_gap": _("то же у других классов школы"),
     "z_region_classes": _("класс среди классов региона, z"),
@@ -159,6 +168,14 @@ DETAIL_LABELS = {
     "dispersion": _("разброс между классами региона (сверх пуассоновского)"),
     "pair_z_cut": _("порог совпадения пары, z (квантиль региона)"),
     "largest_pair_z": _("наибольшее совпадение пары, z"),
+    "pupils_pooled": _("участников во всех работах года"),
+    "z_inversion": _("z: инверсия трудности"),
+    "z_marking": _("z: задания с развёрнутым ответом"),
+    "z_person_fit": _("z: нетипичные профили ответов"),
+    "z_journal": _("z: отметки выше журнальных"),
+    "z_journal_history": _("z: выше журнальных сильнее, чем в прошлые годы"),
+    "z_external_exam": _("z: не подтверждается ОГЭ/ЕГЭ"),
+    "z_external_objective": _("z: не подтверждается ВПР-КО"),
 }
 
 SUBJECT_SHORT = {"Русский язык": "РУ", "Математика": "МА"}

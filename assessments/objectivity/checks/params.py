@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .data import (
+    BLANKS,
     BUNCHING,
     CLASS_JOURNAL_GAP,
     COHORT,
@@ -26,6 +27,7 @@ from .data import (
     PAIR_SIMILARITY,
     PERSISTENCE,
     PERSON_FIT,
+    POOLED,
     RISE_FALL,
     RUNS,
     SCALE_MISMATCH,
@@ -101,6 +103,9 @@ class CheckParams:
     pair_z: float = 1.5
     pair_quantile: float = 0.98
     pair_min: int = 3
+    # Zeros fewer than the blanks predict (see indicators.blanks): the worst
+    # class's calibrated z, Bonferroni over the school's classes; supports only.
+    blanks_z: float = 3.0
     # This year's journal gap against the school's own gap on the same test in
     # the previous `history_years` years (see `history`).
     history_years: int = 3
@@ -150,8 +155,10 @@ class CheckParams:
             CLASS_JOURNAL_GAP,
             PAIR_SIMILARITY,
             JOURNAL_HISTORY,
+            BLANKS,
             PERSISTENCE,
             COMBINED,
+            POOLED,
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.

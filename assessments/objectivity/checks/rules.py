@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import budget, crossing
+from . import budget, crossing, pooled
 from . import indicators as ind
 from .data import (
     PERSISTENCE,
@@ -47,11 +47,16 @@ def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
     return out
 
 
-def all_columns(data: RegionData, year: int, params: CheckParams, calibration=None):
+def all_columns(
+    data: RegionData, year: int, params: CheckParams, calibration=None, pooled_summary=None
+):
     """Single-procedure columns plus the ones that look across procedures,
     decided against the false-alarm budget (params.thresholds == "budget");
-    each test's calibration is appended to `calibration` when given."""
+    each test's calibration is appended to `calibration` when given, and
+    what the pooling of small schools did (see `pooled`) is put in
+    `pooled_summary`."""
     cols = single_procedure_columns(data, year, params)
+    year_tests: list[dict] = []
     for proc, (prep, columns) in cols.items():
         columns.extend(crossing.cross_columns(data, proc, prep, params))
     pool_class_gaps(cols, params)
@@ -60,6 +65,11 @@ def all_columns(data: RegionData, year: int, params: CheckParams, calibration=No
         got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)
         if got is not None and calibration is not None:
             calibration.append(got)
+        if got is not None:
+            year_tests.append(got)
+    small = pooled.pool_small_schools(cols, params, year_tests)
+    if small is not None and pooled_summary is not None:
+        pooled_summary.update(small)
     return cols
 
 
@@ -108,7 +118,8 @@ def check_region(
     """
     params = params or CheckParams()
     calibration: list[dict] = []
-    cols = all_columns(data, year, params, calibration)
+    small: dict = {}
+    cols = all_columns(data, year, params, calibration, small)
     n_s = len(data.schools)
     earlier = dict(earlier_markers or {})
     for y in range(year - params.persistence_years, year):
@@ -207,11 +218,11 @@ def check_region(
         year=year,
         params=params_as_dict(params),
         schools=result_schools,
-        calibration=_calibration_summary(params, calibration, cols),
+        calibration=_calibration_summary(params, calibration, cols, small),
     )
 
 
-def _calibration_summary(params: CheckParams, tests: list[dict], cols) -> dict:
+def _calibration_summary(params: CheckParams, tests: list[dict], cols, small: dict) -> dict:
     """The run's budget and what it achieved, and the data problems of the
     region's files the indicators saw (a property every school shares)."""
     problems = []
@@ -234,6 +245,7 @@ def _calibration_summary(params: CheckParams, tests: list[dict], cols) -> dict:
         "tests": tests,
         "estimated_rate": max((t["estimated_rate"] for t in tests), default=None),
         "problems": problems,
+        "small_schools_pooled": small or None,
     }
 
 

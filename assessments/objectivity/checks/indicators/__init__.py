@@ -22,6 +22,7 @@ from .base import (
     calibrate,
     decide,
 )
+from .blanks import blank_share
 from .bunching import _fit_tilt, _solve3, bunching
 from .classes import class_journal_gap, pair_similarity
 from .journal import _robust_line, journal_agreement, journal_gap
@@ -51,6 +52,7 @@ SINGLE_PROCEDURE = (
     identical_runs,
     class_journal_gap,
     pair_similarity,
+    blank_share,
 )
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "_stats",
     "_worst_class_column",
     "_z_of_p",
+    "blank_share",
     "bunching",
     "calibrate",
     "class_journal_gap",

@@ -59,9 +59,12 @@ def class_journal_gap(p: Prepared, params: CheckParams) -> Column:
     pupil's journal mark (the region's table per journal mark, as
     `journal_gap`), against the region's robust line of class residuals on the
     class's mean journal mark (classes are marked against their own school,
-    strong classes harder). z = deviation / sqrt(τ² + se²), τ² the region's
-    robust between-class variance beyond sampling; a class's one-sided p-value
-    times the school's eligible classes gives the school's evidence. The
+    strong classes harder). Against the school's other classes:
+    z = contrast / sqrt(τ² + se²), τ² the region's robust between-class
+    variance of the contrast beyond sampling; against the region's classes the
+    same with the class's own deviation; a class's evidence is the larger of
+    the two (Bonferroni over both), and its one-sided p-value times the
+    school's eligible classes gives the school's evidence. The
     details give the worst class's deviation and the other classes' mean
     deviation in the same school (one teacher's lenient marking shows as one
     class far from its neighbours), and the number of classes."""
@@ -115,6 +118,18 @@ def class_journal_gap(p: Prepared, params: CheckParams) -> Column:
     d_med = float(np.median(dev[sel]))
     d_mad = max(1e-9, 1.4826 * float(np.median(np.abs(dev[sel] - d_med))))
     z_region = (dev - d_med) / d_mad
+    # Two looks at one class: against its school's other classes (a teacher
+    # lenient among colleagues who are not) and against the region's classes
+    # as a random-effects z (two lenient classes of one school hide each other
+    # from the first look, not from the second); the larger, Bonferroni over
+    # the two.
+    tau2_r = max(0.0, d_mad**2 - float(np.median(se2[sel])))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_r = (dev - d_med) / np.sqrt(tau2_r + se2)
+        best = np.fmax(z_c, z_r)
+        z_c = np.where(
+            np.isfinite(z_c), _z_of_p(np.minimum(1.0, 2 * _stats().norm.sf(best))), np.nan
+        )
     ok &= np.isfinite(z_c)
     st = {
         "class_id": np.unique(p.res.class_id),
@@ -158,10 +173,11 @@ def class_gap_column(p: Prepared, params: CheckParams, st: dict, evidence, tests
     med = st["med"]
 
     def at(zz):
-        # The class's own contrast at which the school's evidence would reach zz.
+        # The class's contrast with its school's other classes at which the
+        # school's evidence would reach zz by that look alone (two looks a class).
         zz = np.asarray(zz, dtype=np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
-            zq = _stats().norm.isf(_stats().norm.sf(zz) / k_w)
+            zq = _stats().norm.isf(_stats().norm.sf(zz) / k_w / 2)
         return med + zq * sd_w
 
     details = {
@@ -194,9 +210,9 @@ def class_gap_column(p: Prepared, params: CheckParams, st: dict, evidence, tests
         recentre=False,
         threshold_at=at,
         gate=gate,
-        # Alone only at the school-level journal gap's strong level: its null
-        # is a best-of-classes one, less exact than a school's.
-        alone_floor=params.journal_gap_strong_z,
+        # Alone at the budget's own threshold: its null (the region's classes,
+        # a robust between-class spread, Bonferroni over the school's classes)
+        # is conservative on the region's honest schools, so no floor is added.
         classes=st,
     )
 
@@ -272,11 +288,9 @@ def _line_at(x, y, w, eligible, at) -> np.ndarray:
 # Pairs of pupils in a class whose scores agree beyond their totals
 
 
-def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray):
-    """P[s, t, k]: the region's chance that a pupil with total s scores k on task t
-    (shrunk towards the task's marginal where few pupils have that total), and the
-    weight of agreeing on (t, k): −log of the marginal chance of k (agreeing on a
-    rare score — a mistake few make — says more than agreeing on a common one)."""
+def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray) -> np.ndarray:
+    """P[s, t, k]: the region's chance that a pupil with total s scores k on task t,
+    shrunk towards the task's marginal where few pupils have that total."""
     N, T = x.shape
     K = int(tm.max()) + 1
     ns = int(s.max()) + 1
@@ -289,25 +303,37 @@ def _score_tables(x: np.ndarray, s: np.ndarray, tm: np.ndarray):
     P = (counts + 2.0 * marg[None]) / (cnt + 2.0)
     P = np.where(valid[None], P, 0.0)
     P /= P.sum(axis=2, keepdims=True)
-    weight = np.where(valid, -np.log(np.clip(marg, 1e-4, 1.0)), 0.0)
-    return P, weight
+    return P
 
 
-def _pair_moments(P: np.ndarray, weight: np.ndarray):
-    """E and Var of the weighted agreement of two independent pupils with totals
-    (a, b), for every pair of totals: (ns × ns) each."""
-    joint = np.einsum("atk,btk->abtk", P, P)
-    m1 = (joint * weight[None, None]).sum(axis=3)
-    m2 = (joint * weight[None, None] ** 2).sum(axis=3)
-    return m1.sum(axis=2), (m2 - m1**2).sum(axis=2)
+def _directed_z(x_src, match, s_cop, tables, cell, stride):
+    """z of the copier's agreement with the source's actual scores, given the
+    copier's total (ω-index style, weighted): each task where the copier has
+    the source's score (`match`) counts w = −log of the region's chance p that
+    a pupil with the copier's total scores that (agreeing on a mistake a pupil
+    of that level rarely makes says much, on a score every such pupil gets
+    nothing), against its mean Σ p·w and variance Σ p(1 − p)·w². `tables`:
+    w, p·w and p(1 − p)·w² per (total, task, score), flattened; `cell` the
+    flat offset of each task, `stride` of each total."""
+    w_t, mean_t, var_t = tables
+    idx = s_cop[:, None] * stride + cell + x_src  # flat (total, task, score)
+    agree = (match * w_t[idx]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (agree - mean_t[idx].sum(axis=1)) / np.sqrt(var_t[idx].sum(axis=1))
 
 
-def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
+def _pair_tables(P: np.ndarray):
+    """The flattened per-(total, task, score) tables `_directed_z` reads."""
+    w = -np.log(np.clip(P, 1e-4, 1.0))
+    return (w.ravel(), (P * w).ravel(), (P * (1 - P) * w**2).ravel())
+
+
+def _class_pairs_z(x, s, cls_idx, C, P, min_class):
     """(class, z) of every pupil pair in a class of at least `min_class` pupils:
-    z of the pair's weighted agreement against its totals' null."""
-    T, K = weight.shape
-    cell = np.arange(T)[None, :] * K
-    flat_w = weight.ravel()
+    the larger of the two directions' `_directed_z` (either may have copied)."""
+    T, K = P.shape[1], P.shape[2]
+    cell = (np.arange(T) * K)[None, :]
+    tables = _pair_tables(P)
     order = np.argsort(cls_idx, kind="stable")
     sizes = np.bincount(cls_idx, minlength=C)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -320,10 +346,12 @@ def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
             part = cls[lo : lo + step]
             a = order[starts[part][:, None] + iu[None, :]].ravel()
             b = order[starts[part][:, None] + ju[None, :]].ravel()
-            xa = x[a]
-            agree = ((xa == x[b]) * flat_w[cell + xa]).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                z = (agree - mean[s[a], s[b]]) / np.sqrt(var[s[a], s[b]])
+            xa, xb = x[a], x[b]
+            match = xa == xb
+            z = np.fmax(
+                _directed_z(xa, match, s[b], tables, cell, T * K),
+                _directed_z(xb, match, s[a], tables, cell, T * K),
+            )
             out_c.append(np.repeat(part, len(iu)))
             out_z.append(z)
     if not out_c:
@@ -333,13 +361,19 @@ def _class_pairs_z(x, s, cls_idx, C, mean, var, weight, min_class):
 
 def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     """Pairs of pupils in a class whose scores agree beyond what their totals
-    predict (answer-copying statistics in the manner of ω/K-index: agreement
-    of two works against the region's agreement of works with the same
-    totals). For a pair with totals (a, b), W = Σ_tasks [same score]·w(t, k),
-    w = −log of the region's share of that score on that task; its null mean
-    and variance come from the region's score tables given the total
-    (independent pupils). A pair "agrees beyond its totals" when its z passes
-    the region's `pair_quantile` of pairs in a class (at least `pair_z`). A class's count of such pairs is tested against the region's
+    predict (answer-copying statistics in the manner of the ω index: the
+    copier's agreement with the source's actual scores given the copier's
+    total). For a direction source → copier with the copier's total s,
+    W = Σ_tasks [same score]·w, w = −log P(source's score | s) from the
+    region's score tables, against its mean and variance under those same
+    chances (independent pupils); the pair's z is the larger direction's.
+    Agreeing on a mistake few pupils of the copier's level make weighs much,
+    agreeing on what every such pupil scores weighs nothing. (A copier of a
+    near-perfect source gains what a strong pupil scores anyway: that shows
+    as a class above its journal marks, `class_journal_gap`, not here.)
+    A pair "agrees beyond its totals" when its z passes the region's
+    `pair_quantile` of pairs in a class (at least `pair_z`). A class's count
+    of such pairs is tested against the region's
     rate of them among pairs in a class (robust: classes in the top 1 % left
     out of the rate) by a quasi-Poisson tail (the region's dispersion between
     classes); Bonferroni over the school's classes.
@@ -352,9 +386,8 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     x = np.minimum(p.scores0, tm[None, :]).astype(np.int64)
     s = x.sum(axis=1)
     cls_idx, C, cls_school, cls_n = _classes(p)
-    P, weight = _score_tables(x, s, tm)
-    mean, var = _pair_moments(P, weight)
-    pc, pz = _class_pairs_z(x, s, cls_idx, C, mean, var, weight, params.min_class)
+    P = _score_tables(x, s, tm)
+    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class)
     pairs = np.bincount(pc, minlength=C).astype(np.float64)
     ok = pairs > 0
     if ok.sum() < 20:
