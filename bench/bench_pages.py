@@ -226,9 +226,10 @@ def run_pages(base: str, runs: int) -> dict:
         values = found.setdefault(username, {})
         for name in names:
             if name == "school_roadmap":
-                # The school's own plan: the listed roadmap titled «План …».
+                # The school's own plan: the listed roadmap whose owner is a school
+                # (the list shows «owner: ДК …»; make_region names schools «Школа №…»).
                 text = session.get(f"{base}/roadmaps/").text
-                match = re.search(r'href="/roadmaps/(\d+)/">План ', text)
+                match = re.search(r'href="/roadmaps/(\d+)/">Школа ', text)
             else:
                 page, pattern = FIND[name]
                 match = re.search(pattern, session.get(f"{base}{page}").text)

@@ -597,6 +597,8 @@ class ProgressReport(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
+        # The API lists a region's reports newest first: an index in that order.
+        indexes = [models.Index(fields=["-submitted_at", "-id"], name="progressreport_newest_idx")]
         verbose_name = _("отчёт о выполнении")
         verbose_name_plural = _("отчёты о выполнении")
         constraints = [

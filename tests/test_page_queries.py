@@ -23,7 +23,7 @@ PAGES = [
     ("carol", "/", 11),  # deputy's dashboard
     ("carol", "/roadmaps/my/", 6),
     ("alice", "/", 11),  # regional analyst's dashboard
-    ("alice", "/roadmaps/", 5),
+    ("alice", "/roadmaps/", 6),  # a page of 50 and the count of all the pages
     ("alice", "/schools/", 6),
     ("alice", "/api/v1/measures/", 7),
 ]

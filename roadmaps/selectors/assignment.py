@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from roadmaps.models import (
@@ -113,38 +115,42 @@ def my_assignments(
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     """The overdue school assignments the user reaches, earliest due first, as
     `my_assignments` rows, and how many there are in all. A municipality has
-    thousands of assignments: this reads their ids and deadlines as plain values
-    and builds whole objects only for the `limit` rows shown."""
+    thousands of assignments: the late measures come from their deadlines (a few
+    hundred rows), and PostgreSQL counts and orders the late, unaccepted
+    assignments in one query (the count as a window over them), so only the
+    `limit` rows shown are read."""
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     base = Assignment.objects.visible_to(user).filter(
         school__isnull=False, measure__roadmap__status__in=active
     )
-    pairs = list(base.values_list("pk", "measure_id"))
-    due_of = {}
-    for measure_id, dates in Measure.objects.of_scoped(pk__in={m for _a, m in pairs}).values_list(
-        "pk", "deadline_dates"
-    ):
-        days = [date.fromisoformat(d) for d in dates or []]
-        upcoming = [d for d in days if d >= today]
-        due_of[measure_id] = upcoming[0] if upcoming else (days[-1] if days else None)
-    done = set(
-        ProgressReport.objects.of_scoped(
-            assignment__in=base,
-            is_current=True,
-            status=ProgressReport.Status.DONE,
-            review_state=ProgressReport.Review.ACCEPTED,
-        ).values_list("assignment_id", flat=True)
+    # A measure is late when none of its dates is still ahead; it was due on the last.
+    late_measures = [
+        measure_id
+        for measure_id, dates in Measure.objects.of_scoped(
+            pk__in=base.order_by().values("measure_id")
+        ).values_list("pk", "deadline_dates")
+        if dates and all(date.fromisoformat(d) < today for d in dates)
+    ]
+    accepted = ProgressReport.objects.of_scoped(
+        assignment=OuterRef("pk"),
+        is_current=True,
+        status=ProgressReport.Status.DONE,
+        review_state=ProgressReport.Review.ACCEPTED,
     )
-    late = sorted(
-        (due_of[m], a)
-        for a, m in pairs
-        if due_of.get(m) is not None and due_of[m] < today and a not in done
+    late = (
+        base.filter(measure_id__in=late_measures)
+        .exclude(Exists(accepted))
+        .annotate(
+            due=Cast(KeyTextTransform("-1", "measure__deadline_dates"), DateField()),
+            late_count=Window(Count("pk")),
+        )
+        .order_by("due", "pk")
+        .values_list("pk", "due", "late_count")[:limit]
     )
-    shown = [a for _due, a in late[:limit]]
-    objects = {
-        a.pk: a
-        for a in Assignment.objects.of_scoped(pk__in=shown)
+    late = list(late)
+    objects = (
+        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
         .select_related("measure__roadmap", "measure__section", "school", "body")
         .prefetch_related(
             Prefetch(
@@ -154,9 +160,10 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
                 ),
             )
         )
-    }
+        .in_bulk()
+    )
     rows = []
-    for due, pk in late[:limit]:
+    for pk, due, _n in late:
         assignment = objects[pk]
         reports = list(assignment.reports.all())
         rows.append(
@@ -168,7 +175,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
                 "latest": reports[0] if reports else None,
             }
         )
-    return rows, len(late)
+    return rows, late[0][2] if late else 0
 
 
 class AssignmentRow(NamedTuple):

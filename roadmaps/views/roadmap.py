@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from roadmaps import forms, history
@@ -56,18 +57,26 @@ def search(request):
     )
 
 
+ROADMAPS_PER_PAGE = 50
+
+
 @login_required
 def roadmap_list(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "level", "q")}
     roadmaps = roadmap_selectors.roadmap_list(
         user=request.user, status=filters["status"], level=filters["level"], search=filters["q"]
     )
+    # A region holds a thousand schools' roadmaps: pages of ROADMAPS_PER_PAGE, the
+    # filters above narrow them.
+    page = Paginator(roadmaps, ROADMAPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "roadmaps/roadmap_list.html",
         {
-            "roadmaps": roadmaps,
+            "page": page,
+            "roadmaps": page.object_list,
             "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
             "Status": Roadmap.Status,
             "can_create": request.user.has_perm("roadmaps.edit_roadmap"),
         },
