@@ -83,10 +83,10 @@ def official_block(user, membership, today):
 
 def deputy_block(user, membership, today):
     from roadmaps.models import ProgressReport
-    from roadmaps.selectors.assignment import my_assignments
+    from roadmaps.selectors.assignment import school_assignments_due
 
     school = membership.school
-    rows = my_assignments(user=user, today=today, school=school)
+    rows = school_assignments_due(user=user, today=today, school=school)
     month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
     due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
     overdue = [r for r in rows if r["overdue"]]

@@ -62,6 +62,22 @@ def test_the_deputy_sees_returned_reports_with_the_reason_and_what_is_due(world,
     assert [r["assignment"].measure.number for r in march["due_soon"]] == ["1.2."]
 
 
+@pytest.mark.parametrize("today", [date(2025, 9, 1), TODAY, date(2026, 3, 2), date(2026, 6, 1)])
+def test_the_deputys_dashboard_reads_the_rows_of_my_measures(world, roadmap, today):
+    """The dashboard's light query gives the same rows, in the same order, with the
+    same due dates and states as «Мои мероприятия» (which reads every report)."""
+    from roadmaps.selectors.assignment import my_assignments, school_assignments_due
+
+    f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a1, by=world.carol)
+    rows = my_assignments(user=world.carol, today=today, school=world.school_a1)
+    light = school_assignments_due(user=world.carol, today=today, school=world.school_a1)
+
+    def key(r):
+        return (r["assignment"].pk, r["due"], r["done"], r["overdue"])
+
+    assert [key(r) for r in light] == [key(r) for r in rows] and len(rows) == 3
+
+
 def test_the_regional_analyst_compares_municipalities(world, roadmap):
     (block,) = blocks_of(world.alice)
     rows = {r["municipality"].name: r for r in block["municipalities"]}
