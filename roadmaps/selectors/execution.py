@@ -26,7 +26,7 @@ EXECUTION_CACHE_SECONDS = 600
 
 def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = None) -> dict:
     """`roadmap_execution` kept in the cache under a stamp of the roadmap (its
-    version) and of its reports (count, last sent, last reviewed) and the user's
+    version), its assignments (count) and reports (count, last sent, last reviewed) and the user's
     reach: a dashboard opened again reads two small aggregates instead of every
     assignment, and any change to the roadmap or a report computes it afresh."""
     import hashlib
@@ -37,8 +37,13 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
     from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
-    stamp = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).aggregate(
-        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    # The assignments too: a school added to the municipality gets its assignments
+    # without any report changing.
+    stamp = Assignment.objects.of_scoped(measure__roadmap=roadmap).aggregate(
+        assignments=Count("pk", distinct=True),
+        n=Count("reports"),
+        sent=Max("reports__submitted_at"),
+        reviewed=Max("reports__reviewed_at"),
     )
     home = home_nodes(user)
     key = repr(
@@ -47,6 +52,7 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
             roadmap.version,
             str(roadmap.updated_at),
             today.isoformat(),
+            stamp["assignments"],
             stamp["n"],
             str(stamp["sent"]),
             str(stamp["reviewed"]),

@@ -17,7 +17,7 @@ from roadmaps import forms, history
 from roadmaps import search as search_module
 from roadmaps.models import Roadmap
 from roadmaps.selectors import roadmap as roadmap_selectors
-from roadmaps.selectors.execution import cascade_status, roadmap_execution
+from roadmaps.selectors.execution import cascade_status, roadmap_execution_cached
 from roadmaps.selectors.report import (
     review_queue,
 )
@@ -108,7 +108,10 @@ def roadmap_detail(request, roadmap_pk):
     user = request.user
     execution = None
     if roadmap.status != Roadmap.Status.DRAFT:
-        execution = roadmap_execution(roadmap=roadmap, user=user)
+        # The dashboard's cached figures: the same stamp (the roadmap's version, its
+        # reports, the user's reach) so opening the roadmap after the dashboard reads
+        # two aggregates, not every assignment and report.
+        execution = roadmap_execution_cached(roadmap=roadmap, user=user)
     cascade = None
     if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
         cascade = cascade_status(roadmap=roadmap, user=user)
