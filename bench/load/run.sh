@@ -2,7 +2,8 @@
 # Load test: gunicorn on PostgreSQL, locust with mixed roles; prints throughput,
 # p50/p95/p99 and errors. Usage: bench/load/run.sh [users] [duration] [--rebuild]
 # LOAD_DATABASE_URL, LOAD_PORT and LOAD_OUT (prefix of the log and CSV files) keep a
-# run apart from other people's on a shared machine; LOAD_WAIT sets the users' pause.
+# run apart from other people's on a shared machine; LOAD_WAIT sets the users' pause;
+# LOAD_WORKERS and LOAD_THREADS gunicorn's processes and threads (gthread).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS="${1:-200}"
@@ -23,7 +24,12 @@ export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 .venv/bin/python manage.py collectstatic --noinput -v0
 # Keep-alive longer than a user's pause: a connection the server closes while the
 # client reuses it is a reset, not a slow page.
-.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 4 --threads 4 \
+# On 2 cores a thread waiting on PostgreSQL frees the GIL, but more threads per process
+# than that only queue behind it; see bench/results/load-after.txt for the choice.
+WORKERS="${LOAD_WORKERS:-3}"
+THREADS="${LOAD_THREADS:-2}"
+echo "gunicorn: $WORKERS workers x $THREADS threads (gthread)"
+.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads "$THREADS" \
     --worker-class gthread --keep-alive 75 --access-logfile /dev/null \
     --error-logfile "$OUT-gunicorn.log" &
 GUNICORN=$!

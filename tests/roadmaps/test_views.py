@@ -195,6 +195,7 @@ def test_a_deputy_reports_with_a_file_bob_accepts_and_the_figures_change(client,
     client.force_login(world.bob)
     queue = client.get(url("report-queue")).content.decode()
     assert "Анализ результатов ВПР (Альфа)" in queue
+    assert "<td>2</td>" in queue  # the re-submission's two files counted in the queue
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "0.0%" in page or "0,0%" in page
     assert client.post(url("report-accept", progress_report_pk=report.pk)).status_code == 302
