@@ -17,7 +17,7 @@ from tests import factories as f
 # (user of the cast, page, most queries it may run), measured on a warm page: session,
 # user, memberships and the bell come with every page.
 PAGES = [
-    ("bob", "/", 16),  # official's dashboard
+    ("bob", "/", 14),  # official's dashboard
     ("bob", "/roadmaps/reports/", 6),
     ("bob", "/documents/", 14),
     ("carol", "/", 10),  # deputy's dashboard

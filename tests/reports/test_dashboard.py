@@ -48,6 +48,19 @@ def test_the_official_sees_execution_overdue_schools_and_the_review_queue(world,
     assert "Альфа-школа №1: 50\u00a0%" in titles, titles
 
 
+def test_the_officials_queue_follows_reports_sent_and_reviewed(world, roadmap):
+    """The queue is cached under the roadmap's stamp: a report sent, then accepted,
+    shows at the next look, not ten minutes later."""
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 0 and block["queue"] == []
+    sent = f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a2, by=world.bob)
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 1 and block["queue"] == [sent]
+    progress_report_accept(report=sent, by=world.bob)
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 0 and block["queue"] == []
+
+
 def test_the_deputy_sees_returned_reports_with_the_reason_and_what_is_due(world, roadmap):
     sent = f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a1, by=world.carol)
     progress_report_return(report=sent, reason="Приложите протокол педсовета", by=world.bob)
