@@ -73,10 +73,10 @@ def my_assignments(
         qs = Assignment.objects.visible_to(user).filter(
             school__isnull=False, measure__roadmap__status__in=active
         )
+    # No section: the rows print the measure, its roadmap's label and the assignee.
     qs = qs.select_related(
         "measure__roadmap__municipality",
         "measure__roadmap__school",
-        "measure__section",
         "school",
         "body",
     ).prefetch_related(
