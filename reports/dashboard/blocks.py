@@ -114,6 +114,7 @@ def deputy_block(user, membership, today):
     month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
     due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
     overdue = [r for r in rows if r["overdue"]]
+    _with_report_links(due_soon + overdue)
     returned = (
         ProgressReport.objects.visible_to(user)
         .filter(
@@ -132,6 +133,15 @@ def deputy_block(user, membership, today):
         "roadmap": _current_roadmap(user, school=school, today=today),
         "objectivity": _school_flags(user, school),
     }
+
+
+def _with_report_links(rows) -> None:
+    """Each row's «report» link, from one reverse() (a school lists a hundred)."""
+    from django.urls import reverse
+
+    pattern = reverse("roadmaps:report-create", kwargs={"assignment_pk": 987654321})
+    for row in rows:
+        row["report_url"] = pattern.replace("987654321", str(row["assignment"].pk))
 
 
 def _body_tasks(user, membership, today, limit=10):
