@@ -128,7 +128,9 @@ def roadmap_detail(request, roadmap_pk):
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
     uncommitted = None
-    last = roadmap.revisions.order_by("-number").first()
+    # The revisions, newest first: the list at the foot and the last one to diff against.
+    revisions = list(revision_list(roadmap=roadmap))
+    last = revisions[0] if revisions else None
     if last is not None and roadmap.status != Roadmap.Status.DRAFT:
         diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
         if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
@@ -150,8 +152,13 @@ def roadmap_detail(request, roadmap_pk):
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
-            "revisions": revision_list(roadmap=roadmap),
-            "school_roadmaps": roadmap.school_roadmaps.visible_to(user).select_related("school"),
+            "revisions": revisions,
+            # Only a municipal roadmap has school roadmaps made from it.
+            "school_roadmaps": (
+                roadmap.school_roadmaps.visible_to(user).select_related("school")
+                if roadmap.level == "municipality"
+                else []
+            ),
             "can_edit": can_edit,
             "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
             "can_review": user.has_perm("roadmaps.review_report", roadmap),
