@@ -111,9 +111,9 @@ def server_env(database: str, port: int) -> dict:
 
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
     python = str(ROOT / ".venv" / "bin" / "python")
-    subprocess.run(
-        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    # A region built before the latest migrations (indexes) gets them first.
+    for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -226,9 +226,10 @@ def run_pages(base: str, runs: int) -> dict:
         values = found.setdefault(username, {})
         for name in names:
             if name == "school_roadmap":
-                # The school's own plan: the listed roadmap titled «План …».
+                # The school's own plan: the listed roadmap whose owner is a school
+                # (the list shows «owner: ДК …»; make_region names schools «Школа №…»).
                 text = session.get(f"{base}/roadmaps/").text
-                match = re.search(r'href="/roadmaps/(\d+)/">План ', text)
+                match = re.search(r'href="/roadmaps/(\d+)/">Школа ', text)
             else:
                 page, pattern = FIND[name]
                 match = re.search(pattern, session.get(f"{base}{page}").text)
@@ -269,7 +270,8 @@ def print_table(now: dict, before: dict | None) -> None:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database", default="rm_perf_load")
+    # The database of bench/load/run.sh: one build of the region serves both.
+    parser.add_argument("--database", default="roadmaps_load")
     parser.add_argument(
         "--port", type=int, default=int(os.environ.get("HELPER_PORT_BASE", "8600")) + 10
     )

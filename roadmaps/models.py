@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roadmaps.deadlines import KINDS
+from roadmaps.indexes import PROGRESS_REPORT_INDEXES
 from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
 
@@ -597,6 +598,7 @@ class ProgressReport(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
+        indexes = PROGRESS_REPORT_INDEXES  # roadmaps/indexes.py: why each one
         verbose_name = _("отчёт о выполнении")
         verbose_name_plural = _("отчёты о выполнении")
         constraints = [

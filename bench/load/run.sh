@@ -2,7 +2,8 @@
 # Load test: gunicorn on PostgreSQL, locust with mixed roles; prints throughput,
 # p50/p95/p99 and errors. Usage: bench/load/run.sh [users] [duration] [--rebuild]
 # LOAD_DATABASE_URL, LOAD_PORT and LOAD_OUT (prefix of the log and CSV files) keep a
-# run apart from other people's on a shared machine; LOAD_WAIT sets the users' pause.
+# run apart from other people's on a shared machine; LOAD_WAIT sets the users' pause;
+# LOAD_WORKERS and LOAD_THREADS gunicorn's processes and threads (gthread).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS="${1:-200}"
@@ -20,10 +21,18 @@ if [[ "${3:-}" == "--rebuild" ]] || ! psql -h 127.0.0.1 -U postgres -lqt | cut -
 fi
 # Cookies must travel over plain HTTP on loopback for the test.
 export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
+# A region built before the latest migrations (indexes) gets them first.
+.venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
 # Keep-alive longer than a user's pause: a connection the server closes while the
 # client reuses it is a reset, not a slow page.
-.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 4 --threads 4 \
+# One process a core (the GIL lets one thread of a process run Python at a time), and
+# threads enough to overlap the waits on PostgreSQL; bench/results/load-after.txt has
+# the runs behind the choice (2x4, 3x2, 4x4).
+WORKERS="${LOAD_WORKERS:-2}"
+THREADS="${LOAD_THREADS:-4}"
+echo "gunicorn: $WORKERS workers x $THREADS threads (gthread)"
+.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads "$THREADS" \
     --worker-class gthread --keep-alive 75 --access-logfile /dev/null \
     --error-logfile "$OUT-gunicorn.log" &
 GUNICORN=$!

@@ -30,10 +30,14 @@ def _current_roadmap(user, *, municipality=None, school=None, today=None):
 
 def _execution_block(user, roadmap, today):
     from infra.output.charts import horizontal_bars
-    from roadmaps.selectors.execution import cascade_status, roadmap_execution_cached
-    from roadmaps.selectors.report import review_queue
+    from roadmaps.selectors.execution import (
+        cascade_status,
+        roadmap_execution_cached,
+        roadmap_stamp,
+    )
 
-    execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today)
+    stamp = roadmap_stamp(roadmap=roadmap, user=user, today=today)
+    execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today, stamp=stamp)
     sections = [
         (str(r["section"]) if r["section"] else _("Без раздела"), _fraction(r["share_done"]))
         for r in execution["by_section"]
@@ -52,11 +56,31 @@ def _execution_block(user, roadmap, today):
         "school_chart": horizontal_bars(schools, title=_("Выполнение по школам"))
         if schools
         else "",
-        "queue": list(review_queue(user=user, roadmap=roadmap)[:10]),
-        "queue_count": review_queue(user=user, roadmap=roadmap).count(),
+        **_queue(user, roadmap, stamp),
         "cascade": cascade,
         "cascade_states": states,
     }
+
+
+def _queue(user, roadmap, stamp, shown=10):
+    """The reports of the roadmap waiting for the user's review: the oldest `shown`
+    and how many. Cached under the roadmap's stamp (a report sent or reviewed makes a
+    new one) and the reach the user reviews in."""
+    from django.core.cache import cache
+
+    from roadmaps.selectors.report import review_queue
+    from schools.policy import roles_for
+    from schools.scoping import reach_of
+
+    reach = reach_of(user, roles=roles_for("roadmaps.review_report"))
+    scope = repr([sorted(nodes) for nodes in (reach.regions, reach.municipalities, reach.schools)])
+    key = f"dashboard:queue:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
+    queue = cache.get(key)
+    if queue is None:
+        reports = review_queue(user=user, roadmap=roadmap)
+        queue = {"queue": list(reports[:shown]), "queue_count": reports.count()}
+        cache.set(key, queue, SHARES_CACHE_SECONDS)
+    return queue
 
 
 def _overdue(user, today, limit=15):
@@ -83,13 +107,14 @@ def official_block(user, membership, today):
 
 def deputy_block(user, membership, today):
     from roadmaps.models import ProgressReport
-    from roadmaps.selectors.assignment import my_assignments
+    from roadmaps.selectors.assignment import school_assignments_due
 
     school = membership.school
-    rows = my_assignments(user=user, today=today, school=school)
+    rows = school_assignments_due(user=user, today=today, school=school)
     month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
     due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
     overdue = [r for r in rows if r["overdue"]]
+    _with_report_links(due_soon + overdue)
     returned = (
         ProgressReport.objects.visible_to(user)
         .filter(
@@ -108,6 +133,15 @@ def deputy_block(user, membership, today):
         "roadmap": _current_roadmap(user, school=school, today=today),
         "objectivity": _school_flags(user, school),
     }
+
+
+def _with_report_links(rows) -> None:
+    """Each row's «report» link, from one reverse() (a school lists a hundred)."""
+    from django.urls import reverse
+
+    pattern = reverse("roadmaps:report-create", kwargs={"assignment_pk": 987654321})
+    for row in rows:
+        row["report_url"] = pattern.replace("987654321", str(row["assignment"].pk))
 
 
 def _body_tasks(user, membership, today, limit=10):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from roadmaps.models import (
@@ -71,10 +73,10 @@ def my_assignments(
         qs = Assignment.objects.visible_to(user).filter(
             school__isnull=False, measure__roadmap__status__in=active
         )
+    # No section: the rows print the measure, its roadmap's label and the assignee.
     qs = qs.select_related(
         "measure__roadmap__municipality",
         "measure__roadmap__school",
-        "measure__section",
         "school",
         "body",
     ).prefetch_related(
@@ -110,41 +112,81 @@ def my_assignments(
     return rows
 
 
+def school_assignments_due(*, user, school: School, today: date | None = None) -> list[dict]:
+    """The school's assignments in active roadmaps as `my_assignments` rows (due date,
+    done, overdue) without their reports: what the deputy's dashboard lists. Reads
+    each measure's number, text and dates, and whether an accepted «done» report
+    exists, in one query: no roadmap, section or report objects for a hundred rows."""
+    today = today or timezone.localdate()
+    active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    accepted = ProgressReport.objects.of_scoped(
+        assignment=OuterRef("pk"),
+        is_current=True,
+        status=ProgressReport.Status.DONE,
+        review_state=ProgressReport.Review.ACCEPTED,
+    )
+    qs = (
+        Assignment.objects.visible_to(user)
+        .filter(school=school, measure__roadmap__status__in=active)
+        .select_related("measure")
+        .only("measure__number", "measure__text", "measure__deadline_dates", "measure__position")
+        .annotate(done=Exists(accepted))
+    )
+    rows = []
+    for assignment in qs:
+        due = next_due(assignment.measure, today)
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": bool(due and due < today and not assignment.done),
+                "done": assignment.done,
+                "latest": None,
+            }
+        )
+    rows.sort(key=lambda r: (r["done"], r["due"] or date.max, r["assignment"].measure.position))
+    return rows
+
+
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     """The overdue school assignments the user reaches, earliest due first, as
     `my_assignments` rows, and how many there are in all. A municipality has
-    thousands of assignments: this reads their ids and deadlines as plain values
-    and builds whole objects only for the `limit` rows shown."""
+    thousands of assignments: the late measures come from their deadlines (a few
+    hundred rows), and PostgreSQL counts and orders the late, unaccepted
+    assignments in one query (the count as a window over them), so only the
+    `limit` rows shown are read."""
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     base = Assignment.objects.visible_to(user).filter(
         school__isnull=False, measure__roadmap__status__in=active
     )
-    pairs = list(base.values_list("pk", "measure_id"))
-    due_of = {}
-    for measure_id, dates in Measure.objects.of_scoped(pk__in={m for _a, m in pairs}).values_list(
-        "pk", "deadline_dates"
-    ):
-        days = [date.fromisoformat(d) for d in dates or []]
-        upcoming = [d for d in days if d >= today]
-        due_of[measure_id] = upcoming[0] if upcoming else (days[-1] if days else None)
-    done = set(
-        ProgressReport.objects.of_scoped(
-            assignment__in=base,
-            is_current=True,
-            status=ProgressReport.Status.DONE,
-            review_state=ProgressReport.Review.ACCEPTED,
-        ).values_list("assignment_id", flat=True)
+    # A measure is late when none of its dates is still ahead; it was due on the last.
+    late_measures = [
+        measure_id
+        for measure_id, dates in Measure.objects.of_scoped(
+            pk__in=base.order_by().values("measure_id")
+        ).values_list("pk", "deadline_dates")
+        if dates and all(date.fromisoformat(d) < today for d in dates)
+    ]
+    accepted = ProgressReport.objects.of_scoped(
+        assignment=OuterRef("pk"),
+        is_current=True,
+        status=ProgressReport.Status.DONE,
+        review_state=ProgressReport.Review.ACCEPTED,
     )
-    late = sorted(
-        (due_of[m], a)
-        for a, m in pairs
-        if due_of.get(m) is not None and due_of[m] < today and a not in done
+    late = (
+        base.filter(measure_id__in=late_measures)
+        .exclude(Exists(accepted))
+        .annotate(
+            due=Cast(KeyTextTransform("-1", "measure__deadline_dates"), DateField()),
+            late_count=Window(Count("pk")),
+        )
+        .order_by("due", "pk")
+        .values_list("pk", "due", "late_count")[:limit]
     )
-    shown = [a for _due, a in late[:limit]]
-    objects = {
-        a.pk: a
-        for a in Assignment.objects.of_scoped(pk__in=shown)
+    late = list(late)
+    objects = (
+        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
         .select_related("measure__roadmap", "measure__section", "school", "body")
         .prefetch_related(
             Prefetch(
@@ -154,9 +196,10 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
                 ),
             )
         )
-    }
+        .in_bulk()
+    )
     rows = []
-    for due, pk in late[:limit]:
+    for pk, due, _n in late:
         assignment = objects[pk]
         reports = list(assignment.reports.all())
         rows.append(
@@ -168,7 +211,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
                 "latest": reports[0] if reports else None,
             }
         )
-    return rows, len(late)
+    return rows, late[0][2] if late else 0
 
 
 class AssignmentRow(NamedTuple):

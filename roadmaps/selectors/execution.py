@@ -24,21 +24,25 @@ from schools.models import School
 EXECUTION_CACHE_SECONDS = 600
 
 
-def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = None) -> dict:
-    """`roadmap_execution` kept in the cache under a stamp of the roadmap (its
-    version) and of its reports (count, last sent, last reviewed) and the user's
-    reach: a dashboard opened again reads two small aggregates instead of every
-    assignment, and any change to the roadmap or a report computes it afresh."""
+def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
+    """A stamp of what a roadmap's figures are made of: the roadmap (its version), its
+    assignments (count) and reports (count, last sent, last reviewed), the day and the
+    user's reach. Any change to the roadmap, an assignment or a report makes a new
+    stamp; one aggregate query. The cache keys of the roadmap's figures start with it."""
     import hashlib
 
-    from django.core.cache import cache
     from django.db.models import Max
 
     from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
-    stamp = ProgressReport.objects.of_scoped(assignment__measure__roadmap=roadmap).aggregate(
-        n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at")
+    # The assignments too: a school added to the municipality gets its assignments
+    # without any report changing.
+    stamp = Assignment.objects.of_scoped(measure__roadmap=roadmap).aggregate(
+        assignments=Count("pk", distinct=True),
+        n=Count("reports"),
+        sent=Max("reports__submitted_at"),
+        reviewed=Max("reports__reviewed_at"),
     )
     home = home_nodes(user)
     key = repr(
@@ -47,6 +51,7 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
             roadmap.version,
             str(roadmap.updated_at),
             today.isoformat(),
+            stamp["assignments"],
             stamp["n"],
             str(stamp["sent"]),
             str(stamp["reviewed"]),
@@ -56,7 +61,20 @@ def roadmap_execution_cached(*, roadmap: Roadmap, user, today: date | None = Non
             sorted(home.schools),
         )
     )
-    key = "roadmaps:execution:" + hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def roadmap_execution_cached(
+    *, roadmap: Roadmap, user, today: date | None = None, stamp: str | None = None
+) -> dict:
+    """`roadmap_execution` kept in the cache under the roadmap's stamp (`roadmap_stamp`,
+    or the one the caller already read): a page opened again reads one small
+    aggregate instead of every assignment, and any change computes it afresh."""
+    from django.core.cache import cache
+
+    today = today or timezone.localdate()
+    stamp = stamp or roadmap_stamp(roadmap=roadmap, user=user, today=today)
+    key = "roadmaps:execution:" + stamp
     execution = cache.get(key)
     if execution is None:
         execution = roadmap_execution(roadmap=roadmap, user=user, today=today)

@@ -3,6 +3,8 @@ reviewer's queue, a report's history."""
 
 from __future__ import annotations
 
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from roadmaps.models import (
@@ -52,14 +54,22 @@ def evidence_get(*, user, pk) -> Evidence:
 
 
 def review_queue(*, user, roadmap: Roadmap | None = None):
-    """Current reports waiting for review that the user may review."""
+    """Current reports waiting for review that the user may review, oldest first,
+    each with its `evidence_count` (a subquery per row shown, not the files read)."""
+    files = (
+        Evidence.objects.of_scoped(report=OuterRef("pk"))
+        .order_by()
+        .values("report")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         ProgressReport.objects.visible_to(user, roles=_reviewer_roles())
         .filter(is_current=True, review_state=ProgressReport.Review.SUBMITTED)
         .select_related(
             "assignment__measure__roadmap", "assignment__school", "assignment__body", "submitted_by"
         )
-        .prefetch_related("evidence")
+        .annotate(evidence_count=Coalesce(Subquery(files, output_field=IntegerField()), Value(0)))
         .order_by("submitted_at", "pk")
     )
     if roadmap is not None:

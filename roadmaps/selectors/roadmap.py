@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from roadmaps.models import (
+    Measure,
     Revision,
     Roadmap,
 )
@@ -18,10 +20,23 @@ from schools.history import ChangeRecord
 
 
 def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
+    """The roadmaps `user` sees, newest first, each with its `measure_count`. The
+    count is a subquery per row rather than a join grouped over every measure, so a
+    page of the list (LIMIT 50) counts the measures of its own 50 roadmaps only, and
+    the paginator's COUNT leaves it out."""
+    measure_count = (
+        Measure.objects.filter(roadmap=OuterRef("pk"))
+        .order_by()
+        .values("roadmap")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         Roadmap.objects.visible_to(user)
         .select_related("region", "municipality", "school", "parent")
-        .annotate(measure_count=Count("measures", distinct=True))
+        .annotate(
+            measure_count=Coalesce(Subquery(measure_count, output_field=IntegerField()), Value(0))
+        )
         .order_by("-created_at", "-pk")
     )
     if status:

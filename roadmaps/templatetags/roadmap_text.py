@@ -1,9 +1,12 @@
 """Filters that turn stored codes and ISO dates into the words people read."""
 
 from datetime import date
+from functools import lru_cache
 
 from django import template
-from django.utils import formats
+from django.template.defaultfilters import stringfilter
+from django.utils import formats, translation
+from django.utils.text import Truncator
 
 from roadmaps.models import DEADLINE_KIND_LABELS
 
@@ -25,3 +28,17 @@ def iso_date(value) -> str:
         return formats.date_format(date.fromisoformat(str(value)), "d.m.Y")
     except ValueError:
         return value
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def shortened(text: str, length) -> str:
+    """`truncatechars`, remembered: the lists of measures shorten the same texts to
+    the same length on every request (a hundred a page, each counted character by
+    character), so the shortened text is kept per process."""
+    return _shortened(text, int(length), translation.get_language())
+
+
+@lru_cache(maxsize=16384)
+def _shortened(text: str, length: int, language: str) -> str:
+    return Truncator(text).chars(length)

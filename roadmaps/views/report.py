@@ -56,6 +56,7 @@ def assignment_list(request):
     )
     to_start = [v for k, v in required.items() if k not in started]
     schools = {row["assignment"].school for row in rows if row["assignment"].school_id}
+    _with_row_texts(rows)
     return render(
         request,
         "roadmaps/assignment_list.html",
@@ -66,6 +67,29 @@ def assignment_list(request):
             "schools": sorted(schools, key=lambda s: s.short_name),
         },
     )
+
+
+def _with_row_texts(rows) -> None:
+    """What each row of «Мои мероприятия» prints that is the same for many rows, worked
+    out once: the roadmap's label, the report's states, the two links (a page of a
+    hundred rows otherwise builds each of them a hundred times in the template)."""
+    create = reverse("roadmaps:report-create", kwargs={"assignment_pk": 987654321})
+    detail = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": 987654321})
+    create, detail = (u.replace("987654321", "%d") for u in (create, detail))
+    labels = {}
+    status = {k: str(v) for k, v in ProgressReport.Status.choices}
+    review = {k: str(v) for k, v in ProgressReport.Review.choices}
+    for row in rows:
+        assignment, latest = row["assignment"], row["latest"]
+        roadmap = assignment.measure.roadmap
+        if roadmap.pk not in labels:
+            labels[roadmap.pk] = roadmap.label
+        row["roadmap_label"] = labels[roadmap.pk]
+        row["create_url"] = create % assignment.pk
+        if latest is not None:
+            row["latest_url"] = detail % latest.pk
+            row["latest_status"] = status.get(latest.status, latest.status)
+            row["latest_review"] = review.get(latest.review_state, latest.review_state)
 
 
 @login_required

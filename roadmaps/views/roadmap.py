@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from roadmaps import forms, history
 from roadmaps import search as search_module
 from roadmaps.models import Roadmap
 from roadmaps.selectors import roadmap as roadmap_selectors
-from roadmaps.selectors.execution import cascade_status, roadmap_execution
+from roadmaps.selectors.execution import cascade_status, roadmap_execution_cached
 from roadmaps.selectors.report import (
     review_queue,
 )
@@ -56,18 +57,26 @@ def search(request):
     )
 
 
+ROADMAPS_PER_PAGE = 50
+
+
 @login_required
 def roadmap_list(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "level", "q")}
     roadmaps = roadmap_selectors.roadmap_list(
         user=request.user, status=filters["status"], level=filters["level"], search=filters["q"]
     )
+    # A region holds a thousand schools' roadmaps: pages of ROADMAPS_PER_PAGE, the
+    # filters above narrow them.
+    page = Paginator(roadmaps, ROADMAPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "roadmaps/roadmap_list.html",
         {
-            "roadmaps": roadmaps,
+            "page": page,
+            "roadmaps": page.object_list,
             "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
             "Status": Roadmap.Status,
             "can_create": request.user.has_perm("roadmaps.edit_roadmap"),
         },
@@ -99,7 +108,10 @@ def roadmap_detail(request, roadmap_pk):
     user = request.user
     execution = None
     if roadmap.status != Roadmap.Status.DRAFT:
-        execution = roadmap_execution(roadmap=roadmap, user=user)
+        # The dashboard's cached figures: the same stamp (the roadmap's version, its
+        # reports, the user's reach) so opening the roadmap after the dashboard reads
+        # two aggregates, not every assignment and report.
+        execution = roadmap_execution_cached(roadmap=roadmap, user=user)
     cascade = None
     if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
         cascade = cascade_status(roadmap=roadmap, user=user)
@@ -116,7 +128,9 @@ def roadmap_detail(request, roadmap_pk):
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
     uncommitted = None
-    last = roadmap.revisions.order_by("-number").first()
+    # The revisions, newest first: the list at the foot and the last one to diff against.
+    revisions = list(revision_list(roadmap=roadmap))
+    last = revisions[0] if revisions else None
     if last is not None and roadmap.status != Roadmap.Status.DRAFT:
         diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
         if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
@@ -138,8 +152,13 @@ def roadmap_detail(request, roadmap_pk):
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
-            "revisions": revision_list(roadmap=roadmap),
-            "school_roadmaps": roadmap.school_roadmaps.visible_to(user).select_related("school"),
+            "revisions": revisions,
+            # Only a municipal roadmap has school roadmaps made from it.
+            "school_roadmaps": (
+                roadmap.school_roadmaps.visible_to(user).select_related("school")
+                if roadmap.level == "municipality"
+                else []
+            ),
             "can_edit": can_edit,
             "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
             "can_review": user.has_perm("roadmaps.review_report", roadmap),

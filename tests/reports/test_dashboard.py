@@ -48,6 +48,19 @@ def test_the_official_sees_execution_overdue_schools_and_the_review_queue(world,
     assert "Альфа-школа №1: 50\u00a0%" in titles, titles
 
 
+def test_the_officials_queue_follows_reports_sent_and_reviewed(world, roadmap):
+    """The queue is cached under the roadmap's stamp: a report sent, then accepted,
+    shows at the next look, not ten minutes later."""
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 0 and block["queue"] == []
+    sent = f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a2, by=world.bob)
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 1 and block["queue"] == [sent]
+    progress_report_accept(report=sent, by=world.bob)
+    (block,) = blocks_of(world.bob)
+    assert block["queue_count"] == 0 and block["queue"] == []
+
+
 def test_the_deputy_sees_returned_reports_with_the_reason_and_what_is_due(world, roadmap):
     sent = f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a1, by=world.carol)
     progress_report_return(report=sent, reason="Приложите протокол педсовета", by=world.bob)
@@ -60,6 +73,22 @@ def test_the_deputy_sees_returned_reports_with_the_reason_and_what_is_due(world,
         today=date(2026, 3, 2),
     )[0]
     assert [r["assignment"].measure.number for r in march["due_soon"]] == ["1.2."]
+
+
+@pytest.mark.parametrize("today", [date(2025, 9, 1), TODAY, date(2026, 3, 2), date(2026, 6, 1)])
+def test_the_deputys_dashboard_reads_the_rows_of_my_measures(world, roadmap, today):
+    """The dashboard's light query gives the same rows, in the same order, with the
+    same due dates and states as «Мои мероприятия» (which reads every report)."""
+    from roadmaps.selectors.assignment import my_assignments, school_assignments_due
+
+    f.report_progress(roadmap=roadmap, number="1.2.", school=world.school_a1, by=world.carol)
+    rows = my_assignments(user=world.carol, today=today, school=world.school_a1)
+    light = school_assignments_due(user=world.carol, today=today, school=world.school_a1)
+
+    def key(r):
+        return (r["assignment"].pk, r["due"], r["done"], r["overdue"])
+
+    assert [key(r) for r in light] == [key(r) for r in rows] and len(rows) == 3
 
 
 def test_the_regional_analyst_compares_municipalities(world, roadmap):

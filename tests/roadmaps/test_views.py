@@ -36,6 +36,23 @@ def test_the_list_shows_own_roadmaps_only(client, world):
     assert "Дорожная карта Бетаград" in body and "Альфаград" not in body
 
 
+def test_the_list_pages_a_region_of_roadmaps_and_keeps_the_filters(client, world):
+    from roadmaps.views.roadmap import ROADMAPS_PER_PAGE
+
+    Roadmap.objects.bulk_create(
+        Roadmap(region=world.region, municipality=world.muni_a, title=f"Карта страницы {n:03d}")
+        for n in range(ROADMAPS_PER_PAGE + 5)
+    )
+    client.force_login(world.alice)
+    first = client.get(url("roadmap-list"), {"q": "Карта страницы"}).content.decode()
+    row = 'class="muted">Карта страницы'
+    assert first.count(row) == ROADMAPS_PER_PAGE
+    assert "страница 1 из 2" in first and "?q=%D0%9A" in first and "page=2" in first
+    second = client.get(url("roadmap-list"), {"q": "Карта страницы", "page": 2}).content.decode()
+    assert second.count(row) == 5
+    assert "Карта страницы 000" in second  # the oldest come last
+
+
 def test_an_official_writes_and_approves_a_roadmap_in_the_browser(client, world):
     client.force_login(world.bob)
     response = client.post(
@@ -178,6 +195,7 @@ def test_a_deputy_reports_with_a_file_bob_accepts_and_the_figures_change(client,
     client.force_login(world.bob)
     queue = client.get(url("report-queue")).content.decode()
     assert "Анализ результатов ВПР (Альфа)" in queue
+    assert "<td>2</td>" in queue  # the re-submission's two files counted in the queue
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "0.0%" in page or "0,0%" in page
     assert client.post(url("report-accept", progress_report_pk=report.pk)).status_code == 302

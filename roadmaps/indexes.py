@@ -1,0 +1,28 @@
+"""Indexes of the roadmaps tables that serve the pages of the load mix, each chosen
+from EXPLAIN ANALYZE on the load region (bench/load/make_region.py: 1,000 schools,
+100,000 assignments, 33,000 reports). Kept here so models.py stays a list of fields."""
+
+from django.db import models
+from django.db.models import Q
+
+PROGRESS_REPORT_INDEXES = [
+    # The API lists a region's reports newest first, and the review queues oldest
+    # first: both walk this index and stop at the page (88 -> 3 ms at page 50).
+    models.Index(fields=["-submitted_at", "-id"], name="progressreport_newest_idx"),
+    # The reports waiting for review, by assignment: the queue's count and the
+    # dashboard's queue join a municipality's assignments to this small index
+    # instead of scanning every report (8.6 -> 2.4 ms).
+    models.Index(
+        fields=["assignment"],
+        condition=Q(is_current=True, review_state="submitted"),
+        name="progressreport_queue_idx",
+    ),
+    # The accepted «done» reports, by assignment: what makes an assignment done in
+    # the overdue list and the execution figures (an index-only scan of a third of
+    # the reports instead of a filtered scan of all of them).
+    models.Index(
+        fields=["assignment"],
+        condition=Q(is_current=True, review_state="accepted", status="done"),
+        name="progressreport_done_idx",
+    ),
+]
