@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from assessments.results.importers import ParsedFile, ProcedureKey, parse_results
 from assessments.results.importers.columns import parse_overrides
+from assessments.results.importers.common import PupilTable
 from assessments.results.importers.plausibility import mark_gates, reading_gates
 from assessments.results.models import (
     ImportBatch,
@@ -88,7 +89,7 @@ def results_import(
     try:
         data, name = read_bytes(source, filename=name)
         sha256 = hashlib.sha256(data).hexdigest()
-        sheets = read_table(io.BytesIO(data), filename=name)
+        sheets = read_table(io.BytesIO(data), filename=name, columnar=True)
     except FileRejected as exc:
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     _progress(batch, 20)
@@ -310,8 +311,13 @@ def _resolve_schools(parsed: ParsedFile, *, user, school):
             ]
         return {"": school}, []
     records = parsed.aggregates if parsed.format == "aggregate" else parsed.rows
-    codes = {r.school_code for r in records}
+    if isinstance(records, PupilTable):
+        codes = set(records.columns["school_code"])
+    else:
+        codes = {r.school_code for r in records}
     found = school_resolve_codes(codes=codes, queryset=allowed)
+    if codes <= found.keys():
+        return found, []
     problems = []
     reported = set()
     for record in records:
