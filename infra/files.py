@@ -376,12 +376,17 @@ def _clean_column(column: list) -> list:
     """_clean_row's cells, one column at a time: each distinct value cleaned once."""
     kinds = set(map(type, column))
     if bool in kinds:  # True == 1 in a dict: clean cell by cell
-        return [_clean_row([v])[0] if v is not None else None for v in column]
+        return [_clean_cell(v) for v in column]
     if kinds <= {str, type(None)}:
         cleaned = {v: (v.strip() or None) if v is not None else None for v in set(column)}
     else:
-        cleaned = {v: (_clean_row([v]) or [None])[0] for v in set(column)}
+        cleaned = {v: _clean_cell(v) for v in set(column)}
     return list(map(cleaned.__getitem__, column))
+
+
+def _clean_cell(value):
+    cleaned = _clean_row([value])
+    return cleaned[0] if cleaned else None
 
 
 def _csv_delimiter(text: str) -> str:
@@ -430,7 +435,24 @@ def _csv_columns(data: bytes, text: str) -> list[list] | None:
         return None
     if table.num_columns != width:
         return None
-    return [_clean_column(column.to_pylist()) for column in table.columns]
+    import pyarrow.compute as compute
+
+    columns = []
+    for column in table.columns:
+        # Most columns need no cleaning (no blank cell, no space around a value):
+        # found by two whole-column tests, they are taken as they are.
+        untidy = (
+            compute.any(compute.equal(column, "")).as_py()
+            or compute.any(compute.match_substring_regex(column, _UNTIDY)).as_py()
+        )
+        values = column.to_pylist()
+        columns.append(_clean_column(values) if untidy else values)
+    return columns
+
+
+# A cell str.strip() would change: Python's whitespace at either end.
+_SPACE = r"[\t-\r\x1c-\x20\x85\p{Z}]"
+_UNTIDY = f"^{_SPACE}|{_SPACE}$"
 
 
 def _read_csv(text: str) -> list[list]:

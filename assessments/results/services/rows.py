@@ -160,9 +160,9 @@ def _result_rows(parsed: ParsedFile, procedure, schools_by_code, outcome) -> lis
         else {}
     )
     if isinstance(parsed.rows, PupilTable) and privacy is None and not needs_tasks:
-        rows = _table_rows(parsed, procedure_id, schools_by_code, by_primary, scale, outcome)
-        if rows is not None:
-            return rows
+        built = _table_rows(parsed, procedure_id, schools_by_code, by_primary, scale, outcome)
+        if built is not None:
+            return built
     for record in parsed.rows:
         school = schools_by_code[record.school_code]
         if scale is None:
