@@ -41,7 +41,7 @@ from assessments.results.services.rows import (
     results_write,
 )
 from assessments.results.signals import results_replaced, results_replacing
-from infra.files import FileRejected, read_bytes, read_table
+from infra.files import FileRejected, gc_paused, read_bytes, read_table
 from infra.problems import ImportFailed, Problem
 from schools.models import School
 from schools.policy import roles_for
@@ -96,7 +96,8 @@ def results_import(
     overrides, override_problems = parse_overrides(columns or {})
     if override_problems:
         raise ImportFailed([Problem(file=name, message=m) for m in override_problems])
-    parsed = parse_results(sheets, name, overrides)
+    with gc_paused():
+        parsed = parse_results(sheets, name, overrides)
     del sheets
     outcome = ImportOutcome(
         file=name,
@@ -144,7 +145,8 @@ def results_import(
         outcome.warnings = parsed.warnings[:MAX_WARNINGS]
         return outcome
 
-    rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
+    with gc_paused():
+        rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
     if (
         parsed.format in PUPIL_FORMATS
         and {"file_mark", "journal_mark"} & parsed.column_index.keys()
