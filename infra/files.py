@@ -381,7 +381,10 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
 
 def _columns_of(rows: list[list]) -> list[list]:
     """The rows' columns (short rows padded with None), cleaned as _clean_row does."""
-    width = max(map(len, rows), default=0)
+    widths = set(map(len, rows))
+    if len(widths) == 1:  # calamine's rows span the used range: one transposition
+        return [_clean_column(column) for column in zip(*rows, strict=True)]
+    width = max(widths, default=0)
     columns = []
     for index in range(width):
         try:
