@@ -58,11 +58,11 @@ class Sheet:
 
 class ColumnSheet(Sheet):
     """A sheet read column by column (`read_table(..., columnar=True)`): `columns`
-    holds every column top to bottom, cells cleaned as in rows (text stripped, blank
+    holds every column top to bottom (a list or a tuple), cells cleaned as in rows (text stripped, blank
     text None, whole floats int); `rows` is built from them on first use, exactly
     the rows `read_table` gives."""
 
-    def __init__(self, name: str, columns: list[list]):
+    def __init__(self, name: str, columns: list):
         self.name = name
         self.columns = columns
         self._rows = None
@@ -379,37 +379,22 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
         raise FileRejected(_("Файл «%s» не удалось прочитать как книгу Excel.") % filename) from exc
 
 
-def _columns_of(rows: list[list]) -> list[list]:
-    """The rows' columns (short rows padded with None), cleaned as _clean_row does."""
-    widths = set(map(len, rows))
-    if len(widths) == 1:  # calamine's rows span the used range: one transposition
-        return [_clean_column(column) for column in zip(*rows, strict=True)]
-    width = max(widths, default=0)
-    columns = []
-    for index in range(width):
-        try:
-            column = [row[index] for row in rows]
-        except IndexError:
-            column = [row[index] if index < len(row) else None for row in rows]
-        columns.append(_clean_column(column))
-    return columns
-
-
-def _clean_column(column: list) -> list:
-    """_clean_row's cells, one column at a time: each distinct value cleaned once."""
-    kinds = set(map(type, column))
-    if bool in kinds:  # True == 1 in a dict: clean cell by cell
-        return [_clean_cell(v) for v in column]
-    if kinds <= {str, type(None)}:
-        cleaned = {v: (v.strip() or None) if v is not None else None for v in set(column)}
-    else:
-        cleaned = {v: _clean_cell(v) for v in set(column)}
-    return list(map(cleaned.__getitem__, column))
-
-
-def _clean_cell(value):
-    cleaned = _clean_row([value])
-    return cleaned[0] if cleaned else None
+def _columns_of(rows: list[list]) -> list[tuple]:
+    """The rows' columns (short rows padded with None), cells cleaned as _clean_row does."""
+    width = max(map(len, rows), default=0)
+    cleaned = [
+        [
+            (value.strip() or None)
+            if type(value) is str
+            else (int(value) if type(value) is float and value.is_integer() else value)
+            for value in row
+        ]
+        for row in rows
+    ]
+    for row in cleaned:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    return list(zip(*cleaned, strict=True))
 
 
 def _csv_delimiter(text: str) -> str:
@@ -469,7 +454,7 @@ def _csv_columns(data: bytes, text: str) -> list[list] | None:
             or compute.any(compute.match_substring_regex(column, _UNTIDY)).as_py()
         )
         values = column.to_pylist()
-        columns.append(_clean_column(values) if untidy else values)
+        columns.append([v.strip() or None for v in values] if untidy else values)
     return columns
 
 

@@ -248,7 +248,7 @@ def _texts(column) -> list[str]:
     if None in column:
         raise _RowPath
     if all(type(v) is str for v in set(column)):
-        return column
+        return list(column)
     return [v if type(v) is str else as_text(v) for v in column]
 
 
