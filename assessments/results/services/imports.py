@@ -1,5 +1,6 @@
 """Writes of results: an import reads the file, validates every row into a typed
-record (the pure parsers in `assessments.results.importers`), resolves school
+record (the pure parsers in `assessments.results.importers`; a plain pupil table
+by whole columns, its records a PupilTable), resolves school
 codes against the schools the user may import for in one query, computes marks
 from the scale, and then either raises ImportFailed with every problem, having
 written nothing, or writes everything in one transaction: the school's earlier
