@@ -94,11 +94,15 @@ def test_column_sheets_hold_the_rows_the_row_reader_gives(tmp_path):
     xlsx = tmp_path / "book.xlsx"
     book.save(xlsx)
     ragged = write(tmp_path, "Заголовок\n\na;b\n", name="ragged.csv")
-    for path in (xlsx, write(tmp_path, PLAIN), ragged):
+    quoted = write(tmp_path, 'a;b;c\r\n"1;2";" x ";"строка\nвторая"\r\n"";"""q""";\r\n', "q.csv")
+    bom = write(tmp_path, "\ufeff" + PLAIN, name="bom.csv")
+    for path in (xlsx, write(tmp_path, PLAIN), ragged, quoted, bom):
         columnar, plain = read_table(path, columnar=True), read_table(path)
         assert [s.rows for s in columnar] == [s.rows for s in plain]
         assert [s.head(2) for s in columnar] == [s.rows[:2] for s in plain]
     assert isinstance(read_table(xlsx, columnar=True)[0], ColumnSheet)
+    assert isinstance(read_table(quoted, columnar=True)[0], ColumnSheet)
+    assert read_table(quoted, columnar=True)[0].rows[1] == ["1;2", "x", "строка\nвторая"]
     assert not isinstance(read_table(ragged, columnar=True)[0], ColumnSheet)
 
 
