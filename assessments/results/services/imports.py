@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from operator import itemgetter
 from pathlib import Path
 
@@ -230,7 +231,9 @@ def _replacing_announce(procedure, schools, rows, outcome) -> None:
     the schools' rows, and add the counts they return to the outcome."""
     school_column = RESULT_COLUMNS.index("school_id")
     code_column = RESULT_COLUMNS.index("participant_code")
-    participants = frozenset((row[school_column], row[code_column]) for row in rows)
+    participants = frozenset(
+        zip(map(itemgetter(school_column), rows), map(itemgetter(code_column), rows), strict=True)
+    )
     for _receiver, counts in results_replacing.send(
         sender=Result, procedure=procedure, school_ids=list(schools), participants=participants
     ):
@@ -258,10 +261,7 @@ def _results_history(*, procedure, schools, batch, rows, user) -> None:
         entry = before.setdefault(school_id, {"rows": 0, "batches": []})
         entry["rows"] += n
         entry["batches"].append({"batch": batch_id, "file": file_name or ""})
-    written: dict[int, int] = {}
-    school_column = RESULT_COLUMNS.index("school_id")
-    for row in rows:
-        written[row[school_column]] = written.get(row[school_column], 0) + 1
+    written = Counter(map(itemgetter(RESULT_COLUMNS.index("school_id")), rows))
     by = user if user is not None and user.is_authenticated else None
     ChangeRecord.objects.bulk_create(
         [
