@@ -7,11 +7,13 @@ and encodings are handled once. Cells come back as str, int, float, date or None
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import struct
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,44 @@ class FileRejected(ValueError):
 class Sheet:
     name: str
     rows: list[list] = field(default_factory=list)
+
+    def head(self, limit: int = 30) -> list[list]:
+        """The first rows, where headers are looked for."""
+        return self.rows[:limit]
+
+
+class ColumnSheet(Sheet):
+    """A sheet read column by column (`read_table(..., columnar=True)`): `columns`
+    holds every column top to bottom (a list or a tuple), cells cleaned as in rows (text stripped, blank
+    text None, whole floats int); `rows` is built from them on first use, exactly
+    the rows `read_table` gives."""
+
+    def __init__(self, name: str, columns: list):
+        self.name = name
+        self.columns = columns
+        self._rows = None
+
+    @property
+    def rows(self) -> list[list]:
+        if self._rows is None:
+            self._rows = [_trimmed(list(row)) for row in zip(*self.columns, strict=True)]
+        return self._rows
+
+    @property
+    def height(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def head(self, limit: int = 30) -> list[list]:
+        if self._rows is not None:
+            return self._rows[:limit]
+        head = (c[:limit] for c in self.columns)
+        return [_trimmed(list(row)) for row in zip(*head, strict=True)]
+
+
+def _trimmed(row: list) -> list:
+    while row and row[-1] is None:
+        row.pop()
+    return row
 
 
 def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
@@ -275,14 +315,38 @@ def read_bytes(source, *, filename: str | None = None) -> tuple[bytes, str]:
     return data, filename
 
 
-def read_table(source, *, filename: str | None = None) -> list[Sheet]:
-    """All sheets of an XLSX file, or the one table of a CSV file."""
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside: a large table's millions of cells hold
+    no cycles, and the collector's passes over them cost as much as reading them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_table(source, *, filename: str | None = None, columnar: bool = False) -> list[Sheet]:
+    """All sheets of an XLSX file, or the one table of a CSV file.
+
+    With `columnar`, sheets are ColumnSheets (the same cells, held by column): large
+    tables are read without a Python object per row, a CSV by pyarrow's reader."""
+    with gc_paused():
+        return _read_table(source, filename=filename, columnar=columnar)
+
+
+def _read_table(source, *, filename, columnar) -> list[Sheet]:
     data, filename = read_bytes(source, filename=filename)
     kind = sniff_kind(data)
     if kind == "xlsx":
-        return _read_xlsx(data, filename)
+        return _read_xlsx(data, filename, columnar=columnar)
     if kind == "text":
-        return [Sheet(name=filename, rows=_read_csv(decode_text(data)))]
+        text = decode_text(data)
+        if columnar and (columns := _csv_columns(data, text)) is not None:
+            return [ColumnSheet(filename, columns)]
+        return [Sheet(name=filename, rows=_read_csv(text))]
     if kind == "ole":
         raise FileRejected(
             _("Файл «%s» в старом формате Excel 97–2003 (.xls): сохраните его как .xlsx.")
@@ -293,7 +357,7 @@ def read_table(source, *, filename: str | None = None) -> list[Sheet]:
     raise FileRejected(_("Файл «%s» не является таблицей XLSX или CSV.") % filename)
 
 
-def _read_xlsx(data: bytes, filename: str) -> list[Sheet]:
+def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
     archive = check_zip(data, filename)
@@ -306,19 +370,101 @@ def _read_xlsx(data: bytes, filename: str) -> list[Sheet]:
         sheets = []
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append(Sheet(name=name, rows=[_clean_row(r) for r in rows]))
+            if columnar:
+                sheets.append(ColumnSheet(name, _columns_of(rows)))
+            else:
+                sheets.append(Sheet(name=name, rows=[_clean_row(r) for r in rows]))
         return sheets
     except Exception as exc:  # calamine raises its own error types for broken books
         raise FileRejected(_("Файл «%s» не удалось прочитать как книгу Excel.") % filename) from exc
 
 
-def _read_csv(text: str) -> list[list]:
+def _columns_of(rows: list[list]) -> list[tuple]:
+    """The rows' columns (short rows padded with None), cells cleaned as _clean_row does."""
+    width = max(map(len, rows), default=0)
+    cleaned = [
+        [
+            (value.strip() or None)
+            if type(value) is str
+            else (int(value) if type(value) is float and value.is_integer() else value)
+            for value in row
+        ]
+        for row in rows
+    ]
+    for row in cleaned:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    return list(zip(*cleaned, strict=True))
+
+
+def _csv_delimiter(text: str) -> str:
     sample = text[:20000]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
-        delimiter = dialect.delimiter
+        return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:
-        delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+        return ";" if sample.count(";") >= sample.count(",") else ","
+
+
+def _csv_columns(data: bytes, text: str) -> list[list] | None:
+    """The CSV's columns read by pyarrow, cleaned like rows; None when the table is not
+    rectangular (a title line, rows of other widths, blank lines) or pyarrow cannot
+    read it: the row reader, which takes any shape, reads it then."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    delimiter = _csv_delimiter(text)
+    first = text.split("\n", 1)[0]
+    try:
+        width = len(next(csv.reader([first], delimiter=delimiter)))
+    except (csv.Error, StopIteration):
+        return None
+    raw = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raw = text.encode("utf-8")  # decode_text read it as Windows-1251
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(raw),
+            read_options=arrow_csv.ReadOptions(
+                autogenerate_column_names=True, block_size=16 * 1024 * 1024
+            ),
+            parse_options=arrow_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    if table.num_columns != width:
+        return None
+    import pyarrow.compute as compute
+
+    columns = []
+    for column in table.columns:
+        # Most columns need no cleaning (no blank cell, no space around a value):
+        # found by two whole-column tests, they are taken as they are.
+        untidy = (
+            compute.any(compute.equal(column, "")).as_py()
+            or compute.any(compute.match_substring_regex(column, _UNTIDY)).as_py()
+        )
+        values = column.to_pylist()
+        columns.append([v.strip() or None for v in values] if untidy else values)
+    return columns
+
+
+# A cell str.strip() would change: Python's whitespace at either end.
+_SPACE = r"[\t-\r\x1c-\x20\x85\p{Z}]"
+_UNTIDY = f"^{_SPACE}|{_SPACE}$"
+
+
+def _read_csv(text: str) -> list[list]:
+    delimiter = _csv_delimiter(text)
     try:
         return [
             _clean_row(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from assessments.results.importers.aggregate import looks_like_aggregate, parse_aggregate
+from assessments.results.importers.columnar import parse_pupil_columns
 from assessments.results.importers.columns import read_columns
 from assessments.results.importers.common import ParsedFile, ProcedureKey, PupilRow, TaskSpec
 from assessments.results.importers.protocol import looks_like_protocol, parse_protocol
@@ -23,17 +24,18 @@ __all__ = ["ParsedFile", "ProcedureKey", "PupilRow", "TaskSpec", "detect_format"
 def detect_format(sheets, overrides: dict[str, str] | None = None) -> str:
     """'vpr_form', 'consolidated', 'protocol', 'aggregate' or '' by the headers."""
     for sheet in sheets:
-        index, _tasks = find_pupil_header(sheet.rows)
+        head = sheet.head()
+        index, _tasks = find_pupil_header(head)
         if index is not None:
-            reading = read_columns(sheet.rows[index], overrides)
+            reading = read_columns(head[index], overrides)
             identified = {"school_code", "school_login"} & {e["meaning"] for e in reading.report}
             return "consolidated" if identified else "vpr_form"
     for sheet in sheets:
-        for header in sheet.rows[:30]:
+        for header in sheet.head():
             if looks_like_protocol(header):
                 return "protocol"
     for sheet in sheets:
-        for header in sheet.rows[:30]:
+        for header in sheet.head():
             if looks_like_aggregate(header):
                 return "aggregate"
     return ""
@@ -43,7 +45,11 @@ def parse_results(sheets, file: str, overrides: dict[str, str] | None = None) ->
     """`overrides`: header (`infra.text.header_text`) → meaning, for pupil tables."""
     kind = detect_format(sheets, overrides)
     if kind in ("vpr_form", "consolidated"):
-        return parse_pupil_sheets(sheets, file, kind, overrides)
+        # Whole columns when the file needs no message about a row, row by row otherwise.
+        parsed = parse_pupil_columns(sheets, file, kind, overrides)
+        if parsed is None:
+            parsed = parse_pupil_sheets(sheets, file, kind, overrides)
+        return parsed
     if kind == "protocol":
         return parse_protocol(sheets, file)
     if kind == "aggregate":

@@ -5,6 +5,7 @@ procedure names, and reading one score cell. Pure: no ORM.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -81,6 +82,41 @@ class PupilRow:
     answers: str = ""
 
 
+class PupilTable(Sequence):
+    """Pupil rows held by column, as the column reader (`importers.columnar`) finds
+    them: `columns[field]` is one list per PupilRow field (all but `sheet`, one
+    sheet's rows). A PupilRow is built only when a row is asked for."""
+
+    FIELDS = (
+        "row",
+        "participant_code",
+        "scores",
+        "primary_score",
+        "school_code",
+        "class_name",
+        "variant",
+        "file_primary",
+        "file_mark",
+        "journal_mark",
+        "sex",
+        "municipality_code",
+    )
+
+    def __init__(self, sheet: str, columns: dict[str, list]):
+        self.sheet = sheet
+        self.columns = columns
+        self._length = len(columns["row"])
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        columns = self.columns
+        return PupilRow(self.sheet, *(columns[name][index] for name in self.FIELDS))
+
+
 @dataclass(slots=True)
 class AggregateRow:
     sheet: str
@@ -98,7 +134,7 @@ class ParsedFile:
     file: str
     format: str = ""
     tasks: list[TaskSpec] = field(default_factory=list)
-    rows: list[PupilRow] = field(default_factory=list)
+    rows: list[PupilRow] | PupilTable = field(default_factory=list)
     aggregates: list[AggregateRow] = field(default_factory=list)
     procedure: ProcedureKey | None = None
     problems: list[Problem] = field(default_factory=list)

@@ -1,5 +1,6 @@
 """Writes of results: an import reads the file, validates every row into a typed
-record (the pure parsers in `assessments.results.importers`), resolves school
+record (the pure parsers in `assessments.results.importers`; a plain pupil table
+by whole columns, its records a PupilTable), resolves school
 codes against the schools the user may import for in one query, computes marks
 from the scale, and then either raises ImportFailed with every problem, having
 written nothing, or writes everything in one transaction: the school's earlier
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from operator import itemgetter
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from assessments.results.importers import ParsedFile, ProcedureKey, parse_results
 from assessments.results.importers.columns import parse_overrides
+from assessments.results.importers.common import PupilTable
 from assessments.results.importers.plausibility import mark_gates, reading_gates
 from assessments.results.models import (
     ImportBatch,
@@ -44,7 +47,7 @@ from assessments.results.services.rows import (
     results_write,
 )
 from assessments.results.signals import results_replaced, results_replacing
-from infra.files import FileRejected, read_bytes, read_table
+from infra.files import FileRejected, gc_paused, read_bytes, read_table
 from infra.problems import ImportFailed, Problem
 from schools.models import School
 from schools.policy import roles_for
@@ -92,14 +95,15 @@ def results_import(
     try:
         data, name = read_bytes(source, filename=name)
         sha256 = hashlib.sha256(data).hexdigest()
-        sheets = read_table(io.BytesIO(data), filename=name)
+        sheets = read_table(io.BytesIO(data), filename=name, columnar=True)
     except FileRejected as exc:
         raise ImportFailed([Problem(file=name, message=str(exc))]) from exc
     _progress(batch, 20)
     overrides, override_problems = parse_overrides(columns or {})
     if override_problems:
         raise ImportFailed([Problem(file=name, message=m) for m in override_problems])
-    parsed = parse_results(sheets, name, overrides)
+    with gc_paused():
+        parsed = parse_results(sheets, name, overrides)
     del sheets
     outcome = ImportOutcome(
         file=name,
@@ -147,7 +151,8 @@ def results_import(
         outcome.warnings = parsed.warnings[:MAX_WARNINGS]
         return outcome
 
-    rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
+    with gc_paused():
+        rows_out = _result_rows(parsed, procedure, schools_by_code, outcome)
     if (
         parsed.format in PUPIL_FORMATS
         and {"file_mark", "journal_mark"} & parsed.column_index.keys()
@@ -248,7 +253,9 @@ def _replacing_announce(procedure, schools, rows, outcome) -> None:
     the schools' rows, and add the counts they return to the outcome."""
     school_column = RESULT_COLUMNS.index("school_id")
     code_column = RESULT_COLUMNS.index("participant_code")
-    participants = frozenset((row[school_column], row[code_column]) for row in rows)
+    participants = frozenset(
+        zip(map(itemgetter(school_column), rows), map(itemgetter(code_column), rows), strict=True)
+    )
     for _receiver, counts in results_replacing.send(
         sender=Result, procedure=procedure, school_ids=list(schools), participants=participants
     ):
@@ -276,10 +283,7 @@ def _results_history(*, procedure, schools, batch, rows, user) -> None:
         entry = before.setdefault(school_id, {"rows": 0, "batches": []})
         entry["rows"] += n
         entry["batches"].append({"batch": batch_id, "file": file_name or ""})
-    written: dict[int, int] = {}
-    school_column = RESULT_COLUMNS.index("school_id")
-    for row in rows:
-        written[row[school_column]] = written.get(row[school_column], 0) + 1
+    written = Counter(map(itemgetter(RESULT_COLUMNS.index("school_id")), rows))
     by = user if user is not None and user.is_authenticated else None
     ChangeRecord.objects.bulk_create(
         [
@@ -332,8 +336,13 @@ def _resolve_schools(parsed: ParsedFile, *, user, school):
             ]
         return {"": school}, []
     records = parsed.aggregates if parsed.format == "aggregate" else parsed.rows
-    codes = {r.school_code for r in records}
+    if isinstance(records, PupilTable):
+        codes = set(records.columns["school_code"])
+    else:
+        codes = {r.school_code for r in records}
     found = school_resolve_codes(codes=codes, queryset=allowed)
+    if codes <= found.keys():
+        return found, []
     problems = []
     reported = set()
     for record in records:

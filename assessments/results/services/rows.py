@@ -10,11 +10,13 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from assessments.results.importers import ParsedFile
+from assessments.results.importers.common import PupilTable
 from assessments.results.models import (
     Result,
     ResultPrivacy,
@@ -157,6 +159,10 @@ def _result_rows(parsed: ParsedFile, procedure, schools_by_code, outcome) -> lis
         if scale is not None and not needs_tasks
         else {}
     )
+    if isinstance(parsed.rows, PupilTable) and privacy is None and not needs_tasks:
+        built = _table_rows(parsed, procedure_id, schools_by_code, by_primary, scale, outcome)
+        if built is not None:
+            return built
     for record in parsed.rows:
         school = schools_by_code[record.school_code]
         if scale is None:
@@ -238,6 +244,80 @@ def _result_rows(parsed: ParsedFile, procedure, schools_by_code, outcome) -> lis
     if outcome.problems:
         raise ImportFailed(outcome.problems)
     return rows
+
+
+def _table_rows(parsed, procedure_id, schools_by_code, by_primary, scale, outcome):
+    """_result_rows for a PupilTable, built by column: the same tuples, the same
+    warnings; None when one school holds a participant code twice (the row loop
+    names the rows)."""
+    table = parsed.rows.columns
+    count = len(parsed.rows)
+    codes = table["school_code"]
+    school_ids = list(map({c: s.pk for c, s in schools_by_code.items()}.__getitem__, codes))
+    participants = [c[:64] for c in table["participant_code"]]
+    if len(set(zip(school_ids, participants, strict=True))) != count:
+        return None
+    regions = list(map({c: s.region_id for c, s in schools_by_code.items()}.__getitem__, codes))
+    municipalities = list(
+        map({c: s.municipality_id for c, s in schools_by_code.items()}.__getitem__, codes)
+    )
+    primary = table["primary_score"]
+    if scale is None:
+        values = [None] * count
+    else:
+        values = [by_primary[p] if p in by_primary else mark_for(scale, p) for p in primary]
+    file_marks = table["file_mark"]
+    mismatches = [
+        f is not None and v is not None and f != v for f, v in zip(file_marks, values, strict=True)
+    ]
+    warnings = outcome.warnings
+    if any(mismatches):
+        rows_of = table["row"]
+        for position in (i for i, m in enumerate(mismatches) if m):
+            if len(warnings) >= MAX_WARNINGS:
+                break
+            warnings.append(
+                Problem(
+                    file=parsed.file,
+                    sheet=parsed.rows.sheet,
+                    row=rows_of[position],
+                    message=_("В файле %(file)s, по шкале %(scale)s.")
+                    % {"file": file_marks[position], "scale": values[position]},
+                )
+            )
+    outcome.mark_mismatches = sum(mismatches)
+    nothing = [None] * count
+    marks, test_scores = (
+        (nothing, values)
+        if scale is not None and scale.kind == Scale.Kind.TEST_SCORE
+        else (
+            values,
+            nothing,
+        )
+    )
+    blank = [""] * count  # hash, names, exam point, room, answers: none in pupil tables
+    return list(
+        zip(
+            repeat(procedure_id, count),
+            regions,
+            municipalities,
+            school_ids,
+            nothing,
+            [c[:20] for c in table["class_name"]],
+            participants,
+            [v[:20] for v in table["variant"]],
+            table["scores"],
+            primary,
+            marks,
+            test_scores,
+            file_marks,
+            mismatches,
+            table["journal_mark"],
+            table["sex"],
+            *(blank,) * 7,
+            strict=True,
+        )
+    )
 
 
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
