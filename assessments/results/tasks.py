@@ -23,11 +23,10 @@ def import_batch_task(batch_id: int) -> str:
     A successful import, once committed, is announced (`results_imported`): the
     analytic tables of its procedure are warmed and the checks asked for re-run."""
     from assessments.results.models import ImportBatch
-    from assessments.results.services.batches import import_batch_run
-    from assessments.results.signals import results_imported
+    from assessments.results.services.batches import import_batch_run, results_announce
 
     batch = import_batch_run(batch_id=batch_id)
     if batch.status == ImportBatch.Status.DONE and batch.procedure_id and not batch.dry_run:
         # import_batch_run has returned, so the import's transaction is committed.
-        results_imported.send(sender=ImportBatch, procedure=batch.procedure, batch=batch)
+        results_announce(procedure_id=batch.procedure_id, batch_id=batch.pk)
     return batch.status

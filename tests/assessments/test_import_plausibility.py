@@ -279,3 +279,33 @@ def test_one_schools_journal_far_from_its_test_is_not_taken_for_a_wrong_column(
     path = write(tmp_path, rows, journal=lambda r: min(5, r["mark"] + 2))
     outcome = results_import(source=path, procedure_key=key)
     assert outcome.rows == 40
+
+
+def test_an_import_from_the_command_line_re_runs_the_checks_of_its_year(
+    world, tmp_path, key, django_capture_on_commit_callbacks
+):
+    # Someone checked the region's 2024; a file imported by the command then changes
+    # the year's results: the checks are asked for again, as after an upload.
+    from assessments.objectivity.models import CheckRun
+
+    CheckRun.objects.create(
+        region=world.region,
+        year=2024,
+        trigger=CheckRun.Trigger.MANUAL,
+        status=CheckRun.Status.DONE,
+    )
+    path = write(tmp_path, pupils())
+    arguments = [str(path), "--instrument=ВПР", "--subject=Математика", "--grade=6", "--year=2024"]
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("import_results", *arguments, "--dry-run")
+    assert not CheckRun.objects.filter(trigger=CheckRun.Trigger.IMPORT).exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("import_results", *arguments)
+    rerun = CheckRun.objects.filter(trigger=CheckRun.Trigger.IMPORT)
+    assert [(r.region_id, r.year, r.municipality_id) for r in rerun] == [
+        (world.region.pk, 2024, None)
+    ]
+    # The same file again changes nothing and asks for nothing.
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("import_results", *arguments)
+    assert rerun.count() == 1

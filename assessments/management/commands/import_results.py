@@ -10,6 +10,7 @@ from assessments.results.importers.common import (
     subject_from_text,
 )
 from assessments.results.models import Procedure
+from assessments.results.services.batches import results_announce
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 from schools.models import School
@@ -98,6 +99,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Импорт отклонён: найдено проблем — {len(failed.problems)}; ничего не записано."
             ) from None
+        if not dry_run and not outcome.unchanged and outcome.procedure_id:
+            # As the worker does after a background import: tables warmed, checks re-run.
+            results_announce(procedure_id=outcome.procedure_id, batch_id=outcome.batch_id)
         if as_json:
             self._print_json(dict(outcome.as_dict(), ok=True))
             return

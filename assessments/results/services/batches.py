@@ -138,3 +138,18 @@ def import_notify(*, batch: ImportBatch) -> None:
         body=body,
         url=reverse("assessments:import-detail", args=[batch.pk]),
     )
+
+
+def results_announce(*, procedure_id: int, batch_id: int | None) -> None:
+    """Tell the apps above results that an import of `procedure_id` is committed
+    (`results_imported`): the analytic tables are warmed and the checks of its year
+    asked for again. Called after the transaction, by the worker's task and by the
+    import command alike, so an import from the command line leaves nothing stale."""
+    from assessments.results.models import Procedure
+    from assessments.results.signals import results_imported
+
+    procedure = Procedure.objects.filter(pk=procedure_id).first()
+    if procedure is None:
+        return
+    batch = ImportBatch.objects.filter(pk=batch_id).first() if batch_id else None
+    results_imported.send(sender=ImportBatch, procedure=procedure, batch=batch)
