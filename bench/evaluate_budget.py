@@ -11,7 +11,7 @@ Seeds. Development (the method's calibration was looked at, changed and looked
 at again on these): 301, 302, 303 and 401, 402, 403 on both generators (the
 class-level indicators' tests read 461–463, the pooling's tests 511–512; any
 further development seeds come from 501–599). Evaluation: 931–935 on both
-generators, kept for the lead's final evaluation of objectivity-2.2. 921–925
+generators, kept for the lead's final evaluation of objectivity-2.2 and 2.3. 921–925
 were the evaluation seeds of objectivity-2.1: their figures were looked at
 (recall and the misses listed) when issue #13's second round was planned, so
 they are no longer unseen; nor are 901–905, the evaluation seeds before them.
@@ -23,6 +23,12 @@ Beside the issue's figures the second generator's part prints the honest
 schools under 20 pupils in every test but 20 or more over the year: the
 schools the pooling of small schools reads (`checks.pooled`), which the
 issue's false-alarm figure does not count.
+
+For every planted school of the second generator the size of what was
+planted, as the checked year's data shows it (bench/planted_effects.py: the
+region against its honest counterfactual, pupils changed, mean change of
+primary score and mark, the school's mean moved in SDs), with `-v`; and recall
+by band of the share of the school's pupils changed and of that shift.
 
 The second generator's regions are handed to the method in memory
 (bench/second_in_memory.py: the same schools, kinds, tasks, levels and scales
@@ -65,6 +71,10 @@ class Tally:
         # year's tests (what the pooling of small schools reads): not in the
         # issue's figures, shown beside them.
         self.small = [0, 0]
+        # The second generator's planted schools with the size of what was planted
+        # (bench/planted_effects.py): recall by band of the share of pupils changed.
+        self.bands = defaultdict(lambda: [0, 0])
+        self.planted = []
 
     def add_alarm(self, group_type: str, hit: bool, what=None):
         for group in ("all", group_type):
@@ -105,12 +115,16 @@ def first_generator(seed: int, tally: Tally, params: CheckParams) -> None:
 
 
 def second_generator(seed: int, tally: Tally, params: CheckParams) -> None:
+    from bench.planted_effects import planted_effects
     from bench.second_in_memory import region_data
     from tests.generators.second import make_region
 
     region = make_region(seed, schools=240, manipulated=40)
     data = region_data(region)
     year = region.target_year
+    effects = planted_effects(
+        region, make_region(seed, schools=240, manipulated=40, plant=False), year
+    )
     result = check_region(data, year, params)
     tally.calibration.append(result.calibration)
     by_code = {s.code: s for s in result.schools}
@@ -138,6 +152,15 @@ def second_generator(seed: int, tally: Tally, params: CheckParams) -> None:
         hit = bool(marked & set(planted.tests))
         tally.recall[planted.kind][1] += 1
         tally.recall[planted.kind][0] += hit
+        effect = effects[school.code]
+        for kind in (planted.kind, "all"):
+            for band in (effect.band, effect.shift_band):
+                tally.bands[(kind, band)][1] += 1
+                tally.bands[(kind, band)][0] += hit
+        reasons = sorted({r for p in checked.procedures if p.marker for r in p.reasons})
+        tally.planted.append(
+            (seed, planted.kind, school.type, planted.scope, planted.tests, hit, effect, reasons)
+        )
         if not hit:
             tally.missed.append(
                 (seed, planted.kind, school.type, planted.scope, planted.changed, planted.tests)
@@ -165,6 +188,8 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
             f"  (beside: honest schools under 20 in every test, 20+ over the year: "
             f"{hit}/{total} {hit / total:.3f})"
         )
+    if tally.bands:
+        report_bands(tally)
     rates = [c["estimated_rate"] for c in tally.calibration if c]
     if rates:
         print(
@@ -176,6 +201,37 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
             print("  missed", m)
         for f in tally.false:
             print("  false alarm", f)
+    if verbose and tally.planted:
+        print("planted schools of ≥ 20 pupils, the checked year's planted tests against the honest")
+        for seed, kind, type_, scope, tests, hit, effect, reasons in sorted(
+            tally.planted, key=lambda p: (p[1], p[6].share)
+        ):
+            print(
+                f"  {'hit ' if hit else 'MISS'} {kind:<9} {seed} {type_:<11} {scope:<7} "
+                f"{'+'.join(tests):<9} {effect.line()}"
+                + (f" [{', '.join(reasons)}]" if reasons else "")
+            )
+
+
+def report_bands(tally: Tally) -> None:
+    from bench.planted_effects import SHARE_BANDS, SHIFT_BANDS
+
+    for bands, title in (
+        (SHARE_BANDS, "share of the school's pupils changed"),
+        (SHIFT_BANDS, "the school's mean moved, in the region's SDs"),
+    ):
+        print(f"recall by {title} (checked year, planted tests)")
+        print_bands(tally, [name for _limit, name in bands])
+
+
+def print_bands(tally: Tally, names: list) -> None:
+    print(f"  {'':<12}" + "".join(f"{name:>14}" for name in names))
+    for kind in sorted({k for k, _band in tally.bands}, key=lambda k: (k == "all", k)):
+        cells = []
+        for name in names:
+            hit, total = tally.bands.get((kind, name), (0, 0))
+            cells.append(f"{hit:>3}/{total:<3} {hit / total:.2f}" if total else f"{'-':>12}")
+        print(f"  {kind:<12}" + "".join(f"{c:>14}" for c in cells))
 
 
 def main():

@@ -1,7 +1,8 @@
-"""Objectivity 2.2: the pair statistic conditioned on the source's actual
-scores, small schools' tests of a year read together, and zeros fewer than
-the blanks predict. Plain data for the statistic; regions of the second
-generator on development seeds (511–513, not evaluation ones) for the rest."""
+"""Objectivity 2.2–2.3: the pair statistic conditioned on the source's actual
+scores, small schools' tests of a year read together (2.3: each grade's tests
+apart too), and zeros fewer than the blanks predict. Plain data for the
+statistic; regions of the second generator on development seeds (511–514, not
+evaluation ones) for the rest."""
 
 from dataclasses import replace
 
@@ -15,7 +16,7 @@ from assessments.objectivity.checks.indicators.classes import _directed_z, _pair
 from assessments.objectivity.checks.rules import all_columns
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
-from tests.generators.second.manipulations import HardHelp, Lenient
+from tests.generators.second.manipulations import HardHelp, Lenient, Spike
 
 PARAMS = CheckParams()
 
@@ -86,6 +87,28 @@ def test_a_small_school_helping_on_hard_tasks_is_found_over_its_tests(small_help
         found += any(c.fired[row] for c in columns)
     assert looked >= 2
     assert found >= looked / 2
+
+
+def test_a_small_schools_grade_4_spike_is_read_over_that_grades_tests_too():
+    # A spike lifts one cohort's grade-4 Russian and maths; the school's honest
+    # grade-5 tests read beside them dilute it, the grade's tests apart do not.
+    region = make_region(515, schools=240, manipulated=40, kinds=(Spike(),))
+    data = region_data(region)
+    codes = list(data.schools.codes)
+    planted = [codes.index(t.school) for t in region.truth]
+
+    def flagged(params):
+        cols = all_columns(data, region.target_year, params)
+        fired = np.zeros(len(codes), bool)
+        for proc, (_prep, columns) in cols.items():
+            for c in columns:
+                if c.name == POOLED and proc.grade == 4:
+                    fired |= c.fired
+        return fired
+
+    by_grade, year_only = flagged(PARAMS), flagged(replace(PARAMS, pool_by_grade=False))
+    assert not (year_only & ~by_grade).any()  # reading a grade apart never loses a flag
+    assert by_grade[planted].sum() > year_only[planted].sum()
 
 
 def test_pooling_shows_in_the_run_and_stays_within_the_budget_on_an_honest_region():

@@ -59,8 +59,9 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   region's pupils of the same totals show (a lenient marker raises a wrong
   attempt, never a blank; supports, never alone);
 - small schools: a school under 20 pupils in each test but 20 or more over
-  the year's tests has its between-school indicators pooled over them
-  (`pooled`), decided at the year's strictest thresholds.
+  the year's tests has its between-school indicators pooled over them, and
+  over each grade's tests apart (one cohort; 2.3), (`pooled`), decided at
+  the year's strictest thresholds.
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators

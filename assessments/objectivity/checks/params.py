@@ -134,6 +134,9 @@ class CheckParams:
     # The indicators of results inflated as a whole (lenient marking, an inflated
     # year), whose joint evidence is a route of its own (`combined`).
     combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)
+    # Small schools' tests read together (`pooled`): over the year, and each
+    # grade's tests apart too (one cohort) when `pool_by_grade`.
+    pool_by_grade: bool = True
 
     # The rule: a marker when `min_agreeing` counted indicators fire, or one strong fires.
     min_agreeing: int = 2

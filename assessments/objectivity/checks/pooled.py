@@ -2,7 +2,10 @@
 
 No indicator fires on a test written by fewer than `min_school` pupils, yet a
 small school writes several tests a year (grade 4 and 5, Russian and maths)
-and its pupils over them are as many as a larger school's in one. For a
+and its pupils over them are as many as a larger school's in one. It is read
+over the year's tests and over each grade's tests apart (one cohort: a grade-4
+teacher marks both subjects, a spike is one cohort's year, and the other
+grade's honest tests would dilute it); a flag in either marks the tests read. For a
 school whose tests of the year have each `min_class`..`min_school` − 1 pupils
 and together at least `min_school`, each between-school indicator's z (already
 on the region's scale: the kind's reference, the sampling variance of a small
@@ -50,6 +53,53 @@ def pool_small_schools(cols: dict, params: CheckParams, calibration: list[dict])
     if params.thresholds != "budget" or len(cols) < 2 or not calibration:
         return None
     procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
+    S = len(cols[procs[0]][0].n)
+    # The year's tests, and each grade's tests apart (one cohort: a grade-4 teacher
+    # marks both subjects, a spike is one cohort's year); a flag in any marks.
+    groups = [[p for p in procs if p.grade == g] for g in sorted({p.grade for p in procs})]
+    groups = [procs] + [
+        g for g in groups if params.pool_by_grade and len(g) >= 2 and len(g) < len(procs)
+    ]
+    taken, flagged = np.zeros(S, bool), np.zeros(S, bool)
+    pieces: dict = {}
+    summary = {"schools_pooled": 0, "flagged": 0}
+    for group in groups:
+        got = _pool_group(cols, group, params, calibration)
+        if got is None:
+            continue
+        pooled, decided, columns, cut = got
+        taken |= pooled
+        flagged |= decided
+        summary.update(cut)
+        for p, column in columns.items():
+            pieces.setdefault(p, []).append(column)
+    if not taken.any():
+        return None
+    summary["schools_pooled"] = int(taken.sum())
+    summary["flagged"] = int(flagged.sum())
+    for p, columns in pieces.items():
+        cols[p][1].append(_merge(columns))
+    return summary
+
+
+def _merge(columns: list[Column]) -> Column:
+    """One `pooled` column of a test from its groups' columns: fired where any
+    group fired, the larger z, the year's details where it pooled the school."""
+    first = columns[0]
+    for c in columns[1:]:
+        here = (c.n > 0) & (first.n == 0)
+        first.value = np.fmax(first.value, c.value)
+        first.fired = first.fired | c.fired
+        first.strong = first.strong | c.strong
+        first.n = np.where(here, c.n, first.n)
+        for key, v in c.details.items():
+            first.details[key] = np.where(here, v, first.details.get(key, np.nan))
+    return first
+
+
+def _pool_group(cols: dict, procs: list, params: CheckParams, calibration):
+    """The pooling over the tests `procs`: (pooled,
+    decided, {procedure: column}, thresholds), None when no school is pooled."""
     n = np.stack([np.asarray(cols[p][0].n) for p in procs])
     small = (n >= params.min_class) & (n < params.min_school)
     pooled = (small.sum(axis=0) >= 2) & ((n * small).sum(axis=0) >= params.min_school)
@@ -123,24 +173,17 @@ def pool_small_schools(cols: dict, params: CheckParams, calibration: list[dict])
         pooled, np.fmax(np.nan_to_num(Z, nan=-np.inf).max(axis=1), joint), np.nan
     )
     details["pupils_pooled"] = np.where(pooled, (n * small).sum(axis=0), np.nan).astype(float)
+    columns = {}
     for k, p in enumerate(procs):
         here = pooled & small[k]
-        cols[p][1].append(
-            Column(
-                POOLED,
-                value=np.where(here, details["z"], np.nan),
-                reference=np.zeros(S),
-                threshold=np.full(S, t_a),
-                fired=here & decided,
-                strong=here & decided,
-                n=np.where(here, details["pupils_pooled"], 0).astype(np.int64),
-                details={key: np.where(here, v, np.nan) for key, v in details.items()},
-            )
+        columns[p] = Column(
+            POOLED,
+            value=np.where(here, details["z"], np.nan),
+            reference=np.zeros(S),
+            threshold=np.full(S, t_a),
+            fired=here & decided,
+            strong=here & decided,
+            n=np.where(here, details["pupils_pooled"], 0).astype(np.int64),
+            details={key: np.where(here, v, np.nan) for key, v in details.items()},
         )
-    return {
-        "schools_pooled": int(pooled.sum()),
-        "flagged": int(decided.sum()),
-        "agree_z": t_a,
-        "alone_z": t_s,
-        "combined_z": t_c,
-    }
+    return pooled, decided, columns, {"agree_z": t_a, "alone_z": t_s, "combined_z": t_c}
