@@ -6,6 +6,7 @@ schema ("before") and on a prototype of the partitioned, region-keyed schema.
     .venv/bin/python bench/bench_large_tables.py before      # today's code and schema
     .venv/bin/python bench/bench_large_tables.py prototype   # raw-SQL prototype (docs/scale.md)
     .venv/bin/python bench/bench_large_tables.py phase2      # phase 2's schema and code
+    .venv/bin/python bench/bench_large_tables.py import      # a 200 k-pupil file at that size
 
 `build` drops and re-creates the database (default rm_perf_large), migrates it and
 writes with COPY a country of 85 regions whose sizes follow a log-normal law
@@ -47,9 +48,13 @@ from bench.large.report import side_by_side, write_report  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "before", "after", "phase2", "prototype"])
+    parser.add_argument(
+        "step", choices=["build", "before", "after", "phase2", "import", "prototype"]
+    )
     parser.add_argument("--database", default="rm_perf_large")
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--pupils", type=int, default=200_000, help="import: the file's size")
+    parser.add_argument("--runs", type=int, default=3, help="import: runs")
     parser.add_argument("--rebuild", action="store_true", help="prototype: rebuild proto_result")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -82,6 +87,10 @@ def main():
             extra,
         )
         print("\n".join(extra))
+    elif args.step == "import":
+        from bench.large.import_at_scale import import_at_scale
+
+        import_at_scale(args.database, args.pupils, args.runs)
     elif args.step == "phase2":
         figures = before(args.database, step="phase2")
         from django.db import connection
