@@ -16,6 +16,11 @@ import time
 from bench.large.common import RESULTS, django_setup
 
 
+# The file's journal marks are random, so the plausibility check refuses them as
+# journal marks (38 % two marks apart): the column is ignored, as its message advises.
+IGNORE_JOURNAL = {"Отметка за предыдущую четверть": "ignore"}
+
+
 def import_at_scale(name: str, n: int, runs: int) -> None:
     django_setup(name)
     os.environ["UPLOAD_MAX_BYTES"] = str(2 * 1024**3)
@@ -39,7 +44,7 @@ def import_at_scale(name: str, n: int, runs: int) -> None:
     for run in range(runs):
         load = os.getloadavg()[0]
         started = time.perf_counter()
-        outcome = results_import(source=csv_path, procedure_key=key)
+        outcome = results_import(source=csv_path, procedure_key=key, columns=IGNORE_JOURNAL)
         elapsed = time.perf_counter() - started
         assert outcome.rows == n, (outcome.rows, n)
         times.append(elapsed)
