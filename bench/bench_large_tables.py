@@ -7,6 +7,7 @@ schema ("before") and on a prototype of the partitioned, region-keyed schema.
     .venv/bin/python bench/bench_large_tables.py prototype   # raw-SQL prototype (docs/scale.md)
     .venv/bin/python bench/bench_large_tables.py phase2      # phase 2's schema and code
     .venv/bin/python bench/bench_large_tables.py import      # a 200 k-pupil file at that size
+    .venv/bin/python bench/bench_large_tables.py indexes     # the two extra indexes: plans, COPY
 
 `build` drops and re-creates the database (default rm_perf_large), migrates it and
 writes with COPY a country of 85 regions whose sizes follow a log-normal law
@@ -49,7 +50,7 @@ from bench.large.report import side_by_side, write_report  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "step", choices=["build", "before", "after", "phase2", "import", "prototype"]
+        "step", choices=["build", "before", "after", "phase2", "import", "indexes", "prototype"]
     )
     parser.add_argument("--database", default="rm_perf_large")
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -91,6 +92,10 @@ def main():
         from bench.large.import_at_scale import import_at_scale
 
         import_at_scale(args.database, args.pupils, args.runs)
+    elif args.step == "indexes":
+        from bench.large.index_cost import index_cost
+
+        index_cost(args.database)
     elif args.step == "phase2":
         figures = before(args.database, step="phase2")
         from django.db import connection

@@ -15,7 +15,6 @@ import time
 
 from bench.large.common import RESULTS, django_setup
 
-
 # The file's journal marks are random, so the plausibility check refuses them as
 # journal marks (38 % two marks apart): the column is ignored, as its message advises.
 IGNORE_JOURNAL = {"Отметка за предыдущую четверть": "ignore"}
