@@ -134,9 +134,9 @@ class ImportBatchFilter(django_filters.FilterSet):
 
 class ResultCursorPagination(CursorPagination):
     """Keyset pages in the order (procedure, id): as fast on the millionth row as on the
-    first, and a region's rows of a year, a test or a class are each one ordered range
-    of an index (`result_region_proc`, `result_region_class`), so a page reads its own
-    rows and stops. The cursor holds the last (procedure, id) seen; DRF's cursor keeps
+    first, and a region's or a municipality's rows of a procedure or a class are each
+    one ordered range of an index (the key, `result_muni_proc`, `result_region_class`),
+    so a page reads its own rows and stops; several procedures are read one by one. The cursor holds the last (procedure, id) seen; DRF's cursor keeps
     one field and counts an offset past equal values, which a procedure's 50,000 rows
     would turn into a walk."""
 
