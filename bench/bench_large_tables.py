@@ -5,6 +5,9 @@ schema ("before") and on a prototype of the partitioned, region-keyed schema.
     .venv/bin/python bench/bench_large_tables.py build [--rows 10000000]
     .venv/bin/python bench/bench_large_tables.py before      # today's code and schema
     .venv/bin/python bench/bench_large_tables.py prototype   # raw-SQL prototype (docs/scale.md)
+    .venv/bin/python bench/bench_large_tables.py phase2      # phase 2's schema and code
+    .venv/bin/python bench/bench_large_tables.py import      # a 200 k-pupil file at that size
+    .venv/bin/python bench/bench_large_tables.py indexes     # the two extra indexes: plans, COPY
 
 `build` drops and re-creates the database (default rm_perf_large), migrates it and
 writes with COPY a country of 85 regions whose sizes follow a log-normal law
@@ -46,9 +49,13 @@ from bench.large.report import side_by_side, write_report  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["build", "before", "after", "prototype"])
+    parser.add_argument(
+        "step", choices=["build", "before", "after", "phase2", "import", "indexes", "prototype"]
+    )
     parser.add_argument("--database", default="rm_perf_large")
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--pupils", type=int, default=200_000, help="import: the file's size")
+    parser.add_argument("--runs", type=int, default=3, help="import: runs")
     parser.add_argument("--rebuild", action="store_true", help="prototype: rebuild proto_result")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -75,6 +82,29 @@ def main():
         write_report(
             RESULTS / "large-after.txt",
             f"issue #17's indexes and cursor, {args.database}; PostgreSQL "
+            f"{connection.cursor().connection.info.server_version}; load average at start "
+            f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
+            figures,
+            extra,
+        )
+        print("\n".join(extra))
+    elif args.step == "import":
+        from bench.large.import_at_scale import import_at_scale
+
+        import_at_scale(args.database, args.pupils, args.runs)
+    elif args.step == "indexes":
+        from bench.large.index_cost import index_cost
+
+        index_cost(args.database)
+    elif args.step == "phase2":
+        figures = before(args.database, step="phase2")
+        from django.db import connection
+
+        extra = side_by_side(figures, "large-before") + [""] + side_by_side(figures, "large-after")
+        write_report(
+            RESULTS / "large-phase2.txt",
+            f"phase 2 (partitioned by year, smallint[] scores, region-led key), "
+            f"{args.database}; PostgreSQL "
             f"{connection.cursor().connection.info.server_version}; load average at start "
             f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f}",
             figures,

@@ -106,6 +106,16 @@ def _refused(call):
     raise AssertionError("the delete was not refused")
 
 
+def _check(region, year: int = 2025):
+    """A region's check as a run computes it: the product's loading, then the method."""
+    from assessments.objectivity import checks
+    from assessments.objectivity.loading import region_data_load
+
+    params = checks.CheckParams()
+    loaded = region_data_load(region=region, year=year, persistence_years=params.persistence_years)
+    return checks.check_region(loaded.data, year, params=params)
+
+
 def vacuum(table: str) -> None:
     from django.db import connection
 
@@ -228,6 +238,11 @@ def before(name: str, *, step: str = "before") -> list[Figure]:
             lambda: Result.objects.filter(region_id=big.pk, import_batch_id=batch.pk).count(),
         ),
         ("check: read of the region's year", lambda: region_data_load(region=big, year=2025)),
+        *(
+            [("check: region's year loaded and checked (check_region)", lambda: _check(big))]
+            if step == "phase2"
+            else []
+        ),
         ("page: procedure (analyst)", get("analyst_big", f"/assessments/procedures/{p}/")),
         (
             "page: school's results in a procedure (deputy)",

@@ -36,12 +36,12 @@ def write_report(path: Path, title: str, figures: list[Figure], extra: list[str]
     )
 
 
-def side_by_side(figures: list[Figure]) -> list[str]:
-    """The operations beside bench/results/large-before.json (same data, same code
+def side_by_side(figures: list[Figure], against: str = "large-before") -> list[str]:
+    """The operations beside bench/results/<against>.json (same data, same code
     paths before the change; mind the load of each run)."""
-    earlier = {f["label"]: f for f in json.loads((RESULTS / "large-before.json").read_text())}
+    earlier = {f["label"]: f for f in json.loads((RESULTS / f"{against}.json").read_text())}
     lines = [
-        "beside bench/results/large-before.json (ms end to end / slowest SQL ms):",
+        f"beside bench/results/{against}.json (ms end to end / slowest SQL ms):",
         f"{'operation':<58} {'before':>17} {'after':>17}",
     ]
     for f in figures:

@@ -272,6 +272,45 @@ def test_result_pages_of_a_year_hold_only_that_years_procedures(world):
     assert procedures[2].year == 2025
 
 
+def test_pages_of_several_procedures_cross_them_forward_and_back(world):
+    """A year names several procedures: the pages read them one by one, across
+    procedure boundaries inside a page and past a procedure without rows, and the
+    previous links give the same pages back."""
+    _interleaved_results(world, 12)
+    Procedure.objects.create(
+        region=world.region, instrument=Instrument.VPR, subject=Subject.RUSSIAN, grade=5, year=2026
+    )  # of the year, no rows
+    add_results(
+        world,
+        2,
+        procedure=Procedure.objects.create(
+            region=world.region,
+            instrument=Instrument.VPR,
+            subject=Subject.MATH,
+            grade=6,
+            year=2026,
+        ),
+    )
+    client = client_for(world.bob)
+    expected = list(
+        Result.objects.filter(municipality=world.muni_a, procedure__year=2026)
+        .order_by("procedure_id", "id")
+        .values_list("id", flat=True)
+    )
+    forward = _follow(client, "/api/v1/results/?year=2026&page_size=3", "next")
+    assert [row for page in forward for row in page] == expected
+    assert [len(page) for page in forward] == [3, 3, 3, 2]
+    last = client.get("/api/v1/results/?year=2026&page_size=3")
+    for _ in range(len(forward) - 1):
+        last = client.get(last.json()["next"])
+    assert last.json()["next"] is None
+    assert _follow(client, last.json()["previous"], "previous") == forward[-2::-1]
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/results/?year=2026&page_size=3")
+    reads = [q["sql"] for q in captured if 'FROM "assessments_result"' in q["sql"]]
+    assert reads and all('"assessments_result"."procedure_id" = ' in sql for sql in reads), reads
+
+
 @pytest.mark.parametrize("cursor", ["abc", "cD0x", "cD14Lnk%3D", "%D1%8B", "cD1hYmM="])
 def test_a_cursor_that_is_not_ours_is_a_400_in_russian(world, cursor):
     response = client_for(world.bob).get(f"/api/v1/results/?cursor={cursor}")

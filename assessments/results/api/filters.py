@@ -108,16 +108,19 @@ class ResultFilter(django_filters.FilterSet):
         queryset = queryset.filter(year__in=sorted(set(years_of.values())))
         if len(ids) == 1:
             return queryset.filter(procedure_id=ids[0])
-        # The range is what the index reads, in its order (region or municipality,
-        # procedure, id), so a page stops after its rows; the list is checked on the
-        # rows read. Written on `procedure_id + 0`, the list cannot be an index
-        # condition: as one, PostgreSQL (which cannot tell that a procedure's rows all
-        # lie in one region) read every row of the year and sorted them, 30-150 ms.
+        # Several procedures: the keyset pages read them one by one, each an ordered
+        # range of an index (region or municipality, procedure, id) that stops after
+        # its page (`ResultCursorPagination.procedure_ids`). The list itself is written
+        # on `procedure_id + 0`, a check on the rows read, never an index condition: as
+        # one (or as a range), PostgreSQL read every row of the year of the region or
+        # municipality and sorted them (30-150 ms at 10 M rows, docs/scale.md).
+        if self.request is not None:
+            self.request.result_procedure_ids = ids
         return queryset.alias(
             listed_procedure=ExpressionWrapper(
                 F("procedure_id") + 0, output_field=BigIntegerField()
             )
-        ).filter(listed_procedure__in=ids, procedure_id__gte=ids[0], procedure_id__lte=ids[-1])
+        ).filter(listed_procedure__in=ids)
 
 
 class ImportBatchFilter(django_filters.FilterSet):
@@ -131,9 +134,9 @@ class ImportBatchFilter(django_filters.FilterSet):
 
 class ResultCursorPagination(CursorPagination):
     """Keyset pages in the order (procedure, id): as fast on the millionth row as on the
-    first, and a region's rows of a year, a test or a class are each one ordered range
-    of an index (`result_region_proc`, `result_region_class`), so a page reads its own
-    rows and stops. The cursor holds the last (procedure, id) seen; DRF's cursor keeps
+    first, and a region's or a municipality's rows of a procedure or a class are each
+    one ordered range of an index (the key, `result_muni_proc`, `result_region_class`),
+    so a page reads its own rows and stops; several procedures are read one by one. The cursor holds the last (procedure, id) seen; DRF's cursor keeps
     one field and counts an offset past equal values, which a procedure's 50,000 rows
     would turn into a walk."""
 
@@ -170,16 +173,20 @@ class ResultCursorPagination(CursorPagination):
         self.base_url = request.build_absolute_uri()
         self.request = request
         self.reverse, position = self.decode_cursor(request)
-        key = Tuple(F("procedure_id"), F("id"))
-        if self.reverse:
-            queryset = queryset.order_by("-procedure_id", "-id")
-            if position is not None:
-                queryset = queryset.filter(TupleLessThan(key, position))
+        procedure_ids = getattr(request, "result_procedure_ids", None)
+        if procedure_ids:
+            rows = self.procedure_by_procedure(queryset, procedure_ids, position)
         else:
-            queryset = queryset.order_by("procedure_id", "id")
-            if position is not None:
-                queryset = queryset.filter(TupleGreaterThan(key, position))
-        rows = list(queryset[: self.page_size + 1])
+            key = Tuple(F("procedure_id"), F("id"))
+            if self.reverse:
+                queryset = queryset.order_by("-procedure_id", "-id")
+                if position is not None:
+                    queryset = queryset.filter(TupleLessThan(key, position))
+            else:
+                queryset = queryset.order_by("procedure_id", "id")
+                if position is not None:
+                    queryset = queryset.filter(TupleGreaterThan(key, position))
+            rows = list(queryset[: self.page_size + 1])
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if self.reverse:
@@ -187,6 +194,26 @@ class ResultCursorPagination(CursorPagination):
         self.page, self.position = rows, position
         came_from = position is not None
         self.has_next, self.has_previous = (came_from, more) if self.reverse else (more, came_from)
+        return rows
+
+    def procedure_by_procedure(self, queryset, procedure_ids, position):
+        """The page's rows (and one more) when the filter named several procedures
+        (`ResultFilter`): one query per procedure in the page's direction, each on
+        `procedure_id = …` and ordered by id, so it reads an ordered range of an index
+        and stops; the same rows and order as the tuple comparison."""
+        wanted = self.page_size + 1
+        order = ("-procedure_id", "-id") if self.reverse else ("procedure_id", "id")
+        ids = sorted(procedure_ids, reverse=self.reverse)
+        if position is not None:
+            ids = [p for p in ids if (p <= position[0] if self.reverse else p >= position[0])]
+        rows = []
+        for procedure_id in ids:
+            part = queryset.filter(procedure_id=procedure_id).order_by(*order)
+            if position is not None and procedure_id == position[0]:
+                part = part.filter(**{"id__lt" if self.reverse else "id__gt": position[1]})
+            rows += part[: wanted - len(rows)]
+            if len(rows) == wanted:
+                break
         return rows
 
     def _link(self, *, reverse, key):
