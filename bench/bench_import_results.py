@@ -17,9 +17,10 @@ functions of the import timed in place, each phase without the phases it calls):
 file read, format and header detection, column mapping, row parse and checks,
 gates, school and procedure look-ups, row build, COPY text, COPY (the server's
 part), history, the import's signals. `results_imported` (the analytic tables'
-warm-up and the objectivity re-run, queued for the worker) is sent only by a
-background import, after its commit: neither this benchmark nor the command runs
-it inline.
+warm-up and the objectivity re-run) is sent after the commit by a background import
+and by the command, not by the in-process import timed here; with REDIS_URL set the
+command only queues that work for the worker, as in production (without it, tasks
+run inline and the command's time includes them).
 
 The start-up of `manage.py import_results` (to the first row, and `--help`) is
 always printed. With --command it also runs `manage.py import_results` on each file, end to end
