@@ -327,6 +327,12 @@ CACHES = {
     )
 }
 
+# Sessions read from Redis, written through to PostgreSQL: a query less on every page
+# (config/sessions.py). Only with the shared Redis cache: a per-process cache would keep
+# a session another worker ended (logout) alive in this one.
+if CACHE_REDIS_URL:
+    SESSION_ENGINE = "config.sessions"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "schools.tokens.TokenAuthentication",

@@ -34,7 +34,6 @@ def navigation(request):
     ]
     if matching:
         max(matching, key=lambda i: len(i["url"]))["active"] = True
-    from schools.models import Notification
+    from schools.notifications import unread_count
 
-    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
-    return {"navigation": items, "unread_notifications": unread}
+    return {"navigation": items, "unread_notifications": unread_count(user)}

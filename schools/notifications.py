@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -149,9 +150,52 @@ def notify_each(notes, *, exclude=None, mail: bool = True) -> list[Notification]
             except IntegrityError:
                 continue
             created.append(row)
+    unread_changed({row.user_id for row in created if row.read_at is None})
     if mail:
         mail_after_commit(created, preferences=preferences)
     return created
+
+
+# --------------------------------------------------------------------------- the bell's count
+# Every page's bell prints the person's unread count. It is kept in the cache under a
+# version per person; every change of their unread notifications (told above, read
+# in mark_read, saved or deleted one by one: the signals in schools/apps.py) moves the
+# version on, now and again after commit. A count read before a change and written
+# after it lands under the old version, which nobody reads again.
+UNREAD_SECONDS = 600
+
+
+def _unread_version_key(user_id) -> str:
+    return f"notifications:unread-version:{user_id}"
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (the bell's badge)."""
+    version = cache.get(_unread_version_key(user.pk), 0)
+    key = f"notifications:unread:{user.pk}:{version}"
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def unread_changed(user_ids) -> None:
+    """The unread notifications of these people changed: their next page counts again."""
+    keys = [_unread_version_key(pk) for pk in set(user_ids)]
+    if not keys:
+        return
+
+    def bump():
+        for key in keys:
+            if not cache.add(key, 1, None):
+                try:
+                    cache.incr(key)
+                except ValueError:  # gone meanwhile, or Redis unreachable
+                    cache.set(key, 1, None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def mail_after_commit(notes, *, preferences=None) -> None:
@@ -294,7 +338,10 @@ def mark_read(*, user, notification=None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification is not None:
         qs = qs.filter(pk=notification.pk)
-    return qs.update(read_at=timezone.now())
+    changed = qs.update(read_at=timezone.now())
+    if changed:
+        unread_changed([user.pk])
+    return changed
 
 
 # --------------------------------------------------------------------------- who is concerned

@@ -31,6 +31,7 @@ from reports.builders.analytic_parts import (
 )
 from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
 from schools.scoping import acts_for
+from schools.widgets import FastSelect
 
 LEVEL_SCHOOL = "school"
 LEVEL_MUNICIPALITY = "municipality"
@@ -68,17 +69,22 @@ def can_write_recommendations(user, node=None) -> bool:
 
 class AnalyticParamsForm(forms.Form):
     procedure = forms.ModelChoiceField(
-        queryset=None, label=gettext_lazy("Оценочная процедура"), empty_label=None
+        queryset=None,
+        label=gettext_lazy("Оценочная процедура"),
+        empty_label=None,
+        widget=FastSelect,
     )
-    level = forms.ChoiceField(label=gettext_lazy("Уровень справки"))
+    level = forms.ChoiceField(label=gettext_lazy("Уровень справки"), widget=FastSelect)
     school = forms.ModelChoiceField(
         queryset=None,
+        widget=FastSelect,
         label=gettext_lazy("Школа"),
         required=False,
         help_text=gettext_lazy("Для справки по школе."),
     )
     municipality = forms.ModelChoiceField(
         queryset=None,
+        widget=FastSelect,
         label=gettext_lazy("Муниципалитет"),
         required=False,
         help_text=gettext_lazy("Для справки по муниципалитету."),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
+from schools.widgets import FastSelect
 
 STATE_LABELS = {
     "done_on_time": gettext_lazy("выполнено в срок"),
@@ -38,7 +39,9 @@ def fraction(value):
 
 
 class ExecutionParamsForm(forms.Form):
-    roadmap = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Дорожная карта"))
+    roadmap = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Дорожная карта"), widget=FastSelect
+    )
     as_of = forms.DateField(
         label=gettext_lazy("На дату"),
         required=False,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from infra.output.docx import DocxWriter
 from reports.builders import Builder, DocumentParamsError, Prepared, register
+from schools.widgets import FastSelect
 
 MONTHS_GENITIVE = [
     "января",
@@ -97,7 +98,9 @@ def roadmap_rows(roadmap) -> list[dict]:
 
 
 class OrderParamsForm(forms.Form):
-    roadmap = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Дорожная карта"))
+    roadmap = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Дорожная карта"), widget=FastSelect
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

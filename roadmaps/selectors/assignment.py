@@ -73,13 +73,9 @@ def my_assignments(
         qs = Assignment.objects.visible_to(user).filter(
             school__isnull=False, measure__roadmap__status__in=active
         )
-    # No section: the rows print the measure, its roadmap's label and the assignee.
-    qs = qs.select_related(
-        "measure__roadmap__municipality",
-        "measure__roadmap__school",
-        "school",
-        "body",
-    ).prefetch_related(
+    # No section: the rows print the measure, its roadmap's label and the assignee. The
+    # roadmaps are few: read once below, not once a row in the join.
+    qs = qs.select_related("measure", "school", "body").prefetch_related(
         Prefetch(
             "reports",
             queryset=ProgressReport.objects.of_scoped(is_current=True).order_by("-period_start"),
@@ -89,8 +85,13 @@ def my_assignments(
         qs = qs.filter(school=school)
     if body is not None:
         qs = qs.filter(body=body)
+    assignments = list(qs)
+    roadmaps = Roadmap.objects.select_related("municipality", "school").in_bulk(
+        {a.measure.roadmap_id for a in assignments}
+    )
     rows = []
-    for assignment in qs:
+    for assignment in assignments:
+        assignment.measure.roadmap = roadmaps[assignment.measure.roadmap_id]
         due = next_due(assignment.measure, today)
         reports = list(assignment.reports.all())
         latest = reports[0] if reports else None

@@ -51,3 +51,51 @@ def test_weak_passwords_are_refused():
     for weak in ("12345678901", "password123", "короткий"):
         with pytest.raises(ValidationError):
             validate_password(weak)
+
+
+def test_sessions_are_read_from_the_redis_cache_when_it_is_configured():
+    from django.conf import settings
+
+    if settings.CACHES["default"]["BACKEND"] == "config.cache.TolerantRedisCache":
+        assert settings.SESSION_ENGINE == "config.sessions"
+    else:
+        assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def test_the_cache_copy_of_a_session_lives_ten_minutes_at_most(client, world, settings):
+    from django.core.cache import caches
+
+    from config import sessions
+
+    settings.SESSION_ENGINE = "config.sessions"
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    if not hasattr(cache, "_cache") or not hasattr(cache._cache, "get_client"):
+        pytest.skip("the test settings have no Redis cache")
+    client.post("/login/", {"username": "bob", "password": "Test-pass-2026!"})
+    store = sessions.SessionStore(client.cookies["sessionid"].value)
+    raw = cache._cache.get_client(store.cache_key)
+    ttl = raw.ttl(cache.make_key(store.cache_key))
+    assert 0 < ttl <= sessions.CACHE_SECONDS
+    assert store.load()["_auth_user_id"] == str(world.bob.pk)
+
+
+def test_a_session_ended_by_logout_no_longer_opens_pages(client, world):
+    client.post("/login/", {"username": "bob", "password": "Test-pass-2026!"})
+    cookie = client.cookies["sessionid"].value
+    assert client.get("/").status_code == 200
+    client.post("/logout/")
+    client.cookies["sessionid"] = cookie  # the old cookie, replayed
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_password_change_ends_the_other_sessions_of_the_account(client, world):
+    from django.test import Client
+
+    other = Client()
+    other.post("/login/", {"username": "bob", "password": "Test-pass-2026!"})
+    assert other.get("/").status_code == 200
+    world.bob.set_password("Другой-пароль-2026")
+    world.bob.save()
+    response = other.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
