@@ -26,6 +26,8 @@ from tests.api.helpers import client_for
 
 LISTS = [(prefix, viewset, basename) for prefix, viewset, basename in router.registry]
 N = 4
+# Tables partitioned by year on PostgreSQL: a row of a year without a partition is refused.
+PARTITIONED = {"assessments_result", "assessments_checkfinding"}
 _serial = itertools.count(1)
 
 
@@ -53,6 +55,8 @@ def _vary(obj, name, serial):
     """Give field `name` of `obj` a value no other row has; False if it cannot."""
     field = obj._meta.get_field(name)
     value = getattr(obj, field.attname)
+    if name == "year" and type(obj)._meta.db_table in PARTITIONED:
+        return None  # the partition key: a copy is a row of the same year
     if isinstance(field, models.ForeignKey):
         if value is None:
             return None
