@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q, Window
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    TextField,
+    Window,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -149,6 +159,17 @@ def school_assignments_due(*, user, school: School, today: date | None = None) -
     return rows
 
 
+class LastItemText(Func):
+    """The last element of a JSON array, as text (PostgreSQL's `->> -1`; SQLite's
+    JSON path `$[#-1]`, since it reads no negative index)."""
+
+    output_field = TextField()
+    template = "(%(expressions)s ->> -1)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="json_extract(%(expressions)s, '$[#-1]')")
+
+
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     """The overdue school assignments the user reaches, earliest due first, as
     `my_assignments` rows, and how many there are in all. A municipality has
@@ -179,7 +200,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
         base.filter(measure_id__in=late_measures)
         .exclude(Exists(accepted))
         .annotate(
-            due=Cast(KeyTextTransform("-1", "measure__deadline_dates"), DateField()),
+            due=Cast(LastItemText(F("measure__deadline_dates")), DateField()),
             late_count=Window(Count("pk")),
         )
         .order_by("due", "pk")
