@@ -46,6 +46,34 @@ class World:
     extra: dict = field(default_factory=dict)
 
 
+def _restores_serialized_rows(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("serialized_rollback"))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
+def pytest_collection_modifyitems(items):
+    """The tests that restore the database's serialized rows (the migration tests) run
+    first among the transactional ones. After another transactional test's flush,
+    the content types are made again under new ids, and restoring the serialized rows
+    would then meet each of them twice (a unique violation at set-up); before any
+    flush, and after one of their own (which does not re-create them), they load."""
+    serialized = [item for item in items if _restores_serialized_rows(item)]
+    if not serialized:
+        return
+    rest = [item for item in items if not _restores_serialized_rows(item)]
+    first = next(
+        (
+            index
+            for index, item in enumerate(rest)
+            if (marker := item.get_closest_marker("django_db"))
+            and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+        ),
+        len(rest),
+    )
+    items[:] = rest[:first] + serialized + rest[first:]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -70,10 +70,15 @@ def _queue(user, roadmap, stamp, shown=10):
 
     from roadmaps.selectors.report import review_queue
     from schools.policy import roles_for
-    from schools.scoping import reach_of
+    from schools.scoping import home_nodes
 
-    reach = reach_of(user, roles=roles_for("roadmaps.review_report"))
-    scope = repr([sorted(nodes) for nodes in (reach.regions, reach.municipalities, reach.schools)])
+    home = home_nodes(user, roles=roles_for("roadmaps.review_report"))
+    scope = repr(
+        [
+            home.everything,
+            *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
+        ]
+    )
     key = f"dashboard:queue:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
     queue = cache.get(key)
     if queue is None:

@@ -96,8 +96,10 @@ def my_assignments(
     if body is not None:
         qs = qs.filter(body=body)
     assignments = list(qs)
-    roadmaps = Roadmap.objects.select_related("municipality", "school").in_bulk(
-        {a.measure.roadmap_id for a in assignments}
+    roadmaps = (
+        Roadmap.objects.of_scoped(pk__in={a.measure.roadmap_id for a in assignments})
+        .select_related("municipality", "school")
+        .in_bulk()
     )
     rows = []
     for assignment in assignments:

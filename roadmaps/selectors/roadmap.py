@@ -25,7 +25,7 @@ def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     page of the list (LIMIT 50) counts the measures of its own 50 roadmaps only, and
     the paginator's COUNT leaves it out."""
     measure_count = (
-        Measure.objects.filter(roadmap=OuterRef("pk"))
+        Measure.objects.of_scoped(roadmap=OuterRef("pk"))
         .order_by()
         .values("roadmap")
         .annotate(n=Count("pk"))
