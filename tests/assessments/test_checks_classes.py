@@ -143,3 +143,21 @@ def test_no_class_level_indicator_fires_under_the_minimum_class(copying):
     prep = ind.Prepared(res, data.schools)
     for fn in (ind.pair_similarity, ind.class_journal_gap):
         assert not fn(prep, params).fired.any()
+
+
+def test_a_group_larger_than_any_class_is_not_read_pair_by_pair(copying):
+    # A file whose class column says the same for a whole school (or is left empty and
+    # filled with one label) makes one "class" of hundreds or thousands of pupils: its
+    # k(k-1)/2 pairs are not a class's, and read pair by pair they would take the
+    # memory of the machine (150,000 pupils: 11 billion pairs).
+    region, data = copying
+    res = data.results[0]
+    school = int(np.bincount(res.school).argmax())
+    one_label = res.class_id.copy()
+    one_label[res.school == school] = -1
+    assert (one_label == -1).sum() > PARAMS.max_class
+    prep = ind.Prepared(replace(res, class_id=one_label), data.schools)
+    col = ind.pair_similarity(prep, PARAMS)
+    # The school has no class the pair statistic reads; the others keep theirs.
+    assert np.isnan(col.value[school]) and not col.fired[school]
+    assert np.isfinite(col.value).sum() > 20

@@ -40,6 +40,10 @@ class CheckParams:
     # Minimum group sizes: no indicator fires on fewer pupils (DOMAIN.md: under 20 is too small).
     min_school: int = 20
     min_class: int = 10
+    # The pair statistic compares every two pupils of a class (k(k-1)/2 pairs). A group
+    # larger than any class holds is not a class (a whole grade under one label, a
+    # file without the class column filled): its pairs are not read.
+    max_class: int = 60
     min_schools_per_kind: int = 12  # a kind with fewer eligible schools is pooled with all
 
     # Level anomaly: z of the school's mean mark within schools of its kind.

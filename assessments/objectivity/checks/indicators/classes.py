@@ -328,8 +328,8 @@ def _pair_tables(P: np.ndarray):
     return (w.ravel(), (P * w).ravel(), (P * (1 - P) * w**2).ravel())
 
 
-def _class_pairs_z(x, s, cls_idx, C, P, min_class):
-    """(class, z) of every pupil pair in a class of at least `min_class` pupils:
+def _class_pairs_z(x, s, cls_idx, C, P, min_class, max_class):
+    """(class, z) of every pupil pair in a class of `min_class` to `max_class` pupils:
     the larger of the two directions' `_directed_z` (either may have copied)."""
     T, K = P.shape[1], P.shape[2]
     cell = (np.arange(T) * K)[None, :]
@@ -338,7 +338,7 @@ def _class_pairs_z(x, s, cls_idx, C, P, min_class):
     sizes = np.bincount(cls_idx, minlength=C)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     out_c, out_z = [], []
-    for k in np.unique(sizes[sizes >= min_class]):
+    for k in np.unique(sizes[(sizes >= min_class) & (sizes <= max_class)]):
         cls = np.flatnonzero(sizes == k)
         iu, ju = np.triu_indices(int(k), 1)
         step = max(1, PAIR_CHUNK // len(iu))
@@ -387,7 +387,7 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     s = x.sum(axis=1)
     cls_idx, C, cls_school, cls_n = _classes(p)
     P = _score_tables(x, s, tm)
-    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class)
+    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class, params.max_class)
     pairs = np.bincount(pc, minlength=C).astype(np.float64)
     ok = pairs > 0
     if ok.sum() < 20:
