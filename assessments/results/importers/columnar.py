@@ -19,7 +19,6 @@ from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
-from assessments.results.importers.columns import read_columns
 from assessments.results.importers.common import (
     NOT_ATTEMPTED,
     ParsedFile,
@@ -38,10 +37,10 @@ from assessments.results.importers.pupils import (
     class_list,
     find_pupil_header,
     sheet_absent,
+    sheet_columns,
     tasks_signature,
 )
 from infra.problems import Problem, cell_name
-from infra.text import header_text
 
 
 class _RowPath(Exception):
@@ -119,15 +118,7 @@ def _read_sheet(sheet, header_index, task_columns, parsed, classes, overrides) -
     """The PupilTable columns of one sheet; what the row path records of the sheet
     (columns understood, absent pupils, totals that differ) is recorded alike."""
     header = sheet.head(header_index + 1)[header_index]
-    reading = read_columns(header, overrides)
-    parsed.headers_seen.update(header_text(h) for h in header if h is not None)
-    if not parsed.columns:
-        parsed.columns = reading.report
-        parsed.unknown_columns = reading.unknown
-    columns = dict(reading.columns)
-    if "school_login" in columns:
-        columns["school_code"] = columns.pop("school_login")
-    parsed.column_index = {m: cell_name(header, i) for m, i in columns.items()}
+    reading, columns = sheet_columns(header, parsed, overrides)
     if reading.problems or "participant" not in columns:
         raise _RowPath
     if "school_code" in columns:

@@ -180,11 +180,11 @@ def sheet_absent(sheet, header_index) -> int:
     return sum(1 for row in sheet.rows[header_index + 1 :] if any(is_absent(v) for v in row))
 
 
-def _parse_sheet(
-    sheet, header_index, task_columns, parsed: ParsedFile, classes, overrides
-) -> list[PupilRow]:
-    file = parsed.file
-    header = sheet.rows[header_index]
+def sheet_columns(header, parsed: ParsedFile, overrides):
+    """The meanings of a sheet's header (a school login counts as the school's code),
+    recorded on `parsed` as both readers of pupil tables record them: the headers seen,
+    the first sheet's column report, where each meaning was found. Returns the
+    reading and {meaning: column index}."""
     reading = read_columns(header, overrides)
     parsed.headers_seen.update(header_text(h) for h in header if h is not None)
     if not parsed.columns:
@@ -194,6 +194,15 @@ def _parse_sheet(
     if "school_login" in columns:
         columns["school_code"] = columns.pop("school_login")
     parsed.column_index = {m: cell_name(header, i) for m, i in columns.items()}
+    return reading, columns
+
+
+def _parse_sheet(
+    sheet, header_index, task_columns, parsed: ParsedFile, classes, overrides
+) -> list[PupilRow]:
+    file = parsed.file
+    header = sheet.rows[header_index]
+    reading, columns = sheet_columns(header, parsed, overrides)
     variant_columns = reading.variants
     problems = parsed.problems
     for index, message in reading.problems:
