@@ -67,6 +67,7 @@ JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
 BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
 POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
+LENIENT_FOOTPRINT = "lenient_footprint"  # journal gap and blanks together (indicators.lenient)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -99,6 +100,10 @@ INDICATOR_LABELS = {
     BLANKS: _(
         "Класс: нулей за выполненные задания меньше, чем предсказывают пропуски"
         " (ответы без пропуска оценены мягче)"
+    ),
+    LENIENT_FOOTPRINT: _(
+        "Мягкое оценивание: баллы выше предсказанных журнальными отметками и нулей меньше,"
+        " чем предсказывают пропуски, в одном классе или во всей ОО (совокупно)"
     ),
 }
 
