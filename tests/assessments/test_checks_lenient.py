@@ -109,3 +109,41 @@ def test_two_footprints_together_weigh_more_than_either_and_a_missing_one_counts
     assert np.isnan(z[1])
     # Honest footprints: the joint is a standard normal again.
     assert abs(float(np.nanstd(z[2:])) - 1.0) < 0.2
+
+
+def test_a_small_school_is_read_over_its_tests_together(regions):
+    (region, data), (honest, honest_data) = regions
+    year = region.target_year
+    cols, honest_cols = footprint(data, year), footprint(honest_data, year)
+    pupils = {
+        r.procedure.label: np.bincount(r.school, minlength=len(data.schools))
+        for r in data.results
+        if r.procedure.year == year
+    }
+
+    def readable(row):
+        # Under min_school in every test, min_class or more in two tests and
+        # min_school over them (the tests `checks.pooled` would read together).
+        sizes = [n[row] for n in pupils.values() if n[row] >= PARAMS.min_class]
+        return (
+            max(n[row] for n in pupils.values()) < PARAMS.min_school
+            and len(sizes) >= 2
+            and sum(sizes) >= PARAMS.min_school
+        )
+
+    small = [
+        (row, t)
+        for row, t in planted(region, data, "school")
+        if readable(row) and any(pupils[lab][row] >= PARAMS.min_class for lab in t.tests)
+    ]
+    assert small, "the region has a small school marked leniently"
+    for row, t in small:
+        label = next(lab for lab in t.tests if pupils[lab][row] >= PARAMS.min_class)
+        col, honest_col = cols[label], honest_cols[label]
+        # Read on the pupils of its tests together, never on fewer than min_school.
+        assert col.eligible[row]
+        assert col.n[row] >= PARAMS.min_school
+        assert col.details["z"][row] > honest_col.details["z"][row]
+    # Under min_class in a test: never read there.
+    tiny = pupils[label] < PARAMS.min_class
+    assert not np.any(cols[label].eligible[tiny])

@@ -33,15 +33,15 @@ import numpy as np
 
 from ..data import BLANKS, CLASS_JOURNAL_GAP, JOURNAL_GAP, LENIENT_FOOTPRINT
 from ..params import CheckParams
-from .base import Column, Prepared, _stats, _z_of_p
+from .base import Column, Prepared, _stats, _z_of_p, calibrate
 from .classes import _robust_corr, _worst_class
 
 
 def _joint(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Stouffer's sum of two z's over their correlation on `ok`; NaN where either
     is missing."""
-    both = ok & np.isfinite(a) & np.isfinite(b)
-    rho = _robust_corr([(a[both], b[both])])
+    both = np.isfinite(a) & np.isfinite(b)
+    rho = _robust_corr([(a[both & ok], b[both & ok])])
     with np.errstate(invalid="ignore"):
         return np.where(both, (a + b) / np.sqrt(2 + 2 * rho), np.nan)
 
@@ -69,14 +69,16 @@ def school_evidence(
     p: Prepared, params: CheckParams, gap: Column, blanks: Column, kinds
 ) -> np.ndarray:
     """The school's joint z of its journal gap (on its kind's reference) and its
-    blanks over all its pupils of the test."""
+    blanks over all its pupils of the test; from `min_class` pupils (a small
+    school's tests are read together, see `_small_schools`)."""
     from ..budget import kind_reference
 
     z_b = blanks.classes["z_school"] if blanks.classes is not None else None
     if gap.z is None or z_b is None:
         return np.full(p.n_schools, np.nan)
     centre, unit, _pooled = kind_reference(gap, kinds, params)
-    z_g = np.where(gap.eligible, (np.asarray(gap.z, dtype=np.float64) - centre) / unit, np.nan)
+    z_g = (np.asarray(gap.z, dtype=np.float64) - centre) / unit
+    z_g = np.where(p.n >= params.min_class, z_g, np.nan)
     return _joint(z_g, z_b, np.asarray(gap.eligible, bool))
 
 
@@ -93,6 +95,7 @@ def lenient_footprint(cols: dict, params: CheckParams) -> None:
             continue
         school = school_evidence(prep, params, by[JOURNAL_GAP], by[BLANKS], prep.schools.kind)
         tests[proc] = (prep, columns, got, school)
+    small = _small_schools(tests, params)
     # One primary teacher marks both subjects of her class: a class's evidence
     # is also read over its year and grade's tests together (as the journal gap's).
     groups: dict = {}
@@ -118,11 +121,66 @@ def lenient_footprint(cols: dict, params: CheckParams) -> None:
             two = (count >= 2) & np.isfinite(own)
             evidence = np.where(two, np.fmax(own, pooled), own)
             looks = np.where(two, 2.0, 1.0)
-            columns.append(_column(prep, params, ids, evidence, looks, school))
+            columns.append(_column(prep, params, ids, evidence, looks, school, small[proc]))
 
 
-def _column(p: Prepared, params: CheckParams, ids, evidence, looks, school) -> Column:
+def _small_schools(tests: dict, params: CheckParams) -> dict:
+    """{procedure: (z, pupils)} for the small schools (`min_class`..`min_school` − 1
+    pupils in two tests or more of the year, `min_school` together), as
+    `checks.pooled` reads them: the school look's z summed over those tests
+    (Stouffer with the correlation the region's schools show between tests),
+    over the year and over each grade apart (one cohort, one primary teacher),
+    each calibrated on the pooled schools (median, robust spread), the larger
+    Bonferroni over the groups it was read in. NaN, 0 elsewhere."""
+    procs = sorted(tests, key=lambda p: (p.year, p.grade, p.subject, p.instrument))
+    out = {}
+    for year in sorted({p.year for p in procs}):
+        mine = [p for p in procs if p.year == year]
+        S = tests[mine[0]][0].n_schools
+        n = np.stack([np.asarray(tests[p][0].n) for p in mine])
+        z = np.stack([tests[p][3] for p in mine])
+        small = (n >= params.min_class) & (n < params.min_school) & np.isfinite(z)
+        big = (n >= params.min_school) & np.isfinite(z)
+        groups = [list(range(len(mine)))]
+        grades = sorted({p.grade for p in mine})
+        groups += [[k for k, p in enumerate(mine) if p.grade == g] for g in grades]
+        groups = [g for i, g in enumerate(groups) if len(g) >= 2 and (i == 0 or len(g) < len(mine))]
+        best, looks, pupils = np.full(S, -np.inf), np.zeros(S), np.zeros(S)
+        for group in groups:
+            pooled = (small[group].sum(axis=0) >= 2) & (
+                (n[group] * small[group]).sum(axis=0) >= params.min_school
+            )
+            if not pooled.any():
+                continue
+            pairs = [
+                (z[a][big[a] & big[b]], z[b][big[a] & big[b]])
+                for i, a in enumerate(group)
+                for b in group[i + 1 :]
+            ]
+            rho = _robust_corr(pairs)
+            count = small[group].sum(axis=0).astype(np.float64)
+            total = np.where(small[group], z[group], 0.0).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                zp = np.where(pooled, total / np.sqrt(count + count * (count - 1) * rho), np.nan)
+            centre, unit = calibrate(zp, pooled)
+            zp = (zp - centre) / unit
+            best = np.where(pooled, np.fmax(best, zp), best)
+            looks += pooled
+            pupils = np.fmax(pupils, np.where(pooled, (n[group] * small[group]).sum(axis=0), 0))
+        with np.errstate(invalid="ignore"):
+            p_val = np.minimum(1.0, _stats().norm.sf(best) * np.maximum(looks, 1))
+        z_small = np.where(looks > 0, _z_of_p(p_val), np.nan)
+        for k, p in enumerate(mine):
+            here = small[k] & (looks > 0)
+            out[p] = (np.where(here, z_small, np.nan), np.where(here, pupils, 0))
+    return out
+
+
+def _column(p: Prepared, params: CheckParams, ids, evidence, looks, school, small) -> Column:
     S = p.n_schools
+    school = np.where(p.n >= params.min_school, school, np.nan)
+    z_small, n_small = small
+    is_small = np.isfinite(z_small)
     _u, cls_idx = np.unique(p.res.class_id, return_inverse=True)
     cls_school = np.zeros(len(ids), np.int64)
     cls_school[cls_idx.ravel()] = p.school
@@ -141,6 +199,10 @@ def _column(p: Prepared, params: CheckParams, ids, evidence, looks, school) -> C
     size[has_w] = np.bincount(cls_idx.ravel(), minlength=len(ids))[worst[has_w]]
     school_wins = has_s & (np.isnan(p_class) | (p_school < p_class))
     eligible = (has_w | has_s) & (p.n >= params.min_school)
+    # A small school read over its tests (its classes are too small to look at).
+    z = np.where(is_small, z_small, z)
+    eligible |= is_small
+    k = np.where(is_small, 1, k)
 
     def at(zz):
         # The joint z of the look shown at which the school's evidence reaches zz.
@@ -148,7 +210,7 @@ def _column(p: Prepared, params: CheckParams, ids, evidence, looks, school) -> C
         with np.errstate(invalid="ignore", over="ignore"):
             return _stats().norm.isf(_stats().norm.sf(zz) / k)
 
-    value = np.where(school_wins, school, z_class)
+    value = np.where(is_small, z_small, np.where(school_wins, school, z_class))
     return Column(
         LENIENT_FOOTPRINT,
         value=np.where(eligible, value, np.nan),
@@ -156,7 +218,7 @@ def _column(p: Prepared, params: CheckParams, ids, evidence, looks, school) -> C
         threshold=at(np.full(S, params.lenient_footprint_z)),
         fired=eligible & (z >= params.lenient_footprint_z),
         strong=np.zeros(S, bool),
-        n=np.where(school_wins, p.n, size).astype(np.int64),
+        n=np.where(is_small, n_small, np.where(school_wins, p.n, size)).astype(np.int64),
         details={
             "z": z,
             "z_class": z_class,
