@@ -58,6 +58,12 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 - blanks: a class whose non-scoring answers are blanks more often than the
   region's pupils of the same totals show (a lenient marker raises a wrong
   attempt, never a blank; supports, never alone);
+- lenient footprint (2.4): both footprints of lenient marking in the same
+  class, or in the whole school's pupils of a test — scores above the
+  journal marks and blanks above what the totals predict, from different
+  columns of the file — Stouffer's sum over the region's correlation, a
+  grade's class and school read across its subjects, Bonferroni over the
+  school's classes and itself (`indicators.lenient`; may stand alone);
 - small schools: a school under 20 pupils in each test but 20 or more over
   the year's tests has its between-school indicators pooled over them, and
   over each grade's tests apart (one cohort; 2.3), (`pooled`), decided at

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.3"  # 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.4"  # 2.4: issue #13 round 3 (lenient footprint); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -67,6 +67,7 @@ JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
 BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
 POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
+LENIENT_FOOTPRINT = "lenient_footprint"  # journal gap and blanks together (indicators.lenient)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -99,6 +100,10 @@ INDICATOR_LABELS = {
     BLANKS: _(
         "Класс: нулей за выполненные задания меньше, чем предсказывают пропуски"
         " (ответы без пропуска оценены мягче)"
+    ),
+    LENIENT_FOOTPRINT: _(
+        "Мягкое оценивание: баллы выше предсказанных журнальными отметками и нулей меньше,"
+        " чем предсказывают пропуски, в одном классе или во всей ОО (совокупно)"
     ),
 }
 

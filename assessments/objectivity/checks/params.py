@@ -22,6 +22,7 @@ from .data import (
     JOURNAL,
     JOURNAL_GAP,
     JOURNAL_HISTORY,
+    LENIENT_FOOTPRINT,
     LEVEL,
     MARKING,
     PAIR_SIMILARITY,
@@ -110,6 +111,9 @@ class CheckParams:
     # Zeros fewer than the blanks predict (see indicators.blanks): the worst
     # class's calibrated z, Bonferroni over the school's classes; supports only.
     blanks_z: float = 3.0
+    # Both footprints of lenient marking in one class or school (see
+    # indicators.lenient): the school's calibrated z over its looks.
+    lenient_footprint_z: float = 3.0
     # This year's journal gap against the school's own gap on the same test in
     # the previous `history_years` years (see `history`).
     history_years: int = 3
@@ -163,6 +167,7 @@ class CheckParams:
             PAIR_SIMILARITY,
             JOURNAL_HISTORY,
             BLANKS,
+            LENIENT_FOOTPRINT,
             PERSISTENCE,
             COMBINED,
             POOLED,
@@ -173,6 +178,7 @@ class CheckParams:
         (INVERSION, MARKING),
         (SIMILARITY, RUNS, PAIR_SIMILARITY),
         (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
+        (BLANKS, LENIENT_FOOTPRINT),
     )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10

@@ -33,6 +33,7 @@ from .data import (
     params_as_dict,
 )
 from .indicators.classes import pool_class_gaps
+from .indicators.lenient import lenient_footprint
 from .params import CheckParams
 
 
@@ -60,6 +61,7 @@ def all_columns(
     for proc, (prep, columns) in cols.items():
         columns.extend(crossing.cross_columns(data, proc, prep, params))
     pool_class_gaps(cols, params)
+    lenient_footprint(cols, params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
         got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)

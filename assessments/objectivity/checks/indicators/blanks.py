@@ -91,4 +91,27 @@ def blank_share(p: Prepared, params: CheckParams) -> Column:
         alone=False,
         recentre=False,
         threshold_at=at,
+        classes={
+            "class_id": np.unique(p.res.class_id),
+            "ok": ok,
+            "z_c": z_c,
+            "z_school": _school_z(p, params, blank, pe),
+        },
     )
+
+
+def _school_z(p: Prepared, params: CheckParams, blank, pe) -> np.ndarray:
+    """The same count over all the school's pupils of the test (a teacher
+    marking a whole school's papers leniently leaves it in every class a
+    little), as a z calibrated on the region's schools of `min_school` pupils
+    or more; NaN under `min_class` (a small school's tests are read together
+    by `indicators.lenient`). Not decided here."""
+    S = p.n_schools
+    observed = np.bincount(p.school, weights=blank.sum(axis=1), minlength=S)
+    expected = np.bincount(p.school, weights=pe.sum(axis=1), minlength=S)
+    var = np.bincount(p.school, weights=(pe * (1 - pe)).sum(axis=1), minlength=S)
+    ok = (p.n >= params.min_class) & (var > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z0 = (observed - expected) / np.sqrt(var)
+    centre, unit = calibrate(z0, ok & (p.n >= params.min_school))
+    return np.where(ok, (z0 - centre) / unit, np.nan)
