@@ -22,6 +22,9 @@ and by the command, not by the in-process import timed here; with REDIS_URL set 
 command only queues that work for the worker, as in production (without it, tasks
 run inline and the command's time includes them).
 
+With --command it also prints one command run's steps (start-up, the import, the
+announcement after the commit, the interpreter's exit), timed in the process.
+
 The start-up of `manage.py import_results` (to the first row, and `--help`) is
 always printed. With --command it also runs `manage.py import_results` on each file, end to end
 as a person would (a new process: start-up, checks, read, write), and prints the
@@ -306,6 +309,64 @@ def run_command(path: Path) -> float:
     return elapsed
 
 
+TIMELINE = """
+import atexit, os, sys, time
+started = time.perf_counter()
+marks = []
+def mark(name):
+    marks.append((name, time.perf_counter() - started))
+# Registered first, so it runs last: what follows it is the interpreter's exit.
+atexit.register(lambda: print("timeline", *(f"{n}={t:.3f}" for n, t in marks),
+                              f"atexit={time.perf_counter() - started:.3f}", file=sys.stderr))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django
+django.setup()
+from assessments.management.commands import import_results as command
+def timed(function, name):
+    def wrapper(**kwargs):
+        mark(name + "_start")
+        try:
+            return function(**kwargs)
+        finally:
+            mark(name + "_end")
+    return wrapper
+command.results_import = timed(command.results_import, "import")
+command.results_announce = timed(command.results_announce, "announce")
+sys.argv = ["manage.py", "import_results", *__ARGV__]
+import manage
+manage.main()
+"""
+
+
+def command_timeline(path: Path) -> dict[str, float]:
+    """One `manage.py import_results` run (manage.main(), as manage.py runs it) with its
+    steps timed: start-up to the import, the import, the announcement after the commit
+    (`results_announce`), and the interpreter's exit after the last atexit handler."""
+    clear()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", TIMELINE.replace("__ARGV__", repr([str(path), *COMMAND_ARGS]))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"import_results failed: {done.stderr[-2000:]}")
+    line = next(x for x in done.stderr.splitlines() if x.startswith("timeline "))
+    marks = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    return {
+        "start-up to the import": marks["import_start"],
+        "the import (results_import)": marks["import_end"] - marks["import_start"],
+        "announce (results_announce)": marks.get("announce_end", 0.0)
+        - marks.get("announce_start", 0.0),
+        "output and return": marks["atexit"] - marks.get("announce_end", marks["import_end"]),
+        "exit (after the atexit handlers)": wall - marks["atexit"],
+        "wall": wall,
+    }
+
+
 def time_help() -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -393,6 +454,10 @@ def main():
                 f"  (this process's CPU {statistics.median(cpu):.2f} s, PostgreSQL's apart)"
             )
             if args.command:
+                steps = command_timeline(path)
+                print(f"  where one manage.py {label} spends its time ({steps.pop('wall'):.2f} s):")
+                for step, seconds in steps.items():
+                    print(f"    {step:<34} {seconds:6.2f} s")
                 seconds = time_command(path, args.runs)
                 figures[f"manage.py {label}"] = n / seconds
                 print(

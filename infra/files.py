@@ -443,24 +443,19 @@ def _csv_columns(data: bytes, text: str) -> list[list] | None:
         return None
     if table.num_columns != width:
         return None
-    import pyarrow.compute as compute
+    import numpy as np
 
     columns = []
     for column in table.columns:
-        # Most columns need no cleaning (no blank cell, no space around a value):
-        # found by two whole-column tests, they are taken as they are.
-        untidy = (
-            compute.any(compute.equal(column, "")).as_py()
-            or compute.any(compute.match_substring_regex(column, _UNTIDY)).as_py()
+        # Each distinct value is made a Python string and cleaned once (a column of
+        # scores holds a dozen): the column is the distinct values taken by index,
+        # every cell of one value the same object.
+        encoded = column.combine_chunks().dictionary_encode()
+        distinct = np.array(
+            [v.strip() or None for v in encoded.dictionary.to_pylist()] or [None], dtype=object
         )
-        values = column.to_pylist()
-        columns.append([v.strip() or None for v in values] if untidy else values)
+        columns.append(distinct[encoded.indices.to_numpy()].tolist())
     return columns
-
-
-# A cell str.strip() would change: Python's whitespace at either end.
-_SPACE = r"[\t-\r\x1c-\x20\x85\p{Z}]"
-_UNTIDY = f"^{_SPACE}|{_SPACE}$"
 
 
 def _read_csv(text: str) -> list[list]:
