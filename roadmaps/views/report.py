@@ -13,6 +13,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +35,7 @@ from roadmaps.services.report import (
     progress_report_return,
     progress_report_submit,
 )
+from roadmaps.templatetags.roadmap_text import shortened
 from roadmaps.views.base import _done, _errors, _require
 from schools.models import School
 
@@ -61,7 +64,7 @@ def assignment_list(request):
         request,
         "roadmaps/assignment_list.html",
         {
-            "rows": rows,
+            "rows_html": my_rows_html(rows),
             "today": today,
             "to_start": to_start,
             "schools": sorted(schools, key=lambda s: s.short_name),
@@ -90,6 +93,68 @@ def _with_row_texts(rows) -> None:
             row["latest_url"] = detail % latest.pk
             row["latest_status"] = status.get(latest.status, latest.status)
             row["latest_review"] = review.get(latest.review_state, latest.review_state)
+
+
+def my_rows_html(rows) -> str:
+    """The rows of «Мои мероприятия» written in Python: the HTML the template's loop
+    wrote (tests/roadmaps/test_my_rows.py compares them), without a hundred renders of
+    eleven variables and five tags (about a third of the page's time)."""
+    if not rows:
+        return format_html(
+            '<tr><td colspan="5">{}</td></tr>', _("Поручений по действующим дорожным картам нет.")
+        )
+    t_due, t_assignee, t_latest = _("Срок"), _("Исполнитель"), _("Последний отчёт")
+    t_overdue, t_document, t_report = _("просрочено"), _("нужен документ"), _("Отчитаться")
+    overdue = format_html('<br><span class="badge overdue">{}</span>', t_overdue)
+    parts = []
+    for row in rows:
+        measure, latest = row["assignment"].measure, row["latest"]
+        evidence = (
+            format_html(
+                '<br><span class="badge">{}: {}</span>',
+                t_document,
+                measure.get_document_kind_display() or "—",
+            )
+            if measure.requires_evidence
+            else ""
+        )
+        if latest is None:
+            report = "—"
+        else:
+            report = format_html(
+                '<a href="{}">{}</a> <span class="badge {}">{}</span>\n      {}',
+                row["latest_url"],
+                row["latest_status"],
+                latest.review_state,
+                row["latest_review"],
+                format_html('<br><span class="error">{}</span>', latest.review_reason)
+                if latest.review_state == "returned"
+                else "",
+            )
+        parts.append(
+            format_html(
+                '\n  <tr>\n    <td data-label="{}">{}<br><span class="muted">{}</span>{}</td>'
+                '\n    <td class="my-measure">{} {}<br><span class="muted">{}</span>{}</td>'
+                '\n    <td data-label="{}">{}</td>\n    <td data-label="{}">{}</td>'
+                '\n    <td class="my-action"><a class="button small" href="{}">{}</a></td>'
+                "\n  </tr>\n  ",
+                t_due,
+                row["due"].strftime("%d.%m.%Y") if row["due"] else "—",
+                measure.deadline_text,
+                overdue if row["overdue"] else "",
+                measure.number,
+                shortened(measure.text, 200),
+                row["roadmap_label"],
+                evidence,
+                t_assignee,
+                row["assignment"].assignee,
+                t_latest,
+                report,
+                row["create_url"],
+                t_report,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped
 
 
 @login_required
