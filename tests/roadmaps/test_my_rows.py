@@ -1,5 +1,6 @@
-"""«Мои мероприятия» writes its rows in Python (roadmaps.views.report.my_rows_html):
-the same HTML the template's loop wrote, for every kind of row."""
+"""«Мои мероприятия» and the review queue write their rows in Python
+(roadmaps.views.report.my_rows_html, queue_rows_html): the same HTML the templates'
+loops wrote, for every kind of row."""
 
 from datetime import date
 
@@ -8,8 +9,9 @@ from django.utils import translation
 
 from roadmaps.models import Measure, ProgressReport
 from roadmaps.selectors.assignment import my_assignments
+from roadmaps.selectors.report import review_queue
 from roadmaps.services.report import progress_report_return
-from roadmaps.views.report import _with_row_texts, my_rows_html
+from roadmaps.views.report import _with_row_texts, my_rows_html, queue_rows_html
 from tests import factories as f
 
 # The loop of templates/roadmaps/assignment_list.html before the rows moved to Python.
@@ -79,3 +81,44 @@ def test_rows_written_in_python_are_the_template_rows(world):
 def test_no_rows_say_so_as_the_template_did(world):
     with translation.override("ru"):
         assert my_rows_html([]) == _template_rows([])
+
+
+# The loop of templates/roadmaps/report_queue.html before the rows moved to Python.
+QUEUE_LOOP = (
+    "{% load i18n roadmap_text %}{% for r in reports %}"
+    """
+  <tr><td>{{ r.submitted_at|date:"d.m.Y H:i" }}</td><td>{{ r.assignment.assignee }}</td>
+    <td>{{ r.assignment.measure.number }} {{ r.assignment.measure.text|shortened:120 }}{% if r.previous_id %}<br><span class="badge">{% translate "повторно" %}</span>{% endif %}</td>
+    <td>{{ r.period_start|date:"d.m.Y" }}–{{ r.period_end|date:"d.m.Y" }}</td><td>{{ r.get_status_display }}</td>
+    <td>{{ r.evidence_count }}</td>
+    <td><a class="button small" href="{% url 'roadmaps:report-detail' progress_report_pk=r.pk %}">{% translate "Проверить" %}</a></td></tr>
+  """
+    '{% empty %}<tr><td colspan="7">{% translate "Отчётов на проверке нет." %}</td></tr>{% endfor %}'
+)  # fmt: skip
+
+
+def test_queue_rows_written_in_python_are_the_template_rows(world):
+    roadmap = f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Карта на проверке",
+        measures=[
+            ("1.", "Семинар «<b>R&D</b>» " + "для учителей " * 20, "до 1 октября 2025 г."),
+            ("2.", "Анализ & разбор", "до 1 декабря 2025 г."),
+        ],
+    )
+    first = f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
+    progress_report_return(report=first, reason="Нет подписи", by=world.bob)
+    f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
+    f.report_progress(
+        roadmap=roadmap, number="2.", school=world.school_a1, by=world.carol, status="in_progress"
+    )
+    with translation.override("ru"):
+        reports = list(review_queue(user=world.bob))
+        python = queue_rows_html(reports)
+        template = Template(QUEUE_LOOP).render(Context({"reports": reports}))
+    assert len(reports) >= 2 and any(r.previous_id for r in reports)
+    assert "Анализ &amp; разбор" in python and "&lt;b&gt;" in python
+    assert python == template
+    with translation.override("ru"):
+        assert queue_rows_html([]) == Template(QUEUE_LOOP).render(Context({"reports": []}))
