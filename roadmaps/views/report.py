@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from roadmaps import forms
-from roadmaps.models import ProgressReport, Roadmap
+from roadmaps.models import Measure, ProgressReport, Roadmap
 from roadmaps.selectors.assignment import assignment_get, my_assignments
 from roadmaps.selectors.period import period_containing, reporting_periods
 from roadmaps.selectors.report import (
@@ -36,7 +36,7 @@ from roadmaps.services.report import (
     progress_report_submit,
 )
 from roadmaps.templatetags.roadmap_text import shortened
-from roadmaps.views.base import _done, _errors, _require
+from roadmaps.views.base import _done, _errors, _require, choice_labels
 from schools.models import School
 
 
@@ -106,6 +106,7 @@ def my_rows_html(rows) -> str:
     t_due, t_assignee, t_latest = _("Срок"), _("Исполнитель"), _("Последний отчёт")
     t_overdue, t_document, t_report = _("просрочено"), _("нужен документ"), _("Отчитаться")
     overdue = format_html('<br><span class="badge overdue">{}</span>', t_overdue)
+    document_kinds = choice_labels(Measure, "document_kind")
     parts = []
     for row in rows:
         measure, latest = row["assignment"].measure, row["latest"]
@@ -113,7 +114,7 @@ def my_rows_html(rows) -> str:
             format_html(
                 '<br><span class="badge">{}: {}</span>',
                 t_document,
-                measure.get_document_kind_display() or "—",
+                document_kinds.get(measure.document_kind, measure.document_kind) or "—",
             )
             if measure.requires_evidence
             else ""
@@ -266,6 +267,7 @@ def queue_rows_html(reports) -> str:
     detail = detail.replace("987654321", "%d")
     again = format_html('<br><span class="badge">{}</span>', _("повторно"))
     check = _("Проверить")
+    status = choice_labels(ProgressReport, "status")
     return mark_safe(  # noqa: S308 - every row is escaped by format_html
         "".join(
             format_html(
@@ -279,7 +281,7 @@ def queue_rows_html(reports) -> str:
                 again if r.previous_id else "",
                 r.period_start.strftime("%d.%m.%Y"),
                 r.period_end.strftime("%d.%m.%Y"),
-                r.get_status_display(),
+                status.get(r.status, r.status),
                 r.evidence_count,
                 detail % r.pk,
                 check,

@@ -36,6 +36,7 @@ from roadmaps.services.roadmap import (
     roadmap_update,
 )
 from roadmaps.views.base import _errors, _require, _url_patterns
+from roadmaps.views.measure_rows import measure_rows_html
 
 
 @login_required
@@ -127,6 +128,10 @@ def roadmap_detail(request, roadmap_pk):
         for measure in block["measures"]:
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
+        if not can_edit:
+            # A reader's rows (most opens of a roadmap) are written in Python; the
+            # editor's, with their forms, by the template.
+            block["rows_html"] = measure_rows_html(block["measures"], states=bool(states))
     uncommitted = None
     # The revisions, newest first: the list at the foot and the last one to diff against.
     revisions = list(revision_list(roadmap=roadmap))
