@@ -62,7 +62,8 @@ def _assigned_note(measure) -> str:
 
 def choice_labels(model, name: str) -> dict:
     """A field's choices as {value: label} in the current language: what
-    `get_<name>_display()` returns (the value itself when not a choice), read once for
-    a page of rows. Django's method hashes every lazy label of the choices at each
-    call: two hundred calls were a sixth of a roadmap's page."""
-    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+    `get_<name>_display()` returns (the value itself when not a choice), read once
+    (infra.choices) for a page of rows."""
+    from infra.choices import choice_labels as labels_of
+
+    return labels_of(model._meta.get_field(name))
