@@ -1,6 +1,6 @@
-"""«Мои мероприятия» and the review queue write their rows in Python
-(roadmaps.views.report.my_rows_html, queue_rows_html): the same HTML the templates'
-loops wrote, for every kind of row."""
+"""«Мои мероприятия», the review queue and the roadmap list write their rows in Python
+(roadmaps.views.report.my_rows_html, queue_rows_html, roadmaps.views.roadmap.
+roadmap_rows_html): the same HTML the templates' loops wrote, for every kind of row."""
 
 from datetime import date
 
@@ -10,8 +10,10 @@ from django.utils import translation
 from roadmaps.models import Measure, ProgressReport
 from roadmaps.selectors.assignment import my_assignments
 from roadmaps.selectors.report import review_queue
+from roadmaps.selectors.roadmap import roadmap_list
 from roadmaps.services.report import progress_report_return
 from roadmaps.views.report import _with_row_texts, my_rows_html, queue_rows_html
+from roadmaps.views.roadmap import roadmap_rows_html
 from tests import factories as f
 
 # The loop of templates/roadmaps/assignment_list.html before the rows moved to Python.
@@ -122,3 +124,32 @@ def test_queue_rows_written_in_python_are_the_template_rows(world):
     assert python == template
     with translation.override("ru"):
         assert queue_rows_html([]) == Template(QUEUE_LOOP).render(Context({"reports": []}))
+
+
+# The loop of templates/roadmaps/roadmap_list.html before the rows moved to Python.
+LIST_LOOP = (
+    "{% load i18n %}"
+    + '{% for r in roadmaps %}\n  <tr>\n    <td><a href="{% url \'roadmaps:roadmap-detail\' roadmap_pk=r.pk %}">{{ r.label }}</a><br><span class="muted">{{ r.title|truncatechars:150 }}</span></td>\n    <td>{{ r.owner }}</td>\n    <td>{{ r.period_start|date:"d.m.Y"|default:"—" }} — {{ r.period_end|date:"d.m.Y"|default:"—" }}</td>\n    <td><span class="badge {{ r.status }}">{{ r.get_status_display }}</span></td>\n    <td class="num">{{ r.measure_count }}</td>\n  </tr>\n  {% empty %}\n  <tr><td colspan="5">{% translate "Дорожных карт пока нет." %}</td></tr>\n  {% endfor %}'
+)
+
+
+def test_roadmap_rows_written_in_python_are_the_template_rows(world):
+    from roadmaps.models import Roadmap
+
+    f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Карта «<i>R&D</i>» " + "и длинное название " * 12,
+        measures=[("1.", "Семинар", "до 1 октября 2025 г.")],
+    )
+    draft = f.approved_roadmap(
+        municipality=world.muni_a, by=world.bob, title="Проект", measures=[("1.", "М", "")]
+    )
+    Roadmap.objects.filter(pk=draft.pk).update(status=Roadmap.Status.DRAFT, period_start=None)
+    with translation.override("ru"):
+        roadmaps = list(roadmap_list(user=world.bob))
+        python = roadmap_rows_html(roadmaps)
+        template = Template(LIST_LOOP).render(Context({"roadmaps": roadmaps}))
+        empty = roadmap_rows_html([]) == Template(LIST_LOOP).render(Context({"roadmaps": []}))
+    assert len(roadmaps) >= 2 and "—" in python and "&lt;i&gt;R&amp;D&lt;/i&gt;" in python
+    assert python == template and empty
