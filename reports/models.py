@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from infra.choices import ChoiceLabels
 from infra.jobs import BackgroundJob, queue_unavailable_message
 from schools.owners import Owned
 
@@ -13,7 +14,7 @@ def document_upload_to(document, filename):
     return f"documents/{document.created_at:%Y/%m}/{document.inputs_key[:16]}/{filename}"
 
 
-class Document(Owned, BackgroundJob):
+class Document(ChoiceLabels, Owned, BackgroundJob):
     class Kind(models.TextChoices):
         ORDER = "order", _("Приказ об утверждении дорожной карты")
         ANALYTIC = "analytic", _("Аналитическая справка по оценочной процедуре")

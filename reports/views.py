@@ -10,6 +10,7 @@ from reports import selectors
 from reports.builders import REGISTRY, DocumentParamsError
 from reports.models import Document
 from reports.services import CONTENT_TYPES, _load_builders, document_render_html, document_request
+from schools.widgets import choices_read_once
 
 
 @login_required
@@ -24,6 +25,7 @@ def document_list(request):
         for builder in REGISTRY.values()
         if hasattr(builder, "params_form")
     ]
+    choices_read_once(*(form for _builder, form in forms))
     return render(
         request,
         "reports/document_list.html",

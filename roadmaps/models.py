@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from infra.choices import ChoiceLabels
 from roadmaps.deadlines import KINDS
 from roadmaps.indexes import PROGRESS_REPORT_INDEXES
 from schools.models import Body, Municipality, Region, School
@@ -60,7 +61,7 @@ def shared_unless_draft(prefix: str = ""):
     return when
 
 
-class Roadmap(models.Model):
+class Roadmap(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("проект")
         APPROVED = "approved", _("утверждена")
@@ -304,7 +305,7 @@ def extra_text(value) -> str:
     return str(value)
 
 
-class Measure(models.Model):
+class Measure(ChoiceLabels, models.Model):
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, related_name="measures", verbose_name=_("дорожная карта")
     )
@@ -412,7 +413,7 @@ class Measure(models.Model):
         return [date.fromisoformat(d) for d in self.deadline_dates or []]
 
 
-class Indicator(models.Model):
+class Indicator(ChoiceLabels, models.Model):
     class Comparator(models.TextChoices):
         AT_LEAST = ">=", _("не менее")
         AT_MOST = "<=", _("не более")
@@ -535,7 +536,7 @@ class Assignment(models.Model):
         return self.school or self.body or self.assignee_text
 
 
-class ProgressReport(models.Model):
+class ProgressReport(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("не начато")
         IN_PROGRESS = "in_progress", _("выполняется")

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from infra.choices import ChoiceLabels
 from schools.history import ChangeRecord  # noqa: F401  the history log is a model of this app
 from schools.scoping import ScopedManager, ScopePaths
 
@@ -45,7 +46,7 @@ class Region(models.Model):
         return self.name
 
 
-class Municipality(models.Model):
+class Municipality(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         DISTRICT = "district", _("муниципальный район")
         URBAN_OKRUG = "urban_okrug", _("городской округ")
@@ -79,7 +80,7 @@ class Municipality(models.Model):
         return self.name
 
 
-class School(models.Model):
+class School(ChoiceLabels, models.Model):
     class Locality(models.TextChoices):
         URBAN = "urban", _("городская")
         RURAL = "rural", _("сельская")
@@ -253,7 +254,7 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("наблюдатель (только чтение)")
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """One role of one person at one node of the tree; it reaches the node's subtree."""
 
     user = models.ForeignKey(
@@ -408,7 +409,7 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """A message in a person's in-app list (and, if they want it, by e-mail).
 
     `key` makes each reminder unique per person, so a daily job that runs twice

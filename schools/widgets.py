@@ -42,3 +42,19 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped
+
+
+def choices_read_once(*forms_) -> None:
+    """Give each model choice field of `forms_` the list of its choices, read by one
+    plain query, for its widget to render: a ModelChoiceField's widget otherwise runs
+    its queryset through a server-side cursor (DECLARE, FETCH, CLOSE on PostgreSQL)
+    once to see whether the first choice is empty and again for the options. The
+    field still validates against its queryset."""
+    for form in forms_:
+        for field in form.fields.values():
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            iterator = field.iterator(field)
+            choices = [] if field.empty_label is None else [("", field.empty_label)]
+            choices += [iterator.choice(obj) for obj in field.queryset]
+            field.widget.choices = choices

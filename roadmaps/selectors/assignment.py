@@ -85,12 +85,7 @@ def my_assignments(
         )
     # No section: the rows print the measure, its roadmap's label and the assignee. The
     # roadmaps are few: read once below, not once a row in the join.
-    qs = qs.select_related("measure", "school", "body").prefetch_related(
-        Prefetch(
-            "reports",
-            queryset=ProgressReport.objects.of_scoped(is_current=True).order_by("-period_start"),
-        )
-    )
+    qs = qs.select_related("measure", "school", "body")
     if school is not None:
         qs = qs.filter(school=school)
     if body is not None:
@@ -101,11 +96,18 @@ def my_assignments(
         .select_related("municipality", "school")
         .in_bulk()
     )
+    # The current reports of the rows, grouped here: prefetch_related would build and
+    # clone a queryset for each of a hundred assignments (a tenth of the page's time).
+    reports_of: dict[int, list[ProgressReport]] = {}
+    for report in ProgressReport.objects.of_scoped(
+        assignment__in=[a.pk for a in assignments], is_current=True
+    ).order_by("-period_start"):
+        reports_of.setdefault(report.assignment_id, []).append(report)
     rows = []
     for assignment in assignments:
         assignment.measure.roadmap = roadmaps[assignment.measure.roadmap_id]
         due = next_due(assignment.measure, today)
-        reports = list(assignment.reports.all())
+        reports = reports_of.get(assignment.pk, [])
         latest = reports[0] if reports else None
         done = any(
             r.status == ProgressReport.Status.DONE

@@ -58,3 +58,12 @@ def _assigned_note(measure) -> str:
         "Дорожная карта действует, поэтому мероприятие сразу поручено исполнителям "
         "(новых поручений: %(n)d). Зафиксируйте корректировку новой редакцией."
     ) % {"n": count}
+
+
+def choice_labels(model, name: str) -> dict:
+    """A field's choices as {value: label} in the current language: what
+    `get_<name>_display()` returns (the value itself when not a choice), read once
+    (infra.choices) for a page of rows."""
+    from infra.choices import choice_labels as labels_of
+
+    return labels_of(model._meta.get_field(name))

@@ -13,11 +13,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from roadmaps import forms
-from roadmaps.models import ProgressReport, Roadmap
+from roadmaps.models import Measure, ProgressReport, Roadmap
 from roadmaps.selectors.assignment import assignment_get, my_assignments
 from roadmaps.selectors.period import period_containing, reporting_periods
 from roadmaps.selectors.report import (
@@ -33,7 +35,8 @@ from roadmaps.services.report import (
     progress_report_return,
     progress_report_submit,
 )
-from roadmaps.views.base import _done, _errors, _require
+from roadmaps.templatetags.roadmap_text import shortened
+from roadmaps.views.base import _done, _errors, _require, choice_labels
 from schools.models import School
 
 
@@ -61,7 +64,7 @@ def assignment_list(request):
         request,
         "roadmaps/assignment_list.html",
         {
-            "rows": rows,
+            "rows_html": my_rows_html(rows),
             "today": today,
             "to_start": to_start,
             "schools": sorted(schools, key=lambda s: s.short_name),
@@ -90,6 +93,69 @@ def _with_row_texts(rows) -> None:
             row["latest_url"] = detail % latest.pk
             row["latest_status"] = status.get(latest.status, latest.status)
             row["latest_review"] = review.get(latest.review_state, latest.review_state)
+
+
+def my_rows_html(rows) -> str:
+    """The rows of «Мои мероприятия» written in Python: the HTML the template's loop
+    wrote (tests/roadmaps/test_my_rows.py compares them), without a hundred renders of
+    eleven variables and five tags (about a third of the page's time)."""
+    if not rows:
+        return format_html(
+            '<tr><td colspan="5">{}</td></tr>', _("Поручений по действующим дорожным картам нет.")
+        )
+    t_due, t_assignee, t_latest = _("Срок"), _("Исполнитель"), _("Последний отчёт")
+    t_overdue, t_document, t_report = _("просрочено"), _("нужен документ"), _("Отчитаться")
+    overdue = format_html('<br><span class="badge overdue">{}</span>', t_overdue)
+    document_kinds = choice_labels(Measure, "document_kind")
+    parts = []
+    for row in rows:
+        measure, latest = row["assignment"].measure, row["latest"]
+        evidence = (
+            format_html(
+                '<br><span class="badge">{}: {}</span>',
+                t_document,
+                document_kinds.get(measure.document_kind, measure.document_kind) or "—",
+            )
+            if measure.requires_evidence
+            else ""
+        )
+        if latest is None:
+            report = "—"
+        else:
+            report = format_html(
+                '<a href="{}">{}</a> <span class="badge {}">{}</span>\n      {}',
+                row["latest_url"],
+                row["latest_status"],
+                latest.review_state,
+                row["latest_review"],
+                format_html('<br><span class="error">{}</span>', latest.review_reason)
+                if latest.review_state == "returned"
+                else "",
+            )
+        parts.append(
+            format_html(
+                '\n  <tr>\n    <td data-label="{}">{}<br><span class="muted">{}</span>{}</td>'
+                '\n    <td class="my-measure">{} {}<br><span class="muted">{}</span>{}</td>'
+                '\n    <td data-label="{}">{}</td>\n    <td data-label="{}">{}</td>'
+                '\n    <td class="my-action"><a class="button small" href="{}">{}</a></td>'
+                "\n  </tr>\n  ",
+                t_due,
+                row["due"].strftime("%d.%m.%Y") if row["due"] else "—",
+                measure.deadline_text,
+                overdue if row["overdue"] else "",
+                measure.number,
+                shortened(measure.text, 200),
+                row["roadmap_label"],
+                evidence,
+                t_assignee,
+                row["assignment"].assignee,
+                t_latest,
+                report,
+                row["create_url"],
+                t_report,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped
 
 
 @login_required
@@ -184,7 +250,45 @@ def report_detail(request, progress_report_pk):
 def report_queue(request):
 
     page = Paginator(review_queue(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "roadmaps/report_queue.html", {"reports": page, "page": page})
+    return render(
+        request,
+        "roadmaps/report_queue.html",
+        {"rows_html": queue_rows_html(page), "page": page},
+    )
+
+
+def queue_rows_html(reports) -> str:
+    """The rows of the review queue written in Python: the HTML the template's loop
+    wrote (tests/roadmaps/test_my_rows.py compares them), one reverse() for fifty
+    links and no template render of a dozen variables a row."""
+    if not reports:
+        return format_html('<tr><td colspan="7">{}</td></tr>', _("Отчётов на проверке нет."))
+    detail = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": 987654321})
+    detail = detail.replace("987654321", "%d")
+    again = format_html('<br><span class="badge">{}</span>', _("повторно"))
+    check = _("Проверить")
+    status = choice_labels(ProgressReport, "status")
+    return mark_safe(  # noqa: S308 - every row is escaped by format_html
+        "".join(
+            format_html(
+                "\n  <tr><td>{}</td><td>{}</td>\n    <td>{} {}{}</td>"
+                "\n    <td>{}–{}</td><td>{}</td>\n    <td>{}</td>"
+                '\n    <td><a class="button small" href="{}">{}</a></td></tr>\n  ',
+                timezone.localtime(r.submitted_at).strftime("%d.%m.%Y %H:%M"),
+                r.assignment.assignee,
+                r.assignment.measure.number,
+                shortened(r.assignment.measure.text, 120),
+                again if r.previous_id else "",
+                r.period_start.strftime("%d.%m.%Y"),
+                r.period_end.strftime("%d.%m.%Y"),
+                status.get(r.status, r.status),
+                r.evidence_count,
+                detail % r.pk,
+                check,
+            )
+            for r in reports
+        )
+    )
 
 
 @login_required

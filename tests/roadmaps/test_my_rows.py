@@ -1,0 +1,155 @@
+"""«Мои мероприятия», the review queue and the roadmap list write their rows in Python
+(roadmaps.views.report.my_rows_html, queue_rows_html, roadmaps.views.roadmap.
+roadmap_rows_html): the same HTML the templates' loops wrote, for every kind of row."""
+
+from datetime import date
+
+from django.template import Context, Template
+from django.utils import translation
+
+from roadmaps.models import Measure, ProgressReport
+from roadmaps.selectors.assignment import my_assignments
+from roadmaps.selectors.report import review_queue
+from roadmaps.selectors.roadmap import roadmap_list
+from roadmaps.services.report import progress_report_return
+from roadmaps.views.report import _with_row_texts, my_rows_html, queue_rows_html
+from roadmaps.views.roadmap import roadmap_rows_html
+from tests import factories as f
+
+# The loop of templates/roadmaps/assignment_list.html before the rows moved to Python.
+LOOP = (
+    "{% load i18n roadmap_text %}"
+    '{% translate "Срок" as t_due %}{% translate "Исполнитель" as t_assignee %}'
+    '{% translate "Последний отчёт" as t_latest %}{% translate "просрочено" as t_overdue %}'
+    '{% translate "нужен документ" as t_document %}{% translate "Отчитаться" as t_report %}'
+    "{% for row in rows %}{% with a=row.assignment m=row.assignment.measure latest=row.latest %}"
+    """
+  <tr>
+    <td data-label="{{ t_due }}">{{ row.due|date:"d.m.Y"|default:"—" }}<br><span class="muted">{{ m.deadline_text }}</span>{% if row.overdue %}<br><span class="badge overdue">{{ t_overdue }}</span>{% endif %}</td>
+    <td class="my-measure">{{ m.number }} {{ m.text|shortened:200 }}<br><span class="muted">{{ row.roadmap_label }}</span>{% if m.requires_evidence %}<br><span class="badge">{{ t_document }}: {{ m.get_document_kind_display|default:"—" }}</span>{% endif %}</td>
+    <td data-label="{{ t_assignee }}">{{ a.assignee }}</td>
+    <td data-label="{{ t_latest }}">{% if latest %}<a href="{{ row.latest_url }}">{{ row.latest_status }}</a> <span class="badge {{ latest.review_state }}">{{ row.latest_review }}</span>
+      {% if latest.review_state == "returned" %}<br><span class="error">{{ latest.review_reason }}</span>{% endif %}{% else %}—{% endif %}</td>
+    <td class="my-action"><a class="button small" href="{{ row.create_url }}">{{ t_report }}</a></td>
+  </tr>
+  """
+    '{% endwith %}{% empty %}<tr><td colspan="5">'
+    '{% translate "Поручений по действующим дорожным картам нет." %}</td></tr>{% endfor %}'
+)  # fmt: skip
+
+
+def _template_rows(rows) -> str:
+    with translation.override("ru"):
+        return Template(LOOP).render(Context({"rows": rows}))
+
+
+def test_rows_written_in_python_are_the_template_rows(world):
+    long_text = "Семинар «<b>R&D</b>» для учителей " + "и методистов " * 20
+    roadmap = f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Карта <с разметкой> & знаками",
+        measures=[
+            ("1.", long_text, "до 1 октября 2025 г."),
+            ("2.", "Мероприятие с документом", "до 1 декабря 2030 г."),
+            ("3.", "Мероприятие без срока", "постоянно"),
+        ],
+    )
+    Measure.objects.filter(roadmap=roadmap, number="2.").update(
+        requires_evidence=True, document_kind=Measure._meta.get_field("document_kind").choices[0][0]
+    )
+    Measure.objects.filter(roadmap=roadmap, number="3.").update(requires_evidence=True)
+    f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
+    returned = f.report_progress(
+        roadmap=roadmap, number="2.", school=world.school_a1, by=world.carol, status="in_progress"
+    )
+    progress_report_return(report=returned, reason="Нет <подписи> & печати", by=world.bob)
+
+    with translation.override("ru"):
+        rows = my_assignments(user=world.carol, today=date(2025, 11, 15), own=True)
+        _with_row_texts(rows)
+        python = my_rows_html(rows)
+    # Every kind of row is there: overdue, with a document, returned, without a report.
+    assert any(r["overdue"] for r in rows) and any(r["due"] is None for r in rows)
+    assert any(r["latest"] is None for r in rows)
+    assert any(
+        r["latest"] and r["latest"].review_state == ProgressReport.Review.RETURNED for r in rows
+    )
+    assert "&lt;подписи&gt; &amp; печати" in python
+    assert "<b>" not in python
+    assert python == _template_rows(rows)
+
+
+def test_no_rows_say_so_as_the_template_did(world):
+    with translation.override("ru"):
+        assert my_rows_html([]) == _template_rows([])
+
+
+# The loop of templates/roadmaps/report_queue.html before the rows moved to Python.
+QUEUE_LOOP = (
+    "{% load i18n roadmap_text %}{% for r in reports %}"
+    """
+  <tr><td>{{ r.submitted_at|date:"d.m.Y H:i" }}</td><td>{{ r.assignment.assignee }}</td>
+    <td>{{ r.assignment.measure.number }} {{ r.assignment.measure.text|shortened:120 }}{% if r.previous_id %}<br><span class="badge">{% translate "повторно" %}</span>{% endif %}</td>
+    <td>{{ r.period_start|date:"d.m.Y" }}–{{ r.period_end|date:"d.m.Y" }}</td><td>{{ r.get_status_display }}</td>
+    <td>{{ r.evidence_count }}</td>
+    <td><a class="button small" href="{% url 'roadmaps:report-detail' progress_report_pk=r.pk %}">{% translate "Проверить" %}</a></td></tr>
+  """
+    '{% empty %}<tr><td colspan="7">{% translate "Отчётов на проверке нет." %}</td></tr>{% endfor %}'
+)  # fmt: skip
+
+
+def test_queue_rows_written_in_python_are_the_template_rows(world):
+    roadmap = f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Карта на проверке",
+        measures=[
+            ("1.", "Семинар «<b>R&D</b>» " + "для учителей " * 20, "до 1 октября 2025 г."),
+            ("2.", "Анализ & разбор", "до 1 декабря 2025 г."),
+        ],
+    )
+    first = f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
+    progress_report_return(report=first, reason="Нет подписи", by=world.bob)
+    f.report_progress(roadmap=roadmap, number="1.", school=world.school_a1, by=world.carol)
+    f.report_progress(
+        roadmap=roadmap, number="2.", school=world.school_a1, by=world.carol, status="in_progress"
+    )
+    with translation.override("ru"):
+        reports = list(review_queue(user=world.bob))
+        python = queue_rows_html(reports)
+        template = Template(QUEUE_LOOP).render(Context({"reports": reports}))
+    assert len(reports) >= 2 and any(r.previous_id for r in reports)
+    assert "Анализ &amp; разбор" in python and "&lt;b&gt;" in python
+    assert python == template
+    with translation.override("ru"):
+        assert queue_rows_html([]) == Template(QUEUE_LOOP).render(Context({"reports": []}))
+
+
+# The loop of templates/roadmaps/roadmap_list.html before the rows moved to Python.
+LIST_LOOP = (
+    "{% load i18n %}"
+    + '{% for r in roadmaps %}\n  <tr>\n    <td><a href="{% url \'roadmaps:roadmap-detail\' roadmap_pk=r.pk %}">{{ r.label }}</a><br><span class="muted">{{ r.title|truncatechars:150 }}</span></td>\n    <td>{{ r.owner }}</td>\n    <td>{{ r.period_start|date:"d.m.Y"|default:"—" }} — {{ r.period_end|date:"d.m.Y"|default:"—" }}</td>\n    <td><span class="badge {{ r.status }}">{{ r.get_status_display }}</span></td>\n    <td class="num">{{ r.measure_count }}</td>\n  </tr>\n  {% empty %}\n  <tr><td colspan="5">{% translate "Дорожных карт пока нет." %}</td></tr>\n  {% endfor %}'
+)
+
+
+def test_roadmap_rows_written_in_python_are_the_template_rows(world):
+    from roadmaps.models import Roadmap
+
+    f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Карта «<i>R&D</i>» " + "и длинное название " * 12,
+        measures=[("1.", "Семинар", "до 1 октября 2025 г.")],
+    )
+    draft = f.approved_roadmap(
+        municipality=world.muni_a, by=world.bob, title="Проект", measures=[("1.", "М", "")]
+    )
+    Roadmap.objects.filter(pk=draft.pk).update(status=Roadmap.Status.DRAFT, period_start=None)
+    with translation.override("ru"):
+        roadmaps = list(roadmap_list(user=world.bob))
+        python = roadmap_rows_html(roadmaps)
+        template = Template(LIST_LOOP).render(Context({"roadmaps": roadmaps}))
+        empty = roadmap_rows_html([]) == Template(LIST_LOOP).render(Context({"roadmaps": []}))
+    assert len(roadmaps) >= 2 and "—" in python and "&lt;i&gt;R&amp;D&lt;/i&gt;" in python
+    assert python == template and empty
