@@ -30,7 +30,10 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   for the points of their tasks (strong from 5% of the school);
 - bunching: excess at each boundary and deficit just below against the
   region's histogram tilted to the school (Poisson fit, windows excluded),
-  parametric bootstrap p-value with refits;
+  parametric bootstrap p-value with refits; each test's evidence also read
+  with the school's strongest other test of the year (a school pushes in
+  the papers it marks, not in one test; Šidák for the choice, Stouffer, two
+  looks; 2.4);
 - similarity: identical score vectors per class against a score-conditional
   null, Poisson tail, Bonferroni over classes; identical runs (half the test)
   the same way, reported as evidence (not counted by default);

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.4"  # 2.4: issue #13 round 3 (lenient footprint); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.4"  # 2.4: lenient footprint, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -138,6 +138,8 @@ DETAIL_LABELS = {
     "region_problem": _("в файле региона у большинства школ отметки выше шкалы"),
     "at_boundaries_observed": _("работ у границ отметок"),
     "at_boundaries_expected": _("ожидалось у границ"),
+    "z_other_tests": _("z: скопление у границ в другой работе школы того же года"),
+    "z_with_other_tests": _("z: скопление у границ вместе с другой работой школы"),
     "largest_identical_group": _("наибольшая группа совпадающих работ"),
     "classes": _("классов"),
     "run_from_task": _("фрагмент с задания №"),

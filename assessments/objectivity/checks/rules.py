@@ -32,6 +32,7 @@ from .data import (
     SchoolCheck,
     params_as_dict,
 )
+from .indicators.bunching import pool_bunching
 from .indicators.classes import pool_class_gaps
 from .indicators.lenient import lenient_footprint
 from .params import CheckParams
@@ -62,6 +63,7 @@ def all_columns(
         columns.extend(crossing.cross_columns(data, proc, prep, params))
     pool_class_gaps(cols, params)
     lenient_footprint(cols, params)
+    pool_bunching(cols, params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
         got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)

@@ -12,6 +12,7 @@ from .base import (
     Column,
     Prepared,
     _empty,
+    _stats,
     _z_of_p,
     calibrate,
 )
@@ -201,3 +202,73 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
         recentre=False,
         threshold_at=threshold_of,
     )
+
+
+def pool_bunching(cols: dict, params: CheckParams) -> None:
+    """A school that pushes pupils over the boundaries does it in the papers
+    it marks that year, not in one test only: the same staff re-read the
+    papers just below a boundary. So each test's bunching evidence is also
+    read together with the school's strongest other test of the year (same
+    instrument): that test's z made a fair normal z for being the largest of
+    the school's k other tests (Šidák: p = 1 − (1 − p₁)^k), then combined
+    with the test's own (Stouffer, with the correlation the region's schools
+    show between two of their tests). The evidence is the larger of the own z
+    and the combined one, counted as two looks (Bonferroni), so an honest
+    school gains nothing by writing more tests. Nothing changes where a
+    school's bunching is read in one test only. Rewrites `z` (and the
+    threshold it implies) of each procedure's bunching column in place."""
+    from .classes import _robust_corr
+
+    groups: dict = {}
+    for proc, (_prep, columns) in cols.items():
+        for c in columns:
+            if c.name == BUNCHING and c.z is not None:
+                groups.setdefault((proc.instrument, proc.year), []).append(c)
+    norm = _stats().norm
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        Z = np.stack(
+            [np.where(c.eligible & np.isfinite(c.z), c.z, np.nan) for c in members], axis=1
+        )
+        pairs = [
+            (Z[ok, a], Z[ok, b])
+            for a in range(Z.shape[1])
+            for b in range(a + 1, Z.shape[1])
+            for ok in [np.isfinite(Z[:, a]) & np.isfinite(Z[:, b])]
+        ]
+        rho = _robust_corr(pairs)
+        for i, c in enumerate(members):
+            own = Z[:, i]
+            others = np.delete(Z, i, axis=1)
+            k = np.isfinite(others).sum(axis=1)
+            two = np.isfinite(own) & (k >= 1)
+            if not two.any():
+                continue
+            top = np.nanmax(np.where(two[:, None], others, -np.inf), axis=1)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                # 1 − (1 − p₁)^k, accurate for a small p₁.
+                p_top = -np.expm1(k * np.log1p(-norm.sf(top)))
+                other = _z_of_p(p_top)
+                pooled = (own + other) / np.sqrt(2 + 2 * rho)
+                best = np.fmax(own, pooled)
+                evidence = _z_of_p(np.minimum(1.0, 2 * norm.sf(best)))
+            c.z = np.where(two, evidence, c.z)
+            c.details = dict(c.details)
+            c.details["z_other_tests"] = np.where(two, other, np.nan)
+            c.details["z_with_other_tests"] = np.where(two, pooled, np.nan)
+            if c.threshold_at is not None:
+                c.threshold_at = _by_own_look(c.threshold_at, two)
+
+
+def _by_own_look(threshold_of, two: np.ndarray):
+    """The test's own threshold at which its evidence reaches zz by its own
+    look alone, where the evidence is the best of two looks."""
+
+    def at(zz):
+        zz = np.asarray(zz, dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            own = _stats().norm.isf(_stats().norm.sf(zz) / 2)
+        return threshold_of(np.where(two, own, zz))
+
+    return at
