@@ -596,3 +596,19 @@ def _queries_warm(client, user):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/").status_code == 200
     return len(captured)
+
+
+def test_the_officials_figures_follow_a_deadline_moved(world, roadmap):
+    """The execution figures are cached under the roadmap's stamp: a deadline moved in
+    the roadmap in force (no report, no assignment changed) shows on the next look."""
+    from roadmaps.models import Measure
+    from roadmaps.services.measure import measure_update
+
+    (block,) = blocks_of(world.bob)
+    assert block["execution"]["measures"]["overdue"] == 1  # 1.1 in October, 1.2 in March
+    measure = Measure.objects.select_related("roadmap").get(roadmap=roadmap, number="1.2.")
+    measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="декабрь 2025"
+    )
+    (block,) = blocks_of(world.bob)
+    assert block["execution"]["measures"]["overdue"] == 2
