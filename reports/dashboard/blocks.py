@@ -112,13 +112,8 @@ def official_block(user, membership, today):
 
 def deputy_block(user, membership, today):
     from roadmaps.models import ProgressReport
-    from roadmaps.selectors.assignment import school_assignments_due
 
     school = membership.school
-    rows = school_assignments_due(user=user, today=today, school=school)
-    month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
-    overdue = [r for r in rows if r["overdue"]]
     returned = (
         ProgressReport.objects.visible_to(user)
         .filter(
@@ -130,15 +125,49 @@ def deputy_block(user, membership, today):
     return {
         "kind": "deputy",
         "membership": membership,
-        "due_soon": due_soon,
-        "due_soon_html": due_items_html(due_soon),
-        "overdue": overdue,
-        "overdue_html": due_items_html(overdue),
+        **_deputy_due(user, school, today),
         "returned": list(returned[:10]),
         "school": school,
         "roadmap": _current_roadmap(user, school=school, today=today),
         "objectivity": _school_flags(user, school),
     }
+
+
+DUE_CACHE_SECONDS = 600
+
+
+def _deputy_due(user, school, today):
+    """The deputy's «overdue» and «due this month» rows and their HTML. Kept in the
+    cache under a digest of everything they are made of (each assignment of the
+    school in an active roadmap, its measure's number, text, dates and position,
+    whether it is done, as the user sees them), the day and the language: a page
+    opened again reads one value instead of a hundred rows and writes no HTML, and
+    a report accepted, an assignment added, a deadline or a roadmap's status
+    changed computes them afresh."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from roadmaps.selectors.assignment import (
+        school_assignments_due,
+        school_assignments_due_digest,
+    )
+
+    digest = school_assignments_due_digest(user=user, school=school)
+    key = f"dashboard:due:{school.pk}:{today.isoformat()}:{get_language()}:{digest}"
+    due = cache.get(key)
+    if due is None:
+        rows = school_assignments_due(user=user, today=today, school=school)
+        month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
+        overdue = [r for r in rows if r["overdue"]]
+        due = {
+            "due_soon": due_soon,
+            "due_soon_html": due_items_html(due_soon),
+            "overdue": overdue,
+            "overdue_html": due_items_html(overdue),
+        }
+        cache.set(key, due, DUE_CACHE_SECONDS)
+    return due
 
 
 def due_items_html(rows) -> str:

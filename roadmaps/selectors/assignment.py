@@ -14,6 +14,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     TextField,
     Window,
 )
@@ -127,12 +128,9 @@ def my_assignments(
     return rows
 
 
-def school_assignments_due(*, user, school: School, today: date | None = None) -> list[dict]:
-    """The school's assignments in active roadmaps as `my_assignments` rows (due date,
-    done, overdue) without their reports: what the deputy's dashboard lists. Reads
-    each measure's number, text and dates, and whether an accepted «done» report
-    exists, in one query: no roadmap, section or report objects for a hundred rows."""
-    today = today or timezone.localdate()
+def _school_due_queryset(*, user, school: School):
+    """The school's assignments in active roadmaps with the measure's number, text,
+    dates and position, and one accepted «done» report's id (None when there is none)."""
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     accepted = ProgressReport.objects.of_scoped(
         assignment=OuterRef("pk"),
@@ -140,15 +138,49 @@ def school_assignments_due(*, user, school: School, today: date | None = None) -
         status=ProgressReport.Status.DONE,
         review_state=ProgressReport.Review.ACCEPTED,
     )
-    qs = (
+    return (
         Assignment.objects.visible_to(user)
         .filter(school=school, measure__roadmap__status__in=active)
         .select_related("measure")
         .only("measure__number", "measure__text", "measure__deadline_dates", "measure__position")
-        .annotate(done=Exists(accepted))
+        # One accepted report's id, not EXISTS: PostgreSQL turns an EXISTS into a hashed
+        # subplan reading every accepted report of the region (15,000 rows, 7-10 ms at
+        # the load region); a scalar subquery with LIMIT probes the partial index
+        # progressreport_done_idx once a row (0.6 ms for a school's hundred).
+        .annotate(done_report=Subquery(accepted.values("pk")[:1]))
     )
+
+
+def school_assignments_due_digest(*, user, school: School) -> str:
+    """A digest of everything `school_assignments_due` reads (each assignment's id, its
+    measure's number, text, dates and position, whether it is done): a cache key of
+    the rows changes with any of them, in one query that returns one value."""
+    from infra.digest import queryset_digest
+
+    return queryset_digest(
+        _school_due_queryset(user=user, school=school)
+        .order_by()
+        .values_list(
+            "pk",
+            "measure__number",
+            "measure__text",
+            "measure__deadline_dates",
+            "measure__position",
+            "done_report",
+        )
+    )
+
+
+def school_assignments_due(*, user, school: School, today: date | None = None) -> list[dict]:
+    """The school's assignments in active roadmaps as `my_assignments` rows (due date,
+    done, overdue) without their reports: what the deputy's dashboard lists. Reads
+    each measure's number, text and dates, and whether an accepted «done» report
+    exists, in one query: no roadmap, section or report objects for a hundred rows."""
+    today = today or timezone.localdate()
+    qs = _school_due_queryset(user=user, school=school)
     rows = []
     for assignment in qs:
+        assignment.done = assignment.done_report is not None
         due = next_due(assignment.measure, today)
         rows.append(
             {

@@ -26,12 +26,13 @@ EXECUTION_CACHE_SECONDS = 600
 
 def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
     """A stamp of what a roadmap's figures are made of: the roadmap (its version), its
-    assignments (count) and reports (count, last sent, last reviewed), the day and the
-    user's reach. Any change to the roadmap, an assignment or a report makes a new
-    stamp; one aggregate query. The cache keys of the roadmap's figures start with it."""
+    assignments (count), their measures (last change, versions) and reports (count, last
+    sent, last reviewed), the day and the user's reach. Any change to the roadmap, a
+    measure, an assignment or a report makes a new stamp; one aggregate query. The
+    cache keys of the roadmap's figures start with it."""
     import hashlib
 
-    from django.db.models import Max
+    from django.db.models import Max, Sum
 
     from schools.scoping import home_nodes
 
@@ -43,6 +44,11 @@ def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
         n=Count("reports"),
         sent=Max("reports__submitted_at"),
         reviewed=Max("reports__reviewed_at"),
+        # The measures too: a deadline moved or a measure put under another section in a
+        # roadmap in force changes the figures with no report or assignment changing
+        # (measure_update sets updated_at; every edit adds to a measure's version).
+        measures_changed=Max("measure__updated_at"),
+        measure_versions=Sum("measure__version"),
     )
     home = home_nodes(user)
     key = repr(
@@ -55,6 +61,8 @@ def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
             stamp["n"],
             str(stamp["sent"]),
             str(stamp["reviewed"]),
+            str(stamp["measures_changed"]),
+            stamp["measure_versions"],
             home.everything,
             sorted(home.regions),
             sorted(home.municipalities),

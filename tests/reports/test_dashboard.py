@@ -91,6 +91,94 @@ def test_the_deputys_dashboard_reads_the_rows_of_my_measures(world, roadmap, tod
     assert [key(r) for r in light] == [key(r) for r in rows] and len(rows) == 3
 
 
+# --- the deputy's rows, kept in the cache ---------------------------------------------
+# Each change below goes through the product's service; the next look must show it.
+
+
+def numbers(rows):
+    return [r["assignment"].measure.number for r in rows]
+
+
+def deputy_rows(user, today=TODAY):
+    (block,) = dashboard(user=user, memberships=list(membership_list(user=user)), today=today)
+    return block
+
+
+@pytest.fixture
+def late(world):
+    """A roadmap whose measure 2.1 was due in October 2025 and is not done by A1."""
+    return f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="Вторая дорожная карта",
+        measures=[("2.1.", "Семинар для экспертов", "октябрь 2025")],
+    )
+
+
+def test_the_deputys_rows_follow_a_report_accepted(world, late):
+    assert numbers(deputy_rows(world.carol)["overdue"]) == ["2.1."]
+    sent = f.report_progress(roadmap=late, number="2.1.", school=world.school_a1, by=world.carol)
+    assert numbers(deputy_rows(world.carol)["overdue"]) == ["2.1."]  # not accepted yet
+    progress_report_accept(report=sent, by=world.bob)
+    block = deputy_rows(world.carol)
+    assert block["overdue"] == [] and "2.1." not in block["overdue_html"]
+
+
+def test_the_deputys_rows_follow_a_measure_added_to_the_roadmap(world, late):
+    from roadmaps.services.measure import measure_create
+
+    assert numbers(deputy_rows(world.carol)["overdue"]) == ["2.1."]
+    measure_create(
+        roadmap=late,
+        by=world.bob,
+        number="2.2.",
+        text="Открытый урок",
+        deadline_text="ноябрь 2025",
+        responsible_text="ОО",
+    )
+    block = deputy_rows(world.carol)
+    assert (
+        numbers(block["overdue"]) == ["2.1.", "2.2."] and "Открытый урок" in block["overdue_html"]
+    )
+
+
+def test_the_deputys_rows_follow_a_deadline_moved(world, late):
+    from roadmaps.models import Measure
+    from roadmaps.services.measure import measure_update
+
+    assert numbers(deputy_rows(world.carol)["overdue"]) == ["2.1."]
+    measure = Measure.objects.select_related("roadmap").get(roadmap=late, number="2.1.")
+    measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="январь 2026"
+    )
+    block = deputy_rows(world.carol)
+    assert block["overdue"] == [] and numbers(block["due_soon"]) == ["2.1."]
+    assert "31.01.2026" in block["due_soon_html"]
+
+
+def test_the_deputys_rows_follow_the_roadmaps_status(world, late):
+    from roadmaps.services.roadmap import roadmap_close
+
+    assert numbers(deputy_rows(world.carol)["overdue"]) == ["2.1."]
+    roadmap_close(roadmap=late, by=world.bob)
+    assert deputy_rows(world.carol)["overdue"] == []
+
+
+def test_the_deputys_rows_follow_the_day(world, late):
+    assert numbers(deputy_rows(world.carol, today=date(2025, 10, 2))["due_soon"]) == ["2.1."]
+    assert deputy_rows(world.carol, today=date(2025, 10, 2))["overdue"] == []
+    assert numbers(deputy_rows(world.carol, today=date(2025, 11, 2))["overdue"]) == ["2.1."]
+
+
+def test_the_deputys_rows_are_the_schools_own(world, late):
+    """Two deputies of two schools look at the same roadmap: each sees the own school's."""
+    sent = f.report_progress(roadmap=late, number="2.1.", school=world.school_a1, by=world.carol)
+    progress_report_accept(report=sent, by=world.bob)
+    assert deputy_rows(world.carol)["overdue"] == []
+    other = f.user("deputy_a2", role=f.Role.SCHOOL_DEPUTY, node=world.school_a2)
+    assert numbers(deputy_rows(other)["overdue"]) == ["2.1."]
+
+
 def test_the_regional_analyst_compares_municipalities(world, roadmap):
     (block,) = blocks_of(world.alice)
     rows = {r["municipality"].name: r for r in block["municipalities"]}
@@ -508,3 +596,19 @@ def _queries_warm(client, user):
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/").status_code == 200
     return len(captured)
+
+
+def test_the_officials_figures_follow_a_deadline_moved(world, roadmap):
+    """The execution figures are cached under the roadmap's stamp: a deadline moved in
+    the roadmap in force (no report, no assignment changed) shows on the next look."""
+    from roadmaps.models import Measure
+    from roadmaps.services.measure import measure_update
+
+    (block,) = blocks_of(world.bob)
+    assert block["execution"]["measures"]["overdue"] == 1  # 1.1 in October, 1.2 in March
+    measure = Measure.objects.select_related("roadmap").get(roadmap=roadmap, number="1.2.")
+    measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="декабрь 2025"
+    )
+    (block,) = blocks_of(world.bob)
+    assert block["execution"]["measures"]["overdue"] == 2
