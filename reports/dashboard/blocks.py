@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infra.urls import url_pattern
 from schools.models import Role
 from schools.scoping import home_nodes
 
@@ -175,14 +176,12 @@ def due_items_html(rows) -> str:
     written in Python: the HTML the template's loop wrote (tests/reports/
     test_dashboard_rows.py compares them), with the «report» link from one reverse();
     a school lists a hundred rows, which the template took a fifth of the page to write."""
-    from django.urls import reverse
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
 
     from roadmaps.templatetags.roadmap_text import shortened
 
-    pattern = reverse("roadmaps:report-create", kwargs={"assignment_pk": 987654321})
-    pattern = pattern.replace("987654321", "%d")
+    pattern = url_pattern("roadmaps:report-create", "assignment_pk")
     return mark_safe(  # noqa: S308 - every item is escaped by format_html
         "".join(
             format_html(

@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from infra.urls import url_pattern
 
 
 def _wants_json(request) -> bool:
@@ -40,13 +41,7 @@ def _done(request, url, message=None, error=None, **payload):
 
 def _url_patterns(model: str, actions) -> dict[str, str]:
     """ "/roadmaps/measures/%d/edit/"-style patterns, to fill with each row's pk."""
-    sentinel = 987654321
-    return {
-        action: reverse(f"roadmaps:{model}-{action}", kwargs={f"{model}_pk": sentinel}).replace(
-            str(sentinel), "%d"
-        )
-        for action in actions
-    }
+    return {action: url_pattern(f"roadmaps:{model}-{action}", f"{model}_pk") for action in actions}
 
 
 def _assigned_note(measure) -> str:

@@ -6,12 +6,12 @@ its page in that loop. tests/roadmaps/test_measure_rows.py compares the two."""
 from __future__ import annotations
 
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from infra.urls import url_pattern
 from roadmaps.models import Measure
 from roadmaps.views.base import choice_labels
 
@@ -82,8 +82,7 @@ def measure_rows_html(measures, *, states: bool) -> SafeString:
     deadline_kinds = choice_labels(Measure, "deadline_kind")
     document_kinds = choice_labels(Measure, "document_kind")
     state_labels, working = _state_labels(), _("в работе")
-    run_url = reverse("objectivity:run-detail", kwargs={"checkrun_pk": 987654321})
-    run_url = run_url.replace("987654321", "%d")
+    run_url = url_pattern("objectivity:run-detail", "checkrun_pk")
     parts = []
     for m in measures:
         participants = (

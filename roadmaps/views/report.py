@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infra.urls import url_pattern
 from roadmaps import forms
 from roadmaps.models import Measure, ProgressReport, Roadmap
 from roadmaps.selectors.assignment import assignment_get, my_assignments
@@ -76,9 +77,8 @@ def _with_row_texts(rows) -> None:
     """What each row of «Мои мероприятия» prints that is the same for many rows, worked
     out once: the roadmap's label, the report's states, the two links (a page of a
     hundred rows otherwise builds each of them a hundred times in the template)."""
-    create = reverse("roadmaps:report-create", kwargs={"assignment_pk": 987654321})
-    detail = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": 987654321})
-    create, detail = (u.replace("987654321", "%d") for u in (create, detail))
+    create = url_pattern("roadmaps:report-create", "assignment_pk")
+    detail = url_pattern("roadmaps:report-detail", "progress_report_pk")
     labels = {}
     status = {k: str(v) for k, v in ProgressReport.Status.choices}
     review = {k: str(v) for k, v in ProgressReport.Review.choices}
@@ -263,8 +263,7 @@ def queue_rows_html(reports) -> str:
     links and no template render of a dozen variables a row."""
     if not reports:
         return format_html('<tr><td colspan="7">{}</td></tr>', _("Отчётов на проверке нет."))
-    detail = reverse("roadmaps:report-detail", kwargs={"progress_report_pk": 987654321})
-    detail = detail.replace("987654321", "%d")
+    detail = url_pattern("roadmaps:report-detail", "progress_report_pk")
     again = format_html('<br><span class="badge">{}</span>', _("повторно"))
     check = _("Проверить")
     status = choice_labels(ProgressReport, "status")
