@@ -110,8 +110,9 @@ def test_an_honest_region_gains_few_alarms_from_the_cohort_look():
     before = combined_fired(cols).any(axis=1).mean()
     look_at_cohorts(cols, PARAMS, calibration(cols))
     after = combined_fired(cols).any(axis=1).mean()
-    # The look's own rate: half the one-sided rate of a test's combined threshold.
-    assert after - before <= 2 * stats.norm.sf(CUT) / 2
+    # The look's own rate: the one-sided rate of a test's combined threshold
+    # over the number of looks (two tests and this one).
+    assert after - before <= 2 * stats.norm.sf(CUT) / 3
     z = next(iter(cols.values()))[1][-1].details["z_cohort_subjects"]
     assert (z >= stats.norm.isf(0.01)).mean() <= 0.015
 

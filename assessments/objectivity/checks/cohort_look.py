@@ -19,9 +19,10 @@ A grade is read so only where its cohort can be compared with the same pupils
 a grade later (the year after is in the data): the grade before was marked by
 the teachers who may have inflated it, so it is no independent measure.
 
-It is one more look beside each test's own combined evidence, so it needs more:
-the one-sided rate of the strictest of those tests' combined thresholds,
-halved. A school past it gets the `combined` route in each of the grade's
+It is one more look at the grade's evidence of inflated results beside each
+test's own combined evidence, so it needs more: the one-sided rate of the
+strictest of those tests' combined thresholds divided by the number of looks
+(the grade's tests and this one). A school past it gets the `combined` route in each of the grade's
 tests it wrote with at least `min_school` pupils.
 """
 
@@ -97,7 +98,8 @@ def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
     spread = max(0.5, 1.4826 * float(np.median(np.abs(raw[ok] - med))))
     joint = np.where(ok, (raw - med) / spread, np.nan)
     norm = _stats().norm
-    cut = float(norm.isf(norm.sf(max(cuts[p.label] for p in procs)) / 2))
+    looks = len(procs) + 1
+    cut = float(norm.isf(norm.sf(max(cuts[p.label] for p in procs)) / looks))
     fired = ok & (np.nan_to_num(joint, nan=-np.inf) >= cut)
     for p in procs:
         c = combined[p]
