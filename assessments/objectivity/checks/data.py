@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.4"  # 2.4: lenient footprint, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.4"  # 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -163,6 +163,8 @@ DETAIL_LABELS = {
     "z_cohort": _("z: расхождение с той же параллелью"),
     "z_rise_fall": _("z: рост и падение"),
     "z_sum": _("сумма z до приведения к разбросу региона"),
+    "z_cohort_subjects": _("z: следы всплеска параллели по всем предметам класса вместе"),
+    "cohort_subjects_threshold": _("порог для параллели по всем предметам"),
     "schools": _("школ"),
     "z_class": _(
         "z класса против других классов школы или классов региона (до поправки на число классов)"

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import budget, crossing, pooled
 from . import indicators as ind
+from .cohort_look import look_at_cohorts
 from .data import (
     PERSISTENCE,
     CheckResult,
@@ -71,6 +72,7 @@ def all_columns(
             calibration.append(got)
         if got is not None:
             year_tests.append(got)
+    look_at_cohorts(cols, params, year_tests)
     small = pooled.pool_small_schools(cols, params, year_tests)
     if small is not None and pooled_summary is not None:
         pooled_summary.update(small)
