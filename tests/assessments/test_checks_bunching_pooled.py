@@ -74,6 +74,21 @@ def test_bunching_in_two_tests_of_a_school_is_evidence_neither_gives_alone():
     assert np.isfinite(details["z_other_tests"][0])
 
 
+def test_a_test_with_no_excess_of_its_own_is_not_marked_for_the_schools_other_tests():
+    """The marker names a test: one whose papers sit at the boundaries no more
+    often than the region predicts keeps its own evidence, however strong the
+    school's other test."""
+    rng = np.random.default_rng(9)
+    Z = rng.standard_normal((400, 2))
+    Z[0] = (6.0, -0.4)  # pushed in one test, fewer than expected at the other's boundaries
+    Z[1] = (6.0, 0.4)  # the same, with a slight excess in the other test
+    cols = bunching_columns(Z)
+    pool_bunching(cols, PARAMS)
+    got = pooled_z(cols)
+    assert got[0, 1] == pytest.approx(-0.4)
+    assert got[1, 1] > 2.5  # a slight excess is read with the strong test
+
+
 def test_an_honest_region_gains_no_bunching_from_its_other_tests():
     rng = np.random.default_rng(6)
     Z = rng.standard_normal((20_000, 3))
@@ -96,11 +111,14 @@ def test_a_school_read_in_one_test_keeps_its_bunching():
 
 def test_the_threshold_shown_is_what_the_test_needs_by_its_own_look():
     Z = np.random.default_rng(8).standard_normal((100, 2))
+    Z[0] = (1.0, 0.5)  # some excess in both: read in two looks
+    Z[1] = (-1.0, 0.5)  # none in the first test: its own look only
     cols = bunching_columns(Z)
     pool_bunching(cols, PARAMS)
     col = next(iter(cols.values()))[1][0]
     own = stats.norm.isf(stats.norm.sf(3.0) / 2)  # two looks
     assert col.threshold_at(np.full(100, 3.0))[0] == pytest.approx(own / 10)
+    assert col.threshold_at(np.full(100, 3.0))[1] == pytest.approx(3.0 / 10)
 
 
 def push_some(school, scores, s, rng, share):

@@ -33,7 +33,7 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   parametric bootstrap p-value with refits; each test's evidence also read
   with the school's strongest other test of the year (a school pushes in
   the papers it marks, not in one test; Šidák for the choice, Stouffer, two
-  looks; 2.4);
+  looks; only for a test with some excess of its own; 2.4);
 - similarity: identical score vectors per class against a score-conditional
   null, Poisson tail, Bonferroni over classes; identical runs (half the test)
   the same way, reported as evidence (not counted by default);

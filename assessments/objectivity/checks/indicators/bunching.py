@@ -242,7 +242,10 @@ def pool_bunching(cols: dict, params: CheckParams) -> None:
             own = Z[:, i]
             others = np.delete(Z, i, axis=1)
             k = np.isfinite(others).sum(axis=1)
-            two = np.isfinite(own) & (k >= 1)
+            # A test whose own papers show no excess at the boundaries is not
+            # marked on the strength of the school's other tests: the marker
+            # names a test, and this one shows nothing.
+            two = np.isfinite(own) & (k >= 1) & (own > 0)
             if not two.any():
                 continue
             top = np.nanmax(np.where(two[:, None], others, -np.inf), axis=1)
