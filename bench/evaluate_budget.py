@@ -10,9 +10,10 @@ type. Prints the figures and whether each target holds; not a timed test.
 Seeds. Development (the method's calibration was looked at, changed and looked
 at again on these): 301, 302, 303 and 401, 402, 403 on both generators (the
 class-level indicators' tests read 461–463, the pooling's tests 511–512; any
-further development seeds come from 501–599). Evaluation: 951–955 on both
-generators, not run yet. 941–945 evaluated objectivity-2.4 once (figures in
-bench/results/evaluate-budget-eval-941.txt): no longer unseen. 931–935 evaluated objectivity-2.3 once (figures in
+further development seeds come from 501–599). Evaluation: 961–965 on both
+generators, not run yet. 951–955 evaluated objectivity-2.4 as merged at the end of
+its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first
+merge once (bench/results/evaluate-budget-eval-941.txt): no longer unseen. 931–935 evaluated objectivity-2.3 once (figures in
 bench/results/evaluate-budget-eval-931.txt, misses listed): no longer unseen. 921–925
 were the evaluation seeds of objectivity-2.1: their figures were looked at
 (recall and the misses listed) when issue #13's second round was planned, so
@@ -57,8 +58,8 @@ django.setup()
 from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
 
 DEV_SEEDS = (301, 302, 303, 401, 402, 403)
-# 951–955: 901–905, 921–925, 931–935 and 941–945 have been looked at (see the docstring).
-EVAL_SEEDS = (951, 952, 953, 954, 955)
+# 961–965: 901–905, 921–925, 931–935, 941–945 and 951–955 have been looked at (see the docstring).
+EVAL_SEEDS = (961, 962, 963, 964, 965)
 MIN_PUPILS = 20
 
 
