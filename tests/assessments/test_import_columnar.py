@@ -84,6 +84,9 @@ def test_the_real_form_with_its_second_layout_is_read_by_column(tmp_path):
     assert fields(columnar) == fields(rows)
     assert len(columnar.rows) == 18 and columnar.absent == 2
     assert any(w.sheet == "Протокол_2" for w in columnar.warnings)
+    # Its classes are numbers into a «Классы» sheet the file does not have: told, on
+    # both paths (the warnings are equal above).
+    assert any("«Классы»" in w.message for w in columnar.warnings)
 
 
 def test_column_sheets_hold_the_rows_the_row_reader_gives(tmp_path):

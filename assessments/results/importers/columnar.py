@@ -39,6 +39,7 @@ from assessments.results.importers.pupils import (
     sheet_absent,
     sheet_columns,
     tasks_signature,
+    warn_numbered_classes,
 )
 from infra.problems import Problem, cell_name
 
@@ -79,18 +80,7 @@ def parse_pupil_columns(sheets, file: str, kind: str, overrides=None) -> ParsedF
     parsed.rows = PupilTable(first.name, table)
     if set(overrides) - parsed.headers_seen:
         return None
-    numbered_classes = any(c.isdigit() for c in table["class_name"][:50])
-    if not classes and numbered_classes and kind == "vpr_form":
-        parsed.warnings.append(
-            Problem(
-                file=file,
-                sheet=parsed.sheet,
-                message=_(
-                    "Класс указан номером из списка «Классы», а такого листа в файле нет: "
-                    "сохранён номер."
-                ),
-            )
-        )
+    warn_numbered_classes(parsed, file, kind, classes, table["class_name"][:50])
     return parsed
 
 

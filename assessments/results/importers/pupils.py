@@ -146,18 +146,7 @@ def parse_pupil_sheets(
                 )
             )
             parsed.absent -= sheet_absent(sheet, header_index)
-    numbered_classes = any(r.class_name.isdigit() for r in parsed.rows[:50])
-    if not classes and numbered_classes and kind == "vpr_form":
-        parsed.warnings.append(
-            Problem(
-                file=file,
-                sheet=parsed.sheet,
-                message=_(
-                    "Класс указан номером из списка «Классы», а такого листа в файле нет: "
-                    "сохранён номер."
-                ),
-            )
-        )
+    warn_numbered_classes(parsed, file, kind, classes, [r.class_name for r in parsed.rows[:50]])
     missing = set(overrides) - parsed.headers_seen
     for header in sorted(missing):
         parsed.problems.append(
@@ -174,6 +163,22 @@ def parse_pupil_sheets(
             )
         )
     return parsed
+
+
+def warn_numbered_classes(parsed: ParsedFile, file, kind, classes, first_class_names) -> None:
+    """A ВПР form whose classes are numbers into a «Классы» sheet the file does not
+    have: the numbers are kept, and the person is told so."""
+    if not classes and kind == "vpr_form" and any(c.isdigit() for c in first_class_names):
+        parsed.warnings.append(
+            Problem(
+                file=file,
+                sheet=parsed.sheet,
+                message=_(
+                    "Класс указан номером из списка «Классы», а такого листа в файле нет: "
+                    "сохранён номер."
+                ),
+            )
+        )
 
 
 def sheet_absent(sheet, header_index) -> int:
