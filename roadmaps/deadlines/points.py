@@ -424,7 +424,8 @@ def _from_years(years: list[int], s: str, period: _Period, make) -> Schedule:
         start = None
     closing = re.search(r"(?:конц|окончани|итог)[а-я]*", s)
     calendar_span = start is not None and start.month == 1 and last > first
-    if (_CONTINUOUS_RE.search(s) or calendar_span) and not closing:
+    # «до 2020 года» with a word of continuity is still due at the year's end.
+    if start is not None and (_CONTINUOUS_RE.search(s) or calendar_span) and not closing:
         # «в течение 2023 года», «2024-2025 гг.»: throughout, from the plan's start
         begin = max(start, period.start) if start <= period.end else start
         return make("continuous", (), begin, end, warning=warning, explicit_year=True)

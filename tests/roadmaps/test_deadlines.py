@@ -438,6 +438,15 @@ def test_until_a_year_is_due_at_its_end():
     assert (schedule.kind, schedule.dates) == ("date", (date(2020, 12, 31),))
 
 
+def test_until_a_year_with_a_word_of_continuity_is_still_due_at_its_end():
+    # Found by the fuzz test: «до …» with «постоянно» crashed the parser.
+    for text in ("до 2020 года постоянно", "до постоянно 2020"):
+        schedule = parse_deadline(
+            text, period_start=date(2019, 9, 1), period_end=date(2020, 12, 31)
+        )
+        assert (schedule.kind, schedule.dates) == ("date", (date(2020, 12, 31),))
+
+
 def test_a_deadline_relative_to_an_assessment_keeps_its_offset():
     after = parse_deadline(
         "в течение 10 дней после проведения ВПР", period_start=SY[0], period_end=SY[1]
