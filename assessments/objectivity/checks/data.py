@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.5"  # 2.5: a class's pupils far above their journal marks (class_journal_tail); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.4"  # 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -68,7 +68,6 @@ COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget
 BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
 POOLED = "pooled"  # a small school's tests of the year read together (see checks.pooled)
 LENIENT_FOOTPRINT = "lenient_footprint"  # journal gap and blanks together (indicators.lenient)
-JOURNAL_TAIL = "class_journal_tail"  # pupils far above their marks (indicators.journal_tail)
 
 INDICATOR_LABELS = {
     LEVEL: _("Результат выше региона (с учётом типа ОО)"),
@@ -101,9 +100,6 @@ INDICATOR_LABELS = {
     BLANKS: _(
         "Класс: нулей за выполненные задания меньше, чем предсказывают пропуски"
         " (ответы без пропуска оценены мягче)"
-    ),
-    JOURNAL_TAIL: _(
-        "Класс: больше, чем в классах региона, учеников с баллом намного выше их журнальной отметки"
     ),
     LENIENT_FOOTPRINT: _(
         "Мягкое оценивание: баллы выше предсказанных журнальными отметками и нулей меньше,"
@@ -180,7 +176,6 @@ DETAIL_LABELS = {
     "pairs_in_class": _("пар учеников в классе"),
     "dispersion": _("разброс между классами региона (сверх пуассоновского)"),
     "pair_z_cut": _("порог совпадения пары, z (квантиль региона)"),
-    "residual_cut": _("порог «намного выше журнальной отметки», ст. откл. (квантиль региона)"),
     "largest_pair_z": _("наибольшее совпадение пары, z"),
     "pupils_pooled": _("участников во всех работах года"),
     "z_inversion": _("z: инверсия трудности"),

@@ -22,7 +22,6 @@ from .data import (
     JOURNAL,
     JOURNAL_GAP,
     JOURNAL_HISTORY,
-    JOURNAL_TAIL,
     LENIENT_FOOTPRINT,
     LEVEL,
     MARKING,
@@ -109,10 +108,6 @@ class CheckParams:
     pair_z: float = 1.5
     pair_quantile: float = 0.98
     pair_min: int = 3
-    # Pupils far above their journal marks in a class (see indicators.journal_tail):
-    # "far" past the region's quantile of pupils' residuals given the journal mark.
-    journal_tail_quantile: float = 0.95
-    journal_tail_z: float = 3.0
     # Zeros fewer than the blanks predict (see indicators.blanks): the worst
     # class's calibrated z, Bonferroni over the school's classes; supports only.
     blanks_z: float = 3.0
@@ -169,7 +164,6 @@ class CheckParams:
             EXTERNAL_OBJECTIVE,
             SIMILARITY,
             CLASS_JOURNAL_GAP,
-            JOURNAL_TAIL,
             PAIR_SIMILARITY,
             JOURNAL_HISTORY,
             BLANKS,
@@ -183,7 +177,7 @@ class CheckParams:
     families: tuple[tuple[str, ...], ...] = (
         (INVERSION, MARKING),
         (SIMILARITY, RUNS, PAIR_SIMILARITY),
-        (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP, JOURNAL_TAIL),
+        (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
         (BLANKS, LENIENT_FOOTPRINT),
     )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.

@@ -26,7 +26,6 @@ from .blanks import blank_share
 from .bunching import _fit_tilt, _solve3, bunching
 from .classes import class_journal_gap, pair_similarity
 from .journal import _robust_line, journal_agreement, journal_gap
-from .journal_tail import class_journal_tail
 from .person_fit import _guttman, guttman_max, person_fit
 from .results import _conditional_residual, difficulty_inversion, lenient_marking, level_anomaly
 from .scale import scale_mismatch
@@ -54,7 +53,6 @@ SINGLE_PROCEDURE = (
     class_journal_gap,
     pair_similarity,
     blank_share,
-    class_journal_tail,
 )
 
 __all__ = [
@@ -82,7 +80,6 @@ __all__ = [
     "bunching",
     "calibrate",
     "class_journal_gap",
-    "class_journal_tail",
     "decide",
     "difficulty_inversion",
     "guttman_max",
