@@ -115,21 +115,25 @@ def deputy_block(user, membership, today):
     from roadmaps.models import ProgressReport
 
     school = membership.school
+    # The returned reports as the block prints them (link, measure's number and text,
+    # reason): no roadmap, reviewer or report columns it does not print.
     returned = (
         ProgressReport.objects.visible_to(user)
         .filter(
             assignment__school=school, is_current=True, review_state=ProgressReport.Review.RETURNED
         )
-        .select_related("assignment__measure__roadmap", "reviewed_by")
+        .select_related("assignment__measure")
+        .only("review_reason", "assignment__measure__number", "assignment__measure__text")
         .order_by("-reviewed_at")
     )
+    # No roadmap in force here: the deputy's block does not show one (it read a
+    # roadmap and its owners on every open of the home page for nothing).
     return {
         "kind": "deputy",
         "membership": membership,
         **_deputy_due(user, school, today),
         "returned": list(returned[:10]),
         "school": school,
-        "roadmap": _current_roadmap(user, school=school, today=today),
         "objectivity": _school_flags(user, school),
     }
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.formats import localize
 from django.utils.html import format_html
@@ -153,6 +154,7 @@ def roadmap_detail(request, roadmap_pk):
     can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
     outline = roadmap_outline(roadmap)
     states = (execution or {}).get("measure_states", {})
+    csrf_token = get_token(request) if can_edit else None
     # One reverse() per route, not per row: on a page of 150 measures it is most of the time.
     measure_urls = _url_patterns("measure", ("edit", "move", "delete"))
     section_urls = _url_patterns("section", ("edit", "move", "delete"))
@@ -162,10 +164,10 @@ def roadmap_detail(request, roadmap_pk):
         for measure in block["measures"]:
             measure.exec_state = states.get(measure.pk, "")
             measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
-        if not can_edit:
-            # A reader's rows (most opens of a roadmap) are written in Python; the
-            # editor's, with their forms, by the template.
-            block["rows_html"] = measure_rows_html(block["measures"], states=bool(states))
+        # The rows are written in Python, an editor's with the column of buttons.
+        block["rows_html"] = measure_rows_html(
+            block["measures"], states=bool(states), csrf_token=csrf_token
+        )
     uncommitted = None
     # The revisions, newest first: the list at the foot and the last one to diff against.
     revisions = list(revision_list(roadmap=roadmap))
@@ -180,6 +182,11 @@ def roadmap_detail(request, roadmap_pk):
         for m in block["measures"]
         if m.deadline_kind == "unparsed" and m.deadline_text.strip()
     ]
+    can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
+    can_review = user.has_perm("roadmaps.review_report", roadmap)
+    # What only an approver or a reviewer is shown is read and built for them alone.
+    approving = can_approve and roadmap.status == Roadmap.Status.DRAFT
+    revising = can_approve and roadmap.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     return render(
         request,
         "roadmaps/roadmap_detail.html",
@@ -199,33 +206,39 @@ def roadmap_detail(request, roadmap_pk):
                 else []
             ),
             "can_edit": can_edit,
-            "can_approve": user.has_perm("roadmaps.approve_roadmap", roadmap),
-            "can_review": user.has_perm("roadmaps.review_report", roadmap),
-            "pending": review_queue(user=user, roadmap=roadmap).count(),
+            "can_approve": can_approve,
+            "can_review": can_review,
+            "pending": review_queue(user=user, roadmap=roadmap).count() if can_review else 0,
             "Status": Roadmap.Status,
-            "approve_form": forms.ApproveForm(
-                initial={
-                    "order_number": roadmap.order_number,
-                    "order_date": roadmap.order_date,
-                    "order_place": roadmap.order_place,
-                    "order_signatory": roadmap.order_signatory,
-                    "order_signatory_position": roadmap.order_signatory_position,
-                    "order_body": roadmap.order_body,
-                    "order_items": "\n".join(roadmap.order_items or []),
-                }
+            "approve_form": (
+                forms.ApproveForm(
+                    initial={
+                        "order_number": roadmap.order_number,
+                        "order_date": roadmap.order_date,
+                        "order_place": roadmap.order_place,
+                        "order_signatory": roadmap.order_signatory,
+                        "order_signatory_position": roadmap.order_signatory_position,
+                        "order_body": roadmap.order_body,
+                        "order_items": "\n".join(roadmap.order_items or []),
+                    }
+                )
+                if approving
+                else None
             ),
             "approval_questions": (
-                roadmap_approval_questions(roadmap=roadmap)
-                if roadmap.status == Roadmap.Status.DRAFT
-                else None
+                roadmap_approval_questions(roadmap=roadmap) if approving else None
             ),
             "in_force_elsewhere": (
                 roadmap_in_force_elsewhere(roadmap)
-                if roadmap.status == Roadmap.Status.APPROVED
+                if can_approve and roadmap.status == Roadmap.Status.APPROVED
                 else []
             ),
-            "revise_form": forms.ReviseForm(),
-            "cascade_form": forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due}),
+            "revise_form": forms.ReviseForm() if revising else None,
+            "cascade_form": (
+                forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due})
+                if revising and roadmap.level == "municipality"
+                else None
+            ),
         },
     )
 

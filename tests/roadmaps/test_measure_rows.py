@@ -1,11 +1,12 @@
-"""A reader's rows of a roadmap's measures are written in Python
-(roadmaps.views.measure_rows): the same HTML the template's loop writes, for every
+"""A roadmap's measure rows, a reader's and an editor's, are written in Python
+(roadmaps.views.measure_rows): the same HTML the template's loop wrote, for every
 part of a row."""
 
 from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
 
 from roadmaps.models import Indicator, Measure
@@ -13,7 +14,7 @@ from roadmaps.selectors.roadmap import roadmap_outline
 from roadmaps.views.measure_rows import measure_rows_html
 from tests import factories as f
 
-# The loop of templates/roadmaps/roadmap_detail.html (the editor still renders it).
+# The loop of templates/roadmaps/roadmap_detail.html before the rows moved to Python.
 LOOP = (
     "{% load i18n %}"
     '{% translate "Участники" as t_participants %}{% translate "Показатель" as t_indicator %}'
@@ -75,17 +76,41 @@ def _measures(world):
     return measures
 
 
+# The translations the page's template made before its loop, for the editor's column.
+EDITOR_TEXTS = (
+    '{% load i18n %}{% translate "Править" as t_edit %}{% translate "Выше" as t_up %}'
+    '{% translate "Ниже" as t_down %}{% translate "Удалить" as t_delete %}'
+    '{% translate "Удалить мероприятие?" as t_delete_measure %}'
+)
+
+
+@pytest.mark.parametrize("can_edit", [False, True])
 @pytest.mark.parametrize("states", [True, False])
-def test_rows_written_in_python_are_the_template_rows(world, states):
+def test_rows_written_in_python_are_the_template_rows(world, states, can_edit):
     measures = _measures(world)
+    for measure in measures:
+        measure.urls = {
+            action: reverse(f"roadmaps:measure-{action}", args=[measure.pk])
+            for action in ("edit", "move", "delete")
+        }
+    token = "a" * 32 + "B9" * 16
     with translation.override("ru"):
-        python = measure_rows_html(measures, states=states)
-        template = Template(LOOP).render(
-            Context({"block": {"measures": measures}, "measure_states": states, "can_edit": False})
+        python = measure_rows_html(measures, states=states, csrf_token=token if can_edit else None)
+        template = Template(EDITOR_TEXTS + LOOP).render(
+            Context(
+                {
+                    "block": {"measures": measures},
+                    "measure_states": states,
+                    "can_edit": can_edit,
+                    "csrf_token": token,
+                }
+            )
         )
     assert "Доля &lt;школ&gt; (не менее 12,50%)" in python
     assert "Семинар «&lt;b&gt;R&amp;D&lt;/b&gt;»<br>вторая строка" in python
     assert ("выполнено с опозданием" in python) is states
+    assert (f'name="csrfmiddlewaretoken" value="{token}"' in python) is can_edit
+    assert ('data-action="move"' in python) is can_edit
     assert python == template
 
 
@@ -98,3 +123,28 @@ def test_a_reader_and_an_editor_see_the_same_measures(client, world):
     assert 'data-action="move"' not in page
     Measure.objects.filter(pk__in=[m.pk for m in measures]).update(text="Новый текст мероприятия")
     assert "Новый текст мероприятия" in client.get(f"/roadmaps/{roadmap_pk}/").content.decode()
+
+
+def test_an_editor_moves_a_measure_with_the_form_of_its_row(world):
+    """The editor's rows carry the request's CSRF token: the «↓» form of a row, posted
+    as the browser would (CSRF checks on), moves the measure."""
+    import re
+
+    from django.test import Client
+
+    measures = _measures(world)
+    roadmap_pk, first = measures[0].roadmap_id, measures[0]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.bob)
+    page = client.get(f"/roadmaps/{roadmap_pk}/").content.decode()
+    move = reverse("roadmaps:measure-move", args=[first.pk])
+    form = re.search(
+        rf'action="{move}"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">'
+        r'<input type="hidden" name="direction" value="down">',
+        page,
+    )
+    assert form, "the editor's row has no move form"
+    response = client.post(move, {"csrfmiddlewaretoken": form.group(1), "direction": "down"})
+    assert response.status_code == 302
+    order = list(Measure.objects.filter(roadmap_id=roadmap_pk).order_by("position"))
+    assert order.index(first) == 1

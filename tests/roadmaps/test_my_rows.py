@@ -5,14 +5,15 @@ roadmap_rows_html): the same HTML the templates' loops wrote, for every kind of 
 from datetime import date
 
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import translation
 
 from roadmaps.models import Measure, ProgressReport
-from roadmaps.selectors.assignment import my_assignments
+from roadmaps.selectors.assignment import my_assignment_rows, my_assignments
 from roadmaps.selectors.report import review_queue
 from roadmaps.selectors.roadmap import roadmap_list
 from roadmaps.services.report import progress_report_return
-from roadmaps.views.report import _with_row_texts, my_rows_html, queue_rows_html
+from roadmaps.views.report import my_rows_html, queue_rows_html
 from roadmaps.views.roadmap import roadmap_rows_html
 from tests import factories as f
 
@@ -36,6 +37,18 @@ LOOP = (
     '{% endwith %}{% empty %}<tr><td colspan="5">'
     '{% translate "Поручений по действующим дорожным картам нет." %}</td></tr>{% endfor %}'
 )  # fmt: skip
+
+
+def _with_template_texts(rows) -> None:
+    """What the view put beside each `my_assignments` row for the template's loop."""
+    for row in rows:
+        assignment, latest = row["assignment"], row["latest"]
+        row["roadmap_label"] = assignment.measure.roadmap.label
+        row["create_url"] = reverse("roadmaps:report-create", args=[assignment.pk])
+        if latest is not None:
+            row["latest_url"] = reverse("roadmaps:report-detail", args=[latest.pk])
+            row["latest_status"] = latest.get_status_display()
+            row["latest_review"] = latest.get_review_state_display()
 
 
 def _template_rows(rows) -> str:
@@ -65,10 +78,19 @@ def test_rows_written_in_python_are_the_template_rows(world):
     )
     progress_report_return(report=returned, reason="Нет <подписи> & печати", by=world.bob)
 
+    today = date(2025, 11, 15)
     with translation.override("ru"):
-        rows = my_assignments(user=world.carol, today=date(2025, 11, 15), own=True)
-        _with_row_texts(rows)
-        python = my_rows_html(rows)
+        rows = my_assignments(user=world.carol, today=today, own=True)
+        _with_template_texts(rows)
+        lean = my_assignment_rows(user=world.carol, today=today)
+        python = my_rows_html(lean)
+    # The plain rows are my_assignments' rows: the same assignments in the same order,
+    # due dates, states, latest reports and assignees.
+    assert [(r.pk, r.due, r.overdue, r.done, r.latest and r.latest.pk) for r in lean] == [
+        (r["assignment"].pk, r["due"], r["overdue"], r["done"], r["latest"] and r["latest"].pk)
+        for r in rows
+    ]
+    assert [str(r.assignee) for r in lean] == [str(r["assignment"].assignee) for r in rows]
     # Every kind of row is there: overdue, with a document, returned, without a report.
     assert any(r["overdue"] for r in rows) and any(r["due"] is None for r in rows)
     assert any(r["latest"] is None for r in rows)

@@ -355,6 +355,10 @@ def test_the_cascade_lets_a_school_start_its_own_roadmap(client, world, roadmap_
     school_roadmap = Roadmap.objects.get(school=world.school_a1)
     assert response["Location"] == url("roadmap-detail", roadmap_pk=school_roadmap.pk)
     assert school_roadmap.measures.get().source_measure == world.extra["roadmap_measure_a"]
+    # Started: «Мои мероприятия» no longer asks for it, and still links the proof pack.
+    my = client.get(url("assignment-list")).content.decode()
+    assert "Начать на основе муниципальной" not in my
+    assert url("proof-pack", school_pk=world.school_a1.pk) in my
     client.force_login(world.bob)
     page = client.get(url("roadmap-detail", roadmap_pk=roadmap_a.pk)).content.decode()
     assert "Альфа-школа №2" in page and "не начата" in page
