@@ -625,10 +625,23 @@ class ProgressReport(ChoiceLabels, models.Model):
         verbose_name=_("предыдущий отчёт"),
     )
     is_current = models.BooleanField(_("последний за период"), default=True)
+    # The assignment's municipality, copied when the report is sent (an assignment
+    # keeps its municipality for life): a municipality's reports are read by the
+    # index progressreport_queue_muni_idx (the review queue) instead of joining
+    # every report of the region to its assignment.
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("муниципалитет"),
+    )
 
     scope_paths = ScopePaths(
         region="assignment__region",
-        municipality="assignment__municipality",
+        municipality="municipality",
         school="assignment__school",
     )
     objects = ScopedManager()
