@@ -12,8 +12,14 @@ from django.urls import reverse
 from reports.dashboard.blocks import dashboard
 from roadmaps.models import Assignment, Measure, Roadmap, Section
 from roadmaps.services.assignment import assignments_create
-from roadmaps.services.measure import measure_create, measure_delete, measure_move
+from roadmaps.services.measure import (
+    measure_create,
+    measure_delete,
+    measure_move,
+    measure_update,
+)
 from roadmaps.services.report import progress_report_accept, progress_report_return
+from roadmaps.services.roadmap import roadmap_close
 from roadmaps.services.section import section_create, section_update
 from schools.selectors import membership_list
 from tests import factories as f
@@ -149,3 +155,52 @@ def test_a_change_in_one_municipality_leaves_the_others_share_cached(world, road
     assert share == 50.0 and reads == 1
     share, reads = executions()
     assert share == 50.0 and reads == 0
+
+
+# --- the official's overdue list, kept in the cache -------------------------------------
+
+
+def overdue_of(user, today=TODAY):
+    (block,) = dashboard(user=user, memberships=list(membership_list(user=user)), today=today)
+    return [r["assignment"].school for r in block["overdue"]], block["overdue_count"]
+
+
+def test_the_overdue_list_follows_a_report_accepted(world, roadmap):
+    assert overdue_of(world.bob) == ([world.school_a1, world.school_a2], 2)  # 1.1 in October
+    sent = f.report_progress(roadmap=roadmap, number="1.1.", school=world.school_a1, by=world.bob)
+    assert overdue_of(world.bob)[1] == 2  # sent, not yet accepted
+    progress_report_accept(report=sent, by=world.bob)
+    assert overdue_of(world.bob) == ([world.school_a2], 1)
+
+
+def test_the_overdue_list_follows_a_deadline_moved_and_the_day(world, roadmap):
+    assert overdue_of(world.bob)[1] == 2
+    measure = Measure.objects.select_related("roadmap").get(roadmap=roadmap, number="1.2.")
+    measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="декабрь 2025"
+    )
+    assert overdue_of(world.bob)[1] == 4
+    assert overdue_of(world.bob, today=date(2025, 11, 15))[1] == 2  # only 1.1 was due by then
+    assert overdue_of(world.bob, today=date(2025, 10, 15))[1] == 0
+
+
+def test_the_overdue_list_follows_a_measure_deleted_and_the_roadmaps_status(world, roadmap):
+    measure_delete(measure=Measure.objects.get(roadmap=roadmap, number="1.1."), by=world.bob)
+    assert overdue_of(world.bob) == ([], 0)
+    measure = Measure.objects.select_related("roadmap").get(roadmap=roadmap, number="1.2.")
+    measure_update(
+        measure=measure, by=world.bob, version=measure.version, deadline_text="декабрь 2025"
+    )
+    assert overdue_of(world.bob)[1] == 2
+    roadmap_close(roadmap=Roadmap.objects.get(pk=roadmap.pk), by=world.bob)
+    assert overdue_of(world.bob) == ([], 0)
+
+
+def test_the_overdue_list_shows_a_school_renamed_at_once(world, roadmap):
+    """Only which assignments are late is cached: the rows are read afresh."""
+    from schools.models import School
+
+    overdue_of(world.bob)
+    School.objects.filter(pk=world.school_a2.pk).update(short_name="Школа на Лесной")
+    block = block_of(world.bob)
+    assert "Школа на Лесной" in {r["assignment"].school.short_name for r in block["overdue"]}
