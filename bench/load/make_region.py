@@ -221,6 +221,7 @@ def build():
         reports = [
             ProgressReport(
                 assignment=a,
+                municipality_id=a.municipality_id,
                 period_start=date(2025, 9, 1),
                 period_end=date(2025, 11, 30),
                 status=rng.choice(["done", "in_progress", "done"]),

@@ -71,7 +71,6 @@ def _queue(user, roadmap, stamp, shown=10):
 
     from roadmaps.selectors.report import review_queue
     from schools.policy import roles_for
-    from schools.scoping import home_nodes
 
     home = home_nodes(user, roles=roles_for("roadmaps.review_report"))
     scope = repr(
@@ -244,67 +243,58 @@ def _latest_procedures(user, limit=8):
 
 
 # The analyst compares every municipality's execution, which reads every
-# assignment of the region. The figures are kept in the cache under a stamp of
-# the region's roadmaps and reports: any change, review or new report makes a new
-# stamp, so the comparison is never stale, and the second look is one query.
+# assignment of the region. Each municipal roadmap's share is kept in the cache
+# under that roadmap's stamp (roadmaps.selectors.execution.roadmap_stamps: its
+# activity token, the day, the reach): a report sent or reviewed, a measure or an
+# assignment changed makes a new stamp for its own roadmap only, so the comparison
+# is never stale and a change in one municipality computes one share again.
 SHARES_CACHE_SECONDS = 600
 
 
-def _shares_key(user, region, today) -> str:
-    from django.db.models import Count, Max
+def _shares(user, roadmaps, today) -> dict[int, float | None]:
+    """The share of measures done of each roadmap, by id, from the cache where its
+    stamp is there (one round trip for all), computed for the others."""
+    from django.core.cache import cache
 
-    from roadmaps.models import ProgressReport, Roadmap
+    from roadmaps.selectors.execution import roadmap_execution, roadmap_stamps
 
-    # A fingerprint of the whole region's roadmaps and reports (counted only).
-    roadmaps = (
-        Roadmap.objects.aggregate_visible_to(user, level="region")
-        .filter(region=region)
-        .aggregate(n=Count("pk"), changed=Max("updated_at"))
-    )
-    reports = (
-        ProgressReport.objects.aggregate_visible_to(user, level="region")
-        .filter(assignment__region=region)
-        .aggregate(n=Count("pk"), sent=Max("submitted_at"), reviewed=Max("reviewed_at"))
-    )
-    stamp = (
-        region.pk,
-        sorted(home_nodes(user).regions),
-        today.isoformat(),
-        roadmaps["n"],
-        str(roadmaps["changed"]),
-        reports["n"],
-        str(reports["sent"]),
-        str(reports["reviewed"]),
-    )
-    return "dashboard:shares:" + hashlib.sha256(repr(stamp).encode()).hexdigest()
+    keys = {
+        pk: "dashboard:share:" + stamp
+        for pk, stamp in roadmap_stamps(roadmaps=roadmaps, user=user, today=today).items()
+    }
+    cached = cache.get_many(list(keys.values()))
+    shares, missed = {}, {}
+    for roadmap in roadmaps:
+        key = keys[roadmap.pk]
+        if key in cached:
+            (shares[roadmap.pk],) = cached[key]
+            continue
+        execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
+        shares[roadmap.pk] = execution["measures"]["share_done"]
+        missed[key] = (shares[roadmap.pk],)
+    if missed:
+        cache.set_many(missed, SHARES_CACHE_SECONDS)
+    return shares
 
 
 def analyst_block(user, membership, today):
-    from django.core.cache import cache
-
     from infra.output.charts import horizontal_bars
-    from roadmaps.selectors.execution import roadmap_execution
+    from roadmaps.selectors.roadmap import municipal_roadmaps_in_force
     from schools.selectors import municipality_list
 
-    rows = []
     municipalities = list(municipality_list(user=user, region=membership.region))
-    key = _shares_key(user, membership.region, today)
-    shares = dict(cache.get(key) or {})
-    from roadmaps.selectors.roadmap import municipal_roadmaps_in_force
-
     current = municipal_roadmaps_in_force(user=user, municipalities=municipalities, today=today)
+    shares = _shares(user, list(current.values()), today)
+    rows = []
     for municipality in municipalities:
         roadmap = current.get(municipality.pk)
-        share = None
-        if roadmap is not None:
-            share = shares.get(roadmap.pk)
-            if share is None and roadmap.pk not in shares:
-                share = roadmap_execution(roadmap=roadmap, user=user, today=today)["measures"][
-                    "share_done"
-                ]
-                shares[roadmap.pk] = share
-        rows.append({"municipality": municipality, "roadmap": roadmap, "share_done": share})
-    cache.set(key, shares, SHARES_CACHE_SECONDS)
+        rows.append(
+            {
+                "municipality": municipality,
+                "roadmap": roadmap,
+                "share_done": shares[roadmap.pk] if roadmap is not None else None,
+            }
+        )
     chart = (
         horizontal_bars(
             [(r["municipality"].name, _fraction(r["share_done"])) for r in rows],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import NamedTuple
 
@@ -337,17 +338,77 @@ class LastItemText(Func):
         return self.as_sql(compiler, connection, template="json_extract(%(expressions)s, '$[#-1]')")
 
 
+OVERDUE_CACHE_SECONDS = 600
+
+
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
-    """The overdue school assignments the user reaches, earliest due first, as
-    `my_assignments` rows, and how many there are in all. A municipality has
-    thousands of assignments: the late measures come from their deadlines (a few
-    hundred rows), and PostgreSQL counts and orders the late, unaccepted
-    assignments in one query (the count as a window over them), so only the
-    `limit` rows shown are read."""
+    """The overdue school assignments the user reaches in the active roadmaps they
+    see, earliest due first, as `my_assignments` rows, and how many there are in all.
+
+    Which assignments are late, and how many, is kept in the cache under the stamps of
+    those roadmaps (roadmaps.selectors.execution.roadmap_stamps: each one's activity
+    token, new with any change to its measures, assignments and reports, the day and
+    the reach) and the set of them: a look again reads two small rows instead of
+    counting a municipality's thousands of late assignments. The rows shown (the
+    measure, the school, the latest report) are read afresh each time."""
+    from django.core.cache import cache
+
+    from roadmaps.selectors.execution import roadmap_stamps
+
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
+    roadmaps = list(
+        Roadmap.objects.visible_to(user)
+        .filter(status__in=active)
+        .only("pk", "version", "updated_at")
+        .order_by("pk")
+    )
+    stamps = roadmap_stamps(roadmaps=roadmaps, user=user, today=today)
+    digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
+    key = f"roadmaps:overdue:{limit}:{digest}"
+    late = cache.get(key)
+    if late is None:
+        late = _late_assignments(user=user, today=today, limit=limit, roadmaps=roadmaps)
+        cache.set(key, late, OVERDUE_CACHE_SECONDS)
+    objects = (
+        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
+        .select_related("measure__roadmap", "measure__section", "school", "body")
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
+                    "-period_start"
+                ),
+            )
+        )
+        .in_bulk()
+    )
+    rows = []
+    for pk, due, _n in late:
+        assignment = objects.get(pk)
+        if assignment is None:
+            continue  # deleted with its school since (no roadmap's history tells)
+        reports = list(assignment.reports.all())
+        rows.append(
+            {
+                "assignment": assignment,
+                "due": due,
+                "overdue": True,
+                "done": False,
+                "latest": reports[0] if reports else None,
+            }
+        )
+    return rows, late[0][2] if late else 0
+
+
+def _late_assignments(*, user, today: date, limit: int, roadmaps) -> list[tuple]:
+    """(id, due date, how many in all) of the first `limit` late, unaccepted school
+    assignments the user reaches in `roadmaps`. A municipality has thousands of
+    assignments: the late measures come from their deadlines (a few hundred rows),
+    and PostgreSQL counts and orders the late assignments in one query (the count as
+    a window over them), so only the `limit` rows shown are read."""
     base = Assignment.objects.visible_to(user).filter(
-        school__isnull=False, measure__roadmap__status__in=active
+        school__isnull=False, measure__roadmap__in=[r.pk for r in roadmaps]
     )
     # A measure is late when none of its dates is still ahead; it was due on the last.
     late_measures = [
@@ -373,34 +434,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
         .order_by("due", "pk")
         .values_list("pk", "due", "late_count")[:limit]
     )
-    late = list(late)
-    objects = (
-        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
-        .select_related("measure__roadmap", "measure__section", "school", "body")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
-                    "-period_start"
-                ),
-            )
-        )
-        .in_bulk()
-    )
-    rows = []
-    for pk, due, _n in late:
-        assignment = objects[pk]
-        reports = list(assignment.reports.all())
-        rows.append(
-            {
-                "assignment": assignment,
-                "due": due,
-                "overdue": True,
-                "done": False,
-                "latest": reports[0] if reports else None,
-            }
-        )
-    return rows, late[0][2] if late else 0
+    return [tuple(row) for row in late]
 
 
 class AssignmentRow(NamedTuple):

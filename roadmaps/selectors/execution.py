@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from roadmaps.models import (
     Measure,
     ProgressReport,
     Roadmap,
+    RoadmapActivity,
 )
 from roadmaps.selectors.assignment import AssignmentRow, _due_of
 from roadmaps.selectors.period import REPORT_GRACE_DAYS, reporting_periods
@@ -24,52 +25,50 @@ from schools.models import School
 EXECUTION_CACHE_SECONDS = 600
 
 
-def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
-    """A stamp of what a roadmap's figures are made of: the roadmap (its version), its
-    assignments (count), their measures (last change, versions) and reports (count, last
-    sent, last reviewed), the day and the user's reach. Any change to the roadmap, a
-    measure, an assignment or a report makes a new stamp; one aggregate query. The
-    cache keys of the roadmap's figures start with it."""
+def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, str]:
+    """A stamp of what each roadmap's figures are made of, by roadmap id: the roadmap as
+    read (its version and last change), its activity token (RoadmapActivity: new with
+    every line of its history, so with any change to it, its sections, measures,
+    assignments and reports made through the services or the admin), the day and the
+    user's reach. One query for all of them, reading a row per roadmap; the cache keys
+    of the roadmaps' figures start with them."""
     import hashlib
-
-    from django.db.models import Max, Sum
 
     from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
-    # The assignments too: a school added to the municipality gets its assignments
-    # without any report changing.
-    stamp = Assignment.objects.of_scoped(measure__roadmap=roadmap).aggregate(
-        assignments=Count("pk", distinct=True),
-        n=Count("reports"),
-        sent=Max("reports__submitted_at"),
-        reviewed=Max("reports__reviewed_at"),
-        # The measures too: a deadline moved or a measure put under another section in a
-        # roadmap in force changes the figures with no report or assignment changing
-        # (measure_update sets updated_at; every edit adds to a measure's version).
-        measures_changed=Max("measure__updated_at"),
-        measure_versions=Sum("measure__version"),
-    )
-    home = home_nodes(user)
-    key = repr(
-        (
-            roadmap.pk,
-            roadmap.version,
-            str(roadmap.updated_at),
-            today.isoformat(),
-            stamp["assignments"],
-            stamp["n"],
-            str(stamp["sent"]),
-            str(stamp["reviewed"]),
-            str(stamp["measures_changed"]),
-            stamp["measure_versions"],
-            home.everything,
-            sorted(home.regions),
-            sorted(home.municipalities),
-            sorted(home.schools),
+    roadmaps = list(roadmaps)
+    tokens = dict(
+        RoadmapActivity.objects.of_scoped(roadmap__in=[r.pk for r in roadmaps]).values_list(
+            "roadmap_id", "token"
         )
     )
-    return hashlib.sha256(key.encode()).hexdigest()
+    home = home_nodes(user)
+    reach = (
+        home.everything,
+        sorted(home.regions),
+        sorted(home.municipalities),
+        sorted(home.schools),
+    )
+    stamps = {}
+    for roadmap in roadmaps:
+        key = repr(
+            (
+                roadmap.pk,
+                roadmap.version,
+                str(roadmap.updated_at),
+                tokens.get(roadmap.pk),
+                today.isoformat(),
+                reach,
+            )
+        )
+        stamps[roadmap.pk] = hashlib.sha256(key.encode()).hexdigest()
+    return stamps
+
+
+def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
+    """The stamp of one roadmap's figures (`roadmap_stamps`)."""
+    return roadmap_stamps(roadmaps=[roadmap], user=user, today=today)[roadmap.pk]
 
 
 def roadmap_execution_cached(

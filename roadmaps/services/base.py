@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from roadmaps.models import (
     Roadmap,
+    RoadmapActivity,
 )
 from schools.history import ChangeRecord, record_change
 from schools.models import Municipality, Region, School
@@ -120,7 +121,10 @@ REPORT_FIELDS = ("status", "comment", "actual_value", "review_state", "review_re
 
 
 def _record(*, obj, action: str, by, before=None, after=None, roadmap=None, node=None) -> None:
-    """One line of history; `node` (an object with region/municipality/school) defaults to the roadmap."""
+    """One line of history; `node` (an object with region/municipality/school) defaults to
+    the roadmap. A line of a roadmap's history also marks the roadmap changed
+    (`roadmap_touch`): every write of the roadmaps services records its line, so the
+    cached figures keyed by the roadmap's activity follow every change."""
     record_change(
         obj=obj,
         action=action,
@@ -129,6 +133,22 @@ def _record(*, obj, action: str, by, before=None, after=None, roadmap=None, node
         before=before,
         after=after,
         roadmap=roadmap,
+    )
+    if roadmap is not None:
+        roadmap_touch(roadmap_id=roadmap.pk)
+
+
+def roadmap_touch(*, roadmap_id: int) -> None:
+    """Give the roadmap a new activity token (RoadmapActivity), in the caller's
+    transaction: a fresh random token, never an earlier one come back, so a stamp
+    made of it is new after any change."""
+    from uuid import uuid4
+
+    RoadmapActivity.objects.bulk_create(
+        [RoadmapActivity(roadmap_id=roadmap_id, token=uuid4().hex)],
+        update_conflicts=True,
+        unique_fields=["roadmap"],
+        update_fields=["token"],
     )
 
 

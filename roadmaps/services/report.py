@@ -95,6 +95,7 @@ def progress_report_submit(
             with transaction.atomic():  # a savepoint: a concurrent submission wins cleanly
                 report = ProgressReport.objects.create(
                     assignment=assignment,
+                    municipality_id=assignment.municipality_id,
                     period_start=period_start,
                     period_end=period_end,
                     status=status,

@@ -197,6 +197,7 @@ def test_measure_and_report_lists_keep_their_query_count_as_rows_grow(world):
             measure_create(roadmap=roadmap, text=f"Мероприятие {i}", by=SYSTEM)
             ProgressReport.objects.create(
                 assignment=assignment_a(world),
+                municipality=world.muni_a,
                 period_start=second_period(world)[0],
                 period_end=second_period(world)[1],
                 status="in_progress",
