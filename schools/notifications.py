@@ -161,7 +161,7 @@ def notify_each(notes, *, exclude=None, mail: bool = True) -> list[Notification]
 # version per person; every change of their unread notifications (told above, read
 # in mark_read, saved or deleted one by one: the signals in schools/apps.py) moves the
 # version on, now and again after commit. A count read before a change and written
-# after it lands under the old version, which nobody reads again.
+# after it is kept with the old version, which no longer matches: it is counted again.
 UNREAD_SECONDS = 600
 
 
@@ -170,13 +170,19 @@ def _unread_version_key(user_id) -> str:
 
 
 def unread_count(user) -> int:
-    """How many of the user's notifications are unread (the bell's badge)."""
-    version = cache.get(_unread_version_key(user.pk), 0)
-    key = f"notifications:unread:{user.pk}:{version}"
-    count = cache.get(key)
-    if count is None:
-        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_SECONDS)
+    """How many of the user's notifications are unread (the bell's badge).
+
+    The count is kept with the version it was counted at, and both keys are read in
+    one round trip (every page shows the bell): a kept count of another version than
+    the current one is counted again."""
+    version_key, count_key = _unread_version_key(user.pk), f"notifications:unread:{user.pk}"
+    found = cache.get_many([version_key, count_key])
+    version = found.get(version_key, 0)
+    kept = found.get(count_key)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == version:
+        return kept[1]
+    count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    cache.set(count_key, (version, count), UNREAD_SECONDS)
     return count
 
 

@@ -217,3 +217,31 @@ def test_measure_and_report_lists_keep_their_query_count_as_rows_grow(world):
         at_n = count()
         grow(6)
         assert count() == at_n, url
+
+
+def test_each_row_of_the_measure_list_says_what_its_detail_says_may_be_done(world):
+    """The list asks once per roadmap: a deputy's page mixes the municipal roadmap
+    (read only) and her school's own (hers to edit), and each row tells them apart."""
+    from datetime import date
+
+    from roadmaps.services.roadmap import roadmap_create
+
+    own = roadmap_create(
+        owner=world.school_a1,
+        title="Дорожная карта школы",
+        by=SYSTEM,
+        period_start=date(2025, 9, 1),
+        period_end=date(2026, 8, 31),
+    )
+    for i in range(3):
+        measure_create(roadmap=own, text=f"Своё мероприятие {i}", by=SYSTEM)
+    for person in (world.carol, world.bob, world.alice, world.victor):
+        client = client_for(person)
+        rows = client.get("/api/v1/measures/").json()["results"]
+        assert rows
+        for row in rows:
+            detail = client.get(f"/api/v1/measures/{row['id']}/").json()
+            assert row["permissions"] == detail["permissions"], (person.username, row["id"])
+    carol_rows = client_for(world.carol).get("/api/v1/measures/").json()["results"]
+    edit = {row["roadmap"]: row["permissions"]["edit"] for row in carol_rows}
+    assert edit == {world.extra["roadmap_roadmap_a"].pk: False, own.pk: True}
