@@ -5,6 +5,13 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Threads overlap a request's waits on PostgreSQL and Redis; the GIL lets one thread of
+# a process run Python at a time, so processes follow the cores and threads the waits
+# (bench/results/load-after.txt: 2 x 4 on two cores had the lowest p95).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A client (or a proxy) that keeps its connection between requests finds it open.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # One access line per request on stdout, with the request id the product answers

@@ -31,10 +31,13 @@ export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 # the runs behind the choice (2x4, 3x2, 4x4).
 WORKERS="${LOAD_WORKERS:-2}"
 THREADS="${LOAD_THREADS:-4}"
-echo "gunicorn: $WORKERS workers x $THREADS threads (gthread)"
-.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads "$THREADS" \
-    --worker-class gthread --keep-alive 75 --access-logfile /dev/null \
-    --error-logfile "$OUT-gunicorn.log" &
+echo "gunicorn: $WORKERS workers x $THREADS threads (gthread), production settings (config/gunicorn.py)"
+# The production settings (config/gunicorn.py: the worker start that loads the URLs and
+# freezes the collector, JSON access lines), with this run's address, size and log.
+WEB_CONCURRENCY="$WORKERS" GUNICORN_THREADS="$THREADS" GUNICORN_KEEPALIVE=75 \
+    GUNICORN_BIND="127.0.0.1:$PORT" \
+    .venv/bin/gunicorn config.wsgi:application --config config/gunicorn.py \
+    >"$OUT-gunicorn.log" 2>&1 &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true' EXIT
 sleep 4
