@@ -9,6 +9,7 @@ are not."""
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from assessments.objectivity.checks import CheckParams, Procedure
@@ -93,6 +94,18 @@ def test_a_cohort_spiked_in_both_subjects_is_found_over_them():
     details = next(iter(cols.values()))[1][-1].details
     assert details["z_cohort_subjects"][0] > details["cohort_subjects_threshold"][0]
     assert details["cohort_subjects_threshold"][0] > CUT  # a second look needs more
+
+
+def test_the_run_shows_the_cohort_look_and_its_rate():
+    F, level, n = honest(300, 10)
+    cols = region(F, level, n)
+    cal = calibration(cols)
+    look_at_cohorts(cols, PARAMS, cal)
+    for test in cal:
+        look = test["cohort_look"]
+        assert look["looks"] == 3  # the grade's two tests and the look over them
+        assert look["threshold"] == pytest.approx(stats.norm.isf(stats.norm.sf(CUT) / 3))
+        assert look["rate"] == pytest.approx(stats.norm.sf(CUT) / 3)
 
 
 def test_a_cohort_too_small_in_one_subject_is_not_read_together():

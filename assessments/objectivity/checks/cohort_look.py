@@ -30,8 +30,8 @@ the teachers who may have inflated it, so it is no independent measure.
 It is one more look at the grade's evidence of inflated results beside each
 test's own combined evidence, so it needs more: the one-sided rate of the
 strictest of those tests' combined thresholds divided by the number of looks
-(the grade's tests and this one). A school past it gets the `combined` route in each of the grade's
-tests.
+(the grade's tests and this one). A school past it gets the `combined` route
+in each of the grade's tests.
 """
 
 from __future__ import annotations
@@ -53,19 +53,32 @@ def _stats():
 
 def look_at_cohorts(cols: dict, params: CheckParams, calibration: list[dict]) -> None:
     """Rewrite the `combined` column of every test of a grade written in two or
-    more subjects (see the module's docstring)."""
+    more subjects (see the module's docstring). Each test's calibration gets
+    `cohort_look`: the number of looks, the look's threshold and its rate on
+    the null, beside the test's own rule's rate."""
     if params.thresholds != "budget" or not calibration:
         return
     cuts = {c["label"]: c["combined_z"] for c in calibration}
+    by_label = {c["label"]: c for c in calibration}
     grades: dict = {}
     for proc in cols:
         grades.setdefault((proc.instrument, proc.year, proc.grade), []).append(proc)
     for procs in grades.values():
         if len(procs) >= 2:
-            _look(cols, sorted(procs, key=lambda p: p.subject), params, cuts)
+            got = _look(cols, sorted(procs, key=lambda p: p.subject), params, cuts)
+            if got is not None:
+                looks, cut = got
+                rate = float(_stats().norm.sf(cut))
+                for p in procs:
+                    by_label[p.label]["cohort_look"] = {
+                        "looks": looks,
+                        "threshold": cut,
+                        "rate": rate,
+                    }
 
 
-def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
+def _look(cols: dict, procs: list, params: CheckParams, cuts: dict):
+    """(looks, threshold) where the grade was read, None where it was not."""
     combined = {}
     zs, masks = [], []
     for p in procs:
@@ -133,6 +146,7 @@ def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
         c.details = dict(c.details)
         c.details["z_cohort_subjects"] = joint
         c.details["cohort_subjects_threshold"] = np.where(ok, cut, np.nan)
+    return looks, cut
 
 
 def _on_own_scale(raw: np.ndarray, ok: np.ndarray, minimum: float) -> np.ndarray:
