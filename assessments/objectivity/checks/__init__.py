@@ -71,6 +71,10 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   the year's tests has its between-school indicators pooled over them, and
   over each grade's tests apart (one cohort; 2.3), (`pooled`), decided at
   the year's strictest thresholds.
+- a cohort's spike footprints (cohort, rise and fall, journal gap and
+  history) read over its grade's subjects as one look (`cohort_look`; 2.4),
+  a small school's cohort too on its own scale, the sum's sd over the
+  footprints the school has (2.5).
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators

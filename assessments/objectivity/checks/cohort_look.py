@@ -13,7 +13,15 @@ z (already on the school kind's scale, see `budget`) summed and divided by the
 sum's sd under the correlation the region's schools show between them (the
 same footprint in two subjects, the cohort's and the journal's readings of one
 subject), and put on the region's own median and robust spread, as the
-combined evidence of one test is. A missing footprint counts 0.
+combined evidence of one test is. The sum's sd is over the footprints the
+school has: a missing one (a small school seldom has the journal's history)
+is no evidence either way.
+
+A small school (each of the grade's tests `min_class`..`min_school` − 1
+pupils, together `min_school` or more) has no test of its own read, yet its
+cohort is as many pupils over the grade's subjects as a school of 20 in one:
+it is read the same way, its sum put on the small schools' own median and
+robust spread (never narrower than the null's 1), at the same threshold.
 
 A grade is read so only where its cohort can be compared with the same pupils
 a grade later (the year after is in the data): the grade before was marked by
@@ -22,8 +30,8 @@ the teachers who may have inflated it, so it is no independent measure.
 It is one more look at the grade's evidence of inflated results beside each
 test's own combined evidence, so it needs more: the one-sided rate of the
 strictest of those tests' combined thresholds divided by the number of looks
-(the grade's tests and this one). A school past it gets the `combined` route in each of the grade's
-tests it wrote with at least `min_school` pupils.
+(the grade's tests and this one). A school past it gets the `combined` route
+in each of the grade's tests.
 """
 
 from __future__ import annotations
@@ -45,19 +53,32 @@ def _stats():
 
 def look_at_cohorts(cols: dict, params: CheckParams, calibration: list[dict]) -> None:
     """Rewrite the `combined` column of every test of a grade written in two or
-    more subjects (see the module's docstring)."""
+    more subjects (see the module's docstring). Each test's calibration gets
+    `cohort_look`: the number of looks, the look's threshold and its rate on
+    the null, beside the test's own rule's rate."""
     if params.thresholds != "budget" or not calibration:
         return
     cuts = {c["label"]: c["combined_z"] for c in calibration}
+    by_label = {c["label"]: c for c in calibration}
     grades: dict = {}
     for proc in cols:
         grades.setdefault((proc.instrument, proc.year, proc.grade), []).append(proc)
     for procs in grades.values():
         if len(procs) >= 2:
-            _look(cols, sorted(procs, key=lambda p: p.subject), params, cuts)
+            got = _look(cols, sorted(procs, key=lambda p: p.subject), params, cuts)
+            if got is not None:
+                looks, cut = got
+                rate = float(_stats().norm.sf(cut))
+                for p in procs:
+                    by_label[p.label]["cohort_look"] = {
+                        "looks": looks,
+                        "threshold": cut,
+                        "rate": rate,
+                    }
 
 
-def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
+def _look(cols: dict, procs: list, params: CheckParams, cuts: dict):
+    """(looks, threshold) where the grade was read, None where it was not."""
     combined = {}
     zs, masks = [], []
     for p in procs:
@@ -87,16 +108,33 @@ def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
     eligible = np.all(n >= params.min_school, axis=0)
     if eligible.sum() < 20:
         return
-    masks = [m & eligible for m in masks]
-    R = budget.null_correlation(zs, masks)
-    Z = np.stack([np.where(m, z, np.nan) for z, m in zip(zs, masks, strict=True)], axis=1)
-    raw = np.nan_to_num(Z, nan=0.0).sum(axis=1) / float(np.sqrt(R.sum()))
+    # A small school's cohort (each test min_class..min_school − 1 pupils, the
+    # grade's tests together min_school or more) is read the same way, on
+    # its own scale (see the module's docstring).
+    small = np.all((n >= params.min_class) & (n < params.min_school), axis=0) & (
+        n.sum(axis=0) >= params.min_school
+    )
+    finite = [np.isfinite(z) for z in zs]
+    R = budget.null_correlation(zs, [m & eligible for m in masks])
+    Z = np.stack(
+        [
+            np.where((m & eligible) | (f & small), z, np.nan)
+            for z, m, f in zip(zs, masks, finite, strict=True)
+        ],
+        axis=1,
+    )
+    # The sum's null sd over the footprints the school has (a small school
+    # seldom has the journal's history): a missing one is no evidence either way.
+    present = np.isfinite(Z).astype(np.float64)
+    sd = np.sqrt(np.maximum(((present @ R) * present).sum(axis=1), 1.0))
+    raw = np.nan_to_num(Z, nan=0.0).sum(axis=1) / sd
     ok = eligible & np.isfinite(Z).any(axis=1)
     if ok.sum() < 20:
         return
-    med = float(np.median(raw[ok]))
-    spread = max(0.5, 1.4826 * float(np.median(np.abs(raw[ok] - med))))
-    joint = np.where(ok, (raw - med) / spread, np.nan)
+    joint = _on_own_scale(raw, ok, minimum=0.5)
+    ok_small = small & np.isfinite(Z).any(axis=1)
+    joint = np.where(ok_small, _on_own_scale(raw, ok_small, minimum=1.0), joint)
+    ok = ok | ok_small
     norm = _stats().norm
     looks = len(procs) + 1
     cut = float(norm.isf(norm.sf(max(cuts[p.label] for p in procs)) / looks))
@@ -108,3 +146,15 @@ def _look(cols: dict, procs: list, params: CheckParams, cuts: dict) -> None:
         c.details = dict(c.details)
         c.details["z_cohort_subjects"] = joint
         c.details["cohort_subjects_threshold"] = np.where(ok, cut, np.nan)
+    return looks, cut
+
+
+def _on_own_scale(raw: np.ndarray, ok: np.ndarray, minimum: float) -> np.ndarray:
+    """`raw` put on the median and robust spread (at least `minimum`) of the
+    schools `ok`, NaN elsewhere; with fewer than 20 such schools, on the null's
+    own scale (0, 1), the spread no narrower than `minimum` allows."""
+    med, spread = 0.0, 1.0
+    if ok.sum() >= 20:
+        med = float(np.median(raw[ok]))
+        spread = max(minimum, 1.4826 * float(np.median(np.abs(raw[ok] - med))))
+    return np.where(ok, (raw - med) / spread, np.nan)
