@@ -236,6 +236,9 @@ class ProcedureResults:
     3, 4 and 5 under the year's scale (see `boundaries_from_ranges`).
     `journal` is the previous-term journal mark 2–5, 0 when missing.
     `class_id` identifies a class region-wide (any int, unique per class).
+    `class_name` is each pupil's class as the file names it («4а», «4 А»), or
+    None when unknown: the same class a grade apart in another year is found
+    by it (see `indicators.class_years`).
     """
 
     procedure: Procedure
@@ -248,6 +251,7 @@ class ProcedureResults:
     primary: np.ndarray | None = None  # (N,) int; computed from scores when None
     mark: np.ndarray | None = None  # (N,) int; computed from boundaries when None
     journal: np.ndarray | None = None  # (N,) int, 0 = missing
+    class_name: np.ndarray | None = None  # (N,) str, the class's name in the file
 
     def __post_init__(self):
         self.task_max = np.asarray(self.task_max, dtype=np.int64)
@@ -275,6 +279,10 @@ class ProcedureResults:
         if self.journal is None:
             self.journal = np.zeros(len(self.primary), dtype=np.int64)
         self.journal = np.asarray(self.journal, dtype=np.int64)
+        if self.class_name is not None:
+            self.class_name = np.asarray(self.class_name, dtype=object)
+            if len(self.class_name) != len(self.scores):
+                raise ValueError("class_name needs one entry per pupil")
         self.boundaries = tuple(int(b) for b in self.boundaries)
 
     def __len__(self) -> int:
