@@ -25,6 +25,12 @@ looks; the null is the region's classes and schools, and the budget
 (`checks.budget`) sets the threshold. A grade's class marked by one primary
 teacher in both subjects is read across them as `class_journal_gap` is (see
 `classes.pool_class_gaps`).
+
+A third footprint joins a class's evidence where the class has one: the
+class against itself a grade apart, marked by other teachers
+(`class_years`; it needs the classes' names). It is added to the two
+footprints' joint z the same way, scaled by their correlation over the
+region's classes, so it is no look of its own under the budget.
 """
 
 from __future__ import annotations
