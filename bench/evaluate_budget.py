@@ -11,8 +11,10 @@ Seeds. Development (the method's calibration was looked at, changed and looked
 at again on these): 301, 302, 303 and 401, 402, 403 on both generators (the
 class-level indicators' tests read 461–463, the pooling's tests 511–512; any
 further development seeds come from 501–599; 600–611 were looked at by a
-class-level attempt on copying and lenient classes, reverted:
-bench/results/evaluate-budget-dev-objcopy.txt). Evaluation: 961–965 on both
+class-level attempt on copying and lenient classes, reverted
+(bench/results/evaluate-budget-dev-objcopy.txt); 650–667 by the small schools'
+cohort look; 600–611 and 700–711 were read for objectivity-2.5's class against its
+own other year, 712 by its tests). Evaluation: 961–965 on both
 generators, not run yet. 951–955 evaluated objectivity-2.4 as merged at the end of
 its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first
 merge once (bench/results/evaluate-budget-eval-941.txt): no longer unseen. 931–935 evaluated objectivity-2.3 once (figures in

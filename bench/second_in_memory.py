@@ -65,6 +65,7 @@ def region_data(region) -> RegionData:
                 primary=np.array([p.total for p in rows]),
                 mark=np.array([p.mark for p in rows]),
                 journal=np.array([p.journal_mark or 0 for p in rows]),
+                class_name=np.array([p.class_name for p in rows], dtype=object),
             )
         )
     return RegionData(schools=table, results=results)

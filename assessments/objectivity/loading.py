@@ -95,21 +95,28 @@ def _pupil_columns(procedure: Procedure, task_count: int):
         matrix = _copy_numbers(keyed.values_list(*columns, "class_key"), width=task_count + 5)
         if matrix is not None:
             t = task_count
+            class_key = matrix[:, t + 4].astype(np.int64)
+            # The names back by their keys: one row per class of the test.
+            name_of = dict(keyed.order_by().values_list("class_key", "class_name").distinct())
+            keys, inverse = np.unique(class_key, return_inverse=True)
+            names = np.array([name_of.get(int(k), "") for k in keys], dtype=object)
             return (
                 matrix[:, :t],
                 matrix[:, t].astype(np.int64),
                 np.nan_to_num(matrix[:, t + 1]).astype(np.int64),
                 np.nan_to_num(matrix[:, t + 2]).astype(np.int64),
                 matrix[:, t + 3].astype(np.int64),
-                matrix[:, t + 4].astype(np.int64),
+                class_key,
+                names[inverse.ravel()],
             )
     rows = list(queryset.values_list(*columns, "class_name"))
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
-        return np.zeros((0, task_count)), empty, empty, empty, empty, empty
+        return np.zeros((0, task_count)), empty, empty, empty, empty, empty, empty.astype(object)
     cols = list(zip(*rows, strict=True))
     n = len(rows)
-    _names, class_key = np.unique(np.array(cols[5], dtype=object).astype(str), return_inverse=True)
+    names = np.array(["" if c is None else c for c in cols[5]], dtype=object)
+    _names, class_key = np.unique(names.astype(str), return_inverse=True)
     return (
         _scores_matrix(list(cols[0]), task_count),
         np.fromiter(cols[1], dtype=np.int64, count=n),
@@ -117,13 +124,16 @@ def _pupil_columns(procedure: Procedure, task_count: int):
         np.fromiter((j or 0 for j in cols[3]), dtype=np.int64, count=n),
         np.fromiter(cols[4], dtype=np.int64, count=n),
         class_key.astype(np.int64),
+        names,
     )
 
 
 def _procedure_results(procedure, tasks, boundaries, row_of_school) -> checks.ProcedureResults:
     task_max = np.array([t[0] for t in tasks], dtype=np.int64)
     levels = [t[1] or checks.data.LEVEL_BASIC for t in tasks]
-    scores, primary, mark, journal, school_id, class_key = _pupil_columns(procedure, len(tasks))
+    scores, primary, mark, journal, school_id, class_key, class_name = _pupil_columns(
+        procedure, len(tasks)
+    )
     ids = np.fromiter(row_of_school, dtype=np.int64, count=len(row_of_school))
     lookup = np.full(int(max(ids.max(initial=0), school_id.max(initial=0))) + 1, -1, dtype=np.int64)
     lookup[ids] = np.fromiter(row_of_school.values(), dtype=np.int64, count=len(ids))
@@ -151,6 +161,7 @@ def _procedure_results(procedure, tasks, boundaries, row_of_school) -> checks.Pr
         primary=primary[keep],
         mark=np.where(known, mark, derived),
         journal=journal[keep],
+        class_name=class_name[keep],
     )
 
 

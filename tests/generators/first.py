@@ -312,6 +312,11 @@ def generate_region(spec: RegionSpec | None = None, seed: int = 0) -> GeneratedR
                         primary=primary,
                         mark=mark,
                         journal=journal,
+                        # The name the store writes (objectivity_store): grade and
+                        # the cohort's class number, kept from grade 4 to 5.
+                        class_name=np.array(
+                            [f"{g}-{c % 1000}" for c in cohort["class"]], dtype=object
+                        ),
                     )
                 )
                 if g == 4 and subj == objective_subject and spec.objective_share > 0:

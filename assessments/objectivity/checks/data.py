@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.5"  # 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.5"  # 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; a class against itself a grade apart joins the lenient footprint (class names in the input); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -236,6 +236,9 @@ class ProcedureResults:
     3, 4 and 5 under the year's scale (see `boundaries_from_ranges`).
     `journal` is the previous-term journal mark 2–5, 0 when missing.
     `class_id` identifies a class region-wide (any int, unique per class).
+    `class_name` is each pupil's class as the file names it («4а», «4 А»), or
+    None when unknown: the same class a grade apart in another year is found
+    by it (see `indicators.class_years`).
     """
 
     procedure: Procedure
@@ -248,6 +251,7 @@ class ProcedureResults:
     primary: np.ndarray | None = None  # (N,) int; computed from scores when None
     mark: np.ndarray | None = None  # (N,) int; computed from boundaries when None
     journal: np.ndarray | None = None  # (N,) int, 0 = missing
+    class_name: np.ndarray | None = None  # (N,) str, the class's name in the file
 
     def __post_init__(self):
         self.task_max = np.asarray(self.task_max, dtype=np.int64)
@@ -275,6 +279,10 @@ class ProcedureResults:
         if self.journal is None:
             self.journal = np.zeros(len(self.primary), dtype=np.int64)
         self.journal = np.asarray(self.journal, dtype=np.int64)
+        if self.class_name is not None:
+            self.class_name = np.asarray(self.class_name, dtype=object)
+            if len(self.class_name) != len(self.scores):
+                raise ValueError("class_name needs one entry per pupil")
         self.boundaries = tuple(int(b) for b in self.boundaries)
 
     def __len__(self) -> int:

@@ -63,7 +63,7 @@ def all_columns(
     for proc, (prep, columns) in cols.items():
         columns.extend(crossing.cross_columns(data, proc, prep, params))
     pool_class_gaps(cols, params)
-    lenient_footprint(cols, params)
+    lenient_footprint(cols, params, data)
     pool_bunching(cols, params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]

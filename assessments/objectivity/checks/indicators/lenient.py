@@ -25,6 +25,12 @@ looks; the null is the region's classes and schools, and the budget
 (`checks.budget`) sets the threshold. A grade's class marked by one primary
 teacher in both subjects is read across them as `class_journal_gap` is (see
 `classes.pool_class_gaps`).
+
+A third footprint joins a class's evidence where the class has one: the
+class against itself a grade apart, marked by other teachers
+(`class_years`; it needs the classes' names). It is added to the two
+footprints' joint z the same way, scaled by their correlation over the
+region's classes, so it is no look of its own under the budget.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import numpy as np
 from ..data import BLANKS, CLASS_JOURNAL_GAP, JOURNAL_GAP, LENIENT_FOOTPRINT
 from ..params import CheckParams
 from .base import Column, Prepared, _stats, _z_of_p, calibrate
+from .class_years import class_change
 from .classes import _robust_corr, _worst_class
 
 
@@ -82,9 +89,21 @@ def school_evidence(
     return _joint(z_g, z_b, np.asarray(gap.eligible, bool))
 
 
-def lenient_footprint(cols: dict, params: CheckParams) -> None:
+def with_class_change(got, change) -> tuple[np.ndarray, np.ndarray]:
+    """The class evidence with the class's change against its own other year
+    (`class_years`) added where the class has one, scaled by their correlation."""
+    ids, own = got
+    if change is None:
+        return got
+    z_h = _aligned(ids, *change)
+    both = np.isfinite(own) & np.isfinite(z_h)
+    return ids, np.where(both, _joint(own, z_h, both), own)
+
+
+def lenient_footprint(cols: dict, params: CheckParams, data=None) -> None:
     """Append the `lenient_footprint` column to every test that has both
-    footprints (see the module's docstring)."""
+    footprints (see the module's docstring); with the region's `data` a
+    class's change against its own other year joins them (`class_years`)."""
     tests = {}
     for proc, (prep, columns) in cols.items():
         by = {c.name: c for c in columns}
@@ -93,6 +112,7 @@ def lenient_footprint(cols: dict, params: CheckParams) -> None:
         got = class_evidence(by[CLASS_JOURNAL_GAP], by[BLANKS])
         if got is None:
             continue
+        got = with_class_change(got, class_change(data, proc, prep.res, params))
         school = school_evidence(prep, params, by[JOURNAL_GAP], by[BLANKS], prep.schools.kind)
         tests[proc] = (prep, columns, got, school)
     small = _small_schools(tests, params)
