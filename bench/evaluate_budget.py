@@ -14,8 +14,9 @@ further development seeds come from 501–599; 600–611 were looked at by a
 class-level attempt on copying and lenient classes, reverted
 (bench/results/evaluate-budget-dev-objcopy.txt); 650–667 by the small schools'
 cohort look; 600–611 and 700–711 were read for objectivity-2.5's class against its
-own other year, 712 by its tests). Evaluation: 961–965 on both
-generators, not run yet. 951–955 evaluated objectivity-2.4 as merged at the end of
+own other year, 712 by its tests). Evaluation: 971–975 on both
+generators, not run yet. 961–965 evaluated objectivity-2.5 as merged at the end of its
+session once (bench/results/evaluate-budget-eval-961.txt): no longer unseen. 951–955 evaluated objectivity-2.4 as merged at the end of
 its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first
 merge once (bench/results/evaluate-budget-eval-941.txt): no longer unseen. 931–935 evaluated objectivity-2.3 once (figures in
 bench/results/evaluate-budget-eval-931.txt, misses listed): no longer unseen. 921–925
@@ -62,8 +63,8 @@ django.setup()
 from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
 
 DEV_SEEDS = (301, 302, 303, 401, 402, 403)
-# 961–965: 901–905, 921–925, 931–935, 941–945 and 951–955 have been looked at (see the docstring).
-EVAL_SEEDS = (961, 962, 963, 964, 965)
+# 971–975: 901–905, 921–925, 931–935, 941–945, 951–955 and 961–965 have been looked at (see the docstring).
+EVAL_SEEDS = (971, 972, 973, 974, 975)
 MIN_PUPILS = 20
 
 
