@@ -61,6 +61,18 @@ def shared_unless_draft(prefix: str = ""):
     return when
 
 
+def roadmap_scope(prefix: str = "") -> ScopePaths:
+    """The scope of a roadmap (prefix "") or of a row below it (prefix "roadmap__",
+    "measure__roadmap__"): the roadmap's node, shared down the tree unless a draft."""
+    return ScopePaths(
+        region=f"{prefix}region",
+        municipality=f"{prefix}municipality",
+        school=f"{prefix}school",
+        shared_down=True,
+        shared_down_when=shared_unless_draft(prefix),
+    )
+
+
 class Roadmap(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("проект")
@@ -163,13 +175,7 @@ class Roadmap(ChoiceLabels, models.Model):
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
     # Schools read the municipal (and regional) roadmap they follow; only reading.
-    scope_paths = ScopePaths(
-        region="region",
-        municipality="municipality",
-        school="school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft(),
-    )
+    scope_paths = roadmap_scope()
     objects = ScopedManager()
 
     class Meta:
@@ -272,13 +278,7 @@ class RoadmapActivity(models.Model):
     )
     token = models.CharField(_("метка изменения"), max_length=32)
 
-    scope_paths = ScopePaths(
-        region="roadmap__region",
-        municipality="roadmap__municipality",
-        school="roadmap__school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft("roadmap__"),
-    )
+    scope_paths = roadmap_scope("roadmap__")
     objects = ScopedManager()
 
     class Meta:
@@ -305,13 +305,7 @@ class Section(models.Model):
     title = models.CharField(_("наименование"), max_length=1000, blank=True)
     position = models.PositiveIntegerField(_("порядок"), default=0)
 
-    scope_paths = ScopePaths(
-        region="roadmap__region",
-        municipality="roadmap__municipality",
-        school="roadmap__school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft("roadmap__"),
-    )
+    scope_paths = roadmap_scope("roadmap__")
     objects = ScopedManager()
 
     class Meta:
@@ -404,13 +398,7 @@ class Measure(ChoiceLabels, models.Model):
     )
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
 
-    scope_paths = ScopePaths(
-        region="roadmap__region",
-        municipality="roadmap__municipality",
-        school="roadmap__school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft("roadmap__"),
-    )
+    scope_paths = roadmap_scope("roadmap__")
     objects = ScopedManager()
 
     class Meta:
@@ -470,13 +458,7 @@ class Indicator(ChoiceLabels, models.Model):
         _("фактическое значение"), max_digits=12, decimal_places=2, null=True, blank=True
     )
 
-    scope_paths = ScopePaths(
-        region="measure__roadmap__region",
-        municipality="measure__roadmap__municipality",
-        school="measure__roadmap__school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft("measure__roadmap__"),
-    )
+    scope_paths = roadmap_scope("measure__roadmap__")
     objects = ScopedManager()
 
     class Meta:
@@ -722,13 +704,7 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
 
-    scope_paths = ScopePaths(
-        region="roadmap__region",
-        municipality="roadmap__municipality",
-        school="roadmap__school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft("roadmap__"),
-    )
+    scope_paths = roadmap_scope("roadmap__")
     objects = ScopedManager()
 
     class Meta:
