@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infra.formcache import forms_as_p_cached
 from reports import selectors
 from reports.builders import REGISTRY, DocumentParamsError
 from reports.models import Document
@@ -20,12 +21,14 @@ def document_list(request):
     filters = {k: request.GET.get(k, "") for k in ("kind", "status", "fmt")}
     documents = selectors.document_list(user=request.user, **filters)
     page = Paginator(documents, 30).get_page(request.GET.get("page"))
-    forms = [
-        (builder, builder.params_form(user=request.user))
-        for builder in REGISTRY.values()
-        if hasattr(builder, "params_form")
-    ]
-    choices_read_once(*(form for _builder, form in forms))
+    builders = [builder for builder in REGISTRY.values() if hasattr(builder, "params_form")]
+    # The forms' HTML (lists of roadmaps, schools, procedures) kept under a key of
+    # every row and option it shows (infra.formcache.form_key).
+    html = forms_as_p_cached(
+        [builder.params_form(user=request.user) for builder in builders],
+        prepare=choices_read_once,
+    )
+    forms = list(zip(builders, html, strict=True))
     return render(
         request,
         "reports/document_list.html",
