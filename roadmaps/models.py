@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from infra.choices import ChoiceLabels
 from roadmaps.deadlines import KINDS
 from roadmaps.indexes import PROGRESS_REPORT_INDEXES
+from roadmaps.scope import roadmap_scope
 from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
 
@@ -47,30 +48,6 @@ class DocumentKind(models.TextChoices):
     ANALYTIC_REPORT = "analytic_report", _("аналитический отчёт")
     PLAN = "plan", _("план")
     OTHER = "other", _("иное")
-
-
-def shared_unless_draft(prefix: str = ""):
-    """Rows of roadmaps shared down the tree only once approved, unless the setting
-    ROADMAP_DRAFTS_SHARED_DOWN lets schools read drafts too."""
-
-    def when() -> Q:
-        if settings.ROADMAP_DRAFTS_SHARED_DOWN:
-            return Q()
-        return ~Q(**{f"{prefix}status": "draft"})
-
-    return when
-
-
-def roadmap_scope(prefix: str = "") -> ScopePaths:
-    """The scope of a roadmap (prefix "") or of a row below it (prefix "roadmap__",
-    "measure__roadmap__"): the roadmap's node, shared down the tree unless a draft."""
-    return ScopePaths(
-        region=f"{prefix}region",
-        municipality=f"{prefix}municipality",
-        school=f"{prefix}school",
-        shared_down=True,
-        shared_down_when=shared_unless_draft(prefix),
-    )
 
 
 class Roadmap(ChoiceLabels, models.Model):
