@@ -39,7 +39,11 @@ def assignment_get(*, user, pk) -> Assignment:
 
 
 def next_due(measure: Measure, today: date) -> date | None:
-    dates = measure.due_dates
+    return due_among(measure.due_dates, today)
+
+
+def due_among(dates: list[date], today: date) -> date | None:
+    """The first of a measure's dates on or after `today`, else its last (overdue)."""
     upcoming = [d for d in dates if d >= today]
     if upcoming:
         return upcoming[0]
@@ -228,9 +232,7 @@ def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
         requires_evidence,
         document_kind,
     ) in values:
-        dates = [date.fromisoformat(d) for d in deadline_dates or []]
-        upcoming = [d for d in dates if d >= today]
-        due = upcoming[0] if upcoming else (dates[-1] if dates else None)
+        due = due_among([date.fromisoformat(d) for d in deadline_dates or []], today)
         reports = reports_of.get(pk, [])
         done = any((r[2], r[3]) == done_state for r in reports)
         school = None
