@@ -463,8 +463,8 @@ class Assignment(models.Model):
     measure = models.ForeignKey(
         Measure, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("мероприятие")
     )
-    # The owner triple kept explicit, not schools.Owned: PROTECT on region and municipality,
-    # and school.roadmap_assignments is read.
+    # The owner triple kept explicit, not schools.Owned: PROTECT on all three (a school's
+    # measures and reports are evidence: it is closed, not deleted); school.roadmap_assignments is read.
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("регион")
     )
@@ -478,7 +478,7 @@ class Assignment(models.Model):
     )
     school = models.ForeignKey(
         School,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="roadmap_assignments",

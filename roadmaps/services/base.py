@@ -142,10 +142,18 @@ def roadmap_touch(*, roadmap_id: int) -> None:
     """Give the roadmap a new activity token (RoadmapActivity), in the caller's
     transaction: a fresh random token, never an earlier one come back, so a stamp
     made of it is new after any change."""
+    roadmaps_touch(roadmap_ids=[roadmap_id])
+
+
+def roadmaps_touch(*, roadmap_ids) -> None:
+    """`roadmap_touch` for several roadmaps in one statement."""
     from uuid import uuid4
 
+    roadmap_ids = sorted(set(roadmap_ids))
+    if not roadmap_ids:
+        return
     RoadmapActivity.objects.bulk_create(
-        [RoadmapActivity(roadmap_id=roadmap_id, token=uuid4().hex)],
+        [RoadmapActivity(roadmap_id=pk, token=uuid4().hex) for pk in roadmap_ids],
         update_conflicts=True,
         unique_fields=["roadmap"],
         update_fields=["token"],
