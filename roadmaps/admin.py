@@ -4,8 +4,10 @@ history and evidence are read-only here (they are written by the services)."""
 from datetime import date, datetime
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from roadmaps.models import (
     Assignment,
@@ -210,8 +212,53 @@ class IndicatorAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["text", "comparator", "target_value", "unit", "actual_value"]
 
 
+def _inside_owner(roadmap, region, municipality, school) -> bool:
+    """Whether the assignment's nodes lie in the subtree of the roadmap's owner."""
+    if region is not None and region.pk != roadmap.region_id:
+        return False
+    if roadmap.municipality_id is not None:
+        if municipality is not None and municipality.pk != roadmap.municipality_id:
+            return False
+        if school is not None and school.municipality_id != roadmap.municipality_id:
+            return False
+    if roadmap.school_id is not None and school is not None:
+        return school.pk == roadmap.school_id
+    return True
+
+
+class AssignmentAdminForm(forms.ModelForm):
+    """An assignment made by hand keeps the rule the cascade keeps: its school lies in
+    its region and municipality, and inside the roadmap's owner (a municipality's
+    roadmap gives measures to that municipality's schools only)."""
+
+    class Meta:
+        model = Assignment
+        fields = ["measure", "region", "municipality", "school", "body", "assignee_text"]
+
+    def clean(self):
+        data = super().clean()
+        measure, school = data.get("measure"), data.get("school")
+        region, municipality = data.get("region"), data.get("municipality")
+        if school is not None:
+            if region is not None and school.region_id != region.pk:
+                self.add_error("school", _("Школа не относится к выбранному региону."))
+            if municipality is not None and school.municipality_id != municipality.pk:
+                self.add_error("school", _("Школа не относится к выбранному муниципалитету."))
+        if municipality is not None and region is not None and municipality.region_id != region.pk:
+            self.add_error("municipality", _("Муниципалитет не относится к выбранному региону."))
+        if measure is not None and not _inside_owner(measure.roadmap, region, municipality, school):
+            roadmap = measure.roadmap
+            self.add_error(
+                None,
+                _("Исполнитель должен относиться к владельцу дорожной карты: %(owner)s.")
+                % {"owner": roadmap.school or roadmap.municipality or roadmap.region},
+            )
+        return data
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(HistoryAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    form = AssignmentAdminForm
     list_display = ["measure", "school", "body", "assignee_text"]
     list_filter = ["municipality"]
 

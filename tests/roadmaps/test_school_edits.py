@@ -81,3 +81,57 @@ def test_a_school_without_measures_is_deleted_in_the_admin(client, world, roadma
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
     assert not School.objects.filter(pk=school.pk).exists()
+
+
+def test_the_admin_refuses_an_assignment_outside_the_roadmaps_municipality(
+    client, world, roadmap, root
+):
+    """The overdue lists and figures of a municipality read its own roadmaps: a measure
+    of Альфаград's roadmap given by hand to a school of Бетаград is refused, not
+    written."""
+    measure = roadmap.measures.get(number="1.1.")
+    before = Assignment.objects.count()
+    response = client.post(
+        reverse("admin:roadmaps_assignment_add"),
+        {
+            "measure": measure.pk,
+            "region": world.region.pk,
+            "municipality": world.muni_b.pk,
+            "school": world.school_b1.pk,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Альфаград" in str(errors["__all__"])
+    assert Assignment.objects.count() == before
+    # Inside the owner it is accepted.
+    school = f.school(municipality=world.muni_a, code="990002", name="Школа на Садовой")
+    response = client.post(
+        reverse("admin:roadmaps_assignment_add"),
+        {
+            "measure": measure.pk,
+            "region": world.region.pk,
+            "municipality": world.muni_a.pk,
+            "school": school.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Assignment.objects.filter(measure=measure, school=school).exists()
+
+
+def test_the_admin_refuses_a_school_of_another_municipality_than_the_one_chosen(
+    client, world, roadmap, root
+):
+    measure = roadmap.measures.get(number="1.1.")
+    response = client.post(
+        reverse("admin:roadmaps_assignment_add"),
+        {
+            "measure": measure.pk,
+            "region": world.region.pk,
+            "municipality": world.muni_a.pk,
+            "school": world.school_b1.pk,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "муниципалитету" in str(errors["school"])
