@@ -271,15 +271,29 @@ def _norm(text: str) -> str:
 def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
     """Per school of the municipality: its roadmap from this one (not started,
     draft, approved…), the required municipal measures missing from it, and the
-    measures whose text or deadline the school changed."""
+    measures whose text or deadline the school changed. Only the listed schools'
+    roadmaps are read (a deputy's page reads one, not the municipality's), and the
+    measures each school must carry are found from one set per measure, not by
+    scanning every measure's schools for every school."""
     schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)
     schools = list(schools.order_by("short_name"))
-    municipal = list(roadmap.measures.prefetch_related("responsible_schools"))
+    municipal = list(
+        roadmap.measures.only(
+            "pk", "roadmap_id", "position", "number", "text", "deadline_text", "for_all_schools"
+        )
+    )
+    responsible = defaultdict(set)
+    for measure_id, school_id in Measure.responsible_schools.through.objects.filter(
+        measure__roadmap=roadmap
+    ).values_list("measure_id", "school_id"):
+        responsible[school_id].add(measure_id)
+    for_all = [m for m in municipal if m.for_all_schools]
     children = {}
     for child in (
         roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
+        .filter(school_id__in=[school.pk for school in schools])
         .prefetch_related(
             Prefetch(
                 "measures",
@@ -293,11 +307,8 @@ def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
         children[child.school_id] = child
     rows = []
     for school in schools:
-        required = [
-            m
-            for m in municipal
-            if m.for_all_schools or any(s.pk == school.pk for s in m.responsible_schools.all())
-        ]
+        own = responsible.get(school.pk)
+        required = [m for m in municipal if m.for_all_schools or m.pk in own] if own else for_all
         child = children.get(school.pk)
         if child is None:
             rows.append(
