@@ -43,6 +43,7 @@ from roadmaps.services.roadmap import (
 from roadmaps.templatetags.roadmap_text import shortened
 from roadmaps.views.base import _errors, _require, _url_patterns, choice_labels
 from roadmaps.views.measure_rows import measure_rows_html
+from roadmaps.views.roadmap_blocks import cascade_rows_html, school_rows_html
 
 
 @login_required
@@ -184,6 +185,22 @@ def roadmap_detail(request, roadmap_pk):
     ]
     can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
     can_review = user.has_perm("roadmaps.review_report", roadmap)
+    # The per-school tables are written in Python (roadmaps.views.roadmap_blocks).
+    school_rows = (
+        school_rows_html(execution["by_school"], roadmap=roadmap)
+        if execution and execution["by_school"]
+        else ""
+    )
+    cascade_rows = (
+        cascade_rows_html(
+            cascade,
+            roadmap=roadmap,
+            can_approve=can_approve,
+            csrf_token=get_token(request) if can_approve else None,
+        )
+        if cascade
+        else ""
+    )
     # What only an approver or a reviewer is shown is read and built for them alone.
     approving = can_approve and roadmap.status == Roadmap.Status.DRAFT
     revising = can_approve and roadmap.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -198,6 +215,8 @@ def roadmap_detail(request, roadmap_pk):
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
+            "school_rows_html": school_rows,
+            "cascade_rows_html": cascade_rows,
             "revisions": revisions,
             # Only a municipal roadmap has school roadmaps made from it.
             "school_roadmaps": (
