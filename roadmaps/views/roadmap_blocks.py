@@ -6,9 +6,10 @@ a form with its token); tests/roadmaps/test_roadmap_blocks.py compares the two."
 
 from __future__ import annotations
 
+from html import escape
+
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -16,9 +17,22 @@ from django.utils.translation import gettext as _
 from infra.urls import url_pattern
 
 
-def _number(value, empty="—") -> str:
-    """`{{ value|default_if_none:"—" }}`: the number as the template localizes it."""
-    return empty if value is None else localize(value)
+def _localizer():
+    """`localize` remembered by type and value for one table: fifty rows repeat a few
+    small numbers, and each call of localize reads the language's formats anew."""
+    seen: dict = {}
+
+    def shown(value, empty="—") -> str:
+        """`{{ value|default_if_none:"—" }}`: the number as the template localizes it."""
+        if value is None:
+            return empty
+        key = (type(value), value)
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = escape(localize(value))
+        return text
+
+    return shown
 
 
 def school_rows_html(rows, *, roadmap) -> SafeString:
@@ -29,43 +43,44 @@ def school_rows_html(rows, *, roadmap) -> SafeString:
     end = roadmap.period_end.strftime("%Y-%m-%d") if roadmap.period_end else ""
     query = f"?start={escape(start)}&amp;end={escape(end)}"
     t_pack = escape(_("Пакет документов"))
+    number = _localizer()
+    row_html = (
+        '\n  <tr><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td>'
+        '\n    <td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td>'
+        '\n    <td><a href="{}'
+        + (query + '">' + t_pack).replace("{", "{{").replace("}", "}}")
+        + "</a></td></tr>\n  "
+    )
     parts = []
     for row in rows:
         rate = row["rate"] or {}
         missing = rate.get("missing")
         parts.append(
-            format_html(
-                '\n  <tr><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
-                '<td class="num">{}</td><td class="num">{}</td>'
-                '\n    <td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-                '<td class="num">{}</td>'
-                '\n    <td><a href="{}{}">{}</a></td></tr>\n  ',
-                row["school"].short_name,
-                localize(row["total"]),
-                _number(row["share_done"]),
-                _number(row["share_on_time"]),
-                localize(row["overdue"]),
-                localize(rate.get("due") or 0),
-                localize(rate.get("on_time") or 0),
-                localize(rate.get("late") or 0),
-                format_html('<span class="badge overdue">{}</span>', localize(missing))
-                if missing
-                else "0",
-                pack % row["school"].pk,
-                mark_safe(query),  # noqa: S308 - both dates escaped above
-                mark_safe(t_pack),  # noqa: S308 - escaped above
+            row_html.format(
+                escape(row["school"].short_name),
+                number(row["total"]),
+                number(row["share_done"]),
+                number(row["share_on_time"]),
+                number(row["overdue"]),
+                number(rate.get("due") or 0),
+                number(rate.get("on_time") or 0),
+                number(rate.get("late") or 0),
+                '<span class="badge overdue">' + number(missing) + "</span>" if missing else "0",
+                escape(pack % row["school"].pk),
             )
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every row is format_html's
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped above
 
 
-def _missing(row, t_required) -> str:
+def _missing(row, t_required, number) -> str:
     if row["roadmap"] is None:
-        return format_html("{} {}", localize(len(row["missing"])), t_required)
+        return number(len(row["missing"])) + " " + t_required
     if not row["missing"]:
         return "—"
     return "<br>".join(
-        format_html("{} {}", m.number, Truncator(m.text).chars(60)) for m in row["missing"]
+        escape(str(m.number)) + " " + escape(Truncator(m.text).chars(60)) for m in row["missing"]
     )
 
 
@@ -73,14 +88,15 @@ def _changed(row) -> str:
     if not row["changed"]:
         return "—"
     return "<br>".join(
-        format_html("{}: ", c["measure"].number)
+        escape(str(c["measure"].number))
+        + ": "
         + "; ".join(
-            format_html(
-                "{} «{}» → «{}»",
-                f["label"],
-                Truncator(f["before"]).chars(40),
-                Truncator(f["after"]).chars(40),
-            )
+            escape(str(f["label"]))
+            + " «"
+            + escape(Truncator(f["before"]).chars(40))
+            + "» → «"
+            + escape(Truncator(f["after"]).chars(40))
+            + "»"
             for f in c["fields"]
         )
         for c in row["changed"]
@@ -92,41 +108,42 @@ def cascade_rows_html(rows, *, roadmap, can_approve: bool, csrf_token: str | Non
     required measures it lacks, what it changed, and for an approver the form that
     starts a draft for a school that has none (`csrf_token` is the request's)."""
     labels = {
-        "not_started": _("не начата"),
-        "draft": _("проект"),
-        "approved": _("утверждена"),
+        "not_started": escape(_("не начата")),
+        "draft": escape(_("проект")),
+        "approved": escape(_("утверждена")),
     }
     detail = url_pattern("roadmaps:roadmap-detail", "roadmap_pk")
     start = _start_pattern(roadmap.pk)
-    t_open, t_required = _("открыть"), _("обязательных мероприятий")
-    t_start = _("Создать проект для школы")
+    t_open, t_required = escape(_("открыть")), escape(_("обязательных мероприятий"))
+    form = (
+        '<form method="post" action="%s"><input type="hidden" name="csrfmiddlewaretoken" '
+        'value="' + escape(csrf_token or "").replace("%", "%%") + '"><button type="submit" '
+        'class="small">'
+        + escape(_("Создать проект для школы")).replace("%", "%%")
+        + "</button></form>"
+    )
+    number = _localizer()
     parts = []
     for row in rows:
-        child = row["roadmap"]
+        child, state = row["roadmap"], row["state"]
         parts.append(
-            format_html(
-                "\n  <tr>\n    <td>{}</td>"
-                '\n    <td><span class="badge {}">{}</span>\n      {}</td>'
-                "\n    <td>{}</td>\n    <td>{}</td>\n    <td>{}</td>\n  </tr>\n  ",
-                row["school"].short_name,
-                row["state"],
-                labels.get(row["state"], row["state"]),
-                format_html('<a href="{}">{}</a>', detail % child.pk, t_open) if child else "",
-                mark_safe(_missing(row, t_required)),  # noqa: S308 - each part is format_html's
-                mark_safe(_changed(row)),  # noqa: S308 - each part is format_html's
-                format_html(
-                    '<form method="post" action="{}"><input type="hidden" '
-                    'name="csrfmiddlewaretoken" value="{}"><button type="submit" '
-                    'class="small">{}</button></form>',
-                    start % row["school"].pk,
-                    csrf_token,
-                    t_start,
-                )
-                if can_approve and child is None
-                else "",
-            )
+            "\n  <tr>\n    <td>"
+            + escape(row["school"].short_name)
+            + '</td>\n    <td><span class="badge '
+            + escape(state)
+            + '">'
+            + labels.get(state, escape(state))
+            + "</span>\n      "
+            + ('<a href="' + escape(detail % child.pk) + '">' + t_open + "</a>" if child else "")
+            + "</td>\n    <td>"
+            + _missing(row, t_required, number)
+            + "</td>\n    <td>"
+            + _changed(row)
+            + "</td>\n    <td>"
+            + (form % escape(start % row["school"].pk) if can_approve and child is None else "")
+            + "</td>\n  </tr>\n  "
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every row is format_html's
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped above
 
 
 def _start_pattern(roadmap_pk: int) -> str:
