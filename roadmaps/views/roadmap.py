@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from infra.formcache import forms_as_p_cached
 from infra.urls import url_pattern
 from roadmaps import forms, history
 from roadmaps import search as search_module
@@ -229,21 +230,7 @@ def roadmap_detail(request, roadmap_pk):
             "can_review": can_review,
             "pending": review_queue(user=user, roadmap=roadmap).count() if can_review else 0,
             "Status": Roadmap.Status,
-            "approve_form": (
-                forms.ApproveForm(
-                    initial={
-                        "order_number": roadmap.order_number,
-                        "order_date": roadmap.order_date,
-                        "order_place": roadmap.order_place,
-                        "order_signatory": roadmap.order_signatory,
-                        "order_signatory_position": roadmap.order_signatory_position,
-                        "order_body": roadmap.order_body,
-                        "order_items": "\n".join(roadmap.order_items or []),
-                    }
-                )
-                if approving
-                else None
-            ),
+            **_workflow_forms(roadmap, approving=approving, revising=revising),
             "approval_questions": (
                 roadmap_approval_questions(roadmap=roadmap) if approving else None
             ),
@@ -252,14 +239,41 @@ def roadmap_detail(request, roadmap_pk):
                 if can_approve and roadmap.status == Roadmap.Status.APPROVED
                 else []
             ),
-            "revise_form": forms.ReviseForm() if revising else None,
-            "cascade_form": (
-                forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due})
-                if revising and roadmap.level == "municipality"
-                else None
-            ),
         },
     )
+
+
+def _workflow_forms(roadmap, *, approving: bool, revising: bool) -> dict:
+    """The approver's forms of the page (approve, revise, send to schools) as HTML,
+    kept in the cache under everything each is made of (infra.formcache.form_key: the
+    order's fields and the due date are their initial values); None for a form the
+    user is not shown."""
+    shown = {
+        "approve_form": (
+            forms.ApproveForm(
+                initial={
+                    "order_number": roadmap.order_number,
+                    "order_date": roadmap.order_date,
+                    "order_place": roadmap.order_place,
+                    "order_signatory": roadmap.order_signatory,
+                    "order_signatory_position": roadmap.order_signatory_position,
+                    "order_body": roadmap.order_body,
+                    "order_items": "\n".join(roadmap.order_items or []),
+                }
+            )
+            if approving
+            else None
+        ),
+        "revise_form": forms.ReviseForm() if revising else None,
+        "cascade_form": (
+            forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due})
+            if revising and roadmap.level == "municipality"
+            else None
+        ),
+    }
+    present = {name: form for name, form in shown.items() if form is not None}
+    written = dict(zip(present, forms_as_p_cached(list(present.values())), strict=True))
+    return {name: written.get(name) for name in shown}
 
 
 @login_required
