@@ -150,11 +150,15 @@ def roadmap_detail(request, roadmap_pk):
         # reports, the user's reach) so opening the roadmap after the dashboard reads
         # two aggregates, not every assignment and report.
         execution = roadmap_execution_cached(roadmap=roadmap, user=user)
-    cascade = None
-    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade = cascade_status(roadmap=roadmap, user=user)
     can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
     outline = roadmap_outline(roadmap)
+    cascade = None
+    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
+        cascade = cascade_status(
+            roadmap=roadmap,
+            user=user,
+            measures=[m for block in outline for m in block["measures"]],
+        )
     states = (execution or {}).get("measure_states", {})
     csrf_token = get_token(request) if can_edit else None
     # One reverse() per route, not per row: on a page of 150 measures it is most of the time.

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from roadmaps.models import Measure
 from roadmaps.selectors.execution import cascade_status, roadmap_execution
+from roadmaps.selectors.roadmap import roadmap_outline
 from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
 from roadmaps.services.measure import measure_create, measure_delete, measure_update
 from roadmaps.services.roadmap import roadmap_approve, roadmap_create
@@ -199,3 +200,36 @@ def test_an_official_sees_a_school_change_its_copy_at_once_and_a_deputy_sees_onl
     assert "срок «Март» → «Декабрь»" in page
     assert world.school_a2.short_name not in page
     assert "Создать проект для школы" not in page
+
+
+def test_the_page_s_measures_give_the_cascade_read_from_the_database(world):
+    """The roadmap's page hands cascade_status the measures of its outline (in section
+    order, with their schools) instead of reading them again: the same rows."""
+    roadmap = _municipal(world)
+    only_second = measure_create(
+        roadmap=roadmap,
+        number="4.",
+        text="Только для второй школы",
+        responsible_text="",
+        deadline_text="Май",
+        by=world.bob,
+    )
+    only_second.responsible_schools.add(world.school_a2)
+    outline = [m for block in roadmap_outline(roadmap) for m in block["measures"]]
+
+    def plain(rows):
+        return [
+            (
+                row["school"].pk,
+                row["state"],
+                [m.pk for m in row["missing"]],
+                [(c["measure"].pk, c["fields"]) for c in row["changed"]],
+            )
+            for row in rows
+        ]
+
+    read = plain(cascade_status(roadmap=roadmap))
+    assert plain(cascade_status(roadmap=roadmap, measures=outline)) == read
+    rows = {school: missing for school, _state, missing, _changed in read}
+    assert only_second.pk in rows[world.school_a2.pk]
+    assert only_second.pk not in rows[world.school_a1.pk]
