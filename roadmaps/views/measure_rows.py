@@ -23,7 +23,7 @@ _NEWLINES = re.compile(r"\r\n|\r")  # django.utils.text.normalize_newlines
 
 
 def _shown(value) -> str:
-    """`{{ value }}`: numbers and dates localized, then escaped by format_html."""
+    """`{{ value }}`: numbers and dates localized (the caller escapes the text)."""
     return localize(value)
 
 
