@@ -44,7 +44,8 @@ TIMING = re.compile(r"app;dur=([\d.]+), cpu;dur=([\d.]+), db;dur=([\d.]+), sql;d
 PAGES = [
     ("official01", "/ (official)", "/"),
     ("official01", "/roadmaps/ (official)", "/roadmaps/"),
-    ("official01", "/roadmaps/[id]/ (official, municipal)", "/roadmaps/{roadmap}/"),
+    ("official01", "/roadmaps/[id]/ (official, municipal)", "/roadmaps/{municipal_roadmap}/"),
+    ("official01", "/roadmaps/[id]/ (official, school)", "/roadmaps/{roadmap}/"),
     ("official01", "/roadmaps/reports/", "/roadmaps/reports/"),
     ("official01", "/roadmaps/reports/[id]/ (official)", "/roadmaps/reports/{report}/"),
     ("official01", "/schools/", "/schools/"),
@@ -53,7 +54,7 @@ PAGES = [
     ("deputy980001", "/ (deputy)", "/"),
     ("deputy980001", "/roadmaps/my/", "/roadmaps/my/"),
     ("deputy980001", "/roadmaps/ (deputy)", "/roadmaps/"),
-    ("deputy980001", "/roadmaps/[id]/ (deputy, municipal)", "/roadmaps/{roadmap}/"),
+    ("deputy980001", "/roadmaps/[id]/ (deputy, municipal)", "/roadmaps/{municipal_roadmap}/"),
     ("deputy980001", "/roadmaps/[id]/ (deputy, school)", "/roadmaps/{school_roadmap}/"),
     ("deputy980001", "/roadmaps/assignments/[id]/report/", "/roadmaps/assignments/{assignment}/report/"),
     ("deputy980001", "/schools/[id]/ (deputy)", "/schools/{school}/"),
@@ -71,9 +72,12 @@ PAGES = [
     ("analyst", "/api/v1/progress-reports/?page=50", "/api/v1/progress-reports/?page=50"),
 ]  # fmt: skip
 # name: (page to read, pattern of the link); the first match is taken, so the same
-# region gives the same object every time.
+# region gives the same object every time. The list is newest first, so its first
+# roadmap is a school's (eight measures): the municipal roadmap (a hundred measures,
+# the cascade of its schools) is found through the list's level filter.
 FIND = {
     "roadmap": ("/roadmaps/", r'href="/roadmaps/(\d+)/"'),
+    "municipal_roadmap": ("/roadmaps/?level=municipality", r'href="/roadmaps/(\d+)/"'),
     "report": ("/roadmaps/reports/", r'href="/roadmaps/reports/(\d+)/"'),
     "municipality": ("/municipalities/", r'href="/municipalities/(\d+)/"'),
     "assignment": ("/roadmaps/my/", r'href="/roadmaps/assignments/(\d+)/report/"'),
@@ -212,15 +216,16 @@ def measure(session, url: str, runs: int) -> dict:
     return summary(samples)
 
 
-def run_pages(base: str, runs: int) -> dict:
+def run_pages(base: str, runs: int, only: list[str] | None = None) -> dict:
     figures: dict[str, dict] = {}
     sessions: dict[str, requests.Session] = {}
     found: dict[str, dict[str, str]] = {}
-    for username in dict.fromkeys(user for user, _label, _path in PAGES):
+    pages = [page for page in PAGES if not only or any(word in page[1] for word in only)]
+    for username in dict.fromkeys(user for user, _label, _path in pages):
         logins = [login(base, username) for _ in range(runs + 1)][1:]
         sessions[username] = logins[-1][0]
         figures[f"login POST ({username})"] = summary([figure for _session, figure in logins])
-    for username, label, path in PAGES:
+    for username, label, path in pages:
         session = sessions[username]
         names = re.findall(r"{(\w+)}", path)
         values = found.setdefault(username, {})
@@ -282,6 +287,11 @@ def main():
     )
     parser.add_argument("--patience", type=float, default=1800, help="seconds to wait for it")
     parser.add_argument("--save-before", action="store_true", help=f"write {BEFORE.name}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="measure only the pages whose label holds this text (repeatable)",
+    )
     args = parser.parse_args()
 
     python = str(ROOT / ".venv" / "bin" / "python")
@@ -296,7 +306,7 @@ def main():
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     server = start_server(env, args.port, log)
     try:
-        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs)
+        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs, args.only)
     finally:
         stop_server(server)
     load_after = os.getloadavg()

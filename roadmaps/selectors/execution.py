@@ -268,18 +268,41 @@ def _norm(text: str) -> str:
     return " ".join((text or "").replace("ё", "е").split()).lower()
 
 
-def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
+def cascade_status(*, roadmap: Roadmap, user=None, measures=None) -> list[dict]:
     """Per school of the municipality: its roadmap from this one (not started,
     draft, approved…), the required municipal measures missing from it, and the
-    measures whose text or deadline the school changed."""
+    measures whose text or deadline the school changed. Only the listed schools'
+    roadmaps are read (a deputy's page reads one, not the municipality's), and the
+    measures each school must carry are found from one set per measure, not by
+    scanning every measure's schools for every school. `measures`: the roadmap's
+    measures the caller has read with their `school_list` (roadmaps.selectors.measure.
+    measure_list, as the roadmap's page does), taken instead of reading them again."""
     schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)
     schools = list(schools.order_by("short_name"))
-    municipal = list(roadmap.measures.prefetch_related("responsible_schools"))
+    responsible = defaultdict(set)
+    if measures is not None:
+        # The roadmap's own order (Measure.Meta: position, pk), not the outline's.
+        municipal = sorted(measures, key=lambda m: (m.position, m.pk))
+        for measure in municipal:
+            for school in measure.school_list:
+                responsible[school.pk].add(measure.pk)
+    else:
+        municipal = list(
+            roadmap.measures.only(
+                "pk", "roadmap_id", "position", "number", "text", "deadline_text", "for_all_schools"
+            ).order_by("position", "pk")
+        )
+        for measure_id, school_id in Measure.responsible_schools.through.objects.filter(
+            measure__roadmap=roadmap
+        ).values_list("measure_id", "school_id"):
+            responsible[school_id].add(measure_id)
+    for_all = [m for m in municipal if m.for_all_schools]
     children = {}
     for child in (
         roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
+        .filter(school_id__in=[school.pk for school in schools])
         .prefetch_related(
             Prefetch(
                 "measures",
@@ -293,11 +316,8 @@ def cascade_status(*, roadmap: Roadmap, user=None) -> list[dict]:
         children[child.school_id] = child
     rows = []
     for school in schools:
-        required = [
-            m
-            for m in municipal
-            if m.for_all_schools or any(s.pk == school.pk for s in m.responsible_schools.all())
-        ]
+        own = responsible.get(school.pk)
+        required = [m for m in municipal if m.for_all_schools or m.pk in own] if own else for_all
         child = children.get(school.pk)
         if child is None:
             rows.append(

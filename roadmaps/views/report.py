@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infra.formcache import forms_as_p_cached
 from infra.urls import url_pattern
 from roadmaps import forms
 from roadmaps.models import Measure, ProgressReport, Roadmap
@@ -196,6 +197,10 @@ def report_create(request, assignment_pk):
         "roadmaps/report_form.html",
         {
             "form": form,
+            # An unbound form is the same HTML for the same periods and starting answers:
+            # kept in the cache under all of them (infra.formcache.form_key), written by
+            # Django's form renderer (most of the page's time) once.
+            "form_html": form.as_p() if form.is_bound else forms_as_p_cached([form])[0],
             "assignment": assignment,
             "measure": assignment.measure,
             "reports": reports,

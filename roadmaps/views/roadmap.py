@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from infra.formcache import forms_as_p_cached
 from infra.urls import url_pattern
 from roadmaps import forms, history
 from roadmaps import search as search_module
@@ -43,6 +44,7 @@ from roadmaps.services.roadmap import (
 from roadmaps.templatetags.roadmap_text import shortened
 from roadmaps.views.base import _errors, _require, _url_patterns, choice_labels
 from roadmaps.views.measure_rows import measure_rows_html
+from roadmaps.views.roadmap_blocks import cascade_rows_html, school_rows_html
 
 
 @login_required
@@ -148,11 +150,15 @@ def roadmap_detail(request, roadmap_pk):
         # reports, the user's reach) so opening the roadmap after the dashboard reads
         # two aggregates, not every assignment and report.
         execution = roadmap_execution_cached(roadmap=roadmap, user=user)
-    cascade = None
-    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade = cascade_status(roadmap=roadmap, user=user)
     can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
     outline = roadmap_outline(roadmap)
+    cascade = None
+    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
+        cascade = cascade_status(
+            roadmap=roadmap,
+            user=user,
+            measures=[m for block in outline for m in block["measures"]],
+        )
     states = (execution or {}).get("measure_states", {})
     csrf_token = get_token(request) if can_edit else None
     # One reverse() per route, not per row: on a page of 150 measures it is most of the time.
@@ -184,6 +190,22 @@ def roadmap_detail(request, roadmap_pk):
     ]
     can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
     can_review = user.has_perm("roadmaps.review_report", roadmap)
+    # The per-school tables are written in Python (roadmaps.views.roadmap_blocks).
+    school_rows = (
+        school_rows_html(execution["by_school"], roadmap=roadmap)
+        if execution and execution["by_school"]
+        else ""
+    )
+    cascade_rows = (
+        cascade_rows_html(
+            cascade,
+            roadmap=roadmap,
+            can_approve=can_approve,
+            csrf_token=get_token(request) if can_approve else None,
+        )
+        if cascade
+        else ""
+    )
     # What only an approver or a reviewer is shown is read and built for them alone.
     approving = can_approve and roadmap.status == Roadmap.Status.DRAFT
     revising = can_approve and roadmap.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
@@ -198,6 +220,8 @@ def roadmap_detail(request, roadmap_pk):
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
             "cascade": cascade,
+            "school_rows_html": school_rows,
+            "cascade_rows_html": cascade_rows,
             "revisions": revisions,
             # Only a municipal roadmap has school roadmaps made from it.
             "school_roadmaps": (
@@ -210,21 +234,7 @@ def roadmap_detail(request, roadmap_pk):
             "can_review": can_review,
             "pending": review_queue(user=user, roadmap=roadmap).count() if can_review else 0,
             "Status": Roadmap.Status,
-            "approve_form": (
-                forms.ApproveForm(
-                    initial={
-                        "order_number": roadmap.order_number,
-                        "order_date": roadmap.order_date,
-                        "order_place": roadmap.order_place,
-                        "order_signatory": roadmap.order_signatory,
-                        "order_signatory_position": roadmap.order_signatory_position,
-                        "order_body": roadmap.order_body,
-                        "order_items": "\n".join(roadmap.order_items or []),
-                    }
-                )
-                if approving
-                else None
-            ),
+            **_workflow_forms(roadmap, approving=approving, revising=revising),
             "approval_questions": (
                 roadmap_approval_questions(roadmap=roadmap) if approving else None
             ),
@@ -233,14 +243,41 @@ def roadmap_detail(request, roadmap_pk):
                 if can_approve and roadmap.status == Roadmap.Status.APPROVED
                 else []
             ),
-            "revise_form": forms.ReviseForm() if revising else None,
-            "cascade_form": (
-                forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due})
-                if revising and roadmap.level == "municipality"
-                else None
-            ),
         },
     )
+
+
+def _workflow_forms(roadmap, *, approving: bool, revising: bool) -> dict:
+    """The approver's forms of the page (approve, revise, send to schools) as HTML,
+    kept in the cache under everything each is made of (infra.formcache.form_key: the
+    order's fields and the due date are their initial values); None for a form the
+    user is not shown."""
+    shown = {
+        "approve_form": (
+            forms.ApproveForm(
+                initial={
+                    "order_number": roadmap.order_number,
+                    "order_date": roadmap.order_date,
+                    "order_place": roadmap.order_place,
+                    "order_signatory": roadmap.order_signatory,
+                    "order_signatory_position": roadmap.order_signatory_position,
+                    "order_body": roadmap.order_body,
+                    "order_items": "\n".join(roadmap.order_items or []),
+                }
+            )
+            if approving
+            else None
+        ),
+        "revise_form": forms.ReviseForm() if revising else None,
+        "cascade_form": (
+            forms.CascadeForm(initial={"due": roadmap.school_roadmaps_due})
+            if revising and roadmap.level == "municipality"
+            else None
+        ),
+    }
+    present = {name: form for name, form in shown.items() if form is not None}
+    written = dict(zip(present, forms_as_p_cached(list(present.values())), strict=True))
+    return {name: written.get(name) for name in shown}
 
 
 @login_required

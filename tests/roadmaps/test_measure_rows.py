@@ -43,7 +43,7 @@ def _measures(world):
     first, second, third, fourth, fifth, _sixth = roadmap.measures.order_by("position")
     Measure.objects.filter(pk=first.pk).update(
         participants="учителя & <завучи>",
-        result="Протокол\nи справка <итог>",
+        result="Протокол\nи справка <итог>\r\nприказ\rакт &amp;",
         requires_evidence=True,
         document_text="",
         extra={"Источник": "план <2025>", "Номер": 7, "run": 12, "flag_measure": True},
