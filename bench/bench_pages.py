@@ -212,15 +212,19 @@ def measure(session, url: str, runs: int) -> dict:
     return summary(samples)
 
 
-def run_pages(base: str, runs: int) -> dict:
+def run_pages(base: str, runs: int, chosen: list[str] | None = None) -> dict:
+    """Every page of PAGES, or those labelled as one of `chosen`."""
+    pages = [p for p in PAGES if not chosen or p[1] in chosen]
+    if chosen and len(pages) != len(set(chosen)):
+        raise SystemExit(f"unknown page label among {chosen}; see PAGES")
     figures: dict[str, dict] = {}
     sessions: dict[str, requests.Session] = {}
     found: dict[str, dict[str, str]] = {}
-    for username in dict.fromkeys(user for user, _label, _path in PAGES):
+    for username in dict.fromkeys(user for user, _label, _path in pages):
         logins = [login(base, username) for _ in range(runs + 1)][1:]
         sessions[username] = logins[-1][0]
         figures[f"login POST ({username})"] = summary([figure for _session, figure in logins])
-    for username, label, path in PAGES:
+    for username, label, path in pages:
         session = sessions[username]
         names = re.findall(r"{(\w+)}", path)
         values = found.setdefault(username, {})
@@ -282,6 +286,13 @@ def main():
     )
     parser.add_argument("--patience", type=float, default=1800, help="seconds to wait for it")
     parser.add_argument("--save-before", action="store_true", help=f"write {BEFORE.name}")
+    parser.add_argument(
+        "--page",
+        action="append",
+        dest="pages",
+        help="time only the page of this label (repeatable), "
+        'e.g. --page "/ (official)" --page "/roadmaps/reports/"',
+    )
     args = parser.parse_args()
 
     python = str(ROOT / ".venv" / "bin" / "python")
@@ -296,7 +307,7 @@ def main():
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     server = start_server(env, args.port, log)
     try:
-        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs)
+        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs, args.pages)
     finally:
         stop_server(server)
     load_after = os.getloadavg()
