@@ -18,7 +18,6 @@ from roadmaps.models import (
 from roadmaps.selectors.measure import measure_list
 from schools.history import ChangeRecord
 
-
 ROADMAP_LIST_FIELDS = (
     "pk",
     "title",
