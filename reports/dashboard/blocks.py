@@ -31,6 +31,7 @@ def _current_roadmap(user, *, municipality=None, school=None, today=None):
 
 def _execution_block(user, roadmap, today):
     from infra.output.charts import horizontal_bars
+    from reports.dashboard.rows import school_rows_html
     from roadmaps.selectors.execution import (
         cascade_status,
         roadmap_execution_cached,
@@ -57,6 +58,7 @@ def _execution_block(user, roadmap, today):
         "school_chart": horizontal_bars(schools, title=_("Выполнение по школам"))
         if schools
         else "",
+        "school_rows_html": school_rows_html(execution["by_school"]),
         **_queue(user, roadmap, stamp),
         "cascade": cascade,
         "cascade_states": states,
@@ -65,11 +67,12 @@ def _execution_block(user, roadmap, today):
 
 def _queue(user, roadmap, stamp, shown=10):
     """The reports of the roadmap waiting for the user's review: the oldest `shown`
-    and how many. Cached under the roadmap's stamp (a report sent or reviewed makes a
+    (as `queue_rows` dicts, and their `<li>` as HTML) and how many. Cached under the roadmap's stamp (a report sent or reviewed makes a
     new one) and the reach the user reviews in."""
     from django.core.cache import cache
 
-    from roadmaps.selectors.report import review_queue
+    from reports.dashboard.rows import queue_items_html
+    from roadmaps.selectors.report import queue_rows, review_queue
     from schools.policy import roles_for
 
     home = home_nodes(user, roles=roles_for("roadmaps.review_report"))
@@ -83,9 +86,9 @@ def _queue(user, roadmap, stamp, shown=10):
     queue = cache.get(key)
     if queue is None:
         reports = review_queue(user=user, roadmap=roadmap)
-        queue = {"queue": list(reports[:shown]), "queue_count": reports.count()}
+        queue = {"queue": list(queue_rows(reports[:shown])), "queue_count": reports.count()}
         cache.set(key, queue, SHARES_CACHE_SECONDS)
-    return queue
+    return {**queue, "queue_html": queue_items_html(queue["queue"])}
 
 
 def _overdue(user, today, limit=15):
@@ -95,12 +98,15 @@ def _overdue(user, today, limit=15):
 
 
 def official_block(user, membership, today):
+    from reports.dashboard.rows import overdue_rows_html
+
     roadmap = _current_roadmap(user, municipality=membership.municipality, today=today)
     overdue, overdue_count = _overdue(user, today)
     block = {
         "kind": "official",
         "membership": membership,
         "overdue": overdue,
+        "overdue_html": overdue_rows_html(overdue),
         "overdue_count": overdue_count,
         "body_tasks": _body_tasks(user, membership, today),
     }
@@ -364,6 +370,7 @@ def _official_flags(user, municipality):
     """«Школы с признаками необъективности»: the flagged schools of the latest
     run covering the municipality, their markers and how many are answered."""
     from assessments.objectivity.selectors import answers_for, finding_list, run_schools
+    from reports.dashboard.rows import flagged_school_rows_html
 
     run = _latest_run_covering(user, region=municipality.region, municipality=municipality)
     if run is None:
@@ -399,6 +406,7 @@ def _official_flags(user, municipality):
         "run": run,
         "municipality": municipality,
         "schools": schools[:FLAGGED_SCHOOLS_SHOWN],
+        "schools_html": flagged_school_rows_html(schools[:FLAGGED_SCHOOLS_SHOWN]),
         "school_count": len(schools),
         "unanswered": sum(len(s["markers"]) - s["answered"] for s in schools),
     }

@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -29,6 +28,7 @@ from roadmaps.models import (
     Roadmap,
 )
 from roadmaps.selectors.period import roadmap_period
+from roadmaps.selectors.report import assignee_of
 from schools.models import School
 
 
@@ -341,6 +341,18 @@ class LastItemText(Func):
 
 
 OVERDUE_CACHE_SECONDS = 600
+# What the official's overdue list prints of each assignment.
+OVERDUE_COLUMNS = (
+    "pk",
+    "measure__number",
+    "measure__text",
+    "school_id",
+    "school__short_name",
+    "body_id",
+    "body__short_name",
+    "body__name",
+    "assignee_text",
+)
 
 
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
@@ -351,8 +363,9 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     those roadmaps (roadmaps.selectors.execution.roadmap_stamps: each one's activity
     token, new with any change to its measures, assignments and reports, the day and
     the reach) and the set of them: a look again reads two small rows instead of
-    counting a municipality's thousands of late assignments. The rows shown (the
-    measure, the school, the latest report) are read afresh each time."""
+    counting a municipality's thousands of late assignments. The rows shown are read
+    afresh each time, as dicts of OVERDUE_COLUMNS with their `due` date and `assignee`
+    (the name `Assignment.assignee` gives)."""
     from django.core.cache import cache
 
     from roadmaps.selectors.execution import roadmap_stamps
@@ -372,34 +385,20 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     if late is None:
         late = _late_assignments(user=user, today=today, limit=limit, roadmaps=roadmaps)
         cache.set(key, late, OVERDUE_CACHE_SECONDS)
-    objects = (
-        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
-        .select_related("measure__roadmap", "measure__section", "school", "body")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
-                    "-period_start"
-                ),
-            )
+    # The rows shown as plain values: what the dashboard prints of each (the measure's
+    # number and text, the assignee), not a dozen objects a row.
+    values = {
+        row["pk"]: row
+        for row in Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late]).values(
+            *OVERDUE_COLUMNS
         )
-        .in_bulk()
-    )
+    }
     rows = []
     for pk, due, _n in late:
-        assignment = objects.get(pk)
-        if assignment is None:
+        row = values.get(pk)
+        if row is None:
             continue  # deleted with its school since (no roadmap's history tells)
-        reports = list(assignment.reports.all())
-        rows.append(
-            {
-                "assignment": assignment,
-                "due": due,
-                "overdue": True,
-                "done": False,
-                "latest": reports[0] if reports else None,
-            }
-        )
+        rows.append({**row, "due": due, "assignee": assignee_of(row, prefix="")})
     return rows, late[0][2] if late else 0
 
 

@@ -105,14 +105,15 @@ def queue_rows(reports):
     return reports.values(*QUEUE_COLUMNS)
 
 
-def assignee_of(row: dict) -> str:
-    """`str(Assignment.assignee)` from a row of `queue_rows`: the school's short
-    name, else the body's short name or name, else the assignee's text."""
-    if row["assignment__school_id"] is not None:
-        return row["assignment__school__short_name"]
-    if row["assignment__body_id"] is not None:
-        return row["assignment__body__short_name"] or row["assignment__body__name"]
-    return row["assignment__assignee_text"]
+def assignee_of(row: dict, prefix: str = "assignment__") -> str:
+    """`str(Assignment.assignee)` from a row of values (`queue_rows`, whose assignment
+    fields start with `prefix`): the school's short name, else the body's short name or
+    name, else the assignee's text."""
+    if row[f"{prefix}school_id"] is not None:
+        return row[f"{prefix}school__short_name"]
+    if row[f"{prefix}body_id"] is not None:
+        return row[f"{prefix}body__short_name"] or row[f"{prefix}body__name"]
+    return row[f"{prefix}assignee_text"]
 
 
 def _reviewer_roles():
