@@ -82,7 +82,9 @@ def _queue(user, roadmap, stamp, shown=10):
             *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
         ]
     )
-    key = f"dashboard:queue:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
+    # «rows»: the entries hold `queue_rows` dicts; the key of the reports as objects,
+    # which a page written before holds in the cache still, is another.
+    key = f"dashboard:queue:rows:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
     queue = cache.get(key)
     if queue is None:
         reports = review_queue(user=user, roadmap=roadmap)
