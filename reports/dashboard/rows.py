@@ -5,6 +5,8 @@ official's home page lists some sixty rows; writing them was a third of its time
 
 from __future__ import annotations
 
+from html import escape
+
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
@@ -25,6 +27,15 @@ def _day(value) -> str:
     if hasattr(value, "tzinfo") and timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.strftime("%d.%m.%Y")
+
+
+def _number(value) -> str:
+    """The template's `{{ value }}` of a count: `localize`, which only a thousands
+    separator could make differ from `str` for an int below a thousand (and costs
+    a format lookup a call: 250 a page)."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
+    return localize(value)
 
 
 def overdue_rows_html(rows) -> str:
@@ -63,17 +74,15 @@ def queue_items_html(rows) -> str:
 
 
 def school_rows_html(rows) -> str:
-    """The `<tr>` of «Таблица по школам» (`roadmap_execution`'s `by_school`)."""
+    """The `<tr>` of «Таблица по школам» (`roadmap_execution`'s `by_school`): a row
+    for each of a municipality's fifty schools, so with the standard library's
+    escape (which Django's calls) rather than format_html's lazy-aware one per cell."""
     return _joined(
-        format_html(
-            '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td></tr>',
-            r["school"].short_name,
-            localize(r["total"]),
-            localize(r["done"]),
-            localize(r["overdue"]),
-            localize((r["rate"] or {}).get("missing")) or "0",
-        )
+        f"<tr><td>{escape(r['school'].short_name)}</td>"
+        f'<td class="num">{escape(_number(r["total"]))}</td>'
+        f'<td class="num">{escape(_number(r["done"]))}</td>'
+        f'<td class="num">{escape(_number(r["overdue"]))}</td>'
+        f'<td class="num">{escape(_number((r["rate"] or {}).get("missing") or 0))}</td></tr>'
         for r in rows
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db.models import (
@@ -372,12 +372,14 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
 
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
-    roadmaps = list(
-        Roadmap.objects.visible_to(user)
+    # What a stamp reads of each roadmap, as tuples: no model objects for fifty roadmaps.
+    roadmaps = [
+        StampedRoadmap(*row)
+        for row in Roadmap.objects.visible_to(user)
         .filter(status__in=active)
-        .only("pk", "version", "updated_at")
         .order_by("pk")
-    )
+        .values_list("pk", "version", "updated_at")
+    ]
     stamps = roadmap_stamps(roadmaps=roadmaps, user=user, today=today)
     digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
     key = f"roadmaps:overdue:{limit}:{digest}"
@@ -436,6 +438,14 @@ def _late_assignments(*, user, today: date, limit: int, roadmaps) -> list[tuple]
         .values_list("pk", "due", "late_count")[:limit]
     )
     return [tuple(row) for row in late]
+
+
+class StampedRoadmap(NamedTuple):
+    """What `roadmap_stamps` reads of a roadmap."""
+
+    pk: int
+    version: int
+    updated_at: datetime
 
 
 class AssignmentRow(NamedTuple):
