@@ -29,7 +29,7 @@ def _current_roadmap(user, *, municipality=None, school=None, today=None):
     return roadmap_in_force(user=user, municipality=municipality, school=school, today=today)
 
 
-def _execution_block(user, roadmap, today):
+def _execution_block(user, roadmap, today, stamp=None):
     from infra.output.charts import horizontal_bars
     from reports.dashboard.rows import school_rows_html
     from roadmaps.selectors.execution import (
@@ -38,7 +38,7 @@ def _execution_block(user, roadmap, today):
         roadmap_stamp,
     )
 
-    stamp = roadmap_stamp(roadmap=roadmap, user=user, today=today)
+    stamp = stamp or roadmap_stamp(roadmap=roadmap, user=user, today=today)
     execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today, stamp=stamp)
     sections = [
         (str(r["section"]) if r["section"] else _("Без раздела"), _fraction(r["share_done"]))
@@ -103,7 +103,7 @@ def official_block(user, membership, today):
     from reports.dashboard.rows import overdue_rows_html
 
     roadmap = _current_roadmap(user, municipality=membership.municipality, today=today)
-    overdue, overdue_count = _overdue(user, today)
+    overdue, overdue_count, stamps = _overdue(user, today)
     block = {
         "kind": "official",
         "membership": membership,
@@ -113,7 +113,8 @@ def official_block(user, membership, today):
         "body_tasks": _body_tasks(user, membership, today),
     }
     if roadmap is not None:
-        block.update(_execution_block(user, roadmap, today))
+        # The roadmap in force is one of the active ones the overdue list stamped.
+        block.update(_execution_block(user, roadmap, today, stamps.get(roadmap.pk)))
     block["objectivity"] = _official_flags(user, membership.municipality)
     return block
 

@@ -357,7 +357,8 @@ OVERDUE_COLUMNS = (
 
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     """The overdue school assignments the user reaches in the active roadmaps they
-    see, earliest due first, as `my_assignments` rows, and how many there are in all.
+    see, earliest due first, how many there are in all, and the stamps of those
+    roadmaps by id (`roadmap_stamps`, which the dashboard reuses for the one in force).
 
     Which assignments are late, and how many, is kept in the cache under the stamps of
     those roadmaps (roadmaps.selectors.execution.roadmap_stamps: each one's activity
@@ -401,7 +402,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
         if row is None:
             continue  # deleted with its school since (no roadmap's history tells)
         rows.append({**row, "due": due, "assignee": assignee_of(row, prefix="")})
-    return rows, late[0][2] if late else 0
+    return rows, late[0][2] if late else 0, stamps
 
 
 def _late_assignments(*, user, today: date, limit: int, roadmaps) -> list[tuple]:
