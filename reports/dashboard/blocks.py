@@ -67,8 +67,9 @@ def _execution_block(user, roadmap, today, stamp=None):
 
 def _queue(user, roadmap, stamp, shown=10):
     """The reports of the roadmap waiting for the user's review: the oldest `shown`
-    (as `queue_rows` dicts, and their `<li>` as HTML) and how many. Cached under the roadmap's stamp (a report sent or reviewed makes a
-    new one) and the reach the user reviews in."""
+    (as `queue_rows` dicts, and their `<li>` as HTML) and how many. Cached under the
+    roadmap's stamp (a report sent or reviewed makes a new one) and the reach the user
+    reviews in."""
     from django.core.cache import cache
 
     from reports.dashboard.rows import queue_items_html
