@@ -5,6 +5,14 @@ from EXPLAIN ANALYZE on the load region (bench/load/make_region.py: 1,000 school
 from django.db import models
 from django.db.models import Q
 
+ROADMAP_INDEXES = [
+    # The roadmap list, newest first (the model's ordering): PostgreSQL walks this
+    # index and joins the owners of the page's fifty roadmaps only, instead of joining
+    # a region's thousand roadmaps to their schools and sorting them (the analyst's
+    # /roadmaps/: 12.9 -> 0.6 ms of EXPLAIN ANALYZE at the load region).
+    models.Index(fields=["-created_at", "-id"], name="roadmap_newest_idx"),
+]
+
 PROGRESS_REPORT_INDEXES = [
     # The API lists a region's reports newest first, and the review queues oldest
     # first: both walk this index and stop at the page (88 -> 3 ms at page 50).

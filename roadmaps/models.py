@@ -5,8 +5,7 @@ reports with evidence, revisions and a change history.
 Every model hangs from the tree through its roadmap, except the assignment
 (and what hangs from it), which carries its own school so that a school's
 deputy reaches the assignments of a municipal roadmap made to that school.
-Writes go through roadmaps/services/ (one module per object); the history log is
-schools.history.ChangeRecord.
+Writes go through roadmaps/services/ (one module per object); history: schools.history.ChangeRecord.
 """
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infra.choices import ChoiceLabels
 from roadmaps.deadlines import KINDS
-from roadmaps.indexes import PROGRESS_REPORT_INDEXES
+from roadmaps.indexes import PROGRESS_REPORT_INDEXES, ROADMAP_INDEXES
 from roadmaps.scope import roadmap_scope
 from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
@@ -159,6 +158,7 @@ class Roadmap(ChoiceLabels, models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("дорожная карта")
         verbose_name_plural = _("дорожные карты")
+        indexes = ROADMAP_INDEXES  # roadmaps/indexes.py: why
         constraints = [
             models.CheckConstraint(
                 condition=Q(school__isnull=True) | Q(municipality__isnull=False),

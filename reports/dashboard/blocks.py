@@ -29,15 +29,16 @@ def _current_roadmap(user, *, municipality=None, school=None, today=None):
     return roadmap_in_force(user=user, municipality=municipality, school=school, today=today)
 
 
-def _execution_block(user, roadmap, today):
+def _execution_block(user, roadmap, today, stamp=None):
     from infra.output.charts import horizontal_bars
+    from reports.dashboard.rows import school_rows_html
     from roadmaps.selectors.execution import (
         cascade_status,
         roadmap_execution_cached,
         roadmap_stamp,
     )
 
-    stamp = roadmap_stamp(roadmap=roadmap, user=user, today=today)
+    stamp = stamp or roadmap_stamp(roadmap=roadmap, user=user, today=today)
     execution = roadmap_execution_cached(roadmap=roadmap, user=user, today=today, stamp=stamp)
     sections = [
         (str(r["section"]) if r["section"] else _("Без раздела"), _fraction(r["share_done"]))
@@ -57,6 +58,7 @@ def _execution_block(user, roadmap, today):
         "school_chart": horizontal_bars(schools, title=_("Выполнение по школам"))
         if schools
         else "",
+        "school_rows_html": school_rows_html(execution["by_school"]),
         **_queue(user, roadmap, stamp),
         "cascade": cascade,
         "cascade_states": states,
@@ -65,11 +67,13 @@ def _execution_block(user, roadmap, today):
 
 def _queue(user, roadmap, stamp, shown=10):
     """The reports of the roadmap waiting for the user's review: the oldest `shown`
-    and how many. Cached under the roadmap's stamp (a report sent or reviewed makes a
-    new one) and the reach the user reviews in."""
+    (as `queue_rows` dicts, and their `<li>` as HTML) and how many. Cached under the
+    roadmap's stamp (a report sent or reviewed makes a new one) and the reach the user
+    reviews in."""
     from django.core.cache import cache
 
-    from roadmaps.selectors.report import review_queue
+    from reports.dashboard.rows import queue_items_html
+    from roadmaps.selectors.report import queue_rows, review_queue
     from schools.policy import roles_for
 
     home = home_nodes(user, roles=roles_for("roadmaps.review_report"))
@@ -79,13 +83,15 @@ def _queue(user, roadmap, stamp, shown=10):
             *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
         ]
     )
-    key = f"dashboard:queue:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
+    # «rows»: the entries hold `queue_rows` dicts; the key of the reports as objects,
+    # which a page written before holds in the cache still, is another.
+    key = f"dashboard:queue:rows:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
     queue = cache.get(key)
     if queue is None:
         reports = review_queue(user=user, roadmap=roadmap)
-        queue = {"queue": list(reports[:shown]), "queue_count": reports.count()}
+        queue = {"queue": list(queue_rows(reports[:shown])), "queue_count": reports.count()}
         cache.set(key, queue, SHARES_CACHE_SECONDS)
-    return queue
+    return {**queue, "queue_html": queue_items_html(queue["queue"])}
 
 
 def _overdue(user, today, limit=15):
@@ -95,17 +101,21 @@ def _overdue(user, today, limit=15):
 
 
 def official_block(user, membership, today):
+    from reports.dashboard.rows import overdue_rows_html
+
     roadmap = _current_roadmap(user, municipality=membership.municipality, today=today)
-    overdue, overdue_count = _overdue(user, today)
+    overdue, overdue_count, stamps = _overdue(user, today)
     block = {
         "kind": "official",
         "membership": membership,
         "overdue": overdue,
+        "overdue_html": overdue_rows_html(overdue),
         "overdue_count": overdue_count,
         "body_tasks": _body_tasks(user, membership, today),
     }
     if roadmap is not None:
-        block.update(_execution_block(user, roadmap, today))
+        # The roadmap in force is one of the active ones the overdue list stamped.
+        block.update(_execution_block(user, roadmap, today, stamps.get(roadmap.pk)))
     block["objectivity"] = _official_flags(user, membership.municipality)
     return block
 
@@ -364,6 +374,7 @@ def _official_flags(user, municipality):
     """«Школы с признаками необъективности»: the flagged schools of the latest
     run covering the municipality, their markers and how many are answered."""
     from assessments.objectivity.selectors import answers_for, finding_list, run_schools
+    from reports.dashboard.rows import flagged_school_rows_html
 
     run = _latest_run_covering(user, region=municipality.region, municipality=municipality)
     if run is None:
@@ -399,6 +410,7 @@ def _official_flags(user, municipality):
         "run": run,
         "municipality": municipality,
         "schools": schools[:FLAGGED_SCHOOLS_SHOWN],
+        "schools_html": flagged_school_rows_html(schools[:FLAGGED_SCHOOLS_SHOWN]),
         "school_count": len(schools),
         "unanswered": sum(len(s["markers"]) - s["answered"] for s in schools),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db.models import (
@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -29,6 +28,7 @@ from roadmaps.models import (
     Roadmap,
 )
 from roadmaps.selectors.period import roadmap_period
+from roadmaps.selectors.report import assignee_of
 from schools.models import School
 
 
@@ -341,30 +341,46 @@ class LastItemText(Func):
 
 
 OVERDUE_CACHE_SECONDS = 600
+# What the official's overdue list prints of each assignment.
+OVERDUE_COLUMNS = (
+    "pk",
+    "measure__number",
+    "measure__text",
+    "school_id",
+    "school__short_name",
+    "body_id",
+    "body__short_name",
+    "body__name",
+    "assignee_text",
+)
 
 
 def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     """The overdue school assignments the user reaches in the active roadmaps they
-    see, earliest due first, as `my_assignments` rows, and how many there are in all.
+    see, earliest due first, how many there are in all, and the stamps of those
+    roadmaps by id (`roadmap_stamps`, which the dashboard reuses for the one in force).
 
     Which assignments are late, and how many, is kept in the cache under the stamps of
     those roadmaps (roadmaps.selectors.execution.roadmap_stamps: each one's activity
     token, new with any change to its measures, assignments and reports, the day and
     the reach) and the set of them: a look again reads two small rows instead of
-    counting a municipality's thousands of late assignments. The rows shown (the
-    measure, the school, the latest report) are read afresh each time."""
+    counting a municipality's thousands of late assignments. The rows shown are read
+    afresh each time, as dicts of OVERDUE_COLUMNS with their `due` date and `assignee`
+    (the name `Assignment.assignee` gives)."""
     from django.core.cache import cache
 
     from roadmaps.selectors.execution import roadmap_stamps
 
     today = today or timezone.localdate()
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
-    roadmaps = list(
-        Roadmap.objects.visible_to(user)
+    # What a stamp reads of each roadmap, as tuples: no model objects for fifty roadmaps.
+    roadmaps = [
+        StampedRoadmap(*row)
+        for row in Roadmap.objects.visible_to(user)
         .filter(status__in=active)
-        .only("pk", "version", "updated_at")
         .order_by("pk")
-    )
+        .values_list("pk", "version", "updated_at")
+    ]
     stamps = roadmap_stamps(roadmaps=roadmaps, user=user, today=today)
     digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
     key = f"roadmaps:overdue:{limit}:{digest}"
@@ -372,35 +388,21 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     if late is None:
         late = _late_assignments(user=user, today=today, limit=limit, roadmaps=roadmaps)
         cache.set(key, late, OVERDUE_CACHE_SECONDS)
-    objects = (
-        Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late])
-        .select_related("measure__roadmap", "measure__section", "school", "body")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=ProgressReport.objects.of_scoped(is_current=True).order_by(
-                    "-period_start"
-                ),
-            )
+    # The rows shown as plain values: what the dashboard prints of each (the measure's
+    # number and text, the assignee), not a dozen objects a row.
+    values = {
+        row["pk"]: row
+        for row in Assignment.objects.of_scoped(pk__in=[pk for pk, _due, _n in late]).values(
+            *OVERDUE_COLUMNS
         )
-        .in_bulk()
-    )
+    }
     rows = []
     for pk, due, _n in late:
-        assignment = objects.get(pk)
-        if assignment is None:
+        row = values.get(pk)
+        if row is None:
             continue  # deleted with its school since (no roadmap's history tells)
-        reports = list(assignment.reports.all())
-        rows.append(
-            {
-                "assignment": assignment,
-                "due": due,
-                "overdue": True,
-                "done": False,
-                "latest": reports[0] if reports else None,
-            }
-        )
-    return rows, late[0][2] if late else 0
+        rows.append({**row, "due": due, "assignee": assignee_of(row, prefix="")})
+    return rows, late[0][2] if late else 0, stamps
 
 
 def _late_assignments(*, user, today: date, limit: int, roadmaps) -> list[tuple]:
@@ -437,6 +439,14 @@ def _late_assignments(*, user, today: date, limit: int, roadmaps) -> list[tuple]
         .values_list("pk", "due", "late_count")[:limit]
     )
     return [tuple(row) for row in late]
+
+
+class StampedRoadmap(NamedTuple):
+    """What `roadmap_stamps` reads of a roadmap."""
+
+    pk: int
+    version: int
+    updated_at: datetime
 
 
 class AssignmentRow(NamedTuple):

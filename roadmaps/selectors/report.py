@@ -77,6 +77,45 @@ def review_queue(*, user, roadmap: Roadmap | None = None):
     return qs
 
 
+# What the review queue's lists print of each report, as plain values: no report,
+# assignment, measure, roadmap, school, body and user objects for fifty rows.
+QUEUE_COLUMNS = (
+    "pk",
+    "submitted_at",
+    "previous_id",
+    "period_start",
+    "period_end",
+    "status",
+    "evidence_count",
+    "assignment__measure__number",
+    "assignment__measure__text",
+    "assignment__school_id",
+    "assignment__school__short_name",
+    "assignment__body_id",
+    "assignment__body__short_name",
+    "assignment__body__name",
+    "assignment__assignee_text",
+)
+
+
+def queue_rows(reports):
+    """`review_queue` (or a slice of it) as dicts of QUEUE_COLUMNS, in its order;
+    `assignee_of(row)` names the assignee as `Assignment.assignee` does. Count the
+    queue before, not the rows: their joins would be counted too."""
+    return reports.values(*QUEUE_COLUMNS)
+
+
+def assignee_of(row: dict, prefix: str = "assignment__") -> str:
+    """`str(Assignment.assignee)` from a row of values (`queue_rows`, whose assignment
+    fields start with `prefix`): the school's short name, else the body's short name or
+    name, else the assignee's text."""
+    if row[f"{prefix}school_id"] is not None:
+        return row[f"{prefix}school__short_name"]
+    if row[f"{prefix}body_id"] is not None:
+        return row[f"{prefix}body__short_name"] or row[f"{prefix}body__name"]
+    return row[f"{prefix}assignee_text"]
+
+
 def _reviewer_roles():
     from schools.policy import roles_for
 

@@ -18,6 +18,21 @@ from roadmaps.models import (
 from roadmaps.selectors.measure import measure_list
 from schools.history import ChangeRecord
 
+ROADMAP_LIST_FIELDS = (
+    "pk",
+    "title",
+    "period_start",
+    "period_end",
+    "academic_year",
+    "status",
+    "order_number",
+    "order_date",
+    "created_at",
+    "region__name",
+    "municipality__name",
+    "school__short_name",
+)
+
 
 def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     """The roadmaps `user` sees, newest first, each with its `measure_count`. The
@@ -33,7 +48,10 @@ def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     )
     qs = (
         Roadmap.objects.visible_to(user)
-        .select_related("region", "municipality", "school", "parent")
+        # The columns the list prints (label, title, owner, period, status): not the
+        # order's texts, the purpose and tasks, nor the parent roadmap of each row.
+        .select_related("region", "municipality", "school")
+        .only(*ROADMAP_LIST_FIELDS)
         .annotate(
             measure_count=Coalesce(Subquery(measure_count, output_field=IntegerField()), Value(0))
         )

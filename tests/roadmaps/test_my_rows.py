@@ -8,13 +8,17 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from roadmaps.models import Measure, ProgressReport
+from roadmaps.models import Assignment, Measure, ProgressReport
 from roadmaps.selectors.assignment import my_assignment_rows, my_assignments
-from roadmaps.selectors.report import review_queue
+from roadmaps.selectors.report import assignee_of, queue_rows, review_queue
 from roadmaps.selectors.roadmap import roadmap_list
-from roadmaps.services.report import progress_report_return
+from roadmaps.services.assignment import assignments_create
+from roadmaps.services.measure import measure_create
+from roadmaps.services.report import progress_report_return, progress_report_submit
 from roadmaps.views.report import my_rows_html, queue_rows_html
 from roadmaps.views.roadmap import roadmap_rows_html
+from schools.models import Membership
+from schools.scoping import forget_reach
 from tests import factories as f
 
 # The loop of templates/roadmaps/assignment_list.html before the rows moved to Python.
@@ -137,15 +141,58 @@ def test_queue_rows_written_in_python_are_the_template_rows(world):
     f.report_progress(
         roadmap=roadmap, number="2.", school=world.school_a1, by=world.carol, status="in_progress"
     )
+    # A body's report too: its assignee is the body, named by its short name or name.
+    body_measure = measure_create(
+        roadmap=roadmap,
+        number="3.",
+        text="Рекомендации органа",
+        deadline_text="декабрь 2025",
+        responsible_text=world.body_a.name,
+        by=world.bob,
+    )
+    assignments_create(roadmap=roadmap, by=world.bob)
+    world.body_a.short_name = "УО <Альфа>"
+    world.body_a.save()
+    Membership.objects.filter(user=world.mia).update(body=world.body_a)
+    forget_reach(world.mia)
+    progress_report_submit(
+        assignment=Assignment.objects.get(measure=body_measure, body=world.body_a),
+        period_start=date(2025, 9, 1),
+        period_end=date(2025, 12, 31),
+        status=ProgressReport.Status.IN_PROGRESS,
+        by=world.mia,
+    )
     with translation.override("ru"):
         reports = list(review_queue(user=world.bob))
-        python = queue_rows_html(reports)
+        python = queue_rows_html(queue_rows(review_queue(user=world.bob)))
         template = Template(QUEUE_LOOP).render(Context({"reports": reports}))
-    assert len(reports) >= 2 and any(r.previous_id for r in reports)
+    assert len(reports) >= 3 and any(r.previous_id for r in reports)
+    assert any(r.assignment.body_id for r in reports)
     assert "Анализ &amp; разбор" in python and "&lt;b&gt;" in python
+    assert "УО &lt;Альфа&gt;" in python
     assert python == template
     with translation.override("ru"):
         assert queue_rows_html([]) == Template(QUEUE_LOOP).render(Context({"reports": []}))
+
+
+def test_a_queue_row_names_the_assignee_as_the_assignment_does(world):
+    body = world.body_a
+    for assignment in (
+        Assignment(school=world.school_a1, body=body, assignee_text="текст"),
+        Assignment(body=body, assignee_text="текст"),
+        Assignment(assignee_text="Совет <директоров>"),
+    ):
+        for short_name in ("", "УО"):
+            body.short_name = short_name
+            row = {
+                "assignment__school_id": assignment.school_id,
+                "assignment__school__short_name": world.school_a1.short_name,
+                "assignment__body_id": assignment.body_id,
+                "assignment__body__short_name": body.short_name,
+                "assignment__body__name": body.name,
+                "assignment__assignee_text": assignment.assignee_text,
+            }
+            assert assignee_of(row) == str(assignment.assignee)
 
 
 # The loop of templates/roadmaps/roadmap_list.html before the rows moved to Python.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmaps', '0007_progressreport_vacuum'),
+        ('roadmaps', '0008_roadmap_newest_idx'),
         ('schools', '0006_changerecord_moved'),
     ]
 
