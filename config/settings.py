@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
+from config.release import code_version
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -326,6 +328,8 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# What one release keeps in the cache is not read by another (config/release.py).
+CACHES["default"]["KEY_PREFIX"] = code_version(BASE_DIR)
 
 # Sessions read from Redis, written through to PostgreSQL: a query less on every page
 # (config/sessions.py). Only with the shared Redis cache: a per-process cache would keep
