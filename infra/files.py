@@ -119,11 +119,7 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
     for info in infos:
         sheet = _SheetExtent() if info in worksheets else None
         held = None
-        if (
-            keep is not None
-            and worksheets == [info]
-            and info.file_size >= xlsx_halves.SPLIT_MIN_BYTES
-        ):
+        if keep is not None and worksheets == [info] and xlsx_halves.worth_cutting(info.file_size):
             held, size = bytearray(info.file_size), 0
         for chunk in _inflate(data, info, filename):
             if sheet is not None:

@@ -17,13 +17,22 @@ read in one call.
 
 from __future__ import annotations
 
-import io
+import os
 import re
+import tempfile
 import threading
 import zipfile
 
 # Below this a sheet is read in one call: the cut saves little and costs copies.
 SPLIT_MIN_BYTES = 8 * 2**20
+
+
+def worth_cutting(size: int) -> bool:
+    """Whether a worksheet of `size` bytes of XML is read in halves: a large one, on a
+    machine that gives this process a second core (on one core the halves only add
+    their copies, about half a second of CPU per 100 MB of XML)."""
+    return size >= SPLIT_MIN_BYTES and len(os.sched_getaffinity(0)) > 1
+
 
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _ROW_NUMBER = re.compile(rb'\sr="\d+"')
@@ -49,30 +58,61 @@ def split_point(xml: bytes | bytearray) -> tuple[int, int, int] | None:
 
 
 def read_in_halves(archive: zipfile.ZipFile, part: str, xml: bytearray) -> list | None:
-    """[(name, columns)] of the book's one sheet, `part` (its inflated XML `xml`)
-    parsed as two halves in two threads; None when it cannot be cut safely.
+    """[(name, columns)] of the book's one sheet, `part` (its inflated XML `xml`, which
+    the caller holds no more) parsed as two halves in two threads; None when it
+    cannot be cut safely.
 
     Each thread builds its half's book and has calamine load and parse it (both
     release the GIL for most of their time); the first thread then turns its cells
-    into columns while the second may still be parsing."""
+    into columns while the second may still be parsing. The books are temporary
+    files (in TMPDIR), and the XML is let go as soon as both are written, before
+    the cells are made."""
+    from python_calamine import CalamineWorkbook
+
     bounds = split_point(xml)
     if bounds is None:
         return None
     start, cut, close = bounds
-    view = memoryview(xml)
     others = [(i.filename, archive.read(i)) for i in archive.infolist() if i.filename != part]
+    held, loading, lock = {"xml": xml}, [2], threading.Lock()
+    del xml
+
+    def parse(first: bool):
+        view = memoryview(held["xml"])
+        pieces = (view[:cut], view[close:]) if first else (view[:start], view[cut:])
+        # A file calamine reads as it parses: a book in memory would be copied whole
+        # into calamine and held there through the parse.
+        try:
+            file = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (entered below)
+        except OSError:  # nowhere to write the halves: the sheet is read whole
+            return None
+        with file:
+            try:
+                _book(others, part, pieces, file)
+                file.flush()
+            except OSError:  # no room for the halves: the sheet is read whole
+                return None
+            finally:
+                del view, pieces
+            with lock:
+                loading[0] -= 1
+                if not loading[0]:
+                    held.clear()
+            book = CalamineWorkbook.from_path(file.name)
+            return book.get_sheet_by_index(0) if len(book.sheet_names) == 1 else None
+
     below = {}
 
     def parse_second():
         try:
-            below["sheet"] = _parse(others, part, (view[:start], view[cut:]))
+            below["sheet"] = parse(first=False)
         except BaseException as exc:  # re-raised in the caller's thread
             below["error"] = exc
 
     worker = threading.Thread(target=parse_second, name="xlsx-second-half")
     worker.start()
     try:
-        top = _parse(others, part, (view[:cut], view[close:]))
+        top = parse(first=True)
         top_columns = columns_of(top.to_python(skip_empty_area=False)) if top else None
     finally:
         worker.join()
@@ -100,29 +140,15 @@ def read_in_halves(archive: zipfile.ZipFile, part: str, xml: bytearray) -> list 
     return [(top.name, columns)]
 
 
-def _parse(others: list, part: str, pieces):
-    """The one sheet of the book of `others` (name, bytes) and `part` made of `pieces`,
-    parsed by calamine; None when the book has another sheet."""
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_filelike(_book(others, part, pieces))
-    if len(book.sheet_names) != 1:
-        return None
-    return book.get_sheet_by_index(0)
-
-
-def _book(others: list, part: str, pieces) -> io.BytesIO:
-    """The book stored (not compressed: calamine reads it without inflating, and
-    compressing would cost more than it saves)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+def _book(others: list, part: str, pieces, file) -> None:
+    """The book written to `file`, stored (not compressed: calamine reads it without
+    inflating, and compressing would cost more than it saves)."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as out:
         for name, body in others:
             out.writestr(name, body)
         with out.open(part, "w", force_zip64=True) as sheet:
             for piece in pieces:
                 sheet.write(piece)
-    buffer.seek(0)
-    return buffer
 
 
 def columns_of(rows: list[list]) -> list[list]:

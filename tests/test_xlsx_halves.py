@@ -3,6 +3,8 @@ cells one reading of the whole sheet gives, or is read whole where the cut could
 change them; a broken half is refused as a broken book is."""
 
 import io
+import os
+import tempfile
 import zipfile
 from datetime import datetime
 
@@ -137,6 +139,12 @@ def test_a_broken_lower_half_is_refused_as_a_broken_book(monkeypatch):
         read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
 
 
+TWO_CORES = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="the halves are read only with a second core"
+)
+
+
+@TWO_CORES
 def test_only_a_large_only_sheet_is_kept_to_be_cut(monkeypatch):
     small, two = _book(_rows(50)), _book(_rows(50), sheets=2)
     kept = {}
@@ -157,3 +165,28 @@ def test_a_table_read_in_halves_holds_the_rows_the_row_reader_gives(monkeypatch)
     [plain] = read_table(io.BytesIO(data), filename="x.xlsx")
     assert isinstance(columnar, ColumnSheet) and columnar.name == "Sheet"
     assert columnar.rows == plain.rows
+
+
+@TWO_CORES
+def test_on_one_core_the_sheet_is_read_whole(monkeypatch):
+    data = _book(_rows(50))
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        kept = {}
+        check_zip(data, "x.xlsx", keep=kept)
+        [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert kept == {}
+    assert sheet.columns == _whole(data)
+
+
+def test_with_nowhere_to_write_the_halves_the_sheet_is_read_whole(monkeypatch, tmp_path):
+    data = _book(_rows(300))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    assert _halves(data) is None
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
+    assert sheet.columns == _whole(data)
