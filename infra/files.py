@@ -20,6 +20,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from infra import xlsx_halves
+from infra.xlsx_halves import columns_of, read_in_halves
+
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
@@ -90,7 +93,7 @@ def _trimmed(row: list) -> list:
     return row
 
 
-def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfile.ZipFile:
     """Open an Office file's zip, refusing broken archives, zip bombs and sheets too big
     to hold in memory.
 
@@ -99,6 +102,9 @@ def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
     before python-calamine or openpyxl inflate it. Sheets are measured as they
     stream by (their used range, not the cells written), because the readers
     allocate that range whole: one cell at XFD1048576 is seventeen billion cells.
+
+    With `keep`, the XML of a book's only worksheet, when it is large enough to be
+    read in two halves (`xlsx_halves`), is kept there by part name as it streams by.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -109,13 +115,22 @@ def check_zip(data: bytes, filename: str) -> zipfile.ZipFile:
     packed = max(1, sum(info.compress_size for info in infos))
     if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
         raise FileRejected(_("Файл «%s» отклонён: после распаковки он слишком велик.") % filename)
+    worksheets = [info for info in infos if _WORKSHEET.match(info.filename)]
     for info in infos:
-        sheet = _SheetExtent() if _WORKSHEET.match(info.filename) else None
+        sheet = _SheetExtent() if info in worksheets else None
+        held = None
+        if keep is not None and worksheets == [info] and xlsx_halves.worth_cutting(info.file_size):
+            held, size = bytearray(info.file_size), 0
         for chunk in _inflate(data, info, filename):
             if sheet is not None:
                 sheet.scan(chunk)
+            if held is not None:
+                held[size : size + len(chunk)] = chunk
+                size += len(chunk)
         if sheet is not None:
             sheet.check(filename, info.filename, data, archive)
+        if held is not None:
+            keep[info.filename] = held
     return archive
 
 
@@ -360,41 +375,28 @@ def _read_table(source, *, filename, columnar) -> list[Sheet]:
 def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
-    archive = check_zip(data, filename)
+    kept = {} if columnar else None
+    archive = check_zip(data, filename, keep=kept)
     if any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
         raise FileRejected(
             _("Файл «%s» содержит макросы; загрузите книгу без макросов.") % filename
         )
     try:
+        if kept:
+            halves = read_in_halves(archive, *kept.popitem())
+            if halves is not None:
+                return [ColumnSheet(name, columns) for name, columns in halves]
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             if columnar:
-                sheets.append(ColumnSheet(name, _columns_of(rows)))
+                sheets.append(ColumnSheet(name, columns_of(rows)))
             else:
                 sheets.append(Sheet(name=name, rows=[_clean_row(r) for r in rows]))
         return sheets
     except Exception as exc:  # calamine raises its own error types for broken books
         raise FileRejected(_("Файл «%s» не удалось прочитать как книгу Excel.") % filename) from exc
-
-
-def _columns_of(rows: list[list]) -> list[tuple]:
-    """The rows' columns (short rows padded with None), cells cleaned as _clean_row does."""
-    width = max(map(len, rows), default=0)
-    cleaned = [
-        [
-            (value.strip() or None)
-            if type(value) is str
-            else (int(value) if type(value) is float and value.is_integer() else value)
-            for value in row
-        ]
-        for row in rows
-    ]
-    for row in cleaned:
-        if len(row) < width:
-            row.extend([None] * (width - len(row)))
-    return list(zip(*cleaned, strict=True))
 
 
 def _csv_delimiter(text: str) -> str:

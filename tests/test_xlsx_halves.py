@@ -1,0 +1,192 @@
+"""A large sheet read in two halves on two threads (infra/xlsx_halves.py) gives the
+cells one reading of the whole sheet gives, or is read whole where the cut could
+change them; a broken half is refused as a broken book is."""
+
+import io
+import os
+import tempfile
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from infra import xlsx_halves
+from infra.files import ColumnSheet, FileRejected, check_zip, read_table
+from infra.xlsx_halves import columns_of, read_in_halves
+
+PART = "xl/worksheets/sheet1.xml"
+
+
+def _book(rows, *, sheets=1) -> bytes:
+    """A book written by openpyxl (shared strings, a <dimension>, styles) with `rows`."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for i in range(1, sheets):
+        book.create_sheet(f"Лист{i + 1}")["A1"] = "ещё"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _rewrite(data: bytes, change) -> bytes:
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            target.writestr(info.filename, change(body) if info.filename == PART else body)
+    return out.getvalue()
+
+
+def _whole(data: bytes) -> list:
+    """The columns of one calamine reading of the first sheet."""
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    return columns_of(sheet.to_python(skip_empty_area=False))
+
+
+def _halves(data: bytes):
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return read_in_halves(archive, PART, bytearray(archive.read(PART)))
+
+
+def _rows(n: int, width: int = 6) -> list[list]:
+    """Pupil-like rows of every kind of cell: text with spaces, whole and fractional
+    numbers, booleans, dates, blanks and rows left empty."""
+    rows = [[f"Столбец {j}" for j in range(width)]]
+    for i in range(n):
+        row = [f" edu{i % 7:04d} ", i % 3, 0.5 * i, i % 5 == 0, datetime(2026, 1, 1 + i % 28)]
+        row += ["x" if i % 11 == 0 else i % 4] * (width - len(row))
+        rows.append(row if i % 13 else [None] * width)
+    return rows
+
+
+def test_the_halves_hold_the_cells_of_one_reading():
+    data = _book(_rows(400))
+    halves = _halves(data)
+    assert halves is not None
+    [(name, columns)] = halves
+    assert name == "Sheet" and columns == _whole(data)
+    assert len(columns[0]) == 401 and columns[0][1] is None and columns[0][2] == "edu0001"
+    assert columns[2][3] == 1 and type(columns[2][3]) is int and columns[2][4] == 1.5
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "a gap of empty rows at the cut",
+        "the first column empty below the cut",
+        "a wider row below the cut",
+        "a wider row above the cut",
+        "nothing below the cut but empty rows",
+    ],
+)
+def test_halves_of_every_shape_hold_the_cells_of_one_reading(shape):
+    rows = _rows(300)
+    if shape == "a gap of empty rows at the cut":
+        rows[120:200] = [[None] * 6] * 80
+    elif shape == "the first column empty below the cut":
+        for row in rows[100:]:
+            row[0] = None
+    elif shape == "a wider row below the cut":
+        rows[-3] = rows[-3] + [None, None, "дальше"]
+    elif shape == "a wider row above the cut":
+        rows[2] = rows[2] + [None, "дальше"]
+    elif shape == "nothing below the cut but empty rows":
+        rows[40:] = [["", None, "  "]] * 260
+    data = _book(rows)
+    halves = _halves(data)
+    assert halves is not None
+    assert halves[0][1] == _whole(data)
+
+
+def test_rows_out_of_order_across_the_cut_are_read_whole(monkeypatch):
+    def swap(body: bytes) -> bytes:
+        # The last row with cells moved to the top of the sheet's data.
+        end = body.index(b"</sheetData>")
+        last = body.rindex(b"<row ", 0, body.rindex(b"<c "))
+        first = body.index(b"<row ")
+        return body[:first] + body[last:end] + body[first:last] + body[end:]
+
+    data = _rewrite(_book(_rows(300)), swap)
+    assert _halves(data) is None
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    assert read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)[0].columns == _whole(data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda body: body.replace(b' r="', b' x="'),
+        lambda body: body.replace(b"</row>", b'</row><!-- <row r="9"> -->', 1),
+    ],
+    ids=["rows without their numbers", "a comment among the rows"],
+)
+def test_a_sheet_the_cut_could_change_is_read_whole(change):
+    data = _rewrite(_book(_rows(300)), change)
+    assert _halves(data) is None
+
+
+def test_a_broken_lower_half_is_refused_as_a_broken_book(monkeypatch):
+    def truncate(body: bytes) -> bytes:
+        cut = body.rindex(b"<row ")
+        return body[: cut + 20] + body[body.index(b"</sheetData>") :]
+
+    data = _rewrite(_book(_rows(300)), truncate)
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    with pytest.raises(FileRejected, match="не удалось прочитать как книгу Excel"):
+        read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
+
+
+TWO_CORES = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="the halves are read only with a second core"
+)
+
+
+@TWO_CORES
+def test_only_a_large_only_sheet_is_kept_to_be_cut(monkeypatch):
+    small, two = _book(_rows(50)), _book(_rows(50), sheets=2)
+    kept = {}
+    check_zip(small, "x.xlsx", keep=kept)
+    assert kept == {}
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    check_zip(small, "x.xlsx", keep=kept)
+    assert bytes(kept[PART]) == zipfile.ZipFile(io.BytesIO(small)).read(PART)
+    kept.clear()
+    check_zip(two, "x.xlsx", keep=kept)
+    assert kept == {}
+
+
+def test_a_table_read_in_halves_holds_the_rows_the_row_reader_gives(monkeypatch):
+    data = _book(_rows(300))
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    [columnar] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
+    [plain] = read_table(io.BytesIO(data), filename="x.xlsx")
+    assert isinstance(columnar, ColumnSheet) and columnar.name == "Sheet"
+    assert columnar.rows == plain.rows
+
+
+@TWO_CORES
+def test_on_one_core_the_sheet_is_read_whole(monkeypatch):
+    data = _book(_rows(50))
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        kept = {}
+        check_zip(data, "x.xlsx", keep=kept)
+        [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert kept == {}
+    assert sheet.columns == _whole(data)
+
+
+def test_with_nowhere_to_write_the_halves_the_sheet_is_read_whole(monkeypatch, tmp_path):
+    data = _book(_rows(300))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    assert _halves(data) is None
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
+    assert sheet.columns == _whole(data)
