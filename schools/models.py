@@ -491,3 +491,23 @@ class ReminderPreference(models.Model):
         if kind == Notification.Kind.SUMMARY:
             return self.weekly_summary
         return self.email and kind not in (self.email_muted or [])
+
+
+class ScopeStamp(models.Model):
+    """One row: a random token that PostgreSQL (or SQLite) triggers write afresh in the
+    same transaction as every change to a membership, a region, a municipality or a
+    school (schools/migrations/0007_scopestamp.py), whoever makes it: services, the
+    admin, cascades, bulk deletes, `update()`, imports, a restore. The user's row is
+    read with it in one query (schools.backends), and the user's memberships are
+    cached under it (schools.scoping.memberships_of): a changed tree is a new token,
+    so the very next request reads the memberships again."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(_("метка изменения"), max_length=32)
+
+    class Meta:
+        verbose_name = _("метка изменения членств и дерева")
+        verbose_name_plural = _("метки изменения членств и дерева")
+
+    def __str__(self):
+        return self.token

@@ -77,8 +77,14 @@ class Reach:
 # Models that hold no tenant data: reference data shared by every region, and
 # objects private to one user (always filtered by that user). Every other model
 # of the product must declare scope_paths (a test enforces it).
+# (The scope stamp is one row of the whole database: a token, no tenant's data.)
 GLOBAL_MODELS: frozenset[str] = frozenset(
-    {"schools.ApiToken", "schools.Notification", "schools.ReminderPreference"}
+    {
+        "schools.ApiToken",
+        "schools.Notification",
+        "schools.ReminderPreference",
+        "schools.ScopeStamp",
+    }
 )
 
 EVERYTHING = Reach(everything=True)
@@ -127,23 +133,53 @@ def reach_of(user, roles: Iterable[str] | None = None) -> Reach:
 
 def memberships_of(user) -> list:
     """The user's memberships with their nodes, read once per user object: the reach
-    of every role set, the home page and the menus use the same list."""
+    of every role set, the home page and the menus use the same list. Kept in the
+    shared cache under the scope stamp that the user's own query read
+    (schools.backends, schools.models.ScopeStamp), so a request that finds them there
+    reads none; a change to a membership or the tree is a new stamp."""
     if user is None or not user.is_authenticated:
         return []
-    cache = _holder(user).__dict__.setdefault("_reach_cache", {})
+    holder = _holder(user)
+    cache = holder.__dict__.setdefault("_reach_cache", {})
     if "memberships" not in cache:
-        from schools.models import Membership
-
-        cache["memberships"] = list(
-            # The nodes above a school or a municipality too: the home pages read them.
-            Membership.objects.filter(user=user).select_related(
-                "region",
-                "municipality__region",
-                "school__region",
-                "school__municipality",
-            )
-        )
+        cache["memberships"] = _memberships_read(holder)
     return cache["memberships"]
+
+
+MEMBERSHIPS_CACHE_SECONDS = 3600
+
+
+def _memberships_key(user_id, token) -> str:
+    return f"scope:memberships:{user_id}:{token}"
+
+
+def _memberships_read(user) -> list:
+    from django.core.cache import cache as shared
+
+    from schools.backends import STAMP_ATTRIBUTE, with_stamp
+    from schools.models import Membership
+
+    token = user.__dict__.get(STAMP_ATTRIBUTE)
+    if token:
+        found = shared.get(_memberships_key(user.pk, token))
+        if found is not None:
+            return found
+    # The stamp as this very statement sees it: the rows are kept under it, never
+    # under the request's (older) one. A stamp written by a transaction that is rolled
+    # back is never seen by anyone else, so its entry is never read.
+    memberships = list(
+        with_stamp(Membership.objects.filter(user=user)).select_related(
+            # The nodes above a school or a municipality too: the home pages read them.
+            "region",
+            "municipality__region",
+            "school__region",
+            "school__municipality",
+        )
+    )
+    seen = getattr(memberships[0], STAMP_ATTRIBUTE, None) if memberships else None
+    if seen:
+        shared.set(_memberships_key(user.pk, seen), memberships, MEMBERSHIPS_CACHE_SECONDS)
+    return memberships
 
 
 def _holder(user):
@@ -157,8 +193,13 @@ def _holder(user):
 
 
 def forget_reach(user) -> None:
-    """Drop the cached reach (after memberships of this user change)."""
-    _holder(user).__dict__.pop("_reach_cache", None)
+    """Drop the cached reach (after memberships of this user change), and the scope
+    stamp read with the user: the rest of the request reads the memberships afresh."""
+    from schools.backends import STAMP_ATTRIBUTE
+
+    holder = _holder(user)
+    holder.__dict__.pop("_reach_cache", None)
+    holder.__dict__.pop(STAMP_ATTRIBUTE, None)
 
 
 def bodies_of(user) -> frozenset[int]:

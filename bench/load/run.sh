@@ -56,7 +56,7 @@ rows = list(csv.DictReader(open(os.environ["LOAD_OUT"] + "_stats.csv")))
 total = next(r for r in rows if r["Name"] == "Aggregated")
 print(f"\nthroughput {float(total['Requests/s']):.1f} req/s; requests {total['Request Count']}, "
       f"errors {total['Failure Count']}; p50 {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms")
-worst = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"] or 0))[:5]
+worst = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"] if r["95%"] not in ("", "N/A") else 0))[:5]
 for r in worst:
     print(f"  p95 {r['95%']:>6} ms  {r['Name']}")
 PY
