@@ -43,12 +43,20 @@ class Person(FastHttpUser):
         )
         if "Неверное имя" in response.text:
             raise RuntimeError(f"login failed for {self.username}")
-        self.roadmaps = [
-            int(x)
-            for x in re.findall(
-                r'href="/roadmaps/(\d+)/"', self.client.get("/roadmaps/", name="/roadmaps/").text
-            )
-        ][:5]
+        # The roadmaps a person works in: the municipality's own (a hundred measures,
+        # the one officials and schools follow) and the newest few of the list (the
+        # schools' own, eight measures each).
+        found = {
+            level: [
+                int(x)
+                for x in re.findall(
+                    r'href="/roadmaps/(\d+)/"',
+                    self.client.get(f"/roadmaps/?level={level}", name="/roadmaps/").text,
+                )
+            ]
+            for level in ("municipality", "school")
+        }
+        self.roadmaps = found["municipality"][:1] + found["school"][:4]
 
     def pick(self) -> str:
         raise NotImplementedError
