@@ -54,6 +54,7 @@ PERSON_FIT = "person_fit"
 JOURNAL = "journal"
 JOURNAL_GAP = "journal_gap"
 BUNCHING = "bunching"
+BOUNDARY_JOURNAL = "boundary_journal"  # pupils at a boundary beyond their journal marks
 COHORT = "cohort"
 RISE_FALL = "rise_fall"
 EXTERNAL_EXAM = "external_exam"
@@ -78,6 +79,9 @@ INDICATOR_LABELS = {
     JOURNAL: _("Отметки за работу выше журнальных"),
     JOURNAL_GAP: _("Баллы за работу выше, чем предсказывают журнальные отметки"),
     BUNCHING: _("Пики первичных баллов на границах отметок"),
+    BOUNDARY_JOURNAL: _(
+        "На границах отметок больше работ, чем предсказывают журнальные отметки учеников"
+    ),
     COHORT: _("Расхождение с результатом той же параллели в соседнем году"),
     RISE_FALL: _("Резкий рост и последующее падение"),
     EXTERNAL_EXAM: _("Не подтверждается результатами ОГЭ/ЕГЭ"),
