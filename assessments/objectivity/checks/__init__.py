@@ -70,10 +70,7 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 - small schools: a school under 20 pupils in each test but 20 or more over
   the year's tests has its between-school indicators pooled over them, and
   over each grade's tests apart (one cohort; 2.3), (`pooled`), decided at
-  the year's strictest thresholds; there, pupils at a mark boundary beyond
-  what their journal marks predict (`boundary_journal`, the region's pupils
-  of the same journal mark as reference, summed over the tests) stands in
-  for the bunching a small school's histogram cannot show (2.6).
+  the year's strictest thresholds.
 - a cohort's spike footprints (cohort, rise and fall, journal gap and
   history) read over its grade's subjects as one look (`cohort_look`; 2.4),
   a small school's cohort too on its own scale, the sum's sd over the

@@ -54,7 +54,6 @@ PERSON_FIT = "person_fit"
 JOURNAL = "journal"
 JOURNAL_GAP = "journal_gap"
 BUNCHING = "bunching"
-BOUNDARY_JOURNAL = "boundary_journal"  # pupils at a boundary beyond their journal marks
 COHORT = "cohort"
 RISE_FALL = "rise_fall"
 EXTERNAL_EXAM = "external_exam"
@@ -79,9 +78,6 @@ INDICATOR_LABELS = {
     JOURNAL: _("Отметки за работу выше журнальных"),
     JOURNAL_GAP: _("Баллы за работу выше, чем предсказывают журнальные отметки"),
     BUNCHING: _("Пики первичных баллов на границах отметок"),
-    BOUNDARY_JOURNAL: _(
-        "На границах отметок больше работ, чем предсказывают журнальные отметки учеников"
-    ),
     COHORT: _("Расхождение с результатом той же параллели в соседнем году"),
     RISE_FALL: _("Резкий рост и последующее падение"),
     EXTERNAL_EXAM: _("Не подтверждается результатами ОГЭ/ЕГЭ"),
@@ -187,7 +183,6 @@ DETAIL_LABELS = {
     "z_person_fit": _("z: нетипичные профили ответов"),
     "z_journal": _("z: отметки выше журнальных"),
     "z_journal_history": _("z: выше журнальных сильнее, чем в прошлые годы"),
-    "z_boundary_journal": _("z: на границах отметок больше работ, чем предсказывает журнал"),
     "z_external_exam": _("z: не подтверждается ОГЭ/ЕГЭ"),
     "z_external_objective": _("z: не подтверждается ВПР-КО"),
 }

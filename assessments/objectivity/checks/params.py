@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from .data import (
     BLANKS,
-    BOUNDARY_JOURNAL,
     BUNCHING,
     CLASS_JOURNAL_GAP,
     COHORT,
@@ -85,12 +84,6 @@ class CheckParams:
     bunching_strong_z: float = 3.5
     bunching_bootstrap: int = 500  # at most; a fifth first (see indicators.bunching)
     bunching_screen_z: float = 2.0  # bootstrap only for schools past this z
-    # Pupils at a boundary beyond what their journal marks predict (see
-    # indicators.bunching.boundary_journal); strong at bunching_strong_z.
-    # Read only for small schools over their tests together (`pooled_only`):
-    # as a test's own indicator beside `bunching` it bought on development
-    # seeds 780-791 as many false alarms as hits.
-    boundary_journal_z: float = 3.0
     # Cohort: standing in grade g year t against grade g+1 year t+1 (pupil-sd units).
     cohort_z: float = 3.0
     cohort_strong_z: float = 5.0
@@ -152,11 +145,6 @@ class CheckParams:
     # Small schools' tests read together (`pooled`): over the year, and each
     # grade's tests apart too (one cohort) when `pool_by_grade`.
     pool_by_grade: bool = True
-    # Indicators read only by the pooling of small schools (not counted for a
-    # test of 20 pupils or more): a school under 20 pupils a test has no
-    # `bunching` (its histogram is too small to fit), and pupils at a boundary
-    # beyond their journal marks, summed over its tests, take its place.
-    pooled_only: tuple[str, ...] = (BOUNDARY_JOURNAL,)
 
     # The rule: a marker when `min_agreeing` counted indicators fire, or one strong fires.
     min_agreeing: int = 2
@@ -191,7 +179,6 @@ class CheckParams:
         (SIMILARITY, RUNS, PAIR_SIMILARITY),
         (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
         (BLANKS, LENIENT_FOOTPRINT),
-        (BUNCHING, BOUNDARY_JOURNAL),
     )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10

@@ -18,10 +18,6 @@ at most its share of the budget): two indicators of different families past
 the agreement threshold, one that may stand alone past its threshold, or the
 joint evidence of inflated results past its own. A flag marks each of the
 pooled tests and is shown as the `pooled` indicator with the pooled z's.
-Indicators of `params.pooled_only` are read here and nowhere else: pupils at
-a mark boundary beyond their journal marks (`boundary_journal`), the
-bunching a school too small for a histogram of its own still shows over
-its tests together; it may stand alone, as bunching does.
 """
 
 from __future__ import annotations
@@ -119,8 +115,7 @@ def _pool_group(cols: dict, procs: list, params: CheckParams, calibration):
     by_name: dict[str, list] = {}
     for k, p in enumerate(procs):
         for c in cols[p][1]:
-            counted = c.name in params.counted or c.name in params.pooled_only
-            if c.z is None or not c.recentre or not counted:
+            if c.z is None or not c.recentre or c.name not in params.counted:
                 continue
             z = np.asarray(c.details.get("z", c.z), dtype=np.float64)
             by_name.setdefault(c.name, []).append((k, z, c))

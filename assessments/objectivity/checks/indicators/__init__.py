@@ -23,7 +23,7 @@ from .base import (
     decide,
 )
 from .blanks import blank_share
-from .bunching import _fit_tilt, _solve3, boundary_journal, bunching
+from .bunching import _fit_tilt, _solve3, bunching
 from .classes import class_journal_gap, pair_similarity
 from .journal import _robust_line, journal_agreement, journal_gap
 from .person_fit import _guttman, guttman_max, person_fit
@@ -48,7 +48,6 @@ SINGLE_PROCEDURE = (
     journal_gap,
     scale_mismatch,
     bunching,
-    boundary_journal,
     similarity,
     identical_runs,
     class_journal_gap,
@@ -78,7 +77,6 @@ __all__ = [
     "_worst_class_column",
     "_z_of_p",
     "blank_share",
-    "boundary_journal",
     "bunching",
     "calibrate",
     "class_journal_gap",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import (
-    BOUNDARY_JOURNAL,
     BUNCHING,
 )
 from ..params import CheckParams
@@ -94,7 +93,12 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
     eligible = p.n >= params.min_school
     if len(p.primary) == 0 or M < 6 or not eligible.any():
         return _empty(BUNCHING, p)
-    coef = _window_coef(p, params)
+    coef = np.zeros(M + 1)
+    for b in p.res.boundaries:
+        lo = max(0, b - params.bunching_window_below)
+        hi = min(M, b + params.bunching_window_above)
+        coef[lo:b] -= 0.5
+        coef[b : hi + 1] += 0.5
     outside = coef == 0
     if outside.sum() < 6:
         return _empty(BUNCHING, p)
@@ -196,80 +200,6 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
         eligible=eligible,
         alone=True,
         recentre=False,
-        threshold_at=threshold_of,
-    )
-
-
-def _window_coef(p: Prepared, params: CheckParams) -> np.ndarray:
-    """Per primary score: +½ at and just above a mark boundary, −½ just below
-    (the windows of `bunching`), 0 elsewhere."""
-    M = p.max_score
-    coef = np.zeros(M + 1)
-    for b in p.res.boundaries:
-        lo = max(0, b - params.bunching_window_below)
-        hi = min(M, b + params.bunching_window_above)
-        coef[lo:b] -= 0.5
-        coef[b : hi + 1] += 0.5
-    return coef
-
-
-def boundary_journal(p: Prepared, params: CheckParams) -> Column:
-    """Pupils at a mark boundary rather than just below it, beyond what their
-    journal marks predict. A pupil pushed over a boundary keeps the journal
-    mark the teacher gave during the term, so the region's pupils with the
-    same journal mark are the reference, whatever the school's own histogram:
-    per pupil c = +½ at and just above a boundary, −½ just below (the windows
-    of `bunching`), T = Σ (c − E[c | journal mark]) over the school's pupils
-    with its variance V = Σ Var[c | journal mark] from the region's pupils of
-    the test (a missing journal mark is a stratum of its own). T estimates the
-    pupils pushed over (a pupil moved from just below to the boundary adds
-    1); a uniform shift of a school's scores leaves it near 0 where the
-    histogram is smooth. z = T / √V, calibrated on the region's schools. It is
-    read for schools of `min_class` pupils and more (the pooling of small
-    schools sums it over their tests, `pooled`) and fires from `min_school`."""
-    S = p.n_schools
-    M = p.max_score
-    if len(p.primary) == 0 or M < 6 or not p.res.boundaries:
-        return _empty(BOUNDARY_JOURNAL, p)
-    coef = _window_coef(p, params)
-    c = coef[np.clip(p.primary, 0, M)]
-    j = np.clip(np.asarray(p.res.journal, dtype=np.int64), 0, 5)
-    count = np.maximum(np.bincount(j, minlength=6), 1)
-    mean_j = np.bincount(j, weights=c, minlength=6) / count
-    var_j = np.bincount(j, weights=c * c, minlength=6) / count - mean_j**2
-    T = p._sum(c - mean_j[j])
-    V = p._sum(var_j[j])
-    at = p._sum((c > 0).astype(np.float64))
-    at_exp = p._sum(np.bincount(j, weights=(c > 0).astype(np.float64), minlength=6)[j] / count[j])
-    read = (p.n >= params.min_class) & (V > 0)
-    eligible = read & (p.n >= params.min_school)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.where(read, np.sqrt(V), np.nan)
-        z0 = T / sd
-        n = np.where(read, p.n, np.nan)
-    centre, unit = calibrate(z0, eligible)
-    z = (z0 - centre) / unit
-
-    def threshold_of(zz):
-        return (centre + np.asarray(zz) * unit) * sd / n
-
-    fired = eligible & (z >= params.boundary_journal_z)
-    return Column(
-        BOUNDARY_JOURNAL,
-        value=T / n,
-        reference=np.zeros(S),
-        threshold=threshold_of(np.full(S, params.boundary_journal_z)),
-        fired=fired,
-        strong=fired & (z >= params.bunching_strong_z),
-        n=p.n,
-        details={
-            "z": z,
-            "at_boundaries_observed": np.where(read, at, np.nan),
-            "at_boundaries_expected": np.where(read, at_exp, np.nan),
-        },
-        z=z,
-        eligible=eligible,
-        alone=True,
         threshold_at=threshold_of,
     )
 
