@@ -212,15 +212,16 @@ def measure(session, url: str, runs: int) -> dict:
     return summary(samples)
 
 
-def run_pages(base: str, runs: int) -> dict:
+def run_pages(base: str, runs: int, only: str = "") -> dict:
     figures: dict[str, dict] = {}
     sessions: dict[str, requests.Session] = {}
     found: dict[str, dict[str, str]] = {}
-    for username in dict.fromkeys(user for user, _label, _path in PAGES):
+    pages = [page for page in PAGES if re.search(only, page[1])]
+    for username in dict.fromkeys(user for user, _label, _path in pages):
         logins = [login(base, username) for _ in range(runs + 1)][1:]
         sessions[username] = logins[-1][0]
         figures[f"login POST ({username})"] = summary([figure for _session, figure in logins])
-    for username, label, path in PAGES:
+    for username, label, path in pages:
         session = sessions[username]
         names = re.findall(r"{(\w+)}", path)
         values = found.setdefault(username, {})
@@ -282,6 +283,9 @@ def main():
     )
     parser.add_argument("--patience", type=float, default=1800, help="seconds to wait for it")
     parser.add_argument("--save-before", action="store_true", help=f"write {BEFORE.name}")
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose label matches this regex"
+    )
     args = parser.parse_args()
 
     python = str(ROOT / ".venv" / "bin" / "python")
@@ -296,7 +300,7 @@ def main():
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     server = start_server(env, args.port, log)
     try:
-        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs)
+        figures = run_pages(f"http://127.0.0.1:{args.port}", args.runs, args.only)
     finally:
         stop_server(server)
     load_after = os.getloadavg()

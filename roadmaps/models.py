@@ -16,7 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from infra.choices import ChoiceLabels
 from roadmaps.deadlines import KINDS
-from roadmaps.indexes import PROGRESS_REPORT_INDEXES
+from roadmaps.indexes import (
+    ASSIGNMENT_CONSTRAINTS,
+    PROGRESS_REPORT_CONSTRAINTS,
+    PROGRESS_REPORT_INDEXES,
+)
 from roadmaps.scope import roadmap_scope
 from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
@@ -502,29 +506,18 @@ class Assignment(models.Model):
         ordering = ["measure__position", "pk"]
         verbose_name = _("поручение")
         verbose_name_plural = _("поручения")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["measure", "school"],
-                condition=Q(school__isnull=False),
-                name="assignment_unique_school",
-                violation_error_message=_("Мероприятие уже поручено этой школе."),
-            ),
-            models.UniqueConstraint(
-                fields=["measure", "body"],
-                condition=Q(body__isnull=False),
-                name="assignment_unique_body",
-                violation_error_message=_("Мероприятие уже поручено этому органу."),
-            ),
-            models.UniqueConstraint(
-                fields=["measure"],
-                condition=Q(body__isnull=True, school__isnull=True),
-                name="assignment_unique_person",
-                violation_error_message=_("Мероприятие уже поручено."),
-            ),
-        ]
+        constraints = ASSIGNMENT_CONSTRAINTS
 
     def __str__(self):
         return f"{self.measure} → {self.assignee}"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:  # the reports carry its node (ProgressReport.region): moved along
+            ProgressReport.objects.filter(assignment=self).update(
+                region_id=self.region_id, municipality_id=self.municipality_id
+            )
 
     @property
     def assignee(self):
@@ -584,10 +577,13 @@ class ProgressReport(ChoiceLabels, models.Model):
         verbose_name=_("предыдущий отчёт"),
     )
     is_current = models.BooleanField(_("последний за период"), default=True)
-    # The assignment's municipality, copied when the report is sent (an assignment
-    # keeps its municipality for life): a municipality's reports are read by the
-    # index progressreport_queue_muni_idx (the review queue) instead of joining
-    # every report of the region to its assignment.
+    # The assignment's region and municipality, copied by save() (and Assignment.save):
+    # the scoping rule reads them here, so the API list counts a region's reports without
+    # joining each to its assignment, and the review queue reads a municipality's from
+    # progressreport_queue_muni_idx.
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", editable=False, verbose_name=_("регион")
+    )
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -595,11 +591,12 @@ class ProgressReport(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        editable=False,
         verbose_name=_("муниципалитет"),
     )
 
     scope_paths = ScopePaths(
-        region="assignment__region",
+        region="region",
         municipality="municipality",
         school="assignment__school",
     )
@@ -610,17 +607,17 @@ class ProgressReport(ChoiceLabels, models.Model):
         indexes = PROGRESS_REPORT_INDEXES  # roadmaps/indexes.py: why each one
         verbose_name = _("отчёт о выполнении")
         verbose_name_plural = _("отчёты о выполнении")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assignment", "period_start"],
-                condition=Q(is_current=True),
-                name="progress_report_one_current_per_period",
-                violation_error_message=_("За этот период отчёт уже есть."),
-            ),
-        ]
+        constraints = PROGRESS_REPORT_CONSTRAINTS
 
     def __str__(self):
         return f"{self.assignment} · {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or {"assignment", "region", "municipality"} & set(fields):
+            self.region_id = self.assignment.region_id
+            self.municipality_id = self.assignment.municipality_id
+        super().save(*args, **kwargs)
 
 
 class Evidence(models.Model):
