@@ -1,8 +1,11 @@
 """The API's read-only lists written from plain values: the same JSON as the
 serializers' (tests/api/test_roadmap_rows.py and test_measure_rows.py compare the
-bytes), without a serializer field's work per value."""
+bytes; test_report_rows.py for the progress reports), without a serializer field's
+work per value."""
 
-from roadmaps.models import Measure, Roadmap
+import functools
+
+from roadmaps.models import Assignment, Evidence, Measure, ProgressReport, Roadmap
 from schools.models import Body, School
 
 
@@ -162,6 +165,122 @@ def measure_rows(rows, *, user) -> list[dict]:
                 "position": position,
                 "version": version,
                 "permissions": {"edit": edit[roadmap_id]},
+            }
+        )
+    return out
+
+
+# The columns progress_report_rows reads, in its order: the report's own, then its
+# assignment's placement and body, all the permissions read (schools.policy).
+REPORT_COLUMNS = (
+    "id",
+    "assignment_id",
+    "period_start",
+    "period_end",
+    "status",
+    "comment",
+    "actual_value",
+    "submitted_at",
+    "review_state",
+    "review_reason",
+    "reviewed_at",
+    "previous_id",
+    "is_current",
+    "region_id",
+    "municipality_id",
+    "assignment__region_id",
+    "assignment__municipality_id",
+    "assignment__school_id",
+    "assignment__body_id",
+)
+
+
+@functools.cache
+def _report_fields():
+    """The serializer's own fields for the values that are not written as they are
+    read: its date-times (in the current time zone) and the decimal (a string)."""
+    from roadmaps.api import ProgressReportSerializer
+
+    fields = ProgressReportSerializer().fields
+    return fields["submitted_at"], fields["actual_value"]
+
+
+def progress_report_rows(rows, *, user) -> list[dict]:
+    """ProgressReportDetailSerializer's representation of `rows` (values_list of
+    REPORT_COLUMNS): one query for the page's evidence, and each permission asked once
+    per placement of the assignment (all that schools.policy reads)."""
+    ids = [row[0] for row in rows]
+    evidence: dict[int, list[dict]] = {pk: [] for pk in ids}
+    # The reports came through visible_to: their files are theirs.
+    files = Evidence.objects.of_scoped(report_id__in=ids).order_by(*Evidence._meta.ordering)
+    for pk, report_id, name, kind, size in files.values_list(
+        "pk", "report_id", "original_name", "kind", "size"
+    ):
+        evidence[report_id].append({"id": pk, "name": name, "kind": kind, "size": size})
+    moment, decimal = _report_fields()
+    allowed: dict[tuple, tuple[bool, bool]] = {}
+    out = []
+    for row in rows:
+        (
+            pk,
+            assignment_id,
+            period_start,
+            period_end,
+            status,
+            comment,
+            actual_value,
+            submitted_at,
+            review_state,
+            review_reason,
+            reviewed_at,
+            previous_id,
+            is_current,
+            region_id,
+            municipality_id,
+            a_region_id,
+            a_municipality_id,
+            a_school_id,
+            a_body_id,
+        ) = row
+        node = (region_id, municipality_id, a_region_id, a_municipality_id, a_school_id, a_body_id)
+        if node not in allowed:
+            assignment = Assignment(
+                pk=assignment_id,
+                region_id=a_region_id,
+                municipality_id=a_municipality_id,
+                school_id=a_school_id,
+                body_id=a_body_id,
+            )
+            report = ProgressReport(
+                region_id=region_id, municipality_id=municipality_id, assignment=assignment
+            )
+            allowed[node] = (
+                user.has_perm("roadmaps.report_progress", assignment),
+                user.has_perm("roadmaps.review_report", report),
+            )
+        report_allowed, review_allowed = allowed[node]
+        review = is_current and review_state == ProgressReport.Review.SUBMITTED and review_allowed
+        out.append(
+            {
+                "id": pk,
+                "assignment": assignment_id,
+                "period_start": _day(period_start),
+                "period_end": _day(period_end),
+                "status": status,
+                "comment": comment,
+                "actual_value": None
+                if actual_value is None
+                else decimal.to_representation(actual_value),
+                "submitted_at": moment.to_representation(submitted_at),
+                "review_state": review_state,
+                "review_reason": review_reason,
+                "reviewed_at": None
+                if reviewed_at is None
+                else moment.to_representation(reviewed_at),
+                "previous": previous_id,
+                "is_current": is_current,
+                "evidence": evidence[pk],
+                "permissions": {"report": report_allowed, "accept": review, "return": review},
             }
         )
     return out

@@ -14,7 +14,7 @@ from roadmaps.services.base import SYSTEM
 from roadmaps.services.measure import measure_create
 from roadmaps.services.report import progress_report_submit
 from roadmaps.services.roadmap import roadmap_approve, roadmap_create
-from schools.scoping import ScopePaths, reach_q, reach_of
+from schools.scoping import ScopePaths, reach_of, reach_q
 from tests import factories as f
 from tests.api.helpers import client_for
 from tests.security.test_admin_history import form_data
