@@ -10,6 +10,7 @@ from rest_framework import serializers, viewsets
 from roadmaps.api_rows import (
     MEASURE_COLUMNS,
     REPORT_COLUMNS,
+    CountedRows,
     measure_rows,
     progress_report_rows,
     roadmap_rows,
@@ -479,9 +480,7 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
         """The serializer's JSON, written from plain values (the same bytes,
         tests/api/test_report_rows.py compares them)."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(
-            queryset.select_related(None).prefetch_related(None).values_list(*REPORT_COLUMNS)
-        )
+        page = self.paginate_queryset(CountedRows(queryset, *REPORT_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(progress_report_rows(page, user=request.user))
