@@ -10,6 +10,7 @@ from rest_framework import serializers, viewsets
 from roadmaps.api_rows import (
     MEASURE_COLUMNS,
     REPORT_COLUMNS,
+    ROADMAP_COLUMNS,
     CountedRows,
     measure_rows,
     progress_report_rows,
@@ -140,9 +141,10 @@ class RoadmapViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        """The serializer's JSON, written in Python from the page's roadmaps (the same
-        bytes, tests/api/test_roadmap_rows.py compares them)."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        """The serializer's JSON, written from plain values (the same bytes,
+        tests/api/test_roadmap_rows.py compares them)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(queryset, *ROADMAP_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(roadmap_rows(page))

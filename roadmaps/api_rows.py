@@ -5,7 +5,8 @@ work per value."""
 
 import functools
 
-from roadmaps.models import Assignment, Evidence, Measure, ProgressReport, Roadmap
+from roadmaps import labels
+from roadmaps.models import Assignment, Evidence, Measure, ProgressReport, Roadmap, Section
 from schools.models import Body, School
 
 
@@ -35,45 +36,109 @@ def _day(value):
     return value.isoformat() if value else None
 
 
-def roadmap_rows(roadmaps) -> list[dict]:
-    """RoadmapSerializer's representation of `roadmaps` (owners selected, sections
-    prefetched)."""
-    return [
-        {
-            "id": r.pk,
-            "level": r.level,
-            "label": r.label,
-            "region": r.region_id,
-            "municipality": r.municipality_id,
-            "school": r.school_id,
-            "title": r.title,
-            "period_start": _day(r.period_start),
-            "period_end": _day(r.period_end),
-            "academic_year": r.academic_year,
-            "status": r.status,
-            "reporting_period": r.reporting_period,
-            "order_number": r.order_number,
-            "order_date": _day(r.order_date),
-            "order_place": r.order_place,
-            "order_signatory": r.order_signatory,
-            "order_signatory_position": r.order_signatory_position,
-            "parent": r.parent_id,
-            "requires_school_roadmaps": r.requires_school_roadmaps,
-            "school_roadmaps_due": _day(r.school_roadmaps_due),
-            "version": r.version,
-            "sections": [
-                {
-                    "id": section.pk,
-                    "parent": section.parent_id,
-                    "number": section.number,
-                    "title": section.title,
-                    "position": section.position,
-                }
-                for section in r.sections.all()
-            ],
-        }
-        for r in roadmaps
-    ]
+# The columns roadmap_rows reads, in its order: the roadmap's own, then its owner's
+# names (for the label).
+ROADMAP_COLUMNS = (
+    "id",
+    "region_id",
+    "municipality_id",
+    "school_id",
+    "title",
+    "period_start",
+    "period_end",
+    "academic_year",
+    "status",
+    "reporting_period",
+    "order_number",
+    "order_date",
+    "order_place",
+    "order_signatory",
+    "order_signatory_position",
+    "parent_id",
+    "requires_school_roadmaps",
+    "school_roadmaps_due",
+    "version",
+    "region__name",
+    "municipality__name",
+    "school__short_name",
+)
+
+
+def roadmap_rows(rows) -> list[dict]:
+    """RoadmapSerializer's representation of `rows` (values_list of ROADMAP_COLUMNS):
+    one query for the page's sections, in their model's order within a roadmap."""
+    ids = [row[0] for row in rows]
+    sections: dict[int, list[dict]] = {pk: [] for pk in ids}
+    # The roadmaps came through visible_to: their sections are theirs.
+    for pk, roadmap_id, parent_id, number, title, position in (
+        Section.objects.of_scoped(roadmap_id__in=ids)
+        .order_by("roadmap_id", "position", "pk")
+        .values_list("pk", "roadmap_id", "parent_id", "number", "title", "position")
+    ):
+        sections[roadmap_id].append(
+            {"id": pk, "parent": parent_id, "number": number, "title": title, "position": position}
+        )
+    draft = Roadmap.Status.DRAFT
+    out = []
+    for row in rows:
+        (
+            pk,
+            region_id,
+            municipality_id,
+            school_id,
+            title,
+            period_start,
+            period_end,
+            academic_year,
+            status,
+            reporting_period,
+            order_number,
+            order_date,
+            order_place,
+            order_signatory,
+            order_signatory_position,
+            parent_id,
+            requires_school_roadmaps,
+            school_roadmaps_due,
+            version,
+            region_name,
+            municipality_name,
+            school_name,
+        ) = row
+        # Roadmap.level and Roadmap.label, from the same values.
+        level = "school" if school_id else "municipality" if municipality_id else "region"
+        owner = school_name if school_id else municipality_name or region_name
+        short = labels.short_label(
+            labels.period_label(academic_year, period_start, period_end),
+            labels.order_label(order_number, order_date, draft=status == draft),
+        )
+        out.append(
+            {
+                "id": pk,
+                "level": level,
+                "label": f"{owner}: {short}",
+                "region": region_id,
+                "municipality": municipality_id,
+                "school": school_id,
+                "title": title,
+                "period_start": _day(period_start),
+                "period_end": _day(period_end),
+                "academic_year": academic_year,
+                "status": status,
+                "reporting_period": reporting_period,
+                "order_number": order_number,
+                "order_date": _day(order_date),
+                "order_place": order_place,
+                "order_signatory": order_signatory,
+                "order_signatory_position": order_signatory_position,
+                "parent": parent_id,
+                "requires_school_roadmaps": requires_school_roadmaps,
+                "school_roadmaps_due": _day(school_roadmaps_due),
+                "version": version,
+                "sections": sections[pk],
+            }
+        )
+    return out
 
 
 MEASURE_COLUMNS = (

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from infra.choices import ChoiceLabels
+from roadmaps import labels
 from roadmaps.deadlines import KINDS
 from roadmaps.indexes import (
     ASSIGNMENT_CONSTRAINTS,
@@ -186,40 +187,17 @@ class Roadmap(ChoiceLabels, models.Model):
 
     @property
     def period_label(self) -> str:
-        """«2023/24» for a school year, «2023» for a calendar one, «2023–2025» otherwise."""
-        year = (self.academic_year or "").replace(" ", "")
-        first, _sep, second = year.partition("/")
-        if first.isdigit() and second.isdigit():
-            return f"{first}/{second[-2:]}"
-        start, end = self.period_start, self.period_end
-        if start and end:
-            if start.year == end.year:
-                return str(start.year)
-            if end.year == start.year + 1 and start.month >= 7 and end.month <= 8:
-                return f"{start.year}/{str(end.year)[-2:]}"
-            return f"{start.year}–{end.year}"
-        if start or end:
-            return str((start or end).year)
-        return ""
+        return labels.period_label(self.academic_year, self.period_start, self.period_end)
 
     @property
     def order_label(self) -> str:
-        if self.order_number or self.order_date:
-            text = _("приказ") + (f" № {self.order_number}" if self.order_number else "")
-            if self.order_date:
-                text += " " + _("от") + f" {self.order_date:%d.%m.%Y}"
-            return text
-        return str(_("проект") if self.status == self.Status.DRAFT else _("без приказа"))
+        draft = self.status == self.Status.DRAFT
+        return labels.order_label(self.order_number, self.order_date, draft=draft)
 
     @property
     def short_label(self) -> str:
         """«ДК 2023/24, приказ № 215-од от 01.09.2023»: tells apart roadmaps of one owner."""
-        period = self.period_label
-        return (
-            f"{_('ДК')} {period}, {self.order_label}"
-            if period
-            else f"{_('ДК')}, {self.order_label}"
-        )
+        return labels.short_label(self.period_label, self.order_label)
 
     @property
     def label(self) -> str:
