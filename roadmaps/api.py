@@ -455,9 +455,7 @@ class MeasureEditViewSet(mixins.UpdateModelMixin, MeasureViewSet):
         without a model instance or a serializer field per value (the same bytes,
         tests/api/test_measure_rows.py compares them)."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(
-            queryset.select_related(None).prefetch_related(None).values_list(*MEASURE_COLUMNS)
-        )
+        page = self.paginate_queryset(CountedRows(queryset, *MEASURE_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(measure_rows(page, user=request.user))
