@@ -7,7 +7,15 @@ goes through the scoping rule.
 
 from rest_framework import serializers, viewsets
 
-from roadmaps.api_rows import MEASURE_COLUMNS, measure_rows, roadmap_rows
+from roadmaps.api_rows import (
+    MEASURE_COLUMNS,
+    REPORT_COLUMNS,
+    ROADMAP_COLUMNS,
+    CountedRows,
+    measure_rows,
+    progress_report_rows,
+    roadmap_rows,
+)
 from roadmaps.models import Assignment, Measure, ProgressReport, Roadmap, Section
 
 
@@ -133,9 +141,10 @@ class RoadmapViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        """The serializer's JSON, written in Python from the page's roadmaps (the same
-        bytes, tests/api/test_roadmap_rows.py compares them)."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        """The serializer's JSON, written from plain values (the same bytes,
+        tests/api/test_roadmap_rows.py compares them)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(queryset, *ROADMAP_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(roadmap_rows(page))
@@ -446,9 +455,7 @@ class MeasureEditViewSet(mixins.UpdateModelMixin, MeasureViewSet):
         without a model instance or a serializer field per value (the same bytes,
         tests/api/test_measure_rows.py compares them)."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(
-            queryset.select_related(None).prefetch_related(None).values_list(*MEASURE_COLUMNS)
-        )
+        page = self.paginate_queryset(CountedRows(queryset, *MEASURE_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(measure_rows(page, user=request.user))
@@ -468,6 +475,15 @@ class ProgressReportWriteViewSet(mixins.CreateModelMixin, ProgressReportViewSet)
 
     def get_queryset(self):
         return super().get_queryset().select_related("assignment").prefetch_related("evidence")
+
+    def list(self, request, *args, **kwargs):
+        """The serializer's JSON, written from plain values (the same bytes,
+        tests/api/test_report_rows.py compares them)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(queryset, *REPORT_COLUMNS))
+        if page is None:
+            return super().list(request, *args, **kwargs)
+        return self.get_paginated_response(progress_report_rows(page, user=request.user))
 
     def get_serializer_class(self):
         if self.action == "create":

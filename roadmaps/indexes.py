@@ -1,9 +1,41 @@
 """Indexes of the roadmaps tables that serve the pages of the load mix, each chosen
 from EXPLAIN ANALYZE on the load region (bench/load/make_region.py: 1,000 schools,
-100,000 assignments, 33,000 reports). Kept here so models.py stays a list of fields."""
+100,000 assignments, 33,000 reports), and their unique constraints. Kept here so
+models.py stays a list of fields."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+ASSIGNMENT_CONSTRAINTS = [
+    models.UniqueConstraint(
+        fields=["measure", "school"],
+        condition=Q(school__isnull=False),
+        name="assignment_unique_school",
+        violation_error_message=_("Мероприятие уже поручено этой школе."),
+    ),
+    models.UniqueConstraint(
+        fields=["measure", "body"],
+        condition=Q(body__isnull=False),
+        name="assignment_unique_body",
+        violation_error_message=_("Мероприятие уже поручено этому органу."),
+    ),
+    models.UniqueConstraint(
+        fields=["measure"],
+        condition=Q(body__isnull=True, school__isnull=True),
+        name="assignment_unique_person",
+        violation_error_message=_("Мероприятие уже поручено."),
+    ),
+]
+
+PROGRESS_REPORT_CONSTRAINTS = [
+    models.UniqueConstraint(
+        fields=["assignment", "period_start"],
+        condition=Q(is_current=True),
+        name="progress_report_one_current_per_period",
+        violation_error_message=_("За этот период отчёт уже есть."),
+    ),
+]
 
 ROADMAP_INDEXES = [
     # The roadmap list, newest first (the model's ordering): PostgreSQL walks this

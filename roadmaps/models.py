@@ -14,8 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from infra.choices import ChoiceLabels
+from roadmaps import labels
 from roadmaps.deadlines import KINDS
-from roadmaps.indexes import PROGRESS_REPORT_INDEXES, ROADMAP_INDEXES
+from roadmaps.indexes import (
+    ASSIGNMENT_CONSTRAINTS,
+    PROGRESS_REPORT_CONSTRAINTS,
+    PROGRESS_REPORT_INDEXES,
+    ROADMAP_INDEXES,
+)
 from roadmaps.scope import roadmap_scope
 from schools.models import Body, Municipality, Region, School
 from schools.scoping import ScopedManager, ScopePaths
@@ -182,40 +188,17 @@ class Roadmap(ChoiceLabels, models.Model):
 
     @property
     def period_label(self) -> str:
-        """«2023/24» for a school year, «2023» for a calendar one, «2023–2025» otherwise."""
-        year = (self.academic_year or "").replace(" ", "")
-        first, _sep, second = year.partition("/")
-        if first.isdigit() and second.isdigit():
-            return f"{first}/{second[-2:]}"
-        start, end = self.period_start, self.period_end
-        if start and end:
-            if start.year == end.year:
-                return str(start.year)
-            if end.year == start.year + 1 and start.month >= 7 and end.month <= 8:
-                return f"{start.year}/{str(end.year)[-2:]}"
-            return f"{start.year}–{end.year}"
-        if start or end:
-            return str((start or end).year)
-        return ""
+        return labels.period_label(self.academic_year, self.period_start, self.period_end)
 
     @property
     def order_label(self) -> str:
-        if self.order_number or self.order_date:
-            text = _("приказ") + (f" № {self.order_number}" if self.order_number else "")
-            if self.order_date:
-                text += " " + _("от") + f" {self.order_date:%d.%m.%Y}"
-            return text
-        return str(_("проект") if self.status == self.Status.DRAFT else _("без приказа"))
+        draft = self.status == self.Status.DRAFT
+        return labels.order_label(self.order_number, self.order_date, draft=draft)
 
     @property
     def short_label(self) -> str:
         """«ДК 2023/24, приказ № 215-од от 01.09.2023»: tells apart roadmaps of one owner."""
-        period = self.period_label
-        return (
-            f"{_('ДК')} {period}, {self.order_label}"
-            if period
-            else f"{_('ДК')}, {self.order_label}"
-        )
+        return labels.short_label(self.period_label, self.order_label)
 
     @property
     def label(self) -> str:
@@ -502,29 +485,18 @@ class Assignment(models.Model):
         ordering = ["measure__position", "pk"]
         verbose_name = _("поручение")
         verbose_name_plural = _("поручения")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["measure", "school"],
-                condition=Q(school__isnull=False),
-                name="assignment_unique_school",
-                violation_error_message=_("Мероприятие уже поручено этой школе."),
-            ),
-            models.UniqueConstraint(
-                fields=["measure", "body"],
-                condition=Q(body__isnull=False),
-                name="assignment_unique_body",
-                violation_error_message=_("Мероприятие уже поручено этому органу."),
-            ),
-            models.UniqueConstraint(
-                fields=["measure"],
-                condition=Q(body__isnull=True, school__isnull=True),
-                name="assignment_unique_person",
-                violation_error_message=_("Мероприятие уже поручено."),
-            ),
-        ]
+        constraints = ASSIGNMENT_CONSTRAINTS
 
     def __str__(self):
         return f"{self.measure} → {self.assignee}"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:  # the reports carry its node (ProgressReport.region): moved along
+            ProgressReport.objects.filter(assignment=self).update(
+                region_id=self.region_id, municipality_id=self.municipality_id
+            )
 
     @property
     def assignee(self):
@@ -584,10 +556,13 @@ class ProgressReport(ChoiceLabels, models.Model):
         verbose_name=_("предыдущий отчёт"),
     )
     is_current = models.BooleanField(_("последний за период"), default=True)
-    # The assignment's municipality, copied when the report is sent (an assignment
-    # keeps its municipality for life): a municipality's reports are read by the
-    # index progressreport_queue_muni_idx (the review queue) instead of joining
-    # every report of the region to its assignment.
+    # The assignment's region and municipality, copied by save() (and Assignment.save):
+    # the scoping rule reads them here, so the API list counts a region's reports without
+    # joining each to its assignment, and the review queue reads a municipality's from
+    # progressreport_queue_muni_idx.
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="+", editable=False, verbose_name=_("регион")
+    )
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -595,11 +570,12 @@ class ProgressReport(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        editable=False,
         verbose_name=_("муниципалитет"),
     )
 
     scope_paths = ScopePaths(
-        region="assignment__region",
+        region="region",
         municipality="municipality",
         school="assignment__school",
     )
@@ -610,17 +586,17 @@ class ProgressReport(ChoiceLabels, models.Model):
         indexes = PROGRESS_REPORT_INDEXES  # roadmaps/indexes.py: why each one
         verbose_name = _("отчёт о выполнении")
         verbose_name_plural = _("отчёты о выполнении")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assignment", "period_start"],
-                condition=Q(is_current=True),
-                name="progress_report_one_current_per_period",
-                violation_error_message=_("За этот период отчёт уже есть."),
-            ),
-        ]
+        constraints = PROGRESS_REPORT_CONSTRAINTS
 
     def __str__(self):
         return f"{self.assignment} · {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or {"assignment", "region", "municipality"} & set(fields):
+            self.region_id = self.assignment.region_id
+            self.municipality_id = self.assignment.municipality_id
+        super().save(*args, **kwargs)
 
 
 class Evidence(models.Model):

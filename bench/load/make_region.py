@@ -221,6 +221,7 @@ def build():
         reports = [
             ProgressReport(
                 assignment=a,
+                region_id=a.region_id,
                 municipality_id=a.municipality_id,
                 period_start=date(2025, 9, 1),
                 period_end=date(2025, 11, 30),

@@ -1,6 +1,6 @@
-"""/api/v1/roadmaps/ writes its list in Python (roadmaps.api.roadmap_rows): the bytes
-are the serializer's, for every role and scope, with sections, nulls, Russian text and
-dates."""
+"""/api/v1/roadmaps/ writes its list from plain values (roadmaps.api_rows.roadmap_rows):
+the bytes are the serializer's, for every role and scope, with sections, nulls, Russian
+text, dates and the label of every kind of owner, period and order."""
 
 from datetime import date
 
@@ -9,7 +9,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from roadmaps.api import RoadmapSerializer, RoadmapViewSet, roadmap_rows
+from roadmaps.api import RoadmapSerializer, RoadmapViewSet
+from roadmaps.api_rows import ROADMAP_COLUMNS, roadmap_rows
+from roadmaps.models import Roadmap
 from roadmaps.services.base import SYSTEM
 from roadmaps.services.cascade import school_roadmap_start_from
 from roadmaps.services.roadmap import roadmap_create, roadmap_update
@@ -34,24 +36,48 @@ def roadmaps(world):
     school_roadmap_start_from(
         municipal=world.extra["roadmap_roadmap_a"], school=world.school_a1, by=world.carol
     )
+    # Every way the label names a period and an order.
+    for owner, title, fields in (
+        (
+            world.muni_b,
+            "Календарный год",
+            {"period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31)},
+        ),
+        (
+            world.muni_b,
+            "Три года",
+            {"period_start": date(2025, 1, 1), "period_end": date(2027, 12, 31)},
+        ),
+        (world.muni_b, "Учебный год с пробелами", {"academic_year": "2026/ 27"}),
+        (world.school_b1, "Только начало", {"period_start": date(2026, 3, 1)}),
+        (world.muni_b, "Без приказа", {"period_end": date(2026, 5, 31)}),
+    ):
+        roadmap = roadmap_create(owner=owner, title=title, by=SYSTEM, **fields)
+        if title == "Без приказа":
+            Roadmap.objects.filter(pk=roadmap.pk).update(status=Roadmap.Status.APPROVED)
 
 
 def _page_json(user, *, query="") -> tuple[bytes, bytes]:
     request = Request(APIRequestFactory().get(f"/api/v1/roadmaps/{query}"))
     request.user = user
     view = RoadmapViewSet(request=request, format_kwarg=None, action="list", kwargs={})
-    roadmaps = list(view.filter_queryset(view.get_queryset()))
-    serialized = RoadmapSerializer(roadmaps, many=True, context={"request": request}).data
+    queryset = view.filter_queryset(view.get_queryset())
+    plain = list(queryset.select_related(None).prefetch_related(None).values_list(*ROADMAP_COLUMNS))
+    serialized = RoadmapSerializer(queryset, many=True, context={"request": request}).data
     renderer = JSONRenderer()
-    return renderer.render(roadmap_rows(roadmaps)), renderer.render(serialized)
+    return renderer.render(roadmap_rows(plain)), renderer.render(serialized)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "carol", "dan", "victor", "mia", "gina"])
 def test_the_rows_are_the_serializers_bytes(world, roadmaps, who):
     plain, serialized = _page_json(getattr(world, who))
     assert plain == serialized
+    if who == "dan":
+        for label in ("ДК 2026, проект", "ДК 2025–2027", "ДК 2026/27,", "ДК 2026, без приказа"):
+            assert label.encode() in plain, label
     if who == "alice":
         assert b'"school_roadmaps_due":"2026-02-01"' in plain
+        assert "приказ от 30.12.2025".encode() in plain
         assert '"title":"Подраздел"'.encode() in plain
 
 
