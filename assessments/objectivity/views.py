@@ -208,6 +208,8 @@ def calibration_view(run: CheckRun) -> dict | None:
                 "agree_z": t.get("agree_z"),
                 "alone_z": t.get("alone_z"),
                 "combined_z": t.get("combined_z"),
+                "persistence_z": t.get("persistence_z"),
+                "persisted": _percent(t.get("persisted_share")),
                 "flagged": flagged,
                 "against_region": sorted(
                     {

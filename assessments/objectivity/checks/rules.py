@@ -9,7 +9,9 @@ fire (indicators of one family count once), or one fires strongly, or the
 combined evidence of inflated results passes its threshold; with budget
 thresholds (the default) `budget.apply` sets those thresholds per test first.
 Persistence (markers in the previous years) counts towards agreement but never
-raises a marker by itself: it needs an indicator of this year beside it.
+raises a marker by itself: it needs an indicator of this year beside it, and
+with budget thresholds one past the budget's persistence threshold (the
+route is inside the test's budget, see `budget.thresholds`).
 The same thresholds apply to every school of the region whatever the scope
 asked for: a municipality's run uses the region as its reference.
 """
@@ -51,13 +53,19 @@ def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
 
 
 def all_columns(
-    data: RegionData, year: int, params: CheckParams, calibration=None, pooled_summary=None
+    data: RegionData,
+    year: int,
+    params: CheckParams,
+    calibration=None,
+    pooled_summary=None,
+    persisted: np.ndarray | None = None,
 ):
     """Single-procedure columns plus the ones that look across procedures,
     decided against the false-alarm budget (params.thresholds == "budget");
     each test's calibration is appended to `calibration` when given, and
     what the pooling of small schools did (see `pooled`) is put in
-    `pooled_summary`."""
+    `pooled_summary`. `persisted`: per school, its markers of the previous
+    years (the budget's persistence route)."""
     cols = single_procedure_columns(data, year, params)
     year_tests: list[dict] = []
     for proc, (prep, columns) in cols.items():
@@ -67,7 +75,7 @@ def all_columns(
     pool_bunching(cols, params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
-        got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)
+        got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label, persisted)
         if got is not None and calibration is not None:
             calibration.append(got)
         if got is not None:
@@ -87,7 +95,8 @@ def marker_of(
     Indicators of one family in `params.families` count once.
     Persistence (a marker in the previous years) counts towards agreement when
     it is in `params.counted`, but it is never strong, so it needs at least
-    one indicator of this year beside it.
+    one indicator of this year beside it: with budget thresholds one fired at
+    the budget's persistence threshold (`Column.supported`), else any fired.
     """
     counted = [c for c in columns if c.name in params.counted]
     if not counted:
@@ -99,7 +108,17 @@ def marker_of(
         groups[key] = groups[key] | c.fired if key in groups else c.fired.copy()
     fired = np.sum(list(groups.values()), axis=0)
     if persisted is not None and PERSISTENCE in params.counted:
-        fired = fired + ((persisted >= 1) & (fired >= 1))
+        if params.thresholds == "budget":
+            beside = np.any(
+                [
+                    c.supported if c.supported is not None else np.zeros_like(c.fired)
+                    for c in counted
+                ],
+                axis=0,
+            )
+        else:
+            beside = fired >= 1
+        fired = fired + ((persisted >= 1) & beside)
     strong = np.any([c.strong & c.fired for c in counted], axis=0)
     return (fired >= params.min_agreeing) | strong, fired
 
@@ -125,7 +144,6 @@ def check_region(
     params = params or CheckParams()
     calibration: list[dict] = []
     small: dict = {}
-    cols = all_columns(data, year, params, calibration, small)
     n_s = len(data.schools)
     earlier = dict(earlier_markers or {})
     for y in range(year - params.persistence_years, year):
@@ -136,6 +154,7 @@ def check_region(
     for y, arr in earlier.items():
         if year - params.persistence_years <= y < year:
             persisted += np.asarray(arr, bool)
+    cols = all_columns(data, year, params, calibration, small, persisted)
 
     rows = np.arange(n_s) if schools is None else np.asarray(schools)
     procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
