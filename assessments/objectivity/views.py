@@ -223,6 +223,7 @@ def calibration_view(run: CheckRun) -> dict | None:
     return {
         "budget": _percent(cal.get("budget")),
         "budget_kind": _percent(cal.get("budget_kind")),
+        "school_rate": _percent(cal.get("estimated_school_rate")),
         "tests": tests,
         "problems": [
             {"label": p["label"], "share": _percent(p["region_share"])}

@@ -149,10 +149,16 @@ def test_the_budget_sets_the_thresholds_and_the_run_reports_them(region_2026):
     assert cal["mode"] == "budget" and cal["budget"] == 0.01 and cal["budget_kind"] == 0.02
     tests = len(cal["tests"])
     assert tests == 4
+    # Each test's share of the budget: four tests and, for each of the two
+    # grades, the cohort look over its subjects at the combined route's share
+    # over its three looks.
+    looks = tests + 2 * (1 / 3) / 3
     for t in cal["tests"]:
-        assert t["budget_per_test"] == pytest.approx(0.01 / tests)
+        assert t["budget_per_test"] == pytest.approx(0.01 / looks)
         assert t["estimated_rate"] <= t["budget_per_test"] + 1e-9
         assert set(t["flagged"]) == {"ordinary", "gymnasium", "lyceum"}
+    # A school writing every test stays within the budget over the run.
+    assert 0.5 * 0.01 < cal["estimated_school_rate"] <= 0.01 + 1e-9
     for a, b in zip(cal["tests"], loose.calibration["tests"], strict=True):
         assert b["agree_z"] < a["agree_z"] and b["alone_z"] < a["alone_z"]
     eligible_honest = sum(
@@ -215,6 +221,8 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     body = page.content.decode()
     assert page.status_code == 200
     assert "Допустимая доля ложных тревог" in body
+    assert 'id="calibration-school-rate"' in body
+    assert cal["estimated_school_rate"] <= cal["budget"]
     assert 'id="calibration-table"' in body
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
     # Small schools read over their tests of the year: shown when there are any.

@@ -73,9 +73,10 @@ def all_columns(
     pool_class_gaps(cols, params)
     lenient_footprint(cols, params, data)
     pool_bunching(cols, params)
+    looks = budget.looks_of_year(list(cols), params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
-        got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label, persisted)
+        got = budget.apply(columns, params, data.schools.kind, looks, proc.label, persisted)
         if got is not None and calibration is not None:
             calibration.append(got)
         if got is not None:
@@ -263,12 +264,16 @@ def _calibration_summary(params: CheckParams, tests: list[dict], cols, small: di
                             "region_share": float(c.reference[0]),
                         }
                     )
+    written = {
+        proc.label: np.asarray(prep.n) >= params.min_school for proc, (prep, _c) in cols.items()
+    }
     return {
         "mode": params.thresholds,
         "budget": params.false_alarm_budget,
         "budget_kind": params.false_alarm_budget_kind,
         "tests": tests,
         "estimated_rate": max((t["estimated_rate"] for t in tests), default=None),
+        "estimated_school_rate": budget.school_rate(tests, written),
         "problems": problems,
         "small_schools_pooled": small or None,
     }
