@@ -108,20 +108,28 @@ def marker_of(
         key = ("family", families[c.name]) if c.name in families else c.name
         groups[key] = groups[key] | c.fired if key in groups else c.fired.copy()
     fired = np.sum(list(groups.values()), axis=0)
-    if persisted is not None and PERSISTENCE in params.counted:
-        if params.thresholds == "budget":
-            beside = np.any(
-                [
-                    c.supported if c.supported is not None else np.zeros_like(c.fired)
-                    for c in counted
-                ],
-                axis=0,
-            )
-        else:
-            beside = fired >= 1
-        fired = fired + ((persisted >= 1) & beside)
+    if persisted is not None:
+        fired = fired + persistence_counts(counted, params, persisted)
     strong = np.any([c.strong & c.fired for c in counted], axis=0)
     return (fired >= params.min_agreeing) | strong, fired
+
+
+def persistence_counts(
+    columns: list[ind.Column], params: CheckParams, persisted: np.ndarray
+) -> np.ndarray:
+    """Per school, whether its markers of the previous years count towards
+    agreement (see `marker_of`)."""
+    counted = [c for c in columns if c.name in params.counted]
+    if PERSISTENCE not in params.counted or not counted:
+        return np.zeros(len(persisted), bool)
+    if params.thresholds == "budget":
+        beside = np.any(
+            [c.supported if c.supported is not None else np.zeros_like(c.fired) for c in counted],
+            axis=0,
+        )
+    else:
+        beside = np.any([c.fired for c in counted], axis=0)
+    return (np.asarray(persisted) >= 1) & beside
 
 
 def year_markers(data: RegionData, year: int, params: CheckParams) -> dict[Procedure, np.ndarray]:
@@ -159,11 +167,12 @@ def check_region(
 
     rows = np.arange(n_s) if schools is None else np.asarray(schools)
     procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
-    per_proc = {}
+    per_proc, persistence_counted = {}, {}
     for proc in procs:
         prep, columns = cols[proc]
         marker, n_fired = marker_of(columns, params, persisted)
         per_proc[proc] = (prep, columns, marker, n_fired)
+        persistence_counted[proc] = persistence_counts(columns, params, persisted)
     by_label = {c["label"]: c for c in calibration}
     for proc, (prep, _c, marker, _n) in per_proc.items():
         if proc.label in by_label and len(marker):
@@ -209,7 +218,7 @@ def check_region(
             )
             indicators = LazyIndicators(plain[proc], s, [persistence])
             reasons = [c["name"] for c in plain[proc] if c["fired"][s] and c["name"] in counted]
-            if persistence.fired and PERSISTENCE in counted:
+            if persistence_counted[proc][s]:
                 reasons.append(PERSISTENCE)
             checks.append(
                 ProcedureCheck(
