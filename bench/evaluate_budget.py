@@ -14,10 +14,13 @@ further development seeds come from 501–599; 600–611 were looked at by a
 class-level attempt on copying and lenient classes, reverted
 (bench/results/evaluate-budget-dev-objcopy.txt); 650–667 by the small schools'
 cohort look; 600–611 and 700–711 were read for objectivity-2.5's class against its
-own other year, 712 by its tests; 780–791 were looked at freely by the small
-schools' boundary_journal (reverted: no change on 780–791 nor on the hold-out;
-bench/results/evaluate-budget-dev-objrec.txt), 792–797 held out and run once at
-its end, on its code and on main: no longer unseen). Evaluation: 971–975 on both
+own other year, 712 by its tests; 750–761 were looked at by the persistence
+route and the per-school rate inside the budget (objfa), 762–767 held out
+and run once at its end, on it and on main
+(bench/results/evaluate-budget-dev-objfa.txt); 780–791 were looked at freely by
+the small schools' boundary_journal (reverted: no change on 780–791 nor on the
+hold-out; bench/results/evaluate-budget-dev-objrec.txt), 792–797 held out and run
+once at its end, on its code and on main: no longer unseen. Evaluation: 971–975 on both
 generators, not run yet. 961–965 evaluated objectivity-2.5 as merged at the end of its
 session once (bench/results/evaluate-budget-eval-961.txt): no longer unseen. 951–955 evaluated objectivity-2.4 as merged at the end of
 its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first

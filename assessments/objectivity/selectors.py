@@ -100,6 +100,12 @@ def params_with(overrides: dict) -> checks.CheckParams:
                 "Параметр «budget_split»: две доли бюджета (один признак, совокупность), в сумме не больше 1."
             )
         )
+    if clean.get("persistence_share", defaults.persistence_share) + sum(split) > 1:
+        raise ParamsError(
+            _(
+                "Параметр «persistence_share»: доля бюджета для маркеров прошлых лет вместе с «budget_split» не больше 1."
+            )
+        )
     if not 1000 <= clean.get("null_draws", defaults.null_draws) <= 2_000_000:
         raise ParamsError(_("Параметр «null_draws»: от 1000 до 2 000 000."))
     return dataclasses.replace(defaults, **clean)

@@ -208,6 +208,8 @@ def calibration_view(run: CheckRun) -> dict | None:
                 "agree_z": t.get("agree_z"),
                 "alone_z": t.get("alone_z"),
                 "combined_z": t.get("combined_z"),
+                "persistence_z": t.get("persistence_z"),
+                "persisted": _percent(t.get("persisted_share")),
                 "flagged": flagged,
                 "against_region": sorted(
                     {
@@ -221,6 +223,7 @@ def calibration_view(run: CheckRun) -> dict | None:
     return {
         "budget": _percent(cal.get("budget")),
         "budget_kind": _percent(cal.get("budget_kind")),
+        "school_rate": _percent(cal.get("estimated_school_rate")),
         "tests": tests,
         "problems": [
             {"label": p["label"], "share": _percent(p["region_share"])}

@@ -149,10 +149,16 @@ def test_the_budget_sets_the_thresholds_and_the_run_reports_them(region_2026):
     assert cal["mode"] == "budget" and cal["budget"] == 0.01 and cal["budget_kind"] == 0.02
     tests = len(cal["tests"])
     assert tests == 4
+    # Each test's share of the budget: four tests and, for each of the two
+    # grades, the cohort look over its subjects at the combined route's share
+    # over its three looks.
+    looks = tests + 2 * (1 / 3) / 3
     for t in cal["tests"]:
-        assert t["budget_per_test"] == pytest.approx(0.01 / tests)
+        assert t["budget_per_test"] == pytest.approx(0.01 / looks)
         assert t["estimated_rate"] <= t["budget_per_test"] + 1e-9
         assert set(t["flagged"]) == {"ordinary", "gymnasium", "lyceum"}
+    # A school writing every test stays within the budget over the run.
+    assert 0.5 * 0.01 < cal["estimated_school_rate"] <= 0.01 + 1e-9
     for a, b in zip(cal["tests"], loose.calibration["tests"], strict=True):
         assert b["agree_z"] < a["agree_z"] and b["alone_z"] < a["alone_z"]
     eligible_honest = sum(
@@ -215,6 +221,8 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     body = page.content.decode()
     assert page.status_code == 200
     assert "Допустимая доля ложных тревог" in body
+    assert 'id="calibration-school-rate"' in body
+    assert cal["estimated_school_rate"] <= cal["budget"]
     assert 'id="calibration-table"' in body
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
     # Small schools read over their tests of the year: shown when there are any.
@@ -260,3 +268,72 @@ def test_a_run_over_a_file_whose_marks_are_the_journals_reports_it_and_accuses_n
     client.force_login(f.user("analyst", role=f.Role.REGIONAL_ANALYST, node=stored_region))
     body = client.get(reverse("objectivity:run-detail", kwargs={"checkrun_pk": run.pk})).content
     assert "работ с отметкой выше шкалы" in body.decode()
+
+
+def rule_rate_on_fresh_draws(R, groups, alone, members, cut, persisted, draws=400_000):
+    """The whole rule's rate on honest schools drawn anew (another seed), a
+    share `persisted` of them with markers of the previous years."""
+    from assessments.objectivity.checks import budget
+
+    rng = np.random.default_rng(99)
+    Z = rng.standard_normal((draws, len(groups))) @ np.linalg.cholesky(R).T
+    G = budget.group_maxima(Z, groups)
+    second = np.sort(G, axis=1)[:, -2]
+    had = rng.random(draws) < persisted
+    flagged = (
+        (second >= cut["agree_z"])
+        | (Z[:, alone].max(axis=1) >= cut["alone_z"])
+        | (budget.combined(Z, members, R) >= cut["combined_z"])
+        | (had & (G.max(axis=1) >= cut["persistence_z"]))
+    )
+    return float(flagged.mean())
+
+
+def test_last_years_markers_beside_one_indicator_stay_inside_the_budget():
+    from assessments.objectivity.checks import budget
+
+    K = 6
+    R = np.full((K, K), 0.2) + 0.8 * np.eye(K)
+    groups = [0, 0, 1, 2, 3, 4]
+    alone = np.array([True, True, False, True, False, False])
+    members = np.array([False, False, False, False, True, True])
+    alpha = 0.0025
+
+    def cut(persisted):
+        return budget.thresholds(
+            R, groups, list(alone), members, alpha, 200_000, 5, (1 / 3, 1 / 3), persisted, 1 / 6
+        )
+
+    none, some, many = cut(0.0), cut(0.05), cut(0.3)
+    assert none["persistence_z"] == np.inf, "no markers last years: no such route"
+    for got in (some, many):
+        assert got["estimated_rate"] <= alpha + 1e-9
+        assert got["agree_z"] <= got["persistence_z"] < got["alone_z"]
+        # What the run promises holds on honest schools it never saw.
+        assert rule_rate_on_fresh_draws(R, groups, alone, members, got, got["persisted_share"]) < (
+            1.15 * alpha
+        )
+    assert many["persistence_z"] > some["persistence_z"], "the more schools have them, the less"
+    assert none["agree_z"] <= some["agree_z"], "the route's share comes from agreement's"
+    # One indicator fired at agreement's threshold beside last years' markers
+    # (the rule before the route was budgeted) is far past the budget.
+    loose = dict(many, persistence_z=many["agree_z"])
+    assert rule_rate_on_fresh_draws(R, groups, alone, members, loose, 0.3) > 2 * alpha
+
+
+def test_a_run_with_markers_last_year_keeps_its_budget_and_shows_the_route(region_2026):
+    region = region_2026
+    year = region.target_year
+    had = np.zeros(len(region.data.schools), bool)
+    had[::5] = True  # a fifth of the region, honest schools among them
+    result = check_region(region.data, year, PARAMS, earlier_markers={year - 1: had})
+    for t in result.calibration["tests"]:
+        assert t["persisted_share"] == pytest.approx(0.2, abs=0.05)
+        assert t["agree_z"] <= t["persistence_z"]
+        assert t["estimated_rate"] <= t["budget_per_test"] + 1e-9
+    eligible_honest = sum(
+        1
+        for s in result.schools
+        if s.index not in region.truth and any(p.pupils >= 20 for p in s.procedures)
+    )
+    assert honest_flagged(region, result) <= 0.01 * eligible_honest

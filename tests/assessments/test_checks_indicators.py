@@ -3,6 +3,7 @@ obvious case, stays quiet on an honest school, never fires under the minimum
 group size, and reports its value, the region's reference and the threshold."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -411,10 +412,20 @@ def test_a_marker_needs_two_indicators_or_one_strong():
 
 
 def test_persistence_supports_but_never_raises_a_marker_alone():
-    cols = [column(LEVEL, [1, 0, 0])]
-    marker, _ = marker_of(cols, PARAMS, persisted=np.array([1, 1, 0]))
-    assert marker.tolist() == [True, False, False]
+    level = column(LEVEL, [1, 1, 0, 0])
+    # Fired past the budget's persistence threshold for schools 0 and 1.
+    level.supported = np.array([1, 1, 0, 0], bool)
+    cols = [level, column(JOURNAL, [0, 0, 1, 0])]
+    marker, _ = marker_of(cols, PARAMS, persisted=np.array([1, 0, 1, 1]))
+    # 0: an indicator past the threshold beside last years' markers; 1: the same
+    # indicator without them; 2: an indicator fired only at agreement's
+    # threshold (or decided by its own, outside the budget) is not enough
+    # beside them; 3: persistence alone.
+    assert marker.tolist() == [True, False, False, False]
     assert PERSISTENCE in PARAMS.counted
+    fixed = replace(PARAMS, thresholds="fixed")
+    marker, _ = marker_of(cols, fixed, persisted=np.array([1, 0, 1, 1]))
+    assert marker.tolist() == [True, False, True, False], "fixed thresholds: any fired one"
 
 
 def test_a_run_reports_every_school_and_the_json_shape():

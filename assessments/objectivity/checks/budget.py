@@ -20,8 +20,11 @@ kind), and the thresholds of the marker rule follow from it for each test:
    the agreement threshold, or one that may stand alone past the strong
    one — and its two thresholds are chosen on the draws: half the budget
    for indicators standing alone, the rest for agreement. The budget per
-   test is the run's budget divided by the number of tests of the year, so
-   that a school writing all of them stays within it over the run.
+   test is the run's budget divided by the number of tests of the year and
+   the cohort looks' part (`looks_of_year`), so that a school writing all of
+   them stays within it over the run; the run reports that per-school rate
+   (`school_rate`). A school's markers of the previous years count beside
+   one indicator at a threshold of their own, inside the test's budget.
 
 `apply` rewrites the columns' decisions and returns what the run shows: the
 budget, the thresholds, the estimated false-alarm rate of the null at them,
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import COMBINED
+from .data import COMBINED, PERSISTENCE
 from .indicators import Column
 from .params import CheckParams
 
@@ -105,32 +108,65 @@ def thresholds(
     draws: int,
     seed: int,
     split: tuple[float, float] = (1 / 3, 1 / 3),
+    persisted: float = 0.0,
+    persistence_share: float = 0.0,
 ) -> dict:
-    """The rule's three thresholds such that it fires on at most `alpha` of
-    the null's draws, a third of `alpha` for each route in turn: an indicator
-    that may stand alone (`alone_z`), the joint evidence of the indicators of
-    inflated results (`combined_z`, see `combined`), and two groups agreeing
+    """The rule's thresholds such that it fires on at most `alpha` of the
+    null's draws, each route in turn taking its share of `alpha` (`split`: a
+    third each by default): an indicator that may stand alone (`alone_z`),
+    the joint evidence of inflated results (`combined_z`, see `combined`),
+    one group beside a marker of the previous years (`persistence_z`,
+    `persistence_share` of `alpha`; see below), and two groups agreeing
     (`agree_z`, taking what the others left). With the estimated rate of the
-    null at them."""
+    null at them.
+
+    Last years' markers are evidence about last years: for a school that has
+    them (`persisted`, the share of the test's eligible schools that do —
+    manipulated ones included, so at least the honest schools' share) one
+    group of this year must pass `persistence_z`, chosen so that the route
+    costs `persisted` × its rate on the draws at most its share. Without
+    markers in the previous years (or a share of 0) the route takes nothing
+    and agreement has its room."""
     K = len(groups)
     rng = np.random.default_rng(seed)
     Z = rng.standard_normal((draws, K)) @ np.linalg.cholesky(R).T
     G = group_maxima(Z, groups)
     n_groups = G.shape[1]
+    top = G.max(axis=1)
     second = np.sort(G, axis=1)[:, -2] if n_groups >= 2 else np.full(draws, -np.inf)
     M = Z[:, np.array(alone)].max(axis=1) if any(alone) else np.full(draws, -np.inf)
     C = combined(Z, members, R)
     total = int(np.floor(alpha * draws))
-    share_alone, share_combined = split
+    share_alone, share_combined = split[0], split[1]
     free = np.ones(draws, bool)
     t_s = _cut(M, free, int(total * share_alone)) if any(alone) else np.inf
     free &= t_s > M
     t_c = _cut(C, free, int(total * (share_alone + share_combined)) - int((~free).sum()))
     free &= t_c > C
-    t_a = _cut(second, free, total - int((~free).sum())) if n_groups >= 2 else np.inf
+    # The persistence route flags only the share `persisted` of the draws that
+    # pass it: its room in draws is its share of the budget over that share.
+    t_p, used_p = np.inf, 0
+    if persisted > 0 and persistence_share > 0:
+        room = int(total * persistence_share)
+        t_p = _cut(top, free, int(np.floor(room / persisted)))
+        used_p = int(np.ceil(persisted * (free & (top >= t_p)).sum()))
+    t_a = _cut(second, free, total - int((~free).sum()) - used_p) if n_groups >= 2 else np.inf
     t_a = min(t_a, t_s)
-    rate = float(np.mean((second >= t_a) | (t_s <= M) | (t_c <= C)))
-    return {"agree_z": t_a, "alone_z": t_s, "combined_z": t_c, "estimated_rate": rate}
+    # One group past the persistence threshold is also past agreement's (it
+    # needs a fired indicator beside the past markers).
+    t_p = max(t_p, t_a)
+    flagged = (second >= t_a) | (t_s <= M) | (t_c <= C)
+    rate = float(np.mean(flagged))
+    if np.isfinite(t_p):
+        rate += persisted * float(np.mean(~flagged & (top >= t_p)))
+    return {
+        "agree_z": t_a,
+        "alone_z": t_s,
+        "combined_z": t_c,
+        "persistence_z": t_p,
+        "persisted_share": persisted,
+        "estimated_rate": rate,
+    }
 
 
 def kind_reference(c: Column, kinds: np.ndarray, params: CheckParams):
@@ -157,11 +193,60 @@ def kind_reference(c: Column, kinds: np.ndarray, params: CheckParams):
     return centre, unit, pooled
 
 
+def looks_of_year(procs, params: CheckParams) -> float:
+    """How many tests' budgets a school may spend over the year: each test it
+    writes, and for each grade written in two or more subjects the look at
+    the cohort over them (`cohort_look`), which costs at most the combined
+    route's share of one test's budget over the grade's looks. The run's
+    budget divided by it is each test's, so that a school writing all of them
+    stays within the budget over the run (see `school_rate`)."""
+    grades: dict = {}
+    for p in procs:
+        key = (p.instrument, p.year, p.grade)
+        grades[key] = grades.get(key, 0) + 1
+    share = params.budget_split[1] if len(params.budget_split) > 1 else 0.0
+    return len(procs) + sum(share / (n + 1) for n in grades.values() if n >= 2)
+
+
+def school_rate(tests: list[dict], written: dict[str, np.ndarray]) -> float | None:
+    """The estimated false-alarm rate of the run per school: over every
+    school, the largest sum of the rates of the tests it wrote (`written`:
+    label -> whether each school is eligible in it) and of the cohort looks
+    at its grades (a union bound: a school's tests are never less than
+    independent chances). None without tests."""
+    total = None
+    looks: dict = {}
+    for t in tests:
+        mask = written.get(t["label"])
+        if mask is None:
+            continue
+        rate = np.where(mask, t["estimated_rate"], 0.0)
+        total = rate if total is None else total + rate
+        look = t.get("cohort_look")
+        if look is not None:
+            key = (tuple(look["tests"]), look["threshold"])
+            looks.setdefault(key, []).append(mask)
+    if total is None:
+        return None
+    from scipy import stats  # on first use: scipy costs a second of start-up
+
+    for (_tests, cut), masks in looks.items():
+        total = total + np.where(np.all(masks, axis=0), float(stats.norm.sf(cut)), 0.0)
+    return float(total.max()) if len(total) else None
+
+
 def apply(
-    columns: list[Column], params: CheckParams, kinds: np.ndarray, n_tests: int, label: str = ""
+    columns: list[Column],
+    params: CheckParams,
+    kinds: np.ndarray,
+    n_tests: float,
+    label: str = "",
+    persisted: np.ndarray | None = None,
 ) -> dict | None:
     """Re-decide the counted columns that carry evidence (z) against thresholds
-    calibrated to the budget; returns the calibration as the run shows it."""
+    calibrated to the budget; returns the calibration as the run shows it.
+    `persisted`: per school, whether it had markers in the previous years (the
+    persistence route's share, see `thresholds`; None: no such route)."""
     if params.thresholds != "budget":
         return None
     kinds = np.asarray(kinds, dtype=object)
@@ -184,6 +269,11 @@ def apply(
     alpha = budget / max(1, n_tests)
     R = null_correlation(zs, masks)
     members = np.array([c.name in params.combined for c in usable])
+    share = 0.0
+    if persisted is not None and PERSISTENCE in params.counted:
+        eligible = np.any(np.stack(masks), axis=0)
+        if eligible.any():
+            share = float(np.mean(np.asarray(persisted)[eligible] >= 1))
     cut = thresholds(
         R,
         groups,
@@ -193,13 +283,16 @@ def apply(
         params.null_draws,
         params.seed,
         params.budget_split,
+        share,
+        params.persistence_share,
     )
-    t_a, t_s = cut["agree_z"], cut["alone_z"]
+    t_a, t_s, t_p = cut["agree_z"], cut["alone_z"], cut["persistence_z"]
     for c, z, mask, (centre, unit) in zip(usable, zs, masks, refs, strict=True):
         gate = c.gate if c.gate is not None else True
         c.fired = mask & (z >= t_a) & gate
         floor = max(t_s, c.alone_floor) if c.alone_floor is not None else t_s
         c.strong = c.fired & (z >= floor) if c.alone else np.zeros(len(z), bool)
+        c.supported = c.fired & (z >= t_p)
         if c.threshold_at is not None and np.isfinite(t_a):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 c.threshold = np.asarray(c.threshold_at(centre + t_a * unit), dtype=np.float64)

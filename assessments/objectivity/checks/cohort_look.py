@@ -71,6 +71,7 @@ def look_at_cohorts(cols: dict, params: CheckParams, calibration: list[dict]) ->
                 rate = float(_stats().norm.sf(cut))
                 for p in procs:
                     by_label[p.label]["cohort_look"] = {
+                        "tests": [q.label for q in procs],
                         "looks": looks,
                         "threshold": cut,
                         "rate": rate,

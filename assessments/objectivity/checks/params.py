@@ -139,6 +139,10 @@ class CheckParams:
     # The budget's shares for an indicator standing alone and for the combined
     # evidence of inflated results; two indicators agreeing take the rest.
     budget_split: tuple[float, ...] = (1 / 3, 1 / 3)
+    # The budget's share for one indicator beside the school's markers of the
+    # previous years (persistence), taken from agreement's rest; its threshold
+    # follows from it and the share of the region's schools with such markers.
+    persistence_share: float = 1 / 6
     # The indicators of results inflated as a whole (lenient marking, an inflated
     # year), whose joint evidence is a route of its own (`combined`).
     combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)

@@ -9,7 +9,9 @@ fire (indicators of one family count once), or one fires strongly, or the
 combined evidence of inflated results passes its threshold; with budget
 thresholds (the default) `budget.apply` sets those thresholds per test first.
 Persistence (markers in the previous years) counts towards agreement but never
-raises a marker by itself: it needs an indicator of this year beside it.
+raises a marker by itself: it needs an indicator of this year beside it, and
+with budget thresholds one past the budget's persistence threshold (the
+route is inside the test's budget, see `budget.thresholds`).
 The same thresholds apply to every school of the region whatever the scope
 asked for: a municipality's run uses the region as its reference.
 """
@@ -51,13 +53,19 @@ def single_procedure_columns(data: RegionData, year: int, params: CheckParams):
 
 
 def all_columns(
-    data: RegionData, year: int, params: CheckParams, calibration=None, pooled_summary=None
+    data: RegionData,
+    year: int,
+    params: CheckParams,
+    calibration=None,
+    pooled_summary=None,
+    persisted: np.ndarray | None = None,
 ):
     """Single-procedure columns plus the ones that look across procedures,
     decided against the false-alarm budget (params.thresholds == "budget");
     each test's calibration is appended to `calibration` when given, and
     what the pooling of small schools did (see `pooled`) is put in
-    `pooled_summary`."""
+    `pooled_summary`. `persisted`: per school, its markers of the previous
+    years (the budget's persistence route)."""
     cols = single_procedure_columns(data, year, params)
     year_tests: list[dict] = []
     for proc, (prep, columns) in cols.items():
@@ -65,9 +73,10 @@ def all_columns(
     pool_class_gaps(cols, params)
     lenient_footprint(cols, params, data)
     pool_bunching(cols, params)
+    looks = budget.looks_of_year(list(cols), params)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
-        got = budget.apply(columns, params, data.schools.kind, len(cols), proc.label)
+        got = budget.apply(columns, params, data.schools.kind, looks, proc.label, persisted)
         if got is not None and calibration is not None:
             calibration.append(got)
         if got is not None:
@@ -87,7 +96,8 @@ def marker_of(
     Indicators of one family in `params.families` count once.
     Persistence (a marker in the previous years) counts towards agreement when
     it is in `params.counted`, but it is never strong, so it needs at least
-    one indicator of this year beside it.
+    one indicator of this year beside it: with budget thresholds one fired at
+    the budget's persistence threshold (`Column.supported`), else any fired.
     """
     counted = [c for c in columns if c.name in params.counted]
     if not counted:
@@ -98,10 +108,28 @@ def marker_of(
         key = ("family", families[c.name]) if c.name in families else c.name
         groups[key] = groups[key] | c.fired if key in groups else c.fired.copy()
     fired = np.sum(list(groups.values()), axis=0)
-    if persisted is not None and PERSISTENCE in params.counted:
-        fired = fired + ((persisted >= 1) & (fired >= 1))
+    if persisted is not None:
+        fired = fired + persistence_counts(counted, params, persisted)
     strong = np.any([c.strong & c.fired for c in counted], axis=0)
     return (fired >= params.min_agreeing) | strong, fired
+
+
+def persistence_counts(
+    columns: list[ind.Column], params: CheckParams, persisted: np.ndarray
+) -> np.ndarray:
+    """Per school, whether its markers of the previous years count towards
+    agreement (see `marker_of`)."""
+    counted = [c for c in columns if c.name in params.counted]
+    if PERSISTENCE not in params.counted or not counted:
+        return np.zeros(len(persisted), bool)
+    if params.thresholds == "budget":
+        beside = np.any(
+            [c.supported if c.supported is not None else np.zeros_like(c.fired) for c in counted],
+            axis=0,
+        )
+    else:
+        beside = np.any([c.fired for c in counted], axis=0)
+    return (np.asarray(persisted) >= 1) & beside
 
 
 def year_markers(data: RegionData, year: int, params: CheckParams) -> dict[Procedure, np.ndarray]:
@@ -125,7 +153,6 @@ def check_region(
     params = params or CheckParams()
     calibration: list[dict] = []
     small: dict = {}
-    cols = all_columns(data, year, params, calibration, small)
     n_s = len(data.schools)
     earlier = dict(earlier_markers or {})
     for y in range(year - params.persistence_years, year):
@@ -136,14 +163,16 @@ def check_region(
     for y, arr in earlier.items():
         if year - params.persistence_years <= y < year:
             persisted += np.asarray(arr, bool)
+    cols = all_columns(data, year, params, calibration, small, persisted)
 
     rows = np.arange(n_s) if schools is None else np.asarray(schools)
     procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
-    per_proc = {}
+    per_proc, persistence_counted = {}, {}
     for proc in procs:
         prep, columns = cols[proc]
         marker, n_fired = marker_of(columns, params, persisted)
         per_proc[proc] = (prep, columns, marker, n_fired)
+        persistence_counted[proc] = persistence_counts(columns, params, persisted)
     by_label = {c["label"]: c for c in calibration}
     for proc, (prep, _c, marker, _n) in per_proc.items():
         if proc.label in by_label and len(marker):
@@ -189,7 +218,7 @@ def check_region(
             )
             indicators = LazyIndicators(plain[proc], s, [persistence])
             reasons = [c["name"] for c in plain[proc] if c["fired"][s] and c["name"] in counted]
-            if persistence.fired and PERSISTENCE in counted:
+            if persistence_counted[proc][s]:
                 reasons.append(PERSISTENCE)
             checks.append(
                 ProcedureCheck(
@@ -244,12 +273,16 @@ def _calibration_summary(params: CheckParams, tests: list[dict], cols, small: di
                             "region_share": float(c.reference[0]),
                         }
                     )
+    written = {
+        proc.label: np.asarray(prep.n) >= params.min_school for proc, (prep, _c) in cols.items()
+    }
     return {
         "mode": params.thresholds,
         "budget": params.false_alarm_budget,
         "budget_kind": params.false_alarm_budget_kind,
         "tests": tests,
         "estimated_rate": max((t["estimated_rate"] for t in tests), default=None),
+        "estimated_school_rate": budget.school_rate(tests, written),
         "problems": problems,
         "small_schools_pooled": small or None,
     }

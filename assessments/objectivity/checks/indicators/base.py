@@ -62,6 +62,11 @@ class Column:
     # test whose null cannot see an honest school's own clustering (identical
     # work in a class of one curriculum), its documented strong level.
     alone_floor: float | None = None
+    # Fired at the level where the school's markers of the previous years may
+    # count beside it (the budget's persistence route, see `budget`); None:
+    # decided by the column's own threshold, no persistence beside it under a
+    # budget.
+    supported: np.ndarray | None = None
     # Per-class figures an indicator keeps for a step across procedures (see
     # `classes.pool_class_gaps`); not shown.
     classes: dict | None = None
