@@ -32,6 +32,7 @@ from .data import (
     RISE_FALL,
     RUNS,
     SCALE_MISMATCH,
+    SIMILAR_WORK,
     SIMILARITY,
 )
 
@@ -166,9 +167,8 @@ class CheckParams:
             RISE_FALL,
             EXTERNAL_EXAM,
             EXTERNAL_OBJECTIVE,
-            SIMILARITY,
+            SIMILAR_WORK,
             CLASS_JOURNAL_GAP,
-            PAIR_SIMILARITY,
             JOURNAL_HISTORY,
             BLANKS,
             LENIENT_FOOTPRINT,
@@ -178,9 +178,11 @@ class CheckParams:
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.
+    # Copied work is counted as one test of its two footprints (SIMILAR_WORK);
+    # SIMILARITY and PAIR_SIMILARITY are reported beside it as its parts.
     families: tuple[tuple[str, ...], ...] = (
         (INVERSION, MARKING),
-        (SIMILARITY, RUNS, PAIR_SIMILARITY),
+        (SIMILAR_WORK, SIMILARITY, RUNS, PAIR_SIMILARITY),
         (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
         (BLANKS, LENIENT_FOOTPRINT),
     )
