@@ -10,19 +10,14 @@ import pytest
 
 from assessments.objectivity.checks import CheckParams, check_region
 from assessments.objectivity.checks import indicators as ind
-from assessments.objectivity.checks.data import (
-    CLASS_JOURNAL_GAP,
-    JOURNAL_HISTORY,
-    PAIR_SIMILARITY,
-    SIMILAR_WORK,
-)
+from assessments.objectivity.checks.data import CLASS_JOURNAL_GAP, JOURNAL_HISTORY, PAIR_SIMILARITY
 from assessments.objectivity.checks.rules import all_columns
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
 from tests.generators.second.manipulations import Copying, Lenient
 
 PARAMS = CheckParams()
-NEW = {CLASS_JOURNAL_GAP, PAIR_SIMILARITY, SIMILAR_WORK, JOURNAL_HISTORY}
+NEW = {CLASS_JOURNAL_GAP, PAIR_SIMILARITY, JOURNAL_HISTORY}
 
 
 def columns_by_name(data, year):
@@ -146,7 +141,7 @@ def test_no_class_level_indicator_fires_under_the_minimum_class(copying):
     params = replace(PARAMS, min_class=1000)
     res = data.results[0]
     prep = ind.Prepared(res, data.schools)
-    for fn in (ind.pair_similarity, ind.similar_work, ind.class_journal_gap):
+    for fn in (ind.pair_similarity, ind.class_journal_gap):
         assert not fn(prep, params).fired.any()
 
 

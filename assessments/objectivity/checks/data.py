@@ -63,7 +63,6 @@ RUNS = "identical_runs"
 PERSISTENCE = "persistence"
 CLASS_JOURNAL_GAP = "class_journal_gap"
 PAIR_SIMILARITY = "pair_similarity"
-SIMILAR_WORK = "similar_work"  # identical work and agreeing pairs as one test (indicators.copying)
 JOURNAL_HISTORY = "journal_history"
 COMBINED = "combined"  # the joint evidence of the indicators (see checks.budget)
 BLANKS = "blank_share"  # zeros fewer than the blanks predict (see indicators.blanks)
@@ -93,7 +92,6 @@ INDICATOR_LABELS = {
         "Баллы выше предсказанных журнальными отметками сильнее, чем в прошлые годы у этой ОО"
     ),
     PAIR_SIMILARITY: _("Пары работ в классе, совпадающие сверх ожидаемого по их баллам"),
-    SIMILAR_WORK: _("Списывание в классе: совпадающие работы и пары работ вместе"),
     COMBINED: _(
         "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
         " (совокупно)"
@@ -179,11 +177,6 @@ DETAIL_LABELS = {
     "dispersion": _("разброс между классами региона (сверх пуассоновского)"),
     "pair_z_cut": _("порог совпадения пары, z (квантиль региона)"),
     "largest_pair_z": _("наибольшее совпадение пары, z"),
-    "identical_pairs": _("пар совпадающих работ в классе"),
-    "expected_identical_pairs": _("ожидалось пар совпадающих работ"),
-    "agreeing_pairs": _("пар работ, совпадающих сверх ожидаемого по их баллам"),
-    "expected_agreeing_pairs": _("ожидалось таких пар"),
-    "class_size": _("учеников в классе"),
     "pupils_pooled": _("участников во всех работах года"),
     "z_inversion": _("z: инверсия трудности"),
     "z_marking": _("z: задания с развёрнутым ответом"),

@@ -32,7 +32,6 @@ from .data import (
     RISE_FALL,
     RUNS,
     SCALE_MISMATCH,
-    SIMILAR_WORK,
     SIMILARITY,
 )
 
@@ -167,8 +166,9 @@ class CheckParams:
             RISE_FALL,
             EXTERNAL_EXAM,
             EXTERNAL_OBJECTIVE,
-            SIMILAR_WORK,
+            SIMILARITY,
             CLASS_JOURNAL_GAP,
+            PAIR_SIMILARITY,
             JOURNAL_HISTORY,
             BLANKS,
             LENIENT_FOOTPRINT,
@@ -178,11 +178,9 @@ class CheckParams:
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.
-    # Copied work is counted as one test of its two footprints (SIMILAR_WORK);
-    # SIMILARITY and PAIR_SIMILARITY are reported beside it as its parts.
     families: tuple[tuple[str, ...], ...] = (
         (INVERSION, MARKING),
-        (SIMILAR_WORK, SIMILARITY, RUNS, PAIR_SIMILARITY),
+        (SIMILARITY, RUNS, PAIR_SIMILARITY),
         (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
         (BLANKS, LENIENT_FOOTPRINT),
     )

@@ -6,8 +6,7 @@ and `CheckParams`, and returns a `Column` (see `base`). One module a family:
 inversion, lenient marking), `person_fit`, `journal` (journal agreement and
 gap), `bunching`, `similarity` (identical work and runs), `scale` (marks above
 the scale), `classes` (class-level indicators: one class against its school's
-others and the region's classes; pairwise similarity of answers in a class),
-`copying` (identical work and agreeing pairs of a class as one test).
+others and the region's classes; pairwise similarity of answers in a class).
 """
 
 from .base import (
@@ -26,7 +25,6 @@ from .base import (
 from .blanks import blank_share
 from .bunching import _fit_tilt, _solve3, bunching
 from .classes import class_journal_gap, pair_similarity
-from .copying import similar_work
 from .journal import _robust_line, journal_agreement, journal_gap
 from .person_fit import _guttman, guttman_max, person_fit
 from .results import _conditional_residual, difficulty_inversion, lenient_marking, level_anomaly
@@ -54,7 +52,6 @@ SINGLE_PROCEDURE = (
     identical_runs,
     class_journal_gap,
     pair_similarity,
-    similar_work,
     blank_share,
 )
 
@@ -94,6 +91,5 @@ __all__ = [
     "level_anomaly",
     "person_fit",
     "scale_mismatch",
-    "similar_work",
     "similarity",
 ]

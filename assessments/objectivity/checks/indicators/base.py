@@ -162,8 +162,6 @@ class Prepared:
         self.mark_var = float(m.var()) if len(m) else np.nan
         self.municipality = np.asarray(schools.municipality)
         self.selective = np.isin(np.asarray(schools.kind, dtype=object), list(SELECTIVE_KINDS))
-        # Per-class figures two indicators read (see indicators.classes.pair_classes).
-        self.cache: dict = {}
 
     def _sum(self, w):
         return np.bincount(self.school, weights=w, minlength=self.n_schools)

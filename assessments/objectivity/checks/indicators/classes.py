@@ -380,11 +380,36 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     A copying group of g pupils makes g(g − 1)/2 such pairs at once; one honest
     look-alike pair does not pass the `pair_min` gate."""
     S = p.n_schools
-    got = pair_classes(p, params)
-    if got is None:
+    if len(p.primary) == 0 or p.res.class_id is None:
         return _empty(PAIR_SIMILARITY, p)
-    cls_school, cls_n, pairs, hit, expected, phi, p_c, pc, pz, cut = got
+    tm = np.asarray(p.res.task_max)
+    x = np.minimum(p.scores0, tm[None, :]).astype(np.int64)
+    s = x.sum(axis=1)
+    cls_idx, C, cls_school, cls_n = _classes(p)
+    P = _score_tables(x, s, tm)
+    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class, params.max_class)
+    pairs = np.bincount(pc, minlength=C).astype(np.float64)
     ok = pairs > 0
+    if ok.sum() < 20:
+        return _empty(PAIR_SIMILARITY, p)
+    # A pair agrees beyond its totals past the region's own quantile of pairs in a
+    # class (a short test cannot give any pair a large z), never below the floor.
+    fin = np.isfinite(pz)
+    cut = max(params.pair_z, float(np.quantile(pz[fin], params.pair_quantile)) if fin.any() else 0)
+    hit = np.bincount(pc, weights=pz >= cut, minlength=C)
+    share = np.where(ok, hit / np.maximum(pairs, 1), np.nan)
+    keep = ok & (share <= np.nanquantile(share[ok], 0.99))
+    rate = float(hit[keep].sum() / pairs[keep].sum()) if keep.any() else 0.0
+    rate = max(rate, 1e-5)
+    expected = rate * pairs
+    # Classes differ honestly (one teacher, one curriculum, pairs sharing a
+    # pupil): a quasi-Poisson dispersion from the region's classes (Pearson
+    # residuals, the top 2 % left out), at least 1; the count over it is read
+    # as a Poisson count over it (a gamma tail, continuous in the count).
+    pearson = (hit - expected) ** 2 / np.maximum(expected, 1e-9)
+    ok_p = keep & (pearson <= np.quantile(pearson[keep], 0.98)) if keep.any() else keep
+    phi = max(1.0, float(pearson[ok_p].mean())) if ok_p.any() else 1.0
+    p_c = np.where(hit > 0, _stats().gamma.cdf(expected / phi, a=np.maximum(hit, 1e-9) / phi), 1.0)
     worst, n_classes = _worst_class(np.where(ok, -p_c + 1e-12 * hit, np.nan), ok, cls_school, S)
     has_w = worst >= 0
     w = worst[has_w]
@@ -409,7 +434,7 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
     cut_z = float(_stats().norm.isf(params.similarity_p))
     fired = eligible & gate & (z >= cut_z)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pz_max = np.full(len(pairs), -np.inf)
+        pz_max = np.full(C, -np.inf)
         np.maximum.at(pz_max, pc, pz)
     best = np.full(S, np.nan)
     best[has_w] = pz_max[w]
@@ -441,50 +466,3 @@ def pair_similarity(p: Prepared, params: CheckParams) -> Column:
         # a class's own (one curriculum, pupils who sit together).
         alone_floor=float(_z_of_p(np.array([params.similarity_strong_p]))[0]),
     )
-
-
-def pair_classes(p: Prepared, params: CheckParams):
-    """Per class of the procedure: the agreeing pairs' test of `pair_similarity`
-    — (class's school, pupils, pairs, agreeing pairs, expected agreeing pairs,
-    the region's dispersion, the class's p-value, each pair's class, each pair's
-    z, the pair-z cut) — or None when the region has too few classes with pairs.
-    Computed once a procedure (`similar_work` reads it too)."""
-    key = (params.min_class, params.max_class, params.pair_z, params.pair_quantile)
-    key = ("pair_classes", *key)
-    if key not in p.cache:
-        p.cache[key] = _pair_classes(p, params)
-    return p.cache[key]
-
-
-def _pair_classes(p: Prepared, params: CheckParams):
-    if len(p.primary) == 0 or p.res.class_id is None:
-        return None
-    tm = np.asarray(p.res.task_max)
-    x = np.minimum(p.scores0, tm[None, :]).astype(np.int64)
-    s = x.sum(axis=1)
-    cls_idx, C, cls_school, cls_n = _classes(p)
-    P = _score_tables(x, s, tm)
-    pc, pz = _class_pairs_z(x, s, cls_idx, C, P, params.min_class, params.max_class)
-    pairs = np.bincount(pc, minlength=C).astype(np.float64)
-    ok = pairs > 0
-    if ok.sum() < 20:
-        return None
-    # A pair agrees beyond its totals past the region's own quantile of pairs in a
-    # class (a short test cannot give any pair a large z), never below the floor.
-    fin = np.isfinite(pz)
-    cut = max(params.pair_z, float(np.quantile(pz[fin], params.pair_quantile)) if fin.any() else 0)
-    hit = np.bincount(pc, weights=pz >= cut, minlength=C)
-    share = np.where(ok, hit / np.maximum(pairs, 1), np.nan)
-    keep = ok & (share <= np.nanquantile(share[ok], 0.99))
-    rate = float(hit[keep].sum() / pairs[keep].sum()) if keep.any() else 0.0
-    rate = max(rate, 1e-5)
-    expected = rate * pairs
-    # Classes differ honestly (one teacher, one curriculum, pairs sharing a
-    # pupil): a quasi-Poisson dispersion from the region's classes (Pearson
-    # residuals, the top 2 % left out), at least 1; the count over it is read
-    # as a Poisson count over it (a gamma tail, continuous in the count).
-    pearson = (hit - expected) ** 2 / np.maximum(expected, 1e-9)
-    ok_p = keep & (pearson <= np.quantile(pearson[keep], 0.98)) if keep.any() else keep
-    phi = max(1.0, float(pearson[ok_p].mean())) if ok_p.any() else 1.0
-    p_c = np.where(hit > 0, _stats().gamma.cdf(expected / phi, a=np.maximum(hit, 1e-9) / phi), 1.0)
-    return cls_school, cls_n, pairs, hit, expected, phi, p_c, pc, pz, cut
