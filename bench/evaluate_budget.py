@@ -20,7 +20,12 @@ and run once at its end, on it and on main
 (bench/results/evaluate-budget-dev-objfa.txt); 780–791 were looked at freely by
 the small schools' boundary_journal (reverted: no change on 780–791 nor on the
 hold-out; bench/results/evaluate-budget-dev-objrec.txt), 792–797 held out and run
-once at its end, on its code and on main: no longer unseen. Evaluation: 971–975 on both
+once at its end, on its code and on main: no longer unseen. 800–811 were looked at
+freely by copied work read as one test of identical papers and agreeing pairs
+(similar_work, reverted: the hold-out lost hard_help and gained false alarms;
+bench/results/evaluate-budget-dev-objcopy.txt; bench/copying_footprints.py read
+800–811 too), 812–817 held out and run once at its end, on it and on main: no
+longer unseen. Evaluation: 971–975 on both
 generators, not run yet. 961–965 evaluated objectivity-2.5 as merged at the end of its
 session once (bench/results/evaluate-budget-eval-961.txt): no longer unseen. 951–955 evaluated objectivity-2.4 as merged at the end of
 its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first
