@@ -131,8 +131,11 @@ def test_an_assignment_moved_in_the_admin_takes_its_reports_along(client, world)
     client.force_login(root)
     url = reverse("admin:roadmaps_assignment_change", args=[report.assignment_id])
     data = form_data(client.get(url))
+    # To a measure of Бетаград's roadmap, for a school of Бетаград (an assignment stays
+    # inside its roadmap's owner: tests/roadmaps/test_school_edits.py).
+    data["measure"] = str(world.extra["roadmap_report_b"].assignment.measure_id)
     data["municipality"] = str(world.muni_b.pk)
-    data["school"] = str(world.school_b1.pk)
+    data["school"] = str(f.school(municipality=world.muni_b, name="Бета-школа №7").pk)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert report.pk in visible(world.dan) and report.pk not in visible(world.bob)
