@@ -42,7 +42,7 @@ from assessments.objectivity.checks.indicators.classes import (  # noqa: E402
 from bench.second_in_memory import region_data  # noqa: E402
 from tests.generators.second import make_region  # noqa: E402
 
-EVALUATION = set(range(971, 976))
+EVALUATION = set(range(981, 986))
 NAMES = ("identical", "pairs", "max(both)", "fisher", "stouffer", "best-of-3")
 
 
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--seeds", required=True, help="comma-separated development seeds")
     seeds = [int(s) for s in parser.parse_args().seeds.split(",")]
     if EVALUATION & set(seeds):
-        sys.exit("Оценочные зёрна 971–975 не используются при разработке.")
+        sys.exit("Оценочные зёрна 981–985 не используются при разработке.")
     params = CheckParams()
     floor = float(_z(np.array(params.similarity_strong_p)))
     rows = defaultdict(list)

@@ -25,8 +25,10 @@ freely by copied work read as one test of identical papers and agreeing pairs
 (similar_work, reverted: the hold-out lost hard_help and gained false alarms;
 bench/results/evaluate-budget-dev-objcopy.txt; bench/copying_footprints.py read
 800–811 too), 812–817 held out and run once at its end, on it and on main: no
-longer unseen. Evaluation: 971–975 on both
-generators, not run yet. 961–965 evaluated objectivity-2.5 as merged at the end of its
+longer unseen. Evaluation: 981–985 on both
+generators, not run yet. 971–975 evaluated objectivity-2.6 (persistence inside the
+budget) as merged at the end of its session once
+(bench/results/evaluate-budget-eval-971.txt): no longer unseen. 961–965 evaluated objectivity-2.5 as merged at the end of its
 session once (bench/results/evaluate-budget-eval-961.txt): no longer unseen. 951–955 evaluated objectivity-2.4 as merged at the end of
 its session once (bench/results/evaluate-budget-eval-951.txt), 941–945 its first
 merge once (bench/results/evaluate-budget-eval-941.txt): no longer unseen. 931–935 evaluated objectivity-2.3 once (figures in
@@ -74,8 +76,9 @@ django.setup()
 from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
 
 DEV_SEEDS = (301, 302, 303, 401, 402, 403)
-# 971–975: 901–905, 921–925, 931–935, 941–945, 951–955 and 961–965 have been looked at (see the docstring).
-EVAL_SEEDS = (971, 972, 973, 974, 975)
+# 981–985: 901–905, 921–925, 931–935, 941–945, 951–955, 961–965 and 971–975 have been
+# looked at (see the docstring).
+EVAL_SEEDS = (981, 982, 983, 984, 985)
 MIN_PUPILS = 20
 
 
