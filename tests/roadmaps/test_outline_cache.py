@@ -176,3 +176,33 @@ def test_another_day_builds_the_outline_afresh(client, world, roadmap, monkeypat
 
 def outline(html: str) -> str:
     return re.search(r'<table class="rm-table" id="measures">.*?</table>', html, re.S).group(0)
+
+
+def test_a_school_roadmap_shows_the_new_number_of_its_municipal_measure(client, world, roadmap):
+    """A school roadmap's rows name the municipal measure each comes from: the entry is
+    kept under the municipal roadmap's stamp too."""
+    from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+
+    roadmap_cascade(roadmap=roadmap, due=date(2026, 4, 1), by=world.bob)
+    child = school_roadmap_start_from(municipal=roadmap, school=world.school_a1, by=world.carol)
+    assert "из муниципальной карты, 1.1." in page(client, world.carol, child)
+    measure = roadmap.measures.get(number="1.1.")
+    measure_update(measure=measure, by=world.bob, version=None, number="1.9.")
+    assert "из муниципальной карты, 1.9." in page(client, world.carol, child)
+
+
+def test_a_school_renamed_shows_in_a_draft_roadmap_naming_it(client, world, root):
+    """A draft roadmap has no assignments: the school is named responsible for a measure."""
+    from roadmaps.services.roadmap import roadmap_create
+
+    draft = roadmap_create(owner=world.muni_a, title="Черновик", by=world.bob)
+    from roadmaps.services.measure import measure_create
+
+    measure = measure_create(roadmap=draft, number="1.", by=world.bob, text="Семинар")
+    measure.responsible_schools.add(world.school_a2)
+    measure_update(measure=measure, by=world.bob, version=None, text="Семинар для школы")
+    assert world.school_a2.short_name in outline(page(client, world.bob, draft))
+    admin_change(
+        client, root, School, School.objects.get(pk=world.school_a2.pk), short_name="Лицей у моря"
+    )
+    assert "Лицей у моря" in outline(page(client, world.bob, draft))
