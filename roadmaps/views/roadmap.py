@@ -23,7 +23,11 @@ from roadmaps import forms, history
 from roadmaps import search as search_module
 from roadmaps.models import Roadmap
 from roadmaps.selectors import roadmap as roadmap_selectors
-from roadmaps.selectors.execution import cascade_status, roadmap_execution_cached
+from roadmaps.selectors.execution import (
+    cascade_status,
+    roadmap_execution_cached,
+    roadmap_stamps,
+)
 from roadmaps.selectors.report import (
     review_queue,
 )
@@ -32,18 +36,16 @@ from roadmaps.selectors.roadmap import (
     revision_list,
     roadmap_as_parsed,
     roadmap_get,
-    roadmap_outline,
 )
 from roadmaps.services import roadmap as roadmap_services
-from roadmaps.services.revision import revision_diff, roadmap_snapshot
 from roadmaps.services.roadmap import (
     roadmap_approval_questions,
     roadmap_in_force_elsewhere,
     roadmap_update,
 )
 from roadmaps.templatetags.roadmap_text import shortened
-from roadmaps.views.base import _errors, _require, _url_patterns, choice_labels
-from roadmaps.views.measure_rows import measure_rows_html
+from roadmaps.views.base import _errors, _require, choice_labels
+from roadmaps.views.outline import outline_cached, uncommitted_diff_cached
 from roadmaps.views.roadmap_blocks import cascade_rows_html, school_rows_html
 
 
@@ -144,50 +146,38 @@ def roadmap_create(request):
 def roadmap_detail(request, roadmap_pk):
     roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
     user = request.user
+    # One stamp read for the roadmap and the one its rows come from (a school roadmap's
+    # rows show the municipal measures' numbers): the execution figures and the outline
+    # are cached under them (roadmaps.views.outline).
+    stamps = roadmap_stamps(
+        roadmaps=[roadmap] + ([roadmap.parent] if roadmap.parent_id else []), user=user
+    )
     execution = None
     if roadmap.status != Roadmap.Status.DRAFT:
         # The dashboard's cached figures: the same stamp (the roadmap's version, its
         # reports, the user's reach) so opening the roadmap after the dashboard reads
         # two aggregates, not every assignment and report.
-        execution = roadmap_execution_cached(roadmap=roadmap, user=user)
+        execution = roadmap_execution_cached(roadmap=roadmap, user=user, stamp=stamps[roadmap.pk])
     can_edit = user.has_perm("roadmaps.edit_roadmap", roadmap) and roadmap.is_editable
-    outline = roadmap_outline(roadmap)
+    states = (execution or {}).get("measure_states", {})
+    outline = outline_cached(
+        roadmap=roadmap,
+        stamps=[stamps[roadmap.pk], stamps.get(roadmap.parent_id)],
+        states=states,
+        can_edit=can_edit,
+        csrf_token=get_token(request) if can_edit else None,
+    )
     cascade = None
     if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade = cascade_status(
-            roadmap=roadmap,
-            user=user,
-            measures=[m for block in outline for m in block["measures"]],
-        )
-    states = (execution or {}).get("measure_states", {})
-    csrf_token = get_token(request) if can_edit else None
-    # One reverse() per route, not per row: on a page of 150 measures it is most of the time.
-    measure_urls = _url_patterns("measure", ("edit", "move", "delete"))
-    section_urls = _url_patterns("section", ("edit", "move", "delete"))
-    for block in outline:
-        if block["section"] is not None:
-            block["section"].urls = {k: p % block["section"].pk for k, p in section_urls.items()}
-        for measure in block["measures"]:
-            measure.exec_state = states.get(measure.pk, "")
-            measure.urls = {k: p % measure.pk for k, p in measure_urls.items()}
-        # The rows are written in Python, an editor's with the column of buttons.
-        block["rows_html"] = measure_rows_html(
-            block["measures"], states=bool(states), csrf_token=csrf_token
-        )
+        cascade = cascade_status(roadmap=roadmap, user=user, measures=outline["cascade_measures"])
     uncommitted = None
     # The revisions, newest first: the list at the foot and the last one to diff against.
     revisions = list(revision_list(roadmap=roadmap))
     last = revisions[0] if revisions else None
     if last is not None and roadmap.status != Roadmap.Status.DRAFT:
-        diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
+        diff = uncommitted_diff_cached(roadmap=roadmap, last=last, stamp=stamps[roadmap.pk])
         if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
             uncommitted = {"revision": last, "diff": diff}
-    unparsed = [
-        m
-        for block in outline
-        for m in block["measures"]
-        if m.deadline_kind == "unparsed" and m.deadline_text.strip()
-    ]
     can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
     can_review = user.has_perm("roadmaps.review_report", roadmap)
     # The per-school tables are written in Python (roadmaps.views.roadmap_blocks).
@@ -214,8 +204,8 @@ def roadmap_detail(request, roadmap_pk):
         "roadmaps/roadmap_detail.html",
         {
             "roadmap": roadmap,
-            "outline": outline,
-            "unparsed": unparsed,
+            "outline_html": outline["html"],
+            "unparsed": outline["unparsed"],
             "uncommitted": uncommitted,
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
