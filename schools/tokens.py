@@ -57,10 +57,15 @@ def token_from_key(key: str) -> ApiToken | None:
     """The active token a key belongs to, or None (wrong, expired, revoked, inactive user)."""
     if not key.startswith(KEY_PREFIX) or key.count("_") < 2:
         return None
+    from schools.backends import STAMP_ATTRIBUTE, with_stamp
+
     prefix, _sep, secret = key[len(KEY_PREFIX) :].partition("_")
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    # The scope stamp in the same query, as for a session's user (schools.backends):
+    # the user's memberships then come from the cache kept under it.
+    token = with_stamp(ApiToken.objects.select_related("user").filter(prefix=prefix)).first()
     if token is None or not hmac.compare_digest(token.key_hash, _hash(secret)):
         return None
+    token.user.__dict__[STAMP_ATTRIBUTE] = getattr(token, STAMP_ATTRIBUTE)
     return token
 
 

@@ -218,3 +218,33 @@ def test_a_password_changed_in_the_admin_ends_the_other_sessions_at_once(carol, 
     assert response.status_code == 302
     response = carol.get(reverse("schools:school-detail", args=[world.school_a1.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_api_token_reads_memberships_from_the_cache_and_sees_a_change_at_once(world):
+    """A REST client's requests keep the reach under the same stamp as a browser's: a
+    warm request reads no membership, and a membership added anywhere widens the
+    token's reach at its very next request."""
+    from tests.api.helpers import client_for
+
+    api = client_for(world.dan)
+
+    def names_and_membership_reads():
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get("/api/v1/schools/")
+        assert response.status_code == 200
+        names = sorted(s["short_name"] for s in response.json()["results"])
+        reads = [q for q in captured if '"schools_membership"' in q["sql"]]
+        return names, len(reads)
+
+    names_and_membership_reads()
+    assert names_and_membership_reads() == (["Бета-школа №1"], 0)
+    Membership.objects.create(
+        user=world.dan,
+        role=f.Role.MUNICIPAL_OFFICIAL,
+        region=world.region,
+        municipality=world.muni_a,
+    )
+    names, reads = names_and_membership_reads()
+    assert reads == 1
+    assert {"Альфа-школа №1", "Бета-школа №1"} <= set(names)
+    assert names_and_membership_reads()[1] == 0
