@@ -53,9 +53,9 @@ def main():
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.core.management import call_command
     from django.test.utils import CaptureQueriesContext
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -94,7 +94,9 @@ def main():
         started = time.thread_time()
         client.get(path)
         cpu.append((time.thread_time() - started) * 1000)
-    print(f"\nCPU ms per request (test client, median of {args.runs}): {statistics.median(cpu):.1f}")
+    print(
+        f"\nCPU ms per request (test client, median of {args.runs}): {statistics.median(cpu):.1f}"
+    )
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.runs):
