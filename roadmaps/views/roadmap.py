@@ -39,7 +39,7 @@ from roadmaps.services.roadmap import (
 )
 from roadmaps.templatetags.roadmap_text import shortened
 from roadmaps.views.base import _errors, _require, choice_labels
-from roadmaps.views.cascade import cascade_html_cached, school_roadmaps_read
+from roadmaps.views.cascade import school_roadmap_blocks_cached
 from roadmaps.views.outline import outline_cached, uncommitted_diff_cached
 from roadmaps.views.roadmap_blocks import school_rows_html
 
@@ -162,20 +162,17 @@ def roadmap_detail(request, roadmap_pk):
         can_edit=can_edit,
         csrf_token=get_token(request) if can_edit else None,
     )
-    # Only a municipal roadmap has school roadmaps made from it: one read serves the
-    # cascade's key and rows and the list at the page's foot.
-    school_roadmaps = (
-        school_roadmaps_read(roadmap=roadmap, user=user) if roadmap.level == "municipality" else []
-    )
     can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
-    cascade_rows = ""
-    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade_rows = cascade_html_cached(
+    school_roadmaps = {"cascade_html": "", "list_html": ""}
+    if roadmap.level == "municipality":
+        # Only a municipal roadmap has school roadmaps made from it: the cascade's rows
+        # and the list at the foot are kept under their marks (roadmaps.views.cascade).
+        school_roadmaps = school_roadmap_blocks_cached(
             roadmap=roadmap,
             user=user,
             stamp=stamps[roadmap.pk],
             measures=outline["cascade_measures"],
-            children=school_roadmaps,
+            cascade=roadmap.status != Roadmap.Status.DRAFT,
             can_approve=can_approve,
             csrf_token=get_token(request) if can_approve else None,
         )
@@ -207,11 +204,11 @@ def roadmap_detail(request, roadmap_pk):
             "uncommitted": uncommitted,
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
-            "cascade": bool(cascade_rows),
+            "cascade": bool(school_roadmaps["cascade_html"]),
             "school_rows_html": school_rows,
-            "cascade_rows_html": cascade_rows,
+            "cascade_rows_html": school_roadmaps["cascade_html"],
             "revisions": revisions,
-            "school_roadmaps": school_roadmaps,
+            "school_roadmaps_html": school_roadmaps["list_html"],
             "can_edit": can_edit,
             "can_approve": can_approve,
             "can_review": can_review,

@@ -190,3 +190,42 @@ def test_the_count_of_reports_to_review_follows_the_services_and_the_admin(
         submitted_at_1=sent.strftime("%H:%M:%S"),
     )
     assert pending(page(client, world.bob, roadmap)) == base
+
+
+# The list at the foot of the page, as the template's loop wrote it before it moved to
+# Python (roadmaps.views.cascade.school_roadmap_list_html).
+LIST_LOOP = (
+    "{% for r in school_roadmaps %}<li><a href=\"{% url 'roadmaps:roadmap-detail' "
+    'roadmap_pk=r.pk %}">{{ r.school }}</a> — {{ r.get_status_display }}</li>{% endfor %}'
+)
+
+
+def test_the_list_written_in_python_is_the_template_list(world, roadmap):
+    from django.template import Context, Template
+
+    from roadmaps.views.cascade import school_roadmap_list_html, school_roadmaps_read
+
+    first = school_roadmap_start_from(municipal=roadmap, school=world.school_a1, by=world.carol)
+    School.objects.filter(pk=world.school_a2.pk).update(short_name="Школа <№2> & К°")
+    school_roadmap_start_from(municipal=roadmap, school=world.school_a2, by=world.bob)
+    roadmap_approve(roadmap=Roadmap.objects.get(pk=first.pk), by=world.carol)
+    children = school_roadmaps_read(roadmap=roadmap, user=world.bob)
+    assert [c.school_id for c in children] == [world.school_a2.pk, world.school_a1.pk]
+    template = Template(LIST_LOOP).render(
+        Context({"school_roadmaps": roadmap.school_roadmaps.select_related("school")})
+    )
+    python = school_roadmap_list_html(children)
+    assert "Школа &lt;№2&gt; &amp; К°</a> — проект" in python
+    assert python == template
+
+
+def test_the_list_follows_its_schools_and_their_roadmaps(client, world, roadmap, root):
+    child = school_roadmap_start_from(municipal=roadmap, school=world.school_a1, by=world.carol)
+    link = f'<a href="/roadmaps/{child.pk}/">'
+    assert link + "Альфа-школа №1</a> — проект" in page(client, world.bob, roadmap)
+    admin_change(
+        client, root, School, School.objects.get(pk=world.school_a1.pk), short_name="Лицей №1"
+    )
+    assert link + "Лицей №1</a> — проект" in page(client, world.bob, roadmap)
+    Roadmap.objects.filter(pk=child.pk).update(status="approved")
+    assert link + "Лицей №1</a> — утверждена" in page(client, world.bob, roadmap)
