@@ -279,7 +279,8 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
     measure_list, as the roadmap's page does), taken instead of reading them again.
     `children`: the school roadmaps made from this one that the user sees, as the
     roadmap's page has read them for its list (roadmaps.views.cascade), taken instead
-    of reading them again; their measures are read here, when there are any."""
+    of reading them again; their measures are read here, when there are any (a child
+    whose school is not among the user's listed schools is left out, as the query does)."""
     schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)

@@ -31,7 +31,6 @@ from roadmaps.selectors.execution import cascade_status
 from roadmaps.views.base import choice_labels
 from roadmaps.views.roadmap_blocks import cascade_rows_html
 from schools.backends import STAMP_ATTRIBUTE
-from schools.scoping import _holder
 
 CASCADE_CACHE_SECONDS = 600
 
@@ -109,7 +108,7 @@ def school_roadmap_blocks_cached(
     (`school_roadmap_marks`), one that builds reads them whole. `measures`: the
     outline's cascade measures. A user read without the scope stamp (none in the
     session's query) gets them built afresh."""
-    scope = _holder(user).__dict__.get(STAMP_ATTRIBUTE)
+    scope = getattr(user, STAMP_ATTRIBUTE, None)
     key = (
         blocks_key(
             stamp=stamp,
