@@ -3,7 +3,6 @@ selectors of the other apps. Reads only, through the scoping rule."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from datetime import date
@@ -14,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from infra.urls import url_pattern
 from schools.models import Role
-from schools.scoping import home_nodes
 
 
 def _fraction(percent):
@@ -67,30 +65,12 @@ def _execution_block(user, roadmap, today, stamp=None):
 
 def _queue(user, roadmap, stamp, shown=10):
     """The reports of the roadmap waiting for the user's review: the oldest `shown`
-    (as `queue_rows` dicts, and their `<li>` as HTML) and how many. Cached under the
-    roadmap's stamp (a report sent or reviewed makes a new one) and the reach the user
-    reviews in."""
-    from django.core.cache import cache
-
+    (as `queue_rows` dicts, and their `<li>` as HTML) and how many, from the entry the
+    roadmap's page shares (roadmaps.selectors.report.review_queue_head_cached)."""
     from reports.dashboard.rows import queue_items_html
-    from roadmaps.selectors.report import queue_rows, review_queue
-    from schools.policy import roles_for
+    from roadmaps.selectors.report import review_queue_head_cached
 
-    home = home_nodes(user, roles=roles_for("roadmaps.review_report"))
-    scope = repr(
-        [
-            home.everything,
-            *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
-        ]
-    )
-    # «rows»: the entries hold `queue_rows` dicts; the key of the reports as objects,
-    # which a page written before holds in the cache still, is another.
-    key = f"dashboard:queue:rows:{user.pk}:{stamp}:" + hashlib.sha256(scope.encode()).hexdigest()
-    queue = cache.get(key)
-    if queue is None:
-        reports = review_queue(user=user, roadmap=roadmap)
-        queue = {"queue": list(queue_rows(reports[:shown])), "queue_count": reports.count()}
-        cache.set(key, queue, SHARES_CACHE_SECONDS)
+    queue = review_queue_head_cached(user=user, roadmap=roadmap, stamp=stamp, shown=shown)
     return {**queue, "queue_html": queue_items_html(queue["queue"])}
 
 

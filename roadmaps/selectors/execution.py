@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -268,7 +268,7 @@ def _norm(text: str) -> str:
     return " ".join((text or "").replace("ё", "е").split()).lower()
 
 
-def cascade_status(*, roadmap: Roadmap, user=None, measures=None) -> list[dict]:
+def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None) -> list[dict]:
     """Per school of the municipality: its roadmap from this one (not started,
     draft, approved…), the required municipal measures missing from it, and the
     measures whose text or deadline the school changed. Only the listed schools'
@@ -276,7 +276,11 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None) -> list[dict]:
     measures each school must carry are found from one set per measure, not by
     scanning every measure's schools for every school. `measures`: the roadmap's
     measures the caller has read with their `school_list` (roadmaps.selectors.measure.
-    measure_list, as the roadmap's page does), taken instead of reading them again."""
+    measure_list, as the roadmap's page does), taken instead of reading them again.
+    `children`: the school roadmaps made from this one that the user sees, as the
+    roadmap's page has read them for its list (roadmaps.views.cascade), taken instead
+    of reading them again; their measures are read here, when there are any (a child
+    whose school is not among the user's listed schools is left out, as the query does)."""
     schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)
@@ -299,20 +303,29 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None) -> list[dict]:
         ).values_list("measure_id", "school_id"):
             responsible[school_id].add(measure_id)
     for_all = [m for m in municipal if m.for_all_schools]
-    children = {}
-    for child in (
-        roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
-        .filter(school_id__in=[school.pk for school in schools])
-        .prefetch_related(
-            Prefetch(
-                "measures",
-                queryset=Measure.objects.of_scoped().only(
-                    "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
-                ),
-            )
+    copies = Prefetch(
+        "measures",
+        queryset=Measure.objects.of_scoped().only(
+            "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
+        ),
+    )
+    listed = {school.pk for school in schools}
+    if children is not None:
+        # Oldest first, as the query below: a school's newest roadmap is the one kept.
+        taken = sorted(
+            (c for c in children if c.status != Roadmap.Status.CLOSED and c.school_id in listed),
+            key=lambda c: (c.created_at, c.pk),
         )
-        .order_by("created_at")
-    ):
+        prefetch_related_objects(taken, copies)
+    else:
+        taken = (
+            roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
+            .filter(school_id__in=listed)
+            .prefetch_related(copies)
+            .order_by("created_at", "pk")
+        )
+    children = {}
+    for child in taken:
         children[child.school_id] = child
     rows = []
     for school in schools:

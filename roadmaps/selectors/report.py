@@ -105,6 +105,41 @@ def queue_rows(reports):
     return reports.values(*QUEUE_COLUMNS)
 
 
+REVIEW_QUEUE_CACHE_SECONDS = 600
+
+
+def review_queue_head_cached(*, user, roadmap: Roadmap, stamp: str, shown: int = 10) -> dict:
+    """The reports of `roadmap` waiting for the user's review: {"queue": the oldest
+    `shown` as `queue_rows` dicts, "queue_count": how many}. Kept in the cache under the
+    roadmap's stamp (roadmaps.selectors.execution.roadmap_stamps: a report sent,
+    reviewed or changed in the admin renews it) and the nodes the user reviews in; the
+    home page's block and the roadmap's page read the same entry, so the roadmap's page
+    does not join its five thousand assignments to the reports to count them."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    from schools.scoping import home_nodes
+
+    home = home_nodes(user, roles=_reviewer_roles())
+    scope = repr(
+        [
+            home.everything,
+            *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
+        ]
+    )
+    key = (
+        f"roadmaps:queue:rows:{user.pk}:{stamp}:{shown}:"
+        + hashlib.sha256(scope.encode()).hexdigest()
+    )
+    queue = cache.get(key)
+    if queue is None:
+        reports = review_queue(user=user, roadmap=roadmap)
+        queue = {"queue": list(queue_rows(reports[:shown])), "queue_count": reports.count()}
+        cache.set(key, queue, REVIEW_QUEUE_CACHE_SECONDS)
+    return queue
+
+
 def assignee_of(row: dict, prefix: str = "assignment__") -> str:
     """`str(Assignment.assignee)` from a row of values (`queue_rows`, whose assignment
     fields start with `prefix`): the school's short name, else the body's short name or

@@ -23,14 +23,8 @@ from roadmaps import forms, history
 from roadmaps import search as search_module
 from roadmaps.models import Roadmap
 from roadmaps.selectors import roadmap as roadmap_selectors
-from roadmaps.selectors.execution import (
-    cascade_status,
-    roadmap_execution_cached,
-    roadmap_stamps,
-)
-from roadmaps.selectors.report import (
-    review_queue,
-)
+from roadmaps.selectors.execution import roadmap_execution_cached, roadmap_stamps
+from roadmaps.selectors.report import review_queue_head_cached
 from roadmaps.selectors.roadmap import (
     change_list,
     revision_list,
@@ -45,8 +39,9 @@ from roadmaps.services.roadmap import (
 )
 from roadmaps.templatetags.roadmap_text import shortened
 from roadmaps.views.base import _errors, _require, choice_labels
+from roadmaps.views.cascade import school_roadmap_blocks_cached
 from roadmaps.views.outline import outline_cached, uncommitted_diff_cached
-from roadmaps.views.roadmap_blocks import cascade_rows_html, school_rows_html
+from roadmaps.views.roadmap_blocks import school_rows_html
 
 
 @login_required
@@ -167,9 +162,20 @@ def roadmap_detail(request, roadmap_pk):
         can_edit=can_edit,
         csrf_token=get_token(request) if can_edit else None,
     )
-    cascade = None
-    if roadmap.level == "municipality" and roadmap.status != Roadmap.Status.DRAFT:
-        cascade = cascade_status(roadmap=roadmap, user=user, measures=outline["cascade_measures"])
+    can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
+    school_roadmaps = {"cascade_html": "", "list_html": ""}
+    if roadmap.level == "municipality":
+        # Only a municipal roadmap has school roadmaps made from it: the cascade's rows
+        # and the list at the foot are kept under their marks (roadmaps.views.cascade).
+        school_roadmaps = school_roadmap_blocks_cached(
+            roadmap=roadmap,
+            user=user,
+            stamp=stamps[roadmap.pk],
+            measures=outline["cascade_measures"],
+            cascade=roadmap.status != Roadmap.Status.DRAFT,
+            can_approve=can_approve,
+            csrf_token=get_token(request) if can_approve else None,
+        )
     uncommitted = None
     # The revisions, newest first: the list at the foot and the last one to diff against.
     revisions = list(revision_list(roadmap=roadmap))
@@ -178,22 +184,11 @@ def roadmap_detail(request, roadmap_pk):
         diff = uncommitted_diff_cached(roadmap=roadmap, last=last, stamp=stamps[roadmap.pk])
         if diff["added"] or diff["removed"] or diff["changed"] or diff["header"]:
             uncommitted = {"revision": last, "diff": diff}
-    can_approve = user.has_perm("roadmaps.approve_roadmap", roadmap)
     can_review = user.has_perm("roadmaps.review_report", roadmap)
     # The per-school tables are written in Python (roadmaps.views.roadmap_blocks).
     school_rows = (
         school_rows_html(execution["by_school"], roadmap=roadmap)
         if execution and execution["by_school"]
-        else ""
-    )
-    cascade_rows = (
-        cascade_rows_html(
-            cascade,
-            roadmap=roadmap,
-            can_approve=can_approve,
-            csrf_token=get_token(request) if can_approve else None,
-        )
-        if cascade
         else ""
     )
     # What only an approver or a reviewer is shown is read and built for them alone.
@@ -209,20 +204,22 @@ def roadmap_detail(request, roadmap_pk):
             "uncommitted": uncommitted,
             "execution": execution,
             "measure_states": (execution or {}).get("measure_states", {}),
-            "cascade": cascade,
+            "cascade": bool(school_roadmaps["cascade_html"]),
             "school_rows_html": school_rows,
-            "cascade_rows_html": cascade_rows,
+            "cascade_rows_html": school_roadmaps["cascade_html"],
             "revisions": revisions,
-            # Only a municipal roadmap has school roadmaps made from it.
-            "school_roadmaps": (
-                roadmap.school_roadmaps.visible_to(user).select_related("school")
-                if roadmap.level == "municipality"
-                else []
-            ),
+            "school_roadmaps_html": school_roadmaps["list_html"],
             "can_edit": can_edit,
             "can_approve": can_approve,
             "can_review": can_review,
-            "pending": review_queue(user=user, roadmap=roadmap).count() if can_review else 0,
+            # The home page's entry of the queue, under the same stamp.
+            "pending": (
+                review_queue_head_cached(user=user, roadmap=roadmap, stamp=stamps[roadmap.pk])[
+                    "queue_count"
+                ]
+                if can_review
+                else 0
+            ),
             "Status": Roadmap.Status,
             **_workflow_forms(roadmap, approving=approving, revising=revising),
             "approval_questions": (

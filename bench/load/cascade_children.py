@@ -1,0 +1,77 @@
+"""Start school roadmaps from a municipal roadmap of a load region, through the services:
+the state of a municipality some weeks after the official sent the roadmap to the
+schools. The load region (bench/load/make_region.py) has none, so the cascade table of
+the municipal roadmap's page reads no school roadmap and no copied measure there.
+
+    .venv/bin/python bench/load/cascade_children.py --database rm_pages_copy
+
+Writes: run it on a copy of the region. Of the municipal roadmap of `--user`'s
+municipality (the first in its list, as bench/bench_pages.py opens it), `--started`
+schools start their roadmaps (its hundred measures copied each), every third of them
+changes the deadline of its first measure, every fourth drops its last one and every
+fifth approves its roadmap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--user", default="official01")
+    parser.add_argument("--started", type=int, default=40)
+    args = parser.parse_args()
+    os.environ.update(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from roadmaps.models import Roadmap
+    from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+    from roadmaps.services.measure import measure_delete, measure_update
+    from roadmaps.services.roadmap import roadmap_approve
+    from schools.models import Membership, Role, School
+
+    official = get_user_model().objects.get(username=args.user)
+    municipality = Membership.objects.filter(user=official).first().municipality
+    municipal = (
+        Roadmap.objects.visible_to(official)
+        .filter(municipality=municipality, school__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if not municipal.requires_school_roadmaps:
+        roadmap_cascade(roadmap=municipal, due=date(2026, 4, 1), by=official)
+        municipal.refresh_from_db()
+    schools = School.objects.filter(municipality=municipality, is_active=True).order_by("pk")
+    for n, school in enumerate(schools[: args.started]):
+        deputy = Membership.objects.filter(school=school, role=Role.SCHOOL_DEPUTY).first().user
+        child = school_roadmap_start_from(municipal=municipal, school=school, by=deputy)
+        measures = list(child.measures.order_by("position", "pk"))
+        if n % 3 == 0:
+            first = measures[0]
+            measure_update(
+                measure=first, version=first.version, deadline_text="Июнь 2026 г.", by=deputy
+            )
+        if n % 4 == 0:
+            measure_delete(measure=measures[-1], by=deputy)
+        if n % 5 == 0:
+            roadmap_approve(roadmap=Roadmap.objects.get(pk=child.pk), by=deputy)
+    print(f"{municipal}: {municipal.school_roadmaps.count()} school roadmaps made from it")
+
+
+if __name__ == "__main__":
+    main()
