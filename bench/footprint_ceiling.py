@@ -20,7 +20,7 @@ tilted to the school, `indicators.bunching`'s Poisson fit, windows left out):
           window's expected count over the boundary's, deficit by 1;
 * sepopt  opt2 per boundary, the best, Bonferroni;
 * cf      raw with the Poisson skewness of its counts taken out (first-order
-          Cornish–Fisher; what objectivity-2.7 counts);
+          Cornish–Fisher; tried in the method by objbnd and reverted);
 * cond    the exact conditional test: given each boundary's window total
           (a push keeps it), the count at the boundary is binomial with the
           counterfactual's split; the sum's mid-p (cond3: window of three).

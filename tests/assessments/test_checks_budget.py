@@ -337,28 +337,3 @@ def test_a_run_with_markers_last_year_keeps_its_budget_and_shows_the_route(regio
         if s.index not in region.truth and any(p.pupils >= 20 for p in s.procedures)
     )
     assert honest_flagged(region, result) <= 0.01 * eligible_honest
-
-
-def test_identical_papers_stand_alone_below_the_strong_level_and_agreeing_pairs_do_not():
-    # Identical papers' score-conditional null holds in honest regions up to
-    # `similarity_alone_z`; agreeing pairs' quasi-Poisson tail is heavier, so
-    # they stand alone only at the strong level (`similarity_strong_p`).
-    from assessments.objectivity.checks import budget
-
-    school, scores, journal, _ = make_region(seed=6)
-    prep = prepared(results(school, scores, journal))
-    same = ind.similarity(prep, PARAMS)
-    pairs = ind.pair_similarity(prep, PARAMS)
-    between = (PARAMS.similarity_alone_z + pairs.alone_floor) / 2
-    assert PARAMS.similarity_alone_z < between < pairs.alone_floor
-    for col, s in ((same, 0), (pairs, 1)):
-        col.z = np.where(np.arange(N_SCHOOLS) == s, between, 0.0)
-        col.gate = np.ones(N_SCHOOLS, bool)
-        col.eligible = np.ones(N_SCHOOLS, bool)
-    cal = budget.apply([same, pairs], PARAMS, np.array(["ordinary"] * N_SCHOOLS), 1.0)
-    assert cal["alone_z"] < between
-    assert same.strong[0], "identical papers past their floor raise a marker alone"
-    assert pairs.fired[1] and not pairs.strong[1], (
-        "agreeing pairs need the strong level or a second"
-    )
-    assert not same.strong[1:].any() and not pairs.strong.any()

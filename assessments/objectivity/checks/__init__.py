@@ -30,16 +30,13 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   for the points of their tasks (strong from 5% of the school);
 - bunching: excess at each boundary and deficit just below against the
   region's histogram tilted to the school (Poisson fit, windows excluded),
-  its z with the counts' skewness taken out (Cornish–Fisher; 2.7),
   parametric bootstrap p-value with refits; each test's evidence also read
   with the school's strongest other test of the year (a school pushes in
   the papers it marks, not in one test; Šidák for the choice, Stouffer, two
   looks; only for a test with some excess of its own; 2.4);
 - similarity: identical score vectors per class against a score-conditional
-  null, Poisson tail, Bonferroni over classes (alone under the budget past
-  `similarity_alone_z`, agreeing pairs only at the strong level; 2.7);
-  identical runs (half the test) the same way, reported as evidence (not
-  counted by default);
+  null, Poisson tail, Bonferroni over classes; identical runs (half the test)
+  the same way, reported as evidence (not counted by default);
 - cohort (grade g, year t vs grade g±1, year t±1), rise-then-fall (and the
   Jacob–Levitt score), ОГЭ/ЕГЭ regression residual, objective ВПР gap;
 - persistence: markers in the previous two years (supports, never alone).

@@ -98,13 +98,6 @@ class CheckParams:
     similarity_p: float = 1e-4
     similarity_strong_p: float = 1e-8
     similarity_min_excess: int = 3  # identical pairs above the expected count
-    # Identical papers stand alone under a budget only past this z as well: the
-    # score-conditional null cannot see a class's own curriculum, but the
-    # honest regions of both generators never reached it (objbnd: 11,300
-    # honest school × test rows, second generator 850-861, first 850-855;
-    # bench/footprint_ceiling.py). Agreeing pairs (`pair_similarity`),
-    # whose honest tail is heavier, keep `similarity_strong_p` as their floor.
-    similarity_alone_z: float = 4.5
     # Class level (see indicators.classes): a class's scores above what its journal
     # marks predict, against the region's classes (Bonferroni over the school's
     # classes); pairs in a class agreeing beyond their totals: a pair counts past

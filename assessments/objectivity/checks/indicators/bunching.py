@@ -73,31 +73,6 @@ def _fit_tilt(H, log_r, X, outside, ridge=1.0, iters=25, start=None):
     return np.exp(log_r[None, :] + a @ X.T), a
 
 
-# The skewness correction's reach: beyond it the first-order Cornish–Fisher
-# term would grow without bound; every threshold the budget sets lies within.
-SKEW_REACH = 4.0
-
-
-def skew_corrected(x: np.ndarray, skew: np.ndarray) -> np.ndarray:
-    """A standardised sum of Poisson counts with third cumulant `skew` (per
-    sd³) as a normal z (Cornish–Fisher, first order: z = x − γ/6·(x² − 1)).
-    T puts half its weight on the boundary score and half on the two scores
-    below, where the counts are larger: its upper tail is shorter than the
-    normal's (γ < 0), most for a small school, so the plain z understates the
-    evidence against the very null the budget assumes."""
-    x = np.asarray(x, dtype=np.float64)
-    r = np.clip(x, -SKEW_REACH, SKEW_REACH)
-    return x - np.asarray(skew) / 6 * (r * r - 1)
-
-
-def skew_restored(z: np.ndarray, skew: np.ndarray) -> np.ndarray:
-    """The standardised sum at which `skew_corrected` gives z (its inverse to
-    the same order: x = z + γ/6·(z² − 1)), for thresholds in the value's units."""
-    z = np.asarray(z, dtype=np.float64)
-    r = np.clip(z, -SKEW_REACH, SKEW_REACH)
-    return z + np.asarray(skew) / 6 * (r * r - 1)
-
-
 def bunching(p: Prepared, params: CheckParams) -> Column:
     """Excess of primary scores at and just above each mark boundary, and the
     matching deficit just below, against a smooth counterfactual: the region's
@@ -106,8 +81,8 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
 
     T = ½ Σ_boundaries [(O − E) in b..b+above − (O − E) in b−below..b−1]
     estimates how many pupils were pushed over. value = T / n (share of the
-    school's pupils), reference 0 (the counterfactual), z = T / sd_Poisson
-    with the Poisson skewness of T taken out (`skew_corrected`), calibrated. Schools past `bunching_screen_z` get a parametric-bootstrap
+    school's pupils), reference 0 (the counterfactual), z = T / sd_Poisson,
+    calibrated. Schools past `bunching_screen_z` get a parametric-bootstrap
     p-value (multinomial draws from the fitted counterfactual, refitted each
     time); the indicator fires when p ≤ `bunching_p` and the threshold is then
     the bootstrap's (1 − p) quantile of T / n.
@@ -144,16 +119,15 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
     mu, coef_a = _fit_tilt(H, log_r, X, outside)
     T = ((H - mu) * coef).sum(axis=1)
     sd = np.sqrt((mu * coef * coef).sum(axis=1))
-    skew = (mu * coef**3).sum(axis=1) / sd**3
     n_r = H.sum(axis=1)
     z = np.full(S, np.nan)
-    z[rows] = skew_corrected(T / sd, skew)
+    z[rows] = T / sd
     c, unit = calibrate(z, eligible)
     zc = (z - c) / unit
     value = np.full(S, np.nan)
     value[rows] = T / n_r
     threshold = np.full(S, np.nan)
-    threshold[rows] = skew_restored(c + 3.0 * unit, skew) * sd / n_r
+    threshold[rows] = (c + 3.0 * unit) * sd / n_r
     pval = np.full(S, np.nan)
     screened = np.flatnonzero(zc[rows] >= params.bunching_screen_z)
     rng = np.random.default_rng(params.seed)
@@ -200,7 +174,7 @@ def bunching(p: Prepared, params: CheckParams) -> Column:
 
     def threshold_of(zz):
         out = np.full(S, np.nan)
-        out[rows] = skew_restored(c + np.asarray(zz)[rows] * unit, skew) * sd / n_r
+        out[rows] = (c + np.asarray(zz)[rows] * unit) * sd / n_r
         return out
 
     at = np.full(S, np.nan)

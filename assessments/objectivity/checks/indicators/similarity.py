@@ -140,7 +140,7 @@ def _worst_class_column(name, p, params, observed, expected, largest, tests, ext
         recentre=False,
         threshold_at=at,
         gate=excess,
-        alone_floor=params.similarity_alone_z,
+        alone_floor=float(_z_of_p(np.array([params.similarity_strong_p]))[0]),
     )
 
 
