@@ -25,7 +25,13 @@ freely by copied work read as one test of identical papers and agreeing pairs
 (similar_work, reverted: the hold-out lost hard_help and gained false alarms;
 bench/results/evaluate-budget-dev-objcopy.txt; bench/copying_footprints.py read
 800–811 too), 812–817 held out and run once at its end, on it and on main: no
-longer unseen. Evaluation: 981–985 on both
+longer unseen. 850–861 were looked at freely by objbnd (bunching's z with its
+counts' skewness taken out and identical papers alone past z 4.5, reverted:
+the hold-out gained one boundary school and one false alarm on each
+generator, the second's total then over its budget; bench/footprint_ceiling.py read
+850–861 of the second generator and 850–855 of the first;
+bench/results/evaluate-budget-dev-objbnd.txt), 870–875 held out and run once
+at its end, on it and on main: no longer unseen; 862–869 were not run. Evaluation: 981–985 on both
 generators, not run yet. 971–975 evaluated objectivity-2.6 (persistence inside the
 budget) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-971.txt): no longer unseen. 961–965 evaluated objectivity-2.5 as merged at the end of its
