@@ -116,16 +116,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Reconnect after a PostgreSQL restart without restarting the web process.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Parameters bound by the server and a statement run five times on a connection
-    # prepared there (psycopg's prepare_threshold): PostgreSQL then skips parsing and
-    # planning it again. The page's statements repeat on every request, so its
-    # backend spends about a third of the CPU a statement (bench/results/load-pgload.txt).
-    # Off for a pooler in transaction mode (PgBouncer before 1.21), which does not
-    # keep a connection's prepared statements.
-    if env.bool("DB_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=5
-        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -19,26 +19,6 @@ def test_ci_runs_the_suite_on_postgresql(db):
         assert int(cursor.fetchone()[0].split(".")[0]) >= 14
 
 
-
-def test_a_statement_repeated_on_a_connection_is_prepared_on_postgresql(db):
-    """Pages run the same statements on every request: PostgreSQL keeps them parsed
-    and planned (DB_PREPARED_STATEMENTS), and the rows read that way are the same."""
-    require_service(
-        "PostgreSQL", connection.vendor == "postgresql", f"DATABASE_URL gives {connection.vendor}"
-    )
-    from schools.models import Region
-
-    region = Region.objects.create(name="Область подготовленных запросов", code="97")
-    for _ in range(6):
-        assert list(Region.objects.filter(code="97").values_list("name", flat=True)) == [
-            "Область подготовленных запросов"
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any('"schools_region"."code"' in statement for statement in prepared), prepared
-    assert Region.objects.get(code="97").pk == region.pk
-
 def _redis_ok():
     if not settings.REDIS_URL:
         return False, "REDIS_URL is not set"
