@@ -159,10 +159,10 @@ def _deputy_due(user, school, today):
     language: a page opened again reads one short string instead of a hundred rows
     and writes no HTML, and a report accepted, an assignment added, a deadline or a
     roadmap's status changed computes it afresh. The rows themselves (with their
-    assignments and measures) are not kept: reading them back out of the cache cost
-    the page more than the queries that make them (bench/results/load-pgload.txt).
-    The page prints the HTML only; `due_soon` and `overdue` are read from the
-    database when someone asks for them."""
+    assignments and measures) are not kept: the page prints only the HTML, and
+    unpickling a hundred rows' model instances on every open of it cost about half a
+    millisecond of its ten (bench/results/load-pgload.txt). `due_soon` and `overdue`
+    are read from the database when someone asks for them."""
     from django.core.cache import cache
     from django.utils.functional import SimpleLazyObject
     from django.utils.translation import get_language
