@@ -131,37 +131,52 @@ DUE_CACHE_SECONDS = 600
 
 
 def _deputy_due(user, school, today):
-    """The deputy's «overdue» and «due this month» rows and their HTML. Kept in the
-    cache under a digest of everything they are made of (each assignment of the
-    school in an active roadmap, its measure's number, text, dates and position,
-    whether it is done, as the user sees them), the day and the language: a page
-    opened again reads one value instead of a hundred rows and writes no HTML, and
-    a report accepted, an assignment added, a deadline or a roadmap's status
-    changed computes them afresh."""
+    """The deputy's «overdue» and «due this month» lists as HTML, and their rows.
+
+    The HTML is kept in the cache under a digest of everything it is made of (each
+    assignment of the school in an active roadmap, its measure's number, text, dates
+    and position, whether it is done, as the user sees them), the day and the
+    language: a page opened again reads one short string instead of a hundred rows
+    and writes no HTML, and a report accepted, an assignment added, a deadline or a
+    roadmap's status changed computes it afresh. The rows themselves (with their
+    assignments and measures) are not kept: the page prints only the HTML, and
+    unpickling a hundred rows' model instances on every open of it cost about half a
+    millisecond of its ten (bench/results/load-pgload.txt). `due_soon` and `overdue`
+    are read from the database when someone asks for them."""
     from django.core.cache import cache
+    from django.utils.functional import SimpleLazyObject
     from django.utils.translation import get_language
 
-    from roadmaps.selectors.assignment import (
-        school_assignments_due,
-        school_assignments_due_digest,
-    )
+    from roadmaps.selectors.assignment import school_assignments_due_digest
 
+    rows = SimpleLazyObject(lambda: _deputy_due_rows(user, school, today))
     digest = school_assignments_due_digest(user=user, school=school)
-    key = f"dashboard:due:{school.pk}:{today.isoformat()}:{get_language()}:{digest}"
-    due = cache.get(key)
-    if due is None:
-        rows = school_assignments_due(user=user, today=today, school=school)
-        month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-        due_soon = [r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end]
-        overdue = [r for r in rows if r["overdue"]]
-        due = {
-            "due_soon": due_soon,
-            "due_soon_html": due_items_html(due_soon),
-            "overdue": overdue,
-            "overdue_html": due_items_html(overdue),
+    key = f"dashboard:due-html:{school.pk}:{today.isoformat()}:{get_language()}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = {
+            "due_soon_html": due_items_html(rows["due_soon"]),
+            "overdue_html": due_items_html(rows["overdue"]),
         }
-        cache.set(key, due, DUE_CACHE_SECONDS)
-    return due
+        cache.set(key, html, DUE_CACHE_SECONDS)
+    return {
+        **html,
+        "due_soon": SimpleLazyObject(lambda: rows["due_soon"]),
+        "overdue": SimpleLazyObject(lambda: rows["overdue"]),
+    }
+
+
+def _deputy_due_rows(user, school, today) -> dict:
+    from roadmaps.selectors.assignment import school_assignments_due
+
+    rows = school_assignments_due(user=user, today=today, school=school)
+    month_end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    return {
+        "due_soon": [
+            r for r in rows if not r["done"] and r["due"] and today <= r["due"] < month_end
+        ],
+        "overdue": [r for r in rows if r["overdue"]],
+    }
 
 
 def due_items_html(rows) -> str:

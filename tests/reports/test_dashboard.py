@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from reports.dashboard.blocks import dashboard
+from reports.dashboard.blocks import dashboard, due_items_html
 from roadmaps.services.report import progress_report_accept, progress_report_return
 from schools.selectors import membership_list
 from tests import factories as f
@@ -102,7 +102,11 @@ def numbers(rows):
 
 
 def deputy_rows(user, today=TODAY):
+    """The deputy's block; its lists' HTML (kept in the cache) is that of the rows read
+    now, so each test below checks the page as well as the rows."""
     (block,) = dashboard(user=user, memberships=list(membership_list(user=user)), today=today)
+    assert block["overdue_html"] == due_items_html(block["overdue"])
+    assert block["due_soon_html"] == due_items_html(block["due_soon"])
     return block
 
 
