@@ -25,7 +25,13 @@ freely by copied work read as one test of identical papers and agreeing pairs
 (similar_work, reverted: the hold-out lost hard_help and gained false alarms;
 bench/results/evaluate-budget-dev-objcopy.txt; bench/copying_footprints.py read
 800–811 too), 812–817 held out and run once at its end, on it and on main: no
-longer unseen. Evaluation: 981–985 on both
+longer unseen. 820–839 were looked at freely by lenient marking and the spike
+(objlen): the footprints' ceiling outside the method (bench/lenient_ceiling.py
+read 820–829), attempted zeros read with the blanks and the journal history in
+the combined evidence (both reverted: no gain on 820–839), and the blanks and
+the lenient footprint counted apart (objectivity-2.7); 840–845 held out and run
+once at its end, on it and on main (bench/results/evaluate-budget-dev-objlen.txt):
+no longer unseen. Evaluation: 981–985 on both
 generators, not run yet. 971–975 evaluated objectivity-2.6 (persistence inside the
 budget) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-971.txt): no longer unseen. 961–965 evaluated objectivity-2.5 as merged at the end of its
