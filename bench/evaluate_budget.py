@@ -31,7 +31,14 @@ the hold-out gained one boundary school and one false alarm on each
 generator, the second's total then over its budget; bench/footprint_ceiling.py read
 850–861 of the second generator and 850–855 of the first;
 bench/results/evaluate-budget-dev-objbnd.txt), 870–875 held out and run once
-at its end, on it and on main: no longer unseen; 862–869 were not run. Evaluation: 981–985 on both
+at its end, on it and on main: no longer unseen; 862–869 were not run.
+820–839 were looked at freely by lenient marking and the spike
+(objlen): the footprints' ceiling outside the method (bench/lenient_ceiling.py
+read 820–829), attempted zeros read with the blanks and the journal history in
+the combined evidence (both reverted: no gain on 820–839), and the blanks and
+the lenient footprint counted apart (objectivity-2.7); 840–845 held out and run
+once at its end, on it and on main (bench/results/evaluate-budget-dev-objlen.txt):
+no longer unseen. Evaluation: 981–985 on both
 generators, not run yet. 971–975 evaluated objectivity-2.6 (persistence inside the
 budget) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-971.txt): no longer unseen. 961–965 evaluated objectivity-2.5 as merged at the end of its

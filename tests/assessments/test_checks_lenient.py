@@ -8,9 +8,15 @@ import numpy as np
 import pytest
 
 from assessments.objectivity.checks import CheckParams, check_region
-from assessments.objectivity.checks.data import LENIENT_FOOTPRINT
+from assessments.objectivity.checks.data import (
+    BLANKS,
+    CLASS_JOURNAL_GAP,
+    JOURNAL_GAP,
+    LENIENT_FOOTPRINT,
+)
+from assessments.objectivity.checks.indicators import Column
 from assessments.objectivity.checks.indicators.lenient import _joint
-from assessments.objectivity.checks.rules import all_columns
+from assessments.objectivity.checks.rules import all_columns, marker_of
 from bench.second_in_memory import region_data
 from tests.generators.second import make_region
 from tests.generators.second.manipulations import Lenient
@@ -109,6 +115,28 @@ def test_two_footprints_together_weigh_more_than_either_and_a_missing_one_counts
     assert np.isnan(z[1])
     # Honest footprints: the joint is a standard normal again.
     assert abs(float(np.nanstd(z[2:])) - 1.0) < 0.2
+
+
+def _fired(name, fired):
+    fired = np.array(fired)
+    zeros = np.zeros(len(fired))
+    return Column(name, zeros, zeros, zeros, fired, np.zeros(len(fired), bool), zeros)
+
+
+def test_blanks_and_the_lenient_footprint_agreeing_raise_a_marker_as_two_indicators():
+    # School 0: the blanks of its worst class and the footprint of both (with
+    # the journal) past the agreement threshold, neither strong: a marker (the
+    # budget's draws carry their correlation). School 1: the journal gap read
+    # two ways is still one indicator.
+    columns = [
+        _fired(BLANKS, [True, False]),
+        _fired(LENIENT_FOOTPRINT, [True, False]),
+        _fired(JOURNAL_GAP, [False, True]),
+        _fired(CLASS_JOURNAL_GAP, [False, True]),
+    ]
+    marker, fired = marker_of(columns, PARAMS)
+    assert marker.tolist() == [True, False]
+    assert fired.tolist() == [2, 1]
 
 
 def test_a_small_school_is_read_over_its_tests_together(regions):

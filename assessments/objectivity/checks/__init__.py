@@ -78,8 +78,9 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators
-agree (inversion and marking, similarity and runs, journal and journal gap
-count once), or one that may stand alone fires strongly (inversion, marking,
+agree (inversion and marking, similarity, runs and pairs, the journal's three
+readings count once; the blanks and the lenient footprint, which reads them
+with the journal, count apart: 2.7), or one that may stand alone fires strongly (inversion, marking,
 scale mismatch, bunching, similarity, cohort, journal gap, ОГЭ, objective
 ВПР), or the combined evidence of inflated results (level, journal gap,
 cohort, rise-then-fall; Stouffer under the null's correlations) passes its

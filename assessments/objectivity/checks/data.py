@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.6"  # 2.6: persistence (an earlier marker) has its own threshold inside the false-alarm budget, the budget per school counts the cohort looks; 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; a class against itself a grade apart joins the lenient footprint (class names in the input); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.7"  # 2.7: the blanks and the lenient footprint count as two indicators towards agreement (the budget's draws carry their correlation); 2.6: persistence (an earlier marker) has its own threshold inside the false-alarm budget, the budget per school counts the cohort looks; 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; a class against itself a grade apart joins the lenient footprint (class names in the input); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"

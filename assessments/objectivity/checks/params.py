@@ -178,11 +178,15 @@ class CheckParams:
         )
     )
     # Indicators that measure one thing two ways count once towards agreement.
+    # The blanks and the lenient footprint are not one family: the footprint
+    # reads the blanks with the journal, so the two agree more often than two
+    # unrelated indicators, and the budget's null draws them with the
+    # correlation the region's schools show, which raises the agreement
+    # threshold by what that costs (2.7; bench/results/evaluate-budget-dev-objlen.txt).
     families: tuple[tuple[str, ...], ...] = (
         (INVERSION, MARKING),
         (SIMILARITY, RUNS, PAIR_SIMILARITY),
         (JOURNAL, JOURNAL_GAP, CLASS_JOURNAL_GAP),
-        (BLANKS, LENIENT_FOOTPRINT),
     )
     # Low-result schools (ШНОР) and strong schools: region shares by mean mark.
     low_result_share: float = 0.10
