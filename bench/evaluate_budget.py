@@ -38,8 +38,10 @@ read 820–829), attempted zeros read with the blanks and the journal history in
 the combined evidence (both reverted: no gain on 820–839), and the blanks and
 the lenient footprint counted apart (objectivity-2.7); 840–845 held out and run
 once at its end, on it and on main (bench/results/evaluate-budget-dev-objlen.txt):
-no longer unseen. Evaluation: 981–985 on both
-generators, not run yet. 971–975 evaluated objectivity-2.6 (persistence inside the
+no longer unseen. Evaluation: 991–995 on both
+generators, not run yet. 981–985 evaluated objectivity-2.7 (the blanks and the
+lenient footprint counted apart) as merged at the end of its session once
+(bench/results/evaluate-budget-eval-981.txt): no longer unseen. 971–975 evaluated objectivity-2.6 (persistence inside the
 budget) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-971.txt): no longer unseen. 961–965 evaluated objectivity-2.5 as merged at the end of its
 session once (bench/results/evaluate-budget-eval-961.txt): no longer unseen. 951–955 evaluated objectivity-2.4 as merged at the end of
@@ -89,9 +91,9 @@ django.setup()
 from assessments.objectivity.checks import CheckParams, check_region  # noqa: E402
 
 DEV_SEEDS = (301, 302, 303, 401, 402, 403)
-# 981–985: 901–905, 921–925, 931–935, 941–945, 951–955, 961–965 and 971–975 have been
-# looked at (see the docstring).
-EVAL_SEEDS = (981, 982, 983, 984, 985)
+# 991–995: 901–905, 921–925, 931–935, 941–945, 951–955, 961–965, 971–975 and
+# 981–985 have been looked at (see the docstring).
+EVAL_SEEDS = (991, 992, 993, 994, 995)
 MIN_PUPILS = 20
 
 
