@@ -400,6 +400,7 @@ def cascade_state_counts(*, roadmap: Roadmap, user) -> dict[str, int]:
         School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
         .visible_to(user)
         .annotate(cascade_status=Subquery(newest))
+        .order_by()  # counted, not listed: no join to the municipalities for the order
         .values_list("cascade_status", flat=True)
     )
     counts = dict.fromkeys(CASCADE_STATES, 0)
