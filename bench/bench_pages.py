@@ -73,8 +73,9 @@ PAGES = [
 ]  # fmt: skip
 # name: (page to read, pattern of the link); the first match is taken, so the same
 # region gives the same object every time. The list is newest first, so its first
-# roadmap is a school's (eight measures): the municipal roadmap (a hundred measures,
-# the cascade of its schools) is found through the list's level filter.
+# roadmap is a school's (one made from the municipal roadmap: its hundred measures
+# copied): the municipal roadmap (a hundred measures, the cascade of its schools) is
+# found through the list's level filter.
 FIND = {
     "roadmap": ("/roadmaps/", r'href="/roadmaps/(\d+)/"'),
     "municipal_roadmap": ("/roadmaps/?level=municipality", r'href="/roadmaps/(\d+)/"'),

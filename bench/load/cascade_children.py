@@ -1,7 +1,8 @@
 """Start school roadmaps from a municipal roadmap of a load region, through the services:
 the state of a municipality some weeks after the official sent the roadmap to the
-schools. The load region (bench/load/make_region.py) has none, so the cascade table of
-the municipal roadmap's page reads no school roadmap and no copied measure there.
+schools. For a region built without them (bench/load/make_region.py --started 0, or one
+built before make_region.py made them): there the cascade table of the municipal
+roadmap's page reads no school roadmap and no copied measure.
 
     .venv/bin/python bench/load/cascade_children.py --database rm_pages_copy
 

@@ -1,13 +1,26 @@
-"""Build the load-test region on PostgreSQL: 1,000 schools, 10,000 measures.
+"""Build the load-test region on PostgreSQL: 1,000 schools, 2,000 municipal measures
+and, with the default `--started`, 800 school roadmaps made from them (about 80,000
+copied measures, 156,000 assignments).
 
-    .venv/bin/python bench/load/make_region.py [--database roadmaps_load]
+    .venv/bin/python bench/load/make_region.py [--database roadmaps_load] [--started 0.8]
 
 Drops and re-creates the database, migrates, and writes in bulk: 20
 municipalities of 50 schools; per municipality an official, a methodist and a
 viewer, per school a deputy, one regional analyst; an approved municipal
-roadmap of 100 measures per municipality (every school assigned) and a school
-roadmap of 8 measures per school; progress reports for a third of the
-assignments. Every user's password is `Load-2026!`; usernames are printed.
+roadmap of 100 measures per municipality (every school assigned); progress
+reports for a third of the assignments. Every user's password is `Load-2026!`;
+usernames are printed.
+
+Then the cascade, through the services as users make it (`cascade`): each official
+requires school roadmaps of the municipal one, and `--started` (0.8) of each
+municipality's schools have started theirs from it (its hundred measures copied);
+of those, every third changed a deadline, every fourth dropped a measure and
+seven in ten approved theirs (which assigns its measures to the school). This is
+the state some months into the year, after the date set for the school roadmaps:
+most schools have one, a few are late, and a few of those made are still drafts.
+A school that has not started keeps a plan of its own of 8 measures, made in bulk.
+`--started 0` builds the region as it was before (no school roadmap made from a
+municipal one, so no cascade to read; every school with its plan of 8 measures).
 """
 
 import argparse
@@ -28,6 +41,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="roadmaps_load")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--started",
+        type=float,
+        default=0.8,
+        help="share of each municipality's schools with a roadmap made from the municipal one",
+    )
     args = parser.parse_args()
     url = f"postgres://postgres@{args.host}:5432/{args.database}"
     subprocess.run(
@@ -44,11 +63,26 @@ def main():
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    build()
+    build(started_share=args.started)
     print(f"region built in {time.perf_counter() - started:.1f} s; DATABASE_URL={url}")
 
 
-def build():
+def started_schools(schools, share: float) -> set[int]:
+    """The ids of the schools that have made their roadmap from the municipal one: the
+    first `share` of each municipality's schools in a shuffled order (the same every run)."""
+    rng = random.Random(98)
+    by_municipality = {}
+    for school in schools:
+        by_municipality.setdefault(school.municipality_id, []).append(school)
+    chosen = set()
+    for members in by_municipality.values():
+        members = sorted(members, key=lambda s: s.pk)
+        rng.shuffle(members)
+        chosen.update(s.pk for s in members[: round(len(members) * share)])
+    return chosen
+
+
+def build(*, started_share: float = 0.8):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
@@ -131,6 +165,8 @@ def build():
             for s in schools
         ]
         Membership.objects.bulk_create(memberships)
+        started = started_schools(schools, started_share)
+        own_plans = [s for s in schools if s.pk not in started]
 
         now = timezone.now()
         roadmaps = Roadmap.objects.bulk_create(
@@ -159,7 +195,7 @@ def build():
                     period_start=date(2025, 9, 1),
                     period_end=date(2026, 8, 31),
                 )
-                for s in schools
+                for s in own_plans
             ]
         )
         municipal, school_maps = roadmaps[:20], roadmaps[20:]
@@ -235,6 +271,11 @@ def build():
             if rng.random() < 0.33
         ]
         ProgressReport.objects.bulk_create(reports, batch_size=5000)
+    cascade_started = (
+        cascade(municipal=municipal, schools=[s for s in schools if s.pk in started])
+        if started
+        else "no cascade"
+    )
     # Fresh statistics and visibility map, as autovacuum would leave them after a bulk
     # load (it is off on the shared benchmark machine): without the statistics the
     # planner guesses a few rows per roadmap and joins by the wrong index; without the
@@ -246,8 +287,50 @@ def build():
         cursor.execute("VACUUM ANALYZE")
     print(
         f"schools {len(schools)}, users {len(users)}, roadmaps {len(roadmaps)}, measures {len(measures)}, "
-        f"assignments {len(assignments)}, reports {len(reports)}; password {PASSWORD}"
+        f"assignments {len(assignments)}, reports {len(reports)}; {cascade_started}; "
+        f"password {PASSWORD}"
     )
+
+
+def cascade(*, municipal, schools) -> str:
+    """The cascade as users make it, through the services (roadmaps.services.cascade):
+    each official requires the school roadmaps, each listed school's deputy starts one
+    from the municipal roadmap and edits or approves it. Returns a line of counts."""
+    from roadmaps.models import Roadmap
+    from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+    from roadmaps.services.measure import measure_delete, measure_update
+    from roadmaps.services.roadmap import roadmap_approve
+    from schools.models import Membership, Role
+
+    people = {
+        (m.role, m.municipality_id if m.role == Role.MUNICIPAL_OFFICIAL else m.school_id): m.user
+        for m in Membership.objects.filter(
+            role__in=[Role.MUNICIPAL_OFFICIAL, Role.SCHOOL_DEPUTY]
+        ).select_related("user")
+    }
+    of_municipality = {}
+    for roadmap in municipal:
+        official = people[(Role.MUNICIPAL_OFFICIAL, roadmap.municipality_id)]
+        roadmap_cascade(roadmap=roadmap, due=date(2025, 10, 15), by=official)
+        of_municipality[roadmap.municipality_id] = roadmap
+    approved = 0
+    for n, school in enumerate(sorted(schools, key=lambda s: s.pk)):
+        deputy = people[(Role.SCHOOL_DEPUTY, school.pk)]
+        child = school_roadmap_start_from(
+            municipal=of_municipality[school.municipality_id], school=school, by=deputy
+        )
+        measures = list(child.measures.order_by("position", "pk"))
+        if n % 3 == 0:
+            first = measures[0]
+            measure_update(
+                measure=first, version=first.version, deadline_text="Июнь 2026 г.", by=deputy
+            )
+        if n % 4 == 0:
+            measure_delete(measure=measures[-1], by=deputy)
+        if n % 10 < 7:
+            roadmap_approve(roadmap=Roadmap.objects.get(pk=child.pk), by=deputy)
+            approved += 1
+    return f"school roadmaps from the municipal ones {len(schools)} ({approved} approved)"
 
 
 if __name__ == "__main__":

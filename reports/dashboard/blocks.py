@@ -31,7 +31,7 @@ def _execution_block(user, roadmap, today, stamp=None):
     from infra.output.charts import horizontal_bars
     from reports.dashboard.rows import school_rows_html
     from roadmaps.selectors.execution import (
-        cascade_status,
+        cascade_state_counts,
         roadmap_execution_cached,
         roadmap_stamp,
     )
@@ -43,10 +43,11 @@ def _execution_block(user, roadmap, today, stamp=None):
         for r in execution["by_section"]
     ]
     schools = [(r["school"].short_name, _fraction(r["share_done"])) for r in execution["by_school"]]
-    cascade = cascade_status(roadmap=roadmap, user=user) if roadmap.requires_school_roadmaps else []
-    states = {}
-    for row in cascade:
-        states[row["state"]] = states.get(row["state"], 0) + 1
+    # Counts of the schools by the state of their roadmap, as the roadmap's page lists
+    # them (cascade_status): read in one query of a value a school, no measure.
+    states = (
+        cascade_state_counts(roadmap=roadmap, user=user) if roadmap.requires_school_roadmaps else {}
+    )
     return {
         "roadmap": roadmap,
         "execution": execution,
@@ -58,7 +59,6 @@ def _execution_block(user, roadmap, today, stamp=None):
         else "",
         "school_rows_html": school_rows_html(execution["by_school"]),
         **_queue(user, roadmap, stamp),
-        "cascade": cascade,
         "cascade_states": states,
     }
 

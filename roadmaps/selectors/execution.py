@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -377,3 +377,38 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
             }
         )
     return rows
+
+
+CASCADE_STATES = ("not_started", "draft", "approved")
+
+
+def cascade_state_counts(*, roadmap: Roadmap, user) -> dict[str, int]:
+    """How many of the schools `cascade_status` lists are in each state, {state: n} in
+    the order of CASCADE_STATES, the states with none left out: what the home page
+    shows of the cascade. The same schools (the municipality's active ones the user
+    sees) and the same school roadmap of each (its newest one made from `roadmap` that
+    is not closed), read in one query of a value per school, without a measure: the
+    state is the school roadmap's status, and the copied measures that
+    `cascade_status` compares change no state."""
+    newest = (
+        Roadmap.objects.of_scoped(parent=roadmap, school=OuterRef("pk"))
+        .exclude(status=Roadmap.Status.CLOSED)
+        .order_by("-created_at", "-pk")
+        .values("status")[:1]
+    )
+    statuses = (
+        School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
+        .visible_to(user)
+        .annotate(cascade_status=Subquery(newest))
+        .order_by()  # counted, not listed: no join to the municipalities for the order
+        .values_list("cascade_status", flat=True)
+    )
+    counts = dict.fromkeys(CASCADE_STATES, 0)
+    for status in statuses:
+        if status is None:
+            counts["not_started"] += 1
+        elif status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE):
+            counts["approved"] += 1
+        else:
+            counts[status] += 1
+    return {state: n for state, n in counts.items() if n}

@@ -109,8 +109,10 @@ def school_roadmap_start_from(*, municipal: Roadmap, school: School, by) -> Road
                 title=section.title,
                 position=section.position,
             )
-        for measure in measures:
-            copy = Measure.objects.create(
+        # In bulk: a hundred measures and their indicators in a few queries, not two a
+        # measure (Measure and Indicator have no save() or signal of their own).
+        copies = Measure.objects.bulk_create(
+            Measure(
                 roadmap=roadmap,
                 section=section_map.get(measure.section_id),
                 number=measure.number,
@@ -130,14 +132,21 @@ def school_roadmap_start_from(*, municipal: Roadmap, school: School, by) -> Road
                 source_measure=measure,
                 position=measure.position,
             )
-            for indicator in measure.indicators.all():
-                Indicator.objects.create(
-                    measure=copy,
-                    text=indicator.text,
-                    comparator=indicator.comparator,
-                    target_value=indicator.target_value,
-                    unit=indicator.unit,
-                )
+            for measure in measures
+        )
+        copy_of = {copy.source_measure_id: copy for copy in copies}
+        Indicator.objects.bulk_create(
+            Indicator(
+                measure=copy_of[indicator.measure_id],
+                text=indicator.text,
+                comparator=indicator.comparator,
+                target_value=indicator.target_value,
+                unit=indicator.unit,
+            )
+            for indicator in Indicator.objects.of_scoped(
+                measure__in=[m.pk for m in measures]
+            ).order_by("measure_id", "pk")
+        )
         _record(
             obj=roadmap,
             action="start_from",

@@ -589,6 +589,44 @@ def test_a_school_roadmap_started_from_the_municipal_keeps_links_and_divergence_
         school_roadmap_start_from(municipal=municipal, school=world.school_a1, by=world.carol)
 
 
+def test_a_started_school_roadmap_copies_sections_measures_and_indicators_in_few_queries(world):
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from roadmaps.services.measure import indicator_create
+
+    def started(count, school):
+        municipal = draft(
+            world,
+            measures=[(f"1.{n}.", f"Мероприятие {n}", "ОО", "Май") for n in range(count)],
+        )
+        for measure in municipal.measures.all():
+            indicator_create(
+                measure=measure, text=f"Доля {measure.number}", target_value=90, by=world.bob
+            )
+        roadmap_approve(roadmap=municipal, by=world.bob)
+        with CaptureQueriesContext(connection) as queries:
+            child = school_roadmap_start_from(municipal=municipal, school=school, by=world.bob)
+        return municipal, child, len(queries.captured_queries)
+
+    municipal, child, few = started(2, world.school_a1)
+    copies = list(child.measures.order_by("position", "pk").prefetch_related("indicators"))
+    assert [(m.number, m.source_measure.number) for m in copies] == [
+        ("1.0.", "1.0."),
+        ("1.1.", "1.1."),
+    ]
+    assert [m.section.title for m in copies] == ["Организация"] * 2
+    assert copies[0].section.roadmap_id == child.pk
+    assert [[(i.text, i.target_value) for i in m.indicators.all()] for m in copies] == [
+        [("Доля 1.0.", Decimal(90))],
+        [("Доля 1.1.", Decimal(90))],
+    ]
+    _municipal, _child, many = started(12, world.school_a2)
+    assert many == few
+
+
 def test_a_school_outside_the_municipality_cannot_start_from_it(world):
     municipal = draft(world)
     with pytest.raises(ValidationError):
