@@ -376,6 +376,17 @@ class HomeNodes:
     schools: frozenset[int]
 
     @property
+    def key(self) -> tuple:
+        """The nodes as plain sorted values, for a cache key: two users at home at the
+        same nodes read the same figures."""
+        return (
+            self.everything,
+            sorted(self.regions),
+            sorted(self.municipalities),
+            sorted(self.schools),
+        )
+
+    @property
     def levels(self) -> frozenset[str]:
         """The levels the user works at ("region", "municipality", "school"); all for a superuser."""
         if self.everything:

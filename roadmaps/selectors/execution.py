@@ -4,7 +4,7 @@ per measure or school."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
@@ -43,13 +43,7 @@ def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, st
             "roadmap_id", "token"
         )
     )
-    home = home_nodes(user)
-    reach = (
-        home.everything,
-        sorted(home.regions),
-        sorted(home.municipalities),
-        sorted(home.schools),
-    )
+    reach = home_nodes(user).key
     stamps = {}
     for roadmap in roadmaps:
         key = repr(
@@ -362,16 +356,11 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
                 )
             if fields:
                 changed.append({"measure": m, "copy": copy, "fields": fields})
-        state = (
-            "approved"
-            if child.status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
-            else child.status
-        )
         rows.append(
             {
                 "school": school,
                 "roadmap": child,
-                "state": state,
+                "state": cascade_state(child.status),
                 "missing": missing,
                 "changed": changed,
             }
@@ -380,6 +369,18 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
 
 
 CASCADE_STATES = ("not_started", "draft", "approved")
+
+
+def cascade_state(status: str | None) -> str:
+    """A school's state in the cascade (one of CASCADE_STATES) from the status of its
+    newest school roadmap made from the municipal one that is not closed (None: it has
+    none): the roadmap's page (cascade_status) and the home page's counts
+    (cascade_state_counts) read it the same way."""
+    if status is None:
+        return "not_started"
+    if status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE):
+        return "approved"
+    return "draft"
 
 
 def cascade_state_counts(*, roadmap: Roadmap, user) -> dict[str, int]:
@@ -403,12 +404,5 @@ def cascade_state_counts(*, roadmap: Roadmap, user) -> dict[str, int]:
         .order_by()  # counted, not listed: no join to the municipalities for the order
         .values_list("cascade_status", flat=True)
     )
-    counts = dict.fromkeys(CASCADE_STATES, 0)
-    for status in statuses:
-        if status is None:
-            counts["not_started"] += 1
-        elif status in (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE):
-            counts["approved"] += 1
-        else:
-            counts[status] += 1
-    return {state: n for state, n in counts.items() if n}
+    counts = Counter(cascade_state(status) for status in statuses)
+    return {state: counts[state] for state in CASCADE_STATES if counts[state]}

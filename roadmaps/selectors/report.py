@@ -121,13 +121,7 @@ def review_queue_head_cached(*, user, roadmap: Roadmap, stamp: str, shown: int =
 
     from schools.scoping import home_nodes
 
-    home = home_nodes(user, roles=_reviewer_roles())
-    scope = repr(
-        [
-            home.everything,
-            *(sorted(ids) for ids in (home.regions, home.municipalities, home.schools)),
-        ]
-    )
+    scope = repr(home_nodes(user, roles=_reviewer_roles()).key)
     key = (
         f"roadmaps:queue:rows:{user.pk}:{stamp}:{shown}:"
         + hashlib.sha256(scope.encode()).hexdigest()
