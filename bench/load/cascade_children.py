@@ -40,9 +40,9 @@ def main():
     django.setup()
     from django.contrib.auth import get_user_model
 
+    from bench.load.make_region import edit_copy
     from roadmaps.models import Roadmap
     from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
-    from roadmaps.services.measure import measure_delete, measure_update
     from roadmaps.services.roadmap import roadmap_approve
     from schools.models import Membership, Role, School
 
@@ -61,14 +61,7 @@ def main():
     for n, school in enumerate(schools[: args.started]):
         deputy = Membership.objects.filter(school=school, role=Role.SCHOOL_DEPUTY).first().user
         child = school_roadmap_start_from(municipal=municipal, school=school, by=deputy)
-        measures = list(child.measures.order_by("position", "pk"))
-        if n % 3 == 0:
-            first = measures[0]
-            measure_update(
-                measure=first, version=first.version, deadline_text="Июнь 2026 г.", by=deputy
-            )
-        if n % 4 == 0:
-            measure_delete(measure=measures[-1], by=deputy)
+        edit_copy(child, n, by=deputy)
         if n % 5 == 0:
             roadmap_approve(roadmap=Roadmap.objects.get(pk=child.pk), by=deputy)
     print(f"{municipal}: {municipal.school_roadmaps.count()} school roadmaps made from it")

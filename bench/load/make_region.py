@@ -292,13 +292,25 @@ def build(*, started_share: float = 0.8):
     )
 
 
+def edit_copy(child, n: int, *, by) -> None:
+    """What the `n`-th school does to the copy it started: every third changes its
+    first measure's deadline, every fourth drops its last measure."""
+    from roadmaps.services.measure import measure_delete, measure_update
+
+    measures = list(child.measures.order_by("position", "pk"))
+    if n % 3 == 0:
+        first = measures[0]
+        measure_update(measure=first, version=first.version, deadline_text="Июнь 2026 г.", by=by)
+    if n % 4 == 0:
+        measure_delete(measure=measures[-1], by=by)
+
+
 def cascade(*, municipal, schools) -> str:
     """The cascade as users make it, through the services (roadmaps.services.cascade):
     each official requires the school roadmaps, each listed school's deputy starts one
     from the municipal roadmap and edits or approves it. Returns a line of counts."""
-    from roadmaps.models import Roadmap
+    from roadmaps.models import Measure, Roadmap
     from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
-    from roadmaps.services.measure import measure_delete, measure_update
     from roadmaps.services.roadmap import roadmap_approve
     from schools.models import Membership, Role
 
@@ -319,18 +331,15 @@ def cascade(*, municipal, schools) -> str:
         child = school_roadmap_start_from(
             municipal=of_municipality[school.municipality_id], school=school, by=deputy
         )
-        measures = list(child.measures.order_by("position", "pk"))
-        if n % 3 == 0:
-            first = measures[0]
-            measure_update(
-                measure=first, version=first.version, deadline_text="Июнь 2026 г.", by=deputy
-            )
-        if n % 4 == 0:
-            measure_delete(measure=measures[-1], by=deputy)
+        edit_copy(child, n, by=deputy)
         if n % 10 < 7:
             roadmap_approve(roadmap=Roadmap.objects.get(pk=child.pk), by=deputy)
             approved += 1
-    return f"school roadmaps from the municipal ones {len(schools)} ({approved} approved)"
+    copied = Measure.objects.filter(roadmap__parent__isnull=False).count()
+    return (
+        f"school roadmaps from the municipal ones {len(schools)} ({approved} approved, "
+        f"{copied} measures copied into them)"
+    )
 
 
 if __name__ == "__main__":
