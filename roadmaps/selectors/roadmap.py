@@ -34,6 +34,29 @@ ROADMAP_LIST_FIELDS = (
 )
 
 
+# What a roadmap's label (Roadmap.label: owner, period, order) is made of.
+LABEL_FIELDS = (
+    "status",
+    "academic_year",
+    "period_start",
+    "period_end",
+    "order_number",
+    "order_date",
+    "region__name",
+    "municipality__name",
+    "school__short_name",
+)
+
+
+def roadmap_choices(queryset):
+    """`queryset` reading only what each roadmap's label is made of (LABEL_FIELDS) with
+    its owner: the choices of a form, which print the label and post the id. A
+    roadmap's row has some thirty columns and its owners a dozen more; the form's
+    cached HTML is keyed by the SQL and a digest of the rows read (infra.formcache),
+    both smaller and quicker to make for the columns shown."""
+    return queryset.select_related("region", "municipality", "school").only(*LABEL_FIELDS)
+
+
 def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     """The roadmaps `user` sees, newest first, each with its `measure_count`. The
     count is a subquery per row rather than a join grouped over every measure, so a
