@@ -18,7 +18,7 @@ from roadmaps.models import (
     Roadmap,
     RoadmapActivity,
 )
-from roadmaps.selectors.assignment import AssignmentRow, _due_of
+from roadmaps.selectors.assignment import AssignmentRow, StampedRoadmap, _due_of
 from roadmaps.selectors.period import REPORT_GRACE_DAYS, reporting_periods
 from schools.models import School
 
@@ -30,19 +30,22 @@ def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, st
     read (its version and last change), its activity token (RoadmapActivity: new with
     every line of its history, so with any change to it, its sections, measures,
     assignments and reports made through the services or the admin), the day and the
-    user's reach. One query for all of them, reading a row per roadmap; the cache keys
-    of the roadmaps' figures start with them."""
+    user's reach. One query for all of them, reading a row per roadmap, or none when
+    the caller read the tokens with the roadmaps (`_tokens_read`); the cache keys of
+    the roadmaps' figures start with them."""
     import hashlib
 
     from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
     roadmaps = list(roadmaps)
-    tokens = dict(
-        RoadmapActivity.objects.of_scoped(roadmap__in=[r.pk for r in roadmaps]).values_list(
-            "roadmap_id", "token"
+    tokens = _tokens_read(roadmaps)
+    if tokens is None:
+        tokens = dict(
+            RoadmapActivity.objects.of_scoped(roadmap__in=[r.pk for r in roadmaps]).values_list(
+                "roadmap_id", "token"
+            )
         )
-    )
     reach = home_nodes(user).key
     stamps = {}
     for roadmap in roadmaps:
@@ -58,6 +61,24 @@ def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, st
         )
         stamps[roadmap.pk] = hashlib.sha256(key.encode()).hexdigest()
     return stamps
+
+
+def _tokens_read(roadmaps) -> dict[int, str | None] | None:
+    """The activity tokens the caller read with `roadmaps`, by id, or None when any of
+    them came without its token: a Roadmap read with select_related("activity") (None
+    for a roadmap that has no token yet), or a StampedRoadmap (read with its token,
+    roadmaps.selectors.assignment.STAMP_COLUMNS)."""
+    tokens = {}
+    for roadmap in roadmaps:
+        if isinstance(roadmap, StampedRoadmap):
+            tokens[roadmap.pk] = roadmap.token
+        elif isinstance(roadmap, Roadmap) and Roadmap.activity.is_cached(roadmap):
+            # None when the join found no row (the attribute would raise).
+            activity = Roadmap.activity.related.get_cached_value(roadmap)
+            tokens[roadmap.pk] = activity.token if activity is not None else None
+        else:
+            return None
+    return tokens
 
 
 def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:

@@ -135,10 +135,12 @@ def municipal_roadmaps_in_force(*, user, municipalities, today: date | None = No
     one query for a region of any size."""
     today = today or timezone.localdate()
     best = {}
+    # With each one's activity token: the analyst's figures are stamped with it
+    # (roadmaps.selectors.execution.roadmap_stamps) without a query of their own.
     for roadmap in (
         _approved(user)
         .filter(municipality__in=[m.pk for m in municipalities], school__isnull=True)
-        .select_related("region", "municipality")
+        .select_related("region", "municipality", "activity")
     ):
         held = best.get(roadmap.municipality_id)
         if held is None or _in_force_rank(roadmap, today) > _in_force_rank(held, today):
@@ -146,10 +148,16 @@ def municipal_roadmaps_in_force(*, user, municipalities, today: date | None = No
     return best
 
 
-def roadmap_get(*, user, pk) -> Roadmap:
-    return Roadmap.objects.select_related(
-        "region", "municipality", "school", "parent"
-    ).get_visible_or_404(user, pk=pk)
+def roadmap_get(*, user, pk, stamped: bool = False) -> Roadmap:
+    """The roadmap `pk` the user sees (else 404), with its owners and parent; `stamped`:
+    with the activity tokens of the roadmap and its parent read in the same query, for
+    the stamps of a page that only reads (roadmaps.selectors.execution.roadmap_stamps)
+    rather than a second query. Not for a request that writes before it stamps: the
+    tokens are those read here."""
+    related = ["region", "municipality", "school", "parent"]
+    if stamped:
+        related += ["activity", "parent__activity"]
+    return Roadmap.objects.select_related(*related).get_visible_or_404(user, pk=pk)
 
 
 def roadmap_outline(roadmap: Roadmap) -> list[dict]:
