@@ -51,12 +51,11 @@ class ExecutionParamsForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from roadmaps.models import Roadmap
+        from roadmaps.selectors.roadmap import roadmap_choices
 
-        # Each choice reads as its label (owner, period, order): fetch the owners at once.
-        self.fields["roadmap"].queryset = (
-            Roadmap.objects.in_reach(user)
-            .exclude(status=Roadmap.Status.DRAFT)
-            .select_related("region", "municipality", "school")
+        # Each choice reads as its label (owner, period, order): that and the owners only.
+        self.fields["roadmap"].queryset = roadmap_choices(
+            Roadmap.objects.in_reach(user).exclude(status=Roadmap.Status.DRAFT)
         )
 
 

@@ -105,10 +105,9 @@ class OrderParamsForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from roadmaps.models import Roadmap
+        from roadmaps.selectors.roadmap import roadmap_choices
 
-        self.fields["roadmap"].queryset = Roadmap.objects.in_reach(user).select_related(
-            "region", "municipality", "school"
-        )
+        self.fields["roadmap"].queryset = roadmap_choices(Roadmap.objects.in_reach(user))
 
 
 @register

@@ -284,6 +284,7 @@ def _shares(user, roadmaps, today) -> dict[int, float | None]:
 
 def analyst_block(user, membership, today):
     from infra.output.charts import horizontal_bars
+    from reports.dashboard.rows import municipality_rows_html
     from roadmaps.selectors.roadmap import municipal_roadmaps_in_force
     from schools.selectors import municipality_list
 
@@ -312,6 +313,7 @@ def analyst_block(user, membership, today):
         "kind": "analyst",
         "membership": membership,
         "municipalities": rows,
+        "municipalities_html": municipality_rows_html(rows),
         "chart": chart,
         "procedures": _latest_procedures(user),
         "objectivity": _flags_by_municipality(user, membership.region, municipalities),

@@ -119,3 +119,31 @@ def flagged_school_rows_html(schools) -> str:
             )
         )
     return _joined(out)
+
+
+def municipality_rows_html(rows) -> str:
+    """The `<tr>` of the analyst's table of municipalities (`analyst_block` rows): the
+    municipality linked, its roadmap in force linked by its label (or «нет
+    действующей»), the share of measures done. A region lists every municipality, each
+    row two links and a label the template resolved and filtered cell by cell."""
+    from django.template.defaultfilters import floatformat
+
+    municipality = url_pattern("schools:municipality-detail", "municipality_pk")
+    roadmap = url_pattern("roadmaps:roadmap-detail", "roadmap_pk")
+    none = '<span class="muted">' + escape(_("нет действующей")) + "</span>"
+    out = []
+    for r in rows:
+        share = r["share_done"]
+        out.append(
+            f'<tr><td><a href="{escape(municipality % r["municipality"].pk)}">'
+            f"{escape(r['municipality'].name)}</a></td><td>"
+            + (
+                f'<a href="{escape(roadmap % r["roadmap"].pk)}">{escape(r["roadmap"].label)}</a>'
+                if r["roadmap"]
+                else none
+            )
+            + '</td><td class="num">'
+            + ("—" if share is None else escape(floatformat(share, "-1")) + " %")
+            + "</td></tr>"
+        )
+    return _joined(out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from roadmaps.models import (
     Roadmap,
     RoadmapActivity,
 )
-from roadmaps.selectors.assignment import AssignmentRow, _due_of
+from roadmaps.selectors.assignment import AssignmentRow, StampedRoadmap, _due_of
 from roadmaps.selectors.period import REPORT_GRACE_DAYS, reporting_periods
 from schools.models import School
 
@@ -30,19 +30,22 @@ def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, st
     read (its version and last change), its activity token (RoadmapActivity: new with
     every line of its history, so with any change to it, its sections, measures,
     assignments and reports made through the services or the admin), the day and the
-    user's reach. One query for all of them, reading a row per roadmap; the cache keys
-    of the roadmaps' figures start with them."""
+    user's reach. One query for all of them, reading a row per roadmap, or none when
+    the caller read the tokens with the roadmaps (`_tokens_read`); the cache keys of
+    the roadmaps' figures start with them."""
     import hashlib
 
     from schools.scoping import home_nodes
 
     today = today or timezone.localdate()
     roadmaps = list(roadmaps)
-    tokens = dict(
-        RoadmapActivity.objects.of_scoped(roadmap__in=[r.pk for r in roadmaps]).values_list(
-            "roadmap_id", "token"
+    tokens = _tokens_read(roadmaps)
+    if tokens is None:
+        tokens = dict(
+            RoadmapActivity.objects.of_scoped(roadmap__in=[r.pk for r in roadmaps]).values_list(
+                "roadmap_id", "token"
+            )
         )
-    )
     reach = home_nodes(user).key
     stamps = {}
     for roadmap in roadmaps:
@@ -58,6 +61,24 @@ def roadmap_stamps(*, roadmaps, user, today: date | None = None) -> dict[int, st
         )
         stamps[roadmap.pk] = hashlib.sha256(key.encode()).hexdigest()
     return stamps
+
+
+def _tokens_read(roadmaps) -> dict[int, str | None] | None:
+    """The activity tokens the caller read with `roadmaps`, by id, or None when any of
+    them came without its token: a Roadmap read with select_related("activity") (None
+    for a roadmap that has no token yet), or a StampedRoadmap (read with its token,
+    roadmaps.selectors.assignment.STAMP_COLUMNS)."""
+    tokens = {}
+    for roadmap in roadmaps:
+        if isinstance(roadmap, StampedRoadmap):
+            tokens[roadmap.pk] = roadmap.token
+        elif isinstance(roadmap, Roadmap) and Roadmap.activity.is_cached(roadmap):
+            # None when the join found no row (the attribute would raise).
+            activity = Roadmap.activity.related.get_cached_value(roadmap)
+            tokens[roadmap.pk] = activity.token if activity is not None else None
+        else:
+            return None
+    return tokens
 
 
 def roadmap_stamp(*, roadmap: Roadmap, user, today: date | None = None) -> str:
@@ -273,8 +294,11 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
     measure_list, as the roadmap's page does), taken instead of reading them again.
     `children`: the school roadmaps made from this one that the user sees, as the
     roadmap's page has read them for its list (roadmaps.views.cascade), taken instead
-    of reading them again; their measures are read here, when there are any (a child
-    whose school is not among the user's listed schools is left out, as the query does)."""
+    of reading them again (a child whose school is not among the user's listed schools
+    is left out, as the query does). The children's copied measures are not read: SQL
+    counts them and returns only the ids of an incomplete child's copies and the copies
+    whose text or deadline differs from the municipal measure (`_sources_copied`,
+    `_copies_edited`), so a miss of the page's cache costs a few small queries."""
     schools = School.objects.of_scoped(municipality_id=roadmap.municipality_id, is_active=True)
     if user is not None:
         schools = schools.visible_to(user)
@@ -297,12 +321,6 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
         ).values_list("measure_id", "school_id"):
             responsible[school_id].add(measure_id)
     for_all = [m for m in municipal if m.for_all_schools]
-    copies = Prefetch(
-        "measures",
-        queryset=Measure.objects.of_scoped().only(
-            "pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id"
-        ),
-    )
     listed = {school.pk for school in schools}
     if children is not None:
         # Oldest first, as the query below: a school's newest roadmap is the one kept.
@@ -310,17 +328,18 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
             (c for c in children if c.status != Roadmap.Status.CLOSED and c.school_id in listed),
             key=lambda c: (c.created_at, c.pk),
         )
-        prefetch_related_objects(taken, copies)
     else:
         taken = (
             roadmap.school_roadmaps.exclude(status=Roadmap.Status.CLOSED)
             .filter(school_id__in=listed)
-            .prefetch_related(copies)
             .order_by("created_at", "pk")
         )
     children = {}
     for child in taken:
         children[child.school_id] = child
+    kept = [child.pk for child in children.values()]
+    sourced = _sources_copied(children=kept, measures=[m.pk for m in municipal])
+    edited = _copies_edited(roadmap=roadmap, children=kept)
     rows = []
     for school in schools:
         own = responsible.get(school.pk)
@@ -337,14 +356,12 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
                 }
             )
             continue
-        sourced = {}
-        for measure in child.measures.all():
-            if measure.source_measure_id:
-                sourced.setdefault(measure.source_measure_id, measure)
-        missing = [m for m in required if m.pk not in sourced]
+        copied = sourced.get(child.pk)  # None: every municipal measure has its copy
+        missing = [] if copied is None else [m for m in required if m.pk not in copied]
         changed = []
-        for m in municipal:
-            copy = sourced.get(m.pk)
+        copies = edited.get(child.pk)
+        for m in municipal if copies else ():
+            copy = copies.get(m.pk)
             if copy is None:
                 continue
             fields = []
@@ -366,6 +383,61 @@ def cascade_status(*, roadmap: Roadmap, user=None, measures=None, children=None)
             }
         )
     return rows
+
+
+def _sources_copied(*, children: list[int], measures: list[int]) -> dict[int, set]:
+    """Which of the municipal `measures` (ids) each of the school roadmaps `children`
+    has a copy of, {child id: {measure id}}, for the children that lack a copy of some:
+    a child absent from the answer has a copy of every one. The copies are counted in
+    SQL, a row a child; only the ids of an incomplete child's copies are read, not the
+    thousands of copied measures of a municipality."""
+    if not children or not measures:
+        return {}
+    copies = Measure.objects.of_scoped(roadmap_id__in=children, source_measure_id__in=measures)
+    counts = dict(
+        copies.order_by()
+        .values("roadmap_id")
+        .annotate(n=Count("source_measure_id", distinct=True))
+        .values_list("roadmap_id", "n")
+    )
+    incomplete = [child for child in children if counts.get(child, 0) < len(set(measures))]
+    sourced: dict[int, set] = {child: set() for child in incomplete}
+    if incomplete:
+        for child, source in (
+            copies.filter(roadmap_id__in=incomplete)
+            .order_by()
+            .values_list("roadmap_id", "source_measure_id")
+            .distinct()
+        ):
+            sourced[child].add(source)
+    return sourced
+
+
+def _copies_edited(*, roadmap: Roadmap, children: list[int]) -> dict[int, dict]:
+    """The copies whose text or deadline differs from their municipal measure in the
+    school roadmaps `children`, {child id: {municipal measure id: copy}}: the first
+    copy of each measure in the child's order (position, id), as cascade_status
+    compares them. The database compares the texts as written, so only the few copies
+    a school edited come back; `_norm` then tells a real change from a different
+    spacing or case."""
+    if not children:
+        return {}
+    earlier = Measure.objects.of_scoped(
+        roadmap_id=OuterRef("roadmap_id"), source_measure_id=OuterRef("source_measure_id")
+    ).filter(
+        Q(position__lt=OuterRef("position"))
+        | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
+    )
+    edited: dict[int, dict] = {}
+    for copy in (
+        Measure.objects.of_scoped(roadmap_id__in=children, source_measure__roadmap=roadmap)
+        .exclude(text=F("source_measure__text"), deadline_text=F("source_measure__deadline_text"))
+        .exclude(Exists(earlier))
+        .only("pk", "roadmap_id", "number", "text", "deadline_text", "source_measure_id")
+        .order_by()
+    ):
+        edited.setdefault(copy.roadmap_id, {})[copy.source_measure_id] = copy
+    return edited
 
 
 CASCADE_STATES = ("not_started", "draft", "approved")

@@ -34,6 +34,29 @@ ROADMAP_LIST_FIELDS = (
 )
 
 
+# What a roadmap's label (Roadmap.label: owner, period, order) is made of.
+LABEL_FIELDS = (
+    "status",
+    "academic_year",
+    "period_start",
+    "period_end",
+    "order_number",
+    "order_date",
+    "region__name",
+    "municipality__name",
+    "school__short_name",
+)
+
+
+def roadmap_choices(queryset):
+    """`queryset` reading only what each roadmap's label is made of (LABEL_FIELDS) with
+    its owner: the choices of a form, which print the label and post the id. A
+    roadmap's row has some thirty columns and its owners a dozen more; the form's
+    cached HTML is keyed by the SQL and a digest of the rows read (infra.formcache),
+    both smaller and quicker to make for the columns shown."""
+    return queryset.select_related("region", "municipality", "school").only(*LABEL_FIELDS)
+
+
 def roadmap_list(*, user, status: str = "", level: str = "", search: str = ""):
     """The roadmaps `user` sees, newest first, each with its `measure_count`. The
     count is a subquery per row rather than a join grouped over every measure, so a
@@ -112,10 +135,12 @@ def municipal_roadmaps_in_force(*, user, municipalities, today: date | None = No
     one query for a region of any size."""
     today = today or timezone.localdate()
     best = {}
+    # With each one's activity token: the analyst's figures are stamped with it
+    # (roadmaps.selectors.execution.roadmap_stamps) without a query of their own.
     for roadmap in (
         _approved(user)
         .filter(municipality__in=[m.pk for m in municipalities], school__isnull=True)
-        .select_related("region", "municipality")
+        .select_related("region", "municipality", "activity")
     ):
         held = best.get(roadmap.municipality_id)
         if held is None or _in_force_rank(roadmap, today) > _in_force_rank(held, today):
@@ -123,10 +148,16 @@ def municipal_roadmaps_in_force(*, user, municipalities, today: date | None = No
     return best
 
 
-def roadmap_get(*, user, pk) -> Roadmap:
-    return Roadmap.objects.select_related(
-        "region", "municipality", "school", "parent"
-    ).get_visible_or_404(user, pk=pk)
+def roadmap_get(*, user, pk, stamped: bool = False) -> Roadmap:
+    """The roadmap `pk` the user sees (else 404), with its owners and parent; `stamped`:
+    with the activity tokens of the roadmap and its parent read in the same query, for
+    the stamps of a page that only reads (roadmaps.selectors.execution.roadmap_stamps)
+    rather than a second query. Not for a request that writes before it stamps: the
+    tokens are those read here."""
+    related = ["region", "municipality", "school", "parent"]
+    if stamped:
+        related += ["activity", "parent__activity"]
+    return Roadmap.objects.select_related(*related).get_visible_or_404(user, pk=pk)
 
 
 def roadmap_outline(roadmap: Roadmap) -> list[dict]:

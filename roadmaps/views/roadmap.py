@@ -139,7 +139,8 @@ def roadmap_create(request):
 
 @login_required
 def roadmap_detail(request, roadmap_pk):
-    roadmap = roadmap_get(user=request.user, pk=roadmap_pk)
+    # With the activity tokens of the roadmap and its parent, for their stamps below.
+    roadmap = roadmap_get(user=request.user, pk=roadmap_pk, stamped=True)
     user = request.user
     # One stamp read for the roadmap and the one its rows come from (a school roadmap's
     # rows show the municipal measures' numbers): the execution figures and the outline

@@ -13,6 +13,7 @@ from django.utils import translation
 from reports.dashboard.blocks import dashboard, due_items_html
 from reports.dashboard.rows import (
     flagged_school_rows_html,
+    municipality_rows_html,
     overdue_rows_html,
     queue_items_html,
     school_rows_html,
@@ -223,3 +224,50 @@ def test_the_officials_flagged_school_rows_are_the_template_rows(world, marked_u
     assert any(s["has_measure"] for s in flags["schools"])
     assert not all(s["has_measure"] for s in flags["schools"])
     assert flags["schools_html"] == python == template
+
+
+# The loop of templates/reports/includes/_dash_analyst.html before the rows moved to Python.
+MUNICIPALITIES_LOOP = (
+    '{% load i18n %}{% for r in b.municipalities %}<tr><td><a href="{% url '
+    "'schools:municipality-detail' r.municipality.pk %}\">{{ r.municipality.name }}</a></td>"
+    "<td>{% if r.roadmap %}<a href=\"{% url 'roadmaps:roadmap-detail' r.roadmap.pk %}\">"
+    '{{ r.roadmap.label }}</a>{% else %}<span class="muted">{% translate "нет действующей" %}'
+    '</span>{% endif %}</td><td class="num">{% if r.share_done is None %}—{% else %}'
+    '{{ r.share_done|floatformat:"-1" }} %{% endif %}</td></tr>{% endfor %}'
+)
+
+
+def test_the_analysts_municipality_rows_are_the_template_rows(world):
+    world.muni_a.name = "Город «<b>A&1</b>»"
+    world.muni_a.save()
+    roadmap = f.approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        title="План <А>",
+        measures=[("1.", "Семинар", "октябрь 2025"), ("2.", "Анализ", "ноябрь 2025")],
+    )
+    assignments_create(roadmap=roadmap, by=world.bob)
+    for school, deputy in ((world.school_a1, world.carol), (world.school_a2, world.bob)):
+        accepted = f.report_progress(roadmap=roadmap, number="1.", school=school, by=deputy)
+        progress_report_accept(report=accepted, by=world.bob)
+    (block,) = dashboard(
+        user=world.alice, memberships=list(membership_list(user=world.alice)), today=TODAY
+    )
+    shown = {r["municipality"].pk: r for r in block["municipalities"]}
+    assert shown[world.muni_a.pk]["roadmap"] == roadmap
+    assert shown[world.muni_a.pk]["share_done"] not in (None, 0)
+    # Beside the real rows: whole, one-decimal and rounded shares, none at all, and a
+    # municipality without a roadmap in force.
+    first = block["municipalities"][0]
+    rows = (
+        block["municipalities"]
+        + [{**first, "share_done": share} for share in (0, 0.0, 45.0, 45.5, 33.33, 100, None)]
+        + [{**first, "roadmap": None, "share_done": None}]
+    )
+    with translation.override("ru"):
+        python = municipality_rows_html(rows)
+        template = Template(MUNICIPALITIES_LOOP).render(Context({"b": {"municipalities": rows}}))
+    assert "Город «&lt;b&gt;A&amp;1&lt;/b&gt;»" in python and "45,5 %" in python
+    assert "нет действующей" in python
+    assert block["municipalities_html"] == municipality_rows_html(block["municipalities"])
+    assert python == template

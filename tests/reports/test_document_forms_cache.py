@@ -131,3 +131,37 @@ def test_a_municipality_school_roadmap_shows_its_school_renamed(client, world):
     world.school_a1.save()
     labels = _options(_forms_html(client, world.bob), "roadmap")
     assert any(label.startswith("Лицей на Речной:") for label in labels)
+
+
+def test_a_label_changed_by_a_queryset_update_shows_at_once(client, world):
+    from roadmaps.models import Roadmap
+
+    roadmap = f.approved_roadmap(
+        municipality=world.muni_a, by=world.bob, measures=[("1.", "Семинар", "май 2026")]
+    )
+    before = _options(_card(_forms_html(client, world.bob), "order"), "roadmap")
+    Roadmap.objects.filter(pk=roadmap.pk).update(order_number="77-од", academic_year="2031/2032")
+    after = _options(_card(_forms_html(client, world.bob), "order"), "roadmap")
+    assert after != before
+    assert any("2031/32" in label and "№ 77-од" in label for label in after)
+
+
+@pytest.mark.parametrize("kind", ["order", "execution"])
+def test_the_roadmap_choices_are_labelled_from_one_query(world, django_assert_num_queries, kind):
+    from reports.builders import REGISTRY
+    from reports.services import _load_builders
+    from roadmaps.models import Roadmap
+
+    municipal = f.approved_roadmap(
+        municipality=world.muni_a, by=world.bob, measures=[("1.", "Семинар", "май 2026")]
+    )
+    own = roadmap_create(owner=world.school_a1, title="Школьная", by=world.carol)
+    Roadmap.objects.filter(pk=own.pk).update(status=Roadmap.Status.APPROVED)  # listed by both
+    _load_builders()
+    form = REGISTRY[kind].params_form(user=world.bob)
+    with django_assert_num_queries(1):
+        labels = [label for _value, label in form.fields["roadmap"].choices]
+    assert {
+        Roadmap.objects.get(pk=municipal.pk).label,
+        Roadmap.objects.get(pk=own.pk).label,
+    } <= set(labels)

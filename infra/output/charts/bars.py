@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
+from .memo import remembered
 from .svg import (
     GRID,
     INK,
@@ -26,6 +27,7 @@ from .svg import (
 )
 
 
+@remembered
 def grouped_bars(
     categories: Sequence[str],
     series: dict[str, Sequence[float | None]],
@@ -165,6 +167,7 @@ def stacked_bars(
     return svg.render()
 
 
+@remembered
 def horizontal_bars(
     items: Sequence[tuple[str, float | None]],
     *,
