@@ -183,7 +183,7 @@ class Roadmap(ChoiceLabels, models.Model):
     @property
     def owner_name(self) -> str:
         if self.school_id:
-            return self.school.short_name or self.school.name
+            return self.school.short_name or self.school.full_name
         return str(self.municipality or self.region)
 
     @property

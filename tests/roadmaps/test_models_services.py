@@ -552,6 +552,19 @@ def test_file_names_are_sanitised(name, ext, expected):
 # ---------------------------------------------------------------- cascade
 
 
+def test_a_school_roadmap_is_named_by_the_school_full_name_when_its_short_name_is_empty(world):
+    municipal = draft(world, measures=(("1.", "Анализ ВПР", "ОО", "Май"),))
+    roadmap_approve(roadmap=municipal, by=world.bob)
+    roadmap_cascade(roadmap=municipal, due=date(2026, 4, 1), by=world.bob)
+    school_roadmap = school_roadmap_start_from(
+        municipal=municipal, school=world.school_a1, by=world.carol
+    )
+    assert school_roadmap.owner_name == world.school_a1.short_name
+    type(world.school_a1).objects.filter(pk=world.school_a1.pk).update(short_name="")
+    school_roadmap = Roadmap.objects.get(pk=school_roadmap.pk)
+    assert school_roadmap.owner_name == world.school_a1.full_name
+
+
 def test_a_school_roadmap_started_from_the_municipal_keeps_links_and_divergence_is_seen(world):
     municipal = draft(
         world,
