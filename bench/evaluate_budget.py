@@ -32,6 +32,10 @@ generator, the second's total then over its budget; bench/footprint_ceiling.py r
 850–861 of the second generator and 850–855 of the first;
 bench/results/evaluate-budget-dev-objbnd.txt), 870–875 held out and run once
 at its end, on it and on main: no longer unseen; 862–869 were not run.
+876–887 were looked at freely by objmargin (the budget held per run with
+90 % probability, each kind within its cap: objectivity-2.8), on its code and
+on main's; 888–893 held out and run once at its end, on it and on main
+(bench/results/evaluate-budget-dev-objmargin.txt): no longer unseen.
 820–839 were looked at freely by lenient marking and the spike
 (objlen): the footprints' ceiling outside the method (bench/lenient_ceiling.py
 read 820–829), attempted zeros read with the blanks and the journal history in
@@ -54,6 +58,12 @@ they are no longer unseen; nor are 901–905, the evaluation seeds before them.
 Both are still reported on request (`--seeds 921,922,923,924,925`) beside the
 new ones. (The first generator's own bench reads 101–105, its tests lower
 seeds; the second generator was calibrated on 1–3, its tests read 11–60.)
+
+Each generator's part prints the runs (seeds) that kept within the budget
+(floor of 1 % of the run's eligible honest schools) and within every type's
+cap (floor of 2 % of the type's; none for a type under 50), and the run's
+promise the method states (its rate per school, the probability of keeping
+within it).
 
 Beside the issue's figures the second generator's part prints the honest
 schools under 20 pupils in every test but 20 or more over the year: the
@@ -101,6 +111,9 @@ class Tally:
     def __init__(self):
         self.recall = defaultdict(lambda: [0, 0])
         self.alarms = defaultdict(lambda: [0, 0])
+        # Per run (seed): honest alarms and eligible honest schools, of the run
+        # and of each type (the issue's budget holds per run, not on average).
+        self.runs = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         self.missed = []
         self.false = []
         self.calibration = []
@@ -113,10 +126,12 @@ class Tally:
         self.bands = defaultdict(lambda: [0, 0])
         self.planted = []
 
-    def add_alarm(self, group_type: str, hit: bool, what=None):
+    def add_alarm(self, group_type: str, hit: bool, what=None, seed=None):
         for group in ("all", group_type):
             self.alarms[group][1] += 1
             self.alarms[group][0] += hit
+            self.runs[seed][group][1] += 1
+            self.runs[seed][group][0] += hit
         if hit and what:
             self.false.append(what)
 
@@ -136,6 +151,7 @@ def first_generator(seed: int, tally: Tally, params: CheckParams) -> None:
                     school.kind,
                     school.markers > 0,
                     (seed, school.code, school.kind, _reasons(school)),
+                    seed,
                 )
             continue
         mine = [
@@ -176,7 +192,10 @@ def second_generator(seed: int, tally: Tally, params: CheckParams) -> None:
         if planted is None:
             if max(pupils.values(), default=0) >= MIN_PUPILS:
                 tally.add_alarm(
-                    school.type, bool(marked), (seed, school.code, school.type, _reasons(checked))
+                    school.type,
+                    bool(marked),
+                    (seed, school.code, school.type, _reasons(checked)),
+                    seed,
                 )
             elif sum(pupils.values()) >= MIN_PUPILS:
                 tally.small[1] += 1
@@ -219,6 +238,7 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
         rate = hit / total if total else float("nan")
         limit = 0.01 if group == "all" else 0.02
         print(f"  {group:<12} {hit:>3}/{total:<4} {rate:.3f} {'ok' if rate <= limit else 'OVER'}")
+    report_runs(tally)
     hit, total = tally.small
     if total:
         print(
@@ -232,6 +252,14 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
         print(
             "method's own estimate of its false-alarm rate per test (null of the region): "
             f"{min(rates):.4f}–{max(rates):.4f}"
+        )
+    promises = [c["promise"] for c in tally.calibration if c and c.get("promise")]
+    if promises:
+        print(
+            "the run's promise (eligible schools, manipulated included): rate per school "
+            f"{min(p['school_rate'] for p in promises):.4f}–"
+            f"{max(p['school_rate'] for p in promises):.4f}, within the budget with "
+            f"P ≥ {min(p['within'] for p in promises):.3f}"
         )
     if verbose:
         for m in tally.missed:
@@ -248,6 +276,35 @@ def report(name: str, tally: Tally, seconds: float, verbose: bool) -> None:
                 f"{'+'.join(tests):<9} {effect.line()}"
                 + (f" [{', '.join(reasons)}]" if reasons else "")
             )
+
+
+def report_runs(tally: Tally) -> None:
+    """Per run: its honest alarms against floor(1 %) of its eligible honest
+    schools, and the types over floor(2 %) of theirs (a type under 50
+    schools may then have none)."""
+    within, over_types, line = 0, defaultdict(int), []
+    for seed, groups in sorted(tally.runs.items()):
+        hit, total = groups["all"]
+        ok = hit <= int(0.01 * total)
+        within += ok
+        over = [g for g, (h, t) in sorted(groups.items()) if g != "all" and h > int(0.02 * t)]
+        for g in over:
+            over_types[g] += 1
+        line.append(
+            f"{seed}:{hit}/{total}{'' if ok else '!'}{'(' + ','.join(over) + ')' if over else ''}"
+        )
+    runs = len(tally.runs)
+    clean = sum(
+        1
+        for groups in tally.runs.values()
+        if all(h <= int((0.01 if g == "all" else 0.02) * t) for g, (h, t) in groups.items())
+    )
+    print(
+        f"  runs within the budget: {within}/{runs}; within it and every type's cap: {clean}/{runs}"
+        + (f"; types over their cap: {dict(over_types)}" if over_types else "")
+    )
+    print("  per run (seed:alarms/eligible honest, ! over the budget, (types over their cap)):")
+    print("    " + " ".join(line))
 
 
 def report_bands(tally: Tally) -> None:

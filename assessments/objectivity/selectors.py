@@ -89,6 +89,12 @@ def params_with(overrides: dict) -> checks.CheckParams:
             raise ParamsError(
                 _("Параметр «%s»: доля ложных тревог больше 0 и не больше 0,5.") % name
             )
+    if not 0.5 <= clean.get("false_alarm_confidence", defaults.false_alarm_confidence) < 1:
+        raise ParamsError(
+            _(
+                "Параметр «false_alarm_confidence»: доля проверок, укладывающихся в бюджет ложных тревог, от 0,5 до 1 (не включая 1)."
+            )
+        )
     split = clean.get("budget_split", defaults.budget_split)
     if (
         len(split) != 2

@@ -211,6 +211,15 @@ def calibration_view(run: CheckRun) -> dict | None:
                 "persistence_z": t.get("persistence_z"),
                 "persisted": _percent(t.get("persisted_share")),
                 "flagged": flagged,
+                "own_thresholds": [
+                    {
+                        "kind": str(KIND_LABELS.get(kind, kind)),
+                        "agree_z": cut.get("agree_z"),
+                        "alone_z": cut.get("alone_z"),
+                        "combined_z": cut.get("combined_z"),
+                    }
+                    for kind, cut in sorted((t.get("kinds") or {}).items())
+                ],
                 "against_region": sorted(
                     {
                         str(KIND_LABELS.get(k, k))
@@ -230,6 +239,35 @@ def calibration_view(run: CheckRun) -> dict | None:
             for p in cal.get("problems", [])
         ],
         "small": cal.get("small_schools_pooled"),
+        "promise": _promise_view(cal.get("promise")),
+    }
+
+
+def _promise_view(promise: dict | None) -> dict | None:
+    """What the run promises of its false alarms (see `checks.budget.run_rates`)
+    and what it did, for the run and each school kind, in percent."""
+    if not promise:
+        return None
+
+    def row(p, label=None):
+        return {
+            "kind": label,
+            "schools": p.get("schools"),
+            "allowed": p.get("allowed"),
+            "school_rate": _percent(p.get("school_rate")),
+            "within": _percent(p.get("within")),
+            "any": _percent(p.get("any")),
+            "expected": p.get("expected"),
+            "flagged": p.get("flagged"),
+        }
+
+    return {
+        "confidence": _percent(promise.get("confidence")),
+        **row(promise),
+        "kinds": [
+            row(p, str(KIND_LABELS.get(kind, kind)))
+            for kind, p in sorted((promise.get("kinds") or {}).items())
+        ],
     }
 
 

@@ -153,12 +153,27 @@ def test_the_budget_sets_the_thresholds_and_the_run_reports_them(region_2026):
     # grades, the cohort look over its subjects at the combined route's share
     # over its three looks.
     looks = tests + 2 * (1 / 3) / 3
+    # The run's rate per test is the one whose count of alarmed schools keeps
+    # within 1 % of the run's eligible schools in 90 % of runs (each school
+    # spending it over the tests it is eligible in).
+    eligible = sum(1 for s in tight.schools if any(p.pupils >= 20 for p in s.procedures))
+    promise = cal["promise"]
+    assert promise["schools"] == eligible and promise["allowed"] == eligible // 100
+    assert promise["within"] >= 0.9 and promise["confidence"] == 0.9
+    rate = promise["school_rate"]
+    assert rate < 0.01
     for t in cal["tests"]:
-        assert t["budget_per_test"] == pytest.approx(0.01 / looks)
+        assert t["budget_per_test"] == pytest.approx(rate / looks)
+        assert t["budget_per_test"] < 0.01 / looks
         assert t["estimated_rate"] <= t["budget_per_test"] + 1e-9
         assert set(t["flagged"]) == {"ordinary", "gymnasium", "lyceum"}
-    # A school writing every test stays within the budget over the run.
-    assert 0.5 * 0.01 < cal["estimated_school_rate"] <= 0.01 + 1e-9
+    # A school writing every test stays within that rate over the run.
+    assert 0.5 * rate < cal["estimated_school_rate"] <= rate + 1e-9
+    # What the run did beside it: eligible schools with a marker (small
+    # schools read over their year's tests are not in the budget's count).
+    assert promise["flagged"] == sum(
+        1 for s in tight.flagged() if any(p.pupils >= 20 for p in s.procedures)
+    )
     for a, b in zip(cal["tests"], loose.calibration["tests"], strict=True):
         assert b["agree_z"] < a["agree_z"] and b["alone_z"] < a["alone_z"]
     eligible_honest = sum(
@@ -184,6 +199,10 @@ def test_region_settings_refuse_a_budget_out_of_range():
             params_with(bad)
     with pytest.raises(ParamsError, match="budget"):
         params_with({"thresholds": "tuned"})
+    assert params_with({"false_alarm_confidence": 0.95}).false_alarm_confidence == 0.95
+    for bad in (0.3, 1, 1.5):
+        with pytest.raises(ParamsError, match="укладывающихся в бюджет"):
+            params_with({"false_alarm_confidence": bad})
 
 
 @pytest.fixture
@@ -224,6 +243,13 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     assert 'id="calibration-school-rate"' in body
     assert cal["estimated_school_rate"] <= cal["budget"]
     assert 'id="calibration-table"' in body
+    # What the run promises per run and per kind, and what it did.
+    promise = cal["promise"]
+    assert promise["within"] >= 0.9 and set(promise["kinds"]) == {"ordinary", "gymnasium", "lyceum"}
+    assert 'id="calibration-promise"' in body and 'id="calibration-promise-table"' in body
+    assert f"из {promise['schools']} проверяемых школ случайно получат маркер не больше" in body
+    table = body[body.index('id="calibration-promise-table"') :]
+    assert table[: table.index("</table>")].count("<tr>") == 1 + 1 + len(promise["kinds"])
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
     # Small schools read over their tests of the year: shown when there are any.
     small = cal["small_schools_pooled"]
@@ -337,3 +363,112 @@ def test_a_run_with_markers_last_year_keeps_its_budget_and_shows_the_route(regio
         if s.index not in region.truth and any(p.pupils >= 20 for p in s.procedures)
     )
     assert honest_flagged(region, result) <= 0.01 * eligible_honest
+
+
+def alarmed_per_run(R, groups, alone, members, cut, schools, runs, seed) -> np.ndarray:
+    """The number of honest schools the rule at `cut` alarms in each of `runs`
+    runs of `schools` schools drawn fresh from the null."""
+    from assessments.objectivity.checks import budget
+
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((runs * schools, len(groups))) @ np.linalg.cholesky(R).T
+    G = budget.group_maxima(Z, groups)
+    flagged = (
+        (np.sort(G, axis=1)[:, -2] >= cut["agree_z"])
+        | (Z[:, alone].max(axis=1) >= cut["alone_z"])
+        | (budget.combined(Z, members, R) >= cut["combined_z"])
+    )
+    return flagged.reshape(runs, schools).sum(axis=1)
+
+
+@pytest.mark.parametrize("schools", [60, 150, 400])
+def test_nine_runs_in_ten_keep_within_the_budget_not_half_of_them(schools):
+    from assessments.objectivity.checks import budget
+
+    K = 5
+    R = np.full((K, K), 0.3) + 0.7 * np.eye(K)
+    groups, alone = [0, 0, 1, 2, 3], np.array([True, False, True, False, False])
+    members = np.array([False, False, False, True, True])
+    allowed = int(0.01 * schools)
+
+    def within(rate):
+        cut = budget.thresholds(R, groups, list(alone), members, rate, 200_000, 3)
+        counts = alarmed_per_run(R, groups, alone, members, cut, schools, 4000, 11)
+        return float(np.mean(counts <= allowed))
+
+    rate = budget.per_test_rate(np.ones(schools), 0.01, 0.9, 0.01)
+    assert rate < 0.01
+    # The binomial's quantile at that rate is exact: runs of honest schools
+    # drawn from the null keep within the budget in 90 % of them (Monte Carlo
+    # error about 0.005 over the runs and 0.007 over the null's draws that set
+    # the thresholds), and not much more.
+    assert 0.87 <= within(rate) <= 0.95
+    # The rate whose expected count equals the budget (the rule before) keeps
+    # within it in about half of the runs.
+    assert within(0.01) < 0.75
+
+
+def test_a_kind_too_small_for_one_alarm_is_promised_none_and_gets_its_own_thresholds():
+    from assessments.objectivity.checks import budget
+
+    kinds = np.array(["ordinary"] * 300 + ["centre"] * 40 + ["primary"] * 6, dtype=object)
+    # Every school eligible in two tests of a year of two.
+    weights = np.full(len(kinds), 2.0)
+    rates, promise = budget.run_rates(weights, kinds, PARAMS, 2)
+    region = promise["school_rate"] / 2
+    assert promise["schools"] == 346 and promise["allowed"] == 3
+    assert promise["within"] >= 0.9
+    # The largest rate that keeps it: every school at the region's rate keeps
+    # within it in just 90 % of runs (the centres spend less).
+    assert budget.within(np.full(346, 2 * region), 3) == pytest.approx(0.9, abs=1e-6)
+    ordinary, centre, primary = (promise["kinds"][k] for k in ("ordinary", "centre", "primary"))
+    # 2 % of 40 or of 6 schools is less than one: such a kind is promised no
+    # alarm in nine runs of ten, so the smaller it is, the higher its rate.
+    for row in (centre, primary):
+        assert row["allowed"] == 0
+        assert row["any"] <= 0.1 + 1e-9 and row["expected"] <= 0.02 * row["schools"]
+    assert centre["any"] == pytest.approx(0.1, abs=1e-3)
+    assert centre["school_rate"] < 2 * region
+    assert primary["school_rate"] == pytest.approx(2 * region), "the region's cap is the lower"
+    assert ordinary["allowed"] == 6 and ordinary["school_rate"] == pytest.approx(2 * region)
+    assert set(np.unique(rates)) == {region, centre["school_rate"] / 2}
+    # A school eligible in fewer tests spends less of the run's count: the
+    # same region where a third of the schools write one test has a higher
+    # rate per test.
+    fewer = weights.copy()
+    fewer[::3] = 1.0
+    assert budget.run_rates(fewer, kinds, PARAMS, 2)[1]["school_rate"] > 2 * region
+    # A test's thresholds follow: stricter for the centres, the region's for
+    # the rest; a centre and an ordinary school with the same evidence between
+    # the two are decided apart.
+    from assessments.objectivity.checks.data import INVERSION, LEVEL
+
+    rng = np.random.default_rng(5)
+    S = len(kinds)
+    columns = [
+        ind.Column(
+            name,
+            value=np.zeros(S),
+            reference=np.zeros(S),
+            threshold=np.zeros(S),
+            fired=np.zeros(S, bool),
+            strong=np.zeros(S, bool),
+            n=np.full(S, 30),
+            z=rng.standard_normal(S),
+            eligible=np.ones(S, bool),
+            alone=True,
+            recentre=False,
+        )
+        for name in (LEVEL, INVERSION)
+    ]
+    params = replace(PARAMS, null_draws=50_000)
+    got = budget.apply(columns, params, kinds, 2, "t", None, rates)
+    assert got["budget_per_test"] == pytest.approx(region)
+    assert set(got["kinds"]) == {"centre"}
+    centre_cut = got["kinds"]["centre"]["alone_z"]
+    assert centre_cut > got["alone_z"]
+    assert budget.strictest(got, "alone_z") == centre_cut
+    between = (got["alone_z"] + centre_cut) / 2
+    columns[1].z[[0, 300]] = between
+    budget.apply(columns, params, kinds, 2, "t", None, rates)
+    assert columns[1].strong[0] and not columns[1].strong[300]

@@ -7,7 +7,12 @@ import pytest
 from tests.generators.first import MANIPULATIONS, RegionSpec, generate_region
 from tests.generators.first_evaluate import Evaluation, evaluate_region
 
-SEEDS = (5150, 8086)
+# Four regions: with thresholds that keep the false-alarm budget per run
+# (objectivity-2.8) the method finds about 0.97 of planted boundary schools
+# (bench, seeds 876-887), and nine in ten of the 15 such schools of two
+# regions is then missed in about 7 % of seed pairs (5150 and 8086 alone
+# gave 13/15); 6502 and 6809 were added before their results were seen.
+SEEDS = (5150, 8086, 6502, 6809)
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,22 @@ kind), and the thresholds of the marker rule follow from it for each test:
    (`school_rate`). A school's markers of the previous years count beside
    one indicator at a threshold of their own, inside the test's budget.
 
+4. Per run, not on average (2.8): the budget is a count of schools, and a
+   run keeps within it with a stated probability (`false_alarm_confidence`,
+   0.9). Each honest school is alarmed over the run at most at the sum of
+   the rates of the tests it is eligible in (a union bound, whatever their
+   correlation within the school; for rare alarms of normal evidence it is
+   nearly exact) and schools are independent under the null, so the number
+   alarmed is below the Poisson-binomial at those rates; `run_rates` spends
+   the largest rate per test at which that count keeps within
+   floor(budget × eligible schools) in 90 % of runs — about a third of the
+   budget for a region of 150 schools — and the same for each kind at its
+   cap. A kind too small for one alarm at 2 % is promised none in 90 % of
+   runs; a kind whose own rate is below the region's has thresholds of its
+   own. The null's own estimation error (each z's centre and spread come
+   from the region's schools) is not in that count: the benchmark shows
+   the realised counts against the promise.
+
 `apply` rewrites the columns' decisions and returns what the run shows: the
 budget, the thresholds, the estimated false-alarm rate of the null at them,
 and the share of eligible schools of each kind the test flagged (an upper
@@ -235,6 +251,119 @@ def school_rate(tests: list[dict], written: dict[str, np.ndarray]) -> float | No
     return float(total.max()) if len(total) else None
 
 
+def within(rates: np.ndarray, allowed: int) -> float:
+    """P(at most `allowed` of schools alarmed independently at `rates`): the
+    Poisson-binomial's distribution, schools of one rate taken together as a
+    binomial (a run has a few distinct rates)."""
+    from scipy import stats
+
+    rates = np.clip(np.asarray(rates, dtype=np.float64), 0.0, 1.0)
+    pmf = np.zeros(allowed + 1)
+    pmf[0] = 1.0
+    values, counts = np.unique(rates, return_counts=True)
+    for p, c in zip(values, counts, strict=True):
+        pmf = np.convolve(pmf, stats.binom.pmf(np.arange(allowed + 1), c, p))[: allowed + 1]
+    return float(min(1.0, pmf.sum()))
+
+
+def per_test_rate(weights: np.ndarray, share: float, confidence: float, cap: float) -> float:
+    """The largest false-alarm rate per test, at most `cap`, at which schools
+    that spend it `weights` times over the run (the tests they are eligible
+    in, and their part of the cohort looks) have at most floor(share × their
+    number) alarmed in at least `confidence` of runs (see `within`)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    n = len(weights)
+    allowed = int(np.floor(share * n + 1e-9))
+    if n == 0 or allowed >= n or within(cap * weights, allowed) >= confidence:
+        return cap
+    lo, hi = 0.0, cap
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if within(mid * weights, allowed) >= confidence:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _promise(rates: np.ndarray, share: float) -> dict:
+    """What a group of honest schools alarmed independently over the run at
+    `rates` is promised: the schools allowed (floor of `share` of them), the
+    probability that no more are alarmed (at least), of any alarm (at most),
+    the expected number (at most) and the largest rate of one school."""
+    n = len(rates)
+    allowed = int(np.floor(share * n + 1e-9))
+    return {
+        "schools": n,
+        "allowed": allowed,
+        "school_rate": float(rates.max()) if n else 0.0,
+        "within": within(rates, allowed) if n else 1.0,
+        "any": float(1 - np.prod(1 - rates)) if n else 0.0,
+        "expected": float(rates.sum()),
+    }
+
+
+def run_rates(weights: np.ndarray, kinds: np.ndarray, params: CheckParams, looks: float):
+    """(per school, the false-alarm rate per test it may spend; the run's
+    promise). `weights`: per school, how many tests' rates it spends over the
+    run (the tests it is eligible in and its part of the cohort looks; 0: not
+    eligible in any, not counted). Schools are independent under the null and
+    a school's rate over the run is at most its tests' rates summed whatever
+    their correlation, so the number of honest schools alarmed is below the
+    Poisson-binomial at those rates; the rate spent is the largest at which,
+    with `false_alarm_confidence` (0.9), no more than `false_alarm_budget` of
+    the eligible schools are alarmed, and no more than
+    `false_alarm_budget_kind` of any kind's (`per_test_rate`). A kind under
+    1 / budget_kind schools (50 at 2 %) may not have one alarm: it is
+    promised none with that probability, so the smaller the kind, the higher
+    its rate. No school spends more than the budget over the run
+    (`false_alarm_budget` / `looks` a test). A school spends its kind's rate
+    or the region's, whichever is lower. The method cannot tell honest
+    schools apart, so the counts are of the eligible schools (manipulated
+    ones included): the allowance is as large or a school larger than over
+    the honest ones alone."""
+    kinds = np.asarray(kinds, dtype=object)
+    weights = np.asarray(weights, dtype=np.float64)
+    eligible = weights > 0
+    conf = params.false_alarm_confidence
+    cap = min(params.false_alarm_budget, params.false_alarm_budget_kind) / max(1, looks)
+    region = per_test_rate(weights[eligible], params.false_alarm_budget, conf, cap)
+    rates = np.full(len(kinds), region)
+    by_kind = {}
+    for kind in sorted({str(k) for k in kinds[eligible]}):
+        members = kinds == kind
+        own = per_test_rate(weights[eligible & members], params.false_alarm_budget_kind, conf, cap)
+        rates[members] = min(region, own)
+        by_kind[kind] = _promise(
+            rates[eligible & members] * weights[eligible & members],
+            params.false_alarm_budget_kind,
+        )
+    promise = {
+        "confidence": conf,
+        **_promise(rates[eligible] * weights[eligible], params.false_alarm_budget),
+        "kinds": by_kind,
+    }
+    return rates, promise
+
+
+def achieved(promise: dict, marker: np.ndarray, eligible: np.ndarray, kinds) -> None:
+    """Put beside the promise what the run did: the eligible schools with a
+    marker in any test, of the run and of each kind (`flagged`; manipulated
+    ones included, so an upper bound of the honest count)."""
+    kinds = np.asarray(kinds, dtype=object)
+    hit = np.asarray(marker, bool) & np.asarray(eligible, bool)
+    promise["flagged"] = int(hit.sum())
+    for kind, row in promise.get("kinds", {}).items():
+        row["flagged"] = int((hit & (kinds == kind)).sum())
+
+
+def strictest(test: dict, key: str) -> float:
+    """A test's threshold `key` at its strictest over the school kinds (a
+    kind whose own cap is stricter than the region's has its own, see
+    `apply`): for readings that decide schools of every kind at once."""
+    return max([test[key]] + [k[key] for k in (test.get("kinds") or {}).values()])
+
+
 def apply(
     columns: list[Column],
     params: CheckParams,
@@ -242,11 +371,15 @@ def apply(
     n_tests: float,
     label: str = "",
     persisted: np.ndarray | None = None,
+    rates: np.ndarray | None = None,
 ) -> dict | None:
     """Re-decide the counted columns that carry evidence (z) against thresholds
     calibrated to the budget; returns the calibration as the run shows it.
     `persisted`: per school, whether it had markers in the previous years (the
-    persistence route's share, see `thresholds`; None: no such route)."""
+    persistence route's share, see `thresholds`; None: no such route).
+    `rates`: per school, the false-alarm rate of the test it may spend (see
+    `run_rates`; None: the budget over `n_tests`). A kind whose rate is below
+    the region's has thresholds of its own (`kinds` in the result)."""
     if params.thresholds != "budget":
         return None
     kinds = np.asarray(kinds, dtype=object)
@@ -265,8 +398,11 @@ def apply(
         refs.append((centre, unit))
         if kinds_pooled:
             pooled[c.name] = kinds_pooled
-    budget = min(params.false_alarm_budget, params.false_alarm_budget_kind)
-    alpha = budget / max(1, n_tests)
+    S = len(zs[0])
+    if rates is None:
+        budget = min(params.false_alarm_budget, params.false_alarm_budget_kind)
+        rates = np.full(S, budget / max(1, n_tests))
+    rates = np.asarray(rates, dtype=np.float64)
     R = null_correlation(zs, masks)
     members = np.array([c.name in params.combined for c in usable])
     share = 0.0
@@ -274,36 +410,50 @@ def apply(
         eligible = np.any(np.stack(masks), axis=0)
         if eligible.any():
             share = float(np.mean(np.asarray(persisted)[eligible] >= 1))
-    cut = thresholds(
-        R,
-        groups,
-        [c.alone for c in usable],
-        members,
-        alpha,
-        params.null_draws,
-        params.seed,
-        params.budget_split,
-        share,
-        params.persistence_share,
-    )
-    t_a, t_s, t_p = cut["agree_z"], cut["alone_z"], cut["persistence_z"]
+    cuts = {}
+    for rate in np.unique(rates):
+        cuts[float(rate)] = thresholds(
+            R,
+            groups,
+            [c.alone for c in usable],
+            members,
+            float(rate),
+            params.null_draws,
+            params.seed,
+            params.budget_split,
+            share,
+            params.persistence_share,
+        )
+    region_rate = float(rates.max())
+    cut = cuts[region_rate]
+    per_school = {
+        key: np.array([cuts[float(r)][key] for r in rates]) if len(cuts) > 1 else cut[key]
+        for key in ("agree_z", "alone_z", "combined_z", "persistence_z")
+    }
+    t_a, t_s, t_p = per_school["agree_z"], per_school["alone_z"], per_school["persistence_z"]
     for c, z, mask, (centre, unit) in zip(usable, zs, masks, refs, strict=True):
         gate = c.gate if c.gate is not None else True
         c.fired = mask & (z >= t_a) & gate
-        floor = max(t_s, c.alone_floor) if c.alone_floor is not None else t_s
+        floor = np.maximum(t_s, c.alone_floor) if c.alone_floor is not None else t_s
         c.strong = c.fired & (z >= floor) if c.alone else np.zeros(len(z), bool)
         c.supported = c.fired & (z >= t_p)
-        if c.threshold_at is not None and np.isfinite(t_a):
+        if c.threshold_at is not None and np.all(np.isfinite(t_a)):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 c.threshold = np.asarray(c.threshold_at(centre + t_a * unit), dtype=np.float64)
         c.details = dict(c.details)
         c.details["z"] = z
     if members.any():
-        columns.append(_combined_column(usable, zs, masks, members, R, cut["combined_z"]))
+        columns.append(_combined_column(usable, zs, masks, members, R, per_school["combined_z"]))
+    stricter = {}
+    for kind in sorted({str(k) for k in kinds}):
+        rate = float(rates[kinds == kind].min())
+        if rate < region_rate:
+            stricter[kind] = {"budget_per_test": rate, **cuts[rate]}
     return {
         "label": label,
-        "budget_per_test": alpha,
+        "budget_per_test": region_rate,
         **cut,
+        "kinds": stricter,
         "indicators": [c.name for c in usable],
         "kinds_against_region": pooled,
     }
@@ -327,6 +477,7 @@ def _combined_column(usable, zs, masks, members, R, t_c) -> Column:
         spread = max(0.5, 1.4826 * float(np.median(np.abs(raw[ok] - med))))
     value = (raw - med) / spread
     fired = eligible & (value >= t_c)
+    t_c = np.broadcast_to(np.asarray(t_c, dtype=np.float64), (S,))
     n = np.max(np.stack([np.asarray(c.n) for c in usable]), axis=0)
     details = {
         f"z_{c.name}": np.where(m, z, np.nan)
@@ -339,7 +490,7 @@ def _combined_column(usable, zs, masks, members, R, t_c) -> Column:
         COMBINED,
         value=np.where(eligible, value, np.nan),
         reference=np.zeros(S),
-        threshold=np.full(S, t_c),
+        threshold=t_c.copy(),
         fired=fired,
         strong=fired,
         n=n,

@@ -58,7 +58,7 @@ def look_at_cohorts(cols: dict, params: CheckParams, calibration: list[dict]) ->
     the null, beside the test's own rule's rate."""
     if params.thresholds != "budget" or not calibration:
         return
-    cuts = {c["label"]: c["combined_z"] for c in calibration}
+    cuts = {c["label"]: budget.strictest(c, "combined_z") for c in calibration}
     by_label = {c["label"]: c for c in calibration}
     grades: dict = {}
     for proc in cols:

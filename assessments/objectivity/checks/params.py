@@ -135,6 +135,11 @@ class CheckParams:
     thresholds: str = "budget"
     false_alarm_budget: float = 0.01
     false_alarm_budget_kind: float = 0.02
+    # The share of runs that keep within the budget (and each kind within its
+    # cap): the thresholds spend the per-school rate whose count of alarmed
+    # schools stays within it with this probability (`budget.run_rates`), not
+    # the rate whose expected count equals it.
+    false_alarm_confidence: float = 0.9
     null_draws: int = 100_000
     # The budget's shares for an indicator standing alone and for the combined
     # evidence of inflated results; two indicators agreeing take the rest.

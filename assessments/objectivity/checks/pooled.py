@@ -106,9 +106,9 @@ def _pool_group(cols: dict, procs: list, params: CheckParams, calibration):
     S = n.shape[1]
     if not pooled.any():
         return None
-    t_a = max(c["agree_z"] for c in calibration)
-    t_s = max(c["alone_z"] for c in calibration)
-    t_c = max(c["combined_z"] for c in calibration)
+    t_a = max(budget.strictest(c, "agree_z") for c in calibration)
+    t_s = max(budget.strictest(c, "alone_z") for c in calibration)
+    t_c = max(budget.strictest(c, "combined_z") for c in calibration)
     families = {name: i for i, fam in enumerate(params.families) for name in fam}
     # Between-school deviations only: exact tests (a class's similarity, the
     # bootstrap of bunching) are not defined on a school's tests together.

@@ -59,13 +59,15 @@ def all_columns(
     calibration=None,
     pooled_summary=None,
     persisted: np.ndarray | None = None,
+    promise: dict | None = None,
 ):
     """Single-procedure columns plus the ones that look across procedures,
     decided against the false-alarm budget (params.thresholds == "budget");
     each test's calibration is appended to `calibration` when given, and
     what the pooling of small schools did (see `pooled`) is put in
     `pooled_summary`. `persisted`: per school, its markers of the previous
-    years (the budget's persistence route)."""
+    years (the budget's persistence route). What the run promises of its
+    false alarms (see `budget.run_rates`) is put in `promise`."""
     cols = single_procedure_columns(data, year, params)
     year_tests: list[dict] = []
     for proc, (prep, columns) in cols.items():
@@ -74,9 +76,14 @@ def all_columns(
     lenient_footprint(cols, params, data)
     pool_bunching(cols, params)
     looks = budget.looks_of_year(list(cols), params)
+    rates, promised = budget.run_rates(
+        run_weights(cols, params, looks), data.schools.kind, params, looks
+    )
+    if promise is not None:
+        promise.update(promised)
     for proc in sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument)):
         _prep, columns = cols[proc]
-        got = budget.apply(columns, params, data.schools.kind, looks, proc.label, persisted)
+        got = budget.apply(columns, params, data.schools.kind, looks, proc.label, persisted, rates)
         if got is not None and calibration is not None:
             calibration.append(got)
         if got is not None:
@@ -86,6 +93,25 @@ def all_columns(
     if small is not None and pooled_summary is not None:
         pooled_summary.update(small)
     return cols
+
+
+def run_eligible(cols: dict, params: CheckParams) -> np.ndarray:
+    """Per school, whether it is eligible in any test of the run (the schools
+    the false-alarm budget counts)."""
+    n = [np.asarray(prep.n) >= params.min_school for prep, _c in cols.values()]
+    return np.any(n, axis=0) if n else np.zeros(0, bool)
+
+
+def run_weights(cols: dict, params: CheckParams, looks: float) -> np.ndarray:
+    """Per school, how many tests' false-alarm rates it spends over the run:
+    the tests it is eligible in and, when it is eligible in any, the year's
+    cohort looks' part (`budget.looks_of_year`); 0 for a school eligible in
+    none (not in the budget's count)."""
+    n = [np.asarray(prep.n) >= params.min_school for prep, _c in cols.values()]
+    if not n:
+        return np.zeros(0)
+    tests = np.sum(n, axis=0).astype(np.float64)
+    return np.where(tests > 0, tests + (looks - len(n)), 0.0)
 
 
 def marker_of(
@@ -163,7 +189,8 @@ def check_region(
     for y, arr in earlier.items():
         if year - params.persistence_years <= y < year:
             persisted += np.asarray(arr, bool)
-    cols = all_columns(data, year, params, calibration, small, persisted)
+    promise: dict = {}
+    cols = all_columns(data, year, params, calibration, small, persisted, promise)
 
     rows = np.arange(n_s) if schools is None else np.asarray(schools)
     procs = sorted(cols, key=lambda p: (p.grade, p.subject, p.instrument))
@@ -174,6 +201,9 @@ def check_region(
         per_proc[proc] = (prep, columns, marker, n_fired)
         persistence_counted[proc] = persistence_counts(columns, params, persisted)
     by_label = {c["label"]: c for c in calibration}
+    if promise and per_proc:
+        any_marker = np.any([m for _p, _c, m, _n in per_proc.values()], axis=0)
+        budget.achieved(promise, any_marker, run_eligible(cols, params), data.schools.kind)
     for proc, (prep, _c, marker, _n) in per_proc.items():
         if proc.label in by_label and len(marker):
             by_label[proc.label]["flagged"] = budget.flagged_shares(
@@ -253,11 +283,13 @@ def check_region(
         year=year,
         params=params_as_dict(params),
         schools=result_schools,
-        calibration=_calibration_summary(params, calibration, cols, small),
+        calibration=_calibration_summary(params, calibration, cols, small, promise),
     )
 
 
-def _calibration_summary(params: CheckParams, tests: list[dict], cols, small: dict) -> dict:
+def _calibration_summary(
+    params: CheckParams, tests: list[dict], cols, small: dict, promise: dict | None = None
+) -> dict:
     """The run's budget and what it achieved, and the data problems of the
     region's files the indicators saw (a property every school shares)."""
     problems = []
@@ -285,6 +317,7 @@ def _calibration_summary(params: CheckParams, tests: list[dict], cols, small: di
         "estimated_school_rate": budget.school_rate(tests, written),
         "problems": problems,
         "small_schools_pooled": small or None,
+        "promise": promise or None,
     }
 
 
