@@ -11,6 +11,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    FilteredRelation,
     Func,
     OuterRef,
     Q,
@@ -179,32 +180,75 @@ class MyRow(NamedTuple):
     latest: CurrentReport | None
 
 
+# The values of a row of «Мои мероприятия» (MyRow), in the order `my_assignment_rows`
+# unpacks them.
+_MY_ROW_FIELDS = (
+    "pk",
+    "school_id",
+    "school__short_name",
+    "body__short_name",
+    "body__name",
+    "assignee_text",
+    "measure__roadmap_id",
+    "measure__number",
+    "measure__text",
+    "measure__deadline_text",
+    "measure__deadline_dates",
+    "measure__position",
+    "measure__requires_evidence",
+    "measure__document_kind",
+)
+# What the page shows of a row's roadmap: its label (owner, period, order, status) and
+# whether it asks the school for a roadmap of its own, and by when.
+_MY_ROADMAP_FIELDS = tuple(
+    "measure__roadmap__" + name
+    for name in (
+        "title",
+        "status",
+        "academic_year",
+        "period_start",
+        "period_end",
+        "order_number",
+        "order_date",
+        "requires_school_roadmaps",
+        "school_roadmaps_due",
+        "region__name",
+        "municipality__name",
+        "school__short_name",
+    )
+)
+# What a row shows of its current reports: the latest one's link, status, review and
+# reason, and whether one of them is an accepted «done».
+_MY_REPORT_FIELDS = tuple(
+    "current_report__" + name
+    for name in ("pk", "status", "review_state", "review_reason", "period_start")
+)
+
+
+def my_assignment_rows_digest(*, user) -> str:
+    """A digest of everything `my_assignment_rows` reads and the page prints of it (each
+    row's values, its roadmap's label and school-roadmap requirement, its current
+    reports), as the user sees them, in one query that returns one value: a cache key
+    of the page's rows changes with any of them, whether changed through the services,
+    the admin or a queryset's update()."""
+    from infra.digest import queryset_digest
+
+    current = FilteredRelation("reports", condition=Q(reports__is_current=True))
+    return queryset_digest(
+        _my_queryset(user=user, own=True)
+        .order_by()
+        .annotate(current_report=current)
+        .values_list(*_MY_ROW_FIELDS, *_MY_ROADMAP_FIELDS, *_MY_REPORT_FIELDS)
+    )
+
+
 def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
     """The rows of `my_assignments(own=True)` (the same assignments, order, due dates,
     overdue and latest report) as plain values read with `values_list`: the assignee's
     page of a hundred rows built three hundred model instances (assignment, measure,
     school) a request, half of its read, to print a dozen of their values."""
     today = today or timezone.localdate()
-    values = list(
-        _my_queryset(user=user, own=True)
-        .order_by()
-        .values_list(
-            "pk",
-            "school_id",
-            "school__short_name",
-            "body__short_name",
-            "body__name",
-            "assignee_text",
-            "measure__roadmap_id",
-            "measure__number",
-            "measure__text",
-            "measure__deadline_text",
-            "measure__deadline_dates",
-            "measure__position",
-            "measure__requires_evidence",
-            "measure__document_kind",
-        )
-    )
+    values = list(_my_queryset(user=user, own=True).order_by().values_list(*_MY_ROW_FIELDS))
     roadmaps = _roadmaps_of(v[6] for v in values)
     reports_of: dict[int, list[tuple]] = {}
     for report in (
