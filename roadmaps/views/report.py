@@ -84,17 +84,24 @@ MY_PAGE_CACHE_SECONDS = 600
 
 def my_page_cached(*, user, today: date) -> dict:
     """What «Мои мероприятия» prints of the user's rows (`my_page`), kept in the cache
-    under the day, the language and a digest of everything the rows are made of, as
-    the user sees them (`my_assignment_rows_digest`): a page opened again reads one
-    short value and one cached string instead of building two hundred rows and their
-    HTML, and any change to a row, its measure, roadmap, school or reports builds it
-    afresh. Not under the user: the deputies of one school read the same rows, and
-    the entry holds nothing but what is printed of them."""
+    under the day, the language, the scope stamp (the names of schools and
+    municipalities, `scope_token`) and a digest of everything else the rows are made
+    of, as the user sees them (`my_assignment_rows_digest`): a page opened again reads
+    one short value and one cached string instead of building two hundred rows and
+    their HTML, and any change to a row, its measure, roadmap, school or reports builds
+    it afresh. Not under the user: the deputies of one school read the same rows, and
+    the entry holds nothing but what is printed of them. Without a scope stamp the
+    page is built every time."""
     from django.core.cache import cache
     from django.utils.translation import get_language
 
+    from schools.scoping import scope_token
+
+    token = scope_token(user)
+    if not token:
+        return my_page(user=user, today=today)
     digest = my_assignment_rows_digest(user=user)
-    key = f"roadmaps:my-page:{today.isoformat()}:{get_language()}:{digest}"
+    key = f"roadmaps:my-page:{today.isoformat()}:{get_language()}:{token}:{digest}"
     page = cache.get(key)
     if page is None:
         page = my_page(user=user, today=today)
