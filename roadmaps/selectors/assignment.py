@@ -6,6 +6,7 @@ import hashlib
 from datetime import date, datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DateField,
@@ -52,7 +53,9 @@ def due_among(dates: list[date], today: date) -> date | None:
 
 
 def _my_queryset(*, user, school: School | None = None, body=None, own: bool = False):
-    """The assignments `my_assignments` lists (see there), in active roadmaps."""
+    """The assignments `my_assignments` lists (see there), in active roadmaps. Its SQL is
+    made of the user's reach (with and without `roles`), bodies and the drafts setting
+    only: `my_assignment_rows_digest` keeps it under them (a new input joins that key)."""
     from schools.policy import roles_for
     from schools.scoping import bodies_of, home_nodes
 
@@ -237,16 +240,29 @@ def my_assignment_rows_digest(*, user) -> str:
     roadmaps' owners): a key made with it holds the scope stamp as well, which every
     change to them renews (schools.models.ScopeStamp). Joining the three names to every
     row cost PostgreSQL a millisecond a page, more than the rows' other values."""
-    from infra.digest import queryset_digest
+    from infra.digest import kept_queryset_digest
+    from schools.policy import roles_for
+    from schools.scoping import bodies_of, reach_of
 
-    current = FilteredRelation("reports", condition=Q(reports__is_current=True))
-    rows = (name for name in _MY_ROW_FIELDS if name != "school__short_name")
-    return queryset_digest(
-        _my_queryset(user=user, own=True)
-        .order_by()
-        .annotate(current_report=current)
-        .values_list(*rows, *_MY_ROADMAP_FIELDS, *_MY_REPORT_FIELDS)
+    def build():
+        current = FilteredRelation("reports", condition=Q(reports__is_current=True))
+        rows = (name for name in _MY_ROW_FIELDS if name != "school__short_name")
+        return (
+            _my_queryset(user=user, own=True)
+            .order_by()
+            .annotate(current_report=current)
+            .values_list(*rows, *_MY_ROADMAP_FIELDS, *_MY_REPORT_FIELDS)
+        )
+
+    # Everything `_my_queryset(own=True)` builds its SQL from.
+    key = (
+        "roadmaps:my-rows",
+        reach_of(user, roles_for("roadmaps.report_progress")),
+        reach_of(user),
+        bodies_of(user),
+        settings.ROADMAP_DRAFTS_SHARED_DOWN,
     )
+    return kept_queryset_digest(key, build)
 
 
 def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
@@ -315,7 +331,9 @@ def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
 
 def _school_due_queryset(*, user, school: School):
     """The school's assignments in active roadmaps with the measure's number, text,
-    dates and position, and one accepted «done» report's id (None when there is none)."""
+    dates and position, and one accepted «done» report's id (None when there is none).
+    Its SQL is made of the user's reach, the school and the drafts setting only:
+    `school_assignments_due_digest` keeps it under them (a new input joins that key)."""
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     accepted = ProgressReport.objects.of_scoped(
         assignment=OuterRef("pk"),
@@ -340,20 +358,31 @@ def school_assignments_due_digest(*, user, school: School) -> str:
     """A digest of everything `school_assignments_due` reads (each assignment's id, its
     measure's number, text, dates and position, whether it is done): a cache key of
     the rows changes with any of them, in one query that returns one value."""
-    from infra.digest import queryset_digest
+    from infra.digest import kept_queryset_digest
+    from schools.scoping import reach_of
 
-    return queryset_digest(
-        _school_due_queryset(user=user, school=school)
-        .order_by()
-        .values_list(
-            "pk",
-            "measure__number",
-            "measure__text",
-            "measure__deadline_dates",
-            "measure__position",
-            "done_report",
+    def build():
+        return (
+            _school_due_queryset(user=user, school=school)
+            .order_by()
+            .values_list(
+                "pk",
+                "measure__number",
+                "measure__text",
+                "measure__deadline_dates",
+                "measure__position",
+                "done_report",
+            )
         )
+
+    # Everything `_school_due_queryset` builds its SQL from.
+    key = (
+        "roadmaps:school-due",
+        reach_of(user),
+        school.pk,
+        settings.ROADMAP_DRAFTS_SHARED_DOWN,
     )
+    return kept_queryset_digest(key, build)
 
 
 def school_assignments_due(*, user, school: School, today: date | None = None) -> list[dict]:
