@@ -192,6 +192,12 @@ def _holder(user):
     return user
 
 
+def visibility_key(user, roles: Iterable[str] | None = None) -> Reach:
+    """What `visible_to(user, roles)` makes its filter of, as a hashable value: two users
+    of one key get the same SQL from it (infra.sqlmemo keeps compiled SQL under it)."""
+    return reach_of(user, roles)
+
+
 def scope_token(user) -> str | None:
     """The scope stamp's token read with the user's row (schools.backends), or None
     when it was not (another database, a user not read through the session, or after

@@ -242,7 +242,7 @@ def my_assignment_rows_digest(*, user) -> str:
     row cost PostgreSQL a millisecond a page, more than the rows' other values."""
     from infra.digest import kept_queryset_digest
     from schools.policy import roles_for
-    from schools.scoping import bodies_of, reach_of
+    from schools.scoping import bodies_of, visibility_key
 
     def build():
         current = FilteredRelation("reports", condition=Q(reports__is_current=True))
@@ -257,8 +257,8 @@ def my_assignment_rows_digest(*, user) -> str:
     # Everything `_my_queryset(own=True)` builds its SQL from.
     key = (
         "roadmaps:my-rows",
-        reach_of(user, roles_for("roadmaps.report_progress")),
-        reach_of(user),
+        visibility_key(user, roles_for("roadmaps.report_progress")),
+        visibility_key(user),
         bodies_of(user),
         settings.ROADMAP_DRAFTS_SHARED_DOWN,
     )
@@ -359,7 +359,7 @@ def school_assignments_due_digest(*, user, school: School) -> str:
     measure's number, text, dates and position, whether it is done): a cache key of
     the rows changes with any of them, in one query that returns one value."""
     from infra.digest import kept_queryset_digest
-    from schools.scoping import reach_of
+    from schools.scoping import visibility_key
 
     def build():
         return (
@@ -378,7 +378,7 @@ def school_assignments_due_digest(*, user, school: School) -> str:
     # Everything `_school_due_queryset` builds its SQL from.
     key = (
         "roadmaps:school-due",
-        reach_of(user),
+        visibility_key(user),
         school.pk,
         settings.ROADMAP_DRAFTS_SHARED_DOWN,
     )
