@@ -5,7 +5,7 @@ Django's whole stack (middleware, session, views, templates; not gunicorn). Prin
 per request of the mix and per page, the thread's CPU, the CPU of the PostgreSQL
 backend that served it (read from /proc), and the SQL statements.
 
-    .venv/bin/python bench/bench_mix_cost.py --database rm_x [--rounds 6]
+    .venv/bin/python bench/bench_mix_cost.py --database rm_x [--rounds 6] [--profile 40]
 
 Production settings against a VACUUMed copy of the load region; the cache is Redis
 when REDIS_URL is set (give it a Redis database of its own: it is emptied first).
@@ -17,7 +17,10 @@ shared, and CPU time itself grows when other work fills the cores.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import re
 import statistics
 import sys
@@ -59,6 +62,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="roadmaps_load")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also print the N functions of most CPU (cProfile on the thread's CPU clock) "
+        "over the counted rounds",
+    )
+    parser.add_argument("--profile-file", help="and write the profile there (pstats' format)")
     args = parser.parse_args()
     os.environ.update(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
@@ -117,6 +129,8 @@ def main():
         plan.extend([(role, label, path)] * times)
     per_page = defaultdict(list)
     totals = []
+    # The thread's CPU clock, not the wall's: waits for PostgreSQL and Redis cost nothing.
+    profile = cProfile.Profile(time.thread_time) if args.profile else None
     step = 0
     for round_ in range(args.rounds):
         cpu = queries = 0.0
@@ -131,9 +145,13 @@ def main():
             else:
                 url = path.format(n20=1 + step % 20, n100=1 + step % 100)
             with CaptureQueriesContext(connection) as captured:
+                if profile and round_:
+                    profile.enable()
                 started = time.thread_time()
                 response = client.get(url)
                 spent = time.thread_time() - started
+                if profile and round_:
+                    profile.disable()
             if response.status_code != 200:
                 raise SystemExit(f"{url} as {role}: {response.status_code}")
             cpu += spent
@@ -163,6 +181,13 @@ def main():
             f"    {label:34} cpu {1000 * statistics.median(r[0] for r in rows):6.2f} ms"
             f"  {statistics.median(r[1] for r in rows):4.0f} q"
         )
+    if profile and args.profile_file:
+        profile.dump_stats(args.profile_file)
+    if profile:
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.profile)
+            print(out.getvalue())
 
 
 if __name__ == "__main__":

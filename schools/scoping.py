@@ -192,6 +192,24 @@ def _holder(user):
     return user
 
 
+def visibility_key(user, roles: Iterable[str] | None = None) -> Reach:
+    """What `visible_to(user, roles)` makes its filter of, as a hashable value: two users
+    of one key get the same SQL from it (infra.sqlmemo keeps compiled SQL under it)."""
+    return reach_of(user, roles)
+
+
+def scope_token(user) -> str | None:
+    """The scope stamp's token read with the user's row (schools.backends), or None
+    when it was not (another database, a user not read through the session, or after
+    `forget_reach`). Every change to a membership, a region, a municipality or a school
+    renews it (schools.models.ScopeStamp): a cache key that holds it is fresh for them."""
+    from schools.backends import STAMP_ATTRIBUTE
+
+    if user is None or not user.is_authenticated:
+        return None
+    return _holder(user).__dict__.get(STAMP_ATTRIBUTE)
+
+
 def forget_reach(user) -> None:
     """Drop the cached reach (after memberships of this user change), and the scope
     stamp read with the user: the rest of the request reads the memberships afresh."""

@@ -6,11 +6,13 @@ import hashlib
 from datetime import date, datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DateField,
     Exists,
     F,
+    FilteredRelation,
     Func,
     OuterRef,
     Q,
@@ -51,7 +53,9 @@ def due_among(dates: list[date], today: date) -> date | None:
 
 
 def _my_queryset(*, user, school: School | None = None, body=None, own: bool = False):
-    """The assignments `my_assignments` lists (see there), in active roadmaps."""
+    """The assignments `my_assignments` lists (see there), in active roadmaps. Its SQL is
+    made of the user's reach (with and without `roles`), bodies and the drafts setting
+    only: `my_assignment_rows_digest` keeps it under them (a new input joins that key)."""
     from schools.policy import roles_for
     from schools.scoping import bodies_of, home_nodes
 
@@ -179,32 +183,95 @@ class MyRow(NamedTuple):
     latest: CurrentReport | None
 
 
+# The values of a row of «Мои мероприятия» (MyRow), in the order `my_assignment_rows`
+# unpacks them.
+_MY_ROW_FIELDS = (
+    "pk",
+    "school_id",
+    "school__short_name",
+    "body__short_name",
+    "body__name",
+    "assignee_text",
+    "measure__roadmap_id",
+    "measure__number",
+    "measure__text",
+    "measure__deadline_text",
+    "measure__deadline_dates",
+    "measure__position",
+    "measure__requires_evidence",
+    "measure__document_kind",
+)
+# What the page shows of a row's roadmap: its label (owner, period, order, status) and
+# whether it asks the school for a roadmap of its own, and by when. The names of the
+# owners and of the rows' schools are not among them: the scope stamp covers them.
+_MY_ROADMAP_FIELDS = tuple(
+    "measure__roadmap__" + name
+    for name in (
+        "title",
+        "status",
+        "academic_year",
+        "period_start",
+        "period_end",
+        "order_number",
+        "order_date",
+        "requires_school_roadmaps",
+        "school_roadmaps_due",
+        "region_id",
+        "municipality_id",
+        "school_id",
+    )
+)
+# What a row shows of its current reports: the latest one's link, status, review and
+# reason, and whether one of them is an accepted «done».
+_MY_REPORT_FIELDS = tuple(
+    "current_report__" + name
+    for name in ("pk", "status", "review_state", "review_reason", "period_start")
+)
+
+
+def my_assignment_rows_digest(*, user) -> str:
+    """A digest of everything `my_assignment_rows` reads and the page prints of it (each
+    row's values, its roadmap's label and school-roadmap requirement, its current
+    reports), as the user sees them, in one query that returns one value: a cache key
+    of the page's rows changes with any of them, whether changed through the services,
+    the admin or a queryset's update().
+
+    Except the names of regions, municipalities and schools (the rows' schools, the
+    roadmaps' owners): a key made with it holds the scope stamp as well, which every
+    change to them renews (schools.models.ScopeStamp). Joining the three names to every
+    row cost PostgreSQL a millisecond a page, more than the rows' other values."""
+    from infra.digest import kept_queryset_digest
+    from schools.policy import roles_for
+    from schools.scoping import bodies_of, visibility_key
+
+    def build():
+        current = FilteredRelation("reports", condition=Q(reports__is_current=True))
+        rows = (name for name in _MY_ROW_FIELDS if name != "school__short_name")
+        return (
+            _my_queryset(user=user, own=True)
+            .order_by()
+            .annotate(current_report=current)
+            .values_list(*rows, *_MY_ROADMAP_FIELDS, *_MY_REPORT_FIELDS)
+        )
+
+    # Everything `_my_queryset(own=True)` builds its SQL from.
+    key = (
+        "roadmaps:my-rows",
+        visibility_key(user, roles_for("roadmaps.report_progress")),
+        visibility_key(user),
+        bodies_of(user),
+        settings.ROADMAP_DRAFTS_SHARED_DOWN,
+    )
+    return kept_queryset_digest(key, build)
+
+
 def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
     """The rows of `my_assignments(own=True)` (the same assignments, order, due dates,
     overdue and latest report) as plain values read with `values_list`: the assignee's
     page of a hundred rows built three hundred model instances (assignment, measure,
     school) a request, half of its read, to print a dozen of their values."""
     today = today or timezone.localdate()
-    values = list(
-        _my_queryset(user=user, own=True)
-        .order_by()
-        .values_list(
-            "pk",
-            "school_id",
-            "school__short_name",
-            "body__short_name",
-            "body__name",
-            "assignee_text",
-            "measure__roadmap_id",
-            "measure__number",
-            "measure__text",
-            "measure__deadline_text",
-            "measure__deadline_dates",
-            "measure__position",
-            "measure__requires_evidence",
-            "measure__document_kind",
-        )
-    )
+    values = list(_my_queryset(user=user, own=True).order_by().values_list(*_MY_ROW_FIELDS))
     roadmaps = _roadmaps_of(v[6] for v in values)
     reports_of: dict[int, list[tuple]] = {}
     for report in (
@@ -264,7 +331,9 @@ def my_assignment_rows(*, user, today: date | None = None) -> list[MyRow]:
 
 def _school_due_queryset(*, user, school: School):
     """The school's assignments in active roadmaps with the measure's number, text,
-    dates and position, and one accepted «done» report's id (None when there is none)."""
+    dates and position, and one accepted «done» report's id (None when there is none).
+    Its SQL is made of the user's reach, the school and the drafts setting only:
+    `school_assignments_due_digest` keeps it under them (a new input joins that key)."""
     active = (Roadmap.Status.APPROVED, Roadmap.Status.IN_FORCE)
     accepted = ProgressReport.objects.of_scoped(
         assignment=OuterRef("pk"),
@@ -289,20 +358,31 @@ def school_assignments_due_digest(*, user, school: School) -> str:
     """A digest of everything `school_assignments_due` reads (each assignment's id, its
     measure's number, text, dates and position, whether it is done): a cache key of
     the rows changes with any of them, in one query that returns one value."""
-    from infra.digest import queryset_digest
+    from infra.digest import kept_queryset_digest
+    from schools.scoping import visibility_key
 
-    return queryset_digest(
-        _school_due_queryset(user=user, school=school)
-        .order_by()
-        .values_list(
-            "pk",
-            "measure__number",
-            "measure__text",
-            "measure__deadline_dates",
-            "measure__position",
-            "done_report",
+    def build():
+        return (
+            _school_due_queryset(user=user, school=school)
+            .order_by()
+            .values_list(
+                "pk",
+                "measure__number",
+                "measure__text",
+                "measure__deadline_dates",
+                "measure__position",
+                "done_report",
+            )
         )
+
+    # Everything `_school_due_queryset` builds its SQL from.
+    key = (
+        "roadmaps:school-due",
+        visibility_key(user),
+        school.pk,
+        settings.ROADMAP_DRAFTS_SHARED_DOWN,
     )
+    return kept_queryset_digest(key, build)
 
 
 def school_assignments_due(*, user, school: School, today: date | None = None) -> list[dict]:

@@ -23,7 +23,11 @@ from infra.formcache import forms_as_p_cached
 from infra.urls import url_pattern
 from roadmaps import forms
 from roadmaps.models import Measure, ProgressReport, Roadmap
-from roadmaps.selectors.assignment import assignment_get, my_assignment_rows
+from roadmaps.selectors.assignment import (
+    assignment_get,
+    my_assignment_rows,
+    my_assignment_rows_digest,
+)
 from roadmaps.selectors.period import period_containing, reporting_periods
 from roadmaps.selectors.report import (
     assignee_of,
@@ -49,13 +53,10 @@ from schools.models import School
 def assignment_list(request):
     """«Мои мероприятия»: assignments of the user's schools by due date."""
     today = timezone.localdate()
-    rows = my_assignment_rows(user=request.user, today=today)
-    # Municipal roadmaps that require this school to adopt its own, not yet started.
-    required = {}
-    for row in rows:
-        roadmap, school = row.roadmap, row.school
-        if school and roadmap.requires_school_roadmaps and roadmap.level == "municipality":
-            required[(roadmap.pk, school.pk)] = (roadmap, school)
+    page = my_page_cached(user=request.user, today=today)
+    # Municipal roadmaps that require this school to adopt its own, not yet started:
+    # whether it started is read afresh, the school roadmaps are not in the rows.
+    required = page["required"]
     started = (
         set(
             Roadmap.objects.visible_to(request.user)
@@ -66,17 +67,64 @@ def assignment_list(request):
         else set()
     )
     to_start = [v for k, v in required.items() if k not in started]
-    schools = {row.school for row in rows if row.school is not None}
     return render(
         request,
         "roadmaps/assignment_list.html",
         {
-            "rows_html": my_rows_html(rows),
+            "rows_html": page["rows_html"],
             "today": today,
             "to_start": to_start,
-            "schools": sorted(schools, key=lambda s: s.short_name),
+            "schools": page["schools"],
         },
     )
+
+
+MY_PAGE_CACHE_SECONDS = 600
+
+
+def my_page_cached(*, user, today: date) -> dict:
+    """What «Мои мероприятия» prints of the user's rows (`my_page`), kept in the cache
+    under the day, the language, the scope stamp (the names of schools and
+    municipalities, `scope_token`) and a digest of everything else the rows are made
+    of, as the user sees them (`my_assignment_rows_digest`): a page opened again reads
+    one short value and one cached string instead of building two hundred rows and
+    their HTML, and any change to a row, its measure, roadmap, school or reports builds
+    it afresh. Not under the user: the deputies of one school read the same rows, and
+    the entry holds nothing but what is printed of them. Without a scope stamp the
+    page is built every time."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from schools.scoping import scope_token
+
+    token = scope_token(user)
+    if not token:
+        return my_page(user=user, today=today)
+    digest = my_assignment_rows_digest(user=user)
+    key = f"roadmaps:my-page:{today.isoformat()}:{get_language()}:{token}:{digest}"
+    page = cache.get(key)
+    if page is None:
+        page = my_page(user=user, today=today)
+        cache.set(key, page, MY_PAGE_CACHE_SECONDS)
+    return page
+
+
+def my_page(*, user, today: date) -> dict:
+    """The rows of «Мои мероприятия» as HTML (`rows_html`), the schools they belong to
+    (`schools`), and the municipal roadmaps that require a school of theirs to adopt
+    its own (`required`: {(roadmap id, school id): (roadmap, school)})."""
+    rows = my_assignment_rows(user=user, today=today)
+    required = {}
+    for row in rows:
+        roadmap, school = row.roadmap, row.school
+        if school and roadmap.requires_school_roadmaps and roadmap.level == "municipality":
+            required[(roadmap.pk, school.pk)] = (roadmap, school)
+    schools = {row.school for row in rows if row.school is not None}
+    return {
+        "rows_html": my_rows_html(rows),
+        "schools": sorted(schools, key=lambda s: s.short_name),
+        "required": required,
+    }
 
 
 def my_rows_html(rows) -> str:

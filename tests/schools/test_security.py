@@ -99,3 +99,23 @@ def test_a_password_change_ends_the_other_sessions_of_the_account(client, world)
     world.bob.save()
     response = other.get("/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_account_deactivated_by_a_query_no_longer_opens_pages(client, world):
+    """The session's user is read on every request (schools.backends.get_user): an
+    update() that no signal sees ends the access at the next page."""
+    from django.contrib.auth import get_user_model
+
+    client.post("/login/", {"username": "bob", "password": "Test-pass-2026!"})
+    assert client.get("/").status_code == 200
+    get_user_model().objects.filter(pk=world.bob.pk).update(is_active=False)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_deleted_account_no_longer_opens_pages(client, world):
+    client.post("/login/", {"username": "dan", "password": "Test-pass-2026!"})
+    assert client.get("/").status_code == 200
+    world.dan.delete()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
