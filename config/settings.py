@@ -353,7 +353,8 @@ REST_FRAMEWORK = {
         "infra.api.filters.ApiFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # The count of a list kept in the cache under the stamps of the tables it reads.
+    "DEFAULT_PAGINATION_CLASS": "infra.api.pagination.StampedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "infra.api.schema.ApiSchema",
 }
