@@ -12,6 +12,7 @@ from roadmaps.api_rows import (
     REPORT_COLUMNS,
     ROADMAP_COLUMNS,
     CountedRows,
+    RoadmapOrderedRows,
     measure_rows,
     progress_report_rows,
     roadmap_rows,
@@ -455,7 +456,7 @@ class MeasureEditViewSet(mixins.UpdateModelMixin, MeasureViewSet):
         without a model instance or a serializer field per value (the same bytes,
         tests/api/test_measure_rows.py compares them)."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(CountedRows(queryset, *MEASURE_COLUMNS))
+        page = self.paginate_queryset(RoadmapOrderedRows(queryset, *MEASURE_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(measure_rows(page, user=request.user))

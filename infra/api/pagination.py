@@ -56,27 +56,36 @@ def count_key(queryset: QuerySet) -> str | None:
     return "api:count:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def cached_count(queryset: QuerySet) -> int:
-    """`queryset.count()`, kept in the cache under `count_key`."""
+def cached_for(queryset: QuerySet, what: str, compute):
+    """`compute()`, a figure of `queryset`'s rows named `what`, kept in the cache under
+    `count_key`; made afresh each time when a table the rows come from has no stamp."""
     key = count_key(queryset)
     if key is None:
-        return queryset.count()
+        return compute()
+    key = f"{key}:{what}"
     found = cache.get(key)
     if found is None:
-        found = queryset.count()
+        found = compute()
         cache.set(key, found, COUNT_CACHE_SECONDS)
     return found
 
 
+def cached_count(queryset: QuerySet) -> int:
+    """`queryset.count()`, kept in the cache under `count_key`."""
+    return cached_for(queryset, "count", queryset.count)
+
+
 class StampedCountPaginator(Paginator):
-    """Django's paginator with the count of a queryset (or of the queryset a list's
-    rows are read from: roadmaps.api_rows.CountedRows.counted) kept in the cache."""
+    """Django's paginator with the count of a queryset kept in the cache, or the count
+    a list's rows give themselves (roadmaps.api_rows.CountedRows.cached_count)."""
 
     @cached_property
     def count(self):
-        queryset = getattr(self.object_list, "counted", self.object_list)
-        if isinstance(queryset, QuerySet):
-            return cached_count(queryset)
+        counter = getattr(self.object_list, "cached_count", None)
+        if counter is not None:
+            return counter()
+        if isinstance(self.object_list, QuerySet):
+            return cached_count(self.object_list)
         return super().count
 
 
