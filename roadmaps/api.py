@@ -7,6 +7,7 @@ goes through the scoping rule.
 
 from rest_framework import serializers, viewsets
 
+from infra.api.pagination import StampedPageNumberPagination
 from roadmaps.api_rows import (
     MEASURE_COLUMNS,
     REPORT_COLUMNS,
@@ -152,6 +153,7 @@ class RoadmapViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = MeasureSerializer
     filterset_fields = ["roadmap", "section", "deadline_kind", "for_all_schools"]
 
@@ -164,6 +166,7 @@ class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = AssignmentSerializer
     filterset_fields = ["measure", "school", "body"]
 
@@ -172,6 +175,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ProgressReportViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = ProgressReportSerializer
     filterset_fields = ["assignment", "status", "review_state", "is_current"]
 
