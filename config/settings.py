@@ -353,6 +353,8 @@ REST_FRAMEWORK = {
         "infra.api.filters.ApiFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # The lists of tens of thousands of rows keep their count in the cache instead
+    # (infra.api.pagination.StampedPageNumberPagination, set on their viewsets).
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "infra.api.schema.ApiSchema",

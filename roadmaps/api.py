@@ -7,11 +7,13 @@ goes through the scoping rule.
 
 from rest_framework import serializers, viewsets
 
+from infra.api.pagination import StampedPageNumberPagination
 from roadmaps.api_rows import (
     MEASURE_COLUMNS,
     REPORT_COLUMNS,
     ROADMAP_COLUMNS,
     CountedRows,
+    RoadmapOrderedRows,
     measure_rows,
     progress_report_rows,
     roadmap_rows,
@@ -151,6 +153,7 @@ class RoadmapViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = MeasureSerializer
     filterset_fields = ["roadmap", "section", "deadline_kind", "for_all_schools"]
 
@@ -163,6 +166,7 @@ class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = AssignmentSerializer
     filterset_fields = ["measure", "school", "body"]
 
@@ -171,6 +175,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ProgressReportViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = StampedPageNumberPagination
     serializer_class = ProgressReportSerializer
     filterset_fields = ["assignment", "status", "review_state", "is_current"]
 
@@ -455,7 +460,7 @@ class MeasureEditViewSet(mixins.UpdateModelMixin, MeasureViewSet):
         without a model instance or a serializer field per value (the same bytes,
         tests/api/test_measure_rows.py compares them)."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(CountedRows(queryset, *MEASURE_COLUMNS))
+        page = self.paginate_queryset(RoadmapOrderedRows(queryset, *MEASURE_COLUMNS))
         if page is None:
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(measure_rows(page, user=request.user))

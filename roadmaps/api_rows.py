@@ -5,6 +5,9 @@ work per value."""
 
 import functools
 
+from django.db.models import Count
+
+from infra.api.pagination import cached_count, cached_for
 from roadmaps import labels
 from roadmaps.models import Assignment, Evidence, Measure, ProgressReport, Roadmap, Section
 from schools.models import Body, School
@@ -27,6 +30,11 @@ class CountedRows:
     def count(self) -> int:
         return self.counted.count()
 
+    def cached_count(self) -> int:
+        """The count kept in the cache under the stamps of the tables it reads
+        (infra.api.pagination), as the API's paginator asks it."""
+        return cached_count(self.counted)
+
     def __len__(self) -> int:
         return self.count()
 
@@ -34,6 +42,66 @@ class CountedRows:
         if isinstance(key, slice):
             return list(self.rows.filter(pk__in=self.counted.values("pk")[key]))
         return self.rows[key]
+
+
+class RoadmapOrderedRows(CountedRows):
+    """CountedRows of a list ordered by roadmap first (the measures): a page's ids are
+    looked for among the few roadmaps the page spans, found from the list's number of
+    rows per roadmap (one aggregate, kept in the cache like the count, whose sum is
+    the count). The OFFSET then skips rows of those roadmaps only, not every row of
+    the roadmaps before them: page 1,600 of a region's 83,400 measures sorted 80,000
+    rows by their sections' positions (69 ms). Another ordering (?ordering=) pages as
+    CountedRows does."""
+
+    def __init__(self, queryset, *columns):
+        super().__init__(queryset, *columns)
+        # By the roadmap's id itself ("roadmap" would be by the roadmap's own ordering).
+        self.by_roadmap = queryset.query.order_by[:1] == ("roadmap_id",)
+        self._sizes = None
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(roadmap id, number of the list's rows in it), in roadmap order."""
+        if self._sizes is None:
+            per_roadmap = (
+                self.counted.select_related(None)
+                .prefetch_related(None)
+                .order_by()
+                .values("roadmap_id")
+                .annotate(rows=Count("pk"))
+                .order_by("roadmap_id")
+                .values_list("roadmap_id", "rows")
+            )
+            self._sizes = cached_for(self.counted, "rows-per-roadmap", lambda: list(per_roadmap))
+        return self._sizes
+
+    def cached_count(self) -> int:
+        if not self.by_roadmap:
+            return super().cached_count()
+        return sum(rows for _, rows in self.sizes())
+
+    def __getitem__(self, key):
+        if not (
+            self.by_roadmap
+            and isinstance(key, slice)
+            and key.step is None
+            and key.start is not None
+            and key.stop is not None
+        ):
+            return super().__getitem__(key)
+        start, stop = key.start, key.stop
+        spanned, first, seen = [], 0, 0
+        for roadmap_id, rows in self.sizes():
+            if seen >= stop:
+                break
+            if seen + rows > start:
+                if not spanned:
+                    first = seen
+                spanned.append(roadmap_id)
+            seen += rows
+        if not spanned or stop <= start:
+            return []
+        ids = self.counted.filter(roadmap_id__in=spanned).values("pk")[start - first : stop - first]
+        return list(self.rows.filter(pk__in=ids))
 
 
 def _day(value):

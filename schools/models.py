@@ -511,3 +511,23 @@ class ScopeStamp(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class TableStamp(models.Model):
+    """A random token per table, written afresh by PostgreSQL (or SQLite) triggers in
+    the same transaction as every change to that table
+    (schools/migrations/0008_tablestamp.py), whoever makes it: services, the admin,
+    `bulk_create`, `update()`, imports, a restore. What is cached from those tables is
+    keyed by their tokens (infra.api.pagination: the API lists' counts), so the very
+    next read after a change computes it afresh. A table without a row is not stamped:
+    nothing read from it is cached."""
+
+    name = models.CharField(_("таблица"), max_length=63, primary_key=True)
+    token = models.CharField(_("метка изменения"), max_length=32)
+
+    class Meta:
+        verbose_name = _("метка изменения таблицы")
+        verbose_name_plural = _("метки изменения таблиц")
+
+    def __str__(self):
+        return f"{self.name}: {self.token}"

@@ -84,6 +84,7 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "schools.Notification",
         "schools.ReminderPreference",
         "schools.ScopeStamp",
+        "schools.TableStamp",
     }
 )
 
