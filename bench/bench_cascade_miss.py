@@ -16,12 +16,13 @@ transaction that is rolled back after the request: the database is left as it wa
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import production_env  # bench/production_env.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,18 +33,7 @@ def main():
     parser.add_argument("--user", default="official01")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-cascade-miss-secret-key-0123456789-abcdefghijklmnop",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    production_env.apply(args.database, "cascade-miss")
     sys.path.insert(0, str(ROOT))
     import django
 

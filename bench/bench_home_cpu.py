@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import production_env  # bench/production_env.py, beside this script
+
 PAGES = [
     ("official01", "/"),
     ("official01", "{municipal_roadmap}"),
@@ -40,18 +42,7 @@ def main():
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     root = Path(args.root).resolve()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-home-cpu-secret-key-0123456789-abcdefghijklmnopqrs",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    production_env.apply(args.database, "home-cpu")
     # The checkout's code, not the one the virtualenv was installed from.
     sys.path.insert(0, str(root))
     os.chdir(root)

@@ -28,6 +28,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import production_env  # bench/production_env.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -72,15 +74,9 @@ def main():
     )
     parser.add_argument("--profile-file", help="and write the profile there (pstats' format)")
     args = parser.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-mix-cost-secret-key-0123456789-abcdefghijklmnop",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
+    production_env.apply(
+        args.database,
+        "mix-cost",
         # One connection, one backend to read, for the whole run.
         CONN_MAX_AGE="3600",
     )

@@ -30,6 +30,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import production_env  # bench/production_env.py, beside this script
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,17 +100,12 @@ def database_exists(name: str) -> bool:
 def server_env(database: str, port: int) -> dict:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-pages-secret-key-0123456789-abcdefghijklmnop",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}",
-        BENCH_SERVER_TIMING="true",
-        LOG_LEVEL="WARNING",
+        production_env.production_env(
+            database,
+            "pages",
+            CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}",
+            BENCH_SERVER_TIMING="true",
+        )
     )
     return env
 

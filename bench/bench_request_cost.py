@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+import production_env  # bench/production_env.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,16 +33,7 @@ def main():
     parser.add_argument("--user", default="deputy980001")
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-request-cost-secret-key-0123456789-abcdefghijklmnop",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    production_env.apply(args.database, "request-cost")
     sys.path.insert(0, str(ROOT))
     import django
 

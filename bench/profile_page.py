@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import production_env  # bench/production_env.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,18 +37,7 @@ def main():
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--no-explain", action="store_true")
     args = parser.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.database}",
-        DJANGO_PROFILE="production",
-        SECRET_KEY="bench-profile-page-secret-key-0123456789-abcdefghijklmnop",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    production_env.apply(args.database, "profile-page")
     sys.path.insert(0, str(ROOT))
     import django
 
