@@ -247,7 +247,13 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     promise = cal["promise"]
     assert promise["within"] >= 0.9 and set(promise["kinds"]) == {"ordinary", "gymnasium", "lyceum"}
     assert 'id="calibration-promise"' in body and 'id="calibration-promise-table"' in body
-    assert f"из {promise['schools']} проверяемых школ случайно получат маркер не больше" in body
+    if promise["allowed"]:
+        said = f"из {promise['schools']} проверяемых школ случайно получат маркер не больше"
+        assert f"{said} {promise['allowed']} " in body
+    else:
+        assert (
+            f"из {promise['schools']} проверяемых школ ни одна не получит маркер случайно" in body
+        )
     table = body[body.index('id="calibration-promise-table"') :]
     assert table[: table.index("</table>")].count("<tr>") == 1 + 1 + len(promise["kinds"])
     assert body.count("<tr>", body.index('id="calibration-table"')) >= 5
@@ -472,3 +478,30 @@ def test_a_kind_too_small_for_one_alarm_is_promised_none_and_gets_its_own_thresh
     columns[1].z[[0, 300]] = between
     budget.apply(columns, params, kinds, 2, "t", None, rates)
     assert columns[1].strong[0] and not columns[1].strong[300]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "said"),
+    [
+        (0, "из 46 проверяемых школ ни одна не получит маркер случайно"),
+        (3, "из 346 проверяемых школ случайно получат маркер не больше 3 "),
+    ],
+)
+def test_the_run_page_says_the_promise_in_words_that_fit_its_allowance(allowed, said):
+    from django.template.loader import render_to_string
+
+    promise = {
+        "schools": 46 if allowed == 0 else 346,
+        "allowed": allowed,
+        "confidence": 90,
+        "within": 91.2,
+        "school_rate": 0.8,
+    }
+    sentence = " ".join(
+        render_to_string(
+            "assessments/objectivity/includes/_promise_sentence.html", {"p": promise}
+        ).split()
+    )
+    assert said in sentence
+    assert "не меньше чем в 90 % проверок (вероятность по модели — 91,2 %)" in sentence
+    assert "маркер не больше 0 " not in sentence
