@@ -119,6 +119,25 @@ def approved_roadmap(*, municipality, by, measures, title="Дорожная ка
     return Roadmap.objects.get(pk=roadmap.pk)
 
 
+def cascaded_roadmap(world):
+    """Bob's approved roadmap of municipality A with two measures for every school
+    (deadlines «Май» and «Апрель»), cascaded to its schools: due 1 April 2026."""
+    from datetime import date
+
+    from roadmaps.services.cascade import roadmap_cascade
+
+    roadmap = approved_roadmap(
+        municipality=world.muni_a,
+        by=world.bob,
+        measures=[
+            ("1.1.", "Анализ результатов ВПР", "Май"),
+            ("1.2.", "Семинар для учителей", "Апрель"),
+        ],
+    )
+    roadmap_cascade(roadmap=roadmap, due=date(2026, 4, 1), by=world.bob)
+    return roadmap
+
+
 def report_progress(*, roadmap, number, school, by, status="done", when=None):
     """A report for the first quarter of the school year on one measure of `roadmap`."""
     from datetime import date, datetime

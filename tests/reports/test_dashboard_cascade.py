@@ -6,7 +6,6 @@ at once."""
 
 import re
 from collections import Counter
-from datetime import date
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from roadmaps.models import Roadmap
 from roadmaps.selectors.execution import cascade_state_counts, cascade_status
-from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+from roadmaps.services.cascade import school_roadmap_start_from
 from roadmaps.services.roadmap import roadmap_approve
 from schools.models import School
 from tests import factories as f
@@ -25,16 +24,7 @@ from tests.roadmaps.test_outline_cache import admin_change
 @pytest.fixture
 def roadmap(world):
     cache.clear()
-    roadmap = f.approved_roadmap(
-        municipality=world.muni_a,
-        by=world.bob,
-        measures=[
-            ("1.1.", "Анализ результатов ВПР", "Май"),
-            ("1.2.", "Семинар для учителей", "Апрель"),
-        ],
-    )
-    roadmap_cascade(roadmap=roadmap, due=date(2026, 4, 1), by=world.bob)
-    return roadmap
+    return f.cascaded_roadmap(world)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ equals the page built afresh, and every change to a school roadmap, its measures
 school or a report, made through the services, the admin or a queryset, shows at once."""
 
 import re
-from datetime import date
 
 import pytest
 from django.core.cache import cache
@@ -16,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmaps.models import Measure, ProgressReport, Roadmap
-from roadmaps.services.cascade import roadmap_cascade, school_roadmap_start_from
+from roadmaps.services.cascade import school_roadmap_start_from
 from roadmaps.services.measure import measure_delete, measure_update
 from roadmaps.services.report import progress_report_accept
 from roadmaps.services.roadmap import roadmap_approve
@@ -30,16 +29,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 @pytest.fixture
 def roadmap(world):
     cache.clear()
-    roadmap = f.approved_roadmap(
-        municipality=world.muni_a,
-        by=world.bob,
-        measures=[
-            ("1.1.", "Анализ результатов ВПР", "Май"),
-            ("1.2.", "Семинар для учителей", "Апрель"),
-        ],
-    )
-    roadmap_cascade(roadmap=roadmap, due=date(2026, 4, 1), by=world.bob)
-    return roadmap
+    return f.cascaded_roadmap(world)
 
 
 @pytest.fixture
