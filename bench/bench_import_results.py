@@ -10,7 +10,9 @@ BENCH_TMP, /tmp by default), imports each through
 postgres://postgres@127.0.0.1:5432/roadmaps_bench, created when missing), and
 prints rows/s with the median of the runs, then the rows/s of a plain COPY of
 the same rows into the results table and into an unindexed table with the same
-columns, and of python-calamine alone reading the XLSX.
+columns, and of python-calamine alone reading the XLSX; then calamine reading the
+sheet's two halves (as the import cuts a large sheet) one by one and on two threads,
+which shows what this machine's second core gives calamine.
 
 It also prints where one import of each file spends its time, by phase (the
 functions of the import timed in place, each phase without the phases it calls):
@@ -406,6 +408,55 @@ def time_calamine(path: Path, runs: int, *, gc_paused: bool = False) -> float:
     return statistics.median(times)
 
 
+def time_calamine_halves(path: Path, runs: int) -> tuple[float, float]:
+    """Seconds python-calamine takes to read the sheet's two halves (as
+    `infra.xlsx_halves` cuts it, each a book of its own) one after the other, and on
+    two threads at once: what a second core gives calamine on this machine."""
+    import io
+    import threading
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    from infra.xlsx_halves import _book, split_point
+
+    archive = zipfile.ZipFile(path)
+    part = next(n for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    xml = archive.read(part)
+    start, cut, close = split_point(xml)
+    others = [(i.filename, archive.read(i)) for i in archive.infolist() if i.filename != part]
+    view, books = memoryview(xml), []
+    for pieces in ((view[:cut], view[close:]), (view[:start], view[cut:])):
+        book = io.BytesIO()
+        _book(others, part, pieces, book)
+        books.append(book.getvalue())
+    folder = Path(os.environ.get("BENCH_TMP", "/tmp"))
+    names = []
+    for i, body in enumerate(books):
+        names.append(folder / f"bench_results_half{i}.xlsx")
+        names[-1].write_bytes(body)
+
+    def read(name):
+        CalamineWorkbook.from_path(str(name)).get_sheet_by_index(0).to_python()
+
+    one, two = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for name in names:
+            read(name)
+        one.append(time.perf_counter() - started)
+        threads = [threading.Thread(target=read, args=(name,)) for name in names]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        two.append(time.perf_counter() - started)
+    for name in names:
+        name.unlink()
+    return statistics.median(one), statistics.median(two)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[200_000])
@@ -473,6 +524,11 @@ def main():
             seconds = time_calamine(xlsx_path, args.runs, gc_paused=True)
             figures["calamine, gc paused"] = n / seconds
             print(f"  {'  the same, gc paused':<32} {seconds:7.2f} s  {n / seconds:>10,.0f} rows/s")
+            one, two = time_calamine_halves(xlsx_path, args.runs)
+            print(
+                f"  {'  its two halves, one by one':<32} {one:7.2f} s;"
+                f" on two threads {two:.2f} s: the second core gives {one / two:.2f}×"
+            )
         for label, into_results in (
             ("plain COPY into the results table", True),
             ("plain COPY into a table without indexes", False),

@@ -190,3 +190,37 @@ def test_with_nowhere_to_write_the_halves_the_sheet_is_read_whole(monkeypatch, t
     monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
     [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
     assert sheet.columns == _whole(data)
+
+
+def _with_cell(data: bytes, row: int, cell: bytes) -> bytes:
+    """`data` with `cell` (a <c> element) added at the end of sheet row `row`."""
+
+    def add(body: bytes) -> bytes:
+        at = body.index(b"</row>", body.index(b'<row r="%d"' % row))
+        return body[:at] + cell + body[at:]
+
+    return _rewrite(data, add)
+
+
+@pytest.mark.parametrize("row", [3, 150, 301], ids=["top half", "at the cut", "bottom half"])
+def test_a_half_with_a_cell_far_away_is_refused_before_it_is_read(monkeypatch, row):
+    # Parsed, that one cell would make calamine allocate 17 billion cells.
+    data = _with_cell(_book(_rows(300)), row, b'<c r="XFD1048576"><v>1</v></c>')
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    with pytest.raises(FileRejected, match="лист занимает 1 048 576 строк и 16 384 столбцов"):
+        read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
+
+
+def test_halves_within_the_limit_each_are_judged_together(monkeypatch):
+    """A wide row near the top and many rows below: each half holds a small range,
+    the sheet as a whole is over the limit and is refused as a sheet read whole is."""
+    data = _with_cell(_book(_rows(300)), 2, b'<c r="AD2"><v>1</v></c>')
+    monkeypatch.setattr("infra.files.MAX_SHEET_CELLS", 5000)
+    with pytest.raises(FileRejected, match="лист занимает 301 строк и 30 столбцов"):
+        read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)  # whole
+    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    with pytest.raises(FileRejected, match="лист занимает 301 строк и 30 столбцов"):
+        read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
+    monkeypatch.setattr("infra.files.MAX_SHEET_CELLS", 301 * 30)
+    [sheet] = read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
+    assert len(sheet.columns) == 30 and sheet.columns[29][1] == 1
