@@ -409,51 +409,45 @@ def time_calamine(path: Path, runs: int, *, gc_paused: bool = False) -> float:
 
 
 def time_calamine_halves(path: Path, runs: int) -> tuple[float, float]:
-    """Seconds python-calamine takes to read the sheet's two halves (as
-    `infra.xlsx_halves` cuts it, each a book of its own) one after the other, and on
-    two threads at once: what a second core gives calamine on this machine."""
-    import io
+    """Seconds python-calamine takes to read the sheet's two halves (cut as
+    `infra.xlsx_pieces` cuts a sheet, each a book of its own) one after the other,
+    and on two threads at once: what a second core gives calamine on this machine."""
     import threading
     import zipfile
 
     from python_calamine import CalamineWorkbook
 
-    from infra.xlsx_halves import _book, split_point
+    from infra.xlsx_pieces import _written, cut_points
 
     archive = zipfile.ZipFile(path)
     part = next(n for n in archive.namelist() if n.startswith("xl/worksheets/"))
     xml = archive.read(part)
-    start, cut, close = split_point(xml)
+    start, [cut], close = cut_points(xml, 2)
     others = [(i.filename, archive.read(i)) for i in archive.infolist() if i.filename != part]
-    view, books = memoryview(xml), []
-    for pieces in ((view[:cut], view[close:]), (view[:start], view[cut:])):
-        book = io.BytesIO()
-        _book(others, part, pieces, book)
-        books.append(book.getvalue())
-    folder = Path(os.environ.get("BENCH_TMP", "/tmp"))
-    names = []
-    for i, body in enumerate(books):
-        names.append(folder / f"bench_results_half{i}.xlsx")
-        names[-1].write_bytes(body)
+    view = memoryview(xml)
+    books = [
+        _written(others, part, (view[:start], view[start:cut], view[close:])),
+        _written(others, part, (view[:start], view[cut:close], view[close:])),
+    ]
 
-    def read(name):
-        CalamineWorkbook.from_path(str(name)).get_sheet_by_index(0).to_python()
+    def read(book):
+        CalamineWorkbook.from_path(book.name).get_sheet_by_index(0).to_python()
 
     one, two = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        for name in names:
-            read(name)
+        for book in books:
+            read(book)
         one.append(time.perf_counter() - started)
-        threads = [threading.Thread(target=read, args=(name,)) for name in names]
+        threads = [threading.Thread(target=read, args=(book,)) for book in books]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         two.append(time.perf_counter() - started)
-    for name in names:
-        name.unlink()
+    for book in books:
+        book.close()
     return statistics.median(one), statistics.median(two)
 
 

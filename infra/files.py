@@ -20,8 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from infra import xlsx_halves
-from infra.xlsx_halves import columns_of, read_in_halves
+from infra import xlsx_pieces
+from infra.xlsx_pieces import columns_of, read_in_pieces
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
@@ -104,7 +104,8 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
     allocate that range whole: one cell at XFD1048576 is seventeen billion cells.
 
     With `keep`, the XML of a book's only worksheet, when it is large enough to be
-    read in two halves (`xlsx_halves`), is kept there by part name as it streams by.
+    read in pieces (`xlsx_pieces`), is kept there by part name as it streams by, and
+    left to be measured by the caller (`_read_xlsx`, piece by piece on threads).
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -119,8 +120,8 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
     for info in infos:
         sheet = _SheetExtent() if info in worksheets else None
         held = None
-        if keep is not None and worksheets == [info] and xlsx_halves.worth_cutting(info.file_size):
-            held, size = bytearray(info.file_size), 0
+        if keep is not None and worksheets == [info] and xlsx_pieces.worth_cutting(info.file_size):
+            held, size, sheet = bytearray(info.file_size), 0, None
         for chunk in _inflate(data, info, filename):
             if sheet is not None:
                 sheet.scan(chunk)
@@ -128,7 +129,7 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
                 held[size : size + len(chunk)] = chunk
                 size += len(chunk)
         if sheet is not None:
-            sheet.check(filename, info.filename, data, archive)
+            sheet.check(filename, lambda info=info: _inflate(data, info, filename))
         if held is not None:
             keep[info.filename] = held
     return archive
@@ -185,6 +186,11 @@ _SEVEN_DIGIT_BOUND = 1_099_999
 _BEYOND_EXCEL = re.compile(rb'r="[A-Z]*(?:\d{8}|[2-9]\d{6}|1[1-9]\d{5})')
 
 
+def _slices(view: memoryview):
+    for offset in range(0, len(view), _CHUNK):
+        yield bytes(view[offset : offset + _CHUNK])
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters:
@@ -237,7 +243,29 @@ class _SheetExtent:
             return re.compile(rb'r="' + more_digits)
         return re.compile(rb'r="(?:[%c-Z]\d|%s)' % (65 + self.columns, more_digits))
 
-    def check(self, filename: str, part: str, data: bytes, archive: zipfile.ZipFile) -> None:
+    @classmethod
+    def measured(cls, filename: str, view: memoryview) -> _SheetExtent:
+        """The extent of a sheet's XML (or of a span of it: `xlsx_pieces`), checked."""
+        extent = cls()
+        for chunk in _slices(view):
+            extent.scan(chunk)
+        extent.check(filename, lambda: _slices(view))
+        return extent
+
+    @classmethod
+    def merged(cls, extents: list[_SheetExtent]) -> _SheetExtent:
+        """The extent of a sheet measured in spans (`extents`, in any order)."""
+        whole = cls()
+        whole.declared = next((e.declared for e in extents if e.declared), ())
+        whole.rows = max((e.rows for e in extents), default=0)
+        whole.columns = max((e.columns for e in extents), default=0)
+        whole.digits = max((e.digits for e in extents), default=0)
+        whole.beyond_excel = any(e.beyond_excel for e in extents)
+        return whole
+
+    def check(self, filename: str, chunks) -> None:
+        """Refuse the sheet when its used range is over the limits; `chunks()` gives
+        its XML again, for the exact count when the measure cannot tell."""
         if self.declared:
             _, _, last_column, last_row = self.declared
             if last_column and last_row:
@@ -250,7 +278,7 @@ class _SheetExtent:
             # A cell may sit below the last <row> (as far as its digits allow) and the
             # range could then pass the limit: count exactly (one slower pass).
             tail = b""
-            for chunk in _inflate(data, archive.getinfo(part), filename):
+            for chunk in chunks():
                 for letters, number in _CELL_REF.findall(tail + chunk):
                     rows = max(rows, int(number))
                     self.columns = max(self.columns, _column_number(letters))
@@ -383,9 +411,9 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
         )
     try:
         if kept:
-            halves = read_in_halves(archive, *kept.popitem())
-            if halves is not None:
-                return [ColumnSheet(name, columns) for name, columns in halves]
+            pieces = read_sheet_in_pieces(archive, *kept.popitem(), filename=filename)
+            if pieces is not None:
+                return pieces
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for name in workbook.sheet_names:
@@ -395,8 +423,28 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
             else:
                 sheets.append(Sheet(name=name, rows=[_clean_row(r) for r in rows]))
         return sheets
+    except FileRejected:
+        raise
     except Exception as exc:  # calamine raises its own error types for broken books
         raise FileRejected(_("Файл «%s» не удалось прочитать как книгу Excel.") % filename) from exc
+
+
+def read_sheet_in_pieces(
+    archive: zipfile.ZipFile, part: str, xml: bytearray, *, filename: str
+) -> list[ColumnSheet] | None:
+    """The book's only sheet (`part`, its XML `xml`) read in pieces on threads
+    (`xlsx_pieces`), measured as `check_zip` measures a sheet; None when it cannot
+    be cut, and it is then measured whole, to be read in one call."""
+    extents = []
+
+    def measure(view):
+        extents.append(_SheetExtent.measured(filename, view))
+
+    def judge(view):
+        _SheetExtent.merged(extents).check(filename, lambda: _slices(view))
+
+    pieces = read_in_pieces(archive, part, xml, measure, judge)
+    return None if pieces is None else [ColumnSheet(name, columns) for name, columns in pieces]
 
 
 def _csv_delimiter(text: str) -> str:

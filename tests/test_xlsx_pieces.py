@@ -1,6 +1,7 @@
-"""A large sheet read in two halves on two threads (infra/xlsx_halves.py) gives the
-cells one reading of the whole sheet gives, or is read whole where the cut could
-change them; a broken half is refused as a broken book is."""
+"""A large sheet read in pieces on threads (infra/xlsx_pieces.py) gives the cells
+one reading of the whole sheet gives, or is read whole where a cut could change
+them; a broken piece is refused as a broken book is, and a piece whose range is
+too large to hold is refused before it is parsed."""
 
 import io
 import os
@@ -12,9 +13,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from infra import xlsx_halves
-from infra.files import ColumnSheet, FileRejected, check_zip, read_table
-from infra.xlsx_halves import columns_of, read_in_halves
+from infra import xlsx_pieces
+from infra.files import ColumnSheet, FileRejected, check_zip, read_sheet_in_pieces, read_table
+from infra.xlsx_pieces import columns_of
 
 PART = "xl/worksheets/sheet1.xml"
 
@@ -46,9 +47,22 @@ def _whole(data: bytes) -> list:
     return columns_of(sheet.to_python(skip_empty_area=False))
 
 
-def _halves(data: bytes):
+def _pieces(data: bytes):
+    """[(name, columns)] of the pieces' reading, or None."""
     archive = zipfile.ZipFile(io.BytesIO(data))
-    return read_in_halves(archive, PART, bytearray(archive.read(PART)))
+    sheets = read_sheet_in_pieces(archive, PART, bytearray(archive.read(PART)), filename="x.xlsx")
+    return None if sheets is None else [(s.name, s.columns) for s in sheets]
+
+
+@pytest.fixture(params=["two pieces", "many pieces"])
+def pieces(request, monkeypatch):
+    """A test that takes it reads with two pieces, then with as many as the rows allow."""
+    if request.param == "many pieces":
+        monkeypatch.setattr(xlsx_pieces, "PIECE_MIN_BYTES", 1)
+        monkeypatch.setattr(xlsx_pieces, "PIECES_PER_THREAD", 7)
+    else:
+        monkeypatch.setattr(xlsx_pieces, "PIECE_MIN_BYTES", 2**40)
+    return request.param
 
 
 def _rows(n: int, width: int = 6) -> list[list]:
@@ -62,11 +76,11 @@ def _rows(n: int, width: int = 6) -> list[list]:
     return rows
 
 
-def test_the_halves_hold_the_cells_of_one_reading():
+def test_the_pieces_hold_the_cells_of_one_reading(pieces):
     data = _book(_rows(400))
-    halves = _halves(data)
-    assert halves is not None
-    [(name, columns)] = halves
+    read = _pieces(data)
+    assert read is not None
+    [(name, columns)] = read
     assert name == "Sheet" and columns == _whole(data)
     assert len(columns[0]) == 401 and columns[0][1] is None and columns[0][2] == "edu0001"
     assert columns[2][3] == 1 and type(columns[2][3]) is int and columns[2][4] == 1.5
@@ -82,7 +96,7 @@ def test_the_halves_hold_the_cells_of_one_reading():
         "nothing below the cut but empty rows",
     ],
 )
-def test_halves_of_every_shape_hold_the_cells_of_one_reading(shape):
+def test_pieces_of_every_shape_hold_the_cells_of_one_reading(shape, pieces):
     rows = _rows(300)
     if shape == "a gap of empty rows at the cut":
         rows[120:200] = [[None] * 6] * 80
@@ -96,12 +110,12 @@ def test_halves_of_every_shape_hold_the_cells_of_one_reading(shape):
     elif shape == "nothing below the cut but empty rows":
         rows[40:] = [["", None, "  "]] * 260
     data = _book(rows)
-    halves = _halves(data)
-    assert halves is not None
-    assert halves[0][1] == _whole(data)
+    read = _pieces(data)
+    assert read is not None
+    assert read[0][1] == _whole(data)
 
 
-def test_rows_out_of_order_across_the_cut_are_read_whole(monkeypatch):
+def test_rows_out_of_order_across_a_cut_are_read_whole(monkeypatch, pieces):
     def swap(body: bytes) -> bytes:
         # The last row with cells moved to the top of the sheet's data.
         end = body.index(b"</sheetData>")
@@ -110,8 +124,8 @@ def test_rows_out_of_order_across_the_cut_are_read_whole(monkeypatch):
         return body[:first] + body[last:end] + body[first:last] + body[end:]
 
     data = _rewrite(_book(_rows(300)), swap)
-    assert _halves(data) is None
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    assert _pieces(data) is None
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     assert read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)[0].columns == _whole(data)
 
 
@@ -123,24 +137,24 @@ def test_rows_out_of_order_across_the_cut_are_read_whole(monkeypatch):
     ],
     ids=["rows without their numbers", "a comment among the rows"],
 )
-def test_a_sheet_the_cut_could_change_is_read_whole(change):
+def test_a_sheet_a_cut_could_change_is_read_whole(change, pieces):
     data = _rewrite(_book(_rows(300)), change)
-    assert _halves(data) is None
+    assert _pieces(data) is None
 
 
-def test_a_broken_lower_half_is_refused_as_a_broken_book(monkeypatch):
+def test_a_broken_last_piece_is_refused_as_a_broken_book(monkeypatch, pieces):
     def truncate(body: bytes) -> bytes:
         cut = body.rindex(b"<row ")
         return body[: cut + 20] + body[body.index(b"</sheetData>") :]
 
     data = _rewrite(_book(_rows(300)), truncate)
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     with pytest.raises(FileRejected, match="не удалось прочитать как книгу Excel"):
         read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
 
 
 TWO_CORES = pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="the halves are read only with a second core"
+    len(os.sched_getaffinity(0)) < 2, reason="the pieces are read only with a second core"
 )
 
 
@@ -150,7 +164,7 @@ def test_only_a_large_only_sheet_is_kept_to_be_cut(monkeypatch):
     kept = {}
     check_zip(small, "x.xlsx", keep=kept)
     assert kept == {}
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     check_zip(small, "x.xlsx", keep=kept)
     assert bytes(kept[PART]) == zipfile.ZipFile(io.BytesIO(small)).read(PART)
     kept.clear()
@@ -158,9 +172,9 @@ def test_only_a_large_only_sheet_is_kept_to_be_cut(monkeypatch):
     assert kept == {}
 
 
-def test_a_table_read_in_halves_holds_the_rows_the_row_reader_gives(monkeypatch):
+def test_a_table_read_in_pieces_holds_the_rows_the_row_reader_gives(monkeypatch, pieces):
     data = _book(_rows(300))
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     [columnar] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
     [plain] = read_table(io.BytesIO(data), filename="x.xlsx")
     assert isinstance(columnar, ColumnSheet) and columnar.name == "Sheet"
@@ -170,7 +184,7 @@ def test_a_table_read_in_halves_holds_the_rows_the_row_reader_gives(monkeypatch)
 @TWO_CORES
 def test_on_one_core_the_sheet_is_read_whole(monkeypatch):
     data = _book(_rows(50))
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     cores = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(cores)})
     try:
@@ -183,11 +197,11 @@ def test_on_one_core_the_sheet_is_read_whole(monkeypatch):
     assert sheet.columns == _whole(data)
 
 
-def test_with_nowhere_to_write_the_halves_the_sheet_is_read_whole(monkeypatch, tmp_path):
+def test_with_nowhere_to_write_the_pieces_the_sheet_is_read_whole(monkeypatch, tmp_path, pieces):
     data = _book(_rows(300))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
-    assert _halves(data) is None
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    assert _pieces(data) is None
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     [sheet] = read_table(io.BytesIO(data), filename="x.xlsx", columnar=True)
     assert sheet.columns == _whole(data)
 
@@ -202,23 +216,23 @@ def _with_cell(data: bytes, row: int, cell: bytes) -> bytes:
     return _rewrite(data, add)
 
 
-@pytest.mark.parametrize("row", [3, 150, 301], ids=["top half", "at the cut", "bottom half"])
-def test_a_half_with_a_cell_far_away_is_refused_before_it_is_read(monkeypatch, row):
+@pytest.mark.parametrize("row", [3, 150, 301], ids=["first piece", "middle", "last piece"])
+def test_a_piece_with_a_cell_far_away_is_refused_before_it_is_read(monkeypatch, pieces, row):
     # Parsed, that one cell would make calamine allocate 17 billion cells.
     data = _with_cell(_book(_rows(300)), row, b'<c r="XFD1048576"><v>1</v></c>')
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     with pytest.raises(FileRejected, match="лист занимает 1 048 576 строк и 16 384 столбцов"):
         read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
 
 
-def test_halves_within_the_limit_each_are_judged_together(monkeypatch):
-    """A wide row near the top and many rows below: each half holds a small range,
+def test_pieces_within_the_limit_each_are_judged_together(monkeypatch, pieces):
+    """A wide row near the top and many rows below: each piece holds a small range,
     the sheet as a whole is over the limit and is refused as a sheet read whole is."""
     data = _with_cell(_book(_rows(300)), 2, b'<c r="AD2"><v>1</v></c>')
     monkeypatch.setattr("infra.files.MAX_SHEET_CELLS", 5000)
     with pytest.raises(FileRejected, match="лист занимает 301 строк и 30 столбцов"):
         read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)  # whole
-    monkeypatch.setattr(xlsx_halves, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xlsx_pieces, "SPLIT_MIN_BYTES", 0)
     with pytest.raises(FileRejected, match="лист занимает 301 строк и 30 столбцов"):
         read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
     monkeypatch.setattr("infra.files.MAX_SHEET_CELLS", 301 * 30)
