@@ -42,6 +42,10 @@ read 820–829), attempted zeros read with the blanks and the journal history in
 the combined evidence (both reverted: no gain on 820–839), and the blanks and
 the lenient footprint counted apart (objectivity-2.7); 840–845 held out and run
 once at its end, on it and on main (bench/results/evaluate-budget-dev-objlen.txt):
+no longer unseen. objtail read 850–861 and 876–887 of the second generator and
+876–887 of the first (bench/indicator_tails.py: each indicator's honest tail
+against the normal, bunching's own null; no method change landed) and ran the
+hold-out 894–899 once at its end (bench/results/evaluate-budget-dev-objtail.txt):
 no longer unseen. Evaluation: 1001–1005 on both
 generators, not run yet. 991–995 evaluated objectivity-2.8 (the budget held per
 run with 90 % probability) as merged at the end of its session once
