@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.objectivity import selectors as sel
 from assessments.objectivity.checks.data import DETAIL_LABELS, INDICATOR_LABELS, KIND_LABELS
+from assessments.objectivity.checks.params import CheckParams
 from assessments.objectivity.export import run_workbook
 from assessments.objectivity.models import CheckFinding, CheckRun, FlagAnswer, OfficialList
 from assessments.objectivity.services import flags as flag_services
@@ -340,6 +341,7 @@ def run_detail(request, checkrun_pk):
             "comparison": comparison,
             "calibration": calibration_view(run),
             "running": run.status in (CheckRun.Status.QUEUED, CheckRun.Status.RUNNING),
+            "min_school": run.params.get("min_school", CheckParams().min_school),
         },
     )
 

@@ -241,6 +241,15 @@ def test_the_command_json_and_the_run_page_show_the_budget_and_the_rates(client,
     assert page.status_code == 200
     assert "Допустимая доля ложных тревог" in body
     assert 'id="calibration-school-rate"' in body
+    # What a school without a marker means, with the run's own least size of a test.
+    meaning = body[body.index('id="no-marker-meaning"') :]
+    meaning = " ".join(meaning[: meaning.index("</p>")].split())
+    assert "Отсутствие маркера не доказывает, что результаты объективны." in meaning
+    assert f"писали меньше {run.params['min_school']} участников" in meaning
+    run.params = {**run.params, "min_school": 25}  # a region that set its own least size
+    run.save(update_fields=["params"])
+    again = client.get(reverse("objectivity:run-detail", kwargs={"checkrun_pk": run.pk}))
+    assert "писали меньше 25 участников" in " ".join(again.content.decode().split())
     assert cal["estimated_school_rate"] <= cal["budget"]
     assert 'id="calibration-table"' in body
     # What the run promises per run and per kind, and what it did.
