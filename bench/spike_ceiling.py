@@ -39,7 +39,9 @@ subjects of the grade (the cohort spiked in both), max'd with each test's.
 journal gap, cohort, rise and fall, journal history): its combined route's
 members and other choices of them; beside each, the same sum on the
 region's one scale (`flat:`, as the method's combined column is), on its
-kind's (`kind:`) and on the size bands' (`band:`).
+kind's (`kind:`) and on the size bands' (`band:`); `gradeonly:` is the
+grade's sum alone (the method's cohort look), on the region's scale or its
+kind's.
 
 The ceiling: per statistic, the z at which 1 % of the honest eligible
 schools (≥ 20 pupils in the test) are above it over their worst test of the
@@ -307,6 +309,15 @@ def seed_rows(seed: int, rows: list) -> None:
             joint = np.where(anyz, on_scale(raw, anyz, kinds, n_g / 2), np.nan)
             for lb, c in zip(pair, cols, strict=True):
                 zs[("grade:" + nm, lb)] = np.fmax(c, joint)
+            if nm.startswith("flat:m:"):
+                # The grade's sum alone on the region's one scale (the
+                # method's cohort look) and on its kind's.
+                one = np.full(S, "all", dtype=object)
+                flat = np.where(anyz, on_scale(raw, anyz, one, np.full(S, 10_000)), np.nan)
+                kind = np.where(anyz, on_scale(raw, anyz, kinds, np.full(S, 10_000)), np.nan)
+                for lb in pair:
+                    zs[("gradeonly:" + nm, lb)] = flat
+                    zs[("gradeonly:kind:" + nm[5:], lb)] = kind
     for lab in labels:
         s_t, n_t = st[(year, lab)]
         for i in np.nonzero(n_t >= MIN_TEST)[0]:
