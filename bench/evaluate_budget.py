@@ -46,7 +46,14 @@ no longer unseen. objtail read 850–861 and 876–887 of the second generator a
 876–887 of the first (bench/indicator_tails.py: each indicator's honest tail
 against the normal, bunching's own null; no method change landed) and ran the
 hold-out 894–899 once at its end (bench/results/evaluate-budget-dev-objtail.txt):
-no longer unseen. Evaluation: 1001–1005 on both
+no longer unseen. 820–839 were looked at again by objspike's second session
+(bench/spike_ceiling.py, the spike's ceiling outside the method: 820–829 to
+choose, 830–839 to confirm; the combined route's members and the cohort
+look's readings changed and evaluated on 820–839 of the second generator
+and 820–824 of the first, all reverted), 862–869 held out and run once at
+its end on the method as on main, which it left unchanged, and by the
+ceiling (bench/results/evaluate-budget-dev-objspike.txt): no longer unseen.
+Further development seeds: from 2001 upward (never 900–1999). Evaluation: 1001–1005 on both
 generators, not run yet. 991–995 evaluated objectivity-2.8 (the budget held per
 run with 90 % probability) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-991.txt): no longer unseen. 981–985 evaluated objectivity-2.7 (the blanks and the
