@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.objectivity.checks.data import INDICATOR_LABELS
 from assessments.objectivity.selectors import finding_list, run_labels
+from assessments.objectivity.statements import no_marker_meaning
 from infra.output.xlsx import Column, SheetSpec, table_to_xlsx
 
 
@@ -80,7 +81,8 @@ def run_workbook(*, user, run, rows) -> bytes:
                     "Метод %(version)s, параметры проверки сохранены с ней. Маркер ставится, "
                     "когда согласны два показателя или один сильный."
                 )
-                % {"version": run.method_version}
+                % {"version": run.method_version},
+                no_marker_meaning(run.min_school),
             ],
             freeze_columns=3,
         )

@@ -114,6 +114,14 @@ class CheckRun(BackgroundJob):
         verbose_name = _("проверка объективности")
         verbose_name_plural = _("проверки объективности")
 
+    @property
+    def min_school(self) -> int:
+        """The fewest pupils of a test the run read on its own (from its stored
+        parameters; the default for a run stored without them)."""
+        from assessments.objectivity.checks.params import CheckParams
+
+        return self.params.get("min_school", CheckParams.min_school)
+
     def __str__(self):
         where = self.municipality or self.region
         return f"{where}, {self.year} ({self.get_status_display()})"

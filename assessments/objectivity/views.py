@@ -30,6 +30,7 @@ from assessments.objectivity.models import CheckFinding, CheckRun, FlagAnswer, O
 from assessments.objectivity.services import flags as flag_services
 from assessments.objectivity.services import official as official_services
 from assessments.objectivity.services import runs as run_services
+from assessments.objectivity.statements import no_marker_meaning
 from infra.problems import ImportFailed
 from schools.models import Municipality, Region
 from schools.policy import roles_for
@@ -160,7 +161,13 @@ def run_list(request):
     return render(
         request,
         "assessments/objectivity/run_list.html",
-        {"form": form, "page": runs, "can_run": can_run, "official_lists": lists},
+        {
+            "form": form,
+            "page": runs,
+            "can_run": can_run,
+            "official_lists": lists,
+            "min_school": CheckParams.min_school,
+        },
     )
 
 
@@ -341,7 +348,7 @@ def run_detail(request, checkrun_pk):
             "comparison": comparison,
             "calibration": calibration_view(run),
             "running": run.status in (CheckRun.Status.QUEUED, CheckRun.Status.RUNNING),
-            "min_school": run.params.get("min_school", CheckParams().min_school),
+            "no_marker_meaning": no_marker_meaning(run.min_school),
         },
     )
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.objectivity.selectors import previous_run, region_runs, run_for
+from assessments.objectivity.statements import no_marker_meaning
 from reports.builders import DocumentParamsError, Prepared, register
 from reports.builders.base import TableDocumentBuilder, about_sheet, docx_title
 from reports.builders.objectivity_tables import (
@@ -217,6 +218,7 @@ class ObjectivityBuilder(TableDocumentBuilder):
             "schools": schools,
             "charts": _charts(history["counts"], history["years"]),
             "history_years": history["years"][:-1],
+            "no_marker_meaning": no_marker_meaning(run.min_school),
         }
 
     def _history(self, data, flagged) -> dict:
@@ -341,6 +343,7 @@ def _summary(context) -> list[str]:
             "Маркер по работе ставится, когда согласны два показателя или сработал один сильный; "
             "у каждого показателя указаны значение в школе, эталон региона и порог."
         ),
+        context["no_marker_meaning"],
     ]
     if context["wide"]:
         sentences.insert(

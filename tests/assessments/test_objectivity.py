@@ -323,6 +323,8 @@ def test_the_run_page_lists_markers_and_the_export_is_the_official_layout(client
     assert row[header.index("4 МА")] == 1 and row[header.index("Количество маркеров")] == 1
     fired = [[c.value for c in r] for r in book.worksheets[1].iter_rows(min_row=2)]
     assert any("Пики первичных баллов" in str(r[4]) and r[5] == 0.25 for r in fired)
+    notes = [c.value for r in book.worksheets[1].iter_rows() for c in r if isinstance(c.value, str)]
+    assert any(n.startswith("Отсутствие маркера не доказывает") for n in notes)
 
 
 def test_the_flag_page_shows_the_numbers_and_takes_an_answer(client, world):
@@ -367,6 +369,9 @@ def test_a_deputy_reads_the_schools_flag_but_cannot_answer(client, world):
 def test_a_run_is_requested_from_the_page_and_refused_for_a_year_without_results(client, world):
     client.force_login(world.bob)
     url = reverse("objectivity:run-list")
+    # The page says how small tests are read (they were once said not to be marked at all).
+    said = " ".join(client.get(url).content.decode().split())
+    assert "писали меньше 20 участников (порог по умолчанию, регион может задать свой)" in said
     response = client.post(url, {"year": 2001, "scope": f"m{world.muni_a.pk}"})
     assert "нет результатов ВПР за 2001 год" in response.content.decode()
     assert not CheckRun.objects.filter(year=2001).exists()

@@ -237,6 +237,9 @@ def test_the_document_shows_the_answer_and_the_indicators_of_the_municipalitys_r
     assert "Альфа-школа №1" in html and "Бета-школа" not in html
     assert "признак снят: Перепроверка подтвердила отметки." in html
     assert "Пики первичных баллов на границах отметок" in html
+    # What a school without a marker means, with the run's least size of a test.
+    assert "Отсутствие маркера не доказывает, что результаты объективны." in html
+    assert "писали меньше 20 участников" in html
     assert "Отметки за работу выше журнальных" in html
     # value, region reference and threshold of the bunching indicator as stored
     assert "0,25" in html and "0,11" in html and "0,41" in html and "0,35" in html
@@ -293,6 +296,7 @@ def test_word_has_the_list_and_every_flagged_school(world, django_capture_on_com
     assert not any("Бета" in c for c in cells)
     text = "\n".join(p.text for p in word.paragraphs)
     assert "МОНИТОРИНГ ОБЪЕКТИВНОСТИ РЕЗУЛЬТАТОВ" in text and "маркеров 1 — 4 МА" in text
+    assert "Отсутствие маркера не доказывает, что результаты объективны." in text
 
 
 def test_out_of_scope_municipality_is_404_and_the_form_offers_only_the_users_scopes(world, client):
