@@ -152,8 +152,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, filename: str):
     if info.compress_type == zipfile.ZIP_STORED:
         if len(body) != info.file_size:
             raise _broken(filename)
-        for offset in range(0, len(body), _CHUNK):
-            yield bytes(body[offset : offset + _CHUNK])
+        yield from _slices(body)
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise _broken(filename)

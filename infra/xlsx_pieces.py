@@ -7,10 +7,11 @@ a few pieces, each written as a book holding those rows and every other part as 
 was; the pieces' cells keep their own row and column numbers, and their columns are
 joined into the columns one reading gives.
 
-There are more pieces than threads (two a thread), so the work that needs the GIL
-overlaps the parsing: a piece is measured before it is parsed (its used range, as
-`files.check_zip` measures a sheet, refused before calamine allocates it), and its
-cells are made Python values and cleaned while later pieces parse.
+There are more pieces than threads (`PIECES_PER_THREAD` a thread), so the work
+that needs the GIL overlaps the parsing: the calling thread measures each piece
+(its used range, as `files.check_zip` measures a sheet, refused before calamine
+allocates it) before it hands the piece to a parsing thread, and cleans the cells
+of the pieces already read while later pieces parse.
 
 The cut is made only where it cannot change what is read: one worksheet in the
 book, a `<sheetData>` without a namespace prefix, no comment or CDATA section
@@ -31,8 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 # Below this a sheet is read in one call: the cut saves little and costs copies.
 SPLIT_MIN_BYTES = 8 * 2**20
-# Pieces for each thread: while one piece's cells are made Python values (under
-# the GIL) the other thread parses.
+# Pieces for each thread: while the calling thread measures and cleans pieces
+# (under the GIL) the threads parse others.
 PIECES_PER_THREAD = 3
 # A piece's least size: smaller ones add their copies and their books' other parts.
 PIECE_MIN_BYTES = 2 * 2**20

@@ -238,3 +238,23 @@ def test_pieces_within_the_limit_each_are_judged_together(monkeypatch, pieces):
     monkeypatch.setattr("infra.files.MAX_SHEET_CELLS", 301 * 30)
     [sheet] = read_table(io.BytesIO(data), filename="итоги.xlsx", columnar=True)
     assert len(sheet.columns) == 30 and sheet.columns[29][1] == 1
+
+
+def _stored(data: bytes) -> bytes:
+    """The same book with every part stored, not deflated."""
+    source, stored = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    return stored.getvalue()
+
+
+def test_a_book_stored_without_compression_is_measured_as_a_deflated_one():
+    """Zip parts may be stored as they are: the sheet's range is measured all the same."""
+    data = _book(_rows(40))
+    [plain] = read_table(io.BytesIO(data), filename="x.xlsx")
+    [same] = read_table(io.BytesIO(_stored(data)), filename="x.xlsx")
+    assert same.rows == plain.rows and len(same.rows) > 30
+    far = _stored(_with_cell(data, 3, b'<c r="XFD1048576"><v>1</v></c>'))
+    with pytest.raises(FileRejected, match="лист занимает 1 048 576 строк и 16 384 столбцов"):
+        read_table(io.BytesIO(far), filename="итоги.xlsx")
