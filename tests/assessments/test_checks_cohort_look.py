@@ -198,3 +198,22 @@ def test_the_budget_counts_a_look_only_where_the_cohort_is_read():
     assert looks_of_year(procs, PARAMS, with_later) == 4 + PARAMS.cohort_look_tests
     without = make_region(60, 8, later=False)
     assert looks_of_year(procs, PARAMS, without) == 4
+
+
+def test_a_run_explains_the_looks_marker_in_the_schools_combined_evidence():
+    from assessments.objectivity.checks import check_region
+    from assessments.objectivity.checks.data import DETAIL_LABELS
+
+    data = make_region(400, 1, spikes={0: (SUBJECTS, 0.6)})
+    result = check_region(data, YEAR, PARAMS)
+    school = result.as_json()["schools"][0]
+    for proc in school["procedures"]:
+        if proc["grade"] != 4:
+            continue
+        assert proc["marker"] and "combined" in proc["reasons"]
+        combined = next(i for i in proc["indicators"] if i["name"] == COMBINED)
+        got = combined["details"]
+        assert got["z_cohort_subjects"] >= got["cohort_subjects_threshold"]
+    # The run page names the reading and its threshold in Russian.
+    assert "классом позже" in str(DETAIL_LABELS["z_cohort_subjects"])
+    assert "нулевой модели" in str(DETAIL_LABELS["cohort_subjects_threshold"])
