@@ -54,9 +54,13 @@ look's readings changed and evaluated on 820–839 of the second generator
 and 820–824 of the first, all reverted), 862–869 held out and run once at
 its end on the method as on main, which it left unchanged, and by the
 ceiling (bench/results/evaluate-budget-dev-objspike.txt): no longer unseen.
-2101–2110 were read at larger budgets (`--param`; no method change;
-bench/results/evaluate-budget-dev-tradeoff.txt): no longer unseen.
-Further development seeds: from 2001 upward (never 900–1999). Evaluation: 1001–1005 on both
+2001–2012 were looked at freely by objcohort (the cohort look on the
+contrasts' own z, objectivity-2.9: the second generator on all twelve, the
+first on 2001–2004), 2013–2018 held out and run once at its end on both
+generators, on it and on main (bench/results/evaluate-budget-dev-objcohort.txt):
+no longer unseen. 2101–2110 were read with objectivity-2.8 at larger budgets
+(`--param`; no method change; bench/results/evaluate-budget-dev-tradeoff.txt):
+no longer unseen. Further development seeds: from 2111 upward (never 900–1999). Evaluation: 1001–1005 on both
 generators, not run yet. 991–995 evaluated objectivity-2.8 (the budget held per
 run with 90 % probability) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-991.txt): no longer unseen. 981–985 evaluated objectivity-2.7 (the blanks and the

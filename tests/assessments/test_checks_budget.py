@@ -149,10 +149,10 @@ def test_the_budget_sets_the_thresholds_and_the_run_reports_them(region_2026):
     assert cal["mode"] == "budget" and cal["budget"] == 0.01 and cal["budget_kind"] == 0.02
     tests = len(cal["tests"])
     assert tests == 4
-    # Each test's share of the budget: four tests and, for each of the two
-    # grades, the cohort look over its subjects at the combined route's share
-    # over its three looks.
-    looks = tests + 2 * (1 / 3) / 3
+    # Each test's share of the budget: four tests and the look at grade 4's
+    # cohort over its subjects (written again in grade 5 the year after; grade
+    # 5's is not) at `cohort_look_tests` tests' rates.
+    looks = tests + PARAMS.cohort_look_tests
     # The run's rate per test is the one whose count of alarmed schools keeps
     # within 1 % of the run's eligible schools in 90 % of runs (each school
     # spending it over the tests it is eligible in).

@@ -1,10 +1,11 @@
-"""One look at a cohort over its grade's subjects (`cohort_look`): a school
-whose grade-4 cohort shows the spike's footprints (cohort, rise and fall,
-journal gap and history) at 2–3 z in both subjects is found though neither
-test's combined evidence is past its threshold, a small school's cohort (each
-test under 20 pupils, together 20 or more) too; a school as high only in its
-level (a strong school), a cohort read in one test only, and an honest region
-are not."""
+"""One look at a cohort over its grade's subjects on its contrasts' own z
+(`cohort_look`): a school whose grade-4 cohort jumped for one year (in both
+subjects, or in one) is found against the same pupils a grade later, its
+other years, its other subject and grade, though no test's own combined
+evidence is past its threshold; a school as high every year (a strong school)
+is not, nor a grade whose cohort is not written again a grade later; an
+honest region gains about the look's own rate of alarms, which the run's
+budget counts."""
 
 from types import SimpleNamespace
 
@@ -12,185 +13,207 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from assessments.objectivity.checks import CheckParams, Procedure
+from assessments.objectivity.checks import (
+    CheckParams,
+    Procedure,
+    ProcedureResults,
+    RegionData,
+    SchoolTable,
+)
 from assessments.objectivity.checks import indicators as ind
-from assessments.objectivity.checks.cohort_look import FOOTPRINTS, look_at_cohorts
-from assessments.objectivity.checks.data import COHORT, COMBINED, JOURNAL_HISTORY, LEVEL
+from assessments.objectivity.checks.budget import looks_of_year
+from assessments.objectivity.checks.cohort_look import look_at_cohorts
+from assessments.objectivity.checks.data import COMBINED
 
 PARAMS = CheckParams()
 SUBJECTS = ("Русский язык", "Математика")
+YEAR = 2026
 CUT = 3.1  # a test's combined threshold, as the budget sets it
+RATE = 0.001  # a test's false-alarm rate, as the run spends it
+MAX = 30
 
 
-def column(name, z, n):
-    S = len(z)
-    return ind.Column(
-        name,
-        value=z,
-        reference=np.zeros(S),
-        threshold=np.full(S, 3.0),
-        fired=np.zeros(S, bool),
-        strong=np.zeros(S, bool),
-        n=n,
-        details={"z": z},
-        z=z,
-        eligible=(n >= PARAMS.min_school) & np.isfinite(z),
+def make_region(S: int, seed: int, spikes=None, later=True, pupils=None) -> RegionData:
+    """Grades 4 and 5, both subjects, 2023–2027 (2027 only with `later`): a
+    school's quality, each cohort's own (it follows the cohort a grade on)
+    and a test's, pupils around them (5 points a pupil sd). `spikes`:
+    {school: (subjects, pupil sd)} added to grade 4 of YEAR only."""
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(0, 0.35, S)
+    n = pupils if pupils is not None else rng.integers(20, 90, S)
+    cohort = {y: rng.normal(0, 0.12, S) for y in range(YEAR - 5, YEAR + 2)}
+    results = []
+    for year in range(YEAR - 3, YEAR + (2 if later else 1)):
+        for grade in (4, 5):
+            entered = year - (grade - 4)
+            for subject in SUBJECTS:
+                effect = quality + cohort[entered] + rng.normal(0, 0.08, S)
+                if year == YEAR and grade == 4:
+                    for s, (subjects, jump) in (spikes or {}).items():
+                        if subject in subjects:
+                            effect[s] += jump
+                school = np.repeat(np.arange(S), n)
+                x = 15 + 5 * (effect[school] + rng.standard_normal(len(school)))
+                primary = np.clip(np.rint(x), 0, MAX).astype(np.int64)
+                results.append(
+                    ProcedureResults(
+                        procedure=Procedure("ВПР", year, grade, subject),
+                        task_max=np.array([MAX]),
+                        task_level=["Б"],
+                        boundaries=(10, 16, 23),
+                        school=school,
+                        class_id=school,
+                        scores=primary[:, None],
+                        primary=primary,
+                    )
+                )
+    kinds = np.where(np.arange(S) % 5 == 0, "gymnasium", "ordinary")
+    schools = SchoolTable(
+        codes=[str(i) for i in range(S)],
+        names=[str(i) for i in range(S)],
+        municipality=np.zeros(S, int),
+        kind=kinds,
     )
+    return RegionData(schools, results)
 
 
-def region(footprints: np.ndarray, level: np.ndarray, n: np.ndarray, next_year=True) -> dict:
-    """{Procedure: (prep, columns)}: footprints[s, subject, k] the z of FOOTPRINTS[k],
-    level[s, subject] the school's level (in each test's combined evidence only);
-    the cohort read against the next year or, `next_year` False, the year before."""
+def year_columns(data: RegionData) -> dict:
+    """{Procedure: (prep, [combined])} for the year's tests: no test's own
+    combined evidence past its threshold."""
+    S = len(data.schools)
     cols = {}
-    for j, subject in enumerate(SUBJECTS):
-        nj = n[:, j]
-        columns = [column(name, footprints[:, j, k], nj) for k, name in enumerate(FOOTPRINTS)]
-        columns[FOOTPRINTS.index(COHORT)].details["other_is_next_year"] = np.full(
-            len(nj), 1.0 if next_year else 0.0
+    for r in data.results:
+        if r.procedure.year != YEAR:
+            continue
+        n = np.bincount(r.school, minlength=S)
+        z = np.zeros(S)
+        combined = ind.Column(
+            COMBINED,
+            value=z,
+            reference=np.zeros(S),
+            threshold=np.full(S, CUT),
+            fired=np.zeros(S, bool),
+            strong=np.zeros(S, bool),
+            n=n,
+            details={"z": z},
         )
-        columns.append(column(LEVEL, level[:, j], nj))
-        own = (footprints[:, j].sum(axis=1) + level[:, j]) / np.sqrt(5 + 8)
-        combined = column(COMBINED, own, nj)
-        combined.fired = combined.strong = own >= CUT
-        columns.append(combined)
-        prep = SimpleNamespace(n=nj)
-        cols[Procedure("ВПР", 2026, 4, subject)] = (prep, columns)
+        cols[r.procedure] = (SimpleNamespace(n=n), [combined])
     return cols
 
 
 def calibration(cols) -> list[dict]:
-    return [{"label": p.label, "combined_z": CUT} for p in cols]
+    return [{"label": p.label, "combined_z": CUT, "budget_per_test": RATE} for p in cols]
 
 
-def honest(S: int, seed: int):
-    """Footprints correlated as a region's are: within a subject (the cohort's
-    readings share its year) and between subjects (one cohort)."""
-    rng = np.random.default_rng(seed)
-    cohort = rng.standard_normal((S, 1, 1))
-    subject = rng.standard_normal((S, 2, 1))
-    own = rng.standard_normal((S, 2, len(FOOTPRINTS)))
-    F = 0.4 * cohort + 0.4 * subject + np.sqrt(1 - 0.32) * own
-    level = rng.standard_normal((S, 1)) * 0.8 + rng.standard_normal((S, 2)) * 0.6
-    return F, level, np.full((S, 2), 60)
+def grade4(cols, key="fired"):
+    """Per school, the grade-4 tests' combined `key` (both subjects)."""
+    return np.stack(
+        [getattr(cols[p][1][-1], key) for p in cols if p.grade == 4],
+        axis=1,
+    )
 
 
-def combined_fired(cols) -> np.ndarray:
-    return np.stack([next(c for c in cols[p][1] if c.name == COMBINED).fired for p in cols], axis=1)
+def details(cols) -> dict:
+    return next(cols[p][1][-1].details for p in cols if p.grade == 4)
 
 
 def test_a_cohort_spiked_in_both_subjects_is_found_over_them():
-    F, level, n = honest(300, 1)
-    F[0] = 2.3  # every footprint, both subjects
-    level[0] = 0.5
-    F[1], level[1] = 0.0, 4.0  # a strong school: high level, no spike's footprint
-    cols = region(F, level, n)
-    before = combined_fired(cols)
-    assert not before[0].any() and not before[1].any()  # no test's own evidence reaches
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    after = combined_fired(cols)
-    assert after[0].all()  # both subjects' tests marked
-    assert not after[1].any()
-    details = next(iter(cols.values()))[1][-1].details
-    assert details["z_cohort_subjects"][0] > details["cohort_subjects_threshold"][0]
-    assert details["cohort_subjects_threshold"][0] > CUT  # a second look needs more
+    data = make_region(400, 1, spikes={0: (SUBJECTS, 0.6)})
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    fired = grade4(cols)
+    assert fired[0].all()  # both subjects' tests marked
+    d = details(cols)
+    assert d["z_cohort_subjects"][0] > d["cohort_subjects_threshold"][0]
+    assert d["cohort_subjects_threshold"][0] > stats.norm.isf(RATE)  # the largest of three
 
 
-def test_the_run_shows_the_cohort_look_and_its_rate():
-    F, level, n = honest(300, 10)
-    cols = region(F, level, n)
+def test_a_cohort_spiked_in_one_subject_is_found_in_its_test():
+    data = make_region(400, 2, spikes={0: (SUBJECTS[1:], 0.9)})
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    assert grade4(cols)[0].all()
+
+
+def test_a_strong_school_every_year_is_not_a_spike():
+    data = make_region(400, 3)
+    # School 1 is 1.2 pupil sd above the region in every year and grade.
+    for r in data.results:
+        r.primary[r.school == 1] = np.clip(r.primary[r.school == 1] + 6, 0, MAX)
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    assert not grade4(cols)[1].any()
+
+
+def test_the_run_shows_the_look_and_its_rate():
+    data = make_region(300, 4)
+    cols = year_columns(data)
     cal = calibration(cols)
-    look_at_cohorts(cols, PARAMS, cal)
+    look_at_cohorts(cols, PARAMS, cal, data)
     for test in cal:
-        look = test["cohort_look"]
-        assert look["looks"] == 3  # the grade's two tests and the look over them
-        assert look["threshold"] == pytest.approx(stats.norm.isf(stats.norm.sf(CUT) / 3))
-        assert look["rate"] == pytest.approx(stats.norm.sf(CUT) / 3)
+        if test["label"].startswith("4"):
+            look = test["cohort_look"]
+            assert look["looks"] == 3  # two tests' sums and the grade's
+            assert look["rate"] == pytest.approx(PARAMS.cohort_look_tests * RATE)
+            assert look["threshold"] > stats.norm.isf(look["rate"])
+        else:
+            # Grade 5's cohort is not written a grade later: not read.
+            assert "cohort_look" not in test
 
 
-def test_a_cohort_too_small_in_one_subject_is_not_read_together():
-    F, level, n = honest(300, 2)
-    F[0], level[0] = 2.3, 0.5
-    n[0, 1] = PARAMS.min_school - 1
-    cols = region(F, level, n)
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    assert not combined_fired(cols)[0].any()
-    assert np.isnan(next(iter(cols.values()))[1][-1].details["z_cohort_subjects"][0])
+def test_a_grade_without_the_later_year_is_left_alone():
+    data = make_region(300, 5, spikes={0: (SUBJECTS, 1.0)}, later=False)
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    assert not grade4(cols)[0].any()
+    assert "z_cohort_subjects" not in details(cols)
 
 
-def test_an_honest_region_gains_few_alarms_from_the_cohort_look():
-    F, level, n = honest(20_000, 3)
-    cols = region(F, level, n)
-    before = combined_fired(cols).any(axis=1).mean()
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    after = combined_fired(cols).any(axis=1).mean()
-    # The look's own rate: the one-sided rate of a test's combined threshold
-    # over the number of looks (two tests and this one).
-    assert after - before <= 2 * stats.norm.sf(CUT) / 3
-    z = next(iter(cols.values()))[1][-1].details["z_cohort_subjects"]
-    assert (z >= stats.norm.isf(0.01)).mean() <= 0.015
+def test_a_school_under_min_class_in_one_test_is_not_read():
+    n = np.random.default_rng(6).integers(20, 90, 300)
+    n[0] = PARAMS.min_class - 1
+    data = make_region(300, 6, spikes={0: (SUBJECTS, 1.5)}, pupils=n)
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    assert not grade4(cols)[0].any()
+    assert np.isnan(details(cols)["z_cohort_subjects"][0])
 
 
-def test_a_grade_written_in_one_subject_is_left_alone():
-    F, level, n = honest(300, 4)
-    F[0], level[0] = 2.3, 0.5
-    cols = region(F, level, n)
-    one = {p: v for p, v in cols.items() if p.subject == SUBJECTS[0]}
-    look_at_cohorts(one, PARAMS, calibration(one))
-    assert "z_cohort_subjects" not in one[next(iter(one))][1][-1].details
+def test_an_honest_region_gains_about_the_looks_rate():
+    S = 3000
+    n = np.random.default_rng(7).integers(PARAMS.min_class, 90, S)  # small schools too
+    data = make_region(S, 7, pupils=n)
+    cols = year_columns(data)
+    look_at_cohorts(cols, PARAMS, calibration(cols), data)
+    fired = grade4(cols).any(axis=1)
+    assert fired.mean() <= 3 * PARAMS.cohort_look_tests * RATE
+    z = details(cols)["z_cohort_subjects"]
+    assert (z[np.isfinite(z)] >= stats.norm.isf(0.01)).mean() <= 0.03
 
 
-def test_a_cohort_read_against_the_year_before_is_left_alone():
-    # Grade 5 against its grade 4 a year before: those results were marked by
-    # the teachers who may have inflated them, no independent measure.
-    F, level, n = honest(300, 5)
-    F[0], level[0] = 2.3, 0.5
-    cols = region(F, level, n, next_year=False)
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    assert not combined_fired(cols)[0].any()
+def test_the_budget_counts_a_look_only_where_the_cohort_is_read():
+    with_later = make_region(60, 8)
+    procs = [r.procedure for r in with_later.results if r.procedure.year == YEAR]
+    # Grade 4's cohort is written in grade 5 next year; grade 5's is not.
+    assert looks_of_year(procs, PARAMS, with_later) == 4 + PARAMS.cohort_look_tests
+    without = make_region(60, 8, later=False)
+    assert looks_of_year(procs, PARAMS, without) == 4
 
 
-def small_schools(F, n, rows, pupils=12):
-    """Schools `rows` made small (`pupils` in each test, under min_school): too
-    new to have the journal's history, as a small school seldom has it."""
-    n[rows] = pupils
-    F[rows, :, FOOTPRINTS.index(JOURNAL_HISTORY)] = np.nan
+def test_a_run_explains_the_looks_marker_in_the_schools_combined_evidence():
+    from assessments.objectivity.checks import check_region
+    from assessments.objectivity.checks.data import DETAIL_LABELS
 
-
-def test_a_small_schools_spiked_cohort_is_read_over_its_subjects():
-    F, level, n = honest(400, 6)
-    small_schools(F, n, np.arange(200))
-    F[0, :, :3] = 2.3  # every footprint it has, both subjects
-    level[0] = 0.5
-    F[1, :, :3], level[1] = 0.0, 4.0  # a strong small school, no footprint
-    cols = region(F, level, n)
-    assert not combined_fired(cols)[0].any()
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    after = combined_fired(cols)
-    assert after[0].all()
-    assert not after[1].any()
-    details = next(iter(cols.values()))[1][-1].details
-    assert details["z_cohort_subjects"][0] > details["cohort_subjects_threshold"][0]
-
-
-def test_a_cohort_of_small_schools_too_few_together_is_left_alone():
-    F, level, n = honest(300, 7)
-    small_schools(F, n, np.arange(100), pupils=PARAMS.min_class - 1)
-    F[0, :, :3], level[0] = 3.0, 0.5
-    cols = region(F, level, n)
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    assert not combined_fired(cols)[0].any()
-    assert np.isnan(next(iter(cols.values()))[1][-1].details["z_cohort_subjects"][0])
-
-
-def test_honest_small_schools_gain_few_alarms_from_the_cohort_look():
-    F, level, n = honest(20_000, 8)
-    small = np.arange(2_000, 20_000)
-    small_schools(F, n, small)
-    cols = region(F, level, n)
-    look_at_cohorts(cols, PARAMS, calibration(cols))
-    fired = combined_fired(cols).any(axis=1)[small].mean()
-    assert fired <= 2 * stats.norm.sf(CUT) / 3
-    z = next(iter(cols.values()))[1][-1].details["z_cohort_subjects"][small]
-    assert np.isfinite(z).all()
-    assert (z >= stats.norm.isf(0.01)).mean() <= 0.015
+    data = make_region(400, 1, spikes={0: (SUBJECTS, 0.6)})
+    result = check_region(data, YEAR, PARAMS)
+    school = result.as_json()["schools"][0]
+    for proc in school["procedures"]:
+        if proc["grade"] != 4:
+            continue
+        assert proc["marker"] and "combined" in proc["reasons"]
+        combined = next(i for i in proc["indicators"] if i["name"] == COMBINED)
+        got = combined["details"]
+        assert got["z_cohort_subjects"] >= got["cohort_subjects_threshold"]
+    # The run page names the reading and its threshold in Russian.
+    assert "классом позже" in str(DETAIL_LABELS["z_cohort_subjects"])
+    assert "нулевой модели" in str(DETAIL_LABELS["cohort_subjects_threshold"])

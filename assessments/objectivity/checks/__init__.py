@@ -71,10 +71,13 @@ The method (METHOD_VERSION), per school × procedure × year, region as referenc
   the year's tests has its between-school indicators pooled over them, and
   over each grade's tests apart (one cohort; 2.3), (`pooled`), decided at
   the year's strictest thresholds.
-- a cohort's spike footprints (cohort, rise and fall, journal gap and
-  history) read over its grade's subjects as one look (`cohort_look`; 2.4),
-  a small school's cohort too on its own scale, the sum's sd over the
-  footprints the school has (2.5).
+- a cohort's one-year spike read over its grade's subjects as one look
+  (`cohort_look`): its contrasts against the same pupils a grade later, the
+  school's other years, its other subject and grade, each over sqrt(τ² of
+  the school's kind + sampling) on its kind's and size band's scale, with
+  the journal's readings; the largest of each test's sum and the grade's,
+  at a threshold of its own null spending `cohort_look_tests` tests' rates
+  inside the budget (2.9; 2.4–2.8 summed the method's own footprint z).
 Every z is calibrated against the region (median, robust between-school
 variance, robust spread of z), so honest heterogeneity widens thresholds. No
 indicator fires under 20 pupils (10 per class). A marker: two indicators

@@ -21,7 +21,7 @@ kind), and the thresholds of the marker rule follow from it for each test:
    one — and its two thresholds are chosen on the draws: half the budget
    for indicators standing alone, the rest for agreement. The budget per
    test is the run's budget divided by the number of tests of the year and
-   the cohort looks' part (`looks_of_year`), so that a school writing all of
+   the cohort looks' (`looks_of_year`), so that a school writing all of
    them stays within it over the run; the run reports that per-school rate
    (`school_rate`). A school's markers of the previous years count beside
    one indicator at a threshold of their own, inside the test's budget.
@@ -209,19 +209,23 @@ def kind_reference(c: Column, kinds: np.ndarray, params: CheckParams):
     return centre, unit, pooled
 
 
-def looks_of_year(procs, params: CheckParams) -> float:
+def looks_of_year(procs, params: CheckParams, data=None) -> float:
     """How many tests' budgets a school may spend over the year: each test it
-    writes, and for each grade written in two or more subjects the look at
-    the cohort over them (`cohort_look`), which costs at most the combined
-    route's share of one test's budget over the grade's looks. The run's
-    budget divided by it is each test's, so that a school writing all of them
-    stays within the budget over the run (see `school_rate`)."""
+    writes, and for each grade written in two or more subjects whose cohort is
+    written again a grade later (in `data`; without it, every such grade) the
+    look at the cohort over them (`cohort_look`) at `cohort_look_tests` tests'
+    rates. The run's budget divided by it is each test's, so that a school
+    writing all of them stays within the budget over the run (see
+    `school_rate`)."""
     grades: dict = {}
     for p in procs:
-        key = (p.instrument, p.year, p.grade)
-        grades[key] = grades.get(key, 0) + 1
-    share = params.budget_split[1] if len(params.budget_split) > 1 else 0.0
-    return len(procs) + sum(share / (n + 1) for n in grades.values() if n >= 2)
+        grades.setdefault((p.instrument, p.year, p.grade), []).append(p)
+    read = sum(
+        data is None or all(data.find(i, y + 1, g + 1, p.subject) is not None for p in ps)
+        for (i, y, g), ps in grades.items()
+        if len(ps) >= 2
+    )
+    return len(procs) + params.cohort_look_tests * read
 
 
 def school_rate(tests: list[dict], written: dict[str, np.ndarray]) -> float | None:
@@ -229,7 +233,8 @@ def school_rate(tests: list[dict], written: dict[str, np.ndarray]) -> float | No
     school, the largest sum of the rates of the tests it wrote (`written`:
     label -> whether each school is eligible in it) and of the cohort looks
     at its grades (a union bound: a school's tests are never less than
-    independent chances). None without tests."""
+    independent chances; a look's rate is the one its own null spends).
+    None without tests."""
     total = None
     looks: dict = {}
     for t in tests:
@@ -240,14 +245,12 @@ def school_rate(tests: list[dict], written: dict[str, np.ndarray]) -> float | No
         total = rate if total is None else total + rate
         look = t.get("cohort_look")
         if look is not None:
-            key = (tuple(look["tests"]), look["threshold"])
+            key = (tuple(look["tests"]), look["rate"])
             looks.setdefault(key, []).append(mask)
     if total is None:
         return None
-    from scipy import stats  # on first use: scipy costs a second of start-up
-
-    for (_tests, cut), masks in looks.items():
-        total = total + np.where(np.all(masks, axis=0), float(stats.norm.sf(cut)), 0.0)
+    for (_tests, rate), masks in looks.items():
+        total = total + np.where(np.all(masks, axis=0), rate, 0.0)
     return float(total.max()) if len(total) else None
 
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "objectivity-2.8"  # 2.8: the thresholds spend the per-school rate whose count of alarmed honest schools keeps within the budget in 90 % of runs, each kind within its cap (a kind too small for one alarm promised none; stricter kinds get thresholds of their own); 2.7: the blanks and the lenient footprint count as two indicators towards agreement (the budget's draws carry their correlation); 2.6: persistence (an earlier marker) has its own threshold inside the false-alarm budget, the budget per school counts the cohort looks; 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; a class against itself a grade apart joins the lenient footprint (class names in the input); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
+METHOD_VERSION = "objectivity-2.9"  # 2.9: the cohort look reads a grade's contrasts on their own z (the same pupils a grade later, the school's other years, its other subject and grade, each over sqrt(tau2 of the kind + sampling) on its kind's and size band's scale, with the journal's readings), the largest of each test's sum and the grade's, at the threshold of its own null spending one test's rate inside the budget, counted only where the cohort is written a grade later; 2.8: the thresholds spend the per-school rate whose count of alarmed honest schools keeps within the budget in 90 % of runs, each kind within its cap (a kind too small for one alarm promised none; stricter kinds get thresholds of their own); 2.7: the blanks and the lenient footprint count as two indicators towards agreement (the budget's draws carry their correlation); 2.6: persistence (an earlier marker) has its own threshold inside the false-alarm budget, the budget per school counts the cohort looks; 2.5: a small school's cohort read over its grade's subjects too, the sum's sd over the footprints it has; a class against itself a grade apart joins the lenient footprint (class names in the input); 2.4: lenient footprint, a cohort's spike footprints read over its subjects, bunching read with the school's other tests (issue #13 round 3); 2.3: small schools pooled by grade too; 2.2: source-conditioned pair agreement, small schools pooled
 
 LEVEL_BASIC = "Б"
 LEVEL_ADVANCED = "П"
@@ -93,8 +93,8 @@ INDICATOR_LABELS = {
     ),
     PAIR_SIMILARITY: _("Пары работ в классе, совпадающие сверх ожидаемого по их баллам"),
     COMBINED: _(
-        "Результаты выше, чем предсказывают журнальные отметки, соседние годы и тип школы"
-        " (совокупно)"
+        "Результаты выше, чем предсказывают журнальные отметки, соседние годы,"
+        " те же ученики классом позже и тип школы (совокупно)"
     ),
     POOLED: _("Малая школа: признаки по всем её работам года вместе"),
     BLANKS: _(
@@ -163,8 +163,14 @@ DETAIL_LABELS = {
     "z_cohort": _("z: расхождение с той же параллелью"),
     "z_rise_fall": _("z: рост и падение"),
     "z_sum": _("сумма z до приведения к разбросу региона"),
-    "z_cohort_subjects": _("z: следы всплеска параллели по всем предметам класса вместе"),
-    "cohort_subjects_threshold": _("порог для параллели по всем предметам"),
+    "z_cohort_subjects": _(
+        "z: всплеск параллели — против тех же учеников классом позже, других лет,"
+        " другого предмета и других классов, журнала (наибольшее по каждой работе"
+        " и по всем предметам параллели вместе)"
+    ),
+    "cohort_subjects_threshold": _(
+        "порог для всплеска параллели (по его собственной нулевой модели)"
+    ),
     "schools": _("школ"),
     "z_class": _(
         "z класса против других классов школы или классов региона (до поправки на число классов)"

@@ -148,6 +148,11 @@ class CheckParams:
     # previous years (persistence), taken from agreement's rest; its threshold
     # follows from it and the share of the region's schools with such markers.
     persistence_share: float = 1 / 6
+    # How many tests' false-alarm rates the look at a cohort over its grade's
+    # subjects spends (`cohort_look`, a grade whose cohort is written again a
+    # grade later): its own null's threshold holds it, and each test's budget
+    # is the run's over the tests and these looks (`budget.looks_of_year`).
+    cohort_look_tests: float = 1.0
     # The indicators of results inflated as a whole (lenient marking, an inflated
     # year), whose joint evidence is a route of its own (`combined`).
     combined: tuple[str, ...] = (LEVEL, JOURNAL_GAP, COHORT, RISE_FALL)

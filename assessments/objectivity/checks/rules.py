@@ -75,7 +75,7 @@ def all_columns(
     pool_class_gaps(cols, params)
     lenient_footprint(cols, params, data)
     pool_bunching(cols, params)
-    looks = budget.looks_of_year(list(cols), params)
+    looks = budget.looks_of_year(list(cols), params, data)
     rates, promised = budget.run_rates(
         run_weights(cols, params, looks), data.schools.kind, params, looks
     )
@@ -88,7 +88,7 @@ def all_columns(
             calibration.append(got)
         if got is not None:
             year_tests.append(got)
-    look_at_cohorts(cols, params, year_tests)
+    look_at_cohorts(cols, params, year_tests, data)
     small = pooled.pool_small_schools(cols, params, year_tests)
     if small is not None and pooled_summary is not None:
         pooled_summary.update(small)
