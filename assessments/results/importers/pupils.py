@@ -5,6 +5,8 @@ login per row). Pure: sheets in, a ParsedFile out.
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext as _
 
 from assessments.results.importers.columns import meaning_of, read_columns
@@ -30,6 +32,8 @@ SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж"
 SEX_WORDS["f"] = "ж"
 NOT_ATTEMPTED_CASES = ("x", "X", "х", "Х")
 MISSING = object()
+# A row that sums up the pupils above it, never a participant: its first cell says so.
+TOTALS_WORDS = ("итого", "всего", "средн")
 JOURNAL_MARKS = {None: None, **{m: m for m in range(2, 6)}, **{str(m): m for m in range(2, 6)}}
 
 
@@ -272,6 +276,18 @@ def _parse_sheet(
         if position in absent_rows:
             parsed.absent += 1
             continue
+        first = next((v for v in row if v is not None), None)
+        if type(first) is str and first.strip().lower().startswith(TOTALS_WORDS):
+            parsed.skipped += 1
+            parsed.warnings.append(
+                Problem(
+                    file=file,
+                    sheet=sheet_name,
+                    row=offset,
+                    message=_("Строка итогов «%s» — не участник: пропущена.") % first.strip(),
+                )
+            )
+            continue
         code = row[i_code]
         variant = ""
         if single_variant is not None:
@@ -359,6 +375,21 @@ def _parse_sheet(
                     if type(file_total) is str and file_total.isdigit()
                     else as_int(file_total)
                 )
+        if i_class is not None and isinstance(row[i_class], datetime.date | datetime.time):
+            # Excel turns «4.1» or «4-1» typed into a General cell into a date.
+            problem(
+                i_class,
+                _(
+                    "Класс записан как дата (%s): Excel превращает «4.1» в дату. Задайте "
+                    "столбцу формат «Текстовый», введите класс заново и загрузите файл."
+                )
+                % (
+                    row[i_class].strftime("%d.%m.%Y")
+                    if isinstance(row[i_class], datetime.date)
+                    else as_text(row[i_class])
+                ),
+            )
+            bad = True
         if bad:
             parsed.rows_refused += 1
             continue

@@ -1,0 +1,79 @@
+"""ВПР forms as schools send them, written by hand from the domain notes and not from
+the importer (session 11, bench/results/unseen-files-session11.txt)."""
+
+import datetime
+
+import openpyxl
+import pytest
+
+from assessments.results.models import Instrument, Procedure, Result, Subject
+from assessments.results.services.imports import results_import
+from infra.problems import ImportFailed
+
+TASKS = ["1 (1б)", "2 (1б)", "3 (2б)"]
+HEADER = ["Код", "Вариант", *TASKS, "Класс", "Пол", "Отметка за предыдущую четверть"]
+PUPILS = [
+    ["40101", 1, 1, 1, 2, "4а", "м", 5],
+    ["40102", 2, 0, 1, "х", "4а", "ж", 4],
+    ["40103", 1, 0, 0, 1, "4б", "м", 3],
+]
+
+
+@pytest.fixture
+def procedure(world):
+    return Procedure.objects.create(
+        region=world.region, instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025
+    )
+
+
+def form(tmp_path, rows, after=()):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Протокол"
+    sheet.append(HEADER)
+    for row in [*rows, *after]:
+        sheet.append(row)
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    return path
+
+
+def codes(procedure):
+    return sorted(
+        Result.objects.filter(procedure=procedure).values_list("participant_code", flat=True)
+    )
+
+
+def test_totals_rows_under_the_pupils_are_left_out_with_a_warning(world, procedure, tmp_path):
+    after = [
+        [],
+        ["Итого", None, 1, 2, 3],
+        ["Всего участников:", 3],
+        ["Средний балл", None, 0.3],
+    ]
+    outcome = results_import(
+        source=form(tmp_path, PUPILS, after), user=world.carol, procedure=procedure
+    )
+    assert outcome.rows == 3
+    assert codes(procedure) == ["40101", "40102", "40103"]
+    assert any("Итого" in w.message and w.row == 6 for w in outcome.warnings)
+
+
+def test_a_class_that_excel_turned_into_a_date_is_refused_naming_the_cell(
+    world, procedure, tmp_path
+):
+    rows = [list(row) for row in PUPILS]
+    rows[0][5] = datetime.datetime(2025, 1, 4)  # «4.1» typed into a General cell
+    with pytest.raises(ImportFailed) as refused:
+        results_import(source=form(tmp_path, rows), user=world.carol, procedure=procedure)
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.column) == (2, "Класс")
+    assert "дата (04.01.2025)" in problem.message and "«Текстовый»" in problem.message
+    assert not Result.objects.filter(procedure=procedure).exists()
+
+
+def test_a_count_of_participants_under_a_clean_form_is_left_out(world, procedure, tmp_path):
+    path = form(tmp_path, PUPILS, after=[["Всего участников: 3"]])
+    outcome = results_import(source=path, user=world.carol, procedure=procedure)
+    assert codes(procedure) == ["40101", "40102", "40103"]
+    assert [w.row for w in outcome.warnings if "Всего" in w.message] == [5]
