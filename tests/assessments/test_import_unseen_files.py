@@ -77,3 +77,13 @@ def test_a_count_of_participants_under_a_clean_form_is_left_out(world, procedure
     outcome = results_import(source=path, user=world.carol, procedure=procedure)
     assert codes(procedure) == ["40101", "40102", "40103"]
     assert [w.row for w in outcome.warnings if "Всего" in w.message] == [5]
+
+
+def test_n_ya_for_a_pupil_who_did_not_come_counts_as_absent(world, procedure, tmp_path):
+    # «н/я» (не явился) is how registers and protocols mark an absent pupil.
+    absent = ["40104", None, "н/я", None, None, "4б", "ж", 4]
+    outcome = results_import(
+        source=form(tmp_path, [*PUPILS, absent]), user=world.carol, procedure=procedure
+    )
+    assert outcome.absent == 1
+    assert codes(procedure) == ["40101", "40102", "40103"]

@@ -20,7 +20,7 @@ TASK_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 NOT_ATTEMPTED = frozenset({"x", "х"})  # Latin and Cyrillic, compared lowercased
-ABSENT_WORDS = ("отсутствовал", "отсутствовала", "не явился", "не явилась", "неявка")
+ABSENT_WORDS = ("отсутствовал", "отсутствовала", "не явился", "не явилась", "неявка", "н/я")
 
 
 @dataclass(frozen=True)
