@@ -449,9 +449,16 @@ def read_sheet_in_pieces(
 def _csv_delimiter(text: str) -> str:
     sample = text[:20000]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:
         return ";" if sample.count(";") >= sample.count(",") else ","
+    if delimiter == ",":
+        # The sniffer prefers «,» when both are regular, but Excel in Russian puts «;»
+        # between cells because «,» is its decimal comma («58,3» once in every line).
+        lines = [line for line in sample.splitlines() if line.strip()][:200]
+        if sum(";" in line for line in lines) >= sum("," in line for line in lines):
+            return ";"
+    return delimiter
 
 
 def _csv_columns(data: bytes, text: str) -> list[list] | None:

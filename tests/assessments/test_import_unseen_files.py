@@ -87,3 +87,19 @@ def test_n_ya_for_a_pupil_who_did_not_come_counts_as_absent(world, procedure, tm
     )
     assert outcome.absent == 1
     assert codes(procedure) == ["40101", "40102", "40103"]
+
+
+def test_a_semicolon_csv_with_one_decimal_comma_a_row_is_split_on_semicolons(
+    world, procedure, tmp_path
+):
+    # Excel in Russian saves «CSV (разделители — точки с запятой)»: «;» between cells
+    # because «,» is the decimal comma, here once in every line.
+    lines = [";".join([*HEADER, "Выполнено, %"])]
+    for row in PUPILS:
+        share = f"{100 * sum(v for v in row[2:5] if type(v) is int) / 4:.1f}".replace(".", ",")
+        lines.append(";".join(str(v) for v in row) + ";" + share)
+    path = tmp_path / "form.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    outcome = results_import(source=path, user=world.carol, procedure=procedure)
+    assert outcome.rows == 3
+    assert codes(procedure) == ["40101", "40102", "40103"]
