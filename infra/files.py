@@ -58,6 +58,10 @@ class Sheet:
         """The first rows, where headers are looked for."""
         return self.rows[:limit]
 
+    def replace_row(self, index: int, row: list) -> None:
+        """Put `row` in place of row `index` (a header the importer completed)."""
+        self.rows[index] = row
+
 
 class ColumnSheet(Sheet):
     """A sheet read column by column (`read_table(..., columnar=True)`): `columns`
@@ -79,6 +83,15 @@ class ColumnSheet(Sheet):
     @property
     def height(self) -> int:
         return len(self.columns[0]) if self.columns else 0
+
+    def replace_row(self, index: int, row: list) -> None:
+        columns = list(self.columns)
+        for number, value in enumerate(row):
+            if columns[number][index] != value:
+                column = list(columns[number])
+                column[index] = value
+                columns[number] = column
+        self.columns, self._rows = columns, None
 
     def head(self, limit: int = 30) -> list[list]:
         if self._rows is not None:

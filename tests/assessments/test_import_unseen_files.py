@@ -103,3 +103,24 @@ def test_a_semicolon_csv_with_one_decimal_comma_a_row_is_split_on_semicolons(
     outcome = results_import(source=path, user=world.carol, procedure=procedure)
     assert outcome.rows == 3
     assert codes(procedure) == ["40101", "40102", "40103"]
+
+
+def test_a_header_over_two_merged_rows_is_read_as_one(world, procedure, tmp_path):
+    # «Код», «Класс»… merged down over two rows; one title merged across the tasks,
+    # the tasks themselves in the lower row.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Код", "Вариант", "Задания (максимальный балл)", None, None, *HEADER[5:]])
+    sheet.append([None, None, *TASKS])
+    sheet.merge_cells("C1:E1")
+    for column in "ABFGH":
+        sheet.merge_cells(f"{column}1:{column}2")
+    for row in PUPILS:
+        sheet.append(row)
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    outcome = results_import(source=path, user=world.carol, procedure=procedure)
+    assert outcome.rows == 3
+    rows = {r.participant_code: r for r in Result.objects.filter(procedure=procedure)}
+    assert (rows["40102"].scores, rows["40102"].class_name) == ([0, 1, None], "4а")
+    assert (rows["40101"].variant, rows["40101"].journal_mark, rows["40101"].sex) == ("1", 5, "м")

@@ -50,6 +50,26 @@ def find_pupil_header(rows: list[list], limit: int = 30):
     return None, []
 
 
+def merge_two_row_headers(sheets) -> None:
+    """A header over two rows read as one: when a row of task headers has no code
+    column, its blank cells take the text of the row above («Код», «Класс»… merged
+    down over both rows, a title merged across the tasks). Changes the sheets."""
+    for sheet in sheets:
+        head = sheet.head()
+        for index, lower in enumerate(head):
+            if not any(task_from_header(v) for v in lower):
+                continue
+            if index and find_pupil_header([lower])[0] is None:
+                upper = head[index - 1]
+                width = max(len(lower), len(upper))
+                lower = lower + [None] * (width - len(lower))
+                upper = upper + [None] * (width - len(upper))
+                merged = [a if a is not None else b for a, b in zip(lower, upper, strict=True)]
+                if find_pupil_header([merged])[0] is not None:
+                    sheet.replace_row(index, merged)
+            break  # the first row with tasks is the header, complete or not
+
+
 def class_list(sheets) -> dict[int, str]:
     """The form's «Классы» sheet: the number the protocol uses → the class as written."""
     for sheet in sheets:
