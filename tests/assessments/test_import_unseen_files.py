@@ -6,7 +6,8 @@ import datetime
 import openpyxl
 import pytest
 
-from assessments.results.models import Instrument, Procedure, Result, Subject
+from assessments.results.importers.common import ProcedureKey
+from assessments.results.models import Instrument, Procedure, Result, SchoolAggregate, Subject
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
 
@@ -124,3 +125,16 @@ def test_a_header_over_two_merged_rows_is_read_as_one(world, procedure, tmp_path
     rows = {r.participant_code: r for r in Result.objects.filter(procedure=procedure)}
     assert (rows["40102"].scores, rows["40102"].class_name) == ([0, 1, None], "4а")
     assert (rows["40101"].variant, rows["40101"].journal_mark, rows["40101"].sex) == ("1", 5, "м")
+
+
+def test_a_totals_row_under_a_table_of_schools_is_left_out(world, tmp_path):
+    key = ProcedureKey(instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2019)
+    path = tmp_path / "svod.csv"
+    path.write_bytes(
+        "Код ОО;Количество участников;«2»;«3»;«4»;«5»\r\n770001;50;5;15;20;10\r\n"
+        "770101;20;0;5;10;5\r\nВсего;70;5;20;30;15\r\n".encode("cp1251")
+    )
+    outcome = results_import(source=path, user=world.alice, procedure_key=key)
+    assert outcome.rows == 2
+    assert SchoolAggregate.objects.filter(procedure_id=outcome.procedure_id).count() == 2
+    assert any("Всего" in w.message and w.row == 4 for w in outcome.warnings)

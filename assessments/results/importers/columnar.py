@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from assessments.results.importers.common import (
     NOT_ATTEMPTED,
+    TOTALS_WORDS,
     ParsedFile,
     PupilTable,
     as_int,
@@ -33,7 +34,6 @@ from assessments.results.importers.pupils import (
     MISSING,
     NOT_ATTEMPTED_CASES,
     SEX_WORDS,
-    TOTALS_WORDS,
     _mark_cell,
     _procedure_from_columns,
     class_list,

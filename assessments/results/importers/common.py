@@ -20,6 +20,8 @@ TASK_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 NOT_ATTEMPTED = frozenset({"x", "х"})  # Latin and Cyrillic, compared lowercased
+# A row that sums up the rows above it, never a pupil or a school: its first cell says so.
+TOTALS_WORDS = ("итого", "всего", "средн")
 ABSENT_WORDS = ("отсутствовал", "отсутствовала", "не явился", "не явилась", "неявка", "н/я")
 
 
@@ -265,3 +267,11 @@ def score_problem(value, max_score) -> str:
         "value": value,
         "max": max_score,
     }
+
+
+def is_totals_row(row) -> str:
+    """The label of a totals row («Итого», «Всего участников:», «Средний балл»), or ""."""
+    first = next((v for v in row if v is not None), None)
+    if type(first) is str and first.strip().lower().startswith(TOTALS_WORDS):
+        return first.strip()
+    return ""

@@ -20,6 +20,7 @@ from assessments.results.importers.common import (
     as_text,
     instrument_from_text,
     is_absent,
+    is_totals_row,
     score_problem,
     season_from_text,
     subject_from_text,
@@ -32,8 +33,6 @@ SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж"
 SEX_WORDS["f"] = "ж"
 NOT_ATTEMPTED_CASES = ("x", "X", "х", "Х")
 MISSING = object()
-# A row that sums up the pupils above it, never a participant: its first cell says so.
-TOTALS_WORDS = ("итого", "всего", "средн")
 JOURNAL_MARKS = {None: None, **{m: m for m in range(2, 6)}, **{str(m): m for m in range(2, 6)}}
 
 
@@ -296,15 +295,14 @@ def _parse_sheet(
         if position in absent_rows:
             parsed.absent += 1
             continue
-        first = next((v for v in row if v is not None), None)
-        if type(first) is str and first.strip().lower().startswith(TOTALS_WORDS):
+        if label := is_totals_row(row):
             parsed.skipped += 1
             parsed.warnings.append(
                 Problem(
                     file=file,
                     sheet=sheet_name,
                     row=offset,
-                    message=_("Строка итогов «%s» — не участник: пропущена.") % first.strip(),
+                    message=_("Строка итогов «%s» — не участник: пропущена.") % label,
                 )
             )
             continue
