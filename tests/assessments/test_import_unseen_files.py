@@ -138,3 +138,20 @@ def test_a_totals_row_under_a_table_of_schools_is_left_out(world, tmp_path):
     assert outcome.rows == 2
     assert SchoolAggregate.objects.filter(procedure_id=outcome.procedure_id).count() == 2
     assert any("Всего" in w.message and w.row == 4 for w in outcome.warnings)
+
+
+def test_an_examinee_marked_n_ya_in_a_protocol_counts_as_absent(world, tmp_path):
+    # A regional centre's protocol keeps the examinee who did not come, «н/я» in
+    # place of the answers.
+    path = tmp_path / "protocol.csv"
+    path.write_bytes(
+        (
+            "Код МСУ;Код ОО;Класс;Код ППЭ;Аудитория;Фамилия;Имя;Отчество;Документ;"
+            "Задания с кратким ответом;Задания с развёрнутым ответом;Первичный балл;Отметка\r\n"
+            "A;770001;9а;0101;12;Иванов;Иван;Иванович;4510 123456;++-+-1;2(3)1(2)0(2);9;3\r\n"
+            "A;770001;9б;0101;12;Ёлкина;Алёна;;4510 654321;н/я;;;\r\n"
+        ).encode("cp1251")
+    )
+    key = ProcedureKey(instrument=Instrument.OGE, subject=Subject.MATH, year=2026)
+    outcome = results_import(source=path, user=world.alice, procedure_key=key)
+    assert (outcome.rows, outcome.absent) == (1, 1)
