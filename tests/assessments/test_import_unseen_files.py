@@ -6,7 +6,7 @@ import datetime
 import openpyxl
 import pytest
 
-from assessments.results.importers.common import ProcedureKey
+from assessments.results.importers.common import ProcedureKey, is_totals_row
 from assessments.results.models import Instrument, Procedure, Result, SchoolAggregate, Subject
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
@@ -138,6 +138,52 @@ def test_a_totals_row_under_a_table_of_schools_is_left_out(world, tmp_path):
     assert outcome.rows == 2
     assert SchoolAggregate.objects.filter(procedure_id=outcome.procedure_id).count() == 2
     assert any("Всего" in w.message and w.row == 4 for w in outcome.warnings)
+
+
+def test_schools_named_srednyaya_are_schools_and_only_the_totals_row_is_left_out(world, tmp_path):
+    # A municipal summary names each school in full before its code: «Средняя
+    # общеобразовательная школа…» is a school, the «Средний балл по району» row under
+    # them is not.
+    key = ProcedureKey(instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2019)
+    path = tmp_path / "svod.csv"
+    path.write_bytes(
+        "Наименование ОО;Код ОО;Количество участников;«2»;«3»;«4»;«5»\r\n"
+        "Средняя общеобразовательная школа № 1;770001;50;5;15;20;10\r\n"
+        "Средняя школа № 2 Среднеахтубинского района;770101;20;0;5;10;5\r\n"
+        "Средний балл по району;;35;2,5;10;15;7,5\r\n".encode("cp1251")
+    )
+    outcome = results_import(source=path, user=world.alice, procedure_key=key)
+    assert outcome.rows == 2
+    assert SchoolAggregate.objects.filter(procedure_id=outcome.procedure_id).count() == 2
+    assert [w.row for w in outcome.warnings if "итогов" in w.message] == [4]
+
+
+@pytest.mark.parametrize(
+    "label, totals",
+    [
+        ("Итого", True),
+        ("ИТОГО:", True),
+        ("Всего участников:", True),
+        ("Всего: 312 ОО", True),
+        ("Средний балл", True),
+        ("Среднее значение", True),
+        ("в среднем по району", True),
+        ("Средняя по району", True),
+        ("По району", True),
+        ("Средняя общеобразовательная школа № 3", False),
+        ("Среднеахтубинский муниципальный район", False),
+        ("Всеволожский район", False),
+        ("Итоговая школа", False),
+        ("Иванов", False),
+    ],
+)
+def test_a_totals_label_is_a_whole_word_at_the_start(label, totals):
+    assert is_totals_row([label, None, 3]) == (label.strip() if totals else "")
+
+
+def test_a_row_with_a_code_is_a_pupil_whatever_its_first_cell_says():
+    assert is_totals_row(["Итого", "40104", 1], code_index=1) == ""
+    assert is_totals_row(["Итого", None, 1], code_index=1) == "Итого"
 
 
 def test_an_examinee_marked_n_ya_in_a_protocol_counts_as_absent(world, tmp_path):

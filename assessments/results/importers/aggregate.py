@@ -111,7 +111,7 @@ def _parse(sheet, header_index, parsed: ParsedFile):
         if not any(v is not None for v in row):
             continue
         row = row + [None] * (width - len(row))
-        if label := is_totals_row(row):
+        if label := is_totals_row(row, columns["school_code"]):
             parsed.warnings.append(
                 Problem(
                     file=file,

@@ -22,12 +22,12 @@ from django.utils.translation import gettext as _
 
 from assessments.results.importers.common import (
     NOT_ATTEMPTED,
-    TOTALS_WORDS,
     ParsedFile,
     PupilTable,
     as_int,
     as_text,
     is_absent,
+    is_totals_label,
 )
 from assessments.results.importers.pupils import (
     JOURNAL_MARKS,
@@ -148,7 +148,7 @@ def _read_sheet(sheet, header_index, task_columns, parsed, classes, overrides) -
 
     for index in {0, columns["participant"]}:
         # A totals row («Итого», «Всего») is left out, with a warning, by the row reader.
-        if any(type(v) is str and v.lower().startswith(TOTALS_WORDS) for v in set(data[index])):
+        if any(is_totals_label(v) for v in set(data[index])):
             raise _RowPath
     scores, totals = _scores(data, task_columns)
     col = columns.get

@@ -295,7 +295,7 @@ def _parse_sheet(
         if position in absent_rows:
             parsed.absent += 1
             continue
-        if label := is_totals_row(row):
+        if label := is_totals_row(row, i_code):
             parsed.skipped += 1
             parsed.warnings.append(
                 Problem(
