@@ -58,6 +58,10 @@ class Sheet:
         """The first rows, where headers are looked for."""
         return self.rows[:limit]
 
+    def replace_row(self, index: int, row: list) -> None:
+        """Put `row` in place of row `index` (a header the importer completed)."""
+        self.rows[index] = row
+
 
 class ColumnSheet(Sheet):
     """A sheet read column by column (`read_table(..., columnar=True)`): `columns`
@@ -79,6 +83,15 @@ class ColumnSheet(Sheet):
     @property
     def height(self) -> int:
         return len(self.columns[0]) if self.columns else 0
+
+    def replace_row(self, index: int, row: list) -> None:
+        columns = list(self.columns)
+        for number, value in enumerate(row):
+            if columns[number][index] != value:
+                column = list(columns[number])
+                column[index] = value
+                columns[number] = column
+        self.columns, self._rows = columns, None
 
     def head(self, limit: int = 30) -> list[list]:
         if self._rows is not None:
@@ -449,9 +462,16 @@ def read_sheet_in_pieces(
 def _csv_delimiter(text: str) -> str:
     sample = text[:20000]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:
         return ";" if sample.count(";") >= sample.count(",") else ","
+    if delimiter == ",":
+        # The sniffer prefers «,» when both are regular, but Excel in Russian puts «;»
+        # between cells because «,» is its decimal comma («58,3» once in every line).
+        lines = [line for line in sample.splitlines() if line.strip()][:200]
+        if sum(";" in line for line in lines) >= sum("," in line for line in lines):
+            return ";"
+    return delimiter
 
 
 def _csv_columns(data: bytes, text: str) -> list[list] | None:

@@ -178,6 +178,9 @@ def _parse_school_rows(sheets, name, region):
         for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):
             if not any(v not in (None, "") for v in row):
                 continue
+            first = next(v for v in row if v not in (None, ""))
+            if type(first) is str and first.strip().lower().startswith(("итого", "всего")):
+                continue  # «Всего: 312 ОО» under the list: a count, not a school
 
             get, problem = _row_helpers(row, offset, header, columns, sheet.name, name, problems)
 
@@ -218,6 +221,9 @@ def _parse_school_rows(sheets, name, region):
                 get("municipality_code"),
                 get("municipality_name"),
             )
+            if municipality_code.isdigit():
+                # 3 from a number cell is the «03» of the region's other files.
+                municipality_code = municipality_code.zfill(2)
             if not municipality_code and not municipality_name:
                 problem(
                     "municipality_name" if "municipality_name" in columns else "municipality_code",
@@ -289,7 +295,9 @@ def _row_helpers(row, offset, header, columns, sheet_name, file_name, problems):
         index = columns.get(field_name)
         if index is None or index >= len(row) or row[index] is None:
             return ""
-        return str(row[index]).strip()
+        # Whitespace as one plain space: names pasted from web pages carry
+        # non-breaking and doubled spaces, and must match the same name typed.
+        return " ".join(str(row[index]).split())
 
     def problem(field_name, message):
         column = cell_name(header, columns[field_name]) if field_name in columns else ""

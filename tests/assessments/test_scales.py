@@ -210,3 +210,17 @@ def test_a_two_column_scale_with_a_bound_missing_or_reversed_is_refused_whole(
     places = [(p["row"], p["column"]) for p in problems]
     assert places[:2] == [(3, "Балл от"), (4, "Балл до")]
     assert not Scale.objects.filter(year=2025, grade=5, subject=Subject.MATH).exists()
+
+
+def test_grades_and_marks_are_read_as_the_published_tables_write_them(world, tmp_path):
+    # ФИОКО's tables quote the marks («2») and spell out the grade («4 класс»).
+    path = tmp_path / "scales.csv"
+    rows = ["«2»;0–6", '"3";7–11', "«4» ;12–15", "5;16–20"]
+    grades = ["5 класс", "5 кл.", "5 кл", "5"]
+    lines = ["Процедура;Год;Класс;Предмет;Отметка;Первичный балл"] + [
+        f"ВПР;2025;{grade};Математика;{row}" for grade, row in zip(grades, rows, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_scales", str(path), "--region", "77")
+    scale = Scale.objects.get(region=world.region, year=2025, grade=5, subject=Subject.MATH)
+    assert scale.ranges == [[0, 6, 2], [7, 11, 3], [12, 15, 4], [16, 20, 5]]

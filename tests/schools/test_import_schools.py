@@ -222,3 +222,24 @@ def test_admin_import_page_uses_the_same_service(client, kaliningrad, tmp_path):
     assert response.status_code == 200
     assert "школ создано 3" in response.content.decode()
     assert School.objects.count() == 3
+
+
+def test_a_municipality_code_excel_stored_as_a_number_is_the_same_municipality(
+    kaliningrad, tmp_path
+):
+    # The first row's «03» lost its zero (a number cell); the second has it as text
+    # and a non-breaking space in the name, as copied from a web page.
+    rows = [list(ROWS[2]), list(ROWS[2])]
+    rows[0][1] = 3
+    rows[1][1:3] = ["03", "Гурьевский\u00a0муниципальный  округ"]
+    rows[1][3:5] = ["390302", ""]
+    result = schools_import(source=write_xlsx(tmp_path / "oo.xlsx", rows))
+    assert (result.schools_created, result.municipalities_created) == (2, 1)
+    municipality = Municipality.objects.get(region=kaliningrad)
+    assert (municipality.code, municipality.name) == ("03", "Гурьевский муниципальный округ")
+
+
+def test_a_count_row_under_the_list_is_left_out(kaliningrad, tmp_path):
+    rows = [*ROWS, [], ["Всего: 3 ОО"]]
+    result = schools_import(source=write_xlsx(tmp_path / "oo.xlsx", rows))
+    assert (result.rows, result.schools_created) == (3, 3)

@@ -15,7 +15,11 @@ from assessments.results.importers.columnar import parse_pupil_columns
 from assessments.results.importers.columns import read_columns
 from assessments.results.importers.common import ParsedFile, ProcedureKey, PupilRow, TaskSpec
 from assessments.results.importers.protocol import looks_like_protocol, parse_protocol
-from assessments.results.importers.pupils import find_pupil_header, parse_pupil_sheets
+from assessments.results.importers.pupils import (
+    find_pupil_header,
+    merge_two_row_headers,
+    parse_pupil_sheets,
+)
 from infra.problems import Problem
 
 __all__ = ["ParsedFile", "ProcedureKey", "PupilRow", "TaskSpec", "detect_format", "parse_results"]
@@ -43,6 +47,7 @@ def detect_format(sheets, overrides: dict[str, str] | None = None) -> str:
 
 def parse_results(sheets, file: str, overrides: dict[str, str] | None = None) -> ParsedFile:
     """`overrides`: header (`infra.text.header_text`) → meaning, for pupil tables."""
+    merge_two_row_headers(sheets)
     kind = detect_format(sheets, overrides)
     if kind in ("vpr_form", "consolidated"):
         # Whole columns when the file needs no message about a row, row by row otherwise.

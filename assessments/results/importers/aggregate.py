@@ -17,6 +17,7 @@ from assessments.results.importers.common import (
     as_text,
     header_columns,
     instrument_from_text,
+    is_totals_row,
     subject_from_text,
 )
 from infra.problems import Problem, cell_name
@@ -110,6 +111,16 @@ def _parse(sheet, header_index, parsed: ParsedFile):
         if not any(v is not None for v in row):
             continue
         row = row + [None] * (width - len(row))
+        if label := is_totals_row(row, columns["school_code"]):
+            parsed.warnings.append(
+                Problem(
+                    file=file,
+                    sheet=sheet.name,
+                    row=offset,
+                    message=_("Строка итогов «%s» — не школа: пропущена.") % label,
+                )
+            )
+            continue
 
         def problem(index, message, offset=offset):
             parsed.problems.append(

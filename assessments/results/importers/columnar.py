@@ -15,6 +15,7 @@ returns None, and the row path reads the file and names every row. Pure: no ORM.
 
 from __future__ import annotations
 
+import datetime
 from operator import itemgetter
 
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from assessments.results.importers.common import (
     as_int,
     as_text,
     is_absent,
+    is_totals_label,
 )
 from assessments.results.importers.pupils import (
     JOURNAL_MARKS,
@@ -144,6 +146,10 @@ def _read_sheet(sheet, header_index, task_columns, parsed, classes, overrides) -
     if not offsets:
         return {name: [] for name in PupilTable.FIELDS}
 
+    for index in {0, columns["participant"]}:
+        # A totals row («Итого», «Всего») is left out, with a warning, by the row reader.
+        if any(is_totals_label(v) for v in set(data[index])):
+            raise _RowPath
     scores, totals = _scores(data, task_columns)
     col = columns.get
     table = {
@@ -247,6 +253,8 @@ def _variants(data, indices) -> list[str]:
 def _class_name(value, classes) -> str:
     if type(value) is str and not value.isdigit():
         return value
+    if isinstance(value, datetime.date | datetime.time):
+        raise _RowPath  # «4.1» that Excel made a date: the row reader names the cell
     number = as_int(value)
     return classes.get(number, as_text(value)) if number is not None else as_text(value)
 

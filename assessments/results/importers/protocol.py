@@ -19,6 +19,7 @@ from assessments.results.importers.common import (
     as_text,
     header_columns,
     instrument_from_text,
+    is_absent,
     season_from_text,
     subject_from_text,
 )
@@ -169,6 +170,9 @@ def _parse(sheet, header_index, parsed: ParsedFile):
                 )
             )
 
+        if any(is_absent(get(name)) for name in ("short", "extended", "primary")):
+            parsed.absent += 1  # «н/я», «не явился» in place of the answers
+            continue
         bad = False
         short = parse_short(get("short")) if "short" in columns else []
         if short is None:

@@ -5,6 +5,8 @@ login per row). Pure: sheets in, a ParsedFile out.
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext as _
 
 from assessments.results.importers.columns import meaning_of, read_columns
@@ -18,6 +20,7 @@ from assessments.results.importers.common import (
     as_text,
     instrument_from_text,
     is_absent,
+    is_totals_row,
     score_problem,
     season_from_text,
     subject_from_text,
@@ -44,6 +47,26 @@ def find_pupil_header(rows: list[list], limit: int = 30):
         ):
             return index, tasks
     return None, []
+
+
+def merge_two_row_headers(sheets) -> None:
+    """A header over two rows read as one: when a row of task headers has no code
+    column, its blank cells take the text of the row above («Код», «Класс»… merged
+    down over both rows, a title merged across the tasks). Changes the sheets."""
+    for sheet in sheets:
+        head = sheet.head()
+        for index, lower in enumerate(head):
+            if not any(task_from_header(v) for v in lower):
+                continue
+            if index and find_pupil_header([lower])[0] is None:
+                upper = head[index - 1]
+                width = max(len(lower), len(upper))
+                lower = lower + [None] * (width - len(lower))
+                upper = upper + [None] * (width - len(upper))
+                merged = [a if a is not None else b for a, b in zip(lower, upper, strict=True)]
+                if find_pupil_header([merged])[0] is not None:
+                    sheet.replace_row(index, merged)
+            break  # the first row with tasks is the header, complete or not
 
 
 def class_list(sheets) -> dict[int, str]:
@@ -272,6 +295,17 @@ def _parse_sheet(
         if position in absent_rows:
             parsed.absent += 1
             continue
+        if label := is_totals_row(row, i_code):
+            parsed.skipped += 1
+            parsed.warnings.append(
+                Problem(
+                    file=file,
+                    sheet=sheet_name,
+                    row=offset,
+                    message=_("Строка итогов «%s» — не участник: пропущена.") % label,
+                )
+            )
+            continue
         code = row[i_code]
         variant = ""
         if single_variant is not None:
@@ -359,6 +393,21 @@ def _parse_sheet(
                     if type(file_total) is str and file_total.isdigit()
                     else as_int(file_total)
                 )
+        if i_class is not None and isinstance(row[i_class], datetime.date | datetime.time):
+            # Excel turns «4.1» or «4-1» typed into a General cell into a date.
+            problem(
+                i_class,
+                _(
+                    "Класс записан как дата (%s): Excel превращает «4.1» в дату. Задайте "
+                    "столбцу формат «Текстовый», введите класс заново и загрузите файл."
+                )
+                % (
+                    row[i_class].strftime("%d.%m.%Y")
+                    if isinstance(row[i_class], datetime.date)
+                    else as_text(row[i_class])
+                ),
+            )
+            bad = True
         if bad:
             parsed.rows_refused += 1
             continue

@@ -4,6 +4,7 @@ procedure for the parsers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from infra.files import FileRejected, read_table
 from infra.problems import ImportFailed, Problem
 from infra.text import find_header_row
 from schools.models import Region
+
+# A mark or a grade as the published tables write it: «2», "3", 4 класс, 5 кл.
+QUOTED_NUMBER_RE = re.compile(r'^[«"„“]?\s*(\d+)\s*[»"“”]?\s*(?:кл(?:асс)?\.?)?$', re.IGNORECASE)
 
 SCALE_COLUMNS = {
     "instrument": ("процедура", "инструмент", "вид процедуры", "экзамен"),
@@ -115,8 +119,8 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
 
             instrument = instrument_from_text(row[columns["instrument"]])
             subject = subject_from_text(row[columns["subject"]])
-            year, grade = as_int(row[columns["year"]]), as_int(row[columns["grade"]])
-            value = as_int(row[columns["value"]])
+            year, grade = as_int(row[columns["year"]]), _quoted_int(row[columns["grade"]])
+            value = _quoted_int(row[columns["value"]])
             if two_columns:
                 low, high = as_int(row[columns["low"]]), as_int(row[columns["high"]])
                 bounds = (low, high) if None not in (low, high) and low <= high else None
@@ -206,3 +210,14 @@ def scales_import(*, source, filename=None, region: Region | None = None, dry_ru
 
 def task_specs(procedure: Procedure) -> list[TaskSpec]:
     return [TaskSpec(t.number, t.max_score, t.part) for t in procedure.tasks.order_by("position")]
+
+
+def _quoted_int(value) -> int | None:
+    """A whole number from a cell, also when quoted («2») or followed by «класс»."""
+    from assessments.results.importers.common import as_int
+
+    number = as_int(value)
+    if number is None and isinstance(value, str):
+        match = QUOTED_NUMBER_RE.match(value.strip())
+        number = int(match.group(1)) if match else None
+    return number
