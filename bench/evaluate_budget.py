@@ -60,8 +60,10 @@ first on 2001–2004), 2013–2018 held out and run once at its end on both
 generators, on it and on main (bench/results/evaluate-budget-dev-objcohort.txt):
 no longer unseen. 2101–2110 were read with objectivity-2.8 at larger budgets
 (`--param`; no method change; bench/results/evaluate-budget-dev-tradeoff.txt):
-no longer unseen. Further development seeds: from 2111 upward (never 900–1999). Evaluation: 1001–1005 on both
-generators, not run yet. 991–995 evaluated objectivity-2.8 (the budget held per
+no longer unseen. Further development seeds: from 2111 upward (never 900–1999). Evaluation: 1011–1015 on both
+generators, not run yet. 1001–1005 evaluated objectivity-2.9 (the cohort look on
+the contrasts' own z) as merged at the end of its session once
+(bench/results/evaluate-budget-eval-1001.txt): no longer unseen. 991–995 evaluated objectivity-2.8 (the budget held per
 run with 90 % probability) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-991.txt): no longer unseen. 981–985 evaluated objectivity-2.7 (the blanks and the
 lenient footprint counted apart) as merged at the end of its session once
@@ -123,7 +125,7 @@ from assessments.objectivity.checks import CheckParams, check_region  # noqa: E4
 
 DEV_SEEDS = (301, 302, 303, 401, 402, 403)
 # 1001–1005: 901–905 and 921–995 have been looked at (see the docstring).
-EVAL_SEEDS = (1001, 1002, 1003, 1004, 1005)
+EVAL_SEEDS = (1011, 1012, 1013, 1014, 1015)
 MIN_PUPILS = 20
 
 
