@@ -23,9 +23,16 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# A hyphen at the end of a line with a word's lowercase rest on the next: the cell's
+# width broke the word («Кол-во» has no line break and stays).
+_BROKEN_WORD = re.compile(r"(?<=[а-яa-z])-[ \t\u00a0]*\r?\n\s*(?=[а-яa-z])")
+
+
 def header_text(value) -> str:
-    """A header as one line: lowercase, «е» for «ё», single spaces."""
+    """A header as one line: lowercase, «е» for «ё», single spaces, a word broken
+    over two lines by a hyphen («Вари-» and «ант») or a soft hyphen made whole."""
     text = str(value if value is not None else "").lower().replace("ё", "е")
+    text = _BROKEN_WORD.sub("", text.replace("\u00ad", ""))
     return re.sub(r"[\s\u00a0]+", " ", text).strip()
 
 

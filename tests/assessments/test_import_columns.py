@@ -18,6 +18,7 @@ HEADERS = [
     ("КОД", "participant"),
     ("Код участника", "participant"),
     ("Код\nучастника", "participant"),
+    ("Код участ-\nника", "participant"),
     ("код участника ВПР", "participant"),
     ("Номер участника", "participant"),
     ("№ участника", "participant"),
@@ -58,6 +59,8 @@ HEADERS = [
     ("Вариант (часть 2)", "variant"),
     ("№ варианта", "variant"),
     ("Номер варианта", "variant"),
+    ("Вари-\nант", "variant"),  # a word broken at the cell's edge by a typed hyphen
+    ("Вари\u00adант", "variant"),  # ... or by a soft hyphen
     ("Вар.", "variant"),
     ("ФИО", "pupil_name"),
     ("Фамилия, имя участника", "pupil_name"),
