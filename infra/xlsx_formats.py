@@ -36,6 +36,8 @@ _XF = re.compile(_PREFIX + rb"xf\b[^>]*>")
 _ID = re.compile(rb"""\snumFmtId\s*=\s*["'](\d+)["']""")
 _CODE = re.compile(rb"""\sformatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SPACES = b" \t\r\n"
+# Padded styles searched for by name; more are searched for as any style.
+_MAX_ALTERNATIVES = 32
 _CELL_REF = re.compile(_PREFIX + rb'c\s(?:[^>]*?\s)?r\s*=\s*"([A-Z]{1,3})(\d{1,7})"')
 
 
@@ -101,8 +103,12 @@ class CellFinder:
     which the writers people use always give, keeps its number."""
 
     def __init__(self, styles: dict[int, tuple[str, int]]):
-        alternatives = b"|".join(str(s).encode() for s in sorted(styles))
-        self._hit = re.compile(rb's="(' + alternatives + rb')"')
+        self._styles = styles
+        if len(styles) <= _MAX_ALTERNATIVES:
+            alternatives = b"|".join(str(s).encode() for s in sorted(styles))
+            self._hit = re.compile(rb's="(' + alternatives + rb')"')
+        else:  # every style is tried in turn: past a few, any style, then looked up
+            self._hit = re.compile(rb's="(\d{1,5})"')
         self._tail = b""
         self.cells: list[tuple[int, int, int]] = []
 
@@ -126,7 +132,7 @@ class CellFinder:
             self._tail = b""
 
     def _find(self, text: bytes, start: int, end: int) -> None:
-        rfind, reference, cells = text.rfind, _CELL_REF.match, self.cells
+        rfind, reference, cells, styles = text.rfind, _CELL_REF.match, self.cells, self._styles
         letters_seen: dict[bytes, int] = {}
         for hit in self._hit.finditer(text, start, end):
             position = hit.start()
@@ -142,7 +148,9 @@ class CellFinder:
             column = letters_seen.get(letters)
             if column is None:
                 column = letters_seen[letters] = _column_index(letters)
-            cells.append((int(found[2]) - 1, column, int(hit[1])))
+            style = int(hit[1])
+            if style in styles:
+                cells.append((int(found[2]) - 1, column, style))
 
 
 def _column_index(letters: bytes) -> int:

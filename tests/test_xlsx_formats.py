@@ -3,6 +3,7 @@ are read as Excel shows them, on the whole-book path and on the pieces path; a b
 without such a format is read as before, without looking at its sheets again."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -147,3 +148,17 @@ def test_padded_codes_read_in_pieces_are_shown_as_in_one_reading(in_pieces):
     assert sheet.columns[1][1:5] == [2, "00", 1, "02"]
     assert sheet.columns[0][-2:] == ["00398", "T399"]
     assert sheet.rows == files.read_table(io.BytesIO(data), filename="x.xlsx")[0].rows
+
+
+def test_a_book_with_many_padded_styles_is_read_as_shown():
+    """Past a few padded styles the search takes any style and looks it up."""
+    cells = {(row, 1): (row, '"К"' + "0" * row) for row in range(2, 42)}
+    cells[(1, 1)] = (7, "0.0")
+    [sheet] = files.read_table(io.BytesIO(_book(cells)), filename="x.xlsx", columnar=True)
+    column = sheet.columns[0]
+    assert column[0] == 7 and column[1] == "К02" and column[40] == "К" + "0" * 39 + "41"
+    assert len(padded_styles(_styles_of(_book(cells)))) == 40
+
+
+def _styles_of(data: bytes) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml")
