@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 
 # Characters Excel shows as themselves in a format without quotes.
 _BARE_LITERALS = frozenset("$-+/():!^&'~{}<>= ")
@@ -87,6 +88,8 @@ def padded_styles(styles: bytes) -> dict[int, tuple[str, int]]:
         return {}
     styles_found = {}
     for index, tag in enumerate(_XF.findall(section[1])):
+        if index > 0xFFFF:
+            break  # past Excel's 64,000 cell styles
         number = _ID.search(tag)
         if number is not None and int(number[1]) in formats:
             styles_found[index] = formats[int(number[1])]
@@ -96,7 +99,8 @@ def padded_styles(styles: bytes) -> dict[int, tuple[str, int]]:
 class CellFinder:
     """The cells of one worksheet styled with a padded format, found in its XML fed
     in order (`feed`): `cells` holds (row, column, style) from 0 (rows and
-    columns as calamine's `to_python(skip_empty_area=False)` places them).
+    columns as calamine's `to_python(skip_empty_area=False)` places them), eight
+    bytes a cell (a hostile sheet may have millions, found before it is refused).
 
     Searches the XML for the styles' `s="…"` (a literal search, fast) and reads
     the cell reference of each cell found. A cell without a reference (`r`),
@@ -110,7 +114,7 @@ class CellFinder:
         else:  # every style is tried in turn: past a few, any style, then looked up
             self._hit = re.compile(rb's="(\d{1,5})"')
         self._tail = b""
-        self.cells: list[tuple[int, int, int]] = []
+        self.cells = Cells()
 
     def feed(self, chunk) -> None:
         """The next bytes of the XML; `chunk` may end inside a tag. The chunk is
@@ -132,7 +136,8 @@ class CellFinder:
             self._tail = b""
 
     def _find(self, text: bytes, start: int, end: int) -> None:
-        rfind, reference, cells, styles = text.rfind, _CELL_REF.match, self.cells, self._styles
+        rfind, reference, styles = text.rfind, _CELL_REF.match, self._styles
+        rows, keys = self.cells.rows.append, self.cells.keys.append
         letters_seen: dict[bytes, int] = {}
         for hit in self._hit.finditer(text, start, end):
             position = hit.start()
@@ -150,7 +155,24 @@ class CellFinder:
                 column = letters_seen[letters] = _column_index(letters)
             style = int(hit[1])
             if style in styles:
-                cells.append((int(found[2]) - 1, column, style))
+                rows(int(found[2]) - 1)
+                keys(column << 16 | style)
+
+
+class Cells:
+    """(row, column, style) of found cells, held as two arrays of 32-bit numbers
+    (Excel's columns and cell styles each fit in 16 bits)."""
+
+    def __init__(self):
+        self.rows = array("i")
+        self.keys = array("i")  # column << 16 | style
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        for row, key in zip(self.rows, self.keys, strict=True):
+            yield row, key >> 16, key & 0xFFFF
 
 
 def _column_index(letters: bytes) -> int:

@@ -162,3 +162,9 @@ def test_a_book_with_many_padded_styles_is_read_as_shown():
 
 def _styles_of(data: bytes) -> bytes:
     return zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml")
+
+
+def test_a_sheet_too_large_to_hold_is_refused_with_a_padded_format_too():
+    data = _book({(1, 1): (101, "00000"), (1_048_576, 16_384): (1, "00000")})
+    with pytest.raises(files.FileRejected, match="лист занимает"):
+        files.read_table(io.BytesIO(data), filename="x.xlsx")
