@@ -2,6 +2,7 @@
 against a plain COPY of the same rows.
 
     .venv/bin/python bench/bench_import_results.py [N ...] [--runs 3] [--no-xlsx] [--command]
+        [--padded-codes]
 
 Generates N pupil rows of a consolidated file (school login, class, code,
 variant, 15 task scores, sex, journal mark, total) as CSV and XLSX (cached in
@@ -23,6 +24,10 @@ warm-up and the objectivity re-run) is sent after the commit by a background imp
 and by the command, not by the in-process import timed here; with REDIS_URL set the
 command only queues that work for the worker, as in production (without it, tasks
 run inline and the command's time includes them).
+
+With --padded-codes the XLSX's participant codes are numbers formatted «000000»
+(as someone formats a code column to show its zeros; read as «040001»), in a book
+of its own (bench_results_N_padded.xlsx): what reading a padded format costs.
 
 With --command it also prints one command run's steps (start-up, the import, the
 announcement after the commit, the interpreter's exit), timed in the process.
@@ -71,12 +76,13 @@ def ensure_database(url: str):
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def generate(n: int, *, xlsx: bool) -> tuple[Path, Path | None]:
-    """The CSV (and XLSX) of n pupils, made once per n from a fixed seed."""
+def generate(n: int, *, xlsx: bool, padded: bool = False) -> tuple[Path, Path | None]:
+    """The CSV (and XLSX) of n pupils, made once per n from a fixed seed; with
+    `padded`, the XLSX's codes are numbers in the number format «000000»."""
     folder = Path(os.environ.get("BENCH_TMP", "/tmp"))
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / f"bench_results_{n}.csv"
-    xlsx_path = folder / f"bench_results_{n}.xlsx"
+    xlsx_path = folder / f"bench_results_{n}{'_padded' if padded else ''}.xlsx"
     header = ["Логин ФИС ОКО", "Класс", "Код участника", "Вариант"]
     header += [f"{number} ({maximum}б)" for number, maximum in TASKS]
     header += ["Пол", "Отметка за предыдущую четверть", "Итого баллов"]
@@ -110,13 +116,18 @@ def generate(n: int, *, xlsx: bool) -> tuple[Path, Path | None]:
                 writer.writerows(rows)
         if xlsx and not xlsx_path.exists():
             import openpyxl
+            from openpyxl.cell import WriteOnlyCell
 
             book = openpyxl.Workbook(write_only=True)
             sheet = book.create_sheet("Результаты")
             sheet.append(header)
             for row in rows:
+                code = row[2]
+                if padded:
+                    code = WriteOnlyCell(sheet, value=int(code))
+                    code.number_format = "000000"
                 sheet.append(
-                    row[:4]
+                    [*row[:2], code, row[3]]
                     + [int(v) if v != "x" else v for v in row[4 : 4 + len(TASKS)]]
                     + [row[-3], int(row[-2]), int(row[-1])]
                 )
@@ -457,6 +468,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-xlsx", action="store_true")
     parser.add_argument("--command", action="store_true", help="also through manage.py")
+    parser.add_argument(
+        "--padded-codes", action="store_true", help="the XLSX's codes as numbers formatted 000000"
+    )
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -478,7 +492,7 @@ def main():
     helped = statistics.median(time_help() for _ in range(args.runs))
     print(f"manage.py import_results --help: {helped:.2f} s")
     for n in args.sizes:
-        csv_path, xlsx_path = generate(n, xlsx=not args.no_xlsx)
+        csv_path, xlsx_path = generate(n, xlsx=not args.no_xlsx, padded=args.padded_codes)
         print(f"\n{n:,} pupils × {len(TASKS)} tasks")
         figures = {}
         for label, path in (("import CSV", csv_path), ("import XLSX", xlsx_path)):

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from infra import xlsx_pieces
+from infra.xlsx_formats import PaddedBook, apply_to_columns, apply_to_rows
 from infra.xlsx_pieces import columns_of, read_in_pieces
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -106,7 +107,9 @@ def _trimmed(row: list) -> list:
     return row
 
 
-def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfile.ZipFile:
+def check_zip(
+    data: bytes, filename: str, *, keep: dict | None = None, padded: PaddedBook | None = None
+) -> zipfile.ZipFile:
     """Open an Office file's zip, refusing broken archives, zip bombs and sheets too big
     to hold in memory.
 
@@ -119,6 +122,10 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
     With `keep`, the XML of a book's only worksheet, when it is large enough to be
     read in pieces (`xlsx_pieces`), is kept there by part name as it streams by, and
     left to be measured by the caller (`_read_xlsx`, piece by piece on threads).
+
+    With `padded`, the styles part is inflated first and, when it declares a
+    zero-padded number format (`xlsx_formats`), the worksheets' cells shown with
+    it are found as they stream by (a sheet kept for `keep` is left to the caller).
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -130,21 +137,36 @@ def check_zip(data: bytes, filename: str, *, keep: dict | None = None) -> zipfil
     if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
         raise FileRejected(_("Файл «%s» отклонён: после распаковки он слишком велик.") % filename)
     worksheets = [info for info in infos if _WORKSHEET.match(info.filename)]
+    if padded is not None:
+        infos = padded.first(infos)
     for info in infos:
         sheet = _SheetExtent() if info in worksheets else None
-        held = None
+        held = finder = part = None
         if keep is not None and worksheets == [info] and xlsx_pieces.worth_cutting(info.file_size):
             held, size, sheet = bytearray(info.file_size), 0, None
+        elif padded is not None:
+            if sheet is not None:
+                finder = padded.finder(info.filename)
+            elif padded.keeps(info.filename):
+                part = []
         for chunk in _inflate(data, info, filename):
             if sheet is not None:
                 sheet.scan(chunk)
+                if finder is not None:
+                    finder.feed(chunk)
             if held is not None:
                 held[size : size + len(chunk)] = chunk
                 size += len(chunk)
+            if part is not None:
+                part.append(chunk)
         if sheet is not None:
             sheet.check(filename, lambda info=info: _inflate(data, info, filename))
+            if finder is not None:
+                finder.finish()
         if held is not None:
             keep[info.filename] = held
+        if part is not None:
+            padded.kept(info.filename, b"".join(part))
     return archive
 
 
@@ -416,15 +438,19 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
     from python_calamine import CalamineWorkbook
 
     kept = {} if columnar else None
-    archive = check_zip(data, filename, keep=kept)
+    padded = PaddedBook()
+    archive = check_zip(data, filename, keep=kept, padded=padded)
     if any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
         raise FileRejected(
             _("Файл «%s» содержит макросы; загрузите книгу без макросов.") % filename
         )
     try:
         if kept:
-            pieces = read_sheet_in_pieces(archive, *kept.popitem(), filename=filename)
+            pieces = read_sheet_in_pieces(
+                archive, *kept.popitem(), filename=filename, padded=padded
+            )
             if pieces is not None:
+                _show_padded(pieces, padded)
                 return pieces
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -434,6 +460,7 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
                 sheets.append(ColumnSheet(name, columns_of(rows)))
             else:
                 sheets.append(Sheet(name=name, rows=[_clean_row(r) for r in rows]))
+        _show_padded(sheets, padded)
         return sheets
     except FileRejected:
         raise
@@ -441,21 +468,47 @@ def _read_xlsx(data: bytes, filename: str, *, columnar: bool = False) -> list[Sh
         raise FileRejected(_("Файл «%s» не удалось прочитать как книгу Excel.") % filename) from exc
 
 
+def _show_padded(sheets: list[Sheet], padded: PaddedBook) -> None:
+    """Cells whose number format pads with zeros written as Excel shows them."""
+    found = padded.cells_of([sheet.name for sheet in sheets])
+    for sheet in sheets:
+        cells = found.get(sheet.name)
+        if not cells:
+            continue
+        if isinstance(sheet, ColumnSheet):
+            columns = list(sheet.columns)
+            apply_to_columns(columns, cells, padded.styles)
+            sheet.columns, sheet._rows = columns, None
+        else:
+            apply_to_rows(sheet.rows, cells, padded.styles)
+
+
 def read_sheet_in_pieces(
-    archive: zipfile.ZipFile, part: str, xml: bytearray, *, filename: str
+    archive: zipfile.ZipFile,
+    part: str,
+    xml: bytearray,
+    *,
+    filename: str,
+    padded: PaddedBook | None = None,
 ) -> list[ColumnSheet] | None:
     """The book's only sheet (`part`, its XML `xml`) read in pieces on threads
     (`xlsx_pieces`), measured as `check_zip` measures a sheet; None when it cannot
-    be cut, and it is then measured whole, to be read in one call."""
+    be cut, and it is then measured whole, to be read in one call. With `padded`
+    (`check_zip`'s), its padded cells are found as the pieces are measured."""
     extents = []
+    finder = padded.finder(part) if padded is not None else None
 
     def measure(view):
         extents.append(_SheetExtent.measured(filename, view))
+        if finder is not None:
+            finder.feed(view)
 
     def judge(view):
         _SheetExtent.merged(extents).check(filename, lambda: _slices(view))
 
     pieces = read_in_pieces(archive, part, xml, measure, judge)
+    if finder is not None:
+        finder.finish()
     return None if pieces is None else [ColumnSheet(name, columns) for name, columns in pieces]
 
 
