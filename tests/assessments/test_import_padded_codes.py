@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from assessments.objectivity.models import OfficialListEntry
 from assessments.objectivity.services.official import official_list_import
+from assessments.results.importers.common import ProcedureKey
 from assessments.results.models import Instrument, Procedure, Result, Scale, Subject
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
@@ -126,3 +127,41 @@ def test_an_official_list_whose_logins_are_numbers_formatted_edu(db, tmp_path):
     summary = official_list_import(source=str(path), region=region, by=analyst)
     entry = OfficialListEntry.objects.get(official_list=summary["list"])
     assert entry.school == school and sorted(entry.markers) == ["4 МА", "4 РУ"]
+
+
+def test_a_school_code_excel_kept_as_a_number_is_refused_naming_the_code_with_its_zeros(
+    world, tmp_path
+):
+    # Typed into a General cell, «050102» is the number 50102: no format keeps the
+    # zeros, so nothing can read them back; the refusal says what happened and how
+    # to give the file its codes back.
+    f.school(municipality=world.muni_a, code="050102", name="МБОУ СОШ № 2")
+    path = write_book(
+        tmp_path / "svod.xlsx",
+        ["Код ОО", "Код", "1 (1б)", "2 (1б)"],
+        [[50102, "1", 1, 0], [50102, "2", 0, 1], [770001, "3", 1, 1]],
+        {},
+    )
+    key = ProcedureKey(instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025)
+    before = Result.objects.count()
+    with pytest.raises(ImportFailed) as refused:
+        results_import(source=path, user=world.alice, procedure_key=key)
+    messages = {(p.row, p.message) for p in refused.value.problems}
+    assert {row for row, _m in messages} == {2, 3}
+    assert all("«050102»" in m and "«000000»" in m for _r, m in messages)
+    assert Result.objects.count() == before
+    assert not Procedure.objects.filter(grade=4, year=2025, subject=Subject.MATH).exists()
+
+
+def test_an_unknown_code_with_no_school_behind_its_zeros_gets_no_hint(world, tmp_path):
+    path = write_book(
+        tmp_path / "svod.xlsx",
+        ["Код ОО", "Код", "1 (1б)"],
+        [[50103, "1", 1], [770001, "3", 1]],
+        {},
+    )
+    key = ProcedureKey(instrument=Instrument.VPR, subject=Subject.MATH, grade=4, year=2025)
+    with pytest.raises(ImportFailed) as refused:
+        results_import(source=path, user=world.alice, procedure_key=key)
+    (problem,) = refused.value.problems
+    assert "50103" in problem.message and "нули" not in problem.message

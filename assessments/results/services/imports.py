@@ -343,24 +343,46 @@ def _resolve_schools(parsed: ParsedFile, *, user, school):
     found = school_resolve_codes(codes=codes, queryset=allowed)
     if codes <= found.keys():
         return found, []
+    zeros = _codes_without_zeros(codes - found.keys(), allowed)
     problems = []
-    reported = set()
     for record in records:
         if record.school_code not in found:
+            message = (
+                _(
+                    "Школа с кодом «%s» не найдена среди школ, результаты которых вы можете загружать."
+                )
+                % record.school_code
+            )
+            if padded := zeros.get(record.school_code):
+                message += " " + _(
+                    "В справочнике есть школа с кодом «%(padded)s»: похоже, Excel убрал ведущие "
+                    "нули, сохранив код числом. Задайте столбцу формат «%(format)s» (Формат "
+                    "ячеек → все форматы) или запишите коды текстом и загрузите файл снова."
+                ) % {"padded": padded, "format": "0" * len(padded)}
             problems.append(
                 Problem(
                     file=file,
                     sheet=record.sheet,
                     row=record.row,
                     column=parsed.school_column,
-                    message=_(
-                        "Школа с кодом «%s» не найдена среди школ, результаты которых вы можете загружать."
-                    )
-                    % record.school_code,
+                    message=message,
                 )
             )
-            reported.add(record.school_code)
     return found, problems
+
+
+def _codes_without_zeros(missing, allowed) -> dict[str, str]:
+    """Unknown all-digit codes that are a known school's code without its leading
+    zeros (50102 for «050102», as Excel keeps a code typed into a number cell):
+    code as written → the school's code. One query."""
+    digits = {str(c).strip() for c in missing if str(c).strip().isdigit()}
+    if not digits:
+        return {}
+    padded = {code.zfill(len(code) + k): code for code in digits for k in (1, 2, 3)}
+    return {
+        padded[school.code]: school.code
+        for school in allowed.filter(code__in=list(padded)).only("code")
+    }
 
 
 def _resolve_procedure(parsed: ParsedFile, *, procedure, key, region_id, user):
