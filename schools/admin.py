@@ -136,6 +136,8 @@ class SchoolAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                         "m": result.municipalities_created,
                     },
                 )
+                for warning in result.warnings:
+                    messages.warning(request, str(warning))
                 if not result.dry_run:
                     return redirect("admin:schools_school_changelist")
         context = {

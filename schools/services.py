@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,8 @@ class SchoolImportResult:
     schools_updated: int = 0
     schools_unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Written anyway, but worth a look (codes that may have lost their zeros).
+    warnings: list[Problem] = field(default_factory=list)
     dry_run: bool = False
 
     def as_dict(self) -> dict:
@@ -93,6 +96,7 @@ class SchoolImportResult:
             "schools_updated": self.schools_updated,
             "schools_unchanged": self.schools_unchanged,
             "problems": [p.as_dict() for p in self.problems],
+            "warnings": [p.as_dict() for p in self.warnings],
         }
 
 
@@ -123,6 +127,7 @@ def schools_import(
     result = SchoolImportResult(file=name, dry_run=dry_run, rows=len(records))
     if problems:
         raise ImportFailed(problems)
+    result.warnings = _short_codes(records, name)
     regions = {r.code: r for r in Region.objects.filter(code__in={r.region_code for r in records})}
     for record in records:
         if record.region_code not in regions:
@@ -144,6 +149,45 @@ def schools_import(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _short_codes(records, name) -> list[Problem]:
+    """Codes of digits shorter than the rest of their region's by one or two: the
+    zeros a number cell drops (50102 among codes of six digits, «050102»)."""
+    lengths: dict[str, Counter] = {}
+    for r in records:
+        code = r.values["code"]
+        if code.isdigit():
+            lengths.setdefault(r.region_code, Counter())[len(code)] += 1
+    usual = {
+        region: width
+        for region, counts in lengths.items()
+        for width, count in counts.most_common(1)
+        if count >= 0.8 * sum(counts.values())
+    }
+    warnings = []
+    for r in records:
+        code, width = r.values["code"], usual.get(r.region_code)
+        if width and code.isdigit() and 0 < width - len(code) <= 2:
+            warnings.append(
+                Problem(
+                    file=name,
+                    row=r.row,
+                    column=_("Код ОО"),
+                    message=_(
+                        "Код «%(code)s» короче остальных кодов региона (%(width)d цифр): если "
+                        "Excel убрал ведущие нули, это «%(padded)s». Задайте столбцу формат "
+                        "«%(format)s» или запишите коды текстом и загрузите список снова."
+                    )
+                    % {
+                        "code": code,
+                        "width": width,
+                        "padded": code.zfill(width),
+                        "format": "0" * width,
+                    },
+                )
+            )
+    return warnings
 
 
 def _parse_school_rows(sheets, name, region):

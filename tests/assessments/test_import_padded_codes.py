@@ -2,6 +2,8 @@
 book, shown with their zeros; every import reads them as shown (session 11's sweep,
 file f08). Scores in a column formatted «00» are still scores."""
 
+from io import StringIO
+
 import openpyxl
 import pytest
 from django.core.management import call_command
@@ -165,3 +167,31 @@ def test_an_unknown_code_with_no_school_behind_its_zeros_gets_no_hint(world, tmp
         results_import(source=path, user=world.alice, procedure_key=key)
     (problem,) = refused.value.problems
     assert "50103" in problem.message and "нули" not in problem.message
+
+
+def test_a_school_list_warns_of_a_code_that_lost_its_zeros_in_a_number_cell(db, tmp_path):
+    # One code typed into a General cell among codes typed as text: Excel keeps
+    # 50104, and the list would create a school nobody's results file names.
+    f.region(code="05", name="Республика Дагестан")
+    header = ["Код региона", "Муниципалитет", "Код ОО", "Полное наименование"]
+    rows = [["05", "Агульский район", f"0501{n:02d}", f"МКОУ «СОШ № {n}»"] for n in range(1, 6)] + [
+        ["05", "Агульский район", 50106, "МКОУ «СОШ № 6»"]
+    ]
+    path = write_book(tmp_path / "oo.xlsx", header, rows, {})
+    result = schools_import(source=path, dry_run=True)
+    (warning,) = result.warnings
+    assert warning.row == 7 and "«050106»" in warning.message and "«000000»" in warning.message
+    assert result.as_dict()["warnings"][0]["row"] == 7
+    out, err = StringIO(), StringIO()
+    call_command("import_schools", str(path), "--dry-run", stdout=out, stderr=err)
+    assert "Предупреждение" in err.getvalue() and "050106" in err.getvalue()
+    assert not School.objects.filter(region__code="05").exists()
+
+
+def test_codes_of_mixed_lengths_by_design_raise_no_warning(db, tmp_path):
+    f.region(code="05", name="Республика Дагестан")
+    header = ["Код региона", "Муниципалитет", "Код ОО", "Полное наименование"]
+    codes = ["1001", "1002", "20001", "20002", "300001", "300002"]  # no usual length
+    rows = [["05", "Агульский район", c, f"МКОУ «СОШ {c}»"] for c in codes]
+    result = schools_import(source=write_book(tmp_path / "oo.xlsx", header, rows, {}))
+    assert result.warnings == [] and result.schools_created == 6

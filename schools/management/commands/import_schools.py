@@ -48,6 +48,8 @@ class Command(BaseCommand):
         if as_json:
             self._print_json(dict(result.as_dict(), ok=True))
             return
+        for warning in result.warnings:
+            self.stderr.write(f"Предупреждение: {warning}")
         verb = "Проверено (ничего не записано)" if dry_run else "Импортировано"
         self.stdout.write(
             f"{verb}: строк {result.rows}; муниципалитетов создано {result.municipalities_created}; "
