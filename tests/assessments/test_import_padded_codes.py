@@ -7,6 +7,7 @@ from io import StringIO
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from assessments.objectivity.models import OfficialListEntry
 from assessments.objectivity.services.official import official_list_import
@@ -195,3 +196,22 @@ def test_codes_of_mixed_lengths_by_design_raise_no_warning(db, tmp_path):
     rows = [["05", "Агульский район", c, f"МКОУ «СОШ {c}»"] for c in codes]
     result = schools_import(source=write_book(tmp_path / "oo.xlsx", header, rows, {}))
     assert result.warnings == [] and result.schools_created == 6
+
+
+def test_the_admin_page_shows_the_warning_of_a_short_code(db, client, tmp_path):
+    f.region(code="05", name="Республика Дагестан")
+    admin = f.user("root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    header = ["Код региона", "Муниципалитет", "Код ОО", "Полное наименование"]
+    rows = [["05", "Агульский район", f"0501{n:02d}", f"МКОУ «СОШ № {n}»"] for n in range(1, 6)]
+    rows.append(["05", "Агульский район", 50106, "МКОУ «СОШ № 6»"])
+    path = write_book(tmp_path / "oo.xlsx", header, rows, {})
+    with path.open("rb") as upload:
+        page = client.post(
+            reverse("admin:schools_school_import_list"),
+            {"file": upload, "dry_run": "on"},
+            follow=True,
+        )
+    text = page.content.decode()
+    assert page.status_code == 200 and "«050106»" in text and "«000000»" in text
+    assert not School.objects.filter(region__code="05").exists()
