@@ -60,7 +60,9 @@ first on 2001–2004), 2013–2018 held out and run once at its end on both
 generators, on it and on main (bench/results/evaluate-budget-dev-objcohort.txt):
 no longer unseen. 2101–2110 were read with objectivity-2.8 at larger budgets
 (`--param`; no method change; bench/results/evaluate-budget-dev-tradeoff.txt):
-no longer unseen. Further development seeds: from 2111 upward (never 900–1999). Evaluation: 1011–1015 on both
+no longer unseen. 2111–2122 checked the cohort look at two tests' rates
+(bench/results/evaluate-budget-dev-v4.txt; not taken): no longer unseen.
+Further development seeds: from 2123 upward (never 900–1999). Evaluation: 1011–1015 on both
 generators, not run yet. 1001–1005 evaluated objectivity-2.9 (the cohort look on
 the contrasts' own z) as merged at the end of its session once
 (bench/results/evaluate-budget-eval-1001.txt): no longer unseen. 991–995 evaluated objectivity-2.8 (the budget held per
