@@ -121,7 +121,7 @@ def _reading(data, cols: dict, procs: list, params: CheckParams, cuts: dict, kin
     """The grade read on its contrasts' own z (see the module's docstring):
     (readings, threshold per school, reading per school, read, the least
     strict kind's rate) or None where the grade cannot be read."""
-    from .crossing import standing
+    from .crossing import robust_fit, standing
 
     S = len(kinds)
     year, grade = procs[0].year, procs[0].grade
@@ -149,7 +149,7 @@ def _reading(data, cols: dict, procs: list, params: CheckParams, cuts: dict, kin
             return None
         s_o, n_o = standing(later, S)
         both = ok & (n_o >= params.min_class)
-        pred, slope = _line(s_o, st[p], n[p], both & big & (n_o >= params.min_school))
+        pred, slope = robust_fit(s_o, st[p], n[p], both & big & (n_o >= params.min_school))
         if pred is None:
             return None
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -188,7 +188,7 @@ def _reading(data, cols: dict, procs: list, params: CheckParams, cuts: dict, kin
             with np.errstate(invalid="ignore", divide="ignore"):
                 s_o = np.nansum(stack, axis=0) / np.isfinite(stack).sum(axis=0)
                 inv = sum(1.0 / np.maximum(g[1], 1) for g in got) / len(got) ** 2
-            pred, slope = _line(s_o, st[p], n[p], ok & big)
+            pred, slope = robust_fit(s_o, st[p], n[p], ok & big)
             if pred is None:
                 continue
             with np.errstate(divide="ignore"):  # schools not in the test: 1/0, not ok
@@ -238,24 +238,6 @@ def _kind_rate(test: dict, kind) -> float:
     than the region has its own, see `budget.apply`)."""
     row = (test.get("kinds") or {}).get(str(kind))
     return float(row["budget_per_test"]) if row else float(test["budget_per_test"])
-
-
-def _line(x, y, w, fit_on):
-    """The region's robust line of y on x over `fit_on` (weights w): the
-    prediction and the slope, or (None, None) with fewer than 20 schools."""
-    fit = fit_on & np.isfinite(x) & np.isfinite(y)
-    if fit.sum() < 20:
-        return None, None
-    keep = fit.copy()
-    coef = np.array([0.0, 1.0])
-    for _ in range(3):
-        sw = np.sqrt(w[keep].astype(np.float64))
-        A = np.stack([np.ones(keep.sum()), x[keep]], axis=1)
-        coef = np.linalg.lstsq(A * sw[:, None], y[keep] * sw, rcond=None)[0]
-        r = y - coef[0] - coef[1] * x
-        mad = 1.4826 * float(np.median(np.abs(r[fit] - np.median(r[fit])))) or 1.0
-        keep = fit & (np.abs(r) <= 3 * mad)
-    return coef[0] + coef[1] * x, float(coef[1])
 
 
 def _own_z(d, samp, ok, kinds, n):

@@ -73,12 +73,13 @@ def _column(name, S, value, reference, z, se, eligible, cut_z, strong_z, n, deta
     )
 
 
-def _robust_line(x, y, w, eligible):
-    """Weighted least-squares prediction of y from x over eligible schools,
-    refitted twice without points beyond 3 robust sd; None if too few."""
+def robust_fit(x, y, w, eligible):
+    """The region's line of y on x by weighted least squares over eligible
+    schools, refitted twice without points beyond 3 robust sd: (the prediction,
+    the slope), or (None, None) with fewer than 20 schools."""
     fit = eligible & np.isfinite(x) & np.isfinite(y)
     if fit.sum() < 20:
-        return None
+        return None, None
     ok = fit.copy()
     coef = np.array([0.0, 1.0])
     for _ in range(3):
@@ -88,7 +89,7 @@ def _robust_line(x, y, w, eligible):
         r = (y - coef[0] - coef[1] * x)[ok]
         mad = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
         fit = ok & (np.abs(y - coef[0] - coef[1] * x) <= 3 * mad)
-    return coef[0] + coef[1] * x
+    return coef[0] + coef[1] * x, float(coef[1])
 
 
 def cohort(data: RegionData, proc, prep: Prepared, params: CheckParams) -> Column | None:
@@ -114,7 +115,7 @@ def cohort(data: RegionData, proc, prep: Prepared, params: CheckParams) -> Colum
     rank_o = _percentile_rank(st_o, eligible)
     # Two tests need not stretch schools equally: expect this standing from
     # the other through a regional regression, not one to one.
-    predicted = _robust_line(st_o, st, n, eligible)
+    predicted, _slope = robust_fit(st_o, st, n, eligible)
     if predicted is None:
         return None
     z = (st - predicted) / se
