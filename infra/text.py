@@ -102,3 +102,32 @@ def find_header_row(
         if required <= mapping.keys():
             return index, mapping
     return None, {}
+
+
+# A row that sums up the rows above it, never a pupil or a school: its first cell says
+# so in a whole word. «Средняя общеобразовательная школа» and «Среднеахтубинский район»
+# are names, not totals.
+TOTALS_RE = re.compile(
+    r"^\s*(?:итого|всего|в\s+среднем|средн(?:ий|ее)|средняя\s+по|по\s+(?:району|региону|округу))"
+    r"(?![а-яёa-z])",
+    re.IGNORECASE,
+)
+
+
+def is_totals_row(row, code_index=None) -> str:
+    """The label of a totals row («Итого», «Всего участников:», «Средний балл»), or "".
+
+    Its first filled cell is the label, and the row names no one: its code cell
+    (`code_index`) is empty or is the label itself."""
+    index, first = next(((i, v) for i, v in enumerate(row) if v not in (None, "")), (None, None))
+    if not (type(first) is str and is_totals_label(first)):
+        return ""
+    code = row[code_index] if code_index is not None and code_index < len(row) else None
+    if code_index != index and code not in (None, ""):
+        return ""
+    return first.strip()
+
+
+def is_totals_label(value) -> bool:
+    """Whether a cell's text starts with a totals word (`TOTALS_RE`)."""
+    return type(value) is str and TOTALS_RE.match(value) is not None

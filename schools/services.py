@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from infra.files import FileRejected, read_table
 from infra.problems import ImportFailed, Problem, cell_name
-from infra.text import find_header_row
+from infra.text import find_header_row, is_totals_row
 from schools.models import Municipality, Region, School, parse_fis_login
 
 SCHOOL_COLUMNS = {
@@ -222,8 +222,7 @@ def _parse_school_rows(sheets, name, region):
         for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):
             if not any(v not in (None, "") for v in row):
                 continue
-            first = next(v for v in row if v not in (None, ""))
-            if type(first) is str and first.strip().lower().startswith(("итого", "всего")):
+            if is_totals_row(row, columns.get("code", columns.get("fis_login"))):
                 continue  # «Всего: 312 ОО» under the list: a count, not a school
 
             get, problem = _row_helpers(row, offset, header, columns, sheet.name, name, problems)

@@ -6,10 +6,11 @@ import datetime
 import openpyxl
 import pytest
 
-from assessments.results.importers.common import ProcedureKey, is_totals_row
+from assessments.results.importers.common import ProcedureKey
 from assessments.results.models import Instrument, Procedure, Result, SchoolAggregate, Subject
 from assessments.results.services.imports import results_import
 from infra.problems import ImportFailed
+from infra.text import is_totals_row
 
 TASKS = ["1 (1б)", "2 (1б)", "3 (2б)"]
 HEADER = ["Код", "Вариант", *TASKS, "Класс", "Пол", "Отметка за предыдущую четверть"]

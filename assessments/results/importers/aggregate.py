@@ -17,10 +17,10 @@ from assessments.results.importers.common import (
     as_text,
     header_columns,
     instrument_from_text,
-    is_totals_row,
     subject_from_text,
 )
 from infra.problems import Problem, cell_name
+from infra.text import is_totals_row
 
 AGGREGATE_COLUMNS = {
     "school_code": ("код оо", "код школы", "логин фис око", "логин", "код"),

@@ -27,7 +27,6 @@ from assessments.results.importers.common import (
     as_int,
     as_text,
     is_absent,
-    is_totals_label,
 )
 from assessments.results.importers.pupils import (
     JOURNAL_MARKS,
@@ -44,6 +43,7 @@ from assessments.results.importers.pupils import (
     warn_numbered_classes,
 )
 from infra.problems import Problem, cell_name
+from infra.text import is_totals_label
 
 
 class _RowPath(Exception):

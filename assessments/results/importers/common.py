@@ -20,14 +20,6 @@ TASK_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 NOT_ATTEMPTED = frozenset({"x", "х"})  # Latin and Cyrillic, compared lowercased
-# A row that sums up the rows above it, never a pupil or a school: its first cell says
-# so in a whole word. «Средняя общеобразовательная школа» and «Среднеахтубинский район»
-# are names, not totals.
-TOTALS_RE = re.compile(
-    r"^\s*(?:итого|всего|в\s+среднем|средн(?:ий|ее)|средняя\s+по|по\s+(?:району|региону|округу))"
-    r"(?![а-яёa-z])",
-    re.IGNORECASE,
-)
 ABSENT_WORDS = ("отсутствовал", "отсутствовала", "не явился", "не явилась", "неявка", "н/я")
 
 
@@ -273,20 +265,3 @@ def score_problem(value, max_score) -> str:
         "value": value,
         "max": max_score,
     }
-
-
-def is_totals_row(row, code_index=None) -> str:
-    """The label of a totals row («Итого», «Всего участников:», «Средний балл»), or "".
-
-    Its first filled cell is the label, and the row names no one: its code cell
-    (`code_index`) is empty or is the label itself."""
-    index, first = next(((i, v) for i, v in enumerate(row) if v is not None), (None, None))
-    if not (type(first) is str and is_totals_label(first)):
-        return ""
-    if code_index is not None and code_index != index and row[code_index] not in (None, ""):
-        return ""
-    return first.strip()
-
-
-def is_totals_label(value) -> bool:
-    return type(value) is str and TOTALS_RE.match(value) is not None

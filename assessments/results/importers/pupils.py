@@ -20,14 +20,13 @@ from assessments.results.importers.common import (
     as_text,
     instrument_from_text,
     is_absent,
-    is_totals_row,
     score_problem,
     season_from_text,
     subject_from_text,
     task_from_header,
 )
 from infra.problems import Problem, cell_name
-from infra.text import header_text, normalise_header
+from infra.text import header_text, is_totals_row, normalise_header
 
 SEX_WORDS = {"м": "м", "муж": "м", "мужской": "м", "m": "м", "ж": "ж", "жен": "ж", "женский": "ж"}
 SEX_WORDS["f"] = "ж"
