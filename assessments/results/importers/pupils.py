@@ -68,6 +68,12 @@ def merge_two_row_headers(sheets) -> None:
             break  # the first row with tasks is the header, complete or not
 
 
+def _skip(parsed: ParsedFile, file: str, sheet: str, row: int, message: str) -> None:
+    """A row left out of the import, said as a warning."""
+    parsed.skipped += 1
+    parsed.warnings.append(Problem(file=file, sheet=sheet, row=row, message=message))
+
+
 def class_list(sheets) -> dict[int, str]:
     """The form's «Классы» sheet: the number the protocol uses → the class as written."""
     for sheet in sheets:
@@ -295,14 +301,12 @@ def _parse_sheet(
             parsed.absent += 1
             continue
         if label := is_totals_row(row, i_code):
-            parsed.skipped += 1
-            parsed.warnings.append(
-                Problem(
-                    file=file,
-                    sheet=sheet_name,
-                    row=offset,
-                    message=_("Строка итогов «%s» — не участник: пропущена.") % label,
-                )
+            _skip(
+                parsed,
+                file,
+                sheet_name,
+                offset,
+                _("Строка итогов «%s» — не участник: пропущена.") % label,
             )
             continue
         code = row[i_code]
@@ -334,14 +338,12 @@ def _parse_sheet(
                 continue
             if len(pending) == task_count and all(v is None for _i, v, _m in pending):
                 if code is not None or any(v is not None for v in row):
-                    parsed.skipped += 1
-                    parsed.warnings.append(
-                        Problem(
-                            file=file,
-                            sheet=sheet_name,
-                            row=offset,
-                            message=_("Нет ни одного балла: строка пропущена."),
-                        )
+                    _skip(
+                        parsed,
+                        file,
+                        sheet_name,
+                        offset,
+                        _("Нет ни одного балла: строка пропущена."),
                     )
                 continue
             for index, value, max_score in pending:
