@@ -258,28 +258,22 @@ SHARES_CACHE_SECONDS = 600
 
 def _shares(user, roadmaps, today) -> dict[int, float | None]:
     """The share of measures done of each roadmap, by id, from the cache where its
-    stamp is there (one round trip for all), computed for the others."""
-    from django.core.cache import cache
-
+    stamp is there (one round trip for all), computed for the others: each by one
+    request when several miss it at once (`infra.cache_once`)."""
+    from infra.cache_once import get_many_once
     from roadmaps.selectors.execution import roadmap_execution, roadmap_stamps
 
     keys = {
         pk: "dashboard:share:" + stamp
         for pk, stamp in roadmap_stamps(roadmaps=roadmaps, user=user, today=today).items()
     }
-    cached = cache.get_many(list(keys.values()))
-    shares, missed = {}, {}
-    for roadmap in roadmaps:
-        key = keys[roadmap.pk]
-        if key in cached:
-            (shares[roadmap.pk],) = cached[key]
-            continue
-        execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
-        shares[roadmap.pk] = execution["measures"]["share_done"]
-        missed[key] = (shares[roadmap.pk],)
-    if missed:
-        cache.set_many(missed, SHARES_CACHE_SECONDS)
-    return shares
+    by_pk = {roadmap.pk: roadmap for roadmap in roadmaps}
+
+    def share(pk):
+        execution = roadmap_execution(roadmap=by_pk[pk], user=user, today=today)
+        return execution["measures"]["share_done"]
+
+    return get_many_once(keys, share, SHARES_CACHE_SECONDS)
 
 
 def analyst_block(user, membership, today):

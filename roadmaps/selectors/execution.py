@@ -91,17 +91,17 @@ def roadmap_execution_cached(
 ) -> dict:
     """`roadmap_execution` kept in the cache under the roadmap's stamp (`roadmap_stamp`,
     or the one the caller already read): a page opened again reads one small
-    aggregate instead of every assignment, and any change computes it afresh."""
-    from django.core.cache import cache
+    aggregate instead of every assignment, and any change computes it afresh (by one
+    request when several miss it at once: `infra.cache_once`)."""
+    from infra.cache_once import get_once
 
     today = today or timezone.localdate()
     stamp = stamp or roadmap_stamp(roadmap=roadmap, user=user, today=today)
-    key = "roadmaps:execution:" + stamp
-    execution = cache.get(key)
-    if execution is None:
-        execution = roadmap_execution(roadmap=roadmap, user=user, today=today)
-        cache.set(key, execution, EXECUTION_CACHE_SECONDS)
-    return execution
+    return get_once(
+        "roadmaps:execution:" + stamp,
+        lambda: roadmap_execution(roadmap=roadmap, user=user, today=today),
+        EXECUTION_CACHE_SECONDS,
+    )
 
 
 def roadmap_execution(*, roadmap: Roadmap, user=None, today: date | None = None) -> dict:
