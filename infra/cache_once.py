@@ -24,12 +24,15 @@ by `LOCK_SECONDS` at most, and no request waits more than `wait` seconds for it.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Hashable
 
 from django.core.cache import cache
 
 LOCK_SECONDS = 30
+# How far a kept figure's lifetime is drawn around the one asked for (`spread`).
+SPREAD = 0.2
 POLL_SECONDS = 0.05
 _LOCK = ":computing"
 
@@ -88,10 +91,17 @@ def get_once(key: str, compute: Callable[[], object], timeout: int, *, wait: flo
     return get_many_once({key: key}, lambda _key: compute(), timeout, wait=wait)[key]
 
 
+def spread(seconds: int) -> int:
+    """`seconds` give or take a fifth, drawn for each entry: figures written together
+    (everyone's pages in the first minutes of a morning) then expire over minutes
+    instead of all in the same one, each recomputed by a request of its own."""
+    return round(seconds * random.uniform(1 - SPREAD, 1 + SPREAD))  # noqa: S311 (not a secret)
+
+
 def _computed(item, key: str, compute, timeout: int, *, locked: bool = False):
     try:
         value = compute(item)
-        cache.set(key, (value,), timeout)  # a tuple: a value of None is a value
+        cache.set(key, (value,), spread(timeout))  # a tuple: a value of None is a value
         return value
     finally:
         if locked:

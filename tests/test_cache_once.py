@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from config.cache import TolerantRedisCache
-from infra.cache_once import get_many_once, get_once
+from infra.cache_once import get_many_once, get_once, spread
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"
 
@@ -130,3 +130,9 @@ def test_with_the_cache_down_values_are_computed_at_once_without_waiting(cache_d
     assert get_many_once(keys, compute, 60, wait=30) == {"a": "value of a", "b": "value of b"}
     assert time.monotonic() - started < 10  # no wait for a lock that cannot exist
     assert sorted(compute.calls) == ["a", "b"]
+
+
+def test_figures_written_together_expire_over_minutes_not_in_the_same_one():
+    lifetimes = {spread(600) for _ in range(200)}
+    assert min(lifetimes) >= 480 and max(lifetimes) <= 720
+    assert max(lifetimes) - min(lifetimes) > 120  # spread over minutes

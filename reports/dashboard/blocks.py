@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infra.cache_once import spread
 from infra.urls import url_pattern
 from schools.models import Role
 
@@ -158,7 +159,7 @@ def _deputy_due(user, school, today):
             "due_soon_html": due_items_html(rows["due_soon"]),
             "overdue_html": due_items_html(rows["overdue"]),
         }
-        cache.set(key, html, DUE_CACHE_SECONDS)
+        cache.set(key, html, spread(DUE_CACHE_SECONDS))
     return {
         **html,
         "due_soon": SimpleLazyObject(lambda: rows["due_soon"]),

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from infra.cache_once import spread
 from roadmaps.models import (
     Assignment,
     Measure,
@@ -468,7 +469,7 @@ def overdue_assignments(*, user, today: date | None = None, limit: int = 15):
     late = cache.get(key)
     if late is None:
         late = _late_assignments(user=user, today=today, limit=limit, roadmaps=roadmaps)
-        cache.set(key, late, OVERDUE_CACHE_SECONDS)
+        cache.set(key, late, spread(OVERDUE_CACHE_SECONDS))
     # The rows shown as plain values: what the dashboard prints of each (the measure's
     # number and text, the assignee), not a dozen objects a row.
     values = {

@@ -7,6 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from infra.cache_once import spread
 from roadmaps.models import (
     Assignment,
     Evidence,
@@ -130,7 +131,7 @@ def review_queue_head_cached(*, user, roadmap: Roadmap, stamp: str, shown: int =
     if queue is None:
         reports = review_queue(user=user, roadmap=roadmap)
         queue = {"queue": list(queue_rows(reports[:shown])), "queue_count": reports.count()}
-        cache.set(key, queue, REVIEW_QUEUE_CACHE_SECONDS)
+        cache.set(key, queue, spread(REVIEW_QUEUE_CACHE_SECONDS))
     return queue
 
 

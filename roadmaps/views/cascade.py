@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from infra.cache_once import spread
 from infra.urls import url_pattern
 from roadmaps.models import Roadmap, RoadmapActivity
 from roadmaps.selectors.execution import cascade_status
@@ -140,7 +141,7 @@ def school_roadmap_blocks_cached(
             "list_html": str(school_roadmap_list_html(children)),
         }
         if key:
-            cache.set(key, entry, CASCADE_CACHE_SECONDS)
+            cache.set(key, entry, spread(CASCADE_CACHE_SECONDS))
     html = entry["cascade_html"]
     if can_approve:
         html = html.replace(entry["mark"], csrf_token or "")

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from infra.cache_once import spread
 from roadmaps.selectors.roadmap import roadmap_outline
 from roadmaps.services.revision import revision_diff, roadmap_snapshot
 from roadmaps.views.base import _url_patterns
@@ -118,7 +119,7 @@ def outline_cached(
         entry = outline_build(
             roadmap=roadmap, states=states, can_edit=can_edit, mark="csrf" + uuid4().hex
         )
-        cache.set(key, entry, OUTLINE_CACHE_SECONDS)
+        cache.set(key, entry, spread(OUTLINE_CACHE_SECONDS))
     html = entry["html"]
     if can_edit:
         html = html.replace(entry["mark"], csrf_token or "")
@@ -135,5 +136,5 @@ def uncommitted_diff_cached(*, roadmap, last, stamp: str) -> dict:
     diff = cache.get(key)
     if diff is None:
         diff = revision_diff(last.snapshot, roadmap_snapshot(roadmap))
-        cache.set(key, diff, OUTLINE_CACHE_SECONDS)
+        cache.set(key, diff, spread(OUTLINE_CACHE_SECONDS))
     return diff

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infra.cache_once import spread
 from infra.formcache import forms_as_p_cached
 from infra.urls import url_pattern
 from roadmaps import forms
@@ -105,7 +106,7 @@ def my_page_cached(*, user, today: date) -> dict:
     page = cache.get(key)
     if page is None:
         page = my_page(user=user, today=today)
-        cache.set(key, page, MY_PAGE_CACHE_SECONDS)
+        cache.set(key, page, spread(MY_PAGE_CACHE_SECONDS))
     return page
 
 
