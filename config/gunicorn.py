@@ -6,8 +6,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Threads overlap a request's waits on PostgreSQL and Redis; the GIL lets one thread of
-# a process run Python at a time, so processes follow the cores and threads the waits
-# (bench/results/load-after.txt: 2 x 4 on two cores had the lowest p95).
+# a process run Python at a time, and a process also waits, so there is a process more
+# than cores (bench/results/load-session12.txt: on two cores, 3 x 4 and 4 x 4 had a p95
+# of 160-170 ms, 2 x 4 260-350 ms).
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A client (or a proxy) that keeps its connection between requests finds it open.

@@ -26,10 +26,11 @@ export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 .venv/bin/python manage.py collectstatic --noinput -v0
 # Keep-alive longer than a user's pause: a connection the server closes while the
 # client reuses it is a reset, not a slow page.
-# One process a core (the GIL lets one thread of a process run Python at a time), and
-# threads enough to overlap the waits on PostgreSQL; bench/results/load-after.txt has
-# the runs behind the choice (2x4, 3x2, 4x4).
-WORKERS="${LOAD_WORKERS:-2}"
+# Production's processes and threads (config/gunicorn.py: 3 x 4) unless told otherwise.
+# A process runs one thread of Python at a time (the GIL) and waits on PostgreSQL and
+# Redis besides, so two processes left a core idle on two cores: p95 260-350 ms against
+# 160-170 ms with three or four (bench/results/load-session12.txt).
+WORKERS="${LOAD_WORKERS:-3}"
 THREADS="${LOAD_THREADS:-4}"
 echo "gunicorn: $WORKERS workers x $THREADS threads (gthread), production settings (config/gunicorn.py)"
 # The production settings (config/gunicorn.py: the worker start that loads the URLs and
