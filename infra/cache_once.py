@@ -45,8 +45,8 @@ def get_many_once(
     wait: float = 10.0,
 ) -> dict:
     """{item: value} for each item of `keys` ({item: its cache key}): from the cache
-    where it is there, else `compute(item)`, written to the cache for `timeout`
-    seconds, each item computed by one request at a time."""
+    where it is there, else `compute(item)`, written to the cache for about `timeout`
+    seconds (`spread`), each item computed by one request at a time."""
     found = cache.get_many(list(keys.values()))
     values = {item: found[key][0] for item, key in keys.items() if key in found}
     waiting = []
