@@ -17,6 +17,8 @@ import pytest
 from tests import factories as f
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# A Redis address where nothing listens (tests of the product with Redis down).
+DEAD_REDIS = "redis://127.0.0.1:6390/0"
 
 pytest_plugins = ["tests.browser"]
 
@@ -163,3 +165,28 @@ def require_service(name: str, available: bool, why: str):
     if IN_CI:
         pytest.fail(f"{name} is required in CI but is not available: {why}")
     pytest.skip(f"{name} is not available here ({why}); CI runs this test")
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Cache and broker both at a port where nothing listens, as in production
+    settings (the real backends and timeouts, not mocks)."""
+    from config.cache import TolerantRedisCache
+    from config.celery import app
+
+    settings.REDIS_URL = DEAD_REDIS
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    TolerantRedisCache.reset()
+    previous = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = DEAD_REDIS, False
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = previous
+    app._pool, app.amqp._producer_pool = None, None
+    TolerantRedisCache.reset()

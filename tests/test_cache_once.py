@@ -1,18 +1,14 @@
 """Cached values that many requests miss at once are computed once (infra/cache_once.py),
 against the cache the suite runs with (Redis when REDIS_URL is set, the local memory
-cache otherwise) and, for the failure cases, a Redis that is really unreachable."""
+cache otherwise) and a Redis that is really unreachable (conftest.py's `redis_down`)."""
 
 import threading
 import time
 import uuid
 
-import pytest
 from django.core.cache import cache
 
-from config.cache import TolerantRedisCache
 from infra.cache_once import get_many_once, get_once, spread
-
-DEAD_REDIS = "redis://127.0.0.1:6390/0"
 
 
 class Counting:
@@ -109,21 +105,7 @@ def test_a_lock_left_by_a_killed_request_costs_a_bounded_wait_not_the_answer():
     assert compute.calls == ["x"]
 
 
-@pytest.fixture
-def cache_down(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "config.cache.TolerantRedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-    TolerantRedisCache.reset()
-    yield
-    TolerantRedisCache.reset()
-
-
-def test_with_the_cache_down_values_are_computed_at_once_without_waiting(cache_down):
+def test_with_redis_down_values_are_computed_at_once_without_waiting(redis_down):
     keys = {item: fresh(item) for item in "ab"}
     compute = Counting(seconds=0)
     started = time.monotonic()

@@ -1,6 +1,6 @@
 """What the product does when Redis is down, a worker dies, or a task's limits
-would let Redis deliver it twice. Redis is really unreachable here: REDIS_URL
-points at a port where nothing listens, nothing is mocked."""
+would let Redis deliver it twice. Redis is really unreachable here (conftest.py's
+`redis_down`: a port where nothing listens), nothing is mocked."""
 
 import time
 from datetime import timedelta
@@ -15,30 +15,7 @@ from config.celery import app
 from infra import jobs
 from reports.models import Document
 
-DEAD_REDIS = "redis://127.0.0.1:6390/0"
 CSV = "Логин ФИС ОКО;Код;Класс;1 (1б);2 (2б)\nedu770001;1;4а;1;2\nedu770001;2;4а;0;1\n".encode()
-
-
-@pytest.fixture
-def redis_down(settings):
-    """Cache and broker both at a port where nothing listens, as in production
-    settings (the real backends and timeouts, not mocks)."""
-    settings.REDIS_URL = DEAD_REDIS
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "config.cache.TolerantRedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-    TolerantRedisCache.reset()
-    previous = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url, app.conf.task_always_eager = DEAD_REDIS, False
-    app._pool, app.amqp._producer_pool = None, None
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = previous
-    app._pool, app.amqp._producer_pool = None, None
-    TolerantRedisCache.reset()
 
 
 def timed(call):
