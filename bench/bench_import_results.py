@@ -2,7 +2,7 @@
 against a plain COPY of the same rows.
 
     .venv/bin/python bench/bench_import_results.py [N ...] [--runs 3] [--no-xlsx] [--command]
-        [--padded-codes]
+        [--padded-codes] [--book PATH]
 
 Generates N pupil rows of a consolidated file (school login, class, code,
 variant, 15 task scores, sex, journal mark, total) as CSV and XLSX (cached in
@@ -29,6 +29,13 @@ With --padded-codes the XLSX's participant codes are numbers formatted «000000�
 (as someone formats a code column to show its zeros; read as «040001»), in a book
 of its own (bench_results_N_padded.xlsx): what reading a padded format costs.
 
+With --book PATH the XLSX read is PATH in place of the generated one: the same
+pupils written by another program, so the XLSX figures stand on a book this
+benchmark did not write. LibreOffice writes one from the CSV as a person who opens
+it in Calc and saves it does (shared strings, codes turned into numbers):
+
+    libreoffice --headless --infilter="CSV:59,34,76,1" --convert-to xlsx bench_results_N.csv
+
 With --command it also prints one command run's steps (start-up, the import, the
 announcement after the commit, the interpreter's exit), timed in the process.
 
@@ -44,8 +51,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -133,6 +142,22 @@ def generate(n: int, *, xlsx: bool, padded: bool = False) -> tuple[Path, Path | 
                 )
             book.save(xlsx_path)
     return csv_path, (xlsx_path if xlsx else None)
+
+
+def xlsx_written_by(path: Path) -> str:
+    """Which program wrote the book, and how its sheet holds text, as its parts say."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        names = set(book.namelist())
+        app = book.read("docProps/app.xml").decode() if "docProps/app.xml" in names else ""
+        sheet = book.getinfo("xl/worksheets/sheet1.xml")
+    found = re.search(r"<Application>([^<]*)</Application>", app)
+    strings = "shared strings" if "xl/sharedStrings.xml" in names else "inline strings"
+    return (
+        f"written by {found[1] if found else 'an unnamed program'}, {strings},"
+        f" sheet XML {sheet.file_size / 2**20:.0f} MB"
+    )
 
 
 def setup_world():
@@ -266,28 +291,49 @@ def print_phases(label: str, total: float, seconds: dict[str, float], rows: int)
     print(f"    {'the rest (hash, batch, DELETE)':<30} {rest:6.2f} s  {100 * rest / total:5.1f} %")
 
 
-def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
-    """COPY of the same rows, already in COPY text, with nothing read or checked."""
-    from django.db import connection, transaction
+def copy_text_of(path: Path) -> bytearray:
+    """The rows the import writes for `path`, in COPY text (the columns of
+    `copy_columns()`), read back from the table; the table is left empty."""
+    from django.db import connection
 
     from assessments.results.importers.common import ProcedureKey
     from assessments.results.services.imports import results_import
-    from assessments.results.services.rows import RESULT_COLUMNS
 
     clear()
     key = ProcedureKey(instrument="vpr", subject="math", grade=4, year=2025)
     results_import(source=path, procedure_key=key)  # the rows as the import writes them
-    # The columns the import's COPY writes (the year last: the partition key).
-    columns = ", ".join((*RESULT_COLUMNS, "year"))
+    buffer = bytearray()
     with connection.cursor() as cursor:
-        buffer = bytearray()
         with cursor.cursor.copy(
-            f"COPY (SELECT {columns} FROM assessments_result) TO STDOUT"  # noqa: S608
+            f"COPY (SELECT {copy_columns()} FROM assessments_result) TO STDOUT"  # noqa: S608
         ) as copy:
             for chunk in copy:
                 buffer += chunk
         cursor.execute("TRUNCATE assessments_result CASCADE")
-        if not into_results:
+    return buffer
+
+
+def copy_columns() -> str:
+    """The columns the import's COPY writes (the year last: the partition key)."""
+    from assessments.results.services.rows import RESULT_COLUMNS
+
+    return ", ".join((*RESULT_COLUMNS, "year"))
+
+
+def copy_rows(cursor, table: str, buffer: bytearray) -> None:
+    with cursor.copy(f"COPY {table} ({copy_columns()}) FROM STDIN") as copy:
+        view = memoryview(buffer)
+        for start in range(0, len(view), 8 * 1024 * 1024):
+            copy.write(view[start : start + 8 * 1024 * 1024])
+
+
+def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
+    """COPY of the same rows, already in COPY text, with nothing read or checked."""
+    from django.db import connection, transaction
+
+    buffer = copy_text_of(path)
+    if not into_results:
+        with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_plain")
             cursor.execute(
                 "CREATE TABLE bench_plain AS SELECT * FROM assessments_result WITH NO DATA"
@@ -295,13 +341,68 @@ def time_plain_copy(path: Path, *, into_results: bool) -> tuple[float, int]:
     table = "assessments_result" if into_results else "bench_plain"
     rows = buffer.count(b"\n")
     started = time.perf_counter()
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        view = memoryview(buffer)
-        for start in range(0, len(view), 8 * 1024 * 1024):
-            copy.write(view[start : start + 8 * 1024 * 1024])
+    with transaction.atomic(), connection.cursor() as cursor:
+        copy_rows(cursor.cursor, table, buffer)
     elapsed = time.perf_counter() - started
     return elapsed, rows
+
+
+def backend_cpu(pid: int) -> float:
+    """Seconds of CPU a PostgreSQL backend (a process of this machine) has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_read_beside_copy(xlsx_path: Path, csv_path: Path, runs: int) -> dict[str, float]:
+    """The product's read of the XLSX alone, then the same read while PostgreSQL COPYs
+    the file's rows into the results table on another connection (rolled back);
+    medians of: "alone" and "beside" (seconds to the end of both), "read CPU" (this
+    process's, beside) and "COPY CPU" (the backend's).
+
+    "beside" is the least any XLSX import can take here that reads with these
+    readers into these indexes, whatever it overlaps: it has nothing else to do (no
+    checks, no rows built, no COPY text, no transaction's bookkeeping). Its CPU
+    over its seconds says how busy the cores already are without that work."""
+    import threading
+
+    import psycopg
+
+    from infra.files import read_table
+
+    buffer = copy_text_of(csv_path)
+    data = xlsx_path.read_bytes()
+
+    def read():
+        started = time.perf_counter()
+        sheets = read_table(io.BytesIO(data), filename=xlsx_path.name, columnar=True)
+        assert sheets and sheets[0].columns
+        return time.perf_counter() - started
+
+    def copy(connection, ready):
+        with connection.cursor() as cursor:
+            ready.wait()
+            copy_rows(cursor, "assessments_result", buffer)
+        connection.rollback()
+
+    figures = {"alone": [], "beside": [], "read CPU": [], "COPY CPU": []}
+    with psycopg.connect(os.environ["DATABASE_URL"]) as connection:
+        backend = connection.info.backend_pid
+        for _ in range(runs):
+            connection.execute("CHECKPOINT")
+            connection.commit()
+            figures["alone"].append(read())
+            ready = threading.Event()
+            writer = threading.Thread(target=copy, args=(connection, ready))
+            writer.start()
+            cpu, server = time.process_time(), backend_cpu(backend)
+            started = time.perf_counter()
+            ready.set()
+            read()
+            writer.join()
+            figures["beside"].append(time.perf_counter() - started)
+            figures["read CPU"].append(time.process_time() - cpu)
+            figures["COPY CPU"].append(backend_cpu(backend) - server)
+    return {name: statistics.median(values) for name, values in figures.items()}
 
 
 COMMAND_ARGS = ["--instrument", "ВПР", "--subject", "Математика", "--grade", "4", "--year", "2025"]
@@ -471,7 +572,14 @@ def main():
     parser.add_argument(
         "--padded-codes", action="store_true", help="the XLSX's codes as numbers formatted 000000"
     )
+    parser.add_argument(
+        "--book",
+        type=Path,
+        help="an XLSX of the same pupils written by another program, read in place of ours",
+    )
     args = parser.parse_args()
+    if args.book is not None and (args.no_xlsx or len(args.sizes) != 1):
+        parser.error("--book takes one size and the XLSX")
 
     ensure_database(os.environ["DATABASE_URL"])
     import django
@@ -493,24 +601,32 @@ def main():
     print(f"manage.py import_results --help: {helped:.2f} s")
     for n in args.sizes:
         csv_path, xlsx_path = generate(n, xlsx=not args.no_xlsx, padded=args.padded_codes)
+        if args.book is not None:
+            xlsx_path = args.book
         print(f"\n{n:,} pupils × {len(TASKS)} tasks")
+        if xlsx_path is not None:
+            print(f"  the XLSX: {xlsx_path.name}, {xlsx_written_by(xlsx_path)}")
         figures = {}
         for label, path in (("import CSV", csv_path), ("import XLSX", xlsx_path)):
             if path is None:
                 continue
             print_phases(label, *time_phases(path), n)
-            times, cpu = [], []
+            times, cpu, server = [], [], []
+            connection.ensure_connection()
+            backend = connection.connection.info.backend_pid
             for _ in range(args.runs):
-                started = time.process_time()
+                started, served = time.process_time(), backend_cpu(backend)
                 elapsed, rows = time_import(path)
                 cpu.append(time.process_time() - started)
+                server.append(backend_cpu(backend) - served)
                 assert rows == n, (rows, n)
                 times.append(elapsed)
             median = statistics.median(times)
             figures[label] = n / median
             print(
                 f"  {label:<32} {median:7.2f} s  {n / median:>10,.0f} rows/s"
-                f"  (this process's CPU {statistics.median(cpu):.2f} s, PostgreSQL's apart)"
+                f"  (CPU: this process {statistics.median(cpu):.2f} s,"
+                f" its PostgreSQL backend {statistics.median(server):.2f} s)"
             )
             if args.command:
                 steps = command_timeline(path)
@@ -536,6 +652,21 @@ def main():
             print(
                 f"  {'  its two halves, one by one':<32} {one:7.2f} s;"
                 f" on two threads {two:.2f} s: the second core gives {one / two:.2f}×"
+            )
+            overlap = time_read_beside_copy(xlsx_path, csv_path, args.runs)
+            alone, beside = overlap["alone"], overlap["beside"]
+            busy = (overlap["read CPU"] + overlap["COPY CPU"]) / beside
+            figures["read beside COPY"] = n / beside
+            print(
+                f"  {'the XLSX read of the import alone':<32} {alone:7.2f} s  {n / alone:>10,.0f} rows/s"
+            )
+            print(
+                f"  {'  with the COPY beside it':<32} {beside:7.2f} s  {n / beside:>10,.0f} rows/s"
+                "  (the least an XLSX import can take: nothing checked, built or kept)"
+            )
+            print(
+                f"    CPU meanwhile: the read {overlap['read CPU']:.2f} s, the COPY's backend"
+                f" {overlap['COPY CPU']:.2f} s: {busy:.2f} of {len(os.sched_getaffinity(0))} cores busy"
             )
         for label, into_results in (
             ("plain COPY into the results table", True),
@@ -565,6 +696,11 @@ def main():
                     f" (target ≥ 0.75); {figures[label] / figures['calamine, gc paused']:.2f}"
                     " of calamine's with the collector paused"
                 )
+        if "read beside COPY" in figures and "calamine" in figures:
+            print(
+                f"    the least an XLSX import can take: {figures['read beside COPY'] / figures['calamine']:.2f}"
+                " of calamine's rate (the read and the COPY at once, nothing else)"
+            )
         print(f"  start-up to the first row {startup:.2f} s (target < 1 s)")
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         clear()
