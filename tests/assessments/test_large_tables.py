@@ -209,6 +209,46 @@ def test_an_import_creates_its_years_partition_and_replaces_rows_in_one_delete(w
     assert '"region_id"' in deletes[0] and '"year"' in deletes[0]
 
 
+def _form_procedure(world) -> Procedure:
+    """A procedure of last year's ВПР (the world's is this year's) whose tasks come
+    from FORM's first import."""
+    return Procedure.objects.create(
+        region=world.region,
+        instrument=Instrument.VPR,
+        subject=Subject.MATH,
+        grade=4,
+        year=timezone.localdate().year - 1,
+    )
+
+
+def _results_reads(queries) -> list[str]:
+    """The statements that read the results table's rows (not the ones that write
+    them, nor the catalogue's look for a partition)."""
+    table = f'FROM "{Result._meta.db_table}"'
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and table in q["sql"]]
+
+
+@pytest.mark.parametrize("changed", [True, False], ids=["another file", "the same file"])
+def test_a_re_import_reads_the_results_by_region_and_year(world, changed):
+    """What an import reads of the rows it replaces (is it the same file? what did each
+    school hold?) names the region and the year, as every hot query of the large
+    table does: at 10 million rows, a read without them scanned every year's
+    partition (1.8 s of a 200,000-pupil re-import, bench/results/large-phase2-import.txt)."""
+    procedure = _form_procedure(world)
+    first = results_import(source=FORM, user=world.carol, procedure=procedure)
+    if changed:
+        ImportBatch.objects.filter(procedure=procedure).update(sha256="other")
+    with CaptureQueriesContext(connection) as captured:
+        outcome = results_import(source=FORM, user=world.carol, procedure=procedure)
+    assert outcome.unchanged is not changed
+    assert outcome.replaced == (first.rows if changed else 0)
+    reads = _results_reads(captured.captured_queries)
+    assert [s for s in reads if '"region_id"' not in s or '"year"' not in s] == []
+    # Another file is never "the same file" (no batch holds its hash): the rows are
+    # read once, for the history of what it replaces. The same file is found so.
+    assert len(reads) == 1, reads
+
+
 def test_a_batch_with_rows_is_not_deleted_alone_but_goes_with_its_school(world):
     made = world.extra["assessments"]["a"]
     with pytest.raises(RestrictedError):

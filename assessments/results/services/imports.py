@@ -146,7 +146,11 @@ def results_import(
         outcome.tasks_created = len(parsed.tasks)
     _progress(batch, 50)
 
-    if not dry_run and procedure.pk and _already_imported(procedure, schools, sha256, parsed):
+    if (
+        not dry_run
+        and procedure.pk
+        and _already_imported(procedure, schools, sha256, parsed, region_id=region_id)
+    ):
         outcome.unchanged = True
         outcome.warnings = parsed.warnings[:MAX_WARNINGS]
         return outcome
@@ -222,7 +226,12 @@ def results_import(
             )
         else:
             _results_history(
-                procedure=procedure, schools=schools, batch=batch, rows=rows_out, user=user
+                procedure=procedure,
+                region_id=region_id,
+                schools=schools,
+                batch=batch,
+                rows=rows_out,
+                user=user,
             )
             outcome.replaced = results_delete(
                 procedure=procedure, region_id=region_id, school_ids=list(schools)
@@ -263,7 +272,7 @@ def _replacing_announce(procedure, schools, rows, outcome) -> None:
             setattr(outcome, name, getattr(outcome, name) + value)
 
 
-def _results_history(*, procedure, schools, batch, rows, user) -> None:
+def _results_history(*, procedure, region_id: int, schools, batch, rows, user) -> None:
     """One history line per school whose results this import writes: who, when,
     which batches (and files) held its rows before and how many, and what
     replaces them. The earlier files stay with their batches, so what was
@@ -273,16 +282,24 @@ def _results_history(*, procedure, schools, batch, rows, user) -> None:
     from schools.history import ChangeRecord
 
     school_ids = list(schools)  # {pk: School}
-    before: dict[int, dict] = {}
-    for school_id, batch_id, file_name, n in (
-        Result.objects.filter(procedure=procedure, school_id__in=school_ids)
-        .values_list("school_id", "import_batch_id", "import_batch__file_name")
+    held = list(
+        Result.objects.filter(
+            region_id=region_id, procedure=procedure, year=procedure.year, school_id__in=school_ids
+        )
+        .values_list("school_id", "import_batch_id")
         .annotate(n=Count("pk"))
         .order_by()
-    ):
+    )
+    files = dict(
+        ImportBatch.objects.filter(pk__in={b for _s, b, _n in held if b}).values_list(
+            "pk", "file_name"
+        )
+    )
+    before: dict[int, dict] = {}
+    for school_id, batch_id, n in held:
         entry = before.setdefault(school_id, {"rows": 0, "batches": []})
         entry["rows"] += n
-        entry["batches"].append({"batch": batch_id, "file": file_name or ""})
+        entry["batches"].append({"batch": batch_id, "file": files.get(batch_id) or ""})
     written = Counter(map(itemgetter(RESULT_COLUMNS.index("school_id")), rows))
     by = user if user is not None and user.is_authenticated else None
     ChangeRecord.objects.bulk_create(
@@ -493,12 +510,22 @@ def _check_tasks(parsed: ParsedFile, procedure: Procedure):
     ]
 
 
-def _already_imported(procedure, schools, sha256, parsed) -> bool:
-    """Whether every school of the file holds exactly the rows of this very file."""
-    model = SchoolAggregate if parsed.format == "aggregate" else Result
+def _already_imported(procedure, schools, sha256, parsed, *, region_id: int) -> bool:
+    """Whether every school of the file holds exactly the rows of this very file.
+
+    A file no batch holds (most files: any change makes another hash) is not looked
+    for among the rows. Otherwise the schools' rows are read by the region (and the
+    year, the results' partition), as every hot query of the large tables."""
+    if not ImportBatch.objects.filter(sha256=sha256).exists():
+        return False
+    if parsed.format == "aggregate":
+        held = SchoolAggregate.objects.filter(region_id=region_id, procedure=procedure)
+    else:
+        held = Result.objects.filter(region_id=region_id, procedure=procedure, year=procedure.year)
     batches = set(
-        model.objects.filter(procedure=procedure, school_id__in=list(schools))
+        held.filter(school_id__in=list(schools))
         .values_list("school_id", "import_batch_id")
+        .order_by()  # not the models' ordering, which DISTINCT would count in
         .distinct()
     )
     if {school for school, _b in batches} != set(schools):
