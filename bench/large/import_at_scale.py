@@ -35,6 +35,7 @@ def import_at_scale(name: str, n: int, runs: int) -> None:
     from assessments.results.services.imports import results_import
     from assessments.results.services.rows import RESULT_COLUMNS
     from bench.bench_import_results import generate, setup_world
+    from bench.import_floors import copy_rows
 
     region, _procedure = setup_world()
     csv_path, _xlsx = generate(n, xlsx=False)
@@ -88,13 +89,11 @@ def import_at_scale(name: str, n: int, runs: int) -> None:
             for chunk in copy:
                 buffer += chunk
     rows = buffer.count(b"\n")
-    sql = f"COPY assessments_result ({', '.join(RESULT_COLUMNS)}, year) FROM STDIN"
     for _ in range(runs):
         load = os.getloadavg()[0]
         with transaction.atomic(), connection.cursor() as cursor:
             started = time.perf_counter()
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(bytes(buffer))
+            copy_rows(cursor.cursor, "assessments_result", buffer)
             elapsed = time.perf_counter() - started
             transaction.set_rollback(True)
         lines.append(
