@@ -117,3 +117,24 @@ def test_running_a_finished_batch_again_changes_nothing(
     ids = set(Result.objects.filter(procedure=procedure).values_list("pk", flat=True))
     assert import_batch_task.delay(batch.pk).get() == ImportBatch.Status.DONE
     assert set(Result.objects.filter(procedure=procedure).values_list("pk", flat=True)) == ids
+
+
+def test_a_form_uploaded_again_says_so_and_names_its_format(
+    client, world, procedure, django_capture_on_commit_callbacks
+):
+    """The second upload of the same file writes nothing; its page says why and
+    still names what kind of file it was, as the first upload's page does."""
+    with open(FORM, "rb") as handle:
+        content = handle.read()
+    for name in ("форма.xlsx", "форма-снова.xlsx"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, world.carol, name, content, procedure=procedure.pk)
+    first, again = (
+        ImportBatch.objects.get(file_name=name) for name in ("форма.xlsx", "форма-снова.xlsx")
+    )
+    assert again.status == ImportBatch.Status.DONE and again.counts["unchanged"]
+    assert again.format == first.format != ""
+    page = client.get(response.url).content.decode()
+    assert "Этот файл уже был загружен" in page
+    assert f"Формат: {first.get_format_display()}" in page
+    assert "не определён" not in page

@@ -103,6 +103,8 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             counts=outcome.counts(),
             warnings=[w.as_dict() for w in outcome.warnings],
             procedure_id=outcome.procedure_id,
+            # What kind of file it was, also when it writes nothing (the same file again).
+            format=outcome.format,
             finished_at=timezone.now(),
         )
     batch.refresh_from_db()
